@@ -1,0 +1,86 @@
+//! Decoding of raw body bytes into JSON, text or binary.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How a body is written in a capture: the JSON value itself, a UTF-8
+/// string, or base64 of the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyEncoding {
+    /// The body is valid JSON and is stored as that JSON value.
+    Json,
+    /// The body is UTF-8 text that is not JSON.
+    Utf8,
+    /// The body is not UTF-8; it is stored as base64.
+    Base64,
+}
+
+/// A decoded body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// A JSON document.
+    Json(Value),
+    /// UTF-8 text that is not JSON.
+    Text(String),
+    /// Bytes that are not UTF-8.
+    Binary(Vec<u8>),
+}
+
+impl Body {
+    /// Decode raw bytes: JSON when they parse as JSON, else text when they
+    /// are UTF-8, else binary.
+    pub fn decode(raw: &[u8]) -> Body {
+        if let Ok(value) = serde_json::from_slice::<Value>(raw) {
+            return Body::Json(value);
+        }
+        match std::str::from_utf8(raw) {
+            Ok(text) => Body::Text(text.to_owned()),
+            Err(_) => Body::Binary(raw.to_vec()),
+        }
+    }
+
+    /// The encoding a capture uses for this body.
+    pub fn encoding(&self) -> BodyEncoding {
+        match self {
+            Body::Json(_) => BodyEncoding::Json,
+            Body::Text(_) => BodyEncoding::Utf8,
+            Body::Binary(_) => BodyEncoding::Base64,
+        }
+    }
+
+    /// The body as the JSON value a capture stores: the value itself, the
+    /// text as a string, or base64 of the bytes as a string.
+    pub fn to_capture_value(&self) -> Value {
+        match self {
+            Body::Json(v) => v.clone(),
+            Body::Text(t) => Value::String(t.clone()),
+            Body::Binary(b) => Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
+        }
+    }
+
+    /// The JSON value when the body is JSON.
+    pub fn as_json(&self) -> Option<&Value> {
+        match self {
+            Body::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_json_text_and_binary() {
+        assert_eq!(Body::decode(br#"{"a":1}"#).encoding(), BodyEncoding::Json);
+        assert_eq!(Body::decode(b"hello").encoding(), BodyEncoding::Utf8);
+        assert_eq!(Body::decode(&[0xff, 0x00, 0xfe]).encoding(), BodyEncoding::Base64);
+        assert_eq!(
+            Body::decode(&[0xff, 0xfe]).to_capture_value(),
+            Value::String("//4=".into())
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! The normalized event every backend produces, and the facets evscope
+//! derives from it. Plain data: no I/O, no backend or UI knowledge.
+
+mod body;
+mod facets;
+
+pub use body::{Body, BodyEncoding};
+pub use facets::{
+    Correlation, Gps, Jwt, Location, Meta, Problem, ProblemKind, Security, Token, TokenKind,
+};
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+/// One message from a queue, topic or capture file, in the same shape for
+/// every backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The backend's message id (SQS MessageId, Pulsar message id, capture id).
+    pub id: String,
+    /// Where the event was read from, as a source URI (`file:orders.jsonl`,
+    /// `sqs://orders`, `pulsar://host:6650/orders`, `demo`).
+    pub source: String,
+    /// Pulsar partition key or SQS message group id.
+    pub key: Option<String>,
+    /// When the broker accepted the message.
+    pub published_at: Option<DateTime<Utc>>,
+    /// SQS ApproximateReceiveCount or Pulsar redelivery count.
+    pub receive_count: Option<u32>,
+    /// SQS message attributes or Pulsar properties. Values are strings;
+    /// binary attribute values are base64 and typed in `attribute_types`.
+    pub attributes: BTreeMap<String, String>,
+    /// The data type of each attribute whose type is not plain `String`
+    /// (SQS `Number`, `Binary`, custom `String.x`), so replay can restore it.
+    pub attribute_types: BTreeMap<String, String>,
+    /// Backend system metadata (SQS system attributes, Pulsar producer and
+    /// sequence ids, ...), kept as JSON so every backend can add its own.
+    pub system: Map<String, Value>,
+    /// The body exactly as received: replay sends these bytes.
+    pub raw: Vec<u8>,
+}
+
+impl Event {
+    /// A new event with the given id, source and raw body; every other field empty.
+    pub fn new(id: impl Into<String>, source: impl Into<String>, raw: impl Into<Vec<u8>>) -> Self {
+        Event {
+            id: id.into(),
+            source: source.into(),
+            key: None,
+            published_at: None,
+            receive_count: None,
+            attributes: BTreeMap::new(),
+            attribute_types: BTreeMap::new(),
+            system: Map::new(),
+            raw: raw.into(),
+        }
+    }
+
+    /// The body decoded from the raw bytes: JSON, UTF-8 text or binary.
+    pub fn body(&self) -> Body {
+        Body::decode(&self.raw)
+    }
+}
