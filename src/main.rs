@@ -1,1 +1,85 @@
-fn main() {}
+//! The evscope binary: parse arguments, run a command or the terminal UI,
+//! and turn every error into one line on stderr and an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use evscope::cli::{self, Cli, Context};
+use evscope::config::Config;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("evscope: internal error{location}: {message} (please report this)");
+    }));
+    let args = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("evscope: cannot start: {error}");
+            return ExitCode::from(cli::EXIT_ERROR as u8);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(error) => {
+            eprintln!("evscope: {}", evscope::sanitize::escape(&one_line(&error)));
+            ExitCode::from(cli::EXIT_ERROR as u8)
+        }
+    }
+}
+
+async fn run(args: Cli) -> anyhow::Result<i32> {
+    let config = Config::load(args.config.as_deref())?;
+    let context = Context::new(config, args.read_only)?;
+    match args.command {
+        Some(command) => cli::run(command, &context).await,
+        None => {
+            let sources = if args.sources.is_empty() {
+                vec!["demo".to_string()]
+            } else {
+                args.sources
+            };
+            // Until the terminal UI lands, summarize each source.
+            let mut worst = 0;
+            for source in sources {
+                let code = cli::run(
+                    cli::Command::Check(cli::CheckArgs {
+                        source,
+                        filter: Default::default(),
+                    }),
+                    &context,
+                )
+                .await?;
+                worst = worst.max(code);
+            }
+            Ok(worst)
+        }
+    }
+}
+
+/// The error and its causes on one line, skipping causes the message
+/// already spells out.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message.replace('\n', " ")
+}

@@ -77,7 +77,10 @@ mod tests {
     fn decodes_json_text_and_binary() {
         assert_eq!(Body::decode(br#"{"a":1}"#).encoding(), BodyEncoding::Json);
         assert_eq!(Body::decode(b"hello").encoding(), BodyEncoding::Utf8);
-        assert_eq!(Body::decode(&[0xff, 0x00, 0xfe]).encoding(), BodyEncoding::Base64);
+        assert_eq!(
+            Body::decode(&[0xff, 0x00, 0xfe]).encoding(),
+            BodyEncoding::Base64
+        );
         assert_eq!(
             Body::decode(&[0xff, 0xfe]).to_capture_value(),
             Value::String("//4=".into())

@@ -1,0 +1,55 @@
+//! Errors every backend reports, each a sentence that says what to do.
+
+/// Why a backend operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The source does not exist.
+    #[error("{uri}: not found ({detail})")]
+    NotFound {
+        /// The source URI.
+        uri: String,
+        /// What was looked for.
+        detail: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{uri}: {action} failed: {source}")]
+    Io {
+        /// The source URI.
+        uri: String,
+        /// What evscope was doing.
+        action: &'static str,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The backend cannot do this.
+    #[error("{uri}: {what} is not supported by this source")]
+    Unsupported {
+        /// The source URI.
+        uri: String,
+        /// The operation.
+        what: &'static str,
+    },
+    /// `--read-only` forbids changing sources.
+    #[error("{uri}: refused in read-only mode (drop --read-only to change sources)")]
+    ReadOnly {
+        /// The source URI.
+        uri: String,
+    },
+    /// The URI is not one evscope understands.
+    #[error("{uri}: {reason}")]
+    BadUri {
+        /// What the user wrote.
+        uri: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A remote service answered with an error or not at all.
+    #[error("{uri}: {message}")]
+    Remote {
+        /// The source URI.
+        uri: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
+}

@@ -1,0 +1,361 @@
+//! The file backend: capture files and plain JSON-lines files, stdin, and
+//! the bundled demo. `NAME.jsonl` and `NAME.dlq.jsonl` are a queue and its
+//! dead-letter queue.
+//!
+//! Sending appends capture lines and syncs them to disk before reporting
+//! success. Removing (the source side of a redrive) rewrites the file into a
+//! temporary sibling and renames it over the original, so an interruption
+//! at any point leaves either the old file or the new one, never half of it.
+
+mod drain;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc;
+
+use super::{
+    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, SendOutcome, SourceInfo,
+    SourceKind, demo,
+};
+use crate::capture::{CaptureFile, Document, DocumentOptions};
+use crate::inspect::Inspector;
+use crate::model::Event;
+
+/// How many records a browse hands over at a time.
+const BATCH: usize = 4096;
+/// How often a followed file is checked for new lines.
+const TAIL_POLL: Duration = Duration::from_millis(250);
+
+/// A capture file, stdin or the demo.
+pub struct FileBackend {
+    uri: String,
+    /// The file on disk; `None` for stdin and the demo, which cannot change.
+    path: Option<PathBuf>,
+    kind: SourceKind,
+    /// The first capture is the file itself; the whole demo adds its other parts.
+    captures: Vec<Arc<CaptureFile>>,
+    inspector: Inspector,
+    read_only: bool,
+}
+
+impl FileBackend {
+    /// Open the capture file at `path`, which must exist.
+    pub fn open_path(path: &Path, options: &OpenOptions) -> Result<Self, BackendError> {
+        let uri = format!("file:{}", path.display());
+        let capture = CaptureFile::open(path, uri.clone()).map_err(|source| BackendError::Io {
+            uri: uri.clone(),
+            action: "opening the file",
+            source,
+        })?;
+        Ok(Self::new(
+            uri,
+            Some(path.into()),
+            SourceKind::File,
+            capture,
+            options,
+        ))
+    }
+
+    /// A file that is a send target: it may not exist yet and is created on
+    /// the first send.
+    pub fn open_target(path: &Path, options: &OpenOptions) -> Result<Self, BackendError> {
+        if path.exists() {
+            return Self::open_path(path, options);
+        }
+        let uri = format!("file:{}", path.display());
+        let capture = CaptureFile::from_bytes(Vec::new(), uri.clone());
+        Ok(Self::new(
+            uri,
+            Some(path.into()),
+            SourceKind::File,
+            capture,
+            options,
+        ))
+    }
+
+    /// Read all of standard input.
+    pub async fn open_stdin(options: &OpenOptions) -> Result<Self, BackendError> {
+        let mut bytes = Vec::new();
+        tokio::io::stdin()
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|source| BackendError::Io {
+                uri: "-".into(),
+                action: "reading standard input",
+                source,
+            })?;
+        let capture = CaptureFile::from_bytes(bytes, "-");
+        Ok(Self::new(
+            "-".into(),
+            None,
+            SourceKind::File,
+            capture,
+            options,
+        ))
+    }
+
+    /// The bundled demo, whole or one part of it. Each part keeps its own
+    /// source name (`demo:payments`), also when the whole demo is opened.
+    pub fn open_demo(part: Option<&str>, options: &OpenOptions) -> Result<Self, BackendError> {
+        let uri = part.map_or_else(|| "demo".to_string(), |p| format!("demo:{p}"));
+        let parts: Vec<&str> = match part {
+            None => demo::DEMO_PARTS.to_vec(),
+            Some(p) => vec![p],
+        };
+        let mut captures = Vec::new();
+        for name in parts {
+            let bytes = demo::demo_capture(name).ok_or_else(|| BackendError::NotFound {
+                uri: uri.clone(),
+                detail: format!("the demo has parts {}", demo::DEMO_PARTS.join(", ")),
+            })?;
+            captures.push(CaptureFile::from_bytes(bytes, format!("demo:{name}")));
+        }
+        let mut backend = Self::new(uri, None, SourceKind::Demo, captures.remove(0), options);
+        backend.captures.extend(captures.into_iter().map(Arc::new));
+        Ok(backend)
+    }
+
+    fn new(
+        uri: String,
+        path: Option<PathBuf>,
+        kind: SourceKind,
+        capture: CaptureFile,
+        options: &OpenOptions,
+    ) -> Self {
+        FileBackend {
+            uri,
+            path,
+            kind,
+            captures: vec![Arc::new(capture)],
+            inspector: options.inspector.clone(),
+            read_only: options.read_only,
+        }
+    }
+
+    /// The loaded capture (the first part, for the whole demo).
+    pub fn capture(&self) -> &Arc<CaptureFile> {
+        &self.captures[0]
+    }
+
+    fn len(&self) -> usize {
+        self.captures.iter().map(|c| c.len()).sum()
+    }
+
+    fn writable_path(&self, what: &'static str) -> Result<&Path, BackendError> {
+        if self.read_only {
+            return Err(BackendError::ReadOnly {
+                uri: self.uri.clone(),
+            });
+        }
+        self.path
+            .as_deref()
+            .ok_or_else(|| BackendError::Unsupported {
+                uri: self.uri.clone(),
+                what,
+            })
+    }
+
+    fn io_error(&self, action: &'static str) -> impl FnOnce(std::io::Error) -> BackendError {
+        let uri = self.uri.clone();
+        move |source| BackendError::Io {
+            uri,
+            action,
+            source,
+        }
+    }
+}
+
+/// `orders.dlq.jsonl` → `orders.jsonl`.
+fn dlq_source_path(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".dlq.jsonl")?;
+    Some(path.with_file_name(format!("{stem}.jsonl")))
+}
+
+/// `orders.jsonl` → `orders.dlq.jsonl`.
+fn dlq_path(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    if name.ends_with(".dlq.jsonl") {
+        return None;
+    }
+    let stem = name.strip_suffix(".jsonl")?;
+    Some(path.with_file_name(format!("{stem}.dlq.jsonl")))
+}
+
+#[async_trait]
+impl Backend for FileBackend {
+    fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let writable = self.path.is_some() && !self.read_only;
+        Capabilities {
+            send: writable,
+            remove: writable,
+            tail: self.path.is_some(),
+        }
+    }
+
+    async fn describe(&self) -> Result<SourceInfo, BackendError> {
+        let name = match &self.path {
+            Some(p) => p
+                .file_name()
+                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
+            None => self.uri.clone(),
+        };
+        let (dlq_of, dlq) = match &self.path {
+            Some(p) => (
+                dlq_source_path(p).map(|s| format!("file:{}", s.display())),
+                dlq_path(p)
+                    .filter(|d| d.exists())
+                    .map(|d| format!("file:{}", d.display())),
+            ),
+            None => demo::links(&self.uri),
+        };
+        Ok(SourceInfo {
+            uri: self.uri.clone(),
+            name,
+            kind: self.kind,
+            count: Some(self.len() as u64),
+            dlq_of,
+            dlq,
+        })
+    }
+
+    async fn browse(
+        &self,
+        limit: Option<usize>,
+        sink: mpsc::Sender<Vec<Record>>,
+    ) -> Result<usize, BackendError> {
+        let mut left = limit.unwrap_or(usize::MAX);
+        let mut sent = 0;
+        for capture in &self.captures {
+            let mut start = 0;
+            while start < capture.len() && left > 0 {
+                let end = (start + BATCH).min(capture.len()).min(start + left);
+                let batch: Vec<Record> = (start..end)
+                    .map(|index| Record::Line {
+                        file: capture.clone(),
+                        index,
+                    })
+                    .collect();
+                left -= batch.len();
+                sent += batch.len();
+                if sink.send(batch).await.is_err() {
+                    return Ok(sent);
+                }
+                start = end;
+            }
+        }
+        Ok(sent)
+    }
+
+    async fn tail(&self, sink: mpsc::Sender<Vec<Record>>) -> Result<(), BackendError> {
+        let Some(path) = &self.path else {
+            return Err(BackendError::Unsupported {
+                uri: self.uri.clone(),
+                what: "following new events",
+            });
+        };
+        let mut offset = self.capture().byte_len() as u64;
+        let mut lines_before = self.capture().last_line_number();
+        loop {
+            tokio::select! {
+                _ = sink.closed() => return Ok(()),
+                _ = tokio::time::sleep(TAIL_POLL) => {}
+            }
+            let Some((bytes, consumed)) = read_appended(path, offset)
+                .await
+                .map_err(self.io_error("following the file"))?
+            else {
+                continue;
+            };
+            offset += consumed;
+            let capture = Arc::new(CaptureFile::from_appended(
+                bytes,
+                self.uri.clone(),
+                lines_before,
+            ));
+            lines_before = capture.last_line_number();
+            let batch: Vec<Record> = (0..capture.len())
+                .map(|index| Record::Line {
+                    file: capture.clone(),
+                    index,
+                })
+                .collect();
+            if !batch.is_empty() && sink.send(batch).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
+        let path = self.writable_path("appending events")?.to_path_buf();
+        let now = chrono::Utc::now();
+        let mut text = String::new();
+        for event in events {
+            let body = event.body();
+            let inspection = self.inspector.inspect(event, &body, now, false);
+            let line = Document::new(event.clone(), body, inspection)
+                .to_line(DocumentOptions { reveal: true });
+            text.push_str(&line);
+            text.push('\n');
+        }
+        let write = move || -> std::io::Result<()> {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_data()
+        };
+        tokio::task::spawn_blocking(write)
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|r| r)
+            .map_err(self.io_error("appending events"))?;
+        Ok(events.iter().map(|e| Ok(e.id.clone())).collect())
+    }
+
+    async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
+        let path = self.writable_path("removing events")?;
+        Ok(Box::new(drain::FileDrain::new(
+            self.uri.clone(),
+            path.to_path_buf(),
+            self.capture().clone(),
+        )))
+    }
+
+    async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
+        Ok(match &self.path {
+            Some(p) => dlq_source_path(p).map(|s| format!("file:{}", s.display())),
+            None => demo::links(&self.uri).0,
+        })
+    }
+}
+
+/// The complete lines appended to `path` after byte `offset`, and how many
+/// bytes they span; `None` when nothing complete was added.
+async fn read_appended(path: &Path, offset: u64) -> std::io::Result<Option<(Vec<u8>, u64)>> {
+    use tokio::io::AsyncSeekExt;
+    let mut file = tokio::fs::File::open(path).await?;
+    let len = file.metadata().await?.len();
+    if len <= offset {
+        return Ok(None);
+    }
+    file.seek(std::io::SeekFrom::Start(offset)).await?;
+    let mut bytes = Vec::with_capacity((len - offset) as usize);
+    file.take(len - offset).read_to_end(&mut bytes).await?;
+    let Some(last_newline) = memchr::memrchr(b'\n', &bytes) else {
+        return Ok(None);
+    };
+    bytes.truncate(last_newline + 1);
+    let consumed = bytes.len() as u64;
+    Ok(Some((bytes, consumed)))
+}

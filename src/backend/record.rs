@@ -1,0 +1,42 @@
+//! Events as backends hand them over: decoded already, or a line of a
+//! capture file decoded on demand, so a million of them cost little.
+
+use std::sync::Arc;
+
+use crate::capture::{CaptureFile, LineError};
+use crate::model::{Body, Event};
+
+/// One event from a backend.
+#[derive(Debug, Clone)]
+pub enum Record {
+    /// A decoded event (network backends).
+    Event(Arc<Event>),
+    /// Line `index` (0-based among non-blank lines) of a capture file.
+    Line {
+        /// The file.
+        file: Arc<CaptureFile>,
+        /// The line's index.
+        index: usize,
+    },
+}
+
+impl Record {
+    /// The event and its decoded body.
+    pub fn decode(&self) -> Result<(Event, Body), LineError> {
+        match self {
+            Record::Event(event) => {
+                let body = event.body();
+                Ok(((**event).clone(), body))
+            }
+            Record::Line { file, index } => file.decode(*index),
+        }
+    }
+
+    /// The raw bytes a cheap pre-filter can look at: the capture line, or the body.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Record::Event(event) => &event.raw,
+            Record::Line { file, index } => file.line(*index),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Source URIs and opening the backend behind one.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::file::FileBackend;
+use super::{Backend, BackendError, OpenOptions};
+
+/// A parsed source URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceUri {
+    /// A capture file: `file:PATH` or a bare path.
+    File(PathBuf),
+    /// Standard input: `-`.
+    Stdin,
+    /// The bundled demo (`demo`), or one part of it (`demo:payments`).
+    Demo(Option<String>),
+    /// An SQS queue: `sqs://NAME` or a queue URL.
+    Sqs(String),
+    /// A Pulsar topic: `pulsar://HOST:PORT/TOPIC` or `pulsar+ssl://…`.
+    Pulsar(String),
+}
+
+impl SourceUri {
+    /// Parse what the user typed.
+    pub fn parse(text: &str) -> Result<SourceUri, BackendError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(BackendError::BadUri {
+                uri: text.into(),
+                reason: "empty source: give a file path, `-`, `demo`, sqs://QUEUE or pulsar://HOST/TOPIC".into(),
+            });
+        }
+        Ok(if text == "-" {
+            SourceUri::Stdin
+        } else if text == "demo" {
+            SourceUri::Demo(None)
+        } else if let Some(part) = text.strip_prefix("demo:") {
+            SourceUri::Demo(Some(part.to_string()))
+        } else if let Some(path) = text.strip_prefix("file://") {
+            SourceUri::File(PathBuf::from(path))
+        } else if let Some(path) = text.strip_prefix("file:") {
+            SourceUri::File(PathBuf::from(path))
+        } else if text.starts_with("sqs://")
+            || (text.starts_with("https://sqs.") || text.starts_with("http://sqs."))
+        {
+            SourceUri::Sqs(text.to_string())
+        } else if text.starts_with("pulsar://") || text.starts_with("pulsar+ssl://") {
+            SourceUri::Pulsar(text.to_string())
+        } else if let Some((scheme, _)) = text.split_once("://") {
+            return Err(BackendError::BadUri {
+                uri: text.into(),
+                reason: format!(
+                    "unknown scheme `{scheme}://`: use a file path, `-`, `demo`, sqs:// or pulsar://"
+                ),
+            });
+        } else {
+            SourceUri::File(PathBuf::from(text))
+        })
+    }
+
+    /// The canonical text of the URI.
+    pub fn to_uri_string(&self) -> String {
+        match self {
+            SourceUri::File(p) => format!("file:{}", p.display()),
+            SourceUri::Stdin => "-".into(),
+            SourceUri::Demo(None) => "demo".into(),
+            SourceUri::Demo(Some(part)) => format!("demo:{part}"),
+            SourceUri::Sqs(s) | SourceUri::Pulsar(s) => s.clone(),
+        }
+    }
+}
+
+/// Open the backend for a source URI.
+pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>, BackendError> {
+    let uri = SourceUri::parse(text)?;
+    match uri {
+        SourceUri::File(path) => Ok(Arc::new(FileBackend::open_path(&path, options)?)),
+        SourceUri::Stdin => Ok(Arc::new(FileBackend::open_stdin(options).await?)),
+        SourceUri::Demo(part) => Ok(Arc::new(FileBackend::open_demo(part.as_deref(), options)?)),
+        SourceUri::Sqs(u) => Err(BackendError::Unsupported {
+            uri: u,
+            what: "SQS (this build has no SQS backend yet)",
+        }),
+        SourceUri::Pulsar(u) => Err(BackendError::Unsupported {
+            uri: u,
+            what: "Pulsar (this build has no Pulsar backend yet)",
+        }),
+    }
+}
+
+/// Open a source as a send target: like [`open`], but a file that does not
+/// exist yet is created by the first send.
+pub async fn open_target(
+    text: &str,
+    options: &OpenOptions,
+) -> Result<Arc<dyn Backend>, BackendError> {
+    match SourceUri::parse(text)? {
+        SourceUri::File(path) => Ok(Arc::new(FileBackend::open_target(&path, options)?)),
+        _ => open(text, options).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(SourceUri::parse("-").unwrap(), SourceUri::Stdin);
+        assert_eq!(SourceUri::parse("demo").unwrap(), SourceUri::Demo(None));
+        assert_eq!(
+            SourceUri::parse("demo:payments").unwrap(),
+            SourceUri::Demo(Some("payments".into()))
+        );
+        assert_eq!(
+            SourceUri::parse("file:a/b.jsonl").unwrap(),
+            SourceUri::File("a/b.jsonl".into())
+        );
+        assert_eq!(
+            SourceUri::parse("./x.jsonl").unwrap(),
+            SourceUri::File("./x.jsonl".into())
+        );
+        assert!(matches!(
+            SourceUri::parse("sqs://orders").unwrap(),
+            SourceUri::Sqs(_)
+        ));
+        assert!(matches!(
+            SourceUri::parse("pulsar://localhost:6650/t").unwrap(),
+            SourceUri::Pulsar(_)
+        ));
+        let err = SourceUri::parse("kafka://x").unwrap_err().to_string();
+        assert!(err.contains("unknown scheme `kafka://`"), "{err}");
+    }
+}

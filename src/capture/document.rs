@@ -1,0 +1,150 @@
+//! The capture document of an event: the JSON object filters run against,
+//! and the line `peek` and `export` write.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{VERSION, mask_paths};
+use crate::inspect::Inspection;
+use crate::model::{Body, BodyEncoding, Event, Meta, Problem};
+use crate::sanitize::escape_json_text;
+
+/// How a document is written out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DocumentOptions {
+    /// Show secrets as found instead of masked.
+    pub reveal: bool,
+}
+
+/// An event with its decoded body and inspection: everything a capture
+/// line holds.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The event itself, raw body included.
+    pub event: Event,
+    /// The decoded body.
+    pub body: Body,
+    /// Facets and problems.
+    pub inspection: Inspection,
+}
+
+#[derive(Serialize)]
+struct Head<'a> {
+    evscope_capture: u32,
+    id: &'a str,
+    source: &'a str,
+    key: Option<&'a str>,
+    published_at: Option<DateTime<Utc>>,
+    receive_count: Option<u32>,
+    attributes: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    attribute_types: &'a BTreeMap<String, String>,
+    system: &'a Map<String, Value>,
+    body_encoding: BodyEncoding,
+    meta: &'a Meta,
+    problems: &'a [Problem],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_base64: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    secrets_masked: bool,
+}
+
+impl Document {
+    /// Bundle an event with its body and inspection.
+    pub fn new(event: Event, body: Body, inspection: Inspection) -> Self {
+        Document {
+            event,
+            body,
+            inspection,
+        }
+    }
+
+    fn head(&self, raw_base64: Option<String>, secrets_masked: bool) -> Head<'_> {
+        let e = &self.event;
+        Head {
+            evscope_capture: VERSION,
+            id: &e.id,
+            source: &e.source,
+            key: e.key.as_deref(),
+            published_at: e.published_at,
+            receive_count: e.receive_count,
+            attributes: &e.attributes,
+            attribute_types: &e.attribute_types,
+            system: &e.system,
+            body_encoding: self.body.encoding(),
+            meta: &self.inspection.meta,
+            problems: &self.inspection.problems,
+            raw_base64,
+            secrets_masked,
+        }
+    }
+
+    /// The capture document as a JSON value: what filters are evaluated
+    /// against. Secrets stay as found (filters may test them).
+    pub fn to_value(&self) -> Value {
+        let mut doc = serde_json::to_value(self.head(None, false)).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut doc {
+            map.insert("body".into(), self.body.to_capture_value());
+        }
+        doc
+    }
+
+    /// The capture line (without newline), safe for a terminal or a pipe.
+    ///
+    /// With `reveal`, or when the event carries no secret, the body round-trips
+    /// exactly: it is written verbatim when its bytes are a one-line JSON text,
+    /// and otherwise as a value plus `raw_base64` holding the exact bytes.
+    /// Without `reveal`, secrets in the body and attributes are masked, no
+    /// exact copy is written, and the line says `"secrets_masked":true`.
+    pub fn to_line(&self, options: DocumentOptions) -> String {
+        let secrets = &self.inspection.secret_paths;
+        if !options.reveal && !secrets.is_empty() {
+            let mut doc = self.to_value();
+            mask_paths(&mut doc, secrets);
+            if let Value::Object(map) = &mut doc {
+                map.insert("secrets_masked".into(), Value::Bool(true));
+            }
+            let text = serde_json::to_string(&doc).unwrap_or_default();
+            return escape_json_text(&text).into_owned();
+        }
+        let verbatim = match &self.body {
+            Body::Json(_) => verbatim_json(&self.event.raw),
+            _ => None,
+        };
+        let (body_text, raw_base64) = match verbatim {
+            Some(text) => (text.to_string(), None),
+            None => {
+                let body_text =
+                    serde_json::to_string(&self.body.to_capture_value()).unwrap_or_default();
+                let exact = match &self.body {
+                    Body::Json(_) => {
+                        Some(base64::engine::general_purpose::STANDARD.encode(&self.event.raw))
+                    }
+                    _ => None,
+                };
+                (body_text, exact)
+            }
+        };
+        let mut line = serde_json::to_string(&self.head(raw_base64, false)).unwrap_or_default();
+        line.pop(); // the closing brace: the body goes last
+        line.push_str(",\"body\":");
+        line.push_str(&body_text);
+        line.push('}');
+        escape_json_text(&line).into_owned()
+    }
+}
+
+/// The raw body as text when it can be written verbatim into a line: one
+/// line, no surrounding whitespace, nothing a terminal would act on.
+fn verbatim_json(raw: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let clean = !text.is_empty()
+        && text.trim() == text
+        && !text.contains(['\n', '\r'])
+        && !text.chars().any(crate::sanitize::is_dangerous);
+    clean.then_some(text)
+}

@@ -1,0 +1,174 @@
+//! Decoding one line of a capture file into an event.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::VERSION_KEY;
+use crate::model::{Body, BodyEncoding, Event};
+
+/// A capture line that cannot be read back as an event.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct LineError {
+    /// 1-based line number in the file.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+struct CaptureLine<'a> {
+    #[serde(rename = "evscope_capture")]
+    version: u32,
+    id: String,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    published_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    receive_count: Option<u32>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    attribute_types: BTreeMap<String, String>,
+    #[serde(default)]
+    system: Map<String, Value>,
+    #[serde(borrow)]
+    body: &'a RawValue,
+    body_encoding: BodyEncoding,
+    #[serde(default)]
+    raw_base64: Option<String>,
+}
+
+/// Whether a line is a capture line (rather than a plain event body).
+/// evscope writes the version key first, so a prefix check settles it.
+pub fn is_capture_line(line: &[u8]) -> bool {
+    let trimmed = line.trim_ascii_start();
+    trimmed.starts_with(b"{\"") && trimmed[2..].starts_with(VERSION_KEY.as_bytes())
+}
+
+/// Decode one line (without its newline) into an event and its decoded body.
+///
+/// `line_no` is 1-based and names the line in errors and in the ids of plain
+/// lines (`line-12`). `source` is used for plain lines and for capture lines
+/// that name none. A plain line that is not JSON is an event with a text
+/// body, not an error; only a capture line that does not decode is.
+pub fn decode_line(line: &[u8], line_no: usize, source: &str) -> Result<(Event, Body), LineError> {
+    if is_capture_line(line) {
+        decode_capture_line(line, line_no, source)
+    } else {
+        let raw = line.to_vec();
+        let body = Body::decode(&raw);
+        Ok((Event::new(format!("line-{line_no}"), source, raw), body))
+    }
+}
+
+fn decode_capture_line(
+    line: &[u8],
+    line_no: usize,
+    source: &str,
+) -> Result<(Event, Body), LineError> {
+    let error = |reason: String| LineError {
+        line: line_no,
+        reason,
+    };
+    let rec: CaptureLine =
+        serde_json::from_slice(line).map_err(|e| error(format!("unreadable capture line: {e}")))?;
+    if rec.version > super::VERSION {
+        return Err(error(format!(
+            "capture format version {} is newer than this evscope reads ({})",
+            rec.version,
+            super::VERSION
+        )));
+    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (raw, body) = match (rec.raw_base64, rec.body_encoding) {
+        (Some(exact), encoding) => {
+            let raw = b64
+                .decode(exact.as_bytes())
+                .map_err(|e| error(format!("raw_base64 is not base64: {e}")))?;
+            let body = match encoding {
+                BodyEncoding::Json => serde_json::from_str(rec.body.get())
+                    .map(Body::Json)
+                    .unwrap_or_else(|_| Body::decode(&raw)),
+                _ => Body::decode(&raw),
+            };
+            (raw, body)
+        }
+        (None, BodyEncoding::Json) => {
+            let text = rec.body.get();
+            let value =
+                serde_json::from_str(text).map_err(|e| error(format!("body is not JSON: {e}")))?;
+            (text.as_bytes().to_vec(), Body::Json(value))
+        }
+        (None, BodyEncoding::Utf8) => {
+            let text: String = serde_json::from_str(rec.body.get())
+                .map_err(|_| error("body_encoding is utf8 but body is not a string".to_string()))?;
+            (text.as_bytes().to_vec(), Body::Text(text))
+        }
+        (None, BodyEncoding::Base64) => {
+            let text: String = serde_json::from_str(rec.body.get()).map_err(|_| {
+                error("body_encoding is base64 but body is not a string".to_string())
+            })?;
+            let raw = b64
+                .decode(text.as_bytes())
+                .map_err(|e| error(format!("body is not base64: {e}")))?;
+            let body = Body::decode(&raw);
+            (raw, body)
+        }
+    };
+    let event = Event {
+        id: rec.id,
+        source: rec.source.unwrap_or_else(|| source.to_string()),
+        key: rec.key,
+        published_at: rec.published_at,
+        receive_count: rec.receive_count,
+        attributes: rec.attributes,
+        attribute_types: rec.attribute_types,
+        system: rec.system,
+        raw,
+    };
+    Ok((event, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_are_bodies() {
+        let (event, body) = decode_line(br#"{"eventName":"X"}"#, 3, "file:a.jsonl").unwrap();
+        assert_eq!(event.id, "line-3");
+        assert_eq!(event.source, "file:a.jsonl");
+        assert_eq!(body.encoding(), BodyEncoding::Json);
+        let (_, body) = decode_line(b"not json {", 4, "f").unwrap();
+        assert_eq!(body, Body::Text("not json {".into()));
+    }
+
+    #[test]
+    fn capture_lines_keep_exact_bytes() {
+        let line = br#"{"evscope_capture":1,"id":"m1","source":"sqs://q","attributes":{"a":"1"},"body_encoding":"json","body":{"b" : 2}}"#;
+        let (event, body) = decode_line(line, 1, "file:x").unwrap();
+        assert_eq!(event.id, "m1");
+        assert_eq!(event.source, "sqs://q");
+        assert_eq!(event.raw, br#"{"b" : 2}"#);
+        assert_eq!(body.as_json().unwrap()["b"], 2);
+    }
+
+    #[test]
+    fn broken_capture_line_names_its_line() {
+        let err = decode_line(br#"{"evscope_capture":1,"id":5}"#, 7, "f").unwrap_err();
+        assert_eq!(err.line, 7);
+        assert!(
+            err.to_string()
+                .starts_with("line 7: unreadable capture line")
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! The capture format: JSON Lines, one event per line, with the event's
+//! fields, its body, its facets and its problems. It is what `peek` and
+//! `export` print and what the file backend reads back.
+//!
+//! A line is a *capture line* when it is an object whose first key is
+//! [`VERSION_KEY`]; any other line of a file is a *plain line*: the body of
+//! one event (an application log, a jq output).
+
+mod document;
+mod file;
+mod line;
+mod mask;
+
+pub use document::{Document, DocumentOptions};
+pub use file::{CaptureFile, LineSpan};
+pub use line::{LineError, decode_line, is_capture_line};
+pub use mask::mask_paths;
+
+/// The key that marks a capture line, and the format version it holds.
+pub const VERSION_KEY: &str = "evscope_capture";
+/// The capture format version evscope writes.
+pub const VERSION: u32 = 1;

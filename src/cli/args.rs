@@ -1,0 +1,143 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
+
+/// evscope: inspect, filter, replay and redrive events in SQS queues,
+/// Pulsar topics and JSONL captures.
+///
+/// With no command it opens the terminal UI on the given sources (the
+/// bundled demo when none is given).
+#[derive(Debug, Parser)]
+#[command(name = "evscope", version, about, long_about = None)]
+#[command(
+    after_help = "SOURCE is a file path, file:PATH, - (stdin), demo, sqs://QUEUE or pulsar://HOST:PORT/TOPIC.\nExit codes: 0 ok, 1 found expired/malformed events or an operation left events behind, 2 bad input."
+)]
+pub struct Cli {
+    /// Sources to open in the terminal UI.
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Refuse every operation that changes a source (replay, redrive, delete).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Config file (default: the platform config directory's evscope/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Theme for the terminal UI (dark, light, high-contrast, solarized, or a user theme).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print events as capture lines (JSON Lines), secrets masked.
+    Peek(PeekArgs),
+    /// Summarize a source: totals, expired, malformed by reason, types and versions.
+    /// Exits 1 when it finds expired or malformed events.
+    Check(CheckArgs),
+    /// Write a source to a capture file, bodies exact, for replaying later.
+    Export(ExportArgs),
+    /// Send copies of events to a target; the source is untouched.
+    Replay(ReplayArgs),
+    /// Move events out of a dead-letter queue back to their source (or --to).
+    Redrive(RedriveArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// Which events a command looks at.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// JSONPath filter, e.g. "@.meta.expired == true" or "$[?@.body.eventName == 'SEND_EMAIL']".
+    #[arg(short, long, value_name = "EXPR")]
+    pub filter: Option<String>,
+}
+
+/// `peek`.
+#[derive(Debug, Args)]
+pub struct PeekArgs {
+    /// Where to read.
+    pub source: String,
+    /// Print at most N events (default: all).
+    #[arg(short = 'n', long = "limit", value_name = "N")]
+    pub limit: Option<usize>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Show tokens and secrets as they are instead of masked.
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Where to read.
+    pub source: String,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to read.
+    pub source: String,
+    /// The capture file to write (replaced atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Where to read.
+    pub source: String,
+    /// Where to send.
+    pub target: String,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Only these event ids (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub ids: Option<Vec<String>>,
+    /// Show what would be sent without sending.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `redrive`.
+#[derive(Debug, Args)]
+pub struct RedriveArgs {
+    /// The dead-letter queue to move events out of.
+    pub dlq: String,
+    /// Where to move them (default: the queue the DLQ belongs to).
+    #[arg(long, value_name = "TARGET")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Only these event ids (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub ids: Option<Vec<String>>,
+    /// Show what would move without moving anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+pub(super) fn print_completions(shell: Shell) {
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "evscope", &mut std::io::stdout());
+}

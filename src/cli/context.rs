@@ -1,0 +1,75 @@
+//! What every command needs: config, inspector, backend options.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context as _, Result};
+
+use super::args::FilterArgs;
+use crate::backend::{self, Backend, OpenOptions};
+use crate::config::Config;
+use crate::filter::Filter;
+use crate::inspect::Inspector;
+use crate::ops::Selection;
+use crate::scan::Scanner;
+use std::sync::Arc;
+
+/// Shared state of one evscope run.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The loaded configuration.
+    pub config: Config,
+    /// Options every backend is opened with.
+    pub open: OpenOptions,
+}
+
+impl Context {
+    /// Build from a loaded config.
+    pub fn new(config: Config, read_only: bool) -> Result<Context> {
+        let inspector =
+            Inspector::new(&config.mappings).context("invalid [mappings] in the config")?;
+        Ok(Context {
+            config,
+            open: OpenOptions {
+                inspector,
+                read_only,
+            },
+        })
+    }
+
+    /// Open a source.
+    pub async fn source(&self, uri: &str) -> Result<Arc<dyn Backend>> {
+        Ok(backend::open(uri, &self.open).await?)
+    }
+
+    /// Open a send target (a file target may not exist yet).
+    pub async fn target(&self, uri: &str) -> Result<Arc<dyn Backend>> {
+        Ok(backend::open_target(uri, &self.open).await?)
+    }
+
+    /// A scanner for the given filter flag.
+    pub fn scanner(&self, filter: &FilterArgs) -> Result<Scanner> {
+        let filter = match &filter.filter {
+            Some(expr) => {
+                Some(Filter::parse(expr).map_err(|e| anyhow::anyhow!("bad filter: {e}"))?)
+            }
+            None => None,
+        };
+        Ok(Scanner::new(
+            self.open.inspector.clone(),
+            filter,
+            chrono::Utc::now(),
+        ))
+    }
+
+    /// A selection for the filter and ids flags.
+    pub fn selection(&self, filter: &FilterArgs, ids: &Option<Vec<String>>) -> Result<Selection> {
+        Ok(Selection {
+            scanner: self.scanner(filter)?,
+            ids: ids.as_ref().map(|ids| {
+                ids.iter()
+                    .map(|s| s.trim().to_string())
+                    .collect::<BTreeSet<_>>()
+            }),
+        })
+    }
+}

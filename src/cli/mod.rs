@@ -1,0 +1,35 @@
+//! The scriptable subcommands. Output is fit for pipes: every line of event
+//! data goes through [`crate::sanitize`] before it reaches stdout.
+
+mod args;
+mod check;
+mod context;
+mod move_ops;
+mod output;
+mod peek;
+
+pub use args::{CheckArgs, Cli, Command, FilterArgs};
+pub use context::Context;
+
+use anyhow::Result;
+
+/// Exit code when a command found expired or malformed events (`check`) or
+/// an operation left events behind.
+pub const EXIT_FOUND: i32 = 1;
+/// Exit code for bad input: a missing file, a bad filter, unreadable lines.
+pub const EXIT_ERROR: i32 = 2;
+
+/// Run a subcommand; returns the process exit code.
+pub async fn run(command: Command, context: &Context) -> Result<i32> {
+    match command {
+        Command::Peek(args) => peek::peek(args, context).await,
+        Command::Check(args) => check::check(args, context).await,
+        Command::Export(args) => peek::export(args, context).await,
+        Command::Replay(args) => move_ops::replay(args, context).await,
+        Command::Redrive(args) => move_ops::redrive(args, context).await,
+        Command::Completions { shell } => {
+            args::print_completions(shell);
+            Ok(0)
+        }
+    }
+}

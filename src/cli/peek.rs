@@ -1,0 +1,141 @@
+//! `peek` and `export`: stream a source's events as capture lines.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use tokio::sync::mpsc;
+
+use super::args::{ExportArgs, PeekArgs};
+use super::output::{Out, warn};
+use super::{Context, EXIT_ERROR};
+use crate::backend::{Backend, Record};
+use crate::capture::{Document, DocumentOptions};
+use crate::scan::Scanner;
+
+/// What a pass over a source saw.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Pass {
+    /// Records read (kept or not).
+    pub seen: usize,
+    /// Unreadable lines, each reported on stderr.
+    pub bad_lines: usize,
+}
+
+/// Read every event of `backend` that `scanner` keeps, in order, and hand it
+/// to `each` until it returns `false` or `limit` were handed over. Unreadable
+/// lines are reported on stderr and counted.
+pub(super) async fn for_each_document(
+    backend: Arc<dyn Backend>,
+    scanner: &Scanner,
+    limit: Option<usize>,
+    mut each: impl FnMut(Document) -> Result<bool>,
+) -> Result<Pass> {
+    let (tx, mut rx) = mpsc::channel::<Vec<Record>>(4);
+    let reader = {
+        let backend = backend.clone();
+        tokio::spawn(async move { backend.browse(None, tx).await })
+    };
+    let mut handed = 0usize;
+    let mut pass = Pass::default();
+    'batches: while let Some(batch) = rx.recv().await {
+        let results = tokio::task::block_in_place(|| scanner.scan_batch(&batch));
+        for result in results {
+            pass.seen += 1;
+            match result {
+                Ok(Some(document)) => {
+                    if limit.is_some_and(|l| handed >= l) || !each(document)? {
+                        break 'batches;
+                    }
+                    handed += 1;
+                    if limit.is_some_and(|l| handed >= l) {
+                        break 'batches;
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    pass.bad_lines += 1;
+                    warn(&format!("{}: {error}", backend.uri()));
+                }
+            }
+        }
+    }
+    drop(rx);
+    match reader.await {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) => return Err(error.into()),
+        Err(join) => anyhow::bail!("reading {} failed: {join}", backend.uri()),
+    }
+    Ok(pass)
+}
+
+/// `evscope peek`.
+pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
+    let scanner = context.scanner(&args.filter)?;
+    let backend = context.source(&args.source).await?;
+    let options = DocumentOptions {
+        reveal: args.reveal,
+    };
+    let mut out = Out::new();
+    let mut open = true;
+    let pass = for_each_document(backend, &scanner, args.limit, |document| {
+        open = out.line(&document.to_line(options))?;
+        Ok(open)
+    })
+    .await?;
+    if open {
+        out.flush()?;
+    }
+    Ok(if pass.bad_lines > 0 { EXIT_ERROR } else { 0 })
+}
+
+/// `evscope export`: exact bodies, written to a temporary sibling and
+/// renamed over the output when complete.
+pub(super) async fn export(args: ExportArgs, context: &Context) -> Result<i32> {
+    let scanner = context.scanner(&args.filter)?;
+    let backend = context.source(&args.source).await?;
+    let output = &args.output;
+    let dir = output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile_in(dir)?;
+    let mut written = 0usize;
+    let mut with_secrets = 0usize;
+    let pass = {
+        let mut writer = std::io::BufWriter::new(tmp.as_file_mut());
+        let bad = for_each_document(backend, &scanner, None, |document| {
+            if !document.inspection.secret_paths.is_empty() {
+                with_secrets += 1;
+            }
+            writer.write_all(
+                document
+                    .to_line(DocumentOptions { reveal: true })
+                    .as_bytes(),
+            )?;
+            writer.write_all(b"\n")?;
+            written += 1;
+            Ok(true)
+        })
+        .await?;
+        writer.flush()?;
+        bad
+    };
+    tmp.as_file().sync_all()?;
+    tmp.persist(output)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    eprintln!("evscope: exported {written} events to {}", output.display());
+    if with_secrets > 0 {
+        warn(&format!(
+            "{with_secrets} exported events carry tokens or secrets, written as they are (exports stay exact for replay)"
+        ));
+    }
+    Ok(if pass.bad_lines > 0 { EXIT_ERROR } else { 0 })
+}
+
+fn tempfile_in(dir: &std::path::Path) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(".evscope-export-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a file in {}", dir.display()))
+}

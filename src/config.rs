@@ -1,0 +1,107 @@
+//! The configuration file: facet mappings, theme and key bindings. It lives
+//! in the platform config directory (`~/.config/evscope/config.toml` on
+//! Linux); evscope runs with defaults when there is none.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::inspect::Mappings;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists but cannot be read.
+    #[error("{path}: cannot read the config file: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown keys.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+}
+
+/// Everything the config file may hold; every part is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The theme name (built-in or a file in the themes directory).
+    #[serde(default)]
+    pub theme: Option<String>,
+    /// JSONPath mappings for facets, tried before the built-in ones.
+    #[serde(default)]
+    pub mappings: Mappings,
+    /// Key bindings per mode, over the defaults: `[keys.list] "x" = "replay"`.
+    #[serde(default)]
+    pub keys: toml::Table,
+}
+
+impl Config {
+    /// The default config directory (`$XDG_CONFIG_HOME/evscope` on Linux).
+    pub fn dir() -> Option<PathBuf> {
+        if let Some(dir) = std::env::var_os("EVSCOPE_CONFIG_DIR") {
+            return Some(PathBuf::from(dir));
+        }
+        directories::ProjectDirs::from("", "", "evscope").map(|d| d.config_dir().to_path_buf())
+    }
+
+    /// Load `path`, or the default file when `path` is `None`. A missing
+    /// default file means defaults; a missing named file is an error.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => match Self::dir() {
+                Some(dir) => (dir.join("config.toml"), false),
+                None => return Ok(Config::default()),
+            },
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Config::default());
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::parse(&text).map_err(|message| ConfigError::Parse { path, message })
+    }
+
+    /// Parse config text; the error is one line.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            match e.span() {
+                Some(span) => {
+                    let line = text[..span.start].matches('\n').count() + 1;
+                    format!("line {line}: {message}")
+                }
+                None => message,
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_is_default() {
+        let config = Config::parse("").unwrap();
+        assert!(config.theme.is_none());
+    }
+
+    #[test]
+    fn unknown_key_is_reported_with_its_line() {
+        let err = Config::parse("theme = \"dark\"\ncolour = 3\n").unwrap_err();
+        assert!(err.starts_with("line 2: unknown field `colour`"), "{err}");
+    }
+}

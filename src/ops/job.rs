@@ -1,0 +1,114 @@
+//! What operations share: which events to act on, progress, cancel, report.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::watch;
+
+use crate::model::Event;
+use crate::scan::Scanner;
+
+/// Which events an operation acts on: those the scanner's filter keeps and,
+/// when `ids` is set, only those ids.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Inspects events and applies the filter.
+    pub scanner: Scanner,
+    /// Only these event ids, when set.
+    pub ids: Option<BTreeSet<String>>,
+}
+
+impl Selection {
+    /// Whether `event` is selected.
+    pub fn selects(&self, event: &Event) -> bool {
+        if let Some(ids) = &self.ids {
+            if !ids.contains(&event.id) {
+                return false;
+            }
+        }
+        let body = event.body();
+        let document = self.scanner.inspect(event.clone(), body, false);
+        self.scanner.keeps(&document)
+    }
+}
+
+/// Where an operation stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Events looked at so far.
+    pub seen: usize,
+    /// Events sent (and, for a redrive, removed) so far.
+    pub done: usize,
+    /// Events that failed so far.
+    pub failed: usize,
+    /// Events to act on, when known in advance.
+    pub total: Option<usize>,
+}
+
+/// Cancel flag and progress channel of one running operation.
+#[derive(Debug, Clone)]
+pub struct JobControl {
+    cancelled: Arc<AtomicBool>,
+    progress: Arc<watch::Sender<Progress>>,
+}
+
+impl Default for JobControl {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JobControl {
+    /// A fresh, uncancelled job.
+    pub fn new() -> Self {
+        JobControl {
+            cancelled: Arc::new(AtomicBool::new(false)),
+            progress: Arc::new(watch::channel(Progress::default()).0),
+        }
+    }
+
+    /// Ask the operation to stop after the batch in flight.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether cancel was asked.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Follow the progress.
+    pub fn subscribe(&self) -> watch::Receiver<Progress> {
+        self.progress.subscribe()
+    }
+
+    pub(super) fn report(&self, progress: Progress) {
+        self.progress.send_replace(progress);
+    }
+}
+
+/// The exact outcome of an operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Events sent to the target (and removed from the source, for a redrive).
+    pub moved: usize,
+    /// Events that failed, with the reason: `(event id, reason)`.
+    pub failed: Vec<(String, String)>,
+    /// Events looked at but not selected.
+    pub skipped: usize,
+    /// Redrive only: sent, but removing them from the source failed, so
+    /// they now exist in both places: `(event id, reason)`.
+    pub duplicated: Vec<(String, String)>,
+    /// Dry runs: the ids that would be acted on.
+    pub planned: Vec<String>,
+    /// Whether the operation stopped early because it was cancelled.
+    pub cancelled: bool,
+}
+
+impl Report {
+    /// Whether every selected event made it.
+    pub fn is_clean(&self) -> bool {
+        self.failed.is_empty() && self.duplicated.is_empty() && !self.cancelled
+    }
+}

@@ -1,0 +1,128 @@
+//! Making untrusted event text safe to show: escaping characters a terminal
+//! would act on, and masking secrets. Every view and every line evscope
+//! prints passes event text through here.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Whether `c` must never reach a terminal raw: C0 and C1 controls, DEL,
+/// bidi controls, zero-width and other invisible format characters.
+pub fn is_dangerous(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{ad}'
+        | '\u{61c}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0000}'..='\u{e007f}')
+}
+
+/// `text` with every dangerous character written as a visible escape
+/// (`\n`, `\t`, `\x1b`, `\u{202e}`). Borrows when nothing needs escaping.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_dangerous) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x100 && is_dangerous(c) => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if is_dangerous(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// Make serialized JSON safe for a terminal or a pipe without changing the
+/// value it encodes: serde_json already escapes C0 controls inside strings,
+/// this also escapes DEL, C1 controls, bidi and zero-width characters as
+/// `\uXXXX`. Such characters can only occur inside JSON strings, so the
+/// result decodes to the same value.
+pub fn escape_json_text(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(is_dangerous) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_dangerous(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{:04x}", unit);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A masked form of a secret: its first four characters, an ellipsis and its
+/// length, enough to tell two tokens apart without revealing either.
+pub fn mask_secret(secret: &str) -> String {
+    let len = secret.chars().count();
+    if len <= 8 {
+        return format!("•••• ({len} chars)");
+    }
+    let head: String = secret.chars().take(4).collect();
+    format!("{}…•••• ({len} chars)", escape(&head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_terminal_controls_and_invisible_characters() {
+        assert_eq!(escape("plain text é 日本"), "plain text é 日本");
+        assert_eq!(escape("a\x1b[2Jb"), "a\\x1b[2Jb");
+        assert_eq!(escape("title\x1b]0;pwned\x07"), "title\\x1b]0;pwned\\x07");
+        assert_eq!(escape("line\r\nnext\t"), "line\\r\\nnext\\t");
+        assert_eq!(escape("abc\u{202e}cba"), "abc\\u{202e}cba");
+        assert_eq!(escape("zero\u{200b}width"), "zero\\u{200b}width");
+        assert_eq!(escape("c1\u{9b}31m"), "c1\\x9b31m");
+        assert_eq!(escape("del\u{7f}"), "del\\x7f");
+    }
+
+    #[test]
+    fn escaped_text_has_no_control_bytes() {
+        let hostile: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let safe = escape(&hostile);
+        assert!(!safe.chars().any(is_dangerous));
+        assert!(!safe.bytes().any(|b| b < 0x20 || b == 0x7f));
+    }
+
+    #[test]
+    fn json_escape_keeps_the_value() {
+        let value = serde_json::json!({"k": "a\u{7f}b\u{9b}c\u{202e}d\u{1F600}\u{e0001}"});
+        let text = serde_json::to_string(&value).unwrap();
+        let safe = escape_json_text(&text);
+        assert!(!safe.chars().any(is_dangerous));
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn masks_secrets() {
+        let masked = mask_secret("eyJhbGciOiJIUzI1NiJ9.payload.signature");
+        assert!(masked.starts_with("eyJh…"));
+        assert!(!masked.contains("payload"));
+        assert_eq!(mask_secret("short"), "•••• (5 chars)");
+    }
+}

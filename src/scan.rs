@@ -1,0 +1,71 @@
+//! Turning records into inspected, filtered documents: the one pipeline the
+//! CLI, the TUI and the operations share. Batches are processed on every
+//! core, in order.
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::backend::Record;
+use crate::capture::{Document, LineError, is_capture_line};
+use crate::filter::Filter;
+use crate::inspect::Inspector;
+use crate::model::{Body, Event};
+
+/// Inspects and filters events.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    inspector: Inspector,
+    filter: Option<Filter>,
+    now: DateTime<Utc>,
+}
+
+impl Scanner {
+    /// A scanner inspecting with `inspector` as of `now`, keeping the events
+    /// `filter` matches (all when `None` or a match-all filter).
+    pub fn new(inspector: Inspector, filter: Option<Filter>, now: DateTime<Utc>) -> Self {
+        let filter = filter.filter(|f| !f.is_match_all());
+        Scanner {
+            inspector,
+            filter,
+            now,
+        }
+    }
+
+    /// The inspector in use.
+    pub fn inspector(&self) -> &Inspector {
+        &self.inspector
+    }
+
+    /// Inspect one decoded event. `expect_json` says whether the source
+    /// promises JSON bodies.
+    pub fn inspect(&self, event: Event, body: Body, expect_json: bool) -> Document {
+        let inspection = self.inspector.inspect(&event, &body, self.now, expect_json);
+        Document::new(event, body, inspection)
+    }
+
+    /// Whether a document passes the filter.
+    pub fn keeps(&self, document: &Document) -> bool {
+        match &self.filter {
+            None => true,
+            Some(filter) => filter.matches(&document.to_value()),
+        }
+    }
+
+    /// Decode, inspect and filter one record: `Ok(None)` when filtered out.
+    pub fn scan(&self, record: &Record) -> Result<Option<Document>, LineError> {
+        if let (Some(filter), Record::Line { .. }) = (&self.filter, record) {
+            if !filter.might_match(record.bytes()) {
+                return Ok(None);
+            }
+        }
+        let expect_json = matches!(record, Record::Line { .. }) && !is_capture_line(record.bytes());
+        let (event, body) = record.decode()?;
+        let document = self.inspect(event, body, expect_json);
+        Ok(self.keeps(&document).then_some(document))
+    }
+
+    /// [`Scanner::scan`] over a batch on every core, results in input order.
+    pub fn scan_batch(&self, records: &[Record]) -> Vec<Result<Option<Document>, LineError>> {
+        records.par_iter().map(|r| self.scan(r)).collect()
+    }
+}

@@ -1,0 +1,454 @@
+//! The evscope binary run on files, the way a user runs it.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn evscope(args: &[&str]) -> Output {
+    evscope_with_stdin(args, None)
+}
+
+fn evscope_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evscope"))
+        .args(args)
+        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("evscope runs");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn lines(output: &Output) -> Vec<Value> {
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every peek line is JSON"))
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn ids_in(path: &Path) -> Vec<String> {
+    let out = evscope(&["peek", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    lines(&out)
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A one-line error: starts with `evscope:`, no panic, no backtrace.
+fn assert_one_line_error(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("evscope: "), "{err}");
+    assert!(err.contains(needle), "{err:?} should mention {needle:?}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+}
+
+#[test]
+fn peek_prints_every_demo_event_as_capture_lines() {
+    let out = evscope(&["peek", "demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let docs = lines(&out);
+    assert_eq!(docs.len(), 23);
+    for doc in &docs {
+        assert_eq!(doc["evscope_capture"], 1);
+        assert!(doc["id"].is_string());
+        assert!(doc["meta"].is_object());
+        assert!(doc["problems"].is_array());
+    }
+    let sources: BTreeSet<_> = docs.iter().map(|d| d["source"].as_str().unwrap()).collect();
+    assert_eq!(
+        sources,
+        BTreeSet::from(["demo:notifications", "demo:payments", "demo:payments.dlq"])
+    );
+}
+
+#[test]
+fn peek_limit_and_filter() {
+    let out = evscope(&["peek", "demo", "-n", "3"]);
+    assert_eq!(lines(&out).len(), 3);
+    let out = evscope(&["peek", "demo", "--filter", "@.meta.expired == true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expired = lines(&out);
+    assert!(expired.len() >= 2, "the demo has expired events");
+    assert!(expired.iter().all(|d| d["meta"]["expired"] == true));
+    let out = evscope(&[
+        "peek",
+        "demo",
+        "--filter",
+        "$[?@.body.eventName == 'SEND_SMS']",
+    ]);
+    let sms = lines(&out);
+    assert_eq!(sms.len(), 2);
+    assert!(sms.iter().all(|d| d["body"]["eventName"] == "SEND_SMS"));
+}
+
+#[test]
+fn check_summarizes_and_exits_one_on_problems() {
+    let out = evscope(&["check", "demo"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("demo: 23 events"), "{text}");
+    for needle in [
+        "expired",
+        "malformed",
+        "invalid_json",
+        "missing_field",
+        "bad_date",
+        "PaymentCreated",
+        "SEND_EMAIL",
+    ] {
+        assert!(text.contains(needle), "summary mentions {needle}: {text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clean = write(dir.path(), "clean.jsonl", "{\"a\":1}\n{\"a\":2}\n");
+    let out = evscope(&["check", clean.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains(": 2 events"));
+}
+
+#[test]
+fn plain_json_lines_open_and_bad_lines_are_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        dir.path(),
+        "app.log.jsonl",
+        "{\"eventName\":\"A\"}\nthis is not json\n\n{\"eventName\":\"B\"}\n",
+    );
+    let out = evscope(&["peek", log.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let docs = lines(&out);
+    assert_eq!(docs.len(), 3);
+    assert_eq!(docs[1]["id"], "line-2");
+    assert_eq!(docs[1]["body_encoding"], "utf8");
+    assert_eq!(docs[1]["problems"][0]["kind"], "invalid_json");
+    assert_eq!(docs[2]["id"], "line-4");
+}
+
+#[test]
+fn unreadable_capture_line_is_named_and_the_rest_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "broken.jsonl",
+        "{\"evscope_capture\":1,\"id\":\"a\",\"body_encoding\":\"json\",\"body\":{}}\n{\"evscope_capture\":1,\"id\":\n{\"evscope_capture\":1,\"id\":\"c\",\"body_encoding\":\"utf8\",\"body\":\"hi\"}\n",
+    );
+    let out = evscope(&["peek", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let ids: Vec<_> = lines(&out).iter().map(|d| d["id"].clone()).collect();
+    assert_eq!(ids, vec![Value::from("a"), Value::from("c")]);
+    let err = stderr(&out);
+    assert!(err.contains("line 2: unreadable capture line"), "{err}");
+}
+
+#[test]
+fn bad_input_gets_one_clear_line() {
+    assert_one_line_error(&evscope(&["peek", "/no/such/file.jsonl"]), "No such file");
+    assert_one_line_error(
+        &evscope(&["peek", "demo", "--filter", "@.body.x = 'a'"]),
+        "bad filter",
+    );
+    assert_one_line_error(&evscope(&["peek", "kafka://x"]), "unknown scheme");
+    assert_one_line_error(&evscope(&["peek", "demo:nope"]), "demo has parts");
+    let out = evscope(&["peek", "demo", "-n", "many"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("invalid value 'many'"));
+}
+
+#[test]
+fn hostile_bodies_never_reach_stdout_raw() {
+    let hostile = "{\"t\":\"\\u001b]0;owned\\u0007\\u001b[2J\",\"c1\":\"\u{9b}31m\",\"bidi\":\"a\u{202e}b\",\"zw\":\"x\u{200b}y\",\"del\":\"\u{7f}\"}\n\u{1b}[31mraw escape line\u{7}\n";
+    let out = evscope_with_stdin(&["peek", "-"], Some(hostile.as_bytes()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for bad in [
+        '\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{200b}', '\u{7f}',
+    ] {
+        assert!(!text.contains(bad), "{bad:?} reached stdout");
+    }
+    let docs = lines(&out);
+    assert_eq!(
+        docs[0]["body"]["bidi"], "a\u{202e}b",
+        "escaping keeps the value"
+    );
+    assert_eq!(docs[1]["body"], "\u{1b}[31mraw escape line\u{7}");
+}
+
+#[test]
+fn secrets_are_masked_unless_revealed() {
+    let jwt =
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJlLXNlY3JldA";
+    let body = format!("{{\"eventName\":\"X\",\"bearer\":\"{jwt}\"}}\n");
+    let out = evscope_with_stdin(&["peek", "-"], Some(body.as_bytes()));
+    let text = stdout(&out);
+    assert!(!text.contains(jwt), "masked by default: {text}");
+    assert!(!text.contains("c2lnbmF0dXJlLXNlY3JldA"));
+    assert!(text.contains("\"secrets_masked\":true"));
+    let out = evscope_with_stdin(&["peek", "-", "--reveal"], Some(body.as_bytes()));
+    assert!(stdout(&out).contains(jwt));
+}
+
+#[test]
+fn export_round_trips_exact_bodies() {
+    let dir = tempfile::tempdir().unwrap();
+    // Odd spacing, an escaped character, a DEL inside a string, binary: all must survive.
+    let source = dir.path().join("src.jsonl");
+    let mut bytes =
+        b"{\"a\" :  1,\"s\":\"\\u00e9\"}\n{\"del\":\"x\x7fy\"}\nplain text body\n".to_vec();
+    bytes.extend_from_slice(b"\xff\xfe binary\n");
+    std::fs::write(&source, &bytes).unwrap();
+    let first = dir.path().join("first.jsonl");
+    let out = evscope(&[
+        "export",
+        source.to_str().unwrap(),
+        "-o",
+        first.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("exported 4 events"));
+    let second = dir.path().join("second.jsonl");
+    let out = evscope(&[
+        "export",
+        first.to_str().unwrap(),
+        "-o",
+        second.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let exported = std::fs::read_to_string(&second).unwrap();
+    let docs: Vec<Value> = exported
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let raw = |doc: &Value| -> Vec<u8> {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        if let Some(exact) = doc["raw_base64"].as_str() {
+            return b64.decode(exact).unwrap();
+        }
+        match doc["body_encoding"].as_str().unwrap() {
+            "utf8" => doc["body"].as_str().unwrap().as_bytes().to_vec(),
+            "base64" => b64.decode(doc["body"].as_str().unwrap()).unwrap(),
+            _ => {
+                // verbatim: the body text as written in the line
+                let line = exported
+                    .lines()
+                    .find(|l| l.contains(doc["id"].as_str().unwrap()))
+                    .unwrap();
+                let start = line.find("\"body\":").unwrap() + 7;
+                line[start..line.len() - 1].as_bytes().to_vec()
+            }
+        }
+    };
+    assert_eq!(raw(&docs[0]), b"{\"a\" :  1,\"s\":\"\\u00e9\"}");
+    assert_eq!(raw(&docs[1]), b"{\"del\":\"x\x7fy\"}");
+    assert_eq!(raw(&docs[2]), b"plain text body");
+    assert_eq!(raw(&docs[3]), b"\xff\xfe binary");
+    assert!(
+        !exported.contains('\u{7f}'),
+        "the DEL is escaped in the line"
+    );
+}
+
+#[test]
+fn replay_sends_copies_with_exact_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.jsonl");
+    let t = target.to_str().unwrap();
+    let out = evscope(&[
+        "replay",
+        "demo:payments",
+        t,
+        "--filter",
+        "@.key == 'payment-42'",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("3 moved, 0 failed, 5 skipped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ids_in(&target).len(), 3);
+    let out = evscope(&[
+        "replay",
+        "demo:payments",
+        t,
+        "--ids",
+        "8f1c2a60-0006,8f1c2a60-0008",
+        "--dry-run",
+    ]);
+    assert!(stdout(&out).contains("would send 2 events"));
+    assert_eq!(ids_in(&target).len(), 3, "a dry run sends nothing");
+    let out = evscope(&["replay", "demo:payments", t, "--read-only"]);
+    assert_one_line_error(&out, "read-only");
+}
+
+fn dlq_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let queue = dir.join("orders.jsonl");
+    let dlq = dir.join("orders.dlq.jsonl");
+    std::fs::write(&queue, "{\"eventName\":\"Kept\"}\n").unwrap();
+    let mut text = String::new();
+    for i in 0..50 {
+        text.push_str(&format!(
+            "{{\"evscope_capture\":1,\"id\":\"m{i}\",\"source\":\"sqs://orders-dlq\",\"body_encoding\":\"json\",\"body\":{{\"eventName\":\"{}\",\"n\":{i}}}}}\n",
+            if i % 5 == 0 { "Retry" } else { "Other" }
+        ));
+    }
+    std::fs::write(&dlq, text).unwrap();
+    (queue, dlq)
+}
+
+#[test]
+fn redrive_moves_selected_events_back_to_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let (queue, dlq) = dlq_pair(dir.path());
+    let d = dlq.to_str().unwrap();
+    let out = evscope(&["redrive", d, "--filter", "@.body.eventName == 'Retry'"]);
+    assert_one_line_error(&out, "pass --yes");
+    let out = evscope(&[
+        "redrive",
+        d,
+        "--dry-run",
+        "--filter",
+        "@.body.eventName == 'Retry'",
+    ]);
+    assert!(
+        stdout(&out).contains("would move 10 events"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ids_in(&dlq).len(), 50);
+    let out = evscope(&["redrive", d, "--yes", "--read-only"]);
+    assert_one_line_error(&out, "read-only");
+    let out = evscope(&[
+        "redrive",
+        d,
+        "--yes",
+        "--filter",
+        "@.body.eventName == 'Retry'",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("10 moved, 0 failed, 40 skipped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ids_in(&dlq).len(), 40);
+    let moved = ids_in(&queue);
+    assert_eq!(moved.len(), 11);
+    assert!(moved.contains(&"m45".to_string()));
+    let out = evscope(&["redrive", d, "--yes", "--ids", "m1,m2"]);
+    assert!(stdout(&out).contains("2 moved"), "{}", stdout(&out));
+    assert_eq!(ids_in(&dlq).len(), 38);
+}
+
+#[test]
+fn redrive_to_an_unwritable_target_removes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, dlq) = dlq_pair(dir.path());
+    let target = dir.path().join("no/such/dir/target.jsonl");
+    let out = evscope(&[
+        "redrive",
+        dlq.to_str().unwrap(),
+        "--yes",
+        "--to",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("0 moved, 50 failed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ids_in(&dlq).len(), 50, "nothing left the DLQ");
+}
+
+#[test]
+fn redrive_killed_midway_loses_nothing_and_finishes_on_rerun() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("big.jsonl");
+    let dlq = dir.path().join("big.dlq.jsonl");
+    let mut text = String::new();
+    let total = 20_000;
+    for i in 0..total {
+        text.push_str(&format!(
+            "{{\"evscope_capture\":1,\"id\":\"e{i}\",\"body_encoding\":\"json\",\"body\":{{\"n\":{i},\"pad\":\"{}\"}}}}\n",
+            "x".repeat(200)
+        ));
+    }
+    std::fs::write(&dlq, text).unwrap();
+    let all: BTreeSet<String> = (0..total).map(|i| format!("e{i}")).collect();
+    for delay_ms in [30u64, 120, 400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_evscope"))
+            .args(["redrive", dlq.to_str().unwrap(), "--yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let mut present: BTreeSet<String> = BTreeSet::new();
+        if dlq.exists() {
+            present.extend(ids_in(&dlq));
+        }
+        if queue.exists() {
+            present.extend(ids_in(&queue));
+        }
+        assert_eq!(
+            present, all,
+            "killed after {delay_ms} ms: every event is in the DLQ or the queue"
+        );
+    }
+    let out = evscope(&["redrive", dlq.to_str().unwrap(), "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(ids_in(&dlq).is_empty());
+    let in_queue: BTreeSet<String> = ids_in(&queue).into_iter().collect();
+    assert_eq!(in_queue, all);
+}
+
+#[test]
+fn help_on_every_command_and_completions() {
+    for command in [
+        "peek",
+        "check",
+        "export",
+        "replay",
+        "redrive",
+        "completions",
+    ] {
+        let out = evscope(&[command, "--help"]);
+        assert!(out.status.success(), "{command} --help");
+        assert!(stdout(&out).contains("Usage: evscope"), "{command}");
+    }
+    let out = evscope(&["completions", "bash"]);
+    assert!(stdout(&out).contains("_evscope"));
+}
