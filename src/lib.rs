@@ -2,3 +2,5 @@
 //! JSONL captures. The library holds everything; `main.rs` is the binary edge.
 
 pub mod model;
+
+pub mod inspect;
