@@ -357,7 +357,7 @@ impl<'a> Scope<'a> {
                 None => (Found::Owned(string_map(&event.attribute_types)), steps),
             },
             Root::System => match steps.split_first() {
-                Some((Step::Name(name), rest)) => (Found::Ref(event.system.get(name)?), rest),
+                Some((Step::Name(name), rest)) => (Found::Ref(member(&event.system, name)?), rest),
                 Some((Step::Index(_), _)) => return None,
                 None => (Found::Owned(Value::Object(event.system.clone())), steps),
             },
@@ -434,7 +434,7 @@ fn walk_owned<'a>(start: &Value, steps: &[Step]) -> Option<Found<'a>> {
 
 fn child<'v>(v: &'v Value, step: &Step) -> Option<&'v Value> {
     match (v, step) {
-        (Value::Object(map), Step::Name(name)) => map.get(name),
+        (Value::Object(map), Step::Name(name)) => member(map, name),
         (Value::Array(items), Step::Index(i)) => {
             let i = if *i < 0 {
                 items
@@ -449,16 +449,34 @@ fn child<'v>(v: &'v Value, step: &Step) -> Option<&'v Value> {
     }
 }
 
-/// An attribute by name: exact match first, then ASCII case-insensitive.
-fn attribute<'e>(event: &'e Event, name: &str) -> Option<&'e str> {
-    if let Some(v) = event.attributes.get(name) {
-        return Some(v);
+/// Objects up to this many members are searched by a linear scan, which
+/// beats hashing the name (most lookups miss, and most misses differ in
+/// length from every key).
+const LINEAR_SCAN_MAX: usize = 24;
+
+/// A member of an object by name.
+fn member<'v>(map: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    if map.len() <= LINEAR_SCAN_MAX {
+        map.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    } else {
+        map.get(name)
     }
-    event
-        .attributes
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+}
+
+/// An attribute by name: an exact match, else the first ASCII
+/// case-insensitive one. One pass (attribute maps are small).
+fn attribute<'e>(event: &'e Event, name: &str) -> Option<&'e str> {
+    let mut folded = None;
+    for (k, v) in &event.attributes {
+        if k.len() != name.len() || !k.eq_ignore_ascii_case(name) {
+            continue;
+        }
+        if k == name {
+            return Some(v);
+        }
+        folded.get_or_insert(v.as_str());
+    }
+    folded
 }
 
 fn string_map(map: &std::collections::BTreeMap<String, String>) -> Value {
