@@ -696,3 +696,47 @@ fn inspector_is_shareable() {
     let i = handle.join().expect("thread");
     assert_eq!(i.meta.event_type.as_deref(), Some("X"));
 }
+
+/// Rough per-event cost; run with
+/// `cargo test --release --lib inspect::tests::timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn timing() {
+    let inspector = Inspector::with_defaults();
+    let mut attrs_only = Event::new("m", "sqs://q", "plain text");
+    attrs_only
+        .attributes
+        .insert("correlationId".into(), "c".into());
+    attrs_only.attributes.insert(
+        "traceparent".into(),
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into(),
+    );
+    let events = [
+        ("classic", json_event(classic())),
+        (
+            "cloudevents",
+            json_event(json!({
+                "specversion": "1.0", "id": "ce-1", "source": "/orders", "type": "order.created",
+                "time": "2020-12-31T01:00:00Z", "data": {"orderId": 42, "lines": [1, 2, 3]}
+            })),
+        ),
+        ("attributes-only", attrs_only),
+    ];
+    for (name, e) in &events {
+        let body = e.body();
+        let t = now();
+        let json = *name != "attributes-only";
+        // The best of several rounds: the machine is shared.
+        let best = (0..7)
+            .map(|_| {
+                let n = 50_000;
+                let start = std::time::Instant::now();
+                for _ in 0..n {
+                    std::hint::black_box(inspector.inspect(e, &body, t, json));
+                }
+                start.elapsed() / n
+            })
+            .min();
+        println!("{name}: {best:?}/event");
+    }
+}
