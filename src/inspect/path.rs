@@ -14,8 +14,9 @@
 //! string is decoded (once per event) and the walk goes on inside it. Query
 //! paths see the capture document as it is and do not.
 //!
-//! Attribute names (`$.attributes.<name>`) match ASCII case-insensitively,
-//! preferring an exact match; every other name matches exactly.
+//! In simple paths, attribute names (`$.attributes.<name>`) match ASCII
+//! case-insensitively, preferring an exact match; every other name, and
+//! every name in a query path, matches exactly.
 
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -93,17 +94,21 @@ pub(crate) struct CompiledPath {
 }
 
 impl CompiledPath {
-    /// Parse `path` for the mapping `field`.
+    /// Parse `path` (surrounding whitespace ignored) for the mapping `field`.
     pub(crate) fn compile(field: &str, path: &str) -> Result<CompiledPath, InspectError> {
         let bad = |reason: String| InspectError::BadPath {
             field: field.to_owned(),
             path: path.to_owned(),
             reason,
         };
-        let query = parse_json_path(path).map_err(|e| bad(e.to_string()))?;
+        let query = parse_json_path(path.trim()).map_err(|e| bad(e.to_string()))?;
         let root_name = match query.segments.first() {
             Some(Segment::Selector(Selector::Name(name))) => Some(name.as_str()),
-            None => return Err(bad("the whole capture document is not a field".into())),
+            None => {
+                return Err(bad(
+                    "`$` alone is the whole capture document, not a value in it".into(),
+                ));
+            }
             _ => None,
         };
         let root = match root_name {
@@ -124,7 +129,8 @@ impl CompiledPath {
                 _ => None,
             })
             .collect();
-        let text = render(&query);
+        // Query paths keep their own spelling.
+        let text = render(&query).unwrap_or_else(|| path.trim().to_owned());
         let name = match query.segments.last() {
             Some(Segment::Selector(Selector::Name(n))) => n.clone(),
             _ => text.clone(),
@@ -148,10 +154,9 @@ impl CompiledPath {
     }
 }
 
-/// Render a parsed path in dot notation, brackets only where needed:
-/// `$.body['detail-type'].items[0]`. Non-simple segments use jsonpath-rust's
-/// own rendering.
-fn render(query: &JpQuery) -> String {
+/// Render a chain of names and indexes in dot notation, brackets only where
+/// needed: `$.body['detail-type'].items[0]`. `None` for any other segment.
+fn render(query: &JpQuery) -> Option<String> {
     let mut out = String::from("$");
     for segment in &query.segments {
         match segment {
@@ -161,19 +166,10 @@ fn render(query: &JpQuery) -> String {
                 out.push_str(&i.to_string());
                 out.push(']');
             }
-            Segment::Selector(Selector::Wildcard) => out.push_str(".*"),
-            Segment::Descendant(inner) => {
-                out.push_str("..");
-                out.push_str(&inner.to_string());
-            }
-            other => {
-                out.push('[');
-                out.push_str(&other.to_string());
-                out.push(']');
-            }
+            _ => return None,
         }
     }
-    out
+    Some(out)
 }
 
 fn push_name(out: &mut String, name: &str) {
@@ -294,8 +290,11 @@ impl<'a> Scope<'a> {
                     return;
                 };
                 for r in results.into_iter().filter(|r| !r.val.is_null()) {
+                    // Result paths are normalized (`$['body'][0]`): re-render
+                    // them in the dot notation of simple paths.
                     let text = parse_json_path(&r.path)
-                        .map(|q| render(&q))
+                        .ok()
+                        .and_then(|q| render(&q))
                         .unwrap_or(r.path);
                     f(text, Found::Owned(r.val.clone()));
                 }
@@ -377,36 +376,29 @@ impl<'a> Scope<'a> {
     }
 
     /// Follow `steps` from `start`, looking through JSON-encoded strings.
-    /// Iterative over the steps; re-enters once per decoded string, which a
-    /// path of n steps can meet at most n times.
+    /// Re-enters once per decoded string, which a path of n steps can meet
+    /// at most n times.
     fn walk(&mut self, start: Found<'a>, steps: &[Step]) -> Option<Found<'a>> {
-        let mut cur: &'a Value = match start {
+        let v = match start {
             _ if steps.is_empty() => return Some(start),
             Found::Ref(v) => v,
             Found::Str(s) => return self.walk_decoded(s, steps),
             Found::Owned(v) => return walk_owned(&v, steps),
         };
-        for (i, step) in steps.iter().enumerate() {
-            if let Value::String(s) = cur {
-                return self.walk_decoded(s, &steps[i..]);
-            }
-            cur = child(cur, step)?;
+        match descend(v, steps)? {
+            Descent::End(v) => Some(Found::Ref(v)),
+            Descent::Str(s, rest) => self.walk_decoded(s, rest),
         }
-        Some(Found::Ref(cur))
     }
 
     /// Continue a walk inside a JSON-encoded string; `s` must live as long
     /// as the scope (see [`Scope::decode_stable`]).
     fn walk_decoded(&mut self, s: &str, steps: &[Step]) -> Option<Found<'a>> {
         let inner = self.decode_stable(s)?;
-        let mut cur: &Value = &inner;
-        for (i, step) in steps.iter().enumerate() {
-            if let Value::String(s) = cur {
-                return self.walk_decoded(s, &steps[i..]);
-            }
-            cur = child(cur, step)?;
+        match descend(&inner, steps)? {
+            Descent::End(v) => Some(Found::Owned(v.clone())),
+            Descent::Str(s, rest) => self.walk_decoded(s, rest),
         }
-        Some(Found::Owned(cur.clone()))
     }
 
     /// The capture document, built on first use.
@@ -421,6 +413,26 @@ impl<'a> Scope<'a> {
 /// Whether a string starts like a JSON object or array.
 pub(crate) fn looks_like_json(s: &str) -> bool {
     matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
+/// Where a walk over a value stopped.
+enum Descent<'v, 's> {
+    /// At the value the last step names.
+    End(&'v Value),
+    /// At a string, with steps left to take inside the JSON it may hold.
+    Str(&'v str, &'s [Step]),
+}
+
+/// Take `steps` from `v` until they end or meet a string; `None` when a
+/// step finds nothing.
+fn descend<'v, 's>(mut v: &'v Value, steps: &'s [Step]) -> Option<Descent<'v, 's>> {
+    for (i, step) in steps.iter().enumerate() {
+        if let Value::String(s) = v {
+            return Some(Descent::Str(s, &steps[i..]));
+        }
+        v = child(v, step)?;
+    }
+    Some(Descent::End(v))
 }
 
 /// Steps through an owned value (a computed root such as the attribute map).
@@ -487,10 +499,11 @@ fn string_map(map: &std::collections::BTreeMap<String, String>) -> Value {
     )
 }
 
-/// The capture document of an event, or `None` when the body nests deeper
-/// than [`MAX_QUERY_DEPTH`].
+/// The capture document of an event, or `None` when the body or the system
+/// metadata nests deeper than [`MAX_QUERY_DEPTH`].
 fn build_doc(event: &Event, body: &Body) -> Option<Value> {
-    if matches!(body, Body::Json(v) if depth_exceeds(v, MAX_QUERY_DEPTH)) {
+    let too_deep = |v: &Value| depth_exceeds(v, MAX_QUERY_DEPTH);
+    if matches!(body, Body::Json(v) if too_deep(v)) || event.system.values().any(too_deep) {
         return None;
     }
     let mut doc = Map::new();
@@ -518,7 +531,7 @@ fn build_doc(event: &Event, body: &Body) -> Option<Value> {
 }
 
 /// Whether `v` nests deeper than `max` arrays/objects, without recursion.
-pub(crate) fn depth_exceeds(v: &Value, max: usize) -> bool {
+fn depth_exceeds(v: &Value, max: usize) -> bool {
     let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
     while let Some((v, depth)) = stack.pop() {
         match v {
@@ -582,6 +595,8 @@ mod tests {
         assert_eq!(p.text(), "$.body['detail-type']");
         let p = CompiledPath::compile("f", "$.body.items[2].id").expect("compiles");
         assert_eq!(p.text(), "$.body.items[2].id");
+        let p = CompiledPath::compile("f", " $.body.items[?@.id == 1] ").expect("compiles");
+        assert_eq!(p.text(), "$.body.items[?@.id == 1]");
     }
 
     #[test]
