@@ -137,12 +137,11 @@ impl Inspector {
         let security = security::security(&mut scope, m, now, &mut secret_paths);
         let correlation = correlation::correlation(&mut scope, m);
         problems::payloads(&mut scope, m, &mut problems);
-        if let Some(p) = expiry
+        let expired = expiry
             .as_ref()
-            .and_then(|e| expiration::expired_problem(e, now))
-        {
-            problems.push(p);
-        }
+            .and_then(|e| expiration::expired_problem(e, now));
+        let is_expired = expired.is_some();
+        problems.extend(expired);
 
         Inspection {
             meta: Meta {
@@ -150,8 +149,8 @@ impl Inspector {
                 version,
                 created_at: created.map(|(t, _)| t),
                 updated_at,
-                expires_at: expiry.as_ref().map(|e| e.at),
-                expired: expiry.is_some_and(|e| now > e.at),
+                expires_at: expiry.map(|e| e.at),
+                expired: is_expired,
                 location,
                 security,
                 correlation,

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::dates;
 use super::mappings::Compiled;
-use super::path::{Found, Scope};
+use super::path::{CompiledPath, Found, Scope};
 use super::{first_text, scalar_text};
 use crate::model::{Jwt, Security, Token, TokenKind};
 
@@ -55,37 +55,11 @@ pub(crate) fn security(
     now: DateTime<Utc>,
     secret_paths: &mut Vec<String>,
 ) -> Option<Security> {
-    let mut token: Option<Token> = None;
-    for p in &m.token {
-        scope.each(p, |path, found| {
-            let Some(raw) = found.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
-                return;
-            };
-            if token.is_none() {
-                token = Some(make_token(raw, path.clone(), now));
-            }
-            push_unique(secret_paths, path);
-        });
-    }
-    let mut signature: Option<String> = None;
-    for p in &m.signature {
-        scope.each(p, |path, found| {
-            let Some(sig) = found.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
-                return;
-            };
-            if signature.is_none() {
-                signature = Some(mask_secret(sig));
-            }
-            push_unique(secret_paths, path);
-        });
-    }
-    for p in &m.password {
-        scope.each(p, |path, found| {
-            if scalar_text(&found).is_some() {
-                push_unique(secret_paths, path);
-            }
-        });
-    }
+    let token = found_secrets(scope, &m.token, secret_paths)
+        .map(|(value, path)| make_token(&value, path, now));
+    let signature =
+        found_secrets(scope, &m.signature, secret_paths).map(|(value, _)| mask_secret(&value));
+    found_secrets(scope, &m.password, secret_paths);
     let principal = first_text(scope, &m.principal).or_else(|| jwt_subject(token.as_ref()));
     if principal.is_none() && token.is_none() && signature.is_none() {
         return None;
@@ -97,10 +71,26 @@ pub(crate) fn security(
     })
 }
 
-fn push_unique(paths: &mut Vec<String>, path: String) {
-    if !paths.contains(&path) {
-        paths.push(path);
+/// Every scalar (non-blank string or number) the paths find is a secret:
+/// its path goes into `secret_paths`. Returns the first, with its path.
+fn found_secrets(
+    scope: &mut Scope<'_>,
+    paths: &[CompiledPath],
+    secret_paths: &mut Vec<String>,
+) -> Option<(String, String)> {
+    let mut first = None;
+    for p in paths {
+        scope.each(p, |path, found| {
+            let Some(value) = scalar_text(&found) else {
+                return;
+            };
+            if !secret_paths.contains(&path) {
+                secret_paths.push(path.clone());
+            }
+            first.get_or_insert((value, path));
+        });
     }
+    first
 }
 
 fn jwt_subject(token: Option<&Token>) -> Option<String> {
@@ -109,7 +99,7 @@ fn jwt_subject(token: Option<&Token>) -> Option<String> {
 }
 
 /// A token from a found value: `Bearer ` prefix stripped, JWT decoded,
-/// value masked.
+/// value masked. Numbers count (a numeric PIN or key is still a secret).
 fn make_token(raw: &str, path: String, now: DateTime<Utc>) -> Token {
     let token = strip_bearer(raw);
     let jwt = decode_jwt(token, now);

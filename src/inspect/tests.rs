@@ -668,7 +668,13 @@ fn hostile_inputs_do_not_panic() {
         .inspect(&e, &e.body(), now(), true);
     assert!(kinds(&i).contains(&ProblemKind::InvalidPayload));
     assert!(kinds(&i).contains(&ProblemKind::BadDate));
-    assert_eq!(i.meta.security, None, "a number is not a token");
+    let token = i
+        .meta
+        .security
+        .and_then(|s| s.token)
+        .expect("a number is a token too");
+    assert_eq!(token.value, "…(5 chars)");
+    assert_eq!(token.kind, TokenKind::Opaque);
 }
 
 #[test]
