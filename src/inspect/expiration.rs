@@ -23,7 +23,7 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
 use super::dates::{self, EPOCH_MS_CUTOFF};
 use super::mappings::Compiled;
-use super::path::{CompiledPath, Scope};
+use super::path::{CompiledPath, Found, Scope};
 use crate::model::{Problem, ProblemKind};
 
 /// `ttl` values at or above this are epochs (in seconds), below it lifetimes.
@@ -93,17 +93,28 @@ fn absolute(
     p: &CompiledPath,
     problems: &mut Vec<Problem>,
 ) -> Option<Expiry> {
+    date_at(scope, p, problems).map(|(at, v)| Expiry {
+        at,
+        why: format!("{} {}", p.name(), v.show()),
+    })
+}
+
+/// The date `p` finds (a date string, or an epoch by magnitude), with the
+/// value it was read from. Absent, null or blank: `None`. Anything else
+/// that is not a date: `None` and a `BadDate` problem.
+pub(crate) fn date_at<'a>(
+    scope: &mut Scope<'a>,
+    p: &CompiledPath,
+    problems: &mut Vec<Problem>,
+) -> Option<(DateTime<Utc>, Found<'a>)> {
     let v = scope.first(p)?;
     if v.as_str().is_some_and(|s| s.trim().is_empty()) {
         return None;
     }
     match dates::date(&v) {
-        Some(at) => Some(Expiry {
-            at,
-            why: format!("{} {}", p.name(), v.show()),
-        }),
+        Some(at) => Some((at, v)),
         None => {
-            problems.push(bad_date(p, &v.show(), "is not a date or epoch"));
+            problems.push(bad_date(p, &v.show(), "is not a date"));
             None
         }
     }

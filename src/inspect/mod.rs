@@ -192,17 +192,8 @@ fn first_date<'p>(
 ) -> Option<(DateTime<Utc>, &'p CompiledPath)> {
     let mut first = None;
     for p in paths {
-        let Some(found) = scope.first(p) else {
-            continue;
-        };
-        if found.as_str().is_some_and(|s| s.trim().is_empty()) {
-            continue;
-        }
-        match dates::date(&found) {
-            Some(t) => {
-                first.get_or_insert((t, p));
-            }
-            None => problems.push(expiration::bad_date(p, &found.show(), "is not a date")),
+        if let Some((t, _)) = expiration::date_at(scope, p, problems) {
+            first.get_or_insert((t, p));
         }
     }
     first

@@ -412,7 +412,7 @@ fn bad_dates_name_field_and_value() {
     for needle in [
         "creationDate \"2020-13-45 99:00:00\" is not a date ($.body.creationDate)",
         "updateDate {\"when\":\"now\"} is not a date",
-        "expiresAt \"soon\" is not a date or epoch",
+        "expiresAt \"soon\" is not a date ($.body.expiresAt)",
         "expirationTime \"abc\" is not a number",
         "ttl -5 is negative",
     ] {
