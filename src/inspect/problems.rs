@@ -12,7 +12,6 @@
 //! A required field is missing when it is absent, null or an empty string.
 //! Plain JSON without an envelope has no required fields.
 
-use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::first_text;
@@ -63,14 +62,16 @@ impl Envelope {
 }
 
 /// `InvalidJson` when the body should be JSON and is not: always when
-/// `expect_json`, and whenever it starts like JSON (`{` or `[`).
+/// `expect_json`, and whenever it starts like JSON (`{` or `[`). Parsed the
+/// way [`Body::decode`] parses, so JSON nested deeper than serde_json's
+/// recursion limit is reported as such rather than passed as text.
 pub(crate) fn body_json(raw: &[u8], body: &Body, expect_json: bool, problems: &mut Vec<Problem>) {
     let err = match body {
         Body::Json(_) => return,
         Body::Text(t) if expect_json || looks_like_json(t) => {
-            serde_json::from_str::<IgnoredAny>(t).err()
+            serde_json::from_str::<Value>(t).err()
         }
-        Body::Binary(_) if expect_json => serde_json::from_slice::<IgnoredAny>(raw).err(),
+        Body::Binary(_) if expect_json => serde_json::from_slice::<Value>(raw).err(),
         _ => return,
     };
     let detail = match err {
@@ -107,7 +108,8 @@ pub(crate) fn missing_fields(body: &Body, envelope: Envelope, problems: &mut Vec
 
 /// `InvalidPayload` for each payload string that should hold JSON and does
 /// not: the declared format says JSON, or the string starts with `{`/`[`.
-/// A payload that is already a JSON value is fine.
+/// A payload that is already a JSON value is fine. Parsed into a `Value`
+/// like every decoded string, so over-deep nesting counts as invalid.
 pub(crate) fn payloads(scope: &mut Scope<'_>, m: &Compiled, problems: &mut Vec<Problem>) {
     let declared_json = first_text(scope, &m.payload_format)
         .is_some_and(|f| f.to_ascii_lowercase().contains("json"));
@@ -121,7 +123,7 @@ pub(crate) fn payloads(scope: &mut Scope<'_>, m: &Compiled, problems: &mut Vec<P
         if !(declared_json || looks_like_json(s)) || scope.decode(&found).is_some() {
             continue;
         }
-        if let Err(e) = serde_json::from_str::<IgnoredAny>(s) {
+        if let Err(e) = serde_json::from_str::<Value>(s) {
             problems.push(Problem::new(
                 ProblemKind::InvalidPayload,
                 format!(

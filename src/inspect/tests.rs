@@ -644,6 +644,17 @@ fn invalid_json_bodies() {
 
 #[test]
 fn hostile_inputs_do_not_panic() {
+    // Valid JSON, but deeper than serde_json will build.
+    let deep_valid = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let e = Event::new("m", "file:x", deep_valid);
+    let i = Inspector::with_defaults().inspect(&e, &e.body(), now(), true);
+    assert_eq!(kinds(&i), vec![ProblemKind::InvalidJson]);
+    assert!(
+        messages(&i).contains("recursion limit exceeded"),
+        "{}",
+        messages(&i)
+    );
+
     let deep = "[".repeat(10_000);
     let e = Event::new("m", "file:x", deep.clone());
     let i = Inspector::with_defaults().inspect(&e, &e.body(), now(), true);
