@@ -1,4 +1,5 @@
 //! evscope: a terminal event inspector for SQS queues, Pulsar topics and
 //! JSONL captures. The library holds everything; `main.rs` is the binary edge.
 
+pub mod filter;
 pub mod model;
