@@ -29,6 +29,8 @@
 mod diagnose;
 mod error;
 mod prefilter;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::sync::Arc;
