@@ -21,11 +21,14 @@
 //!
 //! # Cost
 //!
-//! [`Filter::parse`] runs the JSONPath parser once; [`Filter::matches`]
-//! only evaluates the parsed predicate, without cloning the document.
+//! [`Filter::parse`] runs the JSONPath parser once, and compiles the
+//! regular expressions of `match()`/`search()` calls on a path once;
+//! [`Filter::matches`] only evaluates the parsed predicate, without
+//! cloning the document.
 //! [`Filter::might_match`] rejects raw lines that cannot match before
 //! anyone parses them as JSON.
 
+mod compile;
 mod diagnose;
 mod error;
 mod prefilter;
@@ -40,8 +43,6 @@ use jsonpath_rust::parser::model::{
     SingularQuery, SingularQuerySegment, Test, TestFunction,
 };
 use jsonpath_rust::parser::parse_json_path;
-use jsonpath_rust::query::Query;
-use jsonpath_rust::query::state::State;
 use memchr::memmem::Finder;
 use serde_json::Value;
 
@@ -59,17 +60,27 @@ pub const MAX_EXPRESSION_BYTES: usize = 64 * 1024;
 pub struct Filter {
     expression: String,
     /// `None` matches everything.
-    predicate: Option<Arc<JpFilter>>,
+    predicate: Option<Arc<Predicate>>,
     /// Literals every matching line contains (see [`Filter::might_match`]).
     literals: Arc<[String]>,
     finders: Arc<[Finder<'static>]>,
+}
+
+/// A parsed predicate: jsonpath-rust's AST (what the prefilter and the
+/// tests look at) and the form [`Filter::matches`] evaluates.
+struct Predicate {
+    ast: JpFilter,
+    node: compile::Node,
 }
 
 impl fmt::Debug for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Filter")
             .field("expression", &self.expression)
-            .field("match_all", &self.predicate.is_none())
+            .field(
+                "predicate",
+                &self.predicate.as_ref().map(|p| p.ast.to_string()),
+            )
             .field("prefilter_literals", &self.literals)
             .finish()
     }
@@ -170,24 +181,44 @@ impl Filter {
         if let Some(issue) = misused_function(&predicate, &tokens) {
             return Err(fail(issue));
         }
-        Ok(Filter::from_predicate(expr.to_string(), Some(predicate)))
+        let (filter, bad_patterns) = Filter::compile(expr.to_string(), Some(predicate));
+        match bad_patterns.first() {
+            Some(bad) => Err(fail(bad_pattern(bad, &tokens))),
+            None => Ok(filter),
+        }
     }
 
+    /// A filter from a predicate known to be valid (presets, blank).
     fn from_predicate(expression: String, predicate: Option<JpFilter>) -> Filter {
+        Filter::compile(expression, predicate).0
+    }
+
+    /// The filter, and the literal `match`/`search` patterns in it that do
+    /// not compile.
+    fn compile(
+        expression: String,
+        predicate: Option<JpFilter>,
+    ) -> (Filter, Vec<compile::BadPattern>) {
         let literals: Vec<String> = predicate
             .as_ref()
             .map(prefilter::required_literals)
             .unwrap_or_default();
+        let mut bad_patterns = Vec::new();
+        let predicate = predicate.map(|ast| {
+            let node = compile::compile(&ast, &mut bad_patterns);
+            Arc::new(Predicate { ast, node })
+        });
         let finders = literals
             .iter()
             .map(|l| Finder::new(l.as_bytes()).into_owned())
             .collect();
-        Filter {
+        let filter = Filter {
             expression,
-            predicate: predicate.map(Arc::new),
+            predicate,
             literals: literals.into(),
             finders,
-        }
+        };
+        (filter, bad_patterns)
     }
 
     /// The expression exactly as the user typed it (blank for match-all).
@@ -208,7 +239,7 @@ impl Filter {
     pub fn matches(&self, doc: &Value) -> bool {
         match &self.predicate {
             None => true,
-            Some(predicate) => evaluate(predicate, doc),
+            Some(predicate) => compile::evaluate(&predicate.node, doc),
         }
     }
 
@@ -333,22 +364,6 @@ fn atom_comparison(comparison: Comparison) -> JpFilter {
     JpFilter::Atom(FilterAtom::cmp(Box::new(comparison)))
 }
 
-/// Evaluates a predicate with `@` and `$` bound to `doc`. `&&`, `||`,
-/// `!` and parentheses are walked here; comparisons and tests go to
-/// jsonpath-rust, which already treats the state's pointer as `@`.
-fn evaluate(filter: &JpFilter, doc: &Value) -> bool {
-    match filter {
-        JpFilter::Or(any) => any.iter().any(|f| evaluate(f, doc)),
-        JpFilter::And(all) => all.iter().all(|f| evaluate(f, doc)),
-        JpFilter::Atom(FilterAtom::Filter { expr, not }) => evaluate(expr, doc) != *not,
-        JpFilter::Atom(atom) => atom
-            .process(State::root(doc))
-            .ok_val()
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false),
-    }
-}
-
 /// The predicate of a `$[?…]` query, or `None` when the query is anything
 /// else. With `allow_union`, `$[?a, ?b]` is read as `a || b` (the query
 /// selects the document when either does); a bare predicate has no
@@ -389,6 +404,21 @@ fn not_a_filter(query: &str, lead: usize) -> Issue {
         hint: Some(format!(
             "a filter must be `$[?…]` or a predicate starting with `@`{suggestion}"
         )),
+    }
+}
+
+/// The error for a `match`/`search` pattern that does not compile.
+fn bad_pattern(bad: &compile::BadPattern, tokens: &[Token<'_>]) -> Issue {
+    let quoted = [string_literal(&bad.pattern), format!("{:?}", bad.pattern)];
+    let pos = tokens
+        .iter()
+        .find(|t| quoted.iter().any(|q| q == t.text))
+        .map(|t| t.pos);
+    Issue {
+        kind: FilterErrorKind::Invalid,
+        pos,
+        what: "invalid regular expression".into(),
+        hint: Some(bad.reason.clone()),
     }
 }
 
