@@ -519,7 +519,7 @@ fn wrong_arity(tokens: &[Token<'_>], i: usize) -> Option<Issue> {
         match token.text {
             "(" | "[" | "[?" => depth += 1,
             ")" | "]" => {
-                depth -= 1;
+                depth = depth.saturating_sub(1);
                 if depth == 0 {
                     break;
                 }

@@ -19,6 +19,15 @@
 //! a query that selects values instead of testing them (`$.body.x`) is an
 //! error that says so.
 //!
+//! # Presets
+//!
+//! [`Filter::preset_expired`], [`Filter::preset_malformed`],
+//! [`Filter::preset_has_correlation`] and [`Filter::preset_same_type`]
+//! return ready [`Filter`]s (they cannot fail); their
+//! [`Filter::expression`] is the equivalent text, which the TUI can show
+//! in the filter bar for the user to edit. [`string_literal`] quotes any
+//! text for building such expressions.
+//!
 //! # Cost
 //!
 //! [`Filter::parse`] runs the JSONPath parser once, and compiles the
@@ -83,6 +92,15 @@ impl fmt::Debug for Filter {
             )
             .field("prefilter_literals", &self.literals)
             .finish()
+    }
+}
+
+impl std::str::FromStr for Filter {
+    type Err = FilterError;
+
+    /// Same as [`Filter::parse`], for `clap` value parsers and `.parse()`.
+    fn from_str(expr: &str) -> Result<Filter, FilterError> {
+        Filter::parse(expr)
     }
 }
 

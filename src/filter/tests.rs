@@ -263,6 +263,14 @@ fn matches_tolerates_any_document() {
 }
 
 #[test]
+fn from_str_is_parse() {
+    let filter: Filter = "@.receive_count == 3".parse().expect("parses");
+    assert!(filter.matches(&sample()));
+    let e = "@.receive_count = 3".parse::<Filter>().expect_err("fails");
+    assert_eq!(e.position, Some(16));
+}
+
+#[test]
 fn filter_is_clone_send_sync() {
     fn assert_traits<T: Clone + Send + Sync + 'static>() {}
     assert_traits::<Filter>();
