@@ -22,10 +22,20 @@ pub fn is_dangerous(c: char) -> bool {
         | '\u{e0000}'..='\u{e007f}')
 }
 
+/// Whether `text` holds any dangerous character. Plain printable ASCII,
+/// the common case, is settled by a byte scan without decoding characters.
+pub fn has_dangerous(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b >= 0x7f) {
+        return false;
+    }
+    text.chars().any(is_dangerous)
+}
+
 /// `text` with every dangerous character written as a visible escape
 /// (`\n`, `\t`, `\x1b`, `\u{202e}`). Borrows when nothing needs escaping.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_dangerous) {
+    if !has_dangerous(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -56,7 +66,7 @@ fn push_escaped(out: &mut String, c: char) {
 /// `\uXXXX`. Such characters can only occur inside JSON strings, so the
 /// result decodes to the same value.
 pub fn escape_json_text(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(is_dangerous) {
+    if !has_dangerous(json) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);

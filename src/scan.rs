@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::backend::Record;
 use crate::capture::{Document, LineError, is_capture_line};
 use crate::filter::Filter;
-use crate::inspect::Inspector;
+use crate::inspect::{Inspection, Inspector};
 use crate::model::{Body, Event};
 
 /// Inspects and filters events.
@@ -60,6 +60,21 @@ impl Scanner {
         }
         let expect_json = matches!(record, Record::Line { .. }) && !is_capture_line(record.bytes());
         let (event, body) = record.decode()?;
+        if self
+            .filter
+            .as_ref()
+            .is_some_and(|f| !f.reads_derived_fields())
+        {
+            // The filter reads no facet: inspect only the events it keeps.
+            let mut document = Document::new(event, body, Inspection::default());
+            if !self.keeps(&mut document) {
+                return Ok(None);
+            }
+            document.inspection =
+                self.inspector
+                    .inspect(&document.event, &document.body, self.now, expect_json);
+            return Ok(Some(document));
+        }
         let mut document = self.inspect(event, body, expect_json);
         Ok(self.keeps(&mut document).then_some(document))
     }

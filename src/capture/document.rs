@@ -166,6 +166,6 @@ fn verbatim_json(raw: &[u8]) -> Option<&str> {
     let clean = !text.is_empty()
         && text.trim() == text
         && !text.contains(['\n', '\r'])
-        && !text.chars().any(crate::sanitize::is_dangerous);
+        && !crate::sanitize::has_dangerous(text);
     clean.then_some(text)
 }

@@ -280,6 +280,19 @@ impl Filter {
         self.finders.iter().all(|f| f.find(line).is_some())
     }
 
+    /// Whether the filter may read fields evscope derives by inspection
+    /// (`meta`, `problems`). When it cannot, inspection can wait until an
+    /// event matched. Conservative: any mention of those names, and any
+    /// wildcard or descendant segment, counts as reading them.
+    pub fn reads_derived_fields(&self) -> bool {
+        let text = self.expression();
+        self.predicate.is_some()
+            && (text.contains("meta")
+                || text.contains("problems")
+                || text.contains('*')
+                || text.contains(".."))
+    }
+
     /// The literals [`Filter::might_match`] searches for, longest first.
     pub fn prefilter_literals(&self) -> &[String] {
         &self.literals

@@ -1179,3 +1179,14 @@ fn long_expressions() {
     let unicode = format!("@.body.x == '{}'", "é😀".repeat(5_000));
     assert!(!parse(&unicode).matches(&sample()));
 }
+
+#[test]
+fn derived_fields_are_detected_conservatively() {
+    let reads = |e: &str| Filter::parse(e).unwrap().reads_derived_fields();
+    assert!(reads("@.meta.expired == true"));
+    assert!(reads("@['problems'][0]"));
+    assert!(reads("@.*[?@ == 1]"));
+    assert!(reads("$[?@..kind == 'expired']"));
+    assert!(!reads("@.body.eventName == 'SEND_EMAIL' && @.key == 'k'"));
+    assert!(!reads(""));
+}

@@ -119,7 +119,8 @@ impl Inspector {
             .iter()
             // EventBridge's top-level `version` is the envelope's, always "0".
             .filter(|p| envelope != Some(Envelope::EventBridge) || p.text() != "$.body.version")
-            .find_map(|p| text(&mut scope, p));
+            .find_map(|p| text(&mut scope, p))
+            .map(short_version);
 
         let created = first_date(&mut scope, &m.created_at, &mut problems);
         let updated_at = first_date(&mut scope, &m.updated_at, &mut problems).map(|(t, _)| t);
@@ -196,4 +197,50 @@ fn first_date<'p>(
         }
     }
     first
+}
+
+/// A schema URI ending in a version segment (`…/payment-created/v2`,
+/// `…/order-1.3.json`) shows as that version; anything else is kept whole.
+fn short_version(version: String) -> String {
+    if !version.contains('/') {
+        return version;
+    }
+    let last = version
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    let last = last.strip_suffix(".json").unwrap_or(last);
+    let tail = last.rsplit(['-', '_']).next().unwrap_or(last);
+    let digits = tail.strip_prefix(['v', 'V']).unwrap_or(tail);
+    let is_version = !digits.is_empty()
+        && digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if is_version {
+        tail.to_string()
+    } else {
+        version
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::short_version;
+
+    #[test]
+    fn schema_uris_show_their_version() {
+        assert_eq!(
+            short_version("https://s.example.com/payment-created/v2".into()),
+            "v2"
+        );
+        assert_eq!(
+            short_version("https://s.example.com/order-1.3.json".into()),
+            "1.3"
+        );
+        assert_eq!(short_version("3".into()), "3");
+        assert_eq!(
+            short_version("https://s.example.com/schemas/order".into()),
+            "https://s.example.com/schemas/order"
+        );
+    }
 }
