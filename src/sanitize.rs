@@ -26,7 +26,7 @@ pub fn is_dangerous(c: char) -> bool {
 /// the common case, is settled by a byte scan without decoding characters.
 pub fn has_dangerous(text: &str) -> bool {
     let bytes = text.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20 || b >= 0x7f) {
+    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
         return false;
     }
     text.chars().any(is_dangerous)
