@@ -452,3 +452,42 @@ fn help_on_every_command_and_completions() {
     let out = evscope(&["completions", "bash"]);
     assert!(stdout(&out).contains("_evscope"));
 }
+
+#[test]
+fn config_mappings_extend_the_defaults_and_bad_configs_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "config.toml",
+        "[mappings]\ncorrelation_id = [\"$.body.meta.requestId\"]\n",
+    );
+    let body = "{\"meta\":{\"requestId\":\"req-7\"}}\n";
+    let out = evscope_with_stdin(
+        &["peek", "-", "--config", config.to_str().unwrap()],
+        Some(body.as_bytes()),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        lines(&out)[0]["meta"]["correlation"]["correlation_id"],
+        "req-7"
+    );
+
+    let bad_key = write(dir.path(), "bad.toml", "them = \"dark\"\n");
+    assert_one_line_error(
+        &evscope(&["check", "demo", "--config", bad_key.to_str().unwrap()]),
+        "line 1: unknown field `them`",
+    );
+    let bad_path = write(
+        dir.path(),
+        "badpath.toml",
+        "[mappings]\nttl = [\"$.bdy.ttl\"]\n",
+    );
+    assert_one_line_error(
+        &evscope(&["check", "demo", "--config", bad_path.to_str().unwrap()]),
+        "mapping `ttl`",
+    );
+    assert_one_line_error(
+        &evscope(&["check", "demo", "--config", "/no/such/config.toml"]),
+        "cannot read the config file",
+    );
+}
