@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
-use futures::{FutureExt, StreamExt};
+use std::task::Poll;
+
+use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::Event;
@@ -84,8 +86,10 @@ pub async fn run<B: Backend>(
                 let Some(event) = event else { return Ok(()) };
                 app.now = clock();
                 handle(app, event?);
-                // Everything else already queued, before drawing.
-                while let Some(Some(event)) = events.next().now_or_never() {
+                // Everything else already queued, before drawing. `poll!`
+                // registers this task's waker (a no-op waker would be kept by
+                // crossterm's stream and later input would wake nobody).
+                while let Poll::Ready(Some(event)) = futures::poll!(events.next()) {
                     handle(app, event?);
                 }
                 dirty = true;

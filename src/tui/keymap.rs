@@ -223,8 +223,6 @@ const DEFAULTS: &[(KeyMode, &str, Action)] = {
     use Action::*;
     use KeyMode::{Command as C, Dialog as D, Filter as F, Help as H, List as L};
     &[
-        (L, "q", Quit),
-        (L, "ctrl-c", Quit),
         (L, "?", Help),
         (L, "j", Down),
         (L, "down", Down),
@@ -270,6 +268,8 @@ const DEFAULTS: &[(KeyMode, &str, Action)] = {
         (L, "s", Reveal),
         (L, "X", CancelJob),
         (L, "ctrl-r", Reload),
+        (L, "q", Quit),
+        (L, "ctrl-c", Quit),
         (F, "enter", Submit),
         (F, "esc", Cancel),
         (F, "ctrl-c", Cancel),

@@ -33,7 +33,7 @@ impl Columns {
         let receives = 3;
         let fixed = MARK + FLAGS + time + receives + 7;
         let free = width.saturating_sub(fixed);
-        if free >= 64 {
+        if free >= 48 {
             Columns {
                 time,
                 kind: free * 24 / 100,
