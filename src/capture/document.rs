@@ -105,6 +105,14 @@ impl Document {
         if !options.reveal && !secrets.is_empty() {
             let mut doc = self.to_value();
             mask_paths(&mut doc, secrets);
+            // The facets repeat the credentials they found: mask them too.
+            mask_paths(
+                &mut doc,
+                &[
+                    "$.meta.security.token.value".to_string(),
+                    "$.meta.security.signature".to_string(),
+                ],
+            );
             if let Value::Object(map) = &mut doc {
                 map.insert("secrets_masked".into(), Value::Bool(true));
             }

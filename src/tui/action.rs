@@ -168,7 +168,7 @@ impl Action {
             SelectAll => "select every shown event",
             ClearSelection => "clear the selection",
             Replay => "replay selected events to a target",
-            Redrive => "redrive selected (or all) events from a DLQ to its source",
+            Redrive => "redrive selected (or all) DLQ events to their source",
             Edit => "edit the event in $EDITOR, then replay it",
             Copy => "copy the event to the clipboard (OSC 52)",
             Follow => "follow new events",

@@ -59,7 +59,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "" => Err("type a command: open, replay, redrive, export, theme, quit".into()),
         other => Err(format!(
             "unknown command `{other}` (commands: {})",
-            COMMANDS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            COMMANDS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -150,8 +154,15 @@ mod tests {
         assert_eq!(parse("open x.jsonl"), Ok(Command::Open("x.jsonl".into())));
         assert_eq!(parse("redrive"), Ok(Command::Redrive(None)));
         assert_eq!(parse(" q "), Ok(Command::Quit));
-        assert_eq!(parse("replay"), Err("`replay` needs a target: a file or a source URI".into()));
-        assert!(parse("frob").unwrap_err().starts_with("unknown command `frob`"));
+        assert_eq!(
+            parse("replay"),
+            Err("`replay` needs a target: a file or a source URI".into())
+        );
+        assert!(
+            parse("frob")
+                .unwrap_err()
+                .starts_with("unknown command `frob`")
+        );
     }
 
     #[test]

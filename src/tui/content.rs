@@ -539,7 +539,10 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
                 out.label("  signature", Role::Secret, &shown);
             }
             if !reveal && (security.token.is_some() || security.signature.is_some()) {
-                out.push(vec![seg(Role::Muted, "  (secrets masked: press s to reveal)")]);
+                out.push(vec![seg(
+                    Role::Muted,
+                    "  (secrets masked: press s to reveal)",
+                )]);
             }
         }
     }
@@ -588,7 +591,12 @@ fn jwt_lines(jwt: &Jwt, now: DateTime<Utc>, out: &mut Lines) {
     let header: Vec<String> = jwt
         .header
         .iter()
-        .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.as_str().map_or_else(|| v.to_string(), str::to_string)
+            )
+        })
         .collect();
     out.label("  jwt header", Role::Text, &header.join(" "));
     for (name, value) in &jwt.claims {
@@ -605,7 +613,11 @@ fn jwt_lines(jwt: &Jwt, now: DateTime<Utc>, out: &mut Lines) {
         ]);
     }
     if let Some(at) = jwt.expires_at {
-        let role = if jwt.expired { Role::Expired } else { Role::Text };
+        let role = if jwt.expired {
+            Role::Expired
+        } else {
+            Role::Text
+        };
         out.label("  jwt expires", role, &when(now, at));
     }
 }
@@ -632,7 +644,11 @@ fn raw(document: &Document, reveal: bool) -> Vec<DLine> {
     if cut {
         out.push(vec![seg(
             Role::Warning,
-            &format!("… cut at {} KiB of {} KiB", MAX_RAW / 1024, line.len() / 1024),
+            &format!(
+                "… cut at {} KiB of {} KiB",
+                MAX_RAW / 1024,
+                line.len() / 1024
+            ),
         )]);
     }
     out

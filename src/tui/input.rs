@@ -163,10 +163,7 @@ impl LineInput {
     /// The word being typed: its start (characters) and text.
     pub fn current_word(&self) -> (usize, String) {
         let before: Vec<char> = self.text.chars().take(self.cursor).collect();
-        let start = before
-            .iter()
-            .rposition(|c| *c == ' ')
-            .map_or(0, |p| p + 1);
+        let start = before.iter().rposition(|c| *c == ' ').map_or(0, |p| p + 1);
         (start, before[start..].iter().collect())
     }
 

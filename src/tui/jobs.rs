@@ -318,7 +318,9 @@ impl Jobs {
                 epoch,
                 slot,
                 backend,
-            } => self.tails.push(tokio::spawn(follow(epoch, slot, backend, tx))),
+            } => self
+                .tails
+                .push(tokio::spawn(follow(epoch, slot, backend, tx))),
             Effect::StopFollowing => {
                 for tail in self.tails.drain(..) {
                     tail.abort();
@@ -658,14 +660,7 @@ async fn run_redrive(
         ids,
     };
     let forwarder = forward_progress(job, control, tx);
-    let report = ops::redrive(
-        source.as_ref(),
-        target.as_ref(),
-        &selection,
-        false,
-        control,
-    )
-    .await;
+    let report = ops::redrive(source.as_ref(), target.as_ref(), &selection, false, control).await;
     forwarder.abort();
     Ok(JobOutcome {
         report: report?,

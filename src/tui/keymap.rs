@@ -364,13 +364,12 @@ impl Keymap {
                     key: key_text.clone(),
                     reason,
                 })?;
-                let action = Action::deserialize(value.clone()).map_err(|_| {
-                    KeymapError::BadAction {
+                let action =
+                    Action::deserialize(value.clone()).map_err(|_| KeymapError::BadAction {
                         mode: mode_name.clone(),
                         key: key_text.clone(),
                         action: value.to_string(),
-                    }
-                })?;
+                    })?;
                 keymap.bind(mode, key, action);
             }
         }
@@ -455,7 +454,16 @@ mod tests {
 
     #[test]
     fn parses_and_prints_keys() {
-        for text in ["ctrl-r", "G", "?", "pagedown", "shift-tab", "f5", "space", "-"] {
+        for text in [
+            "ctrl-r",
+            "G",
+            "?",
+            "pagedown",
+            "shift-tab",
+            "f5",
+            "space",
+            "-",
+        ] {
             let key = Key::parse(text).unwrap();
             let printed = key.to_string();
             assert_eq!(Key::parse(&printed).unwrap(), key, "{text} -> {printed}");
@@ -506,6 +514,9 @@ mod tests {
             error("[lists]\n\"x\" = \"quit\"\n"),
             "[keys.lists]: unknown mode (use list, filter, command, dialog or help)"
         );
-        assert!(error("[list]\n\"pgdn\" = \"quit\"\n").starts_with("[keys.list] \"pgdn\": unknown key `pgdn`"));
+        assert!(
+            error("[list]\n\"pgdn\" = \"quit\"\n")
+                .starts_with("[keys.list] \"pgdn\": unknown key `pgdn`")
+        );
     }
 }

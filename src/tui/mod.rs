@@ -71,7 +71,11 @@ pub fn pick_theme(flag: Option<&str>, config: &Config) -> anyhow::Result<theme::
 }
 
 /// Run the terminal UI on `sources` until the user quits.
-pub async fn run(context: &Context, sources: &[String], theme: Option<&str>) -> anyhow::Result<i32> {
+pub async fn run(
+    context: &Context,
+    sources: &[String],
+    theme: Option<&str>,
+) -> anyhow::Result<i32> {
     let keymap = keymap::Keymap::from_config(&context.config.keys)
         .context("invalid key bindings in the config file")?;
     let theme = pick_theme(theme, &context.config)?;
@@ -79,8 +83,9 @@ pub async fn run(context: &Context, sources: &[String], theme: Option<&str>) -> 
         bail!("the terminal UI needs a terminal; for pipes use `evscope peek` or `evscope check`");
     }
     let uris = expand_sources(sources);
-    let decoder: Arc<dyn decode::Decoder> =
-        Arc::new(decode::InspectorDecoder::new(context.open.inspector.clone()));
+    let decoder: Arc<dyn decode::Decoder> = Arc::new(decode::InspectorDecoder::new(
+        context.open.inspector.clone(),
+    ));
     let (tx, mut messages) = mpsc::unbounded_channel();
     let mut jobs = jobs::Jobs::new(context.open.clone(), decoder.clone(), tx.clone());
     let mut app = app::App::new(
@@ -94,7 +99,8 @@ pub async fn run(context: &Context, sources: &[String], theme: Option<&str>) -> 
     app.config_dir = Config::dir();
     watch_signals(tx);
     terminal::install_panic_hook();
-    let (guard, mut term) = terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
+    let (guard, mut term) =
+        terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
     let result = event_loop::run(
         &mut term,
         &mut app,
@@ -114,9 +120,10 @@ fn watch_signals(tx: mpsc::UnboundedSender<jobs::Msg>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) =
-            (signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-        else {
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
             return;
         };
         tokio::select! {

@@ -71,7 +71,12 @@ impl Summary {
         if meta.expired {
             flags |= Flags::EXPIRED;
         }
-        if document.inspection.problems.iter().any(|p| p.kind.is_malformed()) {
+        if document
+            .inspection
+            .problems
+            .iter()
+            .any(|p| p.kind.is_malformed())
+        {
             flags |= Flags::MALFORMED;
         }
         let secret = !document.inspection.secret_paths.is_empty()

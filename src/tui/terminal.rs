@@ -117,6 +117,10 @@ mod tests {
         let text = String::from_utf8(seq).unwrap();
         assert!(text.starts_with("\x1b]52;c;"));
         let payload = &text[7..text.len() - 1];
-        assert!(payload.chars().all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c)));
+        assert!(
+            payload
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
+        );
     }
 }

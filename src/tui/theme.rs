@@ -108,7 +108,10 @@ impl Role {
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("solarized", include_str!("../../themes/solarized.toml")),
 ];
 
@@ -334,7 +337,10 @@ mod tests {
             .overlay("x", "border = \"blurple\"\n", "x.toml")
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("x.toml: role `border`: bad color `blurple`"), "{err}");
+        assert!(
+            err.starts_with("x.toml: role `border`: bad color `blurple`"),
+            "{err}"
+        );
         let err = Theme::default_theme()
             .overlay("x", "bordr = \"red\"\n", "x.toml")
             .unwrap_err()

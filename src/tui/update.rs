@@ -213,9 +213,10 @@ fn list(app: &mut App, action: Action) {
             Pane::Detail => app.focus = Pane::Table,
         },
         Action::NextTab => set_tab(app, (app.detail.tab.index() + 1) % Tab::ALL.len()),
-        Action::PrevTab => {
-            set_tab(app, (app.detail.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len())
-        }
+        Action::PrevTab => set_tab(
+            app,
+            (app.detail.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len(),
+        ),
         Action::TabBody => set_tab(app, 0),
         Action::TabAttributes => set_tab(app, 1),
         Action::TabFacets => set_tab(app, 2),
@@ -728,10 +729,7 @@ fn operation_rows(app: &App) -> Vec<usize> {
 
 fn busy(app: &mut App) -> bool {
     if let Some(job) = &app.job {
-        let text = format!(
-            "a {} is running: wait for it or cancel it (X)",
-            job.verb
-        );
+        let text = format!("a {} is running: wait for it or cancel it (X)", job.verb);
         status(app, Level::Warning, &text);
         return true;
     }
@@ -796,7 +794,9 @@ fn start_redrive(app: &mut App, target: Option<String>) {
     if refuse_read_only(app, &Action::Redrive) || busy(app) {
         return;
     }
-    let Some(slot) = app.scope.or_else(|| app.current_row().and_then(|r| app.store.slot(r)))
+    let Some(slot) = app
+        .scope
+        .or_else(|| app.current_row().and_then(|r| app.store.slot(r)))
     else {
         status(app, Level::Warning, "nothing to redrive: no source");
         return;
@@ -858,7 +858,11 @@ fn start_redrive(app: &mut App, target: Option<String>) {
         ids,
         count,
     });
-    status(app, Level::Info, &format!("planning the redrive of {name}…"));
+    status(
+        app,
+        Level::Info,
+        &format!("planning the redrive of {name}…"),
+    );
 }
 
 fn start_export(app: &mut App, path: &str) {
@@ -1190,9 +1194,7 @@ pub fn apply(app: &mut App, msg: Msg) {
                         Safe::new(&format!("from  {name}")),
                         Safe::new(&format!("to    {target}")),
                         Safe::new(""),
-                        Safe::new(
-                            "Each event leaves the DLQ only after the target confirmed it.",
-                        ),
+                        Safe::new("Each event leaves the DLQ only after the target confirmed it."),
                     ],
                     op: PendingOp::Redrive { slot, target, ids },
                 });
@@ -1223,7 +1225,11 @@ pub fn apply(app: &mut App, msg: Msg) {
 
 fn finish_job(app: &mut App, state: &JobState, outcome: Result<JobOutcome, String>) {
     match outcome {
-        Err(error) => status(app, Level::Error, &format!("{} failed: {error}", state.verb)),
+        Err(error) => status(
+            app,
+            Level::Error,
+            &format!("{} failed: {error}", state.verb),
+        ),
         Ok(JobOutcome { report, target }) => {
             let verb = match state.verb {
                 "replay" => "replayed",

@@ -33,7 +33,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let mut block = pane_block(app, theme, Pane::Detail).title(Line::from(title));
     if app.detail.reveal {
-        block = block.title_bottom(Span::styled(" secrets revealed ", theme.style(Role::Secret)));
+        block = block.title_bottom(Span::styled(
+            " secrets revealed ",
+            theme.style(Role::Secret),
+        ));
     }
     let total = app.detail.lines.len();
     let inner = block.inner(area);

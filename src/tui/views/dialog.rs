@@ -47,7 +47,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let widest = body.iter().map(|l| l.width()).max().unwrap_or(0);
     let w = (widest.max(width(title) + 4).max(44) as u16 + 4).min(area.width.saturating_sub(2));
     let inner_w = w.saturating_sub(4).max(1) as usize;
-    let body_lines: usize = body.iter().map(|l| l.width().max(1).div_ceil(inner_w)).sum();
+    let body_lines: usize = body
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_w))
+        .sum();
     let h = (body_lines as u16 + 4).min(area.height);
     let rect = centered(area, w, h);
     frame.render_widget(Clear, rect);
@@ -64,6 +67,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     lines.push(buttons);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }),
-        Rect::new(inner.x + 1, inner.y, inner.width.saturating_sub(2), inner.height),
+        Rect::new(
+            inner.x + 1,
+            inner.y,
+            inner.width.saturating_sub(2),
+            inner.height,
+        ),
     );
 }

@@ -44,7 +44,7 @@ pub fn lines(keymap: &Keymap, read_only: bool, theme: &Theme) -> Vec<Line<'stati
             if disabled {
                 description.push_str("  (disabled: --read-only)");
             } else if action.changes_sources() {
-                description.push_str("  [changes sources]");
+                description.push_str("  (changes sources)");
             }
             out.push(Line::from(vec![
                 Span::styled(fit(&format!("  {}", keys.join(", ")), 24), key_style),
@@ -96,6 +96,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let all = lines(&app.keymap, app.read_only, theme);
     let max = all.len().saturating_sub(inner.height as usize);
     let start = app.help_scroll.min(max);
-    let shown: Vec<Line> = all.into_iter().skip(start).take(inner.height as usize).collect();
+    let shown: Vec<Line> = all
+        .into_iter()
+        .skip(start)
+        .take(inner.height as usize)
+        .collect();
     frame.render_widget(Paragraph::new(shown), inner);
 }

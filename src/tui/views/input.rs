@@ -19,7 +19,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, line: Rect, below: Re
             let what = match &app.edited {
                 Some(event) => format!("replay edited {} to: ", Safe::capped(&event.id, 30)),
                 None => {
-                    let count = if app.marks.is_empty() { 1 } else { app.marks.count() };
+                    let count = if app.marks.is_empty() {
+                        1
+                    } else {
+                        app.marks.count()
+                    };
                     format!("replay {count} events to: ")
                 }
             };
@@ -38,7 +42,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, line: Rect, below: Re
     let (shown, skip) = if width(before_cursor.as_str()) > room {
         let (visible, _) = tail(before_cursor.as_str(), room);
         let skip = before_cursor.as_str().len() - visible.len();
-        (&text.as_str()[skip..], width(&before_cursor.as_str()[..skip]))
+        (
+            &text.as_str()[skip..],
+            width(&before_cursor.as_str()[..skip]),
+        )
     } else {
         (text.as_str(), 0)
     };
@@ -61,7 +68,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, line: Rect, below: Re
             let spans = match error.position {
                 Some(pos) => {
                     let upto: String = input.text().chars().take(pos).collect();
-                    let col = (prompt_width + width(Safe::new(&upto).as_str())).saturating_sub(skip);
+                    let col =
+                        (prompt_width + width(Safe::new(&upto).as_str())).saturating_sub(skip);
                     let after = format!("^ {message}");
                     if col + width(&after) <= below.width as usize {
                         vec![
@@ -78,7 +86,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, line: Rect, below: Re
                         ]
                     }
                 }
-                None => vec![Span::styled(format!(" {message}"), theme.style(Role::Error))],
+                None => vec![Span::styled(
+                    format!(" {message}"),
+                    theme.style(Role::Error),
+                )],
             };
             frame.render_widget(Paragraph::new(Line::from(spans)), below);
         }

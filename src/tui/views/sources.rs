@@ -22,10 +22,8 @@ fn state_mark(source: &SourceSlot) -> (&'static str, Role) {
 
 /// The sources pane.
 pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = pane_block(app, theme, Pane::Sources).title(Span::styled(
-        " Sources ",
-        theme.style(Role::Title),
-    ));
+    let block = pane_block(app, theme, Pane::Sources)
+        .title(Span::styled(" Sources ", theme.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = inner.width as usize;
@@ -44,7 +42,10 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     lines.push(item(
         0,
         app.scope.is_none(),
-        vec![Span::raw(fit("All sources", w.saturating_sub(width(&total) + 1))), Span::raw(format!(" {total}"))],
+        vec![
+            Span::raw(fit("All sources", w.saturating_sub(width(&total) + 1))),
+            Span::raw(format!(" {total}")),
+        ],
     ));
     for (n, (slot, depth)) in app.source_order().into_iter().enumerate() {
         let source = &app.sources[slot];
@@ -58,16 +59,26 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         let prefix = if depth > 0 { "└ " } else { "" };
         let name_width = w.saturating_sub(width(&right) + 1 + width(prefix));
-        let name_role = if source.is_dlq() { Role::Dlq } else { Role::Text };
+        let name_role = if source.is_dlq() {
+            Role::Dlq
+        } else {
+            Role::Text
+        };
         let mut spans = vec![
             Span::styled(prefix.to_string(), theme.style(Role::Muted)),
-            Span::styled(fit(source.name().as_str(), name_width), theme.style(name_role)),
+            Span::styled(
+                fit(source.name().as_str(), name_width),
+                theme.style(name_role),
+            ),
             Span::raw(" "),
             Span::raw(format!("{}", source.loaded)),
             Span::styled(mark.to_string(), theme.style(mark_role)),
         ];
         if source.expired > 0 {
-            spans.push(Span::styled(format!(" E{}", source.expired), theme.style(Role::Expired)));
+            spans.push(Span::styled(
+                format!(" E{}", source.expired),
+                theme.style(Role::Expired),
+            ));
         }
         if source.malformed > 0 {
             spans.push(Span::styled(
@@ -85,7 +96,10 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(source) = about.and_then(|s| app.sources.get(s)) {
         lines.push(Line::raw(""));
         let muted = theme.style(Role::Muted);
-        lines.push(Line::styled(text::fit(&crate::tui::safe::Safe::new(source.uri()).to_string(), w), muted));
+        lines.push(Line::styled(
+            text::fit(&crate::tui::safe::Safe::new(source.uri()).to_string(), w),
+            muted,
+        ));
         if let Some(info) = &source.info {
             let kind = match info.kind {
                 SourceKind::File => "capture file",
@@ -127,7 +141,10 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled(text, muted));
         }
         if let LoadState::Failed(error) = &source.state {
-            lines.push(Line::styled(fit(error.as_str(), w), theme.style(Role::Error)));
+            lines.push(Line::styled(
+                fit(error.as_str(), w),
+                theme.style(Role::Error),
+            ));
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -138,7 +155,10 @@ pub fn bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let order = app.source_order();
     let mut spans = Vec::new();
     for (index, label) in source_bar_items(app) {
-        let slot = index.checked_sub(1).and_then(|i| order.get(i)).map(|(s, _)| *s);
+        let slot = index
+            .checked_sub(1)
+            .and_then(|i| order.get(i))
+            .map(|(s, _)| *s);
         let active = slot == app.scope;
         let mut style = match slot.and_then(|s| app.sources.get(s)) {
             Some(source) if source.is_dlq() => theme.style(Role::Dlq),

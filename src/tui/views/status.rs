@@ -54,7 +54,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         ));
     }
     if app.read_only {
-        spans.push(Span::styled("│ read-only ", base.patch(theme.style(Role::Muted))));
+        spans.push(Span::styled(
+            "│ read-only ",
+            base.patch(theme.style(Role::Muted)),
+        ));
     }
     if let Some(status) = &app.status {
         let role = match status.level {
@@ -88,9 +91,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         let cancel = if job.control.is_cancelled() {
             " cancelling…".to_string()
         } else {
-            let keys = app
-                .keymap
-                .keys_for(crate::tui::keymap::KeyMode::List, &crate::tui::action::Action::CancelJob);
+            let keys = app.keymap.keys_for(
+                crate::tui::keymap::KeyMode::List,
+                &crate::tui::action::Action::CancelJob,
+            );
             keys.first()
                 .map_or_else(String::new, |k| format!(" {k} cancels"))
         };

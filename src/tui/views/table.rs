@@ -105,7 +105,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     cell(&mut header, "ID", columns.id, header_style);
     cell(&mut header, "KEY", columns.key, header_style);
     cell(&mut header, "RCV", columns.receives, header_style);
-    cell(&mut header, "CORRELATION", columns.correlation, header_style);
+    cell(
+        &mut header,
+        "CORRELATION",
+        columns.correlation,
+        header_style,
+    );
     let mut lines = vec![Line::from(header)];
     let rows = inner.height.saturating_sub(1) as usize;
     for position in app.offset..(app.offset + rows).min(shown) {
@@ -162,7 +167,12 @@ fn row_line(
         Some(summary) => summary_cells(app, theme, row, summary, base, columns, &mut spans),
         None => {
             cell(&mut spans, "", FLAGS, base);
-            cell(&mut spans, "inspecting…", columns.time, theme.style(Role::Muted));
+            cell(
+                &mut spans,
+                "inspecting…",
+                columns.time,
+                theme.style(Role::Muted),
+            );
         }
     }
     if under_cursor {
@@ -203,9 +213,10 @@ fn summary_cells(
         }
     }
     spans.push(Span::raw(" "));
-    let time = summary
-        .time()
-        .map_or_else(|| "—".to_string(), |t| t.format("%m-%d %H:%M:%S").to_string());
+    let time = summary.time().map_or_else(
+        || "—".to_string(),
+        |t| t.format("%m-%d %H:%M:%S").to_string(),
+    );
     cell(spans, &time, columns.time, theme.style(Role::Muted));
     let kind = summary.event_type.as_deref().map_or("—", |t| t.as_str());
     let kind_style = if flags.has(Flags::MALFORMED) {
