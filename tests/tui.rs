@@ -654,3 +654,20 @@ async fn event_loop_loads_the_demo_and_quits() {
     let text = format!("{}", terminal.backend());
     assert!(text.contains("demo:payments.dlq"), "{text}");
 }
+
+#[test]
+fn readme_lists_every_key() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let keys = evscope::tui::keymap::markdown(&Keymap::default());
+    assert!(
+        readme.contains(&keys),
+        "README.md's key list is stale; it should read:\n{keys}"
+    );
+    // Every name in the list is one the config accepts.
+    for line in keys.lines().filter(|l| l.starts_with("| `")) {
+        let name = line.split(" | ").nth(1).unwrap().trim_matches('`');
+        let table: toml::Table = toml::from_str(&format!("[list]\n\"f9\" = \"{name}\"\n")).unwrap();
+        Keymap::from_config(&table).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}

@@ -426,6 +426,42 @@ impl Keymap {
     }
 }
 
+/// Every binding as a Markdown list per mode (the README's key list).
+pub fn markdown(keymap: &Keymap) -> String {
+    let mut out = String::new();
+    for mode in KeyMode::ALL {
+        out.push_str(&format!("\n`[keys.{}]`\n\n", mode.name()));
+        out.push_str("| keys | action | does |\n|---|---|---|\n");
+        for (action, keys) in keymap.grouped(mode) {
+            let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+            let name = serde_name(&action);
+            out.push_str(&format!(
+                "| {} | `{name}` | {} |\n",
+                keys.join(" "),
+                action.description().replace('|', "\\|")
+            ));
+        }
+    }
+    out
+}
+
+/// The config name of an action (`page_down`).
+fn serde_name(action: &Action) -> String {
+    let debug = format!("{action:?}");
+    let mut out = String::new();
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
