@@ -94,7 +94,7 @@ impl Lines {
 
     fn label(&mut self, label: &str, role: Role, value: &str) {
         self.push(vec![
-            seg(Role::Header, &format!("{label:<15}")),
+            seg(Role::Header, &format!("{label:<17}")),
             Seg {
                 role,
                 text: Safe::capped(value, MAX_STRING),
@@ -385,17 +385,17 @@ fn attributes(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLin
     let event = &document.event;
     let mut out = Lines::new();
     out.push(vec![seg(Role::Title, "Event")]);
-    out.label("id", Role::Text, &event.id);
-    out.label("source", Role::Text, &event.source);
-    out.label("key", Role::Text, event.key.as_deref().unwrap_or("—"));
+    out.label("  id", Role::Text, &event.id);
+    out.label("  source", Role::Text, &event.source);
+    out.label("  key", Role::Text, event.key.as_deref().unwrap_or("—"));
     if let Some(at) = event.published_at {
-        out.label("published", Role::Text, &when(now, at));
+        out.label("  published", Role::Text, &when(now, at));
     }
     if let Some(count) = event.receive_count {
-        out.label("receive count", Role::Text, &count.to_string());
+        out.label("  receive count", Role::Text, &count.to_string());
     }
     out.label(
-        "body",
+        "  body",
         Role::Text,
         &format!("{:?}, {} bytes", document.body.encoding(), event.raw.len()).to_lowercase(),
     );
@@ -455,7 +455,7 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
         (Some(t), None) => t.clone(),
         (None, _) => "— (not recognized)".into(),
     };
-    out.label("type", Role::Text, &ty);
+    out.label("type", Role::Title, &ty);
     if let Some(at) = meta.created_at {
         out.label("created", Role::Text, &when(now, at));
     }

@@ -52,7 +52,7 @@ pub async fn run<B: Backend>(
             match effect {
                 Effect::Copy { text } => {
                     if let Err(e) = host.write_raw(&osc52(&text)) {
-                        apply(app, Msg::Edited(Err(format!("copy failed: {e}"))));
+                        apply(app, Msg::Failed(format!("copy failed: {e}")));
                     }
                 }
                 Effect::Edit { event } => {

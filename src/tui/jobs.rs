@@ -222,6 +222,8 @@ pub enum Msg {
     Edited(Result<Event, String>),
     /// A signal asked evscope to stop.
     Shutdown,
+    /// Something the event loop did failed (copying, for one).
+    Failed(String),
     /// Following a source failed.
     FollowFailed {
         /// The source slot.

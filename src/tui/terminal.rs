@@ -112,6 +112,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn panic_hook_restores_then_chains() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let reported = Arc::new(AtomicBool::new(false));
+        let flag = reported.clone();
+        let original = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |_| flag.store(true, Ordering::SeqCst)));
+        install_panic_hook();
+        let result = std::panic::catch_unwind(|| panic!("boom"));
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(original);
+        assert!(result.is_err());
+        assert!(reported.load(Ordering::SeqCst), "the previous hook ran");
+    }
+
+    #[test]
     fn osc52_is_base64() {
         let seq = osc52("a\x1b]0;x\x07");
         let text = String::from_utf8(seq).unwrap();

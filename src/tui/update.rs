@@ -926,7 +926,10 @@ fn toggle_follow(app: &mut App) {
     status(
         app,
         Level::Info,
-        &format!("following {followed} sources for new events (t stops)"),
+        &format!(
+            "following {followed} source{} for new events (t stops)",
+            if followed == 1 { "" } else { "s" }
+        ),
     );
 }
 
@@ -1214,6 +1217,7 @@ pub fn apply(app: &mut App, msg: Msg) {
         }
         Msg::Edited(Err(error)) => status(app, Level::Error, &error),
         Msg::Shutdown => app.quit = true,
+        Msg::Failed(error) => status(app, Level::Error, &error),
         Msg::FollowFailed { slot, error } => {
             let name = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
             status(app, Level::Error, &format!("following {name}: {error}"));
