@@ -105,14 +105,15 @@ impl Document {
         if !options.reveal && !secrets.is_empty() {
             let mut doc = self.to_value();
             mask_paths(&mut doc, secrets);
-            // The facets repeat the credentials they found: mask them too.
-            mask_paths(
-                &mut doc,
-                &[
-                    "$.meta.security.token.value".to_string(),
-                    "$.meta.security.signature".to_string(),
-                ],
-            );
+            // The facets repeat the credentials they found: mask them too
+            // (unless the model already wrote them masked).
+            for pointer in ["/meta/security/token/value", "/meta/security/signature"] {
+                if let Some(Value::String(secret)) = doc.pointer_mut(pointer) {
+                    if !secret.contains('•') {
+                        *secret = crate::sanitize::mask_secret(secret);
+                    }
+                }
+            }
             if let Value::Object(map) = &mut doc {
                 map.insert("secrets_masked".into(), Value::Bool(true));
             }
