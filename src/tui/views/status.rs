@@ -70,7 +70,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         let room = (left_area.width as usize).saturating_sub(used + 2);
         // Keep the message readable on narrow screens: it wins over the counts.
         let text = status.text.as_str();
-        if room < 24.min(width(text)) {
+        if room < width(text) {
             spans.truncate(1);
         }
         let used: usize = spans.iter().map(|s| s.width()).sum();
