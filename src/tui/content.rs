@@ -9,7 +9,6 @@ use super::safe::Safe;
 use super::theme::Role;
 use crate::capture::{Document, DocumentOptions, mask_paths};
 use crate::model::{Body, Jwt, Meta};
-use crate::sanitize::mask_secret;
 
 /// Most lines a tab holds; the rest is replaced by a notice.
 pub const MAX_LINES: usize = 5_000;
@@ -515,10 +514,12 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
                 out.label("  principal", Role::Text, principal);
             }
             if let Some(token) = &security.token {
+                // The model keeps only a masked form; the token itself is
+                // read from the event at its path, and only when revealed.
                 let shown = if reveal {
-                    token.value.clone()
+                    secret_at(document, &token.path).unwrap_or_else(|| token.value.clone())
                 } else {
-                    mask_secret(&token.value)
+                    token.value.clone()
                 };
                 let kind = format!("{:?}", token.kind).to_lowercase();
                 out.label(
@@ -531,12 +532,7 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
                 }
             }
             if let Some(signature) = &security.signature {
-                let shown = if reveal {
-                    signature.clone()
-                } else {
-                    mask_secret(signature)
-                };
-                out.label("  signature", Role::Secret, &shown);
+                out.label("  signature", Role::Secret, signature);
             }
             if !reveal && (security.token.is_some() || security.signature.is_some()) {
                 out.push(vec![seg(
@@ -585,6 +581,45 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
         ]);
     }
     out.finish("too many facets")
+}
+
+/// The string at a simple path (`$.a.b`, `$.a['b']`) of the document,
+/// looking inside JSON-encoded strings on the way (`$.body.payload.token`).
+fn secret_at(document: &Document, path: &str) -> Option<String> {
+    let mut segments = Vec::new();
+    let mut rest = path.strip_prefix('$')?;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("['") {
+            let end = after.find("']")?;
+            segments.push(after[..end].to_string());
+            rest = &after[end + 2..];
+        } else if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            segments.push(after[..end].to_string());
+            rest = &after[end..];
+        } else {
+            return None;
+        }
+    }
+    let mut value = document.to_value();
+    for segment in &segments {
+        if let Value::String(text) = &value {
+            value = serde_json::from_str(text).ok()?;
+        }
+        value = match value {
+            Value::Object(mut map) => map.remove(segment)?,
+            Value::Array(mut items) => {
+                let index: usize = segment.parse().ok()?;
+                (index < items.len()).then(|| items.swap_remove(index))?
+            }
+            _ => return None,
+        };
+    }
+    Some(
+        value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_string),
+    )
 }
 
 fn jwt_lines(jwt: &Jwt, now: DateTime<Utc>, out: &mut Lines) {

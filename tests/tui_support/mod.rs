@@ -102,7 +102,7 @@ pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
             country: Some(country.into()),
             country_code_format: field("countryCodeFormat").map(str::to_string),
             ip: field("ip").map(str::to_string),
-            gps: None,
+            ..Location::default()
         });
     }
     let bearer = event
@@ -121,7 +121,8 @@ pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
             token: Some(Token {
                 kind: TokenKind::Jwt,
                 path: path.into(),
-                value: token.into(),
+                // The model holds only the masked form; the real token is at `path`.
+                value: evscope::sanitize::mask_secret(token),
                 jwt: jwt(token),
             }),
             signature: None,
