@@ -458,6 +458,9 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
     if let Some(at) = meta.created_at {
         out.label("created", Role::Text, &when(now, at));
     }
+    if let Some(at) = meta.updated_at {
+        out.label("updated", Role::Text, &when(now, at));
+    }
     out.push(Vec::new());
     out.push(vec![seg(Role::Title, "Expiration")]);
     match meta.expires_at {
@@ -494,7 +497,15 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
                 out.label("  country", Role::Located, &format!("{country}{format}"));
             }
             if let Some(ip) = &location.ip {
-                out.label("  ip", Role::Located, ip);
+                if location.ip_valid == Some(false) {
+                    out.label(
+                        "  ip",
+                        Role::Malformed,
+                        &format!("{ip} (not an IP address)"),
+                    );
+                } else {
+                    out.label("  ip", Role::Located, ip);
+                }
             }
             if let Some(gps) = &location.gps {
                 out.label(

@@ -574,7 +574,7 @@ async fn filter_worker(
                             }
                             decoder
                                 .document(record, now)
-                                .is_ok_and(|d| job.filter.matches(&d.to_value()))
+                                .is_ok_and(|mut d| d.with_value(|v| job.filter.matches(v)))
                         })
                         .collect();
                     let msg = Msg::FilterHits {
