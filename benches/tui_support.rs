@@ -12,7 +12,7 @@ use evscope::tui::app::App;
 use evscope::tui::decode::{Decoder, InspectorDecoder};
 use evscope::tui::jobs::Msg;
 use evscope::tui::keymap::Keymap;
-use evscope::tui::summary::Summary;
+use evscope::tui::summary::{Summary, TypeNames};
 use evscope::tui::theme::Theme;
 use evscope::tui::update::{apply, update};
 use rayon::prelude::*;
@@ -84,9 +84,11 @@ pub fn loaded_app(capture: CaptureFile, w: u16, h: u16) -> App {
             .collect();
         let summaries: Vec<Summary> = records
             .par_iter()
-            .map(|r| match decoder.document(r, now) {
-                Ok(d) => Summary::of(&d),
-                Err(e) => Summary::unreadable(&e.to_string()),
+            .map_init(TypeNames::default, |names, r| {
+                match decoder.document(r, now) {
+                    Ok(d) => Summary::of_with(&d, names),
+                    Err(e) => Summary::unreadable(&e.to_string()),
+                }
             })
             .collect();
         apply(

@@ -94,7 +94,10 @@ impl Preset {
             Preset::Expired => summary.flags.has(Flags::EXPIRED),
             Preset::Malformed => summary.flags.has(Flags::MALFORMED),
             Preset::Correlated => summary.correlation.is_some(),
-            Preset::SameType(t) => summary.event_type.as_deref() == Some(&**t),
+            Preset::SameType(t) => summary
+                .event_type
+                .as_ref()
+                .is_some_and(|s| Arc::ptr_eq(s, t) || s == t),
             Preset::SameCorrelation(c) => summary.correlation.as_ref() == Some(c),
         }
     }

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::decode::Decoder;
 use super::store::Chunk;
-use super::summary::Summary;
+use super::summary::{Summary, TypeNames};
 use crate::backend::{self, Backend, OpenOptions, Record, SourceInfo};
 use crate::capture::DocumentOptions;
 use crate::filter::Filter;
@@ -523,9 +523,11 @@ async fn summary_worker(
                 }
                 let summaries: Vec<Summary> = slice
                     .par_iter()
-                    .map(|record| match decoder.document(record, now) {
-                        Ok(document) => Summary::of(&document),
-                        Err(error) => Summary::unreadable(&error.to_string()),
+                    .map_init(TypeNames::default, |names, record| {
+                        match decoder.document(record, now) {
+                            Ok(document) => Summary::of_with(&document, names),
+                            Err(error) => Summary::unreadable(&error.to_string()),
+                        }
                     })
                     .collect();
                 let msg = Msg::Summaries {

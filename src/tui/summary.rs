@@ -1,6 +1,7 @@
 //! Row summaries: what the events table shows of each event, computed in
 //! the background from the inspected document, escaped once.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -62,9 +63,36 @@ pub struct Summary {
     pub flags: Flags,
 }
 
+/// Type names already seen, shared by the summaries of one worker so a
+/// million events of a few types hold a few strings.
+#[derive(Debug, Default)]
+pub struct TypeNames(HashMap<String, Arc<Safe>>);
+
+/// Most distinct type names a cache keeps before starting over.
+const TYPE_NAMES_MAX: usize = 4096;
+
+impl TypeNames {
+    fn get(&mut self, name: &str) -> Arc<Safe> {
+        if let Some(safe) = self.0.get(name) {
+            return safe.clone();
+        }
+        if self.0.len() >= TYPE_NAMES_MAX {
+            self.0.clear();
+        }
+        let safe = Arc::new(Safe::capped(name, FIELD_MAX));
+        self.0.insert(name.to_string(), safe.clone());
+        safe
+    }
+}
+
 impl Summary {
     /// The summary of an inspected event.
     pub fn of(document: &Document) -> Summary {
+        Summary::of_with(document, &mut TypeNames::default())
+    }
+
+    /// [`Summary::of`], sharing type names with earlier summaries.
+    pub fn of_with(document: &Document, names: &mut TypeNames) -> Summary {
         let event = &document.event;
         let meta = &document.inspection.meta;
         let mut flags = 0;
@@ -93,10 +121,7 @@ impl Summary {
         let time = event.published_at.or(meta.created_at);
         Summary {
             time_ms: time.map_or(i64::MIN, |t| t.timestamp_millis()),
-            event_type: meta
-                .event_type
-                .as_deref()
-                .map(|t| Arc::new(Safe::capped(t, FIELD_MAX))),
+            event_type: meta.event_type.as_deref().map(|t| names.get(t)),
             id: Safe::capped(&event.id, FIELD_MAX),
             key: event.key.as_deref().map(|k| Safe::capped(k, FIELD_MAX)),
             receive_count: event.receive_count,
