@@ -18,3 +18,4 @@ pub mod model;
 pub mod ops;
 pub mod sanitize;
 pub mod scan;
+pub mod tui;

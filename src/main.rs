@@ -49,27 +49,7 @@ async fn run(args: Cli) -> anyhow::Result<i32> {
     let context = Context::new(config, args.read_only)?;
     match args.command {
         Some(command) => cli::run(command, &context).await,
-        None => {
-            let sources = if args.sources.is_empty() {
-                vec!["demo".to_string()]
-            } else {
-                args.sources
-            };
-            // Until the terminal UI lands, summarize each source.
-            let mut worst = 0;
-            for source in sources {
-                let code = cli::run(
-                    cli::Command::Check(cli::CheckArgs {
-                        source,
-                        filter: Default::default(),
-                    }),
-                    &context,
-                )
-                .await?;
-                worst = worst.max(code);
-            }
-            Ok(worst)
-        }
+        None => evscope::tui::run(&context, &args.sources, args.theme.as_deref()).await,
     }
 }
 

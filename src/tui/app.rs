@@ -1,0 +1,508 @@
+//! The state of the terminal UI. Plain data plus small helpers; how it
+//! changes is in [`super::update`], how it looks is in [`super::views`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+
+use super::content::{DLine, Tab};
+use super::decode::Decoder;
+use super::input::LineInput;
+use super::jobs::Effect;
+use super::keymap::{KeyMode, Keymap};
+use super::layout::Areas;
+use super::marks::Marks;
+use super::safe::Safe;
+use super::store::Store;
+use super::summary::{Flags, Summary};
+use super::theme::Theme;
+use crate::backend::{Backend, SourceInfo};
+use crate::capture::Document;
+use crate::filter::Filter;
+use crate::model::Event;
+use crate::ops::{JobControl, Progress};
+
+/// What keys currently do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Browsing.
+    List,
+    /// Editing the filter.
+    Filter,
+    /// The `:` command line.
+    Command,
+    /// Asking for a target.
+    Prompt(Prompt),
+    /// A popup waits for an answer.
+    Dialog,
+    /// The help screen.
+    Help,
+}
+
+impl Mode {
+    /// The key table of this mode.
+    pub fn keys(self) -> KeyMode {
+        match self {
+            Mode::List => KeyMode::List,
+            Mode::Filter => KeyMode::Filter,
+            Mode::Command | Mode::Prompt(_) => KeyMode::Command,
+            Mode::Dialog => KeyMode::Dialog,
+            Mode::Help => KeyMode::Help,
+        }
+    }
+}
+
+/// What a prompt asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// Where to replay the selected events (or the edited one).
+    ReplayTarget,
+}
+
+/// The panes focus moves between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The sources pane or bar.
+    Sources,
+    /// The events table.
+    Table,
+    /// The detail.
+    Detail,
+}
+
+/// A quick filter over row summaries, combined with the expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Preset {
+    /// Expired events.
+    Expired,
+    /// Malformed events.
+    Malformed,
+    /// Events with a correlation id.
+    Correlated,
+    /// Events of this type.
+    SameType(Arc<Safe>),
+    /// Events with this correlation id.
+    SameCorrelation(Safe),
+}
+
+impl Preset {
+    /// Whether a row passes.
+    pub fn keeps(&self, summary: &Summary) -> bool {
+        match self {
+            Preset::Expired => summary.flags.has(Flags::EXPIRED),
+            Preset::Malformed => summary.flags.has(Flags::MALFORMED),
+            Preset::Correlated => summary.correlation.is_some(),
+            Preset::SameType(t) => summary
+                .event_type
+                .as_ref()
+                .is_some_and(|s| Arc::ptr_eq(s, t) || s == t),
+            Preset::SameCorrelation(c) => summary.correlation.as_ref() == Some(c),
+        }
+    }
+
+    /// How the status bar names it.
+    pub fn label(&self) -> String {
+        match self {
+            Preset::Expired => "expired".into(),
+            Preset::Malformed => "malformed".into(),
+            Preset::Correlated => "has correlation id".into(),
+            Preset::SameType(t) => format!("type = {t}"),
+            Preset::SameCorrelation(c) => format!("correlation = {c}"),
+        }
+    }
+}
+
+/// How far a source got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadState {
+    /// Being opened.
+    Opening,
+    /// Being read.
+    Loading,
+    /// Read to the end.
+    Loaded,
+    /// Failed, with the reason.
+    Failed(Safe),
+}
+
+/// One opened source.
+#[derive(Clone)]
+pub struct SourceSlot {
+    /// What the user named.
+    pub uri: String,
+    /// What the backend says about it, once opened.
+    pub info: Option<SourceInfo>,
+    /// The backend, once opened.
+    pub backend: Option<Arc<dyn Backend>>,
+    /// Progress.
+    pub state: LoadState,
+    /// Rows loaded.
+    pub loaded: usize,
+    /// Expired rows (from summaries).
+    pub expired: usize,
+    /// Malformed rows (from summaries).
+    pub malformed: usize,
+}
+
+impl SourceSlot {
+    /// A source about to be opened.
+    pub fn new(uri: &str) -> SourceSlot {
+        SourceSlot {
+            uri: uri.to_string(),
+            info: None,
+            backend: None,
+            state: LoadState::Opening,
+            loaded: 0,
+            expired: 0,
+            malformed: 0,
+        }
+    }
+
+    /// Whether it is a dead-letter queue.
+    pub fn is_dlq(&self) -> bool {
+        self.info.as_ref().is_some_and(|i| i.dlq_of.is_some())
+    }
+
+    /// The display name.
+    pub fn name(&self) -> Safe {
+        Safe::new(self.info.as_ref().map_or(&self.uri, |i| &i.name))
+    }
+
+    /// The URI as the backend names it.
+    pub fn uri(&self) -> &str {
+        self.info.as_ref().map_or(&self.uri, |i| &i.uri)
+    }
+}
+
+/// The rows shown: all, or those passing scope, preset and filter.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// Row indices shown, ascending; `None` when every row is.
+    pub rows: Option<Vec<u32>>,
+    /// Rows examined so far (the rest wait for summaries or filter results).
+    pub scanned: usize,
+}
+
+/// The filter expression in effect.
+#[derive(Debug, Clone, Default)]
+pub struct FilterState {
+    /// The expression as typed (empty: none).
+    pub text: String,
+    /// The parsed filter, when not match-all.
+    pub filter: Option<Filter>,
+    /// Bumped for every new filter; results of older ones are dropped.
+    pub generation: u64,
+    /// Whether each row matched, for rows `0..hits.len()`.
+    pub hits: Vec<bool>,
+}
+
+/// A filter expression that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// Why.
+    pub message: Safe,
+    /// Where, in characters, when known.
+    pub position: Option<usize>,
+}
+
+/// A popup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// Ask before a destructive operation.
+    Confirm {
+        /// The question.
+        title: Safe,
+        /// What will happen.
+        body: Vec<Safe>,
+        /// What "yes" does.
+        op: PendingOp,
+    },
+    /// An error worth stopping for.
+    Error {
+        /// What failed.
+        title: Safe,
+        /// Why.
+        message: Safe,
+    },
+}
+
+/// An operation waiting for confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PendingOp {
+    /// Move events out of a dead-letter queue.
+    Redrive {
+        /// The source slot.
+        slot: usize,
+        /// The target URI.
+        target: String,
+        /// Only these ids, or all.
+        ids: Option<std::collections::BTreeSet<String>>,
+    },
+}
+
+/// How a status message looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Neutral.
+    Info,
+    /// Something worked.
+    Success,
+    /// Worth a look.
+    Warning,
+    /// Something failed.
+    Error,
+}
+
+/// The last operation's result or the last error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// How it looks.
+    pub level: Level,
+    /// What to say.
+    pub text: Safe,
+}
+
+/// A running operation.
+#[derive(Debug, Clone)]
+pub struct JobState {
+    /// Its id.
+    pub id: u64,
+    /// "replay", "redrive", "export".
+    pub verb: &'static str,
+    /// Where to.
+    pub target: Safe,
+    /// How far.
+    pub progress: Progress,
+    /// To cancel it.
+    pub control: JobControl,
+    /// Source slots to read again when it ends.
+    pub reload: bool,
+}
+
+/// The detail pane.
+#[derive(Debug, Clone)]
+pub struct DetailState {
+    /// The tab shown.
+    pub tab: Tab,
+    /// First line shown.
+    pub scroll: usize,
+    /// Secrets shown as found.
+    pub reveal: bool,
+    /// The decoded event under the cursor: (row, document or error).
+    pub document: Option<(usize, Result<Arc<Document>, Safe>)>,
+    /// The lines of the tab shown, for (row, tab, reveal).
+    pub lines: Vec<DLine>,
+    /// Which (row, tab, reveal) `lines` were built for.
+    pub built_for: Option<(usize, Tab, bool)>,
+}
+
+/// Everything the UI knows.
+pub struct App {
+    /// The time relative times are computed from (injected, for stable tests).
+    pub now: DateTime<Utc>,
+    /// Operations that change sources are refused.
+    pub read_only: bool,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Colors.
+    pub theme: Theme,
+    /// Where user themes live.
+    pub config_dir: Option<PathBuf>,
+    /// Input mode.
+    pub mode: Mode,
+    /// Focused pane.
+    pub focus: Pane,
+    /// Terminal size.
+    pub size: (u16, u16),
+    /// Opened sources, in slot order.
+    pub sources: Vec<SourceSlot>,
+    /// The item under the cursor in the sources pane (0 is "all").
+    pub source_cursor: usize,
+    /// Show only this slot's events.
+    pub scope: Option<usize>,
+    /// Every row.
+    pub store: Store,
+    /// The rows shown.
+    pub view: View,
+    /// The filter expression in effect.
+    pub filter: FilterState,
+    /// The quick filter in effect.
+    pub preset: Option<Preset>,
+    /// The filter being edited.
+    pub filter_input: LineInput,
+    /// The command line or prompt being edited.
+    pub command_input: LineInput,
+    /// Why the text being edited is wrong.
+    pub input_error: Option<InputError>,
+    /// Position of the cursor in the shown rows.
+    pub cursor: usize,
+    /// First shown row on screen.
+    pub offset: usize,
+    /// Rows selected for an operation.
+    pub marks: Marks,
+    /// The detail pane.
+    pub detail: DetailState,
+    /// The popup, in dialog mode.
+    pub dialog: Option<Dialog>,
+    /// First line of the help screen.
+    pub help_scroll: usize,
+    /// The last result or error.
+    pub status: Option<Status>,
+    /// The running operation.
+    pub job: Option<JobState>,
+    /// Following new events.
+    pub following: bool,
+    /// An edited event waiting for its replay target.
+    pub edited: Option<Event>,
+    /// The user asked to quit.
+    pub quit: bool,
+    /// Load generation; a reload bumps it.
+    pub epoch: u64,
+    pub(super) next_job: u64,
+    pub(super) effects: Vec<Effect>,
+    pub(super) decoder: Arc<dyn Decoder>,
+}
+
+impl App {
+    /// A UI over `uris`, opened by the effects it queues.
+    pub fn new(
+        uris: &[String],
+        keymap: Keymap,
+        theme: Theme,
+        decoder: Arc<dyn Decoder>,
+        read_only: bool,
+        now: DateTime<Utc>,
+    ) -> App {
+        let mut app = App {
+            now,
+            read_only,
+            keymap,
+            theme,
+            config_dir: None,
+            mode: Mode::List,
+            focus: Pane::Table,
+            size: (80, 24),
+            sources: Vec::new(),
+            source_cursor: 0,
+            scope: None,
+            store: Store::default(),
+            view: View::default(),
+            filter: FilterState::default(),
+            preset: None,
+            filter_input: LineInput::default(),
+            command_input: LineInput::default(),
+            input_error: None,
+            cursor: 0,
+            offset: 0,
+            marks: Marks::default(),
+            detail: DetailState {
+                tab: Tab::Body,
+                scroll: 0,
+                reveal: false,
+                document: None,
+                lines: Vec::new(),
+                built_for: None,
+            },
+            dialog: None,
+            help_scroll: 0,
+            status: None,
+            job: None,
+            following: false,
+            edited: None,
+            quit: false,
+            epoch: 1,
+            next_job: 1,
+            effects: Vec::new(),
+            decoder,
+        };
+        for uri in uris {
+            app.open_source(uri);
+        }
+        app
+    }
+
+    /// Queue opening another source.
+    pub fn open_source(&mut self, uri: &str) {
+        let slot = self.sources.len();
+        self.sources.push(SourceSlot::new(uri));
+        self.effects.push(Effect::Open {
+            epoch: self.epoch,
+            slot,
+            uri: uri.to_string(),
+        });
+    }
+
+    /// Take the work `update` asked for.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// The screen areas for the current size.
+    pub fn areas(&self) -> Areas {
+        Areas::of(Rect::new(0, 0, self.size.0, self.size.1))
+    }
+
+    /// Number of rows shown.
+    pub fn shown(&self) -> usize {
+        match &self.view.rows {
+            Some(rows) => rows.len(),
+            None => self.store.len(),
+        }
+    }
+
+    /// The row at a position of the view.
+    pub fn row_at(&self, position: usize) -> Option<usize> {
+        match &self.view.rows {
+            Some(rows) => rows.get(position).map(|r| *r as usize),
+            None => (position < self.store.len()).then_some(position),
+        }
+    }
+
+    /// The row under the cursor.
+    pub fn current_row(&self) -> Option<usize> {
+        self.row_at(self.cursor)
+    }
+
+    /// Whether a row's source is a dead-letter queue.
+    pub fn row_in_dlq(&self, row: usize) -> bool {
+        self.store
+            .slot(row)
+            .and_then(|s| self.sources.get(s))
+            .is_some_and(SourceSlot::is_dlq)
+    }
+
+    /// Source slots in display order: each dead-letter queue right after
+    /// the queue it belongs to. With its nesting depth (1 for a DLQ shown
+    /// under its queue).
+    pub fn source_order(&self) -> Vec<(usize, u8)> {
+        let mut order: Vec<(usize, u8)> = Vec::new();
+        let owner = |slot: &SourceSlot| -> Option<usize> {
+            let of = slot.info.as_ref()?.dlq_of.as_ref()?;
+            self.sources.iter().position(|s| s.uri() == of)
+        };
+        for (i, slot) in self.sources.iter().enumerate() {
+            if owner(slot).is_some() {
+                continue;
+            }
+            order.push((i, 0));
+            for (j, other) in self.sources.iter().enumerate() {
+                if owner(other) == Some(i) {
+                    order.push((j, 1));
+                }
+            }
+        }
+        order
+    }
+
+    /// Whether the view hides some rows.
+    pub fn constrained(&self) -> bool {
+        self.scope.is_some() || self.preset.is_some() || self.filter.filter.is_some()
+    }
+
+    /// Whether every row has been examined by the view.
+    pub fn view_complete(&self) -> bool {
+        self.view.scanned >= self.store.len() || !self.constrained()
+    }
+}

@@ -1,0 +1,186 @@
+//! The main loop, generic over the ratatui backend so tests can drive it
+//! on a `TestBackend`. It renders on change, not on a clock: it sleeps
+//! until a key, a mouse event or a background message arrives, handles
+//! everything queued, and draws at most once per [`FRAME`].
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use std::task::Poll;
+
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::Event;
+use tokio::sync::mpsc;
+
+use super::app::App;
+use super::jobs::{Effect, Jobs, Msg};
+use super::terminal::{Host, osc52};
+use super::update::{apply, key_action, mouse_action, update};
+use super::views;
+use crate::model::{Body, Event as EvEvent};
+
+/// The shortest time between two frames.
+pub const FRAME: Duration = Duration::from_millis(16);
+
+/// Terminal input, recreated after the terminal was handed to an editor.
+pub type Input = BoxStream<'static, io::Result<Event>>;
+
+/// Run until the user quits.
+pub async fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    jobs: &mut Jobs,
+    messages: &mut mpsc::UnboundedReceiver<Msg>,
+    host: &mut impl Host,
+    mut input: impl FnMut() -> Input,
+    clock: impl Fn() -> DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mut events = input();
+    let size = terminal
+        .size()
+        .map_err(|e| anyhow::anyhow!("cannot read the terminal size: {e}"))?;
+    update(app, super::action::Action::Resize(size.width, size.height));
+    let mut dirty = true;
+    let mut last_draw: Option<Instant> = None;
+    let mut batch = Vec::with_capacity(256);
+    loop {
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Copy { text } => {
+                    if let Err(e) = host.write_raw(&osc52(&text)) {
+                        apply(app, Msg::Failed(format!("copy failed: {e}")));
+                    }
+                }
+                Effect::Edit { event } => {
+                    drop(events);
+                    let result = suspend_and_edit(host, &event);
+                    events = input();
+                    terminal
+                        .clear()
+                        .map_err(|e| anyhow::anyhow!("cannot redraw: {e}"))?;
+                    app.now = clock();
+                    apply(app, Msg::Edited(result));
+                    dirty = true;
+                }
+                other => jobs.run(other),
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let due = last_draw.is_none_or(|t| t.elapsed() >= FRAME);
+        if dirty && due {
+            terminal
+                .draw(|frame| views::render(app, &app.theme, frame))
+                .map_err(|e| anyhow::anyhow!("drawing failed: {e}"))?;
+            dirty = false;
+            last_draw = Some(Instant::now());
+        }
+        let next_frame = last_draw.map_or_else(Instant::now, |t| t + FRAME);
+        tokio::select! {
+            event = events.next() => {
+                let Some(event) = event else { return Ok(()) };
+                app.now = clock();
+                handle(app, event?);
+                // Everything else already queued, before drawing. `poll!`
+                // registers this task's waker (a no-op waker would be kept by
+                // crossterm's stream and later input would wake nobody).
+                while let Poll::Ready(Some(event)) = futures::poll!(events.next()) {
+                    handle(app, event?);
+                }
+                dirty = true;
+            }
+            received = messages.recv_many(&mut batch, 512) => {
+                if received == 0 {
+                    return Ok(());
+                }
+                app.now = clock();
+                for msg in batch.drain(..) {
+                    apply(app, msg);
+                }
+                dirty = true;
+            }
+            _ = tokio::time::sleep_until(next_frame.into()), if dirty => {}
+        }
+    }
+}
+
+fn handle(app: &mut App, event: Event) {
+    let action = match event {
+        Event::Key(key) => key_action(app, &key),
+        Event::Mouse(mouse) => mouse_action(&mouse),
+        Event::Resize(w, h) => Some(super::action::Action::Resize(w, h)),
+        Event::Paste(text) => Some(super::action::Action::Paste(text)),
+        _ => None,
+    };
+    if let Some(action) = action {
+        update(app, action);
+    }
+}
+
+/// Hand the terminal to $VISUAL / $EDITOR with the event's body, and read
+/// the edited body back into a copy of the event.
+fn suspend_and_edit(host: &mut impl Host, event: &EvEvent) -> Result<EvEvent, String> {
+    let body = event.body();
+    let (text, json) = match &body {
+        Body::Json(value) => (
+            serde_json::to_string_pretty(value).map_err(|e| e.to_string())?,
+            true,
+        ),
+        Body::Text(text) => (text.clone(), false),
+        Body::Binary(_) => return Err("a binary body cannot be edited as text".into()),
+    };
+    let file = tempfile::Builder::new()
+        .prefix("evscope-edit-")
+        .suffix(if json { ".json" } else { ".txt" })
+        .tempfile()
+        .map_err(|e| format!("cannot create a temporary file: {e}"))?;
+    std::fs::write(file.path(), text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", file.path().display()))?;
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".into());
+    let mut words = editor.split_whitespace();
+    let program = words.next().unwrap_or("vi").to_string();
+    let args: Vec<String> = words.map(str::to_string).collect();
+    host.suspend()
+        .map_err(|e| format!("cannot leave the UI: {e}"))?;
+    let status = tokio::task::block_in_place(|| {
+        std::process::Command::new(&program)
+            .args(&args)
+            .arg(file.path())
+            .status()
+    });
+    let resumed = host.resume();
+    let status = status.map_err(|e| format!("cannot run the editor `{program}`: {e}"))?;
+    resumed.map_err(|e| format!("cannot return to the UI: {e}"))?;
+    if !status.success() {
+        return Err(format!("the editor exited with {status}: nothing replayed"));
+    }
+    let edited = std::fs::read(file.path())
+        .map_err(|e| format!("cannot read {}: {e}", file.path().display()))?;
+    let raw = if json {
+        let value: serde_json::Value = serde_json::from_slice(&edited)
+            .map_err(|e| format!("the edited body is no longer JSON ({e}): nothing replayed"))?;
+        serde_json::to_vec(&value).map_err(|e| e.to_string())?
+    } else {
+        let mut edited = edited;
+        if edited.last() == Some(&b'\n') {
+            edited.pop();
+        }
+        edited
+    };
+    let mut copy = event.clone();
+    copy.raw = raw;
+    Ok(copy)
+}

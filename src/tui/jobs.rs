@@ -1,0 +1,745 @@
+//! Background work and the messages it sends back. The UI never waits on
+//! a backend: `update` asks for work with an [`Effect`], [`Jobs`] runs it
+//! in a tokio task, and the task reports with [`Msg`]s on a channel.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+use rayon::prelude::*;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::decode::Decoder;
+use super::store::Chunk;
+use super::summary::{Summary, TypeNames};
+use crate::backend::{self, Backend, OpenOptions, Record, SourceInfo};
+use crate::capture::DocumentOptions;
+use crate::filter::Filter;
+use crate::model::Event;
+use crate::ops::{self, JobControl, Progress, Report, Selection};
+use crate::scan::Scanner;
+
+/// How many rows one summary or filter message carries.
+const SLICE: usize = 2048;
+
+/// Work `update` asks for.
+pub enum Effect {
+    /// Open a source, describe it and browse it.
+    Open {
+        /// The load generation (a reload starts a new one).
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// What the user named.
+        uri: String,
+    },
+    /// Compute the row summaries of new rows.
+    Summarize {
+        /// The load generation.
+        epoch: u64,
+        /// The rows.
+        chunk: Chunk,
+    },
+    /// Evaluate a filter expression over rows.
+    FilterRows {
+        /// The filter generation; older ones are abandoned.
+        generation: u64,
+        /// The filter.
+        filter: Filter,
+        /// The rows, in order.
+        chunks: Vec<Chunk>,
+    },
+    /// Follow new events of a source.
+    Follow {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// Its backend.
+        backend: Arc<dyn Backend>,
+    },
+    /// Stop following every source.
+    StopFollowing,
+    /// Stop every load and follow (before a reload).
+    StopLoading,
+    /// Send copies of events to a target.
+    Replay {
+        /// The job id.
+        job: u64,
+        /// Cancel and progress.
+        control: JobControl,
+        /// Where to.
+        target: String,
+        /// The rows to send (decoded in the task)...
+        records: Vec<Record>,
+        /// ...or these events (an edited one).
+        events: Vec<Event>,
+    },
+    /// Find where a dead-letter queue redrives to, before asking.
+    PlanRedrive {
+        /// The source slot.
+        slot: usize,
+        /// The dead-letter queue.
+        backend: Arc<dyn Backend>,
+        /// The target the user named, if any.
+        target: Option<String>,
+        /// Only these ids, or all.
+        ids: Option<BTreeSet<String>>,
+        /// How many events will move.
+        count: usize,
+    },
+    /// Move events out of a dead-letter queue.
+    Redrive {
+        /// The job id.
+        job: u64,
+        /// Cancel and progress.
+        control: JobControl,
+        /// The dead-letter queue.
+        source: Arc<dyn Backend>,
+        /// Where to.
+        target: String,
+        /// Only these ids, or all.
+        ids: Option<BTreeSet<String>>,
+    },
+    /// Write rows to a capture file.
+    Export {
+        /// The job id.
+        job: u64,
+        /// Cancel and progress.
+        control: JobControl,
+        /// The file.
+        path: PathBuf,
+        /// The rows.
+        records: Vec<Record>,
+    },
+    /// Edit an event in $EDITOR (run by the event loop: it owns the terminal).
+    Edit {
+        /// The event.
+        event: Event,
+    },
+    /// Put text on the clipboard with OSC 52 (run by the event loop).
+    Copy {
+        /// The text.
+        text: String,
+    },
+}
+
+/// What a finished operation reports.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    /// The exact outcome.
+    pub report: Report,
+    /// The target, as the backend names it.
+    pub target: String,
+}
+
+/// What background work sends back.
+pub enum Msg {
+    /// A source opened.
+    Opened {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// Its backend.
+        backend: Arc<dyn Backend>,
+        /// What it knows about itself.
+        info: SourceInfo,
+    },
+    /// A source could not be opened or read.
+    LoadFailed {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// Why.
+        error: String,
+    },
+    /// New rows.
+    Records {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// The records.
+        records: Vec<Record>,
+    },
+    /// A source was read to its end.
+    Loaded {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+    },
+    /// Summaries of rows `start..`.
+    Summaries {
+        /// The load generation.
+        epoch: u64,
+        /// The first row.
+        start: usize,
+        /// One per row.
+        summaries: Vec<Summary>,
+    },
+    /// Filter results of rows `start..`.
+    FilterHits {
+        /// The filter generation.
+        generation: u64,
+        /// The first row.
+        start: usize,
+        /// One per row.
+        hits: Vec<bool>,
+    },
+    /// An operation advanced.
+    Progress {
+        /// The job id.
+        job: u64,
+        /// Where it stands.
+        progress: Progress,
+    },
+    /// An operation ended.
+    JobDone {
+        /// The job id.
+        job: u64,
+        /// Its report, or why it could not run.
+        outcome: Result<JobOutcome, String>,
+    },
+    /// The redrive target is known: time to ask.
+    RedrivePlanned {
+        /// The source slot.
+        slot: usize,
+        /// The target, or why there is none.
+        target: Result<String, String>,
+        /// Only these ids, or all.
+        ids: Option<BTreeSet<String>>,
+        /// How many events will move.
+        count: usize,
+    },
+    /// The editor closed.
+    Edited(Result<Event, String>),
+    /// A signal asked evscope to stop.
+    Shutdown,
+    /// Something the event loop did failed (copying, for one).
+    Failed(String),
+    /// Following a source failed.
+    FollowFailed {
+        /// The source slot.
+        slot: usize,
+        /// Why.
+        error: String,
+    },
+}
+
+struct SummaryJob {
+    epoch: u64,
+    chunk: Chunk,
+}
+
+struct FilterJob {
+    generation: u64,
+    filter: Filter,
+    chunks: Vec<Chunk>,
+}
+
+/// Runs effects in tokio tasks.
+pub struct Jobs {
+    tx: mpsc::UnboundedSender<Msg>,
+    open: OpenOptions,
+    summary_tx: mpsc::UnboundedSender<SummaryJob>,
+    filter_tx: mpsc::UnboundedSender<FilterJob>,
+    epoch: Arc<AtomicU64>,
+    generation: Arc<AtomicU64>,
+    loaders: Vec<JoinHandle<()>>,
+    tails: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Start the summary and filter workers; messages go to `tx`.
+    pub fn new(
+        open: OpenOptions,
+        decoder: Arc<dyn Decoder>,
+        tx: mpsc::UnboundedSender<Msg>,
+    ) -> Jobs {
+        let epoch = Arc::new(AtomicU64::new(0));
+        let generation = Arc::new(AtomicU64::new(0));
+        let (summary_tx, summary_rx) = mpsc::unbounded_channel();
+        let (filter_tx, filter_rx) = mpsc::unbounded_channel();
+        tokio::spawn(summary_worker(
+            summary_rx,
+            decoder.clone(),
+            epoch.clone(),
+            tx.clone(),
+        ));
+        tokio::spawn(filter_worker(
+            filter_rx,
+            decoder,
+            generation.clone(),
+            tx.clone(),
+        ));
+        Jobs {
+            tx,
+            open,
+            summary_tx,
+            filter_tx,
+            epoch,
+            generation,
+            loaders: Vec::new(),
+            tails: Vec::new(),
+        }
+    }
+
+    /// Run one effect (the event loop handles `Edit` and `Copy` itself).
+    pub fn run(&mut self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Open { epoch, slot, uri } => {
+                self.epoch.fetch_max(epoch, Ordering::SeqCst);
+                let open = self.open.clone();
+                self.loaders
+                    .push(tokio::spawn(load(epoch, slot, uri, open, tx)));
+            }
+            Effect::Summarize { epoch, chunk } => {
+                let _ = self.summary_tx.send(SummaryJob { epoch, chunk });
+            }
+            Effect::FilterRows {
+                generation,
+                filter,
+                chunks,
+            } => {
+                self.generation.fetch_max(generation, Ordering::SeqCst);
+                let _ = self.filter_tx.send(FilterJob {
+                    generation,
+                    filter,
+                    chunks,
+                });
+            }
+            Effect::Follow {
+                epoch,
+                slot,
+                backend,
+            } => self
+                .tails
+                .push(tokio::spawn(follow(epoch, slot, backend, tx))),
+            Effect::StopFollowing => {
+                for tail in self.tails.drain(..) {
+                    tail.abort();
+                }
+            }
+            Effect::StopLoading => {
+                for task in self.loaders.drain(..).chain(self.tails.drain(..)) {
+                    task.abort();
+                }
+            }
+            Effect::Replay {
+                job,
+                control,
+                target,
+                records,
+                events,
+            } => {
+                let open = self.open.clone();
+                tokio::spawn(async move {
+                    let outcome = run_replay(job, &control, target, records, events, open, &tx)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::JobDone { job, outcome });
+                });
+            }
+            Effect::PlanRedrive {
+                slot,
+                backend,
+                target,
+                ids,
+                count,
+            } => {
+                tokio::spawn(async move {
+                    let target = match target {
+                        Some(t) => Ok(t),
+                        None => match backend.redrive_target().await {
+                            Ok(Some(t)) => Ok(t),
+                            Ok(None) => Err(format!(
+                                "{}: no redrive target known for this source; name one: `:redrive TARGET`",
+                                backend.uri()
+                            )),
+                            Err(e) => Err(e.to_string()),
+                        },
+                    };
+                    let _ = tx.send(Msg::RedrivePlanned {
+                        slot,
+                        target,
+                        ids,
+                        count,
+                    });
+                });
+            }
+            Effect::Redrive {
+                job,
+                control,
+                source,
+                target,
+                ids,
+            } => {
+                let open = self.open.clone();
+                tokio::spawn(async move {
+                    let outcome = run_redrive(job, &control, source, target, ids, open, &tx)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::JobDone { job, outcome });
+                });
+            }
+            Effect::Export {
+                job,
+                control,
+                path,
+                records,
+            } => {
+                let decoder_open = self.open.clone();
+                tokio::spawn(async move {
+                    let task_tx = tx.clone();
+                    let outcome = tokio::task::spawn_blocking(move || {
+                        export(job, &control, &path, &records, &decoder_open, &task_tx)
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r);
+                    let _ = tx.send(Msg::JobDone { job, outcome });
+                });
+            }
+            Effect::Edit { .. } | Effect::Copy { .. } => {}
+        }
+    }
+}
+
+async fn load(
+    epoch: u64,
+    slot: usize,
+    uri: String,
+    open: OpenOptions,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let fail = |error: String| Msg::LoadFailed { epoch, slot, error };
+    let backend = match backend::open(&uri, &open).await {
+        Ok(backend) => backend,
+        Err(e) => {
+            let _ = tx.send(fail(e.to_string()));
+            return;
+        }
+    };
+    let info = match backend.describe().await {
+        Ok(info) => info,
+        Err(e) => {
+            let _ = tx.send(fail(e.to_string()));
+            return;
+        }
+    };
+    if tx
+        .send(Msg::Opened {
+            epoch,
+            slot,
+            backend: backend.clone(),
+            info,
+        })
+        .is_err()
+    {
+        return;
+    }
+    let (sink, mut batches) = mpsc::channel::<Vec<Record>>(8);
+    let reader = {
+        let backend = backend.clone();
+        tokio::spawn(async move { backend.browse(None, sink).await })
+    };
+    while let Some(records) = batches.recv().await {
+        if tx
+            .send(Msg::Records {
+                epoch,
+                slot,
+                records,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+    let msg = match reader.await {
+        Ok(Ok(_)) => Msg::Loaded { epoch, slot },
+        Ok(Err(e)) => fail(e.to_string()),
+        Err(e) => fail(format!("reading failed: {e}")),
+    };
+    let _ = tx.send(msg);
+}
+
+async fn follow(
+    epoch: u64,
+    slot: usize,
+    backend: Arc<dyn Backend>,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let (sink, mut batches) = mpsc::channel::<Vec<Record>>(8);
+    let tail = {
+        let backend = backend.clone();
+        tokio::spawn(async move { backend.tail(sink).await })
+    };
+    while let Some(records) = batches.recv().await {
+        if tx
+            .send(Msg::Records {
+                epoch,
+                slot,
+                records,
+            })
+            .is_err()
+        {
+            break;
+        }
+    }
+    if let Ok(Err(e)) = tail.await {
+        let _ = tx.send(Msg::FollowFailed {
+            slot,
+            error: e.to_string(),
+        });
+    }
+}
+
+async fn summary_worker(
+    mut jobs: mpsc::UnboundedReceiver<SummaryJob>,
+    decoder: Arc<dyn Decoder>,
+    epoch: Arc<AtomicU64>,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    while let Some(job) = jobs.recv().await {
+        if job.epoch < epoch.load(Ordering::SeqCst) {
+            continue;
+        }
+        let decoder = decoder.clone();
+        let epoch = epoch.clone();
+        let tx = tx.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            let now = Utc::now();
+            for (n, slice) in job.chunk.records.chunks(SLICE).enumerate() {
+                if job.epoch < epoch.load(Ordering::SeqCst) {
+                    return;
+                }
+                let summaries: Vec<Summary> = slice
+                    .par_iter()
+                    .map_init(TypeNames::default, |names, record| {
+                        match decoder.document(record, now) {
+                            Ok(document) => Summary::of_with(&document, names),
+                            Err(error) => Summary::unreadable(&error.to_string()),
+                        }
+                    })
+                    .collect();
+                let msg = Msg::Summaries {
+                    epoch: job.epoch,
+                    start: job.chunk.start + n * SLICE,
+                    summaries,
+                };
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        if work.await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn filter_worker(
+    mut jobs: mpsc::UnboundedReceiver<FilterJob>,
+    decoder: Arc<dyn Decoder>,
+    generation: Arc<AtomicU64>,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    while let Some(job) = jobs.recv().await {
+        if job.generation < generation.load(Ordering::SeqCst) {
+            continue;
+        }
+        let decoder = decoder.clone();
+        let current = generation.clone();
+        let tx = tx.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            let now = Utc::now();
+            for chunk in &job.chunks {
+                for (n, slice) in chunk.records.chunks(SLICE).enumerate() {
+                    if job.generation < current.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let hits: Vec<bool> = slice
+                        .par_iter()
+                        .map(|record| {
+                            if matches!(record, Record::Line { .. })
+                                && !job.filter.might_match(record.bytes())
+                            {
+                                return false;
+                            }
+                            decoder
+                                .document(record, now)
+                                .is_ok_and(|mut d| d.with_value(|v| job.filter.matches(v)))
+                        })
+                        .collect();
+                    let msg = Msg::FilterHits {
+                        generation: job.generation,
+                        start: chunk.start + n * SLICE,
+                        hits,
+                    };
+                    if tx.send(msg).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        if work.await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Forward a job's progress to the UI until aborted.
+fn forward_progress(
+    job: u64,
+    control: &JobControl,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> JoinHandle<()> {
+    let mut updates = control.subscribe();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        while updates.changed().await.is_ok() {
+            let progress = *updates.borrow();
+            if tx.send(Msg::Progress { job, progress }).is_err() {
+                break;
+            }
+        }
+    })
+}
+
+async fn run_replay(
+    job: u64,
+    control: &JobControl,
+    target: String,
+    records: Vec<Record>,
+    mut events: Vec<Event>,
+    open: OpenOptions,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> anyhow::Result<JobOutcome> {
+    if open.read_only {
+        anyhow::bail!("{target}: replay refused in read-only mode");
+    }
+    let target = backend::open_target(&target, &open).await?;
+    if !records.is_empty() {
+        let decoded = tokio::task::spawn_blocking(move || {
+            records
+                .par_iter()
+                .map(|r| r.decode().map(|(event, _)| event))
+                .collect::<Result<Vec<Event>, _>>()
+        })
+        .await??;
+        events.extend(decoded);
+    }
+    let forwarder = forward_progress(job, control, tx);
+    let report = ops::replay(&events, target.as_ref(), false, control).await;
+    forwarder.abort();
+    Ok(JobOutcome {
+        report: report?,
+        target: target.uri().to_string(),
+    })
+}
+
+async fn run_redrive(
+    job: u64,
+    control: &JobControl,
+    source: Arc<dyn Backend>,
+    target: String,
+    ids: Option<BTreeSet<String>>,
+    open: OpenOptions,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> anyhow::Result<JobOutcome> {
+    if open.read_only {
+        anyhow::bail!("{}: redrive refused in read-only mode", source.uri());
+    }
+    let target = backend::open_target(&target, &open).await?;
+    let selection = Selection {
+        scanner: Scanner::new(open.inspector.clone(), None, Utc::now()),
+        ids,
+    };
+    let forwarder = forward_progress(job, control, tx);
+    let report = ops::redrive(source.as_ref(), target.as_ref(), &selection, false, control).await;
+    forwarder.abort();
+    Ok(JobOutcome {
+        report: report?,
+        target: target.uri().to_string(),
+    })
+}
+
+/// Write records as capture lines, exact bodies, to a temporary sibling
+/// renamed over `path` when complete.
+fn export(
+    job: u64,
+    control: &JobControl,
+    path: &std::path::Path,
+    records: &[Record],
+    open: &OpenOptions,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> Result<JobOutcome, String> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut file = tempfile::Builder::new()
+        .prefix(".evscope-export-")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
+    let scanner = Scanner::new(open.inspector.clone(), None, Utc::now());
+    let mut report = Report::default();
+    let mut progress = Progress {
+        total: Some(records.len()),
+        ..Progress::default()
+    };
+    {
+        let mut writer = std::io::BufWriter::new(file.as_file_mut());
+        for (n, record) in records.iter().enumerate() {
+            if control.is_cancelled() {
+                report.cancelled = true;
+                break;
+            }
+            match record.decode() {
+                Ok((event, body)) => {
+                    let line = scanner
+                        .inspect(event, body, false)
+                        .to_line(DocumentOptions { reveal: true });
+                    writer
+                        .write_all(line.as_bytes())
+                        .and_then(|()| writer.write_all(b"\n"))
+                        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+                    report.moved += 1;
+                }
+                Err(e) => report.failed.push((format!("row {n}"), e.to_string())),
+            }
+            if n % 4096 == 4095 {
+                progress.seen = n + 1;
+                progress.done = report.moved;
+                progress.failed = report.failed.len();
+                let _ = tx.send(Msg::Progress { job, progress });
+            }
+        }
+        writer
+            .flush()
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    if report.cancelled {
+        return Ok(JobOutcome {
+            report,
+            target: path.display().to_string(),
+        });
+    }
+    file.as_file()
+        .sync_all()
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    file.persist(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(JobOutcome {
+        report,
+        target: path.display().to_string(),
+    })
+}

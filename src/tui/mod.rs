@@ -1,0 +1,137 @@
+//! The terminal UI: `evscope [SOURCE...]`.
+//!
+//! The shape follows the best terminal apps: input becomes an
+//! [`action::Action`] through a keymap that is data ([`keymap`]);
+//! [`update::update`] changes the [`app::App`] state and queues effects;
+//! background work ([`jobs`]) reports back with messages; [`views::render`]
+//! is a pure function of the state and a [`theme::Theme`]; the
+//! [`event_loop`] ties them together and draws only when something changed.
+
+pub mod action;
+pub mod app;
+pub mod commands;
+pub mod content;
+pub mod decode;
+pub mod event_loop;
+pub mod input;
+pub mod jobs;
+pub mod keymap;
+pub mod layout;
+pub mod marks;
+pub mod safe;
+pub mod store;
+pub mod summary;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod views;
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use futures::StreamExt;
+use ratatui::crossterm::event::EventStream;
+use tokio::sync::mpsc;
+
+use crate::backend::DEMO_PARTS;
+use crate::cli::Context;
+use crate::config::Config;
+
+/// The sources to open for what the user typed: the demo is opened as its
+/// parts, so each queue shows on its own (the DLQ beside its queue).
+pub fn expand_sources(sources: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let given: Vec<String> = if sources.is_empty() {
+        vec!["demo".into()]
+    } else {
+        sources.to_vec()
+    };
+    for source in given {
+        if source.trim() == "demo" {
+            out.extend(DEMO_PARTS.iter().map(|p| format!("demo:{p}")));
+        } else {
+            out.push(source);
+        }
+    }
+    out
+}
+
+/// The theme the user asked for (flag, then config), `NO_COLOR` applied.
+pub fn pick_theme(flag: Option<&str>, config: &Config) -> anyhow::Result<theme::Theme> {
+    let name = flag
+        .or(config.theme.as_deref())
+        .unwrap_or(theme::DEFAULT_THEME);
+    let theme = theme::Theme::load(name, Config::dir().as_deref())?;
+    Ok(if theme::Theme::no_color_requested() {
+        theme.without_colors()
+    } else {
+        theme
+    })
+}
+
+/// Run the terminal UI on `sources` until the user quits.
+pub async fn run(
+    context: &Context,
+    sources: &[String],
+    theme: Option<&str>,
+) -> anyhow::Result<i32> {
+    let keymap = keymap::Keymap::from_config(&context.config.keys)
+        .context("invalid key bindings in the config file")?;
+    let theme = pick_theme(theme, &context.config)?;
+    if !std::io::stdout().is_terminal() {
+        bail!("the terminal UI needs a terminal; for pipes use `evscope peek` or `evscope check`");
+    }
+    let uris = expand_sources(sources);
+    let decoder: Arc<dyn decode::Decoder> = Arc::new(decode::InspectorDecoder::new(
+        context.open.inspector.clone(),
+    ));
+    let (tx, mut messages) = mpsc::unbounded_channel();
+    let mut jobs = jobs::Jobs::new(context.open.clone(), decoder.clone(), tx.clone());
+    let mut app = app::App::new(
+        &uris,
+        keymap,
+        theme,
+        decoder,
+        context.open.read_only,
+        chrono::Utc::now(),
+    );
+    app.config_dir = Config::dir();
+    watch_signals(tx);
+    terminal::install_panic_hook();
+    let (guard, mut term) =
+        terminal::TerminalGuard::enter().context("cannot set up the terminal")?;
+    let result = event_loop::run(
+        &mut term,
+        &mut app,
+        &mut jobs,
+        &mut messages,
+        &mut terminal::StdoutHost,
+        || EventStream::new().boxed(),
+        chrono::Utc::now,
+    )
+    .await;
+    drop(guard);
+    result.map(|()| 0)
+}
+
+/// Quit cleanly (terminal restored) on SIGTERM and SIGHUP.
+fn watch_signals(tx: mpsc::UnboundedSender<jobs::Msg>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(jobs::Msg::Shutdown);
+    });
+    #[cfg(not(unix))]
+    drop(tx);
+}

@@ -1,0 +1,156 @@
+//! Row summaries: what the events table shows of each event, computed in
+//! the background from the inspected document, escaped once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::safe::Safe;
+use crate::capture::Document;
+
+/// Longest id, key, type or correlation id kept for the table.
+const FIELD_MAX: usize = 200;
+
+/// Flag bits of a row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags(pub u8);
+
+impl Flags {
+    /// The event has expired.
+    pub const EXPIRED: u8 = 1;
+    /// The event is malformed (or its line is unreadable).
+    pub const MALFORMED: u8 = 2;
+    /// The event sits in a dead-letter queue.
+    pub const DLQ: u8 = 4;
+    /// The event carries a token, a signature or another secret.
+    pub const SECRET: u8 = 8;
+    /// The event names a location.
+    pub const LOCATED: u8 = 16;
+
+    /// The letter, bit and meaning of each flag, in column order.
+    pub const LEGEND: [(char, u8, &'static str); 5] = [
+        ('E', Self::EXPIRED, "expired"),
+        ('M', Self::MALFORMED, "malformed"),
+        ('D', Self::DLQ, "in a dead-letter queue"),
+        ('S', Self::SECRET, "carries a token, signature or secret"),
+        ('L', Self::LOCATED, "located (country, IP or GPS)"),
+    ];
+
+    /// Whether a bit is set.
+    pub fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+/// One row of the events table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// When the broker accepted the event (or the event says it was
+    /// created), in milliseconds since the epoch; `i64::MIN` when unknown.
+    pub time_ms: i64,
+    /// The event type.
+    pub event_type: Option<Arc<Safe>>,
+    /// The event id.
+    pub id: Safe,
+    /// Partition key or message group id.
+    pub key: Option<Safe>,
+    /// How often it was received.
+    pub receive_count: Option<u32>,
+    /// The correlation id.
+    pub correlation: Option<Safe>,
+    /// Expired, malformed, secret, located (DLQ is added per source).
+    pub flags: Flags,
+}
+
+/// Type names already seen, shared by the summaries of one worker so a
+/// million events of a few types hold a few strings.
+#[derive(Debug, Default)]
+pub struct TypeNames(HashMap<String, Arc<Safe>>);
+
+/// Most distinct type names a cache keeps before starting over.
+const TYPE_NAMES_MAX: usize = 4096;
+
+impl TypeNames {
+    fn get(&mut self, name: &str) -> Arc<Safe> {
+        if let Some(safe) = self.0.get(name) {
+            return safe.clone();
+        }
+        if self.0.len() >= TYPE_NAMES_MAX {
+            self.0.clear();
+        }
+        let safe = Arc::new(Safe::capped(name, FIELD_MAX));
+        self.0.insert(name.to_string(), safe.clone());
+        safe
+    }
+}
+
+impl Summary {
+    /// The summary of an inspected event.
+    pub fn of(document: &Document) -> Summary {
+        Summary::of_with(document, &mut TypeNames::default())
+    }
+
+    /// [`Summary::of`], sharing type names with earlier summaries.
+    pub fn of_with(document: &Document, names: &mut TypeNames) -> Summary {
+        let event = &document.event;
+        let meta = &document.inspection.meta;
+        let mut flags = 0;
+        if meta.expired {
+            flags |= Flags::EXPIRED;
+        }
+        if document
+            .inspection
+            .problems
+            .iter()
+            .any(|p| p.kind.is_malformed())
+        {
+            flags |= Flags::MALFORMED;
+        }
+        let secret = !document.inspection.secret_paths.is_empty()
+            || meta
+                .security
+                .as_ref()
+                .is_some_and(|s| s.token.is_some() || s.signature.is_some());
+        if secret {
+            flags |= Flags::SECRET;
+        }
+        if meta.location.is_some() {
+            flags |= Flags::LOCATED;
+        }
+        let time = event.published_at.or(meta.created_at);
+        Summary {
+            time_ms: time.map_or(i64::MIN, |t| t.timestamp_millis()),
+            event_type: meta.event_type.as_deref().map(|t| names.get(t)),
+            id: Safe::capped(&event.id, FIELD_MAX),
+            key: event.key.as_deref().map(|k| Safe::capped(k, FIELD_MAX)),
+            receive_count: event.receive_count,
+            correlation: meta
+                .correlation
+                .correlation_id
+                .as_deref()
+                .map(|c| Safe::capped(c, FIELD_MAX)),
+            flags: Flags(flags),
+        }
+    }
+
+    /// The row of a line that does not decode.
+    pub fn unreadable(reason: &str) -> Summary {
+        Summary {
+            time_ms: i64::MIN,
+            event_type: None,
+            id: Safe::capped(reason, FIELD_MAX),
+            key: None,
+            receive_count: None,
+            correlation: None,
+            flags: Flags(Flags::MALFORMED),
+        }
+    }
+
+    /// The time, when known.
+    pub fn time(&self) -> Option<DateTime<Utc>> {
+        (self.time_ms != i64::MIN)
+            .then(|| DateTime::from_timestamp_millis(self.time_ms))
+            .flatten()
+    }
+}

@@ -1,0 +1,199 @@
+//! What background work reports, applied to the state.
+
+use super::*;
+use crate::tui::app::{App, Dialog, JobState, Level, LoadState, Mode, PendingOp, Prompt};
+use crate::tui::jobs::{Effect, JobOutcome, Msg};
+use crate::tui::safe::Safe;
+
+/// Apply what background work reported.
+pub fn apply(app: &mut App, msg: Msg) {
+    match msg {
+        Msg::Opened {
+            epoch,
+            slot,
+            backend,
+            info,
+        } if epoch == app.epoch => {
+            if let Some(source) = app.sources.get_mut(slot) {
+                source.info = Some(info);
+                source.backend = Some(backend);
+                source.state = LoadState::Loading;
+            }
+        }
+        Msg::LoadFailed { epoch, slot, error } if epoch == app.epoch => {
+            if let Some(source) = app.sources.get_mut(slot) {
+                source.state = LoadState::Failed(Safe::new(&error));
+            }
+            if app.mode == Mode::List {
+                app.dialog = Some(Dialog::Error {
+                    title: Safe::new("Cannot read a source"),
+                    message: Safe::new(&error),
+                });
+                app.mode = Mode::Dialog;
+            }
+            status(app, Level::Error, &error);
+        }
+        Msg::Records {
+            epoch,
+            slot,
+            records,
+        } if epoch == app.epoch => {
+            let at_end = app.cursor + 1 >= app.shown();
+            let count = records.len();
+            let chunk = app.store.push(slot, records);
+            if let Some(source) = app.sources.get_mut(slot) {
+                source.loaded += count;
+            }
+            if let Some(filter) = &app.filter.filter {
+                app.effects.push(Effect::FilterRows {
+                    generation: app.filter.generation,
+                    filter: filter.clone(),
+                    chunks: vec![chunk.clone()],
+                });
+            }
+            app.effects.push(Effect::Summarize {
+                epoch: app.epoch,
+                chunk,
+            });
+            extend_view(app);
+            if app.following && at_end {
+                app.cursor = app.shown().saturating_sub(1);
+            }
+        }
+        Msg::Loaded { epoch, slot } if epoch == app.epoch => {
+            if let Some(source) = app.sources.get_mut(slot) {
+                source.state = LoadState::Loaded;
+            }
+        }
+        Msg::Summaries {
+            epoch,
+            start,
+            summaries,
+        } if epoch == app.epoch => {
+            for (n, summary) in summaries.iter().enumerate() {
+                let Some(slot) = app.store.slot(start + n) else {
+                    continue;
+                };
+                if let Some(source) = app.sources.get_mut(slot) {
+                    source.expired +=
+                        usize::from(summary.flags.has(crate::tui::summary::Flags::EXPIRED));
+                    source.malformed +=
+                        usize::from(summary.flags.has(crate::tui::summary::Flags::MALFORMED));
+                }
+            }
+            if app.store.add_summaries(start, summaries) {
+                extend_view(app);
+            }
+        }
+        Msg::FilterHits {
+            generation,
+            start,
+            hits,
+        } if generation == app.filter.generation && start == app.filter.hits.len() => {
+            app.filter.hits.extend(hits);
+            extend_view(app);
+        }
+        Msg::Progress { job, progress } => {
+            if let Some(state) = app.job.as_mut().filter(|j| j.id == job) {
+                state.progress = progress;
+            }
+        }
+        Msg::JobDone { job, outcome } => {
+            let Some(state) = app.job.take_if(|j| j.id == job) else {
+                return;
+            };
+            finish_job(app, &state, outcome);
+            if state.reload {
+                reload(app);
+            }
+        }
+        Msg::RedrivePlanned {
+            slot,
+            target,
+            ids,
+            count,
+        } => match target {
+            Ok(target) => {
+                let name = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
+                let what = if ids.is_some() {
+                    format!("the {count} selected events")
+                } else {
+                    format!("ALL {count} events")
+                };
+                app.dialog = Some(Dialog::Confirm {
+                    title: Safe::new(&format!("Redrive {count} events?")),
+                    body: vec![
+                        Safe::new(&format!("Move {what}")),
+                        Safe::new(&format!("from  {name}")),
+                        Safe::new(&format!("to    {target}")),
+                        Safe::new(""),
+                        Safe::new("Each event leaves the DLQ only after the target confirmed it."),
+                    ],
+                    op: PendingOp::Redrive { slot, target, ids },
+                });
+                app.mode = Mode::Dialog;
+            }
+            Err(error) => status(app, Level::Error, &error),
+        },
+        Msg::Edited(Ok(event)) => {
+            let id = event.id.clone();
+            app.edited = Some(event);
+            open_prompt(app, Prompt::ReplayTarget);
+            status(
+                app,
+                Level::Info,
+                &format!("edited {id}: where should it be replayed? (esc drops the edit)"),
+            );
+        }
+        Msg::Edited(Err(error)) => status(app, Level::Error, &error),
+        Msg::Shutdown => app.quit = true,
+        Msg::Failed(error) => status(app, Level::Error, &error),
+        Msg::FollowFailed { slot, error } => {
+            let name = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
+            status(app, Level::Error, &format!("following {name}: {error}"));
+        }
+        _ => {}
+    }
+    settle(app);
+}
+
+pub(super) fn finish_job(app: &mut App, state: &JobState, outcome: Result<JobOutcome, String>) {
+    match outcome {
+        Err(error) => status(
+            app,
+            Level::Error,
+            &format!("{} failed: {error}", state.verb),
+        ),
+        Ok(JobOutcome { report, target }) => {
+            let verb = match state.verb {
+                "replay" => "replayed",
+                "redrive" => "moved",
+                _ => "exported",
+            };
+            let mut text = format!("{} → {target}: {} {verb}", state.verb, report.moved);
+            if !report.failed.is_empty() {
+                text.push_str(&format!(", {} failed", report.failed.len()));
+            }
+            if !report.duplicated.is_empty() {
+                text.push_str(&format!(
+                    ", {} sent but still in the source (now in both)",
+                    report.duplicated.len()
+                ));
+            }
+            if report.cancelled {
+                text.push_str(" (cancelled)");
+            }
+            if let Some((id, reason)) = report.failed.first().or(report.duplicated.first()) {
+                text.push_str(&format!("; first failure {id}: {reason}"));
+            }
+            let level = if report.is_clean() {
+                Level::Success
+            } else if report.moved > 0 {
+                Level::Warning
+            } else {
+                Level::Error
+            };
+            status(app, level, &text);
+        }
+    }
+}

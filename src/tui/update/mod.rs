@@ -1,0 +1,211 @@
+//! How the state changes: `update` for what the user asks ([`Action`]s),
+//! `apply` for what background work reports ([`Msg`]s). Neither does I/O:
+//! work is queued as [`Effect`]s for the event loop.
+
+use std::sync::Arc;
+
+use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+
+mod input;
+mod list;
+mod messages;
+mod ops;
+mod view;
+
+use input::*;
+use list::*;
+pub use messages::apply;
+use ops::*;
+use view::*;
+
+use super::action::Action;
+use super::app::{App, Dialog, Level, Mode, PendingOp, Status};
+use super::content;
+use super::jobs::Effect;
+use super::safe::Safe;
+
+/// The action for a key press in the current mode; in input modes an
+/// unbound character is typed.
+pub fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
+    if key.kind != KeyEventKind::Press {
+        return None;
+    }
+    if let Some(action) = app.keymap.action(app.mode.keys(), key) {
+        return Some(action);
+    }
+    let typing = matches!(app.mode, Mode::Filter | Mode::Command | Mode::Prompt(_));
+    match key.code {
+        ratatui::crossterm::event::KeyCode::Char(c)
+            if typing
+                && !key
+                    .modifiers
+                    .intersects(ratatui::crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            Some(Action::Insert(c))
+        }
+        _ => None,
+    }
+}
+
+/// The action for a mouse event.
+pub fn mouse_action(mouse: &MouseEvent) -> Option<Action> {
+    match mouse.kind {
+        MouseEventKind::Down(_) => Some(Action::Click(mouse.column, mouse.row)),
+        MouseEventKind::ScrollDown => Some(Action::Wheel(mouse.column, mouse.row, true)),
+        MouseEventKind::ScrollUp => Some(Action::Wheel(mouse.column, mouse.row, false)),
+        _ => None,
+    }
+}
+
+/// Apply a user action.
+pub fn update(app: &mut App, action: Action) {
+    match action {
+        Action::Resize(w, h) => app.size = (w, h),
+        Action::Click(x, y) if app.mode == Mode::List => click(app, x, y),
+        Action::Wheel(x, y, down) => wheel(app, x, y, down),
+        Action::Click(..) => {}
+        action => match app.mode {
+            Mode::List => list(app, action),
+            Mode::Filter => filter_input(app, action),
+            Mode::Command | Mode::Prompt(_) => command_input(app, action),
+            Mode::Dialog => dialog(app, action),
+            Mode::Help => help(app, action),
+        },
+    }
+    settle(app);
+}
+
+/// Keep cursor, scroll and detail consistent with the state.
+pub(super) fn settle(app: &mut App) {
+    let shown = app.shown();
+    if app.cursor >= shown {
+        app.cursor = shown.saturating_sub(1);
+    }
+    let page = app.areas().table_rows().max(1);
+    if app.cursor < app.offset {
+        app.offset = app.cursor;
+    } else if app.cursor >= app.offset + page {
+        app.offset = app.cursor + 1 - page;
+    }
+    app.offset = app.offset.min(shown.saturating_sub(page));
+    let items = app.sources.len() + 1;
+    app.source_cursor = app.source_cursor.min(items - 1);
+    sync_detail(app);
+}
+
+/// Decode the event under the cursor and build the lines of the tab shown.
+pub(super) fn sync_detail(app: &mut App) {
+    let Some(row) = app.current_row() else {
+        app.detail.document = None;
+        app.detail.lines.clear();
+        app.detail.built_for = None;
+        return;
+    };
+    if app.detail.document.as_ref().map(|(r, _)| *r) != Some(row) {
+        let document = match app.store.record(row) {
+            Some((record, _)) => app
+                .decoder
+                .document(record, app.now)
+                .map(Arc::new)
+                .map_err(|e| Safe::new(&e.to_string())),
+            None => Err(Safe::new("the row is gone")),
+        };
+        app.detail.document = Some((row, document));
+        app.detail.scroll = 0;
+    }
+    let key = (row, app.detail.tab, app.detail.reveal);
+    if app.detail.built_for == Some(key) {
+        return;
+    }
+    app.detail.lines = match &app.detail.document {
+        Some((_, Ok(document))) => {
+            content::build(document, app.detail.tab, app.detail.reveal, app.now)
+        }
+        Some((_, Err(error))) => vec![vec![content::Seg {
+            role: super::theme::Role::Malformed,
+            text: Safe::new(&format!("unreadable: {error}")),
+        }]],
+        None => Vec::new(),
+    };
+    app.detail.built_for = Some(key);
+}
+
+pub(super) fn status(app: &mut App, level: Level, text: &str) {
+    app.status = Some(Status {
+        level,
+        text: Safe::new(text),
+    });
+}
+
+pub(super) fn refuse_read_only(app: &mut App, action: &Action) -> bool {
+    if app.read_only && action.changes_sources() {
+        status(
+            app,
+            Level::Warning,
+            &format!(
+                "{} is disabled: evscope runs with --read-only",
+                action.description()
+            ),
+        );
+        return true;
+    }
+    false
+}
+
+pub(super) fn dialog(app: &mut App, action: Action) {
+    match action {
+        Action::Confirm => {
+            let dialog = app.dialog.take();
+            app.mode = Mode::List;
+            if let Some(Dialog::Confirm {
+                op: PendingOp::Redrive { slot, target, ids },
+                ..
+            }) = dialog
+            {
+                let Some(source) = app.sources.get(slot).and_then(|s| s.backend.clone()) else {
+                    return;
+                };
+                let (job, control) = new_job(app, "redrive", &target, true);
+                app.effects.push(Effect::Redrive {
+                    job,
+                    control,
+                    source,
+                    target,
+                    ids,
+                });
+            }
+        }
+        Action::Cancel => {
+            if matches!(app.dialog, Some(Dialog::Confirm { .. })) {
+                status(app, Level::Info, "redrive cancelled: nothing was moved");
+            }
+            app.dialog = None;
+            app.mode = Mode::List;
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn help(app: &mut App, action: Action) {
+    let page = app.size.1.saturating_sub(6).max(1) as usize;
+    match action {
+        Action::Cancel | Action::Help | Action::Quit => app.mode = Mode::List,
+        Action::Down => app.help_scroll += 1,
+        Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
+        Action::PageDown => app.help_scroll += page,
+        Action::PageUp => app.help_scroll = app.help_scroll.saturating_sub(page),
+        Action::Top => app.help_scroll = 0,
+        Action::Bottom => app.help_scroll = usize::MAX / 2,
+        _ => {}
+    }
+}
+
+/// Labels of the narrow sources bar: (item index, text).
+pub fn source_bar_items(app: &App) -> Vec<(usize, String)> {
+    let mut items = vec![(0, format!(" all {} ", app.store.len()))];
+    for (n, (slot, _)) in app.source_order().into_iter().enumerate() {
+        let source = &app.sources[slot];
+        items.push((n + 1, format!(" {} {} ", source.name(), source.loaded)));
+    }
+    items
+}

@@ -1,0 +1,257 @@
+//! Starting operations: replay, redrive, export, follow, reload.
+
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::backend::{Record, SourceUri};
+use crate::ops::JobControl;
+use crate::tui::action::Action;
+use crate::tui::app::{App, JobState, Level, LoadState, View};
+use crate::tui::jobs::Effect;
+use crate::tui::safe::Safe;
+
+/// The rows an operation acts on: the selection, or the row under the cursor.
+pub(super) fn operation_rows(app: &App) -> Vec<usize> {
+    if app.marks.is_empty() {
+        app.current_row().into_iter().collect()
+    } else {
+        app.marks.iter().collect()
+    }
+}
+
+pub(super) fn busy(app: &mut App) -> bool {
+    if let Some(job) = &app.job {
+        let text = format!("a {} is running: wait for it or cancel it (X)", job.verb);
+        status(app, Level::Warning, &text);
+        return true;
+    }
+    false
+}
+
+pub(super) fn new_job(
+    app: &mut App,
+    verb: &'static str,
+    target: &str,
+    reload: bool,
+) -> (u64, JobControl) {
+    let id = app.next_job;
+    app.next_job += 1;
+    let control = JobControl::new();
+    app.job = Some(JobState {
+        id,
+        verb,
+        target: Safe::new(target),
+        progress: Default::default(),
+        control: control.clone(),
+        reload,
+    });
+    (id, control)
+}
+
+/// Whether `target` names one of the open sources.
+pub(super) fn is_open_source(app: &App, target: &str) -> bool {
+    let normalized = SourceUri::parse(target).map(|u| u.to_uri_string());
+    app.sources
+        .iter()
+        .any(|s| s.uri() == target || normalized.as_deref().is_ok_and(|n| n == s.uri()))
+}
+
+pub(super) fn start_replay(app: &mut App, target: &str) {
+    if busy(app) {
+        return;
+    }
+    let (records, events, count) = match app.edited.take() {
+        Some(event) => (Vec::new(), vec![event], 1),
+        None => {
+            let records: Vec<Record> = operation_rows(app)
+                .into_iter()
+                .filter_map(|row| app.store.record(row).map(|(r, _)| r.clone()))
+                .collect();
+            let count = records.len();
+            (records, Vec::new(), count)
+        }
+    };
+    let reload = is_open_source(app, target);
+    let (job, control) = new_job(app, "replay", target, reload);
+    app.effects.push(Effect::Replay {
+        job,
+        control,
+        target: target.to_string(),
+        records,
+        events,
+    });
+    status(
+        app,
+        Level::Info,
+        &format!("replaying {count} events to {target}…"),
+    );
+}
+
+pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
+    if refuse_read_only(app, &Action::Redrive) || busy(app) {
+        return;
+    }
+    let Some(slot) = app
+        .scope
+        .or_else(|| app.current_row().and_then(|r| app.store.slot(r)))
+    else {
+        status(app, Level::Warning, "nothing to redrive: no source");
+        return;
+    };
+    let source = &app.sources[slot];
+    let name = source.uri().to_string();
+    let Some(backend) = source.backend.clone() else {
+        status(app, Level::Warning, &format!("{name} is not open yet"));
+        return;
+    };
+    if target.is_none() && !source.is_dlq() {
+        status(
+            app,
+            Level::Warning,
+            &format!(
+                "{name} is not a dead-letter queue; scope to a DLQ ([ ]) or name a target: `:redrive TARGET`"
+            ),
+        );
+        return;
+    }
+    if !backend.capabilities().remove {
+        status(
+            app,
+            Level::Warning,
+            &format!(
+                "{name} cannot give events up (the demo and stdin are read-only; export it to a file and open that to redrive)"
+            ),
+        );
+        return;
+    }
+    let (ids, count) = if app.marks.is_empty() {
+        (None, source.loaded)
+    } else {
+        let rows: Vec<usize> = app
+            .marks
+            .iter()
+            .filter(|r| app.store.slot(*r) == Some(slot))
+            .collect();
+        if rows.is_empty() {
+            let text = format!(
+                "none of the {} selected events is in {name}",
+                app.marks.count()
+            );
+            status(app, Level::Warning, &text);
+            return;
+        }
+        let ids: BTreeSet<String> = rows
+            .iter()
+            .filter_map(|r| app.store.record(*r))
+            .filter_map(|(record, _)| record.decode().ok().map(|(e, _)| e.id))
+            .collect();
+        let count = ids.len();
+        (Some(ids), count)
+    };
+    app.effects.push(Effect::PlanRedrive {
+        slot,
+        backend,
+        target,
+        ids,
+        count,
+    });
+    status(
+        app,
+        Level::Info,
+        &format!("planning the redrive of {name}…"),
+    );
+}
+
+pub(super) fn start_export(app: &mut App, path: &str) {
+    if busy(app) {
+        return;
+    }
+    let rows: Vec<usize> = if app.marks.is_empty() {
+        (0..app.shown()).filter_map(|p| app.row_at(p)).collect()
+    } else {
+        app.marks.iter().collect()
+    };
+    let records: Vec<Record> = rows
+        .into_iter()
+        .filter_map(|row| app.store.record(row).map(|(r, _)| r.clone()))
+        .collect();
+    let count = records.len();
+    let (job, control) = new_job(app, "export", path, false);
+    app.effects.push(Effect::Export {
+        job,
+        control,
+        path: path.into(),
+        records,
+    });
+    status(
+        app,
+        Level::Info,
+        &format!("exporting {count} events to {path}…"),
+    );
+}
+
+pub(super) fn toggle_follow(app: &mut App) {
+    if app.following {
+        app.following = false;
+        app.effects.push(Effect::StopFollowing);
+        status(app, Level::Info, "stopped following");
+        return;
+    }
+    let mut followed = 0;
+    for (slot, source) in app.sources.iter().enumerate() {
+        if let Some(backend) = &source.backend {
+            if backend.capabilities().tail {
+                app.effects.push(Effect::Follow {
+                    epoch: app.epoch,
+                    slot,
+                    backend: backend.clone(),
+                });
+                followed += 1;
+            }
+        }
+    }
+    if followed == 0 {
+        status(
+            app,
+            Level::Warning,
+            "none of these sources can be followed (the demo and stdin do not change)",
+        );
+        return;
+    }
+    app.following = true;
+    app.cursor = app.shown().saturating_sub(1);
+    status(
+        app,
+        Level::Info,
+        &format!(
+            "following {followed} source{} for new events (t stops)",
+            if followed == 1 { "" } else { "s" }
+        ),
+    );
+}
+
+/// Read every source again (after an operation changed them).
+pub(super) fn reload(app: &mut App) {
+    app.effects.push(Effect::StopLoading);
+    app.epoch += 1;
+    app.following = false;
+    app.store = Default::default();
+    app.marks.clear();
+    app.detail.document = None;
+    app.detail.built_for = None;
+    app.filter.generation += 1;
+    app.filter.hits.clear();
+    app.view = View::default();
+    for (slot, source) in app.sources.iter_mut().enumerate() {
+        source.loaded = 0;
+        source.expired = 0;
+        source.malformed = 0;
+        source.state = LoadState::Opening;
+        app.effects.push(Effect::Open {
+            epoch: app.epoch,
+            slot,
+            uri: source.uri.clone(),
+        });
+    }
+    rebuild_view(app);
+}

@@ -1,0 +1,215 @@
+//! Moving around and deciding which rows are shown.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::filter::Filter;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Level, Mode, Pane, Preset, View};
+use crate::tui::content::Tab;
+use crate::tui::jobs::Effect;
+use crate::tui::layout::contains;
+use crate::tui::summary::Summary;
+
+pub(super) fn page(app: &App) -> usize {
+    match app.focus {
+        Pane::Detail => app.areas().detail_lines().max(1),
+        _ => app.areas().table_rows().max(1),
+    }
+}
+
+pub(super) fn move_by(app: &mut App, delta: isize) {
+    let clamp = |value: usize, len: usize| -> usize {
+        let v = value as isize + delta;
+        v.clamp(0, len.saturating_sub(1) as isize) as usize
+    };
+    match app.focus {
+        Pane::Sources => app.source_cursor = clamp(app.source_cursor, app.sources.len() + 1),
+        Pane::Table => app.cursor = clamp(app.cursor, app.shown()),
+        Pane::Detail => {
+            let visible = app.areas().detail_lines();
+            let max = app.detail.lines.len().saturating_sub(visible) + 1;
+            app.detail.scroll = clamp(app.detail.scroll, max);
+        }
+    }
+}
+
+pub(super) fn next_pane(pane: Pane, forward: bool) -> Pane {
+    match (pane, forward) {
+        (Pane::Sources, true) | (Pane::Detail, false) => Pane::Table,
+        (Pane::Table, true) | (Pane::Sources, false) => Pane::Detail,
+        (Pane::Detail, true) | (Pane::Table, false) => Pane::Sources,
+    }
+}
+
+pub(super) fn set_tab(app: &mut App, index: usize) {
+    app.detail.tab = Tab::ALL[index % Tab::ALL.len()].0;
+    app.detail.scroll = 0;
+}
+
+/// Scope the table to item `index` of the sources list (0 is all).
+pub(super) fn scope_to_item(app: &mut App, index: usize) {
+    let scope = match index {
+        0 => None,
+        n => app.source_order().get(n - 1).map(|(slot, _)| *slot),
+    };
+    if scope != app.scope {
+        app.scope = scope;
+        rebuild_view(app);
+    }
+}
+
+pub(super) fn current_document(app: &App) -> Option<Arc<crate::capture::Document>> {
+    let row = app.current_row()?;
+    match &app.detail.document {
+        Some((r, Ok(document))) if *r == row => Some(document.clone()),
+        _ => None,
+    }
+}
+
+pub(super) fn current_summary(app: &App) -> Option<Summary> {
+    let row = app.current_row()?;
+    if let Some(summary) = app.store.summary(row) {
+        return Some(summary.clone());
+    }
+    current_document(app).map(|d| Summary::of(&d))
+}
+
+pub(super) fn set_preset(app: &mut App, preset: Option<Preset>) {
+    let preset = if app.preset == preset { None } else { preset };
+    let text = match &preset {
+        Some(p) => format!("preset: {} (press again or esc to clear)", p.label()),
+        None => "preset cleared".into(),
+    };
+    app.preset = preset;
+    rebuild_view(app);
+    status(app, Level::Info, &text);
+}
+
+/// Start over on the view after scope, preset or filter changed, keeping
+/// the cursor on the same event when it is still shown.
+pub(super) fn rebuild_view(app: &mut App) {
+    let keep = app.current_row();
+    app.view = View {
+        rows: app.constrained().then(Vec::new),
+        scanned: 0,
+    };
+    extend_view(app);
+    app.cursor = match (keep, &app.view.rows) {
+        (Some(row), Some(rows)) => rows.binary_search(&(row as u32)).unwrap_or(0),
+        (Some(row), None) => row,
+        (None, _) => 0,
+    };
+    app.offset = app.cursor.saturating_sub(app.areas().table_rows() / 2);
+}
+
+/// Examine the rows that can be decided now.
+pub(super) fn extend_view(app: &mut App) {
+    if !app.constrained() {
+        app.view.rows = None;
+        app.view.scanned = app.store.len();
+        return;
+    }
+    let mut limit = app.store.len();
+    if app.preset.is_some() {
+        limit = limit.min(app.store.summarized());
+    }
+    if app.filter.filter.is_some() {
+        limit = limit.min(app.filter.hits.len());
+    }
+    let start = app.view.scanned;
+    if limit <= start {
+        return;
+    }
+    let rows = app.view.rows.get_or_insert_with(Vec::new);
+    for row in start..limit {
+        if let Some(slot) = app.scope {
+            if app.store.slot(row) != Some(slot) {
+                continue;
+            }
+        }
+        if let Some(preset) = &app.preset {
+            if !app.store.summary(row).is_some_and(|s| preset.keeps(s)) {
+                continue;
+            }
+        }
+        if app.filter.filter.is_some() && !app.filter.hits[row] {
+            continue;
+        }
+        rows.push(row as u32);
+    }
+    app.view.scanned = limit;
+}
+
+pub(super) fn set_filter(app: &mut App, text: &str, filter: Option<Filter>) {
+    app.filter.text = text.to_string();
+    app.filter.generation += 1;
+    app.filter.hits.clear();
+    app.filter.filter = filter.clone();
+    if let Some(filter) = filter {
+        app.effects.push(Effect::FilterRows {
+            generation: app.filter.generation,
+            filter,
+            chunks: app.store.chunks().to_vec(),
+        });
+    }
+    rebuild_view(app);
+}
+
+pub(super) fn click(app: &mut App, x: u16, y: u16) {
+    let areas = app.areas();
+    if let Some(sources) = areas.sources.filter(|r| contains(*r, x, y)) {
+        app.focus = Pane::Sources;
+        let index = y.saturating_sub(sources.y + 1) as usize;
+        if index <= app.sources.len() {
+            app.source_cursor = index;
+            scope_to_item(app, index);
+        }
+    } else if let Some(bar) = areas.sources_bar.filter(|r| contains(*r, x, y)) {
+        let mut left = bar.x;
+        for (index, label) in source_bar_items(app) {
+            let width = unicode_width::UnicodeWidthStr::width(label.as_str()) as u16 + 1;
+            if x < left + width {
+                app.source_cursor = index;
+                scope_to_item(app, index);
+                break;
+            }
+            left += width;
+        }
+    } else if contains(areas.table, x, y) {
+        app.focus = Pane::Table;
+        let line = y.saturating_sub(areas.table.y + 2) as usize;
+        if y >= areas.table.y + 2 && app.offset + line < app.shown() {
+            app.cursor = app.offset + line;
+        }
+    } else if contains(areas.detail, x, y) {
+        app.focus = Pane::Detail;
+        if y == areas.detail.y {
+            if let Some(tab) = crate::tui::layout::tab_at(areas.detail, x) {
+                set_tab(app, tab);
+            }
+        }
+    }
+}
+
+pub(super) fn wheel(app: &mut App, x: u16, y: u16, down: bool) {
+    if app.mode == Mode::Help {
+        help(app, if down { Action::Down } else { Action::Up });
+        return;
+    }
+    if app.mode != Mode::List {
+        return;
+    }
+    let areas = app.areas();
+    let focus = if areas.sources.is_some_and(|r| contains(r, x, y)) {
+        Pane::Sources
+    } else if contains(areas.detail, x, y) {
+        Pane::Detail
+    } else {
+        Pane::Table
+    };
+    let before = app.focus;
+    app.focus = focus;
+    move_by(app, if down { 3 } else { -3 });
+    app.focus = before;
+}

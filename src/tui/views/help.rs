@@ -1,0 +1,105 @@
+//! The help screen, generated from the keymap: every binding of every mode
+//! with its description, the flags legend and the commands.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+
+use super::centered;
+use super::text::fit;
+use crate::tui::app::App;
+use crate::tui::commands::COMMANDS;
+use crate::tui::keymap::{KeyMode, Keymap};
+use crate::tui::summary::Flags;
+use crate::tui::theme::{Role, Theme};
+
+/// Every help line, styled.
+pub fn lines(keymap: &Keymap, read_only: bool, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let title = theme.style(Role::Title);
+    let key_style = theme.style(Role::Key);
+    let text = theme.style(Role::Text);
+    let muted = theme.style(Role::Muted);
+    if read_only {
+        out.push(Line::styled(
+            "Running with --read-only: replay, redrive and edit are disabled.",
+            theme.style(Role::Warning),
+        ));
+        out.push(Line::raw(""));
+    }
+    for mode in KeyMode::ALL {
+        let heading = match mode {
+            KeyMode::List => "Browsing (list)",
+            KeyMode::Filter => "Filter input (filter)",
+            KeyMode::Command => "Command line and prompts (command)",
+            KeyMode::Dialog => "Confirmations (dialog)",
+            KeyMode::Help => "This screen (help)",
+        };
+        out.push(Line::styled(heading, title));
+        for (action, keys) in keymap.grouped(mode) {
+            let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+            let mut description = action.description().to_string();
+            let disabled = read_only && action.changes_sources();
+            if disabled {
+                description.push_str("  (disabled: --read-only)");
+            } else if action.changes_sources() {
+                description.push_str("  (changes sources)");
+            }
+            out.push(Line::from(vec![
+                Span::styled(fit(&format!("  {}", keys.join(", ")), 24), key_style),
+                Span::styled(description, if disabled { muted } else { text }),
+            ]));
+        }
+        out.push(Line::raw(""));
+    }
+    out.push(Line::styled("Flags column", title));
+    for (letter, _, meaning) in Flags::LEGEND {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {letter:<22}"), key_style),
+            Span::styled(meaning, text),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled("Commands (:)", title));
+    for (name, arg) in COMMANDS {
+        out.push(Line::styled(format!("  {name} {arg}"), text));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        "Keys are remapped in the config file: [keys.list] \"ctrl-r\" = \"replay\" (\"none\" unbinds).",
+        muted,
+    ));
+    out
+}
+
+/// Draw the help screen over everything.
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(100),
+        area.height.saturating_sub(2),
+    );
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(Role::BorderFocus))
+        .title(Span::styled(" Help: every key ", theme.style(Role::Title)))
+        .title_bottom(Span::styled(
+            " j/k scroll · esc closes ",
+            theme.style(Role::Muted),
+        ))
+        .style(theme.style(Role::Text));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let all = lines(&app.keymap, app.read_only, theme);
+    let max = all.len().saturating_sub(inner.height as usize);
+    let start = app.help_scroll.min(max);
+    let shown: Vec<Line> = all
+        .into_iter()
+        .skip(start)
+        .take(inner.height as usize)
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}

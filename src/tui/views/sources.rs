@@ -1,0 +1,176 @@
+//! The sources pane (wide terminals) and the one-line sources bar (narrow).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::{fit, width};
+use super::{pane_block, text};
+use crate::backend::SourceKind;
+use crate::tui::app::{App, LoadState, Pane, SourceSlot};
+use crate::tui::theme::{Role, Theme};
+use crate::tui::update::source_bar_items;
+
+fn state_mark(source: &SourceSlot) -> (&'static str, Role) {
+    match source.state {
+        LoadState::Opening | LoadState::Loading => ("…", Role::Muted),
+        LoadState::Loaded => ("", Role::Muted),
+        LoadState::Failed(_) => ("✗", Role::Error),
+    }
+}
+
+/// The sources pane.
+pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = pane_block(app, theme, Pane::Sources)
+        .title(Span::styled(" Sources ", theme.style(Role::Title)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let focused = app.focus == Pane::Sources;
+    let item = |index: usize, active: bool, spans: Vec<Span<'static>>| -> Line<'static> {
+        let mut line = Line::from(spans);
+        if focused && app.source_cursor == index {
+            line = line.style(theme.style(Role::Selection));
+        } else if active {
+            line = line.style(theme.style(Role::Header));
+        }
+        line
+    };
+    let total = format!("{}", app.store.len());
+    lines.push(item(
+        0,
+        app.scope.is_none(),
+        vec![
+            Span::raw(fit("All sources", w.saturating_sub(width(&total) + 1))),
+            Span::raw(format!(" {total}")),
+        ],
+    ));
+    for (n, (slot, depth)) in app.source_order().into_iter().enumerate() {
+        let source = &app.sources[slot];
+        let (mark, mark_role) = state_mark(source);
+        let mut right = format!("{}{mark}", source.loaded);
+        if source.expired > 0 {
+            right.push_str(&format!(" E{}", source.expired));
+        }
+        if source.malformed > 0 {
+            right.push_str(&format!(" M{}", source.malformed));
+        }
+        let prefix = if depth > 0 { "└ " } else { "" };
+        let name_width = w.saturating_sub(width(&right) + 1 + width(prefix));
+        let name_role = if source.is_dlq() {
+            Role::Dlq
+        } else {
+            Role::Text
+        };
+        let mut spans = vec![
+            Span::styled(prefix.to_string(), theme.style(Role::Muted)),
+            Span::styled(
+                fit(source.name().as_str(), name_width),
+                theme.style(name_role),
+            ),
+            Span::raw(" "),
+            Span::raw(format!("{}", source.loaded)),
+            Span::styled(mark.to_string(), theme.style(mark_role)),
+        ];
+        if source.expired > 0 {
+            spans.push(Span::styled(
+                format!(" E{}", source.expired),
+                theme.style(Role::Expired),
+            ));
+        }
+        if source.malformed > 0 {
+            spans.push(Span::styled(
+                format!(" M{}", source.malformed),
+                theme.style(Role::Malformed),
+            ));
+        }
+        lines.push(item(n + 1, app.scope == Some(slot), spans));
+    }
+    // What is known about the source under the cursor (or in scope).
+    let about = match app.source_cursor {
+        0 => app.scope,
+        n => app.source_order().get(n - 1).map(|(s, _)| *s),
+    };
+    if let Some(source) = about.and_then(|s| app.sources.get(s)) {
+        lines.push(Line::raw(""));
+        let muted = theme.style(Role::Muted);
+        lines.push(Line::styled(
+            text::fit(&crate::tui::safe::Safe::new(source.uri()).to_string(), w),
+            muted,
+        ));
+        if let Some(info) = &source.info {
+            let kind = match info.kind {
+                SourceKind::File => "capture file",
+                SourceKind::Demo => "bundled demo",
+                SourceKind::Sqs => "SQS queue",
+                SourceKind::Pulsar => "Pulsar topic",
+            };
+            lines.push(Line::styled(kind, muted));
+            if let Some(of) = &info.dlq_of {
+                lines.push(Line::styled(
+                    fit(&format!("DLQ of {}", crate::tui::safe::Safe::new(of)), w),
+                    theme.style(Role::Dlq),
+                ));
+            }
+            if let Some(dlq) = &info.dlq {
+                lines.push(Line::styled(
+                    fit(&format!("DLQ: {}", crate::tui::safe::Safe::new(dlq)), w),
+                    theme.style(Role::Dlq),
+                ));
+            }
+        }
+        if let Some(backend) = &source.backend {
+            let caps = backend.capabilities();
+            let mut can = Vec::new();
+            if caps.send {
+                can.push("send");
+            }
+            if caps.remove {
+                can.push("redrive");
+            }
+            if caps.tail {
+                can.push("follow");
+            }
+            let text = if can.is_empty() {
+                "read-only source".to_string()
+            } else {
+                format!("can {}", can.join(", "))
+            };
+            lines.push(Line::styled(text, muted));
+        }
+        if let LoadState::Failed(error) = &source.state {
+            lines.push(Line::styled(
+                fit(error.as_str(), w),
+                theme.style(Role::Error),
+            ));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The one-line bar that replaces the pane on narrow terminals.
+pub fn bar(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let order = app.source_order();
+    let mut spans = Vec::new();
+    for (index, label) in source_bar_items(app) {
+        let slot = index
+            .checked_sub(1)
+            .and_then(|i| order.get(i))
+            .map(|(s, _)| *s);
+        let active = slot == app.scope;
+        let mut style = match slot.and_then(|s| app.sources.get(s)) {
+            Some(source) if source.is_dlq() => theme.style(Role::Dlq),
+            _ => theme.style(Role::Text),
+        };
+        if active {
+            style = style.patch(theme.style(Role::TabActive));
+        } else if app.focus == Pane::Sources && app.source_cursor == index {
+            style = style.patch(theme.style(Role::Selection));
+        }
+        spans.push(Span::styled(label, style));
+        spans.push(Span::styled("│", theme.style(Role::Border)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

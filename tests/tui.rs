@@ -1,0 +1,678 @@
+//! The terminal UI without a terminal: screens on ratatui's TestBackend
+//! (insta snapshots), key handling on the App state, hostile data, themes,
+//! and the event loop itself on a TestBackend.
+
+mod tui_support;
+
+use std::sync::Arc;
+
+use evscope::backend::Record;
+use evscope::model::Event;
+use evscope::tui::action::Action;
+use evscope::tui::app::{Dialog, Mode, Pane, Preset};
+use evscope::tui::jobs::{Effect, Msg};
+use evscope::tui::keymap::Keymap;
+use evscope::tui::theme::Theme;
+use evscope::tui::update::{apply, key_action, update};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_support::*;
+
+fn key(app: &mut evscope::tui::app::App, text: &str) {
+    for c in text.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        let modifiers = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        if let Some(action) = key_action(app, &KeyEvent::new(code, modifiers)) {
+            update(app, action);
+        }
+    }
+}
+
+// ---- snapshots -----------------------------------------------------------
+
+#[test]
+fn main_screen() {
+    let mut app = demo_app(120, 40);
+    key(&mut app, "j");
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn narrow_terminal() {
+    let mut app = demo_app(80, 24);
+    key(&mut app, "]]jj");
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn help_screen() {
+    let mut app = demo_app(100, 50);
+    key(&mut app, "?");
+    assert_eq!(app.mode, Mode::Help);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn filter_error_keeps_the_previous_filter() {
+    let mut app = demo_app(100, 30);
+    key(&mut app, "/@.meta.expired == true\n");
+    run_background(&mut app);
+    assert_eq!(app.filter.text, "@.meta.expired == true");
+    key(&mut app, "/");
+    update(&mut app, Action::ClearLine);
+    key(&mut app, "$[?(@.meta.type == 'x'\n");
+    // Still editing, with an error naming where; the old filter still applies.
+    assert_eq!(app.mode, Mode::Filter);
+    let error = app.input_error.clone().expect("an error");
+    assert_eq!(error.position, Some(22));
+    assert_eq!(app.filter.text, "@.meta.expired == true");
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn confirmation_dialog() {
+    let mut app = demo_app(100, 30);
+    apply(
+        &mut app,
+        Msg::RedrivePlanned {
+            slot: 1,
+            target: Ok("demo:payments".into()),
+            ids: None,
+            count: 4,
+        },
+    );
+    assert_eq!(app.mode, Mode::Dialog);
+    insta::assert_snapshot!(screen(&app));
+    key(&mut app, "n");
+    assert_eq!(app.mode, Mode::List);
+    assert!(app.dialog.is_none());
+}
+
+#[test]
+fn facets_mask_and_reveal_secrets() {
+    let mut app = demo_app(110, 44);
+    key(&mut app, "j3");
+    let masked = screen(&app);
+    assert!(masked.contains("eyJh…"), "{masked}");
+    assert!(!masked.contains("c2lnbmVkLWJ5LWRlbW8"));
+    insta::assert_snapshot!(masked);
+    let detail_text = |app: &evscope::tui::app::App| -> String {
+        app.detail
+            .lines
+            .iter()
+            .flat_map(|l| l.iter().map(|s| s.text.to_string()))
+            .collect()
+    };
+    key(&mut app, "4");
+    assert!(
+        !detail_text(&app).contains("c2lnbmVkLWJ5LWRlbW8"),
+        "{}",
+        detail_text(&app)
+    );
+    assert!(detail_text(&app).contains("\"secrets_masked\":true"));
+    key(&mut app, "s");
+    assert!(detail_text(&app).contains("c2lnbmVkLWJ5LWRlbW8"));
+    key(&mut app, "2");
+    assert!(detail_text(&app).contains("c2lnbmVkLWJ5LWRlbW8"));
+    key(&mut app, "3");
+    assert!(
+        detail_text(&app).contains("c2lnbmVkLWJ5LWRlbW8"),
+        "the facet reveals the token from its path"
+    );
+    key(&mut app, "s");
+    assert!(!detail_text(&app).contains("c2lnbmVkLWJ5LWRlbW8"));
+}
+
+#[test]
+fn body_tab_decodes_payload_strings() {
+    let mut app = demo_app(110, 40);
+    key(&mut app, "Gk1");
+    let text = screen(&app);
+    assert!(text.contains("注文を受け付けました"), "{text}");
+    assert!(text.contains("(JSON string, decoded)"), "{text}");
+}
+
+// ---- key handling --------------------------------------------------------
+
+#[test]
+fn navigation_keys_move_the_cursor() {
+    let mut app = demo_app(120, 40);
+    key(&mut app, "jjj");
+    assert_eq!(app.cursor, 3);
+    key(&mut app, "G");
+    assert_eq!(app.cursor, 22);
+    key(&mut app, "g");
+    assert_eq!(app.cursor, 0);
+    update(&mut app, Action::PageDown);
+    assert_eq!(app.cursor, app.areas().table_rows());
+    key(&mut app, "\t");
+    assert_eq!(app.focus, Pane::Detail);
+    key(&mut app, "j");
+    assert_eq!(app.detail.scroll, 1);
+    key(&mut app, "\t");
+    assert_eq!(app.focus, Pane::Sources);
+    key(&mut app, "jj\n");
+    assert_eq!(app.scope, Some(1));
+    assert_eq!(app.shown(), 4);
+    assert_eq!(app.focus, Pane::Table);
+}
+
+#[test]
+fn presets_filter_by_summary() {
+    let mut app = demo_app(120, 40);
+    key(&mut app, "E");
+    assert_eq!(app.preset, Some(Preset::Expired));
+    assert_eq!(ids_shown(&app), vec!["line-2"]);
+    key(&mut app, "E");
+    assert_eq!(app.preset, None);
+    key(&mut app, "M");
+    assert_eq!(
+        ids_shown(&app),
+        vec![
+            "8f1c2a60-0008",
+            "c0ffee00-0002",
+            "line-7",
+            "line-8",
+            "line-11"
+        ]
+    );
+    key(&mut app, "\x1bg");
+    key(&mut app, "c");
+    assert_eq!(
+        ids_shown(&app),
+        vec![
+            "8f1c2a60-0001",
+            "8f1c2a60-0002",
+            "8f1c2a60-0003",
+            "c0ffee00-0003"
+        ],
+        "payment 42 across the queue and its DLQ"
+    );
+    key(&mut app, "\x1bjjjjjjjjT");
+    assert_eq!(
+        ids_shown(&app),
+        vec!["c0ffee00-0001"],
+        "same type as AuthFailed"
+    );
+    key(&mut app, "\x1bC");
+    assert!(ids_shown(&app).len() > 5);
+}
+
+#[test]
+fn selection_and_replay_prompt() {
+    let mut app = demo_app(120, 40);
+    key(&mut app, "  ");
+    assert_eq!(app.marks.count(), 2);
+    assert_eq!(app.cursor, 2);
+    key(&mut app, "r");
+    assert!(matches!(app.mode, Mode::Prompt(_)));
+    key(&mut app, "demo:pay\t");
+    assert_eq!(app.command_input.text(), "demo:payments");
+    key(&mut app, "\t");
+    key(&mut app, "\x1b");
+    assert_eq!(app.mode, Mode::List);
+    key(&mut app, "r/tmp/out.jsonl\n");
+    let effects = effects(&mut app);
+    let replay = effects.iter().find_map(|e| match e {
+        Effect::Replay {
+            target, records, ..
+        } => Some((target.clone(), records.len())),
+        _ => None,
+    });
+    assert_eq!(replay, Some(("/tmp/out.jsonl".to_string(), 2)));
+    assert!(app.job.is_some());
+    key(&mut app, "u");
+    assert_eq!(app.marks.count(), 0);
+    key(&mut app, "a");
+    assert_eq!(app.marks.count(), 23);
+}
+
+#[test]
+fn redrive_asks_and_names_count_and_target() {
+    let mut app = demo_app(120, 40);
+    key(&mut app, "]]");
+    key(&mut app, "R");
+    // The demo cannot give events up: said in the status bar, no dialog.
+    assert_eq!(app.mode, Mode::List);
+    let status = app.status.clone().unwrap().text.to_string();
+    assert!(status.contains("cannot give events up"), "{status}");
+    apply(
+        &mut app,
+        Msg::RedrivePlanned {
+            slot: 1,
+            target: Ok("file:/tmp/x.jsonl".into()),
+            ids: None,
+            count: 4,
+        },
+    );
+    let Some(Dialog::Confirm { title, body, .. }) = &app.dialog else {
+        panic!("no dialog");
+    };
+    assert_eq!(title.as_str(), "Redrive 4 events?");
+    assert!(
+        body.iter()
+            .any(|l| l.as_str().contains("file:/tmp/x.jsonl"))
+    );
+    key(&mut app, "y");
+    assert!(
+        effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Redrive { target, .. } if target == "file:/tmp/x.jsonl"))
+    );
+    assert_eq!(app.job.as_ref().unwrap().verb, "redrive");
+    key(&mut app, "X");
+    assert!(app.job.as_ref().unwrap().control.is_cancelled());
+}
+
+#[test]
+fn read_only_refuses_changes() {
+    let mut app = demo_app(120, 40);
+    app.read_only = true;
+    for k in ["r", "R", "e"] {
+        key(&mut app, k);
+        assert_eq!(app.mode, Mode::List);
+        let status = app.status.clone().unwrap().text.to_string();
+        assert!(status.contains("--read-only"), "{status}");
+    }
+    assert!(effects(&mut app).is_empty());
+    key(&mut app, "?");
+    assert!(screen(&app).contains("(disabled: --read-only)"));
+}
+
+#[test]
+fn command_line_runs_and_completes() {
+    let mut app = demo_app(120, 40);
+    key(&mut app, ":th\t");
+    assert_eq!(app.command_input.text(), "theme ");
+    key(&mut app, "li\t\n");
+    assert_eq!(app.theme.name, "light");
+    key(&mut app, ":frob\n");
+    assert_eq!(app.mode, Mode::Command);
+    assert!(app.input_error.is_some());
+    key(&mut app, "\x1b:open demo:payments\n");
+    assert_eq!(app.sources.len(), 4);
+    assert!(
+        effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Open { uri, .. } if uri == "demo:payments"))
+    );
+    key(&mut app, ":export /tmp/x.jsonl\n");
+    assert!(
+        effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Export { records, .. } if records.len() == 23))
+    );
+    key(&mut app, ":q\n");
+    assert!(app.quit);
+}
+
+#[test]
+fn copy_and_edit_queue_terminal_effects() {
+    let mut app = demo_app(120, 40);
+    key(&mut app, "jy");
+    let copied = effects(&mut app).into_iter().find_map(|e| match e {
+        Effect::Copy { text } => Some(text),
+        _ => None,
+    });
+    let copied = copied.expect("copy effect");
+    assert!(copied.contains("\"secrets_masked\":true"), "{copied}");
+    key(&mut app, "e");
+    assert!(
+        effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Edit { .. }))
+    );
+    let mut edited = Event::new("edited-1", "demo:payments", b"{}".to_vec());
+    edited.key = None;
+    apply(&mut app, Msg::Edited(Ok(edited)));
+    assert!(matches!(app.mode, Mode::Prompt(_)));
+    key(&mut app, "/tmp/e.jsonl\n");
+    let events = effects(&mut app).into_iter().find_map(|e| match e {
+        Effect::Replay { events, .. } => Some(events),
+        _ => None,
+    });
+    assert_eq!(events.unwrap()[0].id, "edited-1");
+}
+
+#[test]
+fn config_keymap_applies() {
+    let mut app = demo_app(120, 40);
+    let keys: toml::Table = toml::from_str("[list]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
+    app.keymap = Keymap::from_config(&keys).unwrap();
+    key(&mut app, "q");
+    assert!(!app.quit);
+    key(&mut app, "x");
+    assert!(app.quit);
+}
+
+#[test]
+fn mouse_clicks_and_wheel() {
+    let mut app = demo_app(120, 40);
+    // Third event row of the table: border, header, rows.
+    update(&mut app, Action::Click(60, 4));
+    assert_eq!(app.cursor, 2);
+    update(&mut app, Action::Wheel(60, 10, true));
+    assert_eq!(app.cursor, 5);
+    // The "3:Facets" title in the detail's top border.
+    let detail = app.areas().detail;
+    update(&mut app, Action::Click(detail.x + 26, detail.y));
+    assert_eq!(app.detail.tab, evscope::tui::content::Tab::Facets);
+    // The DLQ in the sources pane.
+    update(&mut app, Action::Click(5, 3));
+    assert_eq!(app.scope, Some(1));
+}
+
+// ---- hostile data --------------------------------------------------------
+
+const HOSTILE: &[&str] = &[
+    "\x1b[2J\x1b[31mred",
+    "\x1b]52;c;cHduZWQ=\x07",
+    "\x1b]0;title\x07",
+    "\u{9b}31mC1 CSI",
+    "bidi \u{202e}cba\u{202c} \u{2066}x",
+    "zero\u{200b}width\u{feff}\u{2060}",
+    "bell\x07 nul\0 del\x7f cr\roverwrite",
+    "tag \u{e0041}",
+];
+
+fn hostile_event(n: usize, text: &str) -> Event {
+    let body = serde_json::json!({ "type": text, "payload": format!("{{\"x\":{}}}", serde_json::to_string(text).unwrap()), "k": text });
+    let mut event = Event::new(
+        format!("id-{n}-{text}"),
+        "hostile",
+        serde_json::to_vec(&body).unwrap(),
+    );
+    event.key = Some(text.to_string());
+    event.attributes.insert(text.to_string(), text.to_string());
+    event
+        .attributes
+        .insert("correlationId".into(), text.to_string());
+    event
+        .system
+        .insert(text.to_string(), serde_json::Value::String(text.into()));
+    event
+}
+
+#[test]
+fn hostile_text_never_reaches_the_buffer() {
+    let mut app = demo_app(120, 40);
+    let mut records: Vec<Record> = HOSTILE
+        .iter()
+        .enumerate()
+        .map(|(n, t)| Record::Event(Arc::new(hostile_event(n, t))))
+        .collect();
+    // Text and binary bodies too.
+    for (n, t) in HOSTILE.iter().enumerate() {
+        records.push(Record::Event(Arc::new(Event::new(
+            format!("text-{n}"),
+            "hostile",
+            t.as_bytes().to_vec(),
+        ))));
+    }
+    records.push(Record::Event(Arc::new(Event::new(
+        "binary",
+        "hostile",
+        vec![0x1b, 0x9b, 0xff, 0x00, 0x07, b'a'],
+    ))));
+    let count = records.len();
+    load_records(
+        &mut app,
+        0,
+        Arc::new(
+            evscope::backend::file::FileBackend::open_demo(Some("payments"), &options()).unwrap(),
+        ),
+        demo_info("payments"),
+        records,
+        &DemoDecoder,
+    );
+    key(&mut app, "G");
+    for _ in 0..count {
+        for tab in ["1", "2", "3", "4", "s", "4", "s"] {
+            key(&mut app, tab);
+            let terminal = draw(&app);
+            for cell in terminal.backend().buffer().content() {
+                assert!(
+                    !cell.symbol().chars().any(evscope::sanitize::is_dangerous),
+                    "dangerous {:?} on screen",
+                    cell.symbol()
+                );
+            }
+        }
+        key(&mut app, "k");
+    }
+    // Status messages and dialogs too.
+    let epoch = app.epoch;
+    apply(
+        &mut app,
+        Msg::LoadFailed {
+            epoch,
+            slot: 0,
+            error: HOSTILE.join(" "),
+        },
+    );
+    for cell in draw(&app).backend().buffer().content() {
+        assert!(!cell.symbol().chars().any(evscope::sanitize::is_dangerous));
+    }
+}
+
+#[test]
+fn wide_characters_keep_columns_aligned() {
+    let mut app = demo_app(120, 30);
+    let mut wide = Event::new(
+        "注文-日本語-🎉-id",
+        "w",
+        r#"{"type":"注文を受け付けました🎉"}"#.as_bytes().to_vec(),
+    );
+    wide.key = Some("キー".into());
+    wide.attributes
+        .insert("correlationId".into(), "相関".into());
+    let mut narrow = Event::new("ascii-id", "w", br#"{"type":"OrderPlaced"}"#.to_vec());
+    narrow.key = Some("key".into());
+    narrow
+        .attributes
+        .insert("correlationId".into(), "corr".into());
+    load_records(
+        &mut app,
+        2,
+        Arc::new(
+            evscope::backend::file::FileBackend::open_demo(Some("notifications"), &options())
+                .unwrap(),
+        ),
+        demo_info("notifications"),
+        vec![
+            Record::Event(Arc::new(wide)),
+            Record::Event(Arc::new(narrow)),
+        ],
+        &DemoDecoder,
+    );
+    key(&mut app, "]]]G");
+    let text = screen(&app);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("注文-") || l.contains("ascii-id"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    let column = |line: &str, needle: &str| {
+        let at = line.find(needle).unwrap();
+        unicode_width::UnicodeWidthStr::width(&line[..at])
+    };
+    assert_eq!(column(rows[0], "相関"), column(rows[1], "corr"));
+    assert_eq!(
+        unicode_width::UnicodeWidthStr::width(rows[0]),
+        unicode_width::UnicodeWidthStr::width(rows[1])
+    );
+}
+
+#[test]
+fn huge_and_deep_bodies_render_quickly() {
+    let mut app = demo_app(120, 40);
+    let big: Vec<String> = (0..400_000).map(|n| format!("item-{n}")).collect();
+    let big = serde_json::to_vec(&serde_json::json!({ "items": big })).unwrap();
+    assert!(big.len() > 4 << 20);
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let records = vec![
+        Record::Event(Arc::new(Event::new("big", "x", big))),
+        Record::Event(Arc::new(Event::new("deep", "x", deep.into_bytes()))),
+    ];
+    load_records(
+        &mut app,
+        2,
+        Arc::new(
+            evscope::backend::file::FileBackend::open_demo(Some("notifications"), &options())
+                .unwrap(),
+        ),
+        demo_info("notifications"),
+        records,
+        &DemoDecoder,
+    );
+    let started = std::time::Instant::now();
+    key(&mut app, "Gk");
+    for tab in ["1", "2", "3", "4"] {
+        key(&mut app, tab);
+        draw(&app);
+    }
+    key(&mut app, "j1");
+    for tab in ["1", "2", "3", "4"] {
+        key(&mut app, tab);
+        draw(&app);
+    }
+    // Debug build, shared machine: generous, but a freeze would be minutes.
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
+// ---- themes ----------------------------------------------------------------
+
+#[test]
+fn themes_load_fall_back_and_fail_clearly() {
+    for name in ["dark", "light", "high-contrast", "solarized"] {
+        Theme::load(name, None).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("themes")).unwrap();
+    std::fs::write(dir.path().join("themes/mine.toml"), "border = \"red\"\n").unwrap();
+    let mine = Theme::load("mine", Some(dir.path())).unwrap();
+    let dark = Theme::load("dark", None).unwrap();
+    use evscope::tui::theme::Role;
+    assert_eq!(
+        mine.style(Role::Border).fg,
+        Some(ratatui::style::Color::Red)
+    );
+    assert_eq!(mine.style(Role::Selection), dark.style(Role::Selection));
+    std::fs::write(
+        dir.path().join("themes/bad.toml"),
+        "selection = { fg = \"nope\" }\n",
+    )
+    .unwrap();
+    let error = Theme::load("bad", Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(error.ends_with("bad.toml: role `selection`: bad color `nope` (use a name like red, darkgray, lightblue, a #rrggbb value or 0-255)"), "{error}");
+    let error = Theme::load("nosuch", Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error
+            .starts_with("unknown theme `nosuch` (built-in: dark, light, high-contrast, solarized"),
+        "{error}"
+    );
+    let plain = dark.without_colors();
+    assert_eq!(plain.style(Role::Error).fg, None);
+    assert!(
+        plain
+            .style(Role::Selection)
+            .add_modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+}
+
+// ---- the event loop on a TestBackend --------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_loop_loads_the_demo_and_quits() {
+    use evscope::tui::event_loop::{Input, run};
+    use evscope::tui::jobs::Jobs;
+    use futures::StreamExt;
+    use ratatui::crossterm::event::Event as TermEvent;
+
+    struct NoHost;
+    impl evscope::tui::terminal::Host for NoHost {
+        fn suspend(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn resume(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_raw(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let uris = evscope::tui::expand_sources(&[]);
+    let decoder: Arc<dyn evscope::tui::decode::Decoder> = Arc::new(DemoDecoder);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut jobs = Jobs::new(options(), decoder.clone(), tx);
+    let mut app = evscope::tui::app::App::new(
+        &uris,
+        Keymap::default(),
+        Theme::load("dark", None).unwrap(),
+        decoder,
+        false,
+        now(),
+    );
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    let input = || -> Input {
+        futures::stream::iter(vec![
+            TermEvent::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+            TermEvent::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
+        ])
+        .then(|event| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            Ok(event)
+        })
+        .boxed()
+    };
+    tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        run(
+            &mut terminal,
+            &mut app,
+            &mut jobs,
+            &mut rx,
+            &mut NoHost,
+            input,
+            now,
+        ),
+    )
+    .await
+    .expect("the loop ends")
+    .expect("no error");
+    assert!(app.quit);
+    assert_eq!(app.store.len(), 23);
+    assert_eq!(app.cursor, 1);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("demo:payments.dlq"), "{text}");
+}
+
+#[test]
+fn readme_lists_every_key() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let keys = evscope::tui::keymap::markdown(&Keymap::default());
+    assert!(
+        readme.contains(&keys),
+        "README.md's key list is stale; it should read:\n{keys}"
+    );
+    // Every name in the list is one the config accepts.
+    for line in keys.lines().filter(|l| l.starts_with("| `")) {
+        let name = line.split(" | ").nth(1).unwrap().trim_matches('`');
+        let table: toml::Table = toml::from_str(&format!("[list]\n\"f9\" = \"{name}\"\n")).unwrap();
+        Keymap::from_config(&table).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}

@@ -1,0 +1,362 @@
+//! Shared by the terminal UI tests and benches: a small stand-in inspector
+//! that fills realistic facets from the demo's fields, and an `App` loaded
+//! with the demo without a runtime.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use base64::Engine;
+use chrono::{DateTime, TimeZone, Utc};
+use evscope::backend::file::FileBackend;
+use evscope::backend::{OpenOptions, Record, SourceInfo, SourceKind};
+use evscope::capture::{Document, LineError};
+use evscope::inspect::{Inspection, Inspector};
+use evscope::model::{
+    Body, Correlation, Jwt, Location, Meta, Problem, ProblemKind, Security, Token, TokenKind,
+};
+use evscope::tui::app::App;
+use evscope::tui::decode::Decoder;
+use evscope::tui::jobs::{Effect, Msg};
+use evscope::tui::keymap::Keymap;
+use evscope::tui::summary::Summary;
+use evscope::tui::theme::Theme;
+use evscope::tui::update::{apply, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::Value;
+
+/// The fixed "now" of every test: times render relative to it.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
+}
+
+/// Facets from well-known fields, enough for realistic screens.
+pub struct DemoDecoder;
+
+fn jwt(token: &str) -> Option<Jwt> {
+    let mut parts = token.split('.');
+    let decode = |p: &str| -> Option<serde_json::Map<String, Value>> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p)
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    };
+    let header = decode(parts.next()?)?;
+    let claims = decode(parts.next()?)?;
+    let expires_at = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .and_then(|s| DateTime::from_timestamp(s, 0));
+    Some(Jwt {
+        header,
+        claims,
+        expires_at,
+        expired: expires_at.is_some_and(|t| t < now()),
+    })
+}
+
+/// The inspection the demo decoder gives an event.
+pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
+    let mut inspection = Inspection::default();
+    let meta: &mut Meta = &mut inspection.meta;
+    let json = body.as_json();
+    let field = |name: &str| json.and_then(|b| b.get(name)).and_then(Value::as_str);
+    meta.event_type = field("type")
+        .filter(|t| *t != "CREATE")
+        .or(field("eventName"))
+        .map(str::to_string);
+    meta.correlation = Correlation {
+        correlation_id: event
+            .attributes
+            .get("correlationId")
+            .map(String::as_str)
+            .or(field("correlationid"))
+            .or(field("correlationId"))
+            .map(str::to_string),
+        causation_id: event.attributes.get("causationId").cloned(),
+        trace_id: None,
+    };
+    let expires = json
+        .and_then(|b| b.get("expirationTime"))
+        .and_then(Value::as_i64)
+        .filter(|ms| *ms > 1_000_000_000_000)
+        .and_then(DateTime::from_timestamp_millis)
+        .or_else(|| {
+            event
+                .attributes
+                .get("expiresAt")
+                .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+        });
+    if let Some(at) = expires {
+        meta.expires_at = Some(at);
+        meta.expired = at < now();
+        if meta.expired {
+            inspection
+                .problems
+                .push(Problem::new(ProblemKind::Expired, "expired"));
+        }
+    }
+    if let Some(country) = field("countryCode") {
+        meta.location = Some(Location {
+            country: Some(country.into()),
+            country_code_format: field("countryCodeFormat").map(str::to_string),
+            ip: field("ip").map(str::to_string),
+            ..Location::default()
+        });
+    }
+    let bearer = event
+        .attributes
+        .get("authorization")
+        .map(|a| {
+            (
+                "$.attributes.authorization",
+                a.trim_start_matches("Bearer "),
+            )
+        })
+        .or(field("bearer").map(|b| ("$.body.bearer", b)));
+    if let Some((path, token)) = bearer {
+        meta.security = Some(Security {
+            principal: field("user").map(str::to_string),
+            token: Some(Token {
+                kind: TokenKind::Jwt,
+                path: path.into(),
+                // The model holds only the masked form; the real token is at `path`.
+                value: evscope::sanitize::mask_secret(token),
+                jwt: jwt(token),
+            }),
+            signature: None,
+        });
+        inspection.secret_paths.push(path.into());
+    }
+    match body {
+        Body::Text(_) | Body::Binary(_) => inspection.problems.push(Problem::new(
+            ProblemKind::InvalidJson,
+            "the body is not JSON",
+        )),
+        Body::Json(_) => {
+            if let Some(payload) = field("payload") {
+                if serde_json::from_str::<Value>(payload).is_err() {
+                    inspection.problems.push(Problem::new(
+                        ProblemKind::InvalidPayload,
+                        "$.body.payload is not valid JSON",
+                    ));
+                }
+            }
+            if field("creationDate").is_some_and(|d| d.contains("-13-")) {
+                inspection.problems.push(Problem::new(
+                    ProblemKind::BadDate,
+                    "$.body.creationDate: month 13 does not exist",
+                ));
+            }
+        }
+    }
+    inspection
+}
+
+impl Decoder for DemoDecoder {
+    fn document(&self, record: &Record, _now: DateTime<Utc>) -> Result<Document, LineError> {
+        let (event, body) = record.decode()?;
+        let inspection = inspect(&event, &body);
+        Ok(Document::new(event, body, inspection))
+    }
+}
+
+/// Options for opening the demo.
+pub fn options() -> OpenOptions {
+    OpenOptions {
+        inspector: Inspector::with_defaults(),
+        read_only: false,
+    }
+}
+
+/// The demo parts as the TUI opens them.
+pub const PARTS: [&str; 3] = ["payments", "payments.dlq", "notifications"];
+
+/// Feed an app what the background tasks would: open each source, hand
+/// over its records and their summaries.
+pub fn load(
+    app: &mut App,
+    slot: usize,
+    backend: FileBackend,
+    info: SourceInfo,
+    decoder: &dyn Decoder,
+) {
+    let records: Vec<Record> = (0..backend.capture().len())
+        .map(|index| Record::Line {
+            file: backend.capture().clone(),
+            index,
+        })
+        .collect();
+    load_records(app, slot, Arc::new(backend), info, records, decoder);
+}
+
+/// Like [`load`] for any records.
+pub fn load_records(
+    app: &mut App,
+    slot: usize,
+    backend: Arc<dyn evscope::backend::Backend>,
+    info: SourceInfo,
+    records: Vec<Record>,
+    decoder: &dyn Decoder,
+) {
+    apply(
+        app,
+        Msg::Opened {
+            epoch: app.epoch,
+            slot,
+            backend,
+            info,
+        },
+    );
+    let start = app.store.len();
+    let summaries: Vec<Summary> = records
+        .iter()
+        .map(|r| match decoder.document(r, now()) {
+            Ok(d) => Summary::of(&d),
+            Err(e) => Summary::unreadable(&e.to_string()),
+        })
+        .collect();
+    apply(
+        app,
+        Msg::Records {
+            epoch: app.epoch,
+            slot,
+            records,
+        },
+    );
+    apply(
+        app,
+        Msg::Summaries {
+            epoch: app.epoch,
+            start,
+            summaries,
+        },
+    );
+    apply(
+        app,
+        Msg::Loaded {
+            epoch: app.epoch,
+            slot,
+        },
+    );
+    drop(app.take_effects());
+}
+
+/// The demo's source info for a part.
+pub fn demo_info(part: &str) -> SourceInfo {
+    let (dlq_of, dlq) = match part {
+        "payments.dlq" => (Some("demo:payments".to_string()), None),
+        "payments" => (None, Some("demo:payments.dlq".to_string())),
+        _ => (None, None),
+    };
+    SourceInfo {
+        uri: format!("demo:{part}"),
+        name: format!("demo:{part}"),
+        kind: SourceKind::Demo,
+        count: None,
+        dlq_of,
+        dlq,
+    }
+}
+
+/// An app over the demo, sized `w` x `h`, every source loaded.
+pub fn demo_app(w: u16, h: u16) -> App {
+    let uris: Vec<String> = PARTS.iter().map(|p| format!("demo:{p}")).collect();
+    let decoder = Arc::new(DemoDecoder);
+    let mut app = App::new(
+        &uris,
+        Keymap::default(),
+        Theme::load("dark", None).unwrap(),
+        decoder.clone(),
+        false,
+        now(),
+    );
+    drop(app.take_effects());
+    update(&mut app, evscope::tui::action::Action::Resize(w, h));
+    for (slot, part) in PARTS.iter().enumerate() {
+        let backend = FileBackend::open_demo(Some(part), &options()).unwrap();
+        load(&mut app, slot, backend, demo_info(part), decoder.as_ref());
+    }
+    app
+}
+
+/// Render an app on a test terminal of its size.
+pub fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal
+        .draw(|frame| evscope::tui::views::render(app, &app.theme, frame))
+        .unwrap();
+    terminal
+}
+
+/// The screen as plain text lines.
+pub fn screen(app: &App) -> String {
+    let terminal = draw(app);
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut skip = 0;
+        for x in 0..buffer.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+            out.push_str(symbol);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Effects queued so far, dropped (they would go to the background).
+pub fn effects(app: &mut App) -> Vec<Effect> {
+    app.take_effects()
+}
+
+/// Summaries keyed by id, for assertions.
+pub fn ids_shown(app: &App) -> Vec<String> {
+    (0..app.shown())
+        .filter_map(|p| app.row_at(p))
+        .filter_map(|r| app.store.summary(r).map(|s| s.id.to_string()))
+        .collect()
+}
+
+/// Run the filter and summary work an app queued, synchronously, the way
+/// the background workers would; other effects are returned.
+pub fn run_background(app: &mut App) -> Vec<Effect> {
+    let mut rest = Vec::new();
+    for effect in app.take_effects() {
+        match effect {
+            Effect::FilterRows {
+                generation,
+                filter,
+                chunks,
+            } => {
+                for chunk in chunks {
+                    let hits = chunk
+                        .records
+                        .iter()
+                        .map(|r| {
+                            DemoDecoder
+                                .document(r, now())
+                                .is_ok_and(|d| filter.matches(&d.to_value()))
+                        })
+                        .collect();
+                    apply(
+                        app,
+                        Msg::FilterHits {
+                            generation,
+                            start: chunk.start,
+                            hits,
+                        },
+                    );
+                }
+            }
+            other => rest.push(other),
+        }
+    }
+    rest
+}
