@@ -43,14 +43,32 @@ fn main() -> ExitCode {
 
 async fn run(args: Cli) -> anyhow::Result<i32> {
     let config = Config::load(args.config.as_deref())?;
-    let context = Context::new(config, args.read_only)?;
-    match args.command {
-        Some(command) => cli::run(command, &context).await,
+    let context = Context::new(config, args.read_only)?.with_sqs(evscope::backend::SqsOptions {
+        profile: args.sqs.profile,
+        region: args.sqs.region,
+        endpoint_url: args.sqs.endpoint_url.filter(|u| !u.trim().is_empty()),
+        visibility_timeout: args.sqs.visibility_timeout,
+        keep_dedup_id: false,
+    });
+    let code = run_command(args.command, args.sources, &context).await;
+    // SQS messages a browse held are made visible again in the background
+    // when the browse was cut short: wait for that before exiting.
+    evscope::backend::settle(std::time::Duration::from_secs(10)).await;
+    code
+}
+
+async fn run_command(
+    command: Option<cli::Command>,
+    sources: Vec<String>,
+    context: &Context,
+) -> anyhow::Result<i32> {
+    match command {
+        Some(command) => cli::run(command, context).await,
         None => {
-            let sources = if args.sources.is_empty() {
+            let sources = if sources.is_empty() {
                 vec!["demo".to_string()]
             } else {
-                args.sources
+                sources
             };
             // Until the terminal UI lands, summarize each source.
             let mut worst = 0;
@@ -60,7 +78,7 @@ async fn run(args: Cli) -> anyhow::Result<i32> {
                         source,
                         filter: Default::default(),
                     }),
-                    &context,
+                    context,
                 )
                 .await?;
                 worst = worst.max(code);

@@ -1,0 +1,224 @@
+//! The source side of a move: receive with a visibility timeout, hold the
+//! messages (extending the timeout while a long move is under way), delete
+//! exactly the ones whose send was confirmed, and make the rest visible
+//! again at the end.
+//!
+//! A receipt handle goes stale when a message's visibility runs out and it
+//! is received again. The keeper extends holds before that happens; if a
+//! message is received again anyway (the network was cut for longer than
+//! the timeout), its hold takes the new handle and it is not handed out a
+//! second time. A delete that still fails is reported for that message: it
+//! was sent and remains in the source, a duplicate, never a gap.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
+use futures::StreamExt;
+use futures::future::join_all;
+use tokio::time::Instant;
+
+use super::client::patiently;
+use super::convert::to_event;
+use super::hold::{Held, HoldGuard};
+use super::queue::{CONCURRENCY, Queue, entry_reason};
+use crate::backend::{BackendError, Drain, LeaseId, Leased};
+
+/// Receive calls at once while draining a standard queue.
+const WIDTH: usize = 10;
+
+/// Draining one queue.
+pub(crate) struct SqsDrain {
+    queue: Arc<Queue>,
+    guard: Option<HoldGuard>,
+    held: Arc<Held>,
+    /// Lease → MessageId, for every message handed out.
+    leases: HashMap<LeaseId, String>,
+    handed: HashSet<String>,
+    next_lease: LeaseId,
+    full_width: usize,
+    width: usize,
+    probing: bool,
+}
+
+impl SqsDrain {
+    /// Start draining `queue`, holding for `visibility` seconds at a time.
+    pub fn new(queue: Arc<Queue>, visibility: u32) -> SqsDrain {
+        let held = Held::new(queue.clone(), visibility);
+        let full_width = if queue.attrs.fifo {
+            1
+        } else {
+            usize::try_from(queue.attrs.visible)
+                .unwrap_or(usize::MAX)
+                .div_ceil(10)
+                .clamp(1, WIDTH)
+        };
+        SqsDrain {
+            guard: Some(HoldGuard::new(held.clone())),
+            held,
+            queue,
+            leases: HashMap::new(),
+            handed: HashSet::new(),
+            next_lease: 0,
+            full_width,
+            width: full_width,
+            probing: false,
+        }
+    }
+}
+
+#[async_trait]
+impl Drain for SqsDrain {
+    async fn next_batch(&mut self) -> Result<Vec<Leased>, BackendError> {
+        let queue = self.queue.clone();
+        let visibility = self.held.visibility();
+        loop {
+            let wait = u32::from(self.probing);
+            let calls = (0..self.width).map(|_| patiently(|| queue.receive(10, visibility, wait)));
+            let now = chrono::Utc::now();
+            let mut batch = Vec::new();
+            let mut got = 0usize;
+            let mut short = false;
+            for result in join_all(calls).await {
+                let messages = result.map_err(|e| queue.error(e))?;
+                let at = Instant::now();
+                short |= messages.len() < 10;
+                got += messages.len();
+                for message in &messages {
+                    let (Some(id), Some(receipt)) =
+                        (message.message_id(), message.receipt_handle())
+                    else {
+                        continue;
+                    };
+                    self.held.insert(id, receipt, at);
+                    if !self.handed.insert(id.to_string()) {
+                        // Received again: the hold now has the new handle.
+                        continue;
+                    }
+                    let lease = self.next_lease;
+                    self.next_lease += 1;
+                    self.leases.insert(lease, id.to_string());
+                    batch.push(Leased {
+                        lease,
+                        event: to_event(message, &queue.uri, &queue.attrs, now),
+                    });
+                }
+            }
+            let was_probing = self.probing;
+            if short || got == 0 {
+                self.probing = true;
+                self.width = 1;
+            } else {
+                self.probing = false;
+                self.width = self.full_width;
+            }
+            if !batch.is_empty() {
+                return Ok(batch);
+            }
+            if got == 0 && was_probing {
+                return Ok(Vec::new());
+            }
+        }
+    }
+
+    async fn remove(
+        &mut self,
+        leases: &[LeaseId],
+    ) -> Result<Vec<Result<(), String>>, BackendError> {
+        let mut outcomes: Vec<Result<(), String>> = vec![Ok(()); leases.len()];
+        let mut targets: Vec<(usize, String, String)> = Vec::new();
+        for (slot, lease) in leases.iter().enumerate() {
+            let Some(id) = self.leases.get(lease) else {
+                outcomes[slot] = Err(format!("lease {lease} was not handed out by this drain"));
+                continue;
+            };
+            match self.held.receipts(std::slice::from_ref(id)).pop().flatten() {
+                Some(receipt) => targets.push((slot, id.clone(), receipt)),
+                None => outcomes[slot] = Err(format!("{id} is no longer held by this drain")),
+            }
+        }
+        let queue = self.queue.clone();
+        let chunks: Vec<Vec<(usize, String, String)>> =
+            targets.chunks(10).map(<[_]>::to_vec).collect();
+        let calls = chunks.into_iter().map(|chunk| {
+            let queue = queue.clone();
+            async move {
+                let entries: Vec<DeleteMessageBatchRequestEntry> = chunk
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (_, _, receipt))| {
+                        DeleteMessageBatchRequestEntry::builder()
+                            .id(i.to_string())
+                            .receipt_handle(receipt)
+                            .build()
+                            .ok()
+                    })
+                    .collect();
+                let result = patiently(|| {
+                    let entries = entries.clone();
+                    let queue = queue.clone();
+                    async move {
+                        queue
+                            .conn
+                            .client
+                            .delete_message_batch()
+                            .queue_url(&queue.url)
+                            .set_entries(Some(entries))
+                            .send()
+                            .await
+                            .map_err(|e| queue.call_error(&e, "deleting moved messages"))
+                    }
+                })
+                .await;
+                let mut out: Vec<(usize, String, Result<(), String>)> = Vec::new();
+                match result {
+                    Ok(response) => {
+                        let failed: HashMap<&str, String> = response
+                            .failed
+                            .iter()
+                            .map(|f| (f.id.as_str(), entry_reason(&f.code, f.message.as_deref())))
+                            .collect();
+                        for (i, (slot, id, _)) in chunk.iter().enumerate() {
+                            let key = i.to_string();
+                            let outcome = match failed.get(key.as_str()) {
+                                Some(reason) => Err(reason.clone()),
+                                None if response.successful.iter().any(|s| s.id == key) => Ok(()),
+                                None => Err("SQS did not report on this delete".into()),
+                            };
+                            out.push((*slot, id.clone(), outcome));
+                        }
+                    }
+                    Err(error) => {
+                        for (slot, id, _) in &chunk {
+                            out.push((*slot, id.clone(), Err(error.message.clone())));
+                        }
+                    }
+                }
+                out
+            }
+        });
+        let results: Vec<_> = futures::stream::iter(calls)
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut gone = Vec::new();
+        for (slot, id, outcome) in results.into_iter().flatten() {
+            if outcome.is_ok() {
+                gone.push(id);
+            }
+            outcomes[slot] = outcome;
+        }
+        self.held.forget(&gone);
+        Ok(outcomes)
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<(), BackendError> {
+        if let Some(guard) = self.guard.take() {
+            // What cannot be released becomes visible by itself when its
+            // visibility timeout runs out.
+            guard.release().await;
+        }
+        Ok(())
+    }
+}
