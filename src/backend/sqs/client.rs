@@ -17,8 +17,12 @@ use crate::backend::BackendError;
 
 /// How long a TCP (and TLS) connection may take to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long one attempt of an ordinary call may take.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one attempt of an ordinary call may take (moto is slow with
+/// big queues; real SQS answers in milliseconds).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long the first calls (looking a queue up, listing queues) may take
+/// in all, retries included: a wrong endpoint fails in this long.
+const FIRST_CALL_TIMEOUT: Duration = Duration::from_secs(4);
 /// Attempts per call, the first included: one retry, no storm.
 const MAX_ATTEMPTS: u32 = 2;
 /// The region used with an explicit endpoint when none is configured
@@ -96,6 +100,16 @@ pub(crate) async fn connect(options: &SqsOptions) -> Connection {
         client: Client::new(&config),
         target,
     }
+}
+
+/// A config override for the first calls made on a connection: a wrong or
+/// silent endpoint is reported within [`FIRST_CALL_TIMEOUT`].
+pub(crate) fn first_call() -> aws_sdk_sqs::config::Builder {
+    aws_sdk_sqs::config::Builder::default().timeout_config(
+        TimeoutConfig::builder()
+            .operation_timeout(FIRST_CALL_TIMEOUT)
+            .build(),
+    )
 }
 
 /// How an SQS call failed, coarsely: decides retries and wording.

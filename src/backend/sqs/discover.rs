@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use futures::StreamExt;
 
-use super::client::{SqsOptions, call_error, connect};
+use super::client::{SqsOptions, call_error, connect, first_call};
 use super::queue::{CONCURRENCY, QueueAttributes, name_of, uri_of};
 use crate::backend::{BackendError, SourceInfo, SourceKind, SourceSummary};
 
@@ -19,17 +19,31 @@ pub async fn list_queues(
     let conn = connect(options).await;
     let scope = format!("sqs://{prefix}");
     let mut urls = Vec::new();
-    let mut pages = conn
-        .client
-        .list_queues()
-        .set_queue_name_prefix(Some(prefix.to_string()).filter(|p| !p.is_empty()))
-        .max_results(1000)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page =
-            page.map_err(|e| call_error(&e, "listing queues", &conn.target).into_backend(&scope))?;
+    let mut next_token: Option<String> = None;
+    let mut first = true;
+    loop {
+        let request = conn
+            .client
+            .list_queues()
+            .set_queue_name_prefix(Some(prefix.to_string()).filter(|p| !p.is_empty()))
+            .max_results(1000)
+            .set_next_token(next_token.take());
+        let page = if first {
+            request
+                .customize()
+                .config_override(first_call())
+                .send()
+                .await
+        } else {
+            request.send().await
+        }
+        .map_err(|e| call_error(&e, "listing queues", &conn.target).into_backend(&scope))?;
+        first = false;
         urls.extend(page.queue_urls.unwrap_or_default());
+        match page.next_token {
+            Some(token) if !token.is_empty() => next_token = Some(token),
+            _ => break,
+        }
     }
     let client = &conn.client;
     let (target, scope) = (&conn.target, &scope);

@@ -10,7 +10,7 @@ use aws_sdk_sqs::types::{
 };
 use futures::StreamExt;
 
-use super::client::{CallError, Connection, call_error};
+use super::client::{CallError, Connection, call_error, first_call};
 use crate::backend::BackendError;
 
 /// How many batch calls of one kind run at once.
@@ -133,6 +133,8 @@ impl Queue {
                 .client
                 .get_queue_url()
                 .queue_name(&name)
+                .customize()
+                .config_override(first_call())
                 .send()
                 .await
                 .map_err(|e| {
