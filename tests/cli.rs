@@ -264,7 +264,7 @@ fn export_round_trips_exact_bodies() {
                     .find(|l| l.contains(doc["id"].as_str().unwrap()))
                     .unwrap();
                 let start = line.find("\"body\":").unwrap() + 7;
-                line[start..line.len() - 1].as_bytes().to_vec()
+                line.as_bytes()[start..line.len() - 1].to_vec()
             }
         }
     };
