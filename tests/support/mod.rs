@@ -344,9 +344,17 @@ pub async fn evscope(endpoint: &str, args: &[&str]) -> Output {
         .expect("evscope runs")
 }
 
+/// The evscope binary under test: cargo's, or EVSCOPE_TEST_BIN (for a
+/// target directory shared with other builds that may replace cargo's).
+pub fn evscope_bin() -> PathBuf {
+    std::env::var_os("EVSCOPE_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_evscope")))
+}
+
 /// The evscope command, ready to spawn.
 pub fn evscope_command(endpoint: &str, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_evscope"));
+    let mut cmd = tokio::process::Command::new(evscope_bin());
     cmd.args(args)
         .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
         .env("AWS_ENDPOINT_URL", endpoint)

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use super::client::patiently;
 use super::convert::to_event;
 use super::hold::{Held, HoldGuard};
+use super::pace::Pacer;
 use super::queue::Queue;
 use crate::backend::{BackendError, Record};
 
@@ -81,20 +82,17 @@ async fn page(
     sink: &mpsc::Sender<Vec<Record>>,
 ) -> Result<usize, BackendError> {
     let visibility = held.visibility();
-    let full_width = if queue.attrs.fifo {
-        1
-    } else {
-        let expected = usize::try_from(queue.attrs.visible).unwrap_or(usize::MAX);
-        expected.div_ceil(10).clamp(1, WIDTH)
-    };
-    let mut width = full_width;
-    let mut probing = false;
+    let mut pacer = Pacer::new(
+        queue.attrs.visible,
+        if queue.attrs.fifo { 1 } else { WIDTH },
+    );
     let mut sent = 0usize;
     loop {
         let budget = limit.map_or(usize::MAX, |l| l.saturating_sub(sent));
         if budget == 0 {
             break;
         }
+        let (width, wait) = pacer.next();
         let mut asks = Vec::new();
         let mut left = budget;
         while asks.len() < width && left > 0 {
@@ -102,7 +100,6 @@ async fn page(
             asks.push(n);
             left -= n;
         }
-        let wait = u32::from(probing);
         let calls = asks
             .iter()
             .map(|&n| patiently(move || queue.receive(n as i32, visibility, wait)));
@@ -121,15 +118,8 @@ async fn page(
                 break;
             }
         }
-        if got == 0 && (probing || width == 1) {
+        if !pacer.record(got, short) {
             break;
-        }
-        if short || got == 0 {
-            probing = true;
-            width = 1;
-        } else {
-            probing = false;
-            width = full_width;
         }
     }
     Ok(sent)

@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use super::client::patiently;
 use super::convert::to_event;
 use super::hold::{Held, HoldGuard};
+use super::pace::Pacer;
 use super::queue::{CONCURRENCY, Queue, entry_reason};
 use crate::backend::{BackendError, Drain, LeaseId, Leased};
 
@@ -37,23 +38,16 @@ pub(crate) struct SqsDrain {
     leases: HashMap<LeaseId, String>,
     handed: HashSet<String>,
     next_lease: LeaseId,
-    full_width: usize,
-    width: usize,
-    probing: bool,
+    pacer: Pacer,
+    drained: bool,
 }
 
 impl SqsDrain {
     /// Start draining `queue`, holding for `visibility` seconds at a time.
     pub fn new(queue: Arc<Queue>, visibility: u32) -> SqsDrain {
         let held = Held::new(queue.clone(), visibility);
-        let full_width = if queue.attrs.fifo {
-            1
-        } else {
-            usize::try_from(queue.attrs.visible)
-                .unwrap_or(usize::MAX)
-                .div_ceil(10)
-                .clamp(1, WIDTH)
-        };
+        let width = if queue.attrs.fifo { 1 } else { WIDTH };
+        let pacer = Pacer::new(queue.attrs.visible, width);
         SqsDrain {
             guard: Some(HoldGuard::new(held.clone())),
             held,
@@ -61,9 +55,8 @@ impl SqsDrain {
             leases: HashMap::new(),
             handed: HashSet::new(),
             next_lease: 0,
-            full_width,
-            width: full_width,
-            probing: false,
+            pacer,
+            drained: false,
         }
     }
 }
@@ -73,9 +66,9 @@ impl Drain for SqsDrain {
     async fn next_batch(&mut self) -> Result<Vec<Leased>, BackendError> {
         let queue = self.queue.clone();
         let visibility = self.held.visibility();
-        loop {
-            let wait = u32::from(self.probing);
-            let calls = (0..self.width).map(|_| patiently(|| queue.receive(10, visibility, wait)));
+        while !self.drained {
+            let (width, wait) = self.pacer.next();
+            let calls = (0..width).map(|_| patiently(|| queue.receive(10, visibility, wait)));
             let now = chrono::Utc::now();
             let mut batch = Vec::new();
             let mut got = 0usize;
@@ -105,21 +98,12 @@ impl Drain for SqsDrain {
                     });
                 }
             }
-            let was_probing = self.probing;
-            if short || got == 0 {
-                self.probing = true;
-                self.width = 1;
-            } else {
-                self.probing = false;
-                self.width = self.full_width;
-            }
+            self.drained = !self.pacer.record(got, short);
             if !batch.is_empty() {
                 return Ok(batch);
             }
-            if got == 0 && was_probing {
-                return Ok(Vec::new());
-            }
         }
+        Ok(Vec::new())
     }
 
     async fn remove(

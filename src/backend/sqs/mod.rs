@@ -18,6 +18,7 @@ mod discover;
 mod drain;
 mod hold;
 mod move_task;
+mod pace;
 mod queue;
 mod send;
 
