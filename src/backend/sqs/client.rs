@@ -17,9 +17,12 @@ use crate::backend::BackendError;
 
 /// How long a TCP (and TLS) connection may take to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long one attempt of an ordinary call may take (moto is slow with
-/// big queues; real SQS answers in milliseconds).
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long one attempt of an ordinary call may take. Real SQS answers in
+/// milliseconds, but moto serializes calls and takes seconds each on a big
+/// queue; a receive whose answer is given up on still hides its messages,
+/// so give up late. (A wrong endpoint is caught by the first call, which
+/// has [`FIRST_CALL_TIMEOUT`].)
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the first calls (looking a queue up, listing queues) may take
 /// in all, retries included: a wrong endpoint fails in this long.
 const FIRST_CALL_TIMEOUT: Duration = Duration::from_secs(4);

@@ -12,6 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
@@ -40,6 +41,9 @@ pub(crate) struct SqsDrain {
     next_lease: LeaseId,
     pacer: Pacer,
     drained: bool,
+    /// Until when to wait for messages hidden by someone else (a receive
+    /// whose answer was lost, another consumer) to become visible again.
+    late_until: Option<Instant>,
 }
 
 impl SqsDrain {
@@ -57,7 +61,33 @@ impl SqsDrain {
             next_lease: 0,
             pacer,
             drained: false,
+            late_until: None,
         }
+    }
+}
+
+impl SqsDrain {
+    /// The queue looks drained: if it still has messages in flight that
+    /// this drain does not hold, wait (once, at most a visibility timeout)
+    /// for them to come back, by long polling. `true` to keep receiving.
+    async fn expect_late(&mut self, visibility: u32) -> Result<bool, BackendError> {
+        let attrs = self
+            .queue
+            .attributes()
+            .await
+            .map_err(|e| self.queue.error(e))?;
+        if attrs.in_flight <= self.held.len() as u64 {
+            return Ok(false);
+        }
+        let now = Instant::now();
+        let deadline = *self
+            .late_until
+            .get_or_insert(now + Duration::from_secs(u64::from(visibility) + 5));
+        if now >= deadline {
+            return Ok(false);
+        }
+        self.pacer = Pacer::waiting();
+        Ok(true)
     }
 }
 
@@ -99,6 +129,9 @@ impl Drain for SqsDrain {
                 }
             }
             self.drained = !self.pacer.record(got, short);
+            if self.drained {
+                self.drained = !self.expect_late(visibility).await?;
+            }
             if !batch.is_empty() {
                 return Ok(batch);
             }

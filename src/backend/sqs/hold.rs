@@ -102,6 +102,11 @@ impl Held {
         }
     }
 
+    /// How many are held now.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
     /// Extend the holds that run out within half a visibility timeout.
     pub async fn extend_due(&self) {
         let now = Instant::now();

@@ -29,6 +29,18 @@ impl Pacer {
         pacer
     }
 
+    /// One long poll at a time until messages come: waiting for messages
+    /// in flight elsewhere to become visible again.
+    pub fn waiting() -> Pacer {
+        Pacer {
+            expected: 0,
+            received: 0,
+            max_width: 1,
+            width: 1,
+            probing: true,
+        }
+    }
+
     fn width_for_rest(&self) -> usize {
         self.expected
             .saturating_sub(self.received)
