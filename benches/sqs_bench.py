@@ -78,7 +78,7 @@ def measure(cmd, env, sqs, watch_url, proxy):
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     start = time.monotonic()
-    result = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    result = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wall = time.monotonic() - start
     done.set()
     sampler.join()
@@ -86,6 +86,7 @@ def measure(cmd, env, sqs, watch_url, proxy):
     if result.returncode != 0:
         sys.exit(f"{cmd} failed: {result.stderr.decode()}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    measure.last = (result.stdout.decode()[-300:], result.stderr.decode()[-1000:])
     return wall, cpu, peak[0]
 
 
@@ -120,10 +121,9 @@ def main():
                 by_op = ", ".join(f"{op} {n}" for op, n in sorted(proxy.calls.items()))
                 left = depth(sqs, dlq)
                 moved = depth(sqs, src)[0]
-                if mode == "redrive":
-                    assert left == (0, 0) and moved == N, (left, moved)
-                else:
-                    assert left == (N, 0), left
+                ok = (left == (0, 0) and moved == N) if mode == "redrive" else left == (N, 0)
+                if not ok:
+                    sys.exit(f"{tool} {mode}: DLQ {left}, source {moved}\n{measure.last}")
                 rows.append((tool, mode, calls / N, proxy.peak_total, peak_msgs,
                              1000 * cpu / N, wall, by_op))
         print(f"{N} messages, moto {subprocess.check_output([sys.executable, '-c', 'import moto; print(moto.__version__)']).decode().strip()}\n")

@@ -24,11 +24,16 @@ use super::client::patiently;
 use super::convert::to_event;
 use super::hold::{Held, HoldGuard};
 use super::pace::Pacer;
-use super::queue::{CONCURRENCY, Queue, entry_reason};
+use super::queue::{Queue, entry_reason};
 use crate::backend::{BackendError, Drain, LeaseId, Leased};
 
 /// Receive calls at once while draining a standard queue.
 const WIDTH: usize = 10;
+/// DeleteMessageBatch calls at once. One: moto rebuilds a queue's message
+/// list on delete without a lock, so concurrent deletes on one queue can
+/// bring deleted messages back (duplicates after a move). Sends and
+/// receives stay concurrent; the number of calls is the same.
+const DELETE_CONCURRENCY: usize = 1;
 
 /// Draining one queue.
 pub(crate) struct SqsDrain {
@@ -216,7 +221,7 @@ impl Drain for SqsDrain {
             }
         });
         let results: Vec<_> = futures::stream::iter(calls)
-            .buffer_unordered(CONCURRENCY)
+            .buffer_unordered(DELETE_CONCURRENCY)
             .collect()
             .await;
         let mut gone = Vec::new();
