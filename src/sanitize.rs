@@ -73,15 +73,17 @@ pub fn escape_json_text(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A masked form of a secret: its first four characters, an ellipsis and its
-/// length, enough to tell two tokens apart without revealing either.
+/// A masked form of a secret: its length and, when it is 16 characters or
+/// longer, its first 4 characters (`eyJh…(153 chars)`). Shorter secrets show
+/// no character at all (`…(8 chars)`).
 pub fn mask_secret(secret: &str) -> String {
-    let len = secret.chars().count();
-    if len <= 8 {
-        return format!("•••• ({len} chars)");
+    let n = secret.chars().count();
+    if n >= 16 {
+        let prefix: String = secret.chars().take(4).collect();
+        format!("{}…({n} chars)", escape(&prefix))
+    } else {
+        format!("…({n} chars)")
     }
-    let head: String = secret.chars().take(4).collect();
-    format!("{}…•••• ({len} chars)", escape(&head))
 }
 
 #[cfg(test)]
@@ -121,8 +123,12 @@ mod tests {
     #[test]
     fn masks_secrets() {
         let masked = mask_secret("eyJhbGciOiJIUzI1NiJ9.payload.signature");
-        assert!(masked.starts_with("eyJh…"));
-        assert!(!masked.contains("payload"));
-        assert_eq!(mask_secret("short"), "•••• (5 chars)");
+        assert_eq!(masked, "eyJh…(38 chars)");
+        assert_eq!(mask_secret("short-secret"), "…(12 chars)");
+        assert_eq!(mask_secret(""), "…(0 chars)");
+        assert_eq!(
+            mask_secret("\x1b[2Jabcdefghijklmnop"),
+            "\\x1b[2J…(20 chars)"
+        );
     }
 }

@@ -50,10 +50,10 @@ impl Scanner {
     }
 
     /// Whether a document passes the filter.
-    pub fn keeps(&self, document: &Document) -> bool {
+    pub fn keeps(&self, document: &mut Document) -> bool {
         match &self.filter {
             None => true,
-            Some(filter) => filter.matches(&document.to_value()),
+            Some(filter) => document.with_value(|doc| filter.matches(doc)),
         }
     }
 
@@ -66,12 +66,20 @@ impl Scanner {
         }
         let expect_json = matches!(record, Record::Line { .. }) && !is_capture_line(record.bytes());
         let (event, body) = record.decode()?;
-        let document = self.inspect(event, body, expect_json);
-        Ok(self.keeps(&document).then_some(document))
+        let mut document = self.inspect(event, body, expect_json);
+        Ok(self.keeps(&mut document).then_some(document))
     }
 
-    /// [`Scanner::scan`] over a batch on every core, results in input order.
-    pub fn scan_batch(&self, records: &[Record]) -> Vec<Result<Option<Document>, LineError>> {
-        records.par_iter().map(|r| self.scan(r)).collect()
+    /// [`Scanner::scan`] over a batch on every core, each kept document
+    /// turned into a `T` by `map` (on the same core); results in input order.
+    pub fn scan_batch<T: Send>(
+        &self,
+        records: &[Record],
+        map: impl Fn(Document) -> T + Sync,
+    ) -> Vec<Result<Option<T>, LineError>> {
+        records
+            .par_iter()
+            .map(|r| self.scan(r).map(|kept| kept.map(&map)))
+            .collect()
     }
 }

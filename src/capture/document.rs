@@ -93,6 +93,27 @@ impl Document {
         doc
     }
 
+    /// Run `f` on the capture document without copying a JSON body: the
+    /// body is moved into the document for the call and back afterwards.
+    pub fn with_value<R>(&mut self, f: impl FnOnce(&Value) -> R) -> R {
+        let mut doc = serde_json::to_value(self.head(None, false)).unwrap_or(Value::Null);
+        let Value::Object(map) = &mut doc else {
+            return f(&doc);
+        };
+        let body = match &mut self.body {
+            Body::Json(value) => std::mem::take(value),
+            other => other.to_capture_value(),
+        };
+        map.insert("body".into(), body);
+        let result = f(&doc);
+        if let (Body::Json(value), Value::Object(map)) = (&mut self.body, &mut doc) {
+            if let Some(body) = map.remove("body") {
+                *value = body;
+            }
+        }
+        result
+    }
+
     /// The capture line (without newline), safe for a terminal or a pipe.
     ///
     /// With `reveal`, or when the event carries no secret, the body round-trips

@@ -29,7 +29,19 @@ pub(super) async fn for_each_document(
     backend: Arc<dyn Backend>,
     scanner: &Scanner,
     limit: Option<usize>,
-    mut each: impl FnMut(Document) -> Result<bool>,
+    each: impl FnMut(Document) -> Result<bool>,
+) -> Result<Pass> {
+    for_each_mapped(backend, scanner, limit, |document| document, each).await
+}
+
+/// [`for_each_document`], with each kept document first turned into a `T`
+/// by `map`, which runs on every core.
+pub(super) async fn for_each_mapped<T: Send>(
+    backend: Arc<dyn Backend>,
+    scanner: &Scanner,
+    limit: Option<usize>,
+    map: impl Fn(Document) -> T + Sync,
+    mut each: impl FnMut(T) -> Result<bool>,
 ) -> Result<Pass> {
     if let Some(caution) = backend.browse_caution() {
         warn(&caution);
@@ -62,7 +74,7 @@ pub(super) async fn for_each_document(
                 break;
             }
         };
-        let results = tokio::task::block_in_place(|| scanner.scan_batch(&batch));
+        let results = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &map));
         for result in results {
             pass.seen += 1;
             match result {
@@ -101,8 +113,9 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     };
     let mut out = Out::new();
     let mut open = true;
-    let pass = for_each_document(backend, &scanner, args.limit, |document| {
-        open = out.line(&document.to_line(options))?;
+    let to_line = |document: Document| document.to_line(options);
+    let pass = for_each_mapped(backend, &scanner, args.limit, to_line, |line| {
+        open = out.line(&line)?;
         Ok(open)
     })
     .await?;

@@ -1,27 +1,199 @@
-// TEMPORARY local stand-in until the inspect branch merges; never committed.
-use crate::model::*;
+//! Facet extraction: the [`Meta`] and [`Problem`]s of one event, computed
+//! from configurable JSONPath [`Mappings`] with built-in defaults
+//! ([`DEFAULT_MAPPINGS`]).
+//!
+//! Paths are evaluated against the event's capture document
+//! (`id`, `source`, `key`, `published_at`, `receive_count`, `attributes`,
+//! `attribute_types`, `system`, `body`). Simple paths are direct lookups on
+//! the event and look through JSON-encoded strings; other paths run through
+//! jsonpath-rust (see the `path` module). Within a mapping, the first path
+//! that finds a usable value wins.
+
+mod correlation;
+mod dates;
+mod defaults;
+mod expiration;
+mod location;
+mod mappings;
+mod path;
+mod problems;
+mod security;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct Mappings {}
+use serde::Serialize;
+use serde_json::Value;
+
+pub use correlation::traceparent_trace_id;
+pub use dates::EPOCH_MS_CUTOFF;
+pub use expiration::TTL_EPOCH_SECONDS;
+pub use mappings::{DEFAULT_MAPPINGS, Mappings};
+
+use crate::model::{Body, Event, Meta, Problem};
+use expiration::Base;
+use mappings::Compiled;
+use path::{CompiledPath, Found, Scope};
+use problems::Envelope;
+
+/// A mapping that cannot be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InspectError {
+    /// A path that is not valid JSONPath or does not start at a field of the
+    /// capture document.
+    #[error("mapping `{field}`: bad JSONPath `{path}`: {reason}")]
+    BadPath {
+        /// The mapping field (`correlation_id`).
+        field: String,
+        /// The path as written.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Computes the facets and problems of events. Compiles its mappings once;
+/// cheap to clone and share between threads.
 #[derive(Debug, Clone)]
-pub struct Inspector;
-#[derive(Debug, Clone, Default)]
+pub struct Inspector {
+    compiled: Arc<Compiled>,
+}
+
+/// What inspecting one event found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Inspection {
+    /// The facets.
     pub meta: Meta,
+    /// Every reason the event is malformed or expired.
     pub problems: Vec<Problem>,
+    /// Every JSON path (like `$.body.bearer`) where a token, signature or
+    /// password was found, for masking. A path may go through a
+    /// JSON-encoded string (`$.body.payload.password` where `payload` is a
+    /// string holding JSON).
     pub secret_paths: Vec<String>,
 }
-#[derive(Debug, thiserror::Error)]
-#[error("x")]
-pub struct InspectError;
+
 impl Inspector {
-    pub fn new(_m: &Mappings) -> Result<Self, InspectError> {
-        Ok(Inspector)
+    /// An inspector for `mappings` (user paths first, then the defaults).
+    /// Every path is compiled here; a bad one is an error naming its field.
+    pub fn new(mappings: &Mappings) -> Result<Inspector, InspectError> {
+        Ok(Inspector {
+            compiled: Arc::new(Compiled::new(mappings)?),
+        })
     }
-    pub fn with_defaults() -> Self {
-        Inspector
+
+    /// An inspector with the built-in mappings only.
+    pub fn with_defaults() -> Inspector {
+        match Inspector::new(&Mappings::default()) {
+            Ok(inspector) => inspector,
+            // The defaults are constants covered by tests.
+            Err(e) => unreachable!("built-in mappings must compile: {e}"),
+        }
     }
-    pub fn inspect(&self, _e: &Event, _b: &Body, _now: DateTime<Utc>, _j: bool) -> Inspection {
-        Inspection::default()
+
+    /// Inspect one event. `body` is the event's decoded body; `now` decides
+    /// what has expired. `expect_json`: the source says bodies are JSON (a
+    /// file of JSON lines does; SQS/Pulsar bodies don't unless attributes
+    /// say content-type json), so a body that is not is a problem.
+    pub fn inspect(
+        &self,
+        event: &Event,
+        body: &Body,
+        now: DateTime<Utc>,
+        expect_json: bool,
+    ) -> Inspection {
+        let m = &*self.compiled;
+        let mut problems = Vec::new();
+        problems::body_json(&event.raw, body, expect_json, &mut problems);
+        let envelope = Envelope::detect(body);
+        if let Some(envelope) = envelope {
+            problems::missing_fields(body, envelope, &mut problems);
+        }
+
+        let mut scope = Scope::new(event, body);
+        let event_type = first_text(&mut scope, &m.event_type);
+        let version = m
+            .version
+            .iter()
+            // EventBridge's top-level `version` is the envelope's, always "0".
+            .filter(|p| envelope != Some(Envelope::EventBridge) || p.text() != "$.body.version")
+            .find_map(|p| text(&mut scope, p));
+
+        let created = first_date(&mut scope, &m.created_at, &mut problems);
+        let updated_at = first_date(&mut scope, &m.updated_at, &mut problems).map(|(t, _)| t);
+        let base = match created {
+            Some((at, p)) => Some(Base { at, name: p.name() }),
+            None => event.published_at.map(|at| Base {
+                at,
+                name: "published_at",
+            }),
+        };
+        let expiry = expiration::expiry(&mut scope, m, base, &mut problems);
+        let location = location::location(&mut scope, m, &mut problems);
+        let mut secret_paths = Vec::new();
+        let security = security::security(&mut scope, m, now, &mut secret_paths);
+        let correlation = correlation::correlation(&mut scope, m);
+        problems::payloads(&mut scope, m, &mut problems);
+        let expired = expiry
+            .as_ref()
+            .and_then(|e| expiration::expired_problem(e, now));
+        let is_expired = expired.is_some();
+        problems.extend(expired);
+
+        Inspection {
+            meta: Meta {
+                event_type,
+                version,
+                created_at: created.map(|(t, _)| t),
+                updated_at,
+                expires_at: expiry.map(|e| e.at),
+                expired: is_expired,
+                location,
+                security,
+                correlation,
+            },
+            problems,
+            secret_paths,
+        }
     }
+}
+
+/// A found scalar as text: a non-blank string (trimmed) or a number.
+pub(crate) fn scalar_text(found: &Found<'_>) -> Option<String> {
+    if let Some(s) = found.as_str() {
+        let s = s.trim();
+        return (!s.is_empty()).then(|| s.to_owned());
+    }
+    match &*found.value() {
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The text a path finds, if it finds a scalar.
+pub(crate) fn text(scope: &mut Scope<'_>, p: &CompiledPath) -> Option<String> {
+    scalar_text(&scope.first(p)?)
+}
+
+/// The text of the first path that finds a scalar.
+pub(crate) fn first_text(scope: &mut Scope<'_>, paths: &[CompiledPath]) -> Option<String> {
+    paths.iter().find_map(|p| text(scope, p))
+}
+
+/// The first valid date the paths find. Every path is evaluated: each
+/// present value that is not a date is a `BadDate` problem.
+fn first_date<'p>(
+    scope: &mut Scope<'_>,
+    paths: &'p [CompiledPath],
+    problems: &mut Vec<Problem>,
+) -> Option<(DateTime<Utc>, &'p CompiledPath)> {
+    let mut first = None;
+    for p in paths {
+        if let Some((t, _)) = expiration::date_at(scope, p, problems) {
+            first.get_or_insert((t, p));
+        }
+    }
+    first
 }

@@ -17,6 +17,9 @@ pub struct Meta {
     /// When the event says it was created (its own clock, not the broker's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
+    /// When the event says it was last updated (`updateDate`, `updatedAt`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
     /// When the event stops being valid.
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether `expires_at` is in the past at inspection time.
@@ -36,8 +39,11 @@ pub struct Location {
     pub country: Option<String>,
     /// The format of `country` (`ISO 3166-1`, `alpha-2`, ...).
     pub country_code_format: Option<String>,
-    /// IP address.
+    /// IP address, as the event gives it.
     pub ip: Option<String>,
+    /// Whether `ip` parses as an IPv4 or IPv6 address (`None` without an ip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_valid: Option<bool>,
     /// GPS coordinates.
     pub gps: Option<Gps>,
 }
@@ -73,15 +79,17 @@ pub enum TokenKind {
     Opaque,
 }
 
-/// A credential found in an event. `value` holds the token as found;
-/// serialization writes it masked, so it never leaves evscope by accident.
+/// A credential found in an event. `value` only ever holds a masked form of
+/// the token, so the secret cannot leave evscope by accident; `path` says
+/// where to find the real one in the event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Token {
     /// JWT or opaque.
     pub kind: TokenKind,
     /// The JSON path where the token was found, e.g. `$.body.bearer`.
     pub path: String,
-    /// The token, masked in captures (see [`crate::sanitize::mask_secret`]).
+    /// The token, masked (see [`crate::sanitize::mask_secret`]): a short
+    /// prefix at most and the length, never the token itself.
     pub value: String,
     /// The decoded JWT, when the token is one.
     pub jwt: Option<Jwt>,

@@ -28,8 +28,8 @@ impl Selection {
             }
         }
         let body = event.body();
-        let document = self.scanner.inspect(event.clone(), body, false);
-        self.scanner.keeps(&document)
+        let mut document = self.scanner.inspect(event.clone(), body, false);
+        self.scanner.keeps(&mut document)
     }
 }
 

@@ -1,0 +1,235 @@
+//! The predicate as evaluated: jsonpath-rust's AST, with `&&`, `||`, `!`
+//! walked here and `match()`/`search()` on a literal pattern compiled once.
+//!
+//! jsonpath-rust compiles the regular expression of `match` and `search`
+//! on every evaluation (tens of microseconds per event, against well under
+//! one for a comparison). A pattern given as a literal is the same for
+//! every event, so it is compiled here, at parse time, and applied to the
+//! string a path of names and indexes leads to. Other forms (a pattern
+//! taken from the document, a subject such as `value(…)`, a call inside a
+//! nested filter like `@.items[?match(@.sku, 'A.*')]`) still go through
+//! jsonpath-rust.
+
+use jsonpath_rust::parser::model::{
+    Filter as JpFilter, FilterAtom, FnArg, Literal, Segment, Selector, Test, TestFunction,
+};
+use jsonpath_rust::query::Query;
+use jsonpath_rust::query::state::State;
+use regex::Regex;
+use serde_json::Value;
+
+/// A node of the evaluated predicate.
+#[derive(Debug, Clone)]
+pub(super) enum Node {
+    Any(Vec<Node>),
+    All(Vec<Node>),
+    Not(Box<Node>),
+    /// A comparison or test jsonpath-rust evaluates.
+    Atom(FilterAtom),
+    /// `match(path, 'pattern')` or `search(…)` on a path of names and
+    /// indexes, possibly negated.
+    Regex {
+        subject: Vec<Step>,
+        regex: Regex,
+        not: bool,
+    },
+    /// A `match`/`search` whose pattern does not compile: jsonpath-rust
+    /// evaluates it to false (true when negated). [`super::Filter::parse`]
+    /// reports such patterns; only hand-built predicates keep them.
+    Constant(bool),
+}
+
+/// One step of a path of names and indexes.
+#[derive(Debug, Clone)]
+pub(super) enum Step {
+    Name(String),
+    Index(i64),
+}
+
+/// The steps of `@.a.b[0]` (or `$.a.b[0]`: both are the document), or
+/// `None` for anything that can select several nodes or is not a path.
+fn path_steps(arg: &FnArg) -> Option<Vec<Step>> {
+    let segments = match arg {
+        FnArg::Test(test) => match test.as_ref() {
+            Test::RelQuery(segments) => segments,
+            Test::AbsQuery(query) => &query.segments,
+            Test::Function(_) => return None,
+        },
+        FnArg::Literal(_) | FnArg::Filter(_) => return None,
+    };
+    segments
+        .iter()
+        .map(|segment| match segment {
+            Segment::Selector(Selector::Name(name)) => Some(Step::Name(name.clone())),
+            Segment::Selector(Selector::Index(index)) => Some(Step::Index(*index)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The node a path of names and indexes leads to; negative indexes count
+/// from the end, as in RFC 9535.
+fn resolve<'a>(doc: &'a Value, steps: &[Step]) -> Option<&'a Value> {
+    steps.iter().try_fold(doc, |node, step| match step {
+        Step::Name(name) => node.as_object()?.get(name),
+        Step::Index(index) => {
+            let items = node.as_array()?;
+            let at = if *index < 0 {
+                items
+                    .len()
+                    .checked_sub(usize::try_from(index.unsigned_abs()).ok()?)?
+            } else {
+                usize::try_from(*index).ok()?
+            };
+            items.get(at)
+        }
+    })
+}
+
+/// A literal pattern that does not compile: the pattern and why.
+#[derive(Debug, Clone)]
+pub(super) struct BadPattern {
+    pub pattern: String,
+    pub reason: String,
+}
+
+/// Compiles `filter`, collecting literal patterns that do not compile,
+/// including those inside nested filters (which stay with jsonpath-rust
+/// but would never match).
+pub(super) fn compile(filter: &JpFilter, bad: &mut Vec<BadPattern>) -> Node {
+    match filter {
+        JpFilter::Or(any) => Node::Any(any.iter().map(|f| compile(f, bad)).collect()),
+        JpFilter::And(all) => Node::All(all.iter().map(|f| compile(f, bad)).collect()),
+        JpFilter::Atom(FilterAtom::Filter { expr, not }) => {
+            let inner = compile(expr, bad);
+            if *not {
+                Node::Not(Box::new(inner))
+            } else {
+                inner
+            }
+        }
+        JpFilter::Atom(atom @ FilterAtom::Test { expr, not }) => {
+            if let Test::Function(function) = expr.as_ref() {
+                let literal = match function.as_ref() {
+                    TestFunction::Match(subject, FnArg::Literal(Literal::String(p))) => {
+                        Some((subject, p, false))
+                    }
+                    TestFunction::Search(subject, FnArg::Literal(Literal::String(p))) => {
+                        Some((subject, p, true))
+                    }
+                    _ => None,
+                };
+                if let Some((subject, pattern, search)) = literal {
+                    return match compile_pattern(pattern, search) {
+                        Ok(regex) => match path_steps(subject) {
+                            Some(subject) => Node::Regex {
+                                subject,
+                                regex,
+                                not: *not,
+                            },
+                            // Not a plain path: jsonpath-rust evaluates it.
+                            None => Node::Atom(atom.clone()),
+                        },
+                        Err(reason) => {
+                            bad.push(BadPattern {
+                                pattern: pattern.clone(),
+                                reason,
+                            });
+                            Node::Constant(*not)
+                        }
+                    };
+                }
+            }
+            check_nested(expr, bad);
+            Node::Atom(atom.clone())
+        }
+        JpFilter::Atom(atom) => Node::Atom(atom.clone()),
+    }
+}
+
+/// Collects bad literal patterns inside the nested filters of a test.
+fn check_nested(test: &Test, bad: &mut Vec<BadPattern>) {
+    let segments = match test {
+        Test::RelQuery(segments) => segments,
+        Test::AbsQuery(query) => &query.segments,
+        Test::Function(_) => return,
+    };
+    for segment in segments {
+        let selectors: &[Selector] = match segment {
+            Segment::Selector(selector) => std::slice::from_ref(selector),
+            Segment::Selectors(selectors) => selectors,
+            Segment::Descendant(inner) => match inner.as_ref() {
+                Segment::Selector(selector) => std::slice::from_ref(selector),
+                Segment::Selectors(selectors) => selectors,
+                Segment::Descendant(_) => &[],
+            },
+        };
+        for selector in selectors {
+            if let Selector::Filter(filter) = selector {
+                compile(filter, bad);
+            }
+        }
+    }
+}
+
+/// The `regex` crate form of an RFC 9485 I-Regexp: `.` outside a class
+/// excludes `\r` as well as `\n`, and `match()` anchors the whole pattern
+/// (so `a|b` does not match `ab`). The same translation jsonpath-rust
+/// applies, so both evaluation paths agree.
+fn compile_pattern(pattern: &str, search: bool) -> Result<Regex, String> {
+    let mut translated = String::with_capacity(pattern.len() + 16);
+    let mut in_class = false;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                translated.push('\\');
+                if let Some(escaped) = chars.next() {
+                    translated.push(escaped);
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                translated.push('[');
+            }
+            ']' if in_class => {
+                in_class = false;
+                translated.push(']');
+            }
+            '.' if !in_class => translated.push_str("[^\\n\\r]"),
+            c => translated.push(c),
+        }
+    }
+    if !search {
+        translated = format!("^(?:{translated})$");
+    }
+    Regex::new(&translated).map_err(|e| {
+        // The crate's message spans several lines; keep the last.
+        let text = e.to_string();
+        let last = text.lines().last().unwrap_or("").trim();
+        last.strip_prefix("error: ").unwrap_or(last).to_string()
+    })
+}
+
+/// Evaluates with `@` and `$` bound to `doc`.
+pub(super) fn evaluate(node: &Node, doc: &Value) -> bool {
+    match node {
+        Node::Any(any) => any.iter().any(|n| evaluate(n, doc)),
+        Node::All(all) => all.iter().all(|n| evaluate(n, doc)),
+        Node::Not(inner) => !evaluate(inner, doc),
+        Node::Atom(atom) => atom
+            .process(State::root(doc))
+            .ok_val()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        Node::Regex {
+            subject,
+            regex,
+            not,
+        } => {
+            let text = resolve(doc, subject).and_then(Value::as_str);
+            text.is_some_and(|t| regex.is_match(t)) != *not
+        }
+        Node::Constant(value) => *value,
+    }
+}

@@ -1,0 +1,165 @@
+//! User mappings, their defaults, and their compiled form.
+
+use serde::Deserialize;
+
+use super::InspectError;
+use super::defaults;
+use super::path::CompiledPath;
+
+macro_rules! mappings {
+    ($( $(#[$doc:meta])* $field:ident => $defaults:path; )*) => {
+        /// JSONPath mappings from the capture document to the facets, read
+        /// from the `[mappings]` table of the config file:
+        ///
+        /// ```toml
+        /// [mappings]
+        /// correlation_id = ["$.attributes.corr", "$.body.meta.corr"]
+        /// ```
+        ///
+        /// Every field is optional. The paths a user gives are tried FIRST
+        /// and the built-in defaults (see [`DEFAULT_MAPPINGS`]) after them,
+        /// so a user list extends the defaults and wins over them; it never
+        /// removes one. Unknown keys are an error, so a typo does not pass
+        /// silently. Paths are evaluated against the capture document
+        /// (`id`, `source`, `key`, `published_at`, `receive_count`,
+        /// `attributes`, `attribute_types`, `system`, `body`); see the
+        /// field docs for what each value may look like.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct Mappings {
+            $( $(#[$doc])* pub $field: Vec<String>, )*
+        }
+
+        /// Every mapping field with its built-in paths, in the order tried.
+        pub const DEFAULT_MAPPINGS: &[(&str, &[&str])] = &[
+            $( (stringify!($field), $defaults), )*
+        ];
+
+        /// The mappings with every path compiled: user paths, then defaults.
+        #[derive(Debug, Clone)]
+        pub(crate) struct Compiled {
+            $( pub(crate) $field: Vec<CompiledPath>, )*
+        }
+
+        impl Compiled {
+            pub(crate) fn new(m: &Mappings) -> Result<Compiled, InspectError> {
+                Ok(Compiled {
+                    $( $field: compile(stringify!($field), &m.$field, $defaults)?, )*
+                })
+            }
+        }
+    };
+}
+
+mappings! {
+    /// Event type.
+    event_type => defaults::EVENT_TYPE;
+    /// Schema version.
+    version => defaults::VERSION;
+    /// Creation time: a date string or an epoch.
+    created_at => defaults::CREATED_AT;
+    /// Last update time: a date string or an epoch.
+    updated_at => defaults::UPDATED_AT;
+    /// Absolute expiry: a date string or an epoch (seconds or ms by magnitude).
+    expires_at => defaults::EXPIRES_AT;
+    /// `expirationTime`: a lifetime in ms from the creation time below
+    /// 1e11, an absolute epoch in ms from 1e11 on.
+    expiration_time => defaults::EXPIRATION_TIME;
+    /// Time to live: a lifetime in seconds from the creation time below 1e9,
+    /// an epoch in seconds from 1e9 on, an epoch in ms from 1e11 on.
+    ttl => defaults::TTL;
+    /// The last expiration fallback, the queue's retention expiry.
+    retention_expires_at => defaults::RETENTION_EXPIRES_AT;
+    /// Country code.
+    country => defaults::COUNTRY;
+    /// Country code format.
+    country_code_format => defaults::COUNTRY_CODE_FORMAT;
+    /// IP address.
+    ip => defaults::IP;
+    /// GPS object with latitude and longitude.
+    gps => defaults::GPS;
+    /// User, principal or system id.
+    principal => defaults::PRINCIPAL;
+    /// Bearer token, `Authorization` value or API key (JWTs are decoded).
+    token => defaults::TOKEN;
+    /// Signature over the event.
+    signature => defaults::SIGNATURE;
+    /// Other secret values, only reported for masking.
+    password => defaults::PASSWORD;
+    /// Correlation id.
+    correlation_id => defaults::CORRELATION_ID;
+    /// Causation or parent id.
+    causation_id => defaults::CAUSATION_ID;
+    /// W3C traceparent (`00-<trace-id>-<span-id>-<flags>`).
+    traceparent => defaults::TRACEPARENT;
+    /// Trace id.
+    trace_id => defaults::TRACE_ID;
+    /// Payload that may be a JSON-encoded string.
+    payload => defaults::PAYLOAD;
+    /// Declared payload format; `JSON` means the payload string must parse.
+    payload_format => defaults::PAYLOAD_FORMAT;
+}
+
+fn compile(
+    field: &str,
+    user: &[String],
+    defaults: &[&str],
+) -> Result<Vec<CompiledPath>, InspectError> {
+    user.iter()
+        .map(String::as_str)
+        .chain(defaults.iter().copied())
+        .map(|path| CompiledPath::compile(field, path))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_compiles() {
+        let compiled = Compiled::new(&Mappings::default()).expect("defaults compile");
+        assert_eq!(compiled.event_type[0].text(), "$.body.eventName");
+        assert_eq!(DEFAULT_MAPPINGS.len(), 22);
+    }
+
+    #[test]
+    fn user_paths_come_first() {
+        #[derive(Deserialize)]
+        struct Config {
+            mappings: Mappings,
+        }
+        let config: Config = toml::from_str(
+            "[mappings]\ncorrelation_id = [\"$.attributes.corr\", \"$.body.meta.corr\"]\n",
+        )
+        .expect("valid toml");
+        let compiled = Compiled::new(&config.mappings).expect("compiles");
+        let texts: Vec<&str> = compiled.correlation_id.iter().map(|p| p.text()).collect();
+        assert_eq!(texts[..2], ["$.attributes.corr", "$.body.meta.corr"]);
+        assert_eq!(texts.len(), 2 + defaults::CORRELATION_ID.len());
+        assert_eq!(compiled.ttl.len(), defaults::TTL.len());
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = toml::from_str::<Mappings>("corelation_id = [\"$.body.x\"]\n")
+            .expect_err("typo must fail");
+        assert!(err.to_string().contains("corelation_id"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_user_path_names_the_field() {
+        let m = Mappings {
+            ttl: vec!["$.body.ttl[?".into()],
+            ..Mappings::default()
+        };
+        let err = Compiled::new(&m).expect_err("bad path");
+        match &err {
+            InspectError::BadPath { field, path, .. } => {
+                assert_eq!(field, "ttl");
+                assert_eq!(path, "$.body.ttl[?");
+            }
+        }
+        assert!(err.to_string().starts_with("mapping `ttl`"), "{err}");
+    }
+}

@@ -1,0 +1,704 @@
+//! Compiled JSONPath mappings and their evaluation against one event.
+//!
+//! Every path is parsed once with jsonpath-rust. A path that is a plain chain
+//! of names and indexes (`$.body.a.b`, `$.body['detail-type']`,
+//! `$.attributes.correlationId`, `$.body.items[0]`) is then evaluated by direct
+//! lookup on the [`Event`] fields and the body [`Value`], without building the
+//! capture document. Any other path (filters, wildcards, slices, unions,
+//! descendant `..`) is run by jsonpath-rust against a capture document that is
+//! built lazily, at most once per inspected event, and only when such a path
+//! is actually evaluated.
+//!
+//! Simple paths look through JSON-encoded strings: when a step meets a string
+//! that holds a JSON object or array (the classic envelope's `payload`), the
+//! string is decoded (once per event) and the walk goes on inside it. Query
+//! paths see the capture document as it is and do not.
+//!
+//! In simple paths, attribute names (`$.attributes.<name>`) match ASCII
+//! case-insensitively, preferring an exact match; every other name, and
+//! every name in a query path, matches exactly.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use base64::Engine;
+use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
+use jsonpath_rust::parser::parse_json_path;
+use serde_json::{Map, Value};
+
+use super::InspectError;
+use crate::model::{Body, Event};
+
+/// The top-level fields of the capture document.
+const ROOTS: &str =
+    "id, source, key, published_at, receive_count, attributes, attribute_types, system, body";
+
+/// Nesting beyond which a body is not handed to jsonpath-rust (whose
+/// evaluation, like cloning the body into the document, recurses).
+const MAX_QUERY_DEPTH: usize = 256;
+
+/// A top-level field of the capture document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Root {
+    Id,
+    Source,
+    Key,
+    PublishedAt,
+    ReceiveCount,
+    Attributes,
+    AttributeTypes,
+    System,
+    Body,
+}
+
+impl Root {
+    fn from_name(name: &str) -> Option<Root> {
+        Some(match name {
+            "id" => Root::Id,
+            "source" => Root::Source,
+            "key" => Root::Key,
+            "published_at" => Root::PublishedAt,
+            "receive_count" => Root::ReceiveCount,
+            "attributes" => Root::Attributes,
+            "attribute_types" => Root::AttributeTypes,
+            "system" => Root::System,
+            "body" => Root::Body,
+            _ => return None,
+        })
+    }
+}
+
+/// One step of a simple path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Name(String),
+    Index(i64),
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// A chain of names and indexes under a root field.
+    Simple { root: Root, steps: Vec<Step> },
+    /// Anything else, run by jsonpath-rust.
+    Query(JpQuery),
+}
+
+/// A mapping path, compiled once.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledPath {
+    /// The path in normalized dot notation, as reported in secret paths.
+    text: String,
+    /// The last name in the path (`creationDate`), for messages.
+    name: String,
+    kind: Kind,
+}
+
+impl CompiledPath {
+    /// Parse `path` (surrounding whitespace ignored) for the mapping `field`.
+    pub(crate) fn compile(field: &str, path: &str) -> Result<CompiledPath, InspectError> {
+        let bad = |reason: String| InspectError::BadPath {
+            field: field.to_owned(),
+            path: path.to_owned(),
+            reason,
+        };
+        let query = parse_json_path(path.trim()).map_err(|e| bad(e.to_string()))?;
+        let root_name = match query.segments.first() {
+            Some(Segment::Selector(Selector::Name(name))) => Some(name.as_str()),
+            None => {
+                return Err(bad(
+                    "`$` alone is the whole capture document, not a value in it".into(),
+                ));
+            }
+            _ => None,
+        };
+        let root = match root_name {
+            Some(name) => Some(Root::from_name(name).ok_or_else(|| {
+                bad(format!(
+                    "`{name}` is not a field of the capture document (one of {ROOTS})"
+                ))
+            })?),
+            None => None,
+        };
+        let steps: Option<Vec<Step>> = query
+            .segments
+            .iter()
+            .skip(1)
+            .map(|segment| match segment {
+                Segment::Selector(Selector::Name(n)) => Some(Step::Name(n.clone())),
+                Segment::Selector(Selector::Index(i)) => Some(Step::Index(*i)),
+                _ => None,
+            })
+            .collect();
+        // Query paths keep their own spelling.
+        let text = render(&query).unwrap_or_else(|| path.trim().to_owned());
+        let name = match query.segments.last() {
+            Some(Segment::Selector(Selector::Name(n))) => n.clone(),
+            _ => text.clone(),
+        };
+        let kind = match (root, steps) {
+            (Some(root), Some(steps)) => Kind::Simple { root, steps },
+            _ => Kind::Query(query),
+        };
+        Ok(CompiledPath { text, name, kind })
+    }
+
+    /// The normalized path text.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The field the path names, for messages: its last name, or the whole
+    /// path when it does not end in one.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Render a chain of names and indexes in dot notation, brackets only where
+/// needed: `$.body['detail-type'].items[0]`. `None` for any other segment.
+fn render(query: &JpQuery) -> Option<String> {
+    let mut out = String::from("$");
+    for segment in &query.segments {
+        match segment {
+            Segment::Selector(Selector::Name(name)) => push_name(&mut out, name),
+            Segment::Selector(Selector::Index(i)) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn push_name(out: &mut String, name: &str) {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        out.push('.');
+        out.push_str(name);
+    } else {
+        out.push_str("['");
+        for c in name.chars() {
+            if c == '\'' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push_str("']");
+    }
+}
+
+/// A value found by a path: borrowed from the event or body, or owned when
+/// it was computed (a timestamp, a decoded string's content, a query result).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Found<'a> {
+    Ref(&'a Value),
+    Str(&'a str),
+    Owned(Value),
+}
+
+impl Found<'_> {
+    /// The value as JSON.
+    pub(crate) fn value(&self) -> Cow<'_, Value> {
+        match self {
+            Found::Ref(v) => Cow::Borrowed(v),
+            Found::Str(s) => Cow::Owned(Value::String((*s).to_owned())),
+            Found::Owned(v) => Cow::Borrowed(v),
+        }
+    }
+
+    /// The value when it is a string.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Found::Ref(Value::String(s)) | Found::Owned(Value::String(s)) => Some(s),
+            Found::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as short JSON text for messages (at most ~60 chars).
+    pub(crate) fn show(&self) -> String {
+        const MAX: usize = 60;
+        let text = self.value().to_string();
+        match text.char_indices().nth(MAX) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text,
+        }
+    }
+
+    /// Whether the value is null (which counts as absent).
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Found::Ref(Value::Null) | Found::Owned(Value::Null))
+    }
+}
+
+/// Per-event evaluation state: the event, its body, decoded JSON strings and
+/// the lazily built capture document.
+pub(crate) struct Scope<'a> {
+    event: &'a Event,
+    body: &'a Body,
+    /// JSON-encoded strings decoded so far, keyed by the string's address and
+    /// length (every keyed string lives as long as the scope: it is borrowed
+    /// from the event or held by an earlier entry). `None`: does not parse.
+    decoded: Vec<(usize, usize, Option<Rc<Value>>)>,
+    /// The capture document, once a query path needed it. `None` inside:
+    /// the body is too deep to query.
+    doc: Option<Option<Value>>,
+}
+
+impl<'a> Scope<'a> {
+    pub(crate) fn new(event: &'a Event, body: &'a Body) -> Self {
+        Scope {
+            event,
+            body,
+            decoded: Vec::new(),
+            doc: None,
+        }
+    }
+
+    /// The first non-null value `path` finds.
+    pub(crate) fn first(&mut self, path: &CompiledPath) -> Option<Found<'a>> {
+        match &path.kind {
+            Kind::Simple { root, steps } => self.simple(*root, steps).filter(|f| !f.is_null()),
+            Kind::Query(query) => {
+                let doc = self.doc()?;
+                jsonpath_rust::query::js_path_process(query, doc)
+                    .ok()?
+                    .into_iter()
+                    .find(|r| !r.val.is_null())
+                    .map(|r| Found::Owned(r.val.clone()))
+            }
+        }
+    }
+
+    /// Every non-null value `path` finds, with the normalized path of each.
+    pub(crate) fn each(&mut self, path: &CompiledPath, mut f: impl FnMut(String, Found<'a>)) {
+        match &path.kind {
+            Kind::Simple { .. } => {
+                if let Some(found) = self.first(path) {
+                    f(path.text.clone(), found);
+                }
+            }
+            Kind::Query(query) => {
+                let Some(doc) = self.doc() else { return };
+                let Ok(results) = jsonpath_rust::query::js_path_process(query, doc) else {
+                    return;
+                };
+                for r in results.into_iter().filter(|r| !r.val.is_null()) {
+                    // Result paths are normalized (`$['body'][0]`): re-render
+                    // them in the dot notation of simple paths.
+                    let text = parse_json_path(&r.path)
+                        .ok()
+                        .and_then(|q| render(&q))
+                        .unwrap_or(r.path);
+                    f(text, Found::Owned(r.val.clone()));
+                }
+            }
+        }
+    }
+
+    /// The JSON a found string holds, when it looks like a JSON object or
+    /// array and parses. Strings borrowed from the event are decoded at most
+    /// once per scope.
+    pub(crate) fn decode(&mut self, found: &Found<'a>) -> Option<Rc<Value>> {
+        match found {
+            Found::Str(s) => self.decode_stable(s),
+            Found::Ref(Value::String(s)) => self.decode_stable(s),
+            Found::Owned(Value::String(s)) if looks_like_json(s) => {
+                serde_json::from_str(s).ok().map(Rc::new)
+            }
+            _ => None,
+        }
+    }
+
+    /// Decode a string that lives as long as the scope (borrowed from the
+    /// event, or inside an earlier decoded value), so that its address can
+    /// key the cache.
+    fn decode_stable(&mut self, s: &str) -> Option<Rc<Value>> {
+        if !looks_like_json(s) {
+            return None;
+        }
+        let key = (s.as_ptr() as usize, s.len());
+        if let Some((_, _, v)) = self.decoded.iter().find(|(p, l, _)| (*p, *l) == key) {
+            return v.clone();
+        }
+        let v = serde_json::from_str::<Value>(s).ok().map(Rc::new);
+        self.decoded.push((key.0, key.1, v.clone()));
+        v
+    }
+
+    fn simple(&mut self, root: Root, steps: &[Step]) -> Option<Found<'a>> {
+        let event = self.event;
+        let (start, rest): (Found<'a>, &[Step]) = match root {
+            Root::Id => (Found::Str(&event.id), steps),
+            Root::Source => (Found::Str(&event.source), steps),
+            Root::Key => (Found::Str(event.key.as_deref()?), steps),
+            Root::PublishedAt => (
+                Found::Owned(Value::String(event.published_at?.to_rfc3339())),
+                steps,
+            ),
+            Root::ReceiveCount => (Found::Owned(Value::from(event.receive_count?)), steps),
+            Root::Attributes => match steps.split_first() {
+                Some((Step::Name(name), rest)) => (Found::Str(attribute(event, name)?), rest),
+                Some((Step::Index(_), _)) => return None,
+                None => (Found::Owned(string_map(&event.attributes)), steps),
+            },
+            Root::AttributeTypes => match steps.split_first() {
+                Some((Step::Name(name), rest)) => {
+                    (Found::Str(event.attribute_types.get(name)?), rest)
+                }
+                Some((Step::Index(_), _)) => return None,
+                None => (Found::Owned(string_map(&event.attribute_types)), steps),
+            },
+            Root::System => match steps.split_first() {
+                Some((Step::Name(name), rest)) => (Found::Ref(member(&event.system, name)?), rest),
+                Some((Step::Index(_), _)) => return None,
+                None => (Found::Owned(Value::Object(event.system.clone())), steps),
+            },
+            Root::Body => match self.body {
+                Body::Json(v) => (Found::Ref(v), steps),
+                Body::Text(t) => (Found::Str(t), steps),
+                Body::Binary(b) if steps.is_empty() => (
+                    Found::Owned(Value::String(
+                        base64::engine::general_purpose::STANDARD.encode(b),
+                    )),
+                    steps,
+                ),
+                Body::Binary(_) => return None,
+            },
+        };
+        self.walk(start, rest)
+    }
+
+    /// Follow `steps` from `start`, looking through JSON-encoded strings.
+    /// Re-enters once per decoded string, which a path of n steps can meet
+    /// at most n times.
+    fn walk(&mut self, start: Found<'a>, steps: &[Step]) -> Option<Found<'a>> {
+        let v = match start {
+            _ if steps.is_empty() => return Some(start),
+            Found::Ref(v) => v,
+            Found::Str(s) => return self.walk_decoded(s, steps),
+            Found::Owned(v) => return walk_owned(&v, steps),
+        };
+        match descend(v, steps)? {
+            Descent::End(v) => Some(Found::Ref(v)),
+            Descent::Str(s, rest) => self.walk_decoded(s, rest),
+        }
+    }
+
+    /// Continue a walk inside a JSON-encoded string; `s` must live as long
+    /// as the scope (see [`Scope::decode_stable`]).
+    fn walk_decoded(&mut self, s: &str, steps: &[Step]) -> Option<Found<'a>> {
+        let inner = self.decode_stable(s)?;
+        match descend(&inner, steps)? {
+            Descent::End(v) => Some(Found::Owned(v.clone())),
+            Descent::Str(s, rest) => self.walk_decoded(s, rest),
+        }
+    }
+
+    /// The capture document, built on first use.
+    fn doc(&mut self) -> Option<&Value> {
+        if self.doc.is_none() {
+            self.doc = Some(build_doc(self.event, self.body));
+        }
+        self.doc.as_ref().and_then(Option::as_ref)
+    }
+}
+
+/// Whether a string starts like a JSON object or array.
+pub(crate) fn looks_like_json(s: &str) -> bool {
+    matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
+}
+
+/// Where a walk over a value stopped.
+enum Descent<'v, 's> {
+    /// At the value the last step names.
+    End(&'v Value),
+    /// At a string, with steps left to take inside the JSON it may hold.
+    Str(&'v str, &'s [Step]),
+}
+
+/// Take `steps` from `v` until they end or meet a string; `None` when a
+/// step finds nothing.
+fn descend<'v, 's>(mut v: &'v Value, steps: &'s [Step]) -> Option<Descent<'v, 's>> {
+    for (i, step) in steps.iter().enumerate() {
+        if let Value::String(s) = v {
+            return Some(Descent::Str(s, &steps[i..]));
+        }
+        v = child(v, step)?;
+    }
+    Some(Descent::End(v))
+}
+
+/// Steps through an owned value (a computed root such as the attribute map).
+fn walk_owned<'a>(start: &Value, steps: &[Step]) -> Option<Found<'a>> {
+    let mut cur = start;
+    for step in steps {
+        cur = child(cur, step)?;
+    }
+    Some(Found::Owned(cur.clone()))
+}
+
+fn child<'v>(v: &'v Value, step: &Step) -> Option<&'v Value> {
+    match (v, step) {
+        (Value::Object(map), Step::Name(name)) => member(map, name),
+        (Value::Array(items), Step::Index(i)) => {
+            let i = if *i < 0 {
+                items
+                    .len()
+                    .checked_sub(usize::try_from(i.unsigned_abs()).ok()?)?
+            } else {
+                usize::try_from(*i).ok()?
+            };
+            items.get(i)
+        }
+        _ => None,
+    }
+}
+
+/// Objects up to this many members are searched by a linear scan, which
+/// beats hashing the name (most lookups miss, and most misses differ in
+/// length from every key).
+const LINEAR_SCAN_MAX: usize = 24;
+
+/// A member of an object by name.
+fn member<'v>(map: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    if map.len() <= LINEAR_SCAN_MAX {
+        map.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    } else {
+        map.get(name)
+    }
+}
+
+/// An attribute by name: an exact match, else the first ASCII
+/// case-insensitive one. One pass (attribute maps are small).
+fn attribute<'e>(event: &'e Event, name: &str) -> Option<&'e str> {
+    let mut folded = None;
+    for (k, v) in &event.attributes {
+        if k.len() != name.len() || !k.eq_ignore_ascii_case(name) {
+            continue;
+        }
+        if k == name {
+            return Some(v);
+        }
+        folded.get_or_insert(v.as_str());
+    }
+    folded
+}
+
+fn string_map(map: &std::collections::BTreeMap<String, String>) -> Value {
+    Value::Object(
+        map.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// The capture document of an event, or `None` when the body or the system
+/// metadata nests deeper than [`MAX_QUERY_DEPTH`].
+fn build_doc(event: &Event, body: &Body) -> Option<Value> {
+    let too_deep = |v: &Value| depth_exceeds(v, MAX_QUERY_DEPTH);
+    if matches!(body, Body::Json(v) if too_deep(v)) || event.system.values().any(too_deep) {
+        return None;
+    }
+    let mut doc = Map::new();
+    doc.insert("id".into(), Value::String(event.id.clone()));
+    doc.insert("source".into(), Value::String(event.source.clone()));
+    doc.insert(
+        "key".into(),
+        event.key.clone().map_or(Value::Null, Value::String),
+    );
+    doc.insert(
+        "published_at".into(),
+        event
+            .published_at
+            .map_or(Value::Null, |t| Value::String(t.to_rfc3339())),
+    );
+    doc.insert(
+        "receive_count".into(),
+        event.receive_count.map_or(Value::Null, Value::from),
+    );
+    doc.insert("attributes".into(), string_map(&event.attributes));
+    doc.insert("attribute_types".into(), string_map(&event.attribute_types));
+    doc.insert("system".into(), Value::Object(event.system.clone()));
+    doc.insert("body".into(), body.to_capture_value());
+    Some(Value::Object(doc))
+}
+
+/// Whether `v` nests deeper than `max` arrays/objects, without recursion.
+fn depth_exceeds(v: &Value, max: usize) -> bool {
+    let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
+    while let Some((v, depth)) = stack.pop() {
+        match v {
+            Value::Array(items) if depth < max => {
+                stack.extend(items.iter().map(|c| (c, depth + 1)))
+            }
+            Value::Object(map) if depth < max => stack.extend(map.values().map(|c| (c, depth + 1))),
+            Value::Array(_) | Value::Object(_) => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(body: Value) -> (Event, Body) {
+        let mut e = Event::new("m-1", "sqs://orders", body.to_string());
+        e.attributes
+            .insert("X-Correlation-Id".into(), "corr-attr".into());
+        e.attributes
+            .insert("meta".into(), r#"{"corr":"from-json-attr"}"#.into());
+        e.system
+            .insert("retention_expires_at".into(), json!("2030-01-01T00:00:00Z"));
+        let b = e.body();
+        (e, b)
+    }
+
+    fn eval(path: &str, e: &Event, b: &Body) -> Option<Value> {
+        let p = CompiledPath::compile("test", path).expect("path compiles");
+        Scope::new(e, b).first(&p).map(|f| f.value().into_owned())
+    }
+
+    #[test]
+    fn simple_paths_are_compiled_as_lookups() {
+        for path in [
+            "$.body.a.b",
+            "$.body['detail-type']",
+            "$.attributes.correlationId",
+            "$.body.items[0]",
+            "$.body.items[-1]",
+        ] {
+            let p = CompiledPath::compile("f", path).expect("compiles");
+            assert!(
+                matches!(p.kind, Kind::Simple { .. }),
+                "{path} should be simple"
+            );
+        }
+        for path in ["$..token", "$.body.items[*].id", "$.body.items[?@.id == 1]"] {
+            let p = CompiledPath::compile("f", path).expect("compiles");
+            assert!(matches!(p.kind, Kind::Query(_)), "{path} should be a query");
+        }
+    }
+
+    #[test]
+    fn renders_normalized_text() {
+        let p = CompiledPath::compile("f", "$['body'][\"detail-type\"]").expect("compiles");
+        assert_eq!(p.text(), "$.body['detail-type']");
+        let p = CompiledPath::compile("f", "$.body.items[2].id").expect("compiles");
+        assert_eq!(p.text(), "$.body.items[2].id");
+        let p = CompiledPath::compile("f", " $.body.items[?@.id == 1] ").expect("compiles");
+        assert_eq!(p.text(), "$.body.items[?@.id == 1]");
+    }
+
+    #[test]
+    fn evaluates_simple_paths() {
+        let (e, b) = event(json!({
+            "detail-type": "OrderPlaced",
+            "items": [{"id": 1}, {"id": 2}],
+            "payload": "{\"inner\":{\"deep\":\"{\\\"x\\\":42}\"}}",
+            "nothing": null
+        }));
+        assert_eq!(eval("$.id", &e, &b), Some(json!("m-1")));
+        assert_eq!(
+            eval("$.body['detail-type']", &e, &b),
+            Some(json!("OrderPlaced"))
+        );
+        assert_eq!(eval("$.body.items[1].id", &e, &b), Some(json!(2)));
+        assert_eq!(eval("$.body.items[-1].id", &e, &b), Some(json!(2)));
+        assert_eq!(eval("$.body.items[-3].id", &e, &b), None);
+        assert_eq!(eval("$.body.items[7]", &e, &b), None);
+        assert_eq!(eval("$.body.nothing", &e, &b), None);
+        // Through two levels of JSON-encoded strings.
+        assert_eq!(eval("$.body.payload.inner.deep.x", &e, &b), Some(json!(42)));
+        // Attribute names match case-insensitively; attribute JSON strings are decoded.
+        assert_eq!(
+            eval("$.attributes['x-correlation-id']", &e, &b),
+            Some(json!("corr-attr"))
+        );
+        assert_eq!(
+            eval("$.attributes.meta.corr", &e, &b),
+            Some(json!("from-json-attr"))
+        );
+        assert_eq!(
+            eval("$.system.retention_expires_at", &e, &b),
+            Some(json!("2030-01-01T00:00:00Z"))
+        );
+        assert_eq!(eval("$.key", &e, &b), None);
+    }
+
+    #[test]
+    fn evaluates_query_paths_on_the_capture_document() {
+        let (e, b) = event(json!({"a": {"b": {"token": "t1"}}, "items": [{"id": 1}, {"id": 2}]}));
+        assert_eq!(eval("$..token", &e, &b), Some(json!("t1")));
+        assert_eq!(eval("$.body.items[?@.id == 2].id", &e, &b), Some(json!(2)));
+        assert_eq!(
+            eval("$.attributes[*]", &e, &b),
+            Some(json!("corr-attr")),
+            "attributes are in name order in the document"
+        );
+        let p = CompiledPath::compile("f", "$..token").expect("compiles");
+        let mut paths = Vec::new();
+        Scope::new(&e, &b).each(&p, |path, _| paths.push(path));
+        assert_eq!(paths, vec!["$.body.a.b.token".to_string()]);
+    }
+
+    #[test]
+    fn decodes_each_string_once() {
+        let (e, b) = event(json!({"payload": "{\"a\":1,\"b\":2}"}));
+        let pa = CompiledPath::compile("f", "$.body.payload.a").expect("compiles");
+        let pb = CompiledPath::compile("f", "$.body.payload.b").expect("compiles");
+        let mut scope = Scope::new(&e, &b);
+        assert_eq!(
+            scope.first(&pa).map(|f| f.value().into_owned()),
+            Some(json!(1))
+        );
+        assert_eq!(
+            scope.first(&pb).map(|f| f.value().into_owned()),
+            Some(json!(2))
+        );
+        assert_eq!(scope.decoded.len(), 1);
+    }
+
+    #[test]
+    fn bad_paths_name_field_and_path() {
+        let err = CompiledPath::compile("correlation_id", "$.body[").expect_err("bad path");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("correlation_id") && msg.contains("$.body["),
+            "{msg}"
+        );
+        let err = CompiledPath::compile("ttl", "$.bdy.ttl").expect_err("unknown root");
+        assert!(err.to_string().contains("`bdy` is not a field"), "{err}");
+        assert!(CompiledPath::compile("ttl", "$").is_err());
+        assert!(CompiledPath::compile("ttl", "body.ttl").is_err());
+    }
+
+    #[test]
+    fn deep_bodies_are_not_queried() {
+        // Built by hand: serde_json's parser would refuse this depth.
+        let mut v = json!("leaf");
+        for _ in 0..5_000 {
+            v = Value::Array(vec![v]);
+        }
+        let e = Event::new("m", "demo", Vec::new());
+        let b = Body::Json(v);
+        let p = CompiledPath::compile("f", "$..*").expect("compiles");
+        assert_eq!(Scope::new(&e, &b).first(&p), None);
+        let simple = CompiledPath::compile("f", "$.body[0][0][0]").expect("compiles");
+        assert!(Scope::new(&e, &b).first(&simple).is_some());
+        // Take the value apart without recursion before it drops.
+        let Body::Json(mut v) = b else { return };
+        while let Value::Array(mut items) = v {
+            v = items.pop().unwrap_or(Value::Null);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Structural problems: invalid JSON bodies, invalid JSON payload strings,
+//! and envelopes missing required fields. (Date problems come from the
+//! date and expiration facets.)
+//!
+//! Envelope detection looks at the body object:
+//! - CloudEvents when it has `specversion`; requires `id`, `source`, `type`.
+//! - EventBridge when it has `detail-type`; requires `id`, `source`, `time`,
+//!   `detail`.
+//! - Classic when it has `eventName` or `eventId`; requires `eventId`,
+//!   `eventName`, `creationDate`.
+//!
+//! A required field is missing when it is absent, null or an empty string.
+//! Plain JSON without an envelope has no required fields.
+
+use serde_json::Value;
+
+use super::first_text;
+use super::mappings::Compiled;
+use super::path::{Scope, looks_like_json};
+use crate::model::{Body, Problem, ProblemKind};
+
+/// A recognized event envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Envelope {
+    CloudEvents,
+    EventBridge,
+    Classic,
+}
+
+impl Envelope {
+    /// The envelope of a body, if it has one.
+    pub(crate) fn detect(body: &Body) -> Option<Envelope> {
+        let Value::Object(o) = body.as_json()? else {
+            return None;
+        };
+        if o.contains_key("specversion") {
+            Some(Envelope::CloudEvents)
+        } else if o.contains_key("detail-type") {
+            Some(Envelope::EventBridge)
+        } else if o.contains_key("eventName") || o.contains_key("eventId") {
+            Some(Envelope::Classic)
+        } else {
+            None
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Envelope::CloudEvents => "CloudEvents",
+            Envelope::EventBridge => "EventBridge",
+            Envelope::Classic => "classic",
+        }
+    }
+
+    fn required(self) -> &'static [&'static str] {
+        match self {
+            Envelope::CloudEvents => &["id", "source", "type"],
+            Envelope::EventBridge => &["id", "source", "time", "detail"],
+            Envelope::Classic => &["eventId", "eventName", "creationDate"],
+        }
+    }
+}
+
+/// `InvalidJson` when the body should be JSON and is not: always when
+/// `expect_json`, and whenever it starts like JSON (`{` or `[`). Parsed the
+/// way [`Body::decode`] parses, so JSON nested deeper than serde_json's
+/// recursion limit is reported as such rather than passed as text.
+pub(crate) fn body_json(raw: &[u8], body: &Body, expect_json: bool, problems: &mut Vec<Problem>) {
+    let err = match body {
+        Body::Json(_) => return,
+        Body::Text(t) if expect_json || looks_like_json(t) => {
+            serde_json::from_str::<Value>(t).err()
+        }
+        Body::Binary(_) if expect_json => serde_json::from_slice::<Value>(raw).err(),
+        _ => return,
+    };
+    let detail = match err {
+        Some(e) => json_error(&e),
+        // A body handed over as text that parses after all (it should
+        // have been decoded as JSON); only its caller can tell why.
+        None => return,
+    };
+    problems.push(Problem::new(
+        ProblemKind::InvalidJson,
+        format!("body is not valid JSON: {detail}"),
+    ));
+}
+
+/// `MissingField` for each required field of the envelope that is missing.
+pub(crate) fn missing_fields(body: &Body, envelope: Envelope, problems: &mut Vec<Problem>) {
+    let Some(Value::Object(o)) = body.as_json() else {
+        return;
+    };
+    for field in envelope.required() {
+        let missing = match o.get(*field) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(_) => false,
+        };
+        if missing {
+            problems.push(Problem::new(
+                ProblemKind::MissingField,
+                format!("{} event lacks '{field}'", envelope.name()),
+            ));
+        }
+    }
+}
+
+/// `InvalidPayload` for each payload string that should hold JSON and does
+/// not: the declared format says JSON, or the string starts with `{`/`[`.
+/// A payload that is already a JSON value is fine. Parsed into a `Value`
+/// like every decoded string, so over-deep nesting counts as invalid.
+pub(crate) fn payloads(scope: &mut Scope<'_>, m: &Compiled, problems: &mut Vec<Problem>) {
+    let declared_json = first_text(scope, &m.payload_format)
+        .is_some_and(|f| f.to_ascii_lowercase().contains("json"));
+    for p in &m.payload {
+        let Some(found) = scope.first(p) else {
+            continue;
+        };
+        let Some(s) = found.as_str() else {
+            continue;
+        };
+        if !(declared_json || looks_like_json(s)) || scope.decode(&found).is_some() {
+            continue;
+        }
+        if let Err(e) = serde_json::from_str::<Value>(s) {
+            problems.push(Problem::new(
+                ProblemKind::InvalidPayload,
+                format!(
+                    "{} {} is not valid JSON: {} ({})",
+                    p.name(),
+                    found.show(),
+                    json_error(&e),
+                    p.text()
+                ),
+            ));
+        }
+    }
+}
+
+/// serde_json's error as `line L column C: what`.
+fn json_error(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let what = full.strip_suffix(&at).unwrap_or(&full);
+    format!("line {} column {}: {what}", e.line(), e.column())
+}
