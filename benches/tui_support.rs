@@ -38,10 +38,7 @@ pub fn lines(n: usize) -> Vec<u8> {
 /// way the background workers do it.
 pub fn loaded_app(capture: CaptureFile, w: u16, h: u16) -> App {
     let capture = Arc::new(capture);
-    let options = OpenOptions {
-        inspector: Inspector::with_defaults(),
-        read_only: false,
-    };
+    let options = OpenOptions::new(Inspector::with_defaults());
     let decoder = Arc::new(InspectorDecoder::new(options.inspector.clone()));
     let mut app = App::new(
         &["bench.jsonl".to_string()],

@@ -46,11 +46,21 @@ fn main() -> ExitCode {
 
 async fn run(args: Cli) -> anyhow::Result<i32> {
     let config = Config::load(args.config.as_deref())?;
-    let context = Context::new(config, args.read_only)?;
-    match args.command {
+    let context = Context::new(config, args.read_only)?.with_sqs(evscope::backend::SqsOptions {
+        profile: args.sqs.profile,
+        region: args.sqs.region,
+        endpoint_url: args.sqs.endpoint_url.filter(|u| !u.trim().is_empty()),
+        visibility_timeout: args.sqs.visibility_timeout,
+        keep_dedup_id: false,
+    });
+    let code = match args.command {
         Some(command) => cli::run(command, &context).await,
         None => evscope::tui::run(&context, &args.sources, args.theme.as_deref()).await,
-    }
+    };
+    // SQS messages a browse held are made visible again in the background
+    // when the browse was cut short: wait for that before exiting.
+    evscope::backend::settle(std::time::Duration::from_secs(10)).await;
+    code
 }
 
 /// The error and its causes on one line, skipping causes the message

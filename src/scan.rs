@@ -31,6 +31,12 @@ impl Scanner {
         }
     }
 
+    /// Whether events are filtered (so a count of events read is not a
+    /// count of events kept).
+    pub fn has_filter(&self) -> bool {
+        self.filter.is_some()
+    }
+
     /// The inspector in use.
     pub fn inspector(&self) -> &Inspector {
         &self.inspector

@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 
 fn options(read_only: bool) -> OpenOptions {
     OpenOptions {
-        inspector: Inspector::with_defaults(),
         read_only,
+        ..OpenOptions::new(Inspector::with_defaults())
     }
 }
 

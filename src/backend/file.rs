@@ -332,6 +332,25 @@ impl Backend for FileBackend {
         )))
     }
 
+    /// Purging a file rewrites it empty, atomically, through its drain
+    /// (the same path a redrive takes).
+    async fn purge(&self) -> Result<(), BackendError> {
+        let mut drain = self.drain().await?;
+        let result = async {
+            loop {
+                let batch = drain.next_batch().await?;
+                if batch.is_empty() {
+                    return Ok(());
+                }
+                let leases: Vec<_> = batch.iter().map(|l| l.lease).collect();
+                drain.remove(&leases).await?;
+            }
+        }
+        .await;
+        let finished = drain.finish().await;
+        result.and(finished)
+    }
+
     async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
         Ok(match &self.path {
             Some(p) => dlq_source_path(p).map(|s| format!("file:{}", s.display())),

@@ -6,12 +6,14 @@ mod demo;
 mod error;
 pub mod file;
 mod record;
+pub mod sqs;
 mod uri;
 
 pub use demo::{DEMO_PARTS, demo_capture};
 pub use error::BackendError;
 pub use record::Record;
-pub use uri::{SourceUri, open, open_target};
+pub use sqs::SqsOptions;
+pub use uri::{SourceUri, list_sources, open, open_target};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -60,6 +62,24 @@ pub struct SourceInfo {
     pub dlq: Option<String>,
 }
 
+/// A source as a listing shows it: what [`SourceInfo`] says, plus the
+/// counts and links a queue listing needs (SQS `evscope queues`, the TUI's
+/// sources pane).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSummary {
+    /// Name, URI, visible count and the first dead-letter links.
+    pub info: SourceInfo,
+    /// Events received by some consumer and not yet deleted, when known.
+    pub in_flight: Option<u64>,
+    /// Events sent with a delay that are not visible yet, when known.
+    pub delayed: Option<u64>,
+    /// Whether the source keeps a strict order per key (an SQS FIFO queue).
+    pub fifo: bool,
+    /// Every source this one is the dead-letter queue of (`info.dlq_of` is
+    /// the first of them).
+    pub dlq_sources: Vec<String>,
+}
+
 /// Settings every backend is opened with.
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
@@ -67,6 +87,48 @@ pub struct OpenOptions {
     pub inspector: Inspector,
     /// Refuse every operation that changes a source.
     pub read_only: bool,
+    /// How to reach SQS (profile, region, endpoint) and SQS send settings.
+    pub sqs: SqsOptions,
+}
+
+impl OpenOptions {
+    /// Options with this inspector, writable, and SQS settings from the
+    /// environment's defaults.
+    pub fn new(inspector: Inspector) -> Self {
+        OpenOptions {
+            inspector,
+            read_only: false,
+            sqs: SqsOptions::default(),
+        }
+    }
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions::new(Inspector::with_defaults())
+    }
+}
+
+/// Progress of a move the service itself carries out
+/// ([`Backend::native_move`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeMoveProgress {
+    /// Events moved so far.
+    pub moved: u64,
+    /// Events to move, when the service says.
+    pub total: Option<u64>,
+    /// The service's status word (RUNNING, COMPLETED, ...).
+    pub status: String,
+}
+
+/// What came of asking a backend for a native move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NativeMove {
+    /// The move ran to its end: how many events it moved.
+    Done(NativeMoveProgress),
+    /// Not available here (another target kind, or the endpoint lacks it):
+    /// the reason, for a note to the user.
+    Unavailable(String),
 }
 
 /// The outcome of sending one event: its new id, or why it failed.
@@ -130,4 +192,59 @@ pub trait Backend: Send + Sync {
     /// Where this dead-letter queue's events go back to, as the backend
     /// knows it; `None` when it does not know.
     async fn redrive_target(&self) -> Result<Option<String>, BackendError>;
+
+    /// A caution to show before the first browse, when browsing can change
+    /// the source (an SQS queue with a redrive policy: every receive counts
+    /// towards maxReceiveCount). The TUI asks for one confirmation per
+    /// source; the CLI prints it on stderr. `None` when browsing is harmless.
+    fn browse_caution(&self) -> Option<String> {
+        None
+    }
+
+    /// A note on what browsing cannot show (an SQS FIFO queue only hands
+    /// out the head of each message group while earlier ones are held).
+    fn browse_note(&self) -> Option<String> {
+        None
+    }
+
+    /// Browse, then follow new events, as one session: events seen while
+    /// browsing are not received again while following (SQS keeps them
+    /// hidden until the sink is closed). The default browses, then tails.
+    async fn follow(
+        &self,
+        limit: Option<usize>,
+        sink: mpsc::Sender<Vec<Record>>,
+    ) -> Result<(), BackendError> {
+        self.browse(limit, sink.clone()).await?;
+        self.tail(sink).await
+    }
+
+    /// Delete every event of the source at once.
+    async fn purge(&self) -> Result<(), BackendError> {
+        Err(BackendError::Unsupported {
+            uri: self.uri().to_string(),
+            what: "purging",
+        })
+    }
+
+    /// Move every event to `target` with the service's own mechanism (SQS
+    /// StartMessageMoveTask from a DLQ to its source), reporting progress
+    /// as it goes. [`NativeMove::Unavailable`] when there is none here: the
+    /// caller then moves events itself.
+    async fn native_move(
+        &self,
+        target: &str,
+        progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
+    ) -> Result<NativeMove, BackendError> {
+        let _ = (target, progress);
+        Ok(NativeMove::Unavailable(
+            "this source has no native move".into(),
+        ))
+    }
+}
+
+/// Wait (at most `timeout`) for the background work that makes browsed SQS
+/// messages visible again after an interrupted browse. Call before exit.
+pub async fn settle(timeout: std::time::Duration) {
+    sqs::settle(timeout).await;
 }

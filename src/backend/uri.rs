@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::file::FileBackend;
-use super::{Backend, BackendError, OpenOptions};
+use super::sqs::SqsBackend;
+use super::{Backend, BackendError, OpenOptions, SourceSummary};
 
 /// A parsed source URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,9 +42,7 @@ impl SourceUri {
             SourceUri::File(PathBuf::from(path))
         } else if let Some(path) = text.strip_prefix("file:") {
             SourceUri::File(PathBuf::from(path))
-        } else if text.starts_with("sqs://")
-            || (text.starts_with("https://sqs.") || text.starts_with("http://sqs."))
-        {
+        } else if text.starts_with("sqs://") || looks_like_queue_url(text) {
             SourceUri::Sqs(text.to_string())
         } else if text.starts_with("pulsar://") || text.starts_with("pulsar+ssl://") {
             SourceUri::Pulsar(text.to_string())
@@ -78,10 +77,9 @@ pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>,
         SourceUri::File(path) => Ok(Arc::new(FileBackend::open_path(&path, options)?)),
         SourceUri::Stdin => Ok(Arc::new(FileBackend::open_stdin(options).await?)),
         SourceUri::Demo(part) => Ok(Arc::new(FileBackend::open_demo(part.as_deref(), options)?)),
-        SourceUri::Sqs(u) => Err(BackendError::Unsupported {
-            uri: u,
-            what: "SQS (this build has no SQS backend yet)",
-        }),
+        SourceUri::Sqs(u) => Ok(Arc::new(
+            SqsBackend::open(&u, &options.sqs, options.read_only).await?,
+        )),
         SourceUri::Pulsar(u) => Err(BackendError::Unsupported {
             uri: u,
             what: "Pulsar (this build has no Pulsar backend yet)",
@@ -99,6 +97,47 @@ pub async fn open_target(
         SourceUri::File(path) => Ok(Arc::new(FileBackend::open_target(&path, options)?)),
         _ => open(text, options).await,
     }
+}
+
+/// An SQS queue URL: `http(s)://HOST/ACCOUNT_ID/QUEUE_NAME` (AWS, LocalStack,
+/// ElasticMQ and moto all use this form).
+fn looks_like_queue_url(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    match parts.as_slice() {
+        [host, account, name] => {
+            !host.is_empty()
+                && !account.is_empty()
+                && account.chars().all(|c| c.is_ascii_digit())
+                && !name.is_empty()
+        }
+        _ => false,
+    }
+}
+
+/// The sources a scope holds, with counts and links, for a sources list:
+/// `sqs://` lists every queue the SQS options reach, `sqs://PREFIX` those
+/// whose name starts with PREFIX.
+pub async fn list_sources(
+    scope: &str,
+    options: &OpenOptions,
+) -> Result<Vec<SourceSummary>, BackendError> {
+    let scope = scope.trim();
+    if let Some(prefix) = scope.strip_prefix("sqs://") {
+        return super::sqs::list_queues(&options.sqs, prefix.trim_end_matches('/')).await;
+    }
+    if scope == "sqs" {
+        return super::sqs::list_queues(&options.sqs, "").await;
+    }
+    Err(BackendError::Unsupported {
+        uri: scope.to_string(),
+        what: "listing sources",
+    })
 }
 
 #[cfg(test)]
@@ -128,6 +167,14 @@ mod tests {
         assert!(matches!(
             SourceUri::parse("pulsar://localhost:6650/t").unwrap(),
             SourceUri::Pulsar(_)
+        ));
+        assert!(matches!(
+            SourceUri::parse("http://127.0.0.1:5000/123456789012/orders").unwrap(),
+            SourceUri::Sqs(_)
+        ));
+        assert!(matches!(
+            SourceUri::parse("https://sqs.eu-west-1.amazonaws.com/123456789012/o.fifo").unwrap(),
+            SourceUri::Sqs(_)
         ));
         let err = SourceUri::parse("kafka://x").unwrap_err().to_string();
         assert!(err.contains("unknown scheme `kafka://`"), "{err}");

@@ -28,6 +28,8 @@ pub struct Cli {
     /// Theme for the terminal UI (dark, light, high-contrast, solarized, or a user theme).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    #[command(flatten)]
+    pub sqs: SqsArgs,
     /// The command to run.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -47,12 +49,39 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Move events out of a dead-letter queue back to their source (or --to).
     Redrive(RedriveArgs),
+    /// List SQS queues: visible, in-flight and delayed counts, FIFO flag,
+    /// dead-letter links both ways.
+    Queues(QueuesArgs),
+    /// Delete chosen events from a source (by --ids or --filter).
+    Delete(DeleteArgs),
+    /// Delete every event of a source.
+    Purge(PurgeArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
         #[arg(value_enum)]
         shell: Shell,
     },
+}
+
+/// How to reach SQS. Unset values come from the AWS default chain
+/// (environment, profiles, SSO, instance roles).
+#[derive(Debug, Args, Clone, Default)]
+pub struct SqsArgs {
+    /// AWS profile for SQS sources.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region for SQS sources.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// SQS endpoint (LocalStack, ElasticMQ, moto), e.g. http://localhost:4566.
+    #[arg(long, global = true, value_name = "URL", env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Seconds an SQS message evscope holds stays hidden between extensions
+    /// (browse, redrive, delete); default 30. Messages held when evscope is
+    /// killed reappear after this long.
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(2..=43200))]
+    pub visibility_timeout: Option<u32>,
 }
 
 /// Which events a command looks at.
@@ -114,6 +143,9 @@ pub struct ReplayArgs {
     /// Show what would be sent without sending.
     #[arg(long)]
     pub dry_run: bool,
+    /// To a FIFO queue: keep each event's MessageDeduplicationId instead of a fresh one.
+    #[arg(long)]
+    pub keep_dedup_id: bool,
 }
 
 /// `redrive`.
@@ -132,6 +164,52 @@ pub struct RedriveArgs {
     /// Show what would move without moving anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// To a FIFO queue: keep each event's MessageDeduplicationId instead of a fresh one.
+    #[arg(long)]
+    pub keep_dedup_id: bool,
+    /// Move with evscope even when SQS could move everything itself
+    /// (StartMessageMoveTask).
+    #[arg(long)]
+    pub client_side: bool,
+}
+
+/// `queues`.
+#[derive(Debug, Args)]
+pub struct QueuesArgs {
+    /// Only queues whose name starts with this.
+    #[arg(value_name = "PREFIX", default_value = "")]
+    pub prefix: String,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Where to delete from.
+    pub source: String,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Only these event ids (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub ids: Option<Vec<String>>,
+    /// Show what would be deleted without deleting.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// The source to empty.
+    pub source: String,
     /// Do not ask for confirmation.
     #[arg(long, short)]
     pub yes: bool,

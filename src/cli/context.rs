@@ -30,10 +30,23 @@ impl Context {
         Ok(Context {
             config,
             open: OpenOptions {
-                inspector,
                 read_only,
+                ..OpenOptions::new(inspector)
             },
         })
+    }
+
+    /// The same context with these SQS settings.
+    pub fn with_sqs(mut self, sqs: crate::backend::SqsOptions) -> Context {
+        self.open.sqs = sqs;
+        self
+    }
+
+    /// A copy whose SQS sends keep (or not) the original deduplication ids.
+    pub fn keeping_dedup_ids(&self, keep: bool) -> Context {
+        let mut context = self.clone();
+        context.open.sqs.keep_dedup_id = keep;
+        context
     }
 
     /// Open a source.

@@ -7,8 +7,9 @@ mod context;
 mod move_ops;
 mod output;
 mod peek;
+mod queues;
 
-pub use args::{CheckArgs, Cli, Command, FilterArgs};
+pub use args::{CheckArgs, Cli, Command, FilterArgs, SqsArgs};
 pub use context::Context;
 
 use anyhow::Result;
@@ -27,6 +28,9 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Export(args) => peek::export(args, context).await,
         Command::Replay(args) => move_ops::replay(args, context).await,
         Command::Redrive(args) => move_ops::redrive(args, context).await,
+        Command::Queues(args) => queues::queues(args, context).await,
+        Command::Delete(args) => move_ops::delete(args, context).await,
+        Command::Purge(args) => move_ops::purge(args, context).await,
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)

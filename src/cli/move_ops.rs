@@ -5,12 +5,12 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Result, bail};
 
-use super::args::{RedriveArgs, ReplayArgs};
+use super::args::{DeleteArgs, PurgeArgs, RedriveArgs, ReplayArgs};
 use super::output::{Out, progress, progress_done, warn};
 use super::peek::for_each_document;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::model::Event;
-use crate::ops::{self, JobControl, Report, Selection};
+use crate::ops::{self, JobControl, NativeRedrive, Report, Selection};
 use crate::sanitize::escape;
 
 /// The events of `source` that `selection` picks.
@@ -59,11 +59,20 @@ fn watch_job(control: &JobControl, verb: &'static str) -> tokio::task::JoinHandl
 }
 
 fn print_report(verb: &str, from: &str, to: &str, report: &Report, skipped: usize) -> i32 {
+    print_outcome(
+        &format!("{verb} {} → {}", escape(from), escape(to)),
+        "moved",
+        report,
+        skipped,
+    )
+}
+
+/// The final report: `head: N <done_word>, F failed, S skipped`, then one
+/// line per failed or duplicated event. The exit code says whether all went.
+fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -> i32 {
     let mut out = Out::new();
     let _ = out.line(&format!(
-        "{verb} {} → {}: {} moved, {} failed, {} skipped{}",
-        escape(from),
-        escape(to),
+        "{head}: {} {done_word}, {} failed, {} skipped{}",
         report.moved,
         report.failed.len(),
         report.skipped + skipped,
@@ -86,7 +95,7 @@ fn print_report(verb: &str, from: &str, to: &str, report: &Report, skipped: usiz
 fn print_plan(verb: &str, to: &str, ids: &[String]) -> i32 {
     let mut out = Out::new();
     let _ = out.line(&format!(
-        "dry run: would {verb} {} events to {}",
+        "dry run: would {verb} {} events {}",
         ids.len(),
         escape(to)
     ));
@@ -101,6 +110,7 @@ fn print_plan(verb: &str, to: &str, ids: &[String]) -> i32 {
 
 /// `evscope replay`.
 pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
+    let context = &context.keeping_dedup_ids(args.keep_dedup_id);
     let selection = context.selection(&args.filter, &args.ids)?;
     let (events, skipped, bad) = selected_events(context, &args.source, &selection).await?;
     let target = context.target(&args.target).await?;
@@ -113,14 +123,23 @@ pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
     watcher.abort();
     progress_done();
     if args.dry_run {
-        return Ok(print_plan("send", target.uri(), &report.planned));
+        return Ok(print_plan(
+            "send",
+            &format!("to {}", target.uri()),
+            &report.planned,
+        ));
     }
     let code = print_report("replay", &args.source, target.uri(), &report, skipped);
     Ok(if bad > 0 { EXIT_ERROR } else { code })
 }
 
+fn is_sqs(uri: &str) -> bool {
+    uri.starts_with("sqs://")
+}
+
 /// `evscope redrive`.
 pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32> {
+    let context = &context.keeping_dedup_ids(args.keep_dedup_id);
     let selection = context.selection(&args.filter, &args.ids)?;
     let source = context.source(&args.dlq).await?;
     if !args.dry_run && context.open.read_only {
@@ -134,16 +153,56 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
         },
     };
     let target = context.target(&target_uri).await?;
+    let everything = args.filter.filter.is_none() && args.ids.is_none();
+    let mut native =
+        everything && !args.client_side && is_sqs(source.uri()) && is_sqs(target.uri());
     if !args.dry_run && !args.yes {
-        let (events, _, _) = selected_events(context, &args.dlq, &selection).await?;
-        if events.is_empty() {
+        let count = if everything {
+            source.describe().await?.count.map(|c| c as usize)
+        } else {
+            Some(
+                selected_events(context, &args.dlq, &selection)
+                    .await?
+                    .0
+                    .len(),
+            )
+        };
+        if count == Some(0) {
             println!("nothing to redrive from {}", escape(source.uri()));
             return Ok(0);
         }
-        confirm(events.len(), source.uri(), target.uri())?;
+        if confirm_move(count, source.uri(), target.uri(), native)? == Answer::ClientSide {
+            native = false;
+        }
     }
     let control = JobControl::new();
     let watcher = watch_job(&control, "moved");
+    if native && !args.dry_run {
+        match ops::redrive_native(source.as_ref(), target.uri(), &control).await {
+            Ok(NativeRedrive::Moved(report)) => {
+                watcher.abort();
+                progress_done();
+                warn("moved by SQS itself (StartMessageMoveTask)");
+                return Ok(print_report(
+                    "redrive",
+                    source.uri(),
+                    target.uri(),
+                    &report,
+                    0,
+                ));
+            }
+            Ok(NativeRedrive::Unavailable(reason)) => {
+                warn(&format!(
+                    "SQS's own move (StartMessageMoveTask) is not available here ({reason}): evscope moves the messages itself"
+                ));
+            }
+            Err(error) => {
+                watcher.abort();
+                progress_done();
+                return Err(error.into());
+            }
+        }
+    }
     let report = ops::redrive(
         source.as_ref(),
         target.as_ref(),
@@ -156,7 +215,16 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     progress_done();
     let report = report?;
     if args.dry_run {
-        return Ok(print_plan("move", target.uri(), &report.planned));
+        if native {
+            warn(
+                "without --dry-run, SQS would move them itself (StartMessageMoveTask) where the endpoint supports it; --client-side makes evscope move them",
+            );
+        }
+        return Ok(print_plan(
+            "move",
+            &format!("from {} to {}", source.uri(), target.uri()),
+            &report.planned,
+        ));
     }
     Ok(print_report(
         "redrive",
@@ -167,24 +235,150 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     ))
 }
 
-/// Ask on the terminal; refuse without one.
-fn confirm(count: usize, from: &str, to: &str) -> Result<()> {
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "redrive of {count} events from {from} needs confirmation: pass --yes, or --dry-run to see the plan"
-        );
+/// `evscope delete`.
+pub(super) async fn delete(args: DeleteArgs, context: &Context) -> Result<i32> {
+    if args.filter.filter.is_none() && args.ids.is_none() {
+        bail!("delete needs --ids or --filter (to delete everything, use `evscope purge`)");
     }
-    eprint!(
-        "Move {count} events from {} to {}? Each leaves the DLQ only after the target confirmed it. [y/N] ",
-        escape(from),
-        escape(to)
-    );
+    let selection = context.selection(&args.filter, &args.ids)?;
+    let source = context.source(&args.source).await?;
+    if !args.dry_run && context.open.read_only {
+        bail!("{}: delete refused in read-only mode", source.uri());
+    }
+    if !args.dry_run && !args.yes {
+        let (events, _, _) = selected_events(context, &args.source, &selection).await?;
+        if events.is_empty() {
+            println!("nothing to delete from {}", escape(source.uri()));
+            return Ok(0);
+        }
+        ask(
+            &format!(
+                "Delete {} events from {} for good? [y/N] ",
+                events.len(),
+                escape(source.uri())
+            ),
+            &format!(
+                "delete of {} events from {} needs confirmation: pass --yes, or --dry-run to see the plan",
+                events.len(),
+                source.uri()
+            ),
+        )
+        .and_then(|answer| match answer.as_str() {
+            "y" | "yes" => Ok(()),
+            _ => bail!("delete cancelled: nothing was deleted"),
+        })?;
+    }
+    let control = JobControl::new();
+    let watcher = watch_job(&control, "deleted");
+    let report = ops::delete(source.as_ref(), &selection, args.dry_run, &control).await;
+    watcher.abort();
+    progress_done();
+    let report = report?;
+    if args.dry_run {
+        return Ok(print_plan(
+            "delete",
+            &format!("from {}", source.uri()),
+            &report.planned,
+        ));
+    }
+    Ok(print_outcome(
+        &format!("delete {}", escape(source.uri())),
+        "deleted",
+        &report,
+        0,
+    ))
+}
+
+/// `evscope purge`.
+pub(super) async fn purge(args: PurgeArgs, context: &Context) -> Result<i32> {
+    let source = context.source(&args.source).await?;
+    if context.open.read_only {
+        bail!("{}: purge refused in read-only mode", source.uri());
+    }
+    if !args.yes {
+        let count = source
+            .describe()
+            .await?
+            .count
+            .map_or_else(|| "all".to_string(), |c| format!("all {c}"));
+        let sqs_note = if is_sqs(source.uri()) {
+            " SQS may take up to 60 seconds, and allows one purge per queue every 60 seconds."
+        } else {
+            ""
+        };
+        ask(
+            &format!(
+                "Purge {}: delete {count} events for good?{sqs_note} [y/N] ",
+                escape(source.uri())
+            ),
+            &format!("purge of {} needs confirmation: pass --yes", source.uri()),
+        )
+        .and_then(|answer| match answer.as_str() {
+            "y" | "yes" => Ok(()),
+            _ => bail!("purge cancelled: nothing was deleted"),
+        })?;
+    }
+    ops::purge(source.as_ref()).await?;
+    let mut out = Out::new();
+    let _ = out.line(&format!("purged {}", escape(source.uri())));
+    let _ = out.flush();
+    Ok(0)
+}
+
+/// The answer to a move confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Go, natively when offered.
+    Yes,
+    /// Go, but move client-side.
+    ClientSide,
+}
+
+/// Ask before a redrive; refuse without a terminal.
+fn confirm_move(count: Option<usize>, from: &str, to: &str, native: bool) -> Result<Answer> {
+    let what = count.map_or_else(|| "all events".to_string(), |c| format!("{c} events"));
+    let new_ids = if is_sqs(to) {
+        " Moved messages get a new MessageId and a new retention clock (their time in the DLQ is forgotten)."
+    } else {
+        ""
+    };
+    let (how, choices) = if native {
+        (
+            " SQS moves them itself (StartMessageMoveTask) where the endpoint supports it; answer c to have evscope move them.",
+            "[y/c/N]",
+        )
+    } else {
+        (
+            " Each leaves the source only after the target confirmed it.",
+            "[y/N]",
+        )
+    };
+    let answer = ask(
+        &format!(
+            "Move {what} from {} to {}?{how}{new_ids} {choices} ",
+            escape(from),
+            escape(to)
+        ),
+        &format!(
+            "redrive of {what} from {from} needs confirmation: pass --yes, or --dry-run to see the plan"
+        ),
+    )?;
+    match answer.as_str() {
+        "y" | "yes" => Ok(Answer::Yes),
+        "c" if native => Ok(Answer::ClientSide),
+        _ => bail!("redrive cancelled: nothing was moved"),
+    }
+}
+
+/// Ask on the terminal and return the answer, trimmed and lowercased;
+/// without a terminal, fail with `refusal`.
+fn ask(question: &str, refusal: &str) -> Result<String> {
+    if !std::io::stdin().is_terminal() {
+        bail!("{refusal}");
+    }
+    eprint!("{question}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES") {
-        Ok(())
-    } else {
-        bail!("redrive cancelled: nothing was moved")
-    }
+    Ok(answer.trim().to_ascii_lowercase())
 }

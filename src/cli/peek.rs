@@ -43,14 +43,37 @@ pub(super) async fn for_each_mapped<T: Send>(
     map: impl Fn(Document) -> T + Sync,
     mut each: impl FnMut(T) -> Result<bool>,
 ) -> Result<Pass> {
+    if let Some(caution) = backend.browse_caution() {
+        warn(&caution);
+    }
+    if let Some(note) = backend.browse_note() {
+        warn(&note);
+    }
     let (tx, mut rx) = mpsc::channel::<Vec<Record>>(4);
+    // Without a filter every event read is kept: read no more than needed
+    // (an SQS receive counts, so over-reading is not free).
+    let read_limit = if scanner.has_filter() { None } else { limit };
     let reader = {
         let backend = backend.clone();
-        tokio::spawn(async move { backend.browse(None, tx).await })
+        tokio::spawn(async move { backend.browse(read_limit, tx).await })
     };
     let mut handed = 0usize;
     let mut pass = Pass::default();
-    'batches: while let Some(batch) = rx.recv().await {
+    // Ctrl-C stops reading; the backend then settles what it holds (SQS
+    // makes the messages it hid visible again) before this returns.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    'batches: loop {
+        let batch = tokio::select! {
+            batch = rx.recv() => match batch {
+                Some(batch) => batch,
+                None => break,
+            },
+            _ = &mut interrupted => {
+                warn("interrupted: releasing what was read, then stopping");
+                break;
+            }
+        };
         let results = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &map));
         for result in results {
             pass.seen += 1;

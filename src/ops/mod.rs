@@ -4,11 +4,15 @@
 //! source only after the target confirmed its send. A crash or a cancel at
 //! any point can leave an event in both places (a duplicate), never in none.
 
+mod delete;
 mod job;
+mod native;
 mod redrive;
 mod replay;
 
+pub use delete::{delete, purge};
 pub use job::{JobControl, Progress, Report, Selection};
+pub use native::{NativeRedrive, redrive_native};
 pub use redrive::redrive;
 pub use replay::replay;
 

@@ -164,10 +164,7 @@ impl Decoder for DemoDecoder {
 
 /// Options for opening the demo.
 pub fn options() -> OpenOptions {
-    OpenOptions {
-        inspector: Inspector::with_defaults(),
-        read_only: false,
-    }
+    OpenOptions::new(Inspector::with_defaults())
 }
 
 /// The demo parts as the TUI opens them.

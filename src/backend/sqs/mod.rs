@@ -1,0 +1,275 @@
+//! The SQS backend: `sqs://QUEUE_NAME` or a queue URL.
+//!
+//! - [`client`]: the AWS default chain plus `--profile`, `--region` and
+//!   `--endpoint-url`, short timeouts, readable errors.
+//! - [`queue`]: resolving a queue and the calls made on it.
+//! - [`browse`]: peeking without harm, tailing, following.
+//! - [`hold`]: keeping received messages hidden, and releasing them, also
+//!   when interrupted.
+//! - [`drain`]: the source side of a redrive or delete.
+//! - [`send`]: batched, concurrent sends with precise per-event outcomes.
+//! - [`discover`]: listing queues with counts and dead-letter links.
+//! - [`move_task`]: SQS's own redrive (StartMessageMoveTask).
+
+mod browse;
+mod client;
+mod convert;
+mod discover;
+mod drain;
+mod hold;
+mod move_task;
+mod pace;
+mod queue;
+mod send;
+
+pub use client::SqsOptions;
+pub use discover::list_queues;
+pub use hold::settle;
+pub use queue::QueueAttributes;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use self::browse::Mode;
+use self::queue::{Queue, name_of, uri_of};
+use super::{
+    Backend, BackendError, Capabilities, Drain, NativeMove, NativeMoveProgress, Record,
+    SendOutcome, SourceInfo, SourceKind,
+};
+use crate::model::Event;
+
+/// Seconds a held message stays hidden between extensions, by default.
+pub const DEFAULT_VISIBILITY: u32 = 30;
+
+/// One SQS queue.
+pub struct SqsBackend {
+    queue: Arc<Queue>,
+    options: SqsOptions,
+    read_only: bool,
+}
+
+impl SqsBackend {
+    /// Open `sqs://NAME` or a queue URL: resolve the queue and read its
+    /// attributes. Fails within seconds, in one line, when the endpoint,
+    /// the credentials or the queue are wrong.
+    pub async fn open(
+        text: &str,
+        options: &SqsOptions,
+        read_only: bool,
+    ) -> Result<SqsBackend, BackendError> {
+        let conn = client::connect(options).await;
+        let queue = Queue::open(conn, text).await?;
+        Ok(SqsBackend {
+            queue: Arc::new(queue),
+            options: options.clone(),
+            read_only,
+        })
+    }
+
+    /// The queue's attributes as of opening.
+    pub fn attributes(&self) -> &QueueAttributes {
+        &self.queue.attrs
+    }
+
+    /// The queue URL.
+    pub fn url(&self) -> &str {
+        &self.queue.url
+    }
+
+    fn visibility(&self) -> u32 {
+        self.options
+            .visibility_timeout
+            .unwrap_or(DEFAULT_VISIBILITY)
+            .clamp(2, 43_200)
+    }
+
+    fn writable(&self) -> Result<(), BackendError> {
+        if self.read_only {
+            return Err(BackendError::ReadOnly {
+                uri: self.queue.uri.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The queues this one is the dead-letter queue of.
+    async fn dlq_sources(&self) -> Result<Vec<String>, BackendError> {
+        let mut uris = Vec::new();
+        let mut pages = self
+            .queue
+            .conn
+            .client
+            .list_dead_letter_source_queues()
+            .queue_url(&self.queue.url)
+            .max_results(1000)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                self.queue.error(
+                    self.queue
+                        .call_error(&e, "listing the queues this DLQ serves"),
+                )
+            })?;
+            uris.extend(page.queue_urls.iter().map(|u| uri_of(name_of(u))));
+        }
+        uris.sort();
+        Ok(uris)
+    }
+}
+
+#[async_trait]
+impl Backend for SqsBackend {
+    fn uri(&self) -> &str {
+        &self.queue.uri
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            send: !self.read_only,
+            remove: !self.read_only,
+            tail: true,
+        }
+    }
+
+    async fn describe(&self) -> Result<SourceInfo, BackendError> {
+        let attrs = self
+            .queue
+            .attributes()
+            .await
+            .map_err(|e| self.queue.error(e))?;
+        let sources = self.dlq_sources().await?;
+        Ok(SourceInfo {
+            uri: self.queue.uri.clone(),
+            name: self.queue.name.clone(),
+            kind: SourceKind::Sqs,
+            count: Some(attrs.visible),
+            dlq_of: sources.into_iter().next(),
+            dlq: attrs.dlq_arn.as_deref().map(|a| uri_of(name_of(a))),
+        })
+    }
+
+    async fn browse(
+        &self,
+        limit: Option<usize>,
+        sink: mpsc::Sender<Vec<Record>>,
+    ) -> Result<usize, BackendError> {
+        browse::session(
+            self.queue.clone(),
+            self.visibility(),
+            limit,
+            sink,
+            Mode::Browse,
+        )
+        .await
+    }
+
+    async fn tail(&self, sink: mpsc::Sender<Vec<Record>>) -> Result<(), BackendError> {
+        browse::session(
+            self.queue.clone(),
+            self.visibility(),
+            None,
+            sink,
+            Mode::Tail,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn follow(
+        &self,
+        limit: Option<usize>,
+        sink: mpsc::Sender<Vec<Record>>,
+    ) -> Result<(), BackendError> {
+        browse::session(
+            self.queue.clone(),
+            self.visibility(),
+            limit,
+            sink,
+            Mode::Follow,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
+        self.writable()?;
+        Ok(send::send(&self.queue, events, self.options.keep_dedup_id).await)
+    }
+
+    async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
+        self.writable()?;
+        Ok(Box::new(drain::SqsDrain::new(
+            self.queue.clone(),
+            self.visibility(),
+        )))
+    }
+
+    async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
+        let sources = self.dlq_sources().await?;
+        match sources.len() {
+            0 | 1 => Ok(sources.into_iter().next()),
+            _ => Err(BackendError::Remote {
+                uri: self.queue.uri.clone(),
+                message: format!(
+                    "this is the dead-letter queue of several queues ({}): pick one with --to",
+                    sources.join(", ")
+                ),
+            }),
+        }
+    }
+
+    fn browse_caution(&self) -> Option<String> {
+        let max = self.queue.attrs.max_receive_count?;
+        let dlq = self.queue.attrs.dlq_arn.as_deref().map_or_else(
+            || "its dead-letter queue".to_string(),
+            |a| uri_of(name_of(a)),
+        );
+        Some(format!(
+            "{} has a redrive policy (maxReceiveCount {max}): browsing receives each message once, which counts; a message already received {max} times moves to {dlq} instead of showing",
+            self.queue.uri
+        ))
+    }
+
+    fn browse_note(&self) -> Option<String> {
+        self.queue.attrs.fifo.then(|| {
+            format!(
+                "{} is a FIFO queue: a received message holds back the rest of its message group until it is visible again, so a browse shows only the first messages of each group",
+                self.queue.uri
+            )
+        })
+    }
+
+    async fn purge(&self) -> Result<(), BackendError> {
+        self.writable()?;
+        self.queue
+            .conn
+            .client
+            .purge_queue()
+            .queue_url(&self.queue.url)
+            .send()
+            .await
+            .map_err(|e| {
+                self.queue
+                    .error(self.queue.call_error(&e, "purging the queue"))
+            })?;
+        Ok(())
+    }
+
+    async fn native_move(
+        &self,
+        target: &str,
+        progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
+    ) -> Result<NativeMove, BackendError> {
+        self.writable()?;
+        if !target.starts_with("sqs://") && !target.starts_with("http") {
+            return Ok(NativeMove::Unavailable(format!(
+                "{target} is not an SQS queue"
+            )));
+        }
+        let target = Queue::open(self.queue.conn.clone(), target).await?;
+        move_task::run(&self.queue, &target, progress).await
+    }
+}
