@@ -676,3 +676,59 @@ fn readme_lists_every_key() {
         Keymap::from_config(&table).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+#[test]
+fn a_browse_with_side_effects_asks_once_per_source() {
+    let mut app = demo_app(120, 40);
+    let epoch = app.epoch;
+    let caution = "Receiving counts toward maxReceiveCount 3 on this queue.";
+    apply(
+        &mut app,
+        Msg::BrowseCaution {
+            epoch,
+            slot: 0,
+            caution: caution.into(),
+        },
+    );
+    assert_eq!(app.mode, Mode::Dialog);
+    let text = screen(&app);
+    assert!(text.contains("Receive from demo:payments?"), "{text}");
+    assert!(text.contains("maxReceiveCount 3"), "{text}");
+    update(&mut app, Action::Confirm);
+    assert_eq!(app.mode, Mode::List);
+    let browses = |effects: Vec<Effect>| {
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Browse { slot: 0, .. }))
+            .count()
+    };
+    assert_eq!(browses(effects(&mut app)), 1, "confirming browses");
+    apply(
+        &mut app,
+        Msg::BrowseCaution {
+            epoch,
+            slot: 0,
+            caution: caution.into(),
+        },
+    );
+    assert_eq!(app.mode, Mode::List, "asked once per source");
+    assert_eq!(browses(effects(&mut app)), 1);
+
+    apply(
+        &mut app,
+        Msg::BrowseCaution {
+            epoch,
+            slot: 1,
+            caution: caution.into(),
+        },
+    );
+    assert_eq!(app.mode, Mode::Dialog);
+    update(&mut app, Action::Cancel);
+    assert!(
+        !effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Browse { .. })),
+        "declining browses nothing"
+    );
+    assert!(screen(&app).contains("not browsed"));
+}

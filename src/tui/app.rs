@@ -231,6 +231,13 @@ pub enum Dialog {
 /// An operation waiting for confirmation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PendingOp {
+    /// Browse a source whose reads have side effects (SQS receive counts).
+    Browse {
+        /// The load generation the source was opened in.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+    },
     /// Move events out of a dead-letter queue.
     Redrive {
         /// The source slot.
@@ -304,6 +311,8 @@ pub struct App {
     pub now: DateTime<Utc>,
     /// Operations that change sources are refused.
     pub read_only: bool,
+    /// Sources whose side-effecting browse the user already confirmed.
+    pub browse_confirmed: std::collections::BTreeSet<String>,
     /// Key bindings.
     pub keymap: Keymap,
     /// Colors.
@@ -378,6 +387,7 @@ impl App {
         let mut app = App {
             now,
             read_only,
+            browse_confirmed: Default::default(),
             keymap,
             theme,
             config_dir: None,

@@ -37,6 +37,15 @@ pub enum Effect {
         /// What the user named.
         uri: String,
     },
+    /// Browse an opened source whose browse the user confirmed.
+    Browse {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// Its backend.
+        backend: Arc<dyn Backend>,
+    },
     /// Compute the row summaries of new rows.
     Summarize {
         /// The load generation.
@@ -149,6 +158,16 @@ pub enum Msg {
         backend: Arc<dyn Backend>,
         /// What it knows about itself.
         info: SourceInfo,
+    },
+    /// Browsing an opened source has side effects (an SQS receive counts
+    /// toward maxReceiveCount): the user decides whether to go on.
+    BrowseCaution {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// What browsing may do.
+        caution: String,
     },
     /// A source could not be opened or read.
     LoadFailed {
@@ -301,6 +320,14 @@ impl Jobs {
                 self.loaders
                     .push(tokio::spawn(load(epoch, slot, uri, open, tx)));
             }
+            Effect::Browse {
+                epoch,
+                slot,
+                backend,
+            } => {
+                self.loaders
+                    .push(tokio::spawn(browse(epoch, slot, backend, tx)));
+            }
             Effect::Summarize { epoch, chunk } => {
                 let _ = self.summary_tx.send(SummaryJob { epoch, chunk });
             }
@@ -435,6 +462,7 @@ async fn load(
             return;
         }
     };
+    let caution = backend.browse_caution();
     if tx
         .send(Msg::Opened {
             epoch,
@@ -446,6 +474,27 @@ async fn load(
     {
         return;
     }
+    match caution {
+        // The browse waits for the user's answer (Effect::Browse).
+        Some(caution) => {
+            let _ = tx.send(Msg::BrowseCaution {
+                epoch,
+                slot,
+                caution,
+            });
+        }
+        None => browse(epoch, slot, backend, tx).await,
+    }
+}
+
+/// Read an opened source to its end, streaming its records to the UI.
+async fn browse(
+    epoch: u64,
+    slot: usize,
+    backend: Arc<dyn Backend>,
+    tx: mpsc::UnboundedSender<Msg>,
+) {
+    let fail = |error: String| Msg::LoadFailed { epoch, slot, error };
     let (sink, mut batches) = mpsc::channel::<Vec<Record>>(8);
     let reader = {
         let backend = backend.clone();

@@ -20,6 +20,38 @@ pub fn apply(app: &mut App, msg: Msg) {
                 source.state = LoadState::Loading;
             }
         }
+        Msg::BrowseCaution {
+            epoch,
+            slot,
+            caution,
+        } if epoch == app.epoch => {
+            let Some(source) = app.sources.get(slot) else {
+                return;
+            };
+            let uri = source.uri().to_string();
+            if app.browse_confirmed.contains(&uri) {
+                // One confirmation per queue and session.
+                if let Some(backend) = source.backend.clone() {
+                    app.effects.push(Effect::Browse {
+                        epoch,
+                        slot,
+                        backend,
+                    });
+                }
+                return;
+            }
+            let mut body: Vec<Safe> = caution.lines().map(Safe::new).collect();
+            body.push(Safe::new(""));
+            body.push(Safe::new(
+                "evscope receives each message once and makes it visible again when done.",
+            ));
+            app.dialog = Some(Dialog::Confirm {
+                title: Safe::new(&format!("Receive from {uri}?")),
+                body,
+                op: PendingOp::Browse { epoch, slot },
+            });
+            app.mode = Mode::Dialog;
+        }
         Msg::LoadFailed { epoch, slot, error } if epoch == app.epoch => {
             if let Some(source) = app.sources.get_mut(slot) {
                 source.state = LoadState::Failed(Safe::new(&error));

@@ -19,7 +19,7 @@ use ops::*;
 use view::*;
 
 use super::action::Action;
-use super::app::{App, Dialog, Level, Mode, PendingOp, Status};
+use super::app::{App, Dialog, Level, LoadState, Mode, PendingOp, Status};
 use super::content;
 use super::jobs::Effect;
 use super::safe::Safe;
@@ -158,6 +158,21 @@ pub(super) fn dialog(app: &mut App, action: Action) {
             let dialog = app.dialog.take();
             app.mode = Mode::List;
             if let Some(Dialog::Confirm {
+                op: PendingOp::Browse { epoch, slot },
+                ..
+            }) = dialog
+            {
+                if let Some(source) = app.sources.get(slot) {
+                    app.browse_confirmed.insert(source.uri().to_string());
+                    if let Some(backend) = source.backend.clone() {
+                        app.effects.push(Effect::Browse {
+                            epoch,
+                            slot,
+                            backend,
+                        });
+                    }
+                }
+            } else if let Some(Dialog::Confirm {
                 op: PendingOp::Redrive { slot, target, ids },
                 ..
             }) = dialog
@@ -176,8 +191,22 @@ pub(super) fn dialog(app: &mut App, action: Action) {
             }
         }
         Action::Cancel => {
-            if matches!(app.dialog, Some(Dialog::Confirm { .. })) {
-                status(app, Level::Info, "redrive cancelled: nothing was moved");
+            match &app.dialog {
+                Some(Dialog::Confirm {
+                    op: PendingOp::Browse { slot, .. },
+                    ..
+                }) => {
+                    let slot = *slot;
+                    if let Some(source) = app.sources.get_mut(slot) {
+                        source.state =
+                            LoadState::Failed(Safe::new("not browsed: you declined to receive"));
+                    }
+                    status(app, Level::Info, "not browsed: nothing was received");
+                }
+                Some(Dialog::Confirm { .. }) => {
+                    status(app, Level::Info, "redrive cancelled: nothing was moved");
+                }
+                _ => {}
             }
             app.dialog = None;
             app.mode = Mode::List;
