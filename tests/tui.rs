@@ -276,7 +276,7 @@ fn redrive_asks_and_names_count_and_target() {
 fn read_only_refuses_changes() {
     let mut app = demo_app(120, 40);
     app.read_only = true;
-    for k in ["r", "R", "e"] {
+    for k in ["r", "R", "e", "d", "P"] {
         key(&mut app, k);
         assert_eq!(app.mode, Mode::List);
         let status = app.status.clone().unwrap().text.to_string();
@@ -731,4 +731,301 @@ fn a_browse_with_side_effects_asks_once_per_source() {
         "declining browses nothing"
     );
     assert!(screen(&app).contains("not browsed"));
+}
+
+// ---- delete and purge ----------------------------------------------------
+
+/// An app over a writable copy of demo:payments.dlq in `dir`.
+fn file_app(dir: &std::path::Path) -> (evscope::tui::app::App, String) {
+    use evscope::backend::file::FileBackend;
+    let path = dir.join("dlq.jsonl");
+    std::fs::write(
+        &path,
+        evscope::backend::demo_capture("payments.dlq").unwrap(),
+    )
+    .unwrap();
+    let uri = format!("file:{}", path.display());
+    let decoder = Arc::new(DemoDecoder);
+    let mut app = evscope::tui::app::App::new(
+        std::slice::from_ref(&uri),
+        Keymap::default(),
+        Theme::load("dark", None).unwrap(),
+        decoder.clone(),
+        false,
+        now(),
+    );
+    drop(app.take_effects());
+    update(&mut app, Action::Resize(120, 40));
+    let backend = FileBackend::open_path(&path, &options()).unwrap();
+    let info = evscope::backend::SourceInfo {
+        uri: uri.clone(),
+        name: "dlq.jsonl".into(),
+        kind: evscope::backend::SourceKind::File,
+        count: Some(backend.capture().len() as u64),
+        dlq_of: None,
+        dlq: None,
+    };
+    load(&mut app, 0, backend, info, decoder.as_ref());
+    (app, uri)
+}
+
+fn confirm_text(app: &evscope::tui::app::App) -> (String, String) {
+    let Some(Dialog::Confirm { title, body, .. }) = &app.dialog else {
+        panic!("no confirmation dialog: {:?}", app.status);
+    };
+    let body: Vec<&str> = body.iter().map(|l| l.as_str()).collect();
+    (title.to_string(), body.join("\n"))
+}
+
+fn status_text(app: &evscope::tui::app::App) -> String {
+    app.status
+        .clone()
+        .map(|s| s.text.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn delete_asks_naming_count_and_source_then_runs_a_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, uri) = file_app(dir.path());
+    let loaded = app.store.len();
+    assert!(loaded >= 3);
+
+    // Nothing selected: the event under the cursor.
+    key(&mut app, "d");
+    assert_eq!(app.mode, Mode::Dialog);
+    let (title, body) = confirm_text(&app);
+    assert_eq!(title, format!("Delete 1 event from {uri}?"));
+    assert!(body.contains(&uri) && body.contains("for good"), "{body}");
+    assert!(screen(&app).contains("Delete 1 event"));
+
+    // Cancel does nothing.
+    key(&mut app, "n");
+    assert_eq!(app.mode, Mode::List);
+    assert!(app.dialog.is_none() && app.job.is_none());
+    assert!(effects(&mut app).is_empty());
+    assert!(status_text(&app).contains("nothing was deleted"));
+
+    // Two selected: both, named by count; yes starts the job.
+    key(&mut app, "  d");
+    let (title, body) = confirm_text(&app);
+    assert_eq!(title, format!("Delete 2 events from {uri}?"));
+    assert!(body.contains("2 selected"), "{body}");
+    key(&mut app, "y");
+    assert_eq!(app.mode, Mode::List);
+    let deletes: Vec<_> = effects(&mut app)
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Delete { source, ids, .. } => Some((source.uri().to_string(), ids.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deletes, vec![(uri.clone(), 2)]);
+    let job = app.job.as_ref().expect("a job").id;
+    assert_eq!(app.job.as_ref().unwrap().verb, "delete");
+
+    // The report lands in the status bar and the source is read again.
+    apply(
+        &mut app,
+        Msg::JobDone {
+            job,
+            outcome: Ok(evscope::tui::jobs::JobOutcome {
+                report: evscope::ops::Report {
+                    moved: 2,
+                    ..Default::default()
+                },
+                target: uri.clone(),
+            }),
+        },
+    );
+    assert_eq!(status_text(&app), format!("delete {uri}: 2 deleted"));
+    assert!(app.job.is_none());
+    assert!(
+        effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Open { slot: 0, .. }))
+    );
+}
+
+#[test]
+fn purge_asks_naming_the_source_then_runs_a_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, uri) = file_app(dir.path());
+    let count = app.store.len();
+    key(&mut app, "P");
+    let (title, body) = confirm_text(&app);
+    assert_eq!(title, format!("Purge {uri} ({count} events)?"));
+    assert!(body.contains(&format!("ALL {count} events")), "{body}");
+    key(&mut app, "\x1b");
+    assert_eq!(app.mode, Mode::List);
+    assert!(effects(&mut app).is_empty());
+    assert!(status_text(&app).contains("purge cancelled"));
+
+    key(&mut app, ":purge\n");
+    assert_eq!(app.mode, Mode::Dialog);
+    key(&mut app, "y");
+    assert!(
+        effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Purge { source, .. } if source.uri() == uri))
+    );
+    let job = app.job.as_ref().unwrap().id;
+    apply(
+        &mut app,
+        Msg::JobDone {
+            job,
+            outcome: Ok(evscope::tui::jobs::JobOutcome {
+                report: Default::default(),
+                target: uri.clone(),
+            }),
+        },
+    );
+    assert!(status_text(&app).starts_with(&format!("purged {uri}")));
+}
+
+#[test]
+fn delete_and_purge_refused_read_only_and_on_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _) = file_app(dir.path());
+    app.read_only = true;
+    for keys in ["d", "P", ":purge\n", ":delete\n"] {
+        key(&mut app, keys);
+        assert_eq!(app.mode, Mode::List, "{keys}");
+        assert!(status_text(&app).contains("--read-only"), "{keys}");
+    }
+    assert!(effects(&mut app).is_empty());
+
+    let mut demo = demo_app(120, 40);
+    for keys in ["d", "P"] {
+        key(&mut demo, keys);
+        assert_eq!(demo.mode, Mode::List);
+        assert!(status_text(&demo).contains("cannot change"), "{keys}");
+    }
+    assert!(effects(&mut demo).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_and_purge_jobs_change_the_file() {
+    use evscope::backend::Backend;
+    use evscope::tui::jobs::Jobs;
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _) = file_app(dir.path());
+    let path = dir.path().join("dlq.jsonl");
+    let before = app.store.len();
+    let backend = app.sources[0].backend.clone().unwrap();
+    let first = app.store.record(0).unwrap().0.decode().unwrap().0.id;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut jobs = Jobs::new(options(), Arc::new(DemoDecoder), tx);
+    let done = |msg: Msg| match msg {
+        Msg::JobDone { outcome, .. } => Some(outcome),
+        _ => None,
+    };
+    jobs.run(Effect::Delete {
+        job: 1,
+        control: evscope::ops::JobControl::new(),
+        source: backend.clone(),
+        ids: [first.clone()].into(),
+    });
+    let outcome = loop {
+        if let Some(outcome) = done(rx.recv().await.unwrap()) {
+            break outcome;
+        }
+    };
+    assert_eq!(outcome.unwrap().report.moved, 1);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| !l.trim().is_empty()).count(),
+        before - 1
+    );
+    assert!(!text.contains(&first));
+
+    // The TUI reads the source again after a delete: a new backend.
+    let backend: Arc<dyn Backend> =
+        Arc::new(evscope::backend::file::FileBackend::open_path(&path, &options()).unwrap());
+    jobs.run(Effect::Purge {
+        job: 2,
+        control: evscope::ops::JobControl::new(),
+        source: backend,
+    });
+    let outcome = loop {
+        if let Some(outcome) = done(rx.recv().await.unwrap()) {
+            break outcome;
+        }
+    };
+    assert!(outcome.unwrap().report.is_clean());
+    assert!(std::fs::read_to_string(&path).unwrap().trim().is_empty());
+}
+
+// ---- following ------------------------------------------------------------
+
+#[test]
+fn following_drops_events_already_shown() {
+    let mut app = demo_app(120, 40);
+    let slot = app.sources.len();
+    app.open_source("sqs://orders");
+    drop(app.take_effects());
+    let record = |n: usize| Record::Event(Arc::new(hostile_event(n, "x")));
+    let backend: Arc<dyn evscope::backend::Backend> = Arc::new(
+        evscope::backend::file::FileBackend::open_demo(Some("payments"), &options()).unwrap(),
+    );
+    let info = evscope::backend::SourceInfo {
+        uri: "sqs://orders".into(),
+        name: "orders".into(),
+        kind: evscope::backend::SourceKind::Sqs,
+        count: Some(2),
+        dlq_of: None,
+        dlq: None,
+    };
+    load_records(
+        &mut app,
+        slot,
+        backend,
+        info,
+        vec![record(1), record(2)],
+        &DemoDecoder,
+    );
+    let before = app.store.len();
+    let epoch = app.epoch;
+    let follow = |app: &mut evscope::tui::app::App, records: Vec<Record>| {
+        apply(
+            app,
+            Msg::Followed {
+                epoch,
+                slot,
+                records,
+            },
+        );
+    };
+    // The browse released 1 and 2: the tail receives them again, with 3.
+    follow(&mut app, vec![record(2), record(1), record(3)]);
+    assert_eq!(app.store.len(), before + 1);
+    assert_eq!(app.sources[slot].loaded, 3);
+    follow(&mut app, vec![record(3)]);
+    assert_eq!(
+        app.store.len(),
+        before + 1,
+        "a repeat within the session too"
+    );
+    // A browse batch arriving late is remembered as well.
+    apply(
+        &mut app,
+        Msg::Records {
+            epoch,
+            slot,
+            records: vec![record(4)],
+        },
+    );
+    follow(&mut app, vec![record(4), record(5)]);
+    assert_eq!(app.store.len(), before + 3);
+    // Another source's ids are its own; capture lines always pass.
+    let line = app.store.record(0).unwrap().0.clone();
+    apply(
+        &mut app,
+        Msg::Followed {
+            epoch,
+            slot: 0,
+            records: vec![record(1), line],
+        },
+    );
+    assert_eq!(app.store.len(), before + 5);
 }

@@ -72,6 +72,10 @@ pub enum Action {
     Replay,
     /// Move the selected (or all) events out of a dead-letter queue.
     Redrive,
+    /// Delete the selected events (or the one under the cursor) for good.
+    Delete,
+    /// Delete every event of the source for good.
+    Purge,
     /// Edit the event in $EDITOR, then replay it.
     Edit,
     /// Copy the event to the clipboard (OSC 52).
@@ -157,7 +161,7 @@ impl Action {
             NextSource => "show the next source only",
             PrevSource => "show the previous source only",
             Filter => "edit the filter expression",
-            Command => "command line (open, replay, redrive, export, theme, quit)",
+            Command => "command line (open, replay, redrive, delete, purge, export, …)",
             ClearFilter => "clear filter, preset and source scope",
             PresetExpired => "preset: expired events",
             PresetMalformed => "preset: malformed events",
@@ -169,6 +173,8 @@ impl Action {
             ClearSelection => "clear the selection",
             Replay => "replay selected events to a target",
             Redrive => "redrive selected (or all) DLQ events to their source",
+            Delete => "delete the selected (or current) events for good",
+            Purge => "purge: delete every event of the source",
             Edit => "edit the event in $EDITOR, then replay it",
             Copy => "copy the event to the clipboard (OSC 52)",
             Follow => "follow new events",
@@ -209,6 +215,7 @@ impl Action {
             ToggleSelect => "select",
             Replay => "replay",
             Redrive => "redrive",
+            Delete => "delete",
             Edit => "edit",
             Copy => "copy",
             Follow => "follow",
@@ -230,6 +237,9 @@ impl Action {
 
     /// Whether the action changes a source (refused with `--read-only`).
     pub fn changes_sources(&self) -> bool {
-        matches!(self, Action::Replay | Action::Redrive | Action::Edit)
+        matches!(
+            self,
+            Action::Replay | Action::Redrive | Action::Delete | Action::Purge | Action::Edit
+        )
     }
 }

@@ -247,6 +247,18 @@ pub enum PendingOp {
         /// Only these ids, or all.
         ids: Option<std::collections::BTreeSet<String>>,
     },
+    /// Delete these events from a source.
+    Delete {
+        /// The source slot.
+        slot: usize,
+        /// The ids of the events.
+        ids: std::collections::BTreeSet<String>,
+    },
+    /// Delete every event of a source.
+    Purge {
+        /// The source slot.
+        slot: usize,
+    },
 }
 
 /// How a status message looks.
@@ -363,6 +375,11 @@ pub struct App {
     pub job: Option<JobState>,
     /// Following new events.
     pub following: bool,
+    /// Per source slot, the ids of the decoded events already shown, kept
+    /// once the slot is followed: a follow session may hand over events
+    /// the browse showed (SQS makes browsed messages visible again, so a
+    /// tail receives them once more); those are dropped.
+    pub follow_seen: std::collections::HashMap<usize, std::collections::HashSet<String>>,
     /// An edited event waiting for its replay target.
     pub edited: Option<Event>,
     /// The user asked to quit.
@@ -420,6 +437,7 @@ impl App {
             status: None,
             job: None,
             following: false,
+            follow_seen: Default::default(),
             edited: None,
             quit: false,
             epoch: 1,

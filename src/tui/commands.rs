@@ -13,6 +13,10 @@ pub enum Command {
     Replay(String),
     /// `redrive [TARGET]`.
     Redrive(Option<String>),
+    /// `delete`: the selected events, or the one under the cursor.
+    Delete,
+    /// `purge`: every event of the source.
+    Purge,
     /// `export FILE`.
     Export(String),
     /// `theme NAME`.
@@ -28,6 +32,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("open", "SOURCE"),
     ("replay", "TARGET"),
     ("redrive", "[TARGET]"),
+    ("delete", ""),
+    ("purge", ""),
     ("export", "FILE"),
     ("theme", "NAME"),
     ("help", ""),
@@ -52,11 +58,15 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "open" | "o" => need("a source: a file, demo:payments, sqs://QUEUE…").map(Command::Open),
         "replay" => need("a target: a file or a source URI").map(Command::Replay),
         "redrive" => Ok(Command::Redrive((!arg.is_empty()).then(|| arg.to_string()))),
+        "delete" => Ok(Command::Delete),
+        "purge" => Ok(Command::Purge),
         "export" | "w" => need("a file name").map(Command::Export),
         "theme" => need("a theme name").map(Command::Theme),
         "help" | "h" => Ok(Command::Help),
         "quit" | "q" | "q!" => Ok(Command::Quit),
-        "" => Err("type a command: open, replay, redrive, export, theme, quit".into()),
+        "" => {
+            Err("type a command: open, replay, redrive, delete, purge, export, theme, quit".into())
+        }
         other => Err(format!(
             "unknown command `{other}` (commands: {})",
             COMMANDS
@@ -153,6 +163,8 @@ mod tests {
     fn parses_commands() {
         assert_eq!(parse("open x.jsonl"), Ok(Command::Open("x.jsonl".into())));
         assert_eq!(parse("redrive"), Ok(Command::Redrive(None)));
+        assert_eq!(parse("delete"), Ok(Command::Delete));
+        assert_eq!(parse("purge"), Ok(Command::Purge));
         assert_eq!(parse(" q "), Ok(Command::Quit));
         assert_eq!(
             parse("replay"),

@@ -114,6 +114,26 @@ pub enum Effect {
         /// Only these ids, or all.
         ids: Option<BTreeSet<String>>,
     },
+    /// Delete events from a source for good.
+    Delete {
+        /// The job id.
+        job: u64,
+        /// Cancel and progress.
+        control: JobControl,
+        /// The source.
+        source: Arc<dyn Backend>,
+        /// The ids of the events.
+        ids: BTreeSet<String>,
+    },
+    /// Delete every event of a source.
+    Purge {
+        /// The job id.
+        job: u64,
+        /// Cancel (before it starts: a purge is one call).
+        control: JobControl,
+        /// The source.
+        source: Arc<dyn Backend>,
+    },
     /// Write rows to a capture file.
     Export {
         /// The job id.
@@ -180,6 +200,15 @@ pub enum Msg {
     },
     /// New rows.
     Records {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// The records.
+        records: Vec<Record>,
+    },
+    /// New rows from following a source; those already shown are dropped.
+    Followed {
         /// The load generation.
         epoch: u64,
         /// The source slot.
@@ -417,6 +446,33 @@ impl Jobs {
                     let _ = tx.send(Msg::JobDone { job, outcome });
                 });
             }
+            Effect::Delete {
+                job,
+                control,
+                source,
+                ids,
+            } => {
+                let open = self.open.clone();
+                tokio::spawn(async move {
+                    let outcome = run_delete(job, &control, source, ids, open, &tx)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::JobDone { job, outcome });
+                });
+            }
+            Effect::Purge {
+                job,
+                control,
+                source,
+            } => {
+                let read_only = self.open.read_only;
+                tokio::spawn(async move {
+                    let outcome = run_purge(&control, source, read_only)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::JobDone { job, outcome });
+                });
+            }
             Effect::Export {
                 job,
                 control,
@@ -436,6 +492,16 @@ impl Jobs {
                 });
             }
             Effect::Edit { .. } | Effect::Copy { .. } => {}
+        }
+    }
+}
+
+impl Drop for Jobs {
+    /// Stop every load and follow: their sinks close, so SQS sessions
+    /// release what they hold (`backend::settle` waits for that).
+    fn drop(&mut self) {
+        for task in self.loaders.drain(..).chain(self.tails.drain(..)) {
+            task.abort();
         }
     }
 }
@@ -533,7 +599,7 @@ async fn follow(
     };
     while let Some(records) = batches.recv().await {
         if tx
-            .send(Msg::Records {
+            .send(Msg::Followed {
                 epoch,
                 slot,
                 records,
@@ -718,6 +784,50 @@ async fn run_redrive(
     Ok(JobOutcome {
         report: report?,
         target: target.uri().to_string(),
+    })
+}
+
+async fn run_delete(
+    job: u64,
+    control: &JobControl,
+    source: Arc<dyn Backend>,
+    ids: BTreeSet<String>,
+    open: OpenOptions,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> anyhow::Result<JobOutcome> {
+    if open.read_only {
+        anyhow::bail!("{}: delete refused in read-only mode", source.uri());
+    }
+    let selection = Selection {
+        scanner: Scanner::new(open.inspector.clone(), None, Utc::now()),
+        ids: Some(ids),
+    };
+    let forwarder = forward_progress(job, control, tx);
+    let report = ops::delete(source.as_ref(), &selection, false, control).await;
+    forwarder.abort();
+    Ok(JobOutcome {
+        report: report?,
+        target: source.uri().to_string(),
+    })
+}
+
+async fn run_purge(
+    control: &JobControl,
+    source: Arc<dyn Backend>,
+    read_only: bool,
+) -> anyhow::Result<JobOutcome> {
+    if read_only {
+        anyhow::bail!("{}: purge refused in read-only mode", source.uri());
+    }
+    let mut report = Report::default();
+    if control.is_cancelled() {
+        report.cancelled = true;
+    } else {
+        ops::purge(source.as_ref()).await?;
+    }
+    Ok(JobOutcome {
+        report,
+        target: source.uri().to_string(),
     })
 }
 

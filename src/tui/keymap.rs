@@ -262,6 +262,8 @@ const DEFAULTS: &[(KeyMode, &str, Action)] = {
         (L, "u", ClearSelection),
         (L, "r", Replay),
         (L, "R", Redrive),
+        (L, "d", Delete),
+        (L, "P", Purge),
         (L, "e", Edit),
         (L, "y", Copy),
         (L, "t", Follow),

@@ -209,6 +209,8 @@ pub(super) fn run_command(app: &mut App, command: Command) {
             start_replay(app, &target);
         }
         Command::Redrive(target) => start_redrive(app, target),
+        Command::Delete => start_delete(app),
+        Command::Purge => start_purge(app),
         Command::Export(path) => start_export(app, &path),
         Command::Theme(name) => match Theme::load(&name, app.config_dir.as_deref()) {
             Ok(theme) => {

@@ -151,6 +151,8 @@ pub(super) fn list(app: &mut App, action: Action) {
             open_prompt(app, Prompt::ReplayTarget);
         }
         Action::Redrive => start_redrive(app, None),
+        Action::Delete => start_delete(app),
+        Action::Purge => start_purge(app),
         Action::Edit => {
             let Some(document) = current_document(app) else {
                 status(app, Level::Warning, "no readable event under the cursor");

@@ -1,6 +1,9 @@
 //! What background work reports, applied to the state.
 
+use std::collections::HashSet;
+
 use super::*;
+use crate::backend::Record;
 use crate::tui::app::{App, Dialog, JobState, Level, LoadState, Mode, PendingOp, Prompt};
 use crate::tui::jobs::{Effect, JobOutcome, Msg};
 use crate::tui::safe::Safe;
@@ -70,26 +73,34 @@ pub fn apply(app: &mut App, msg: Msg) {
             slot,
             records,
         } if epoch == app.epoch => {
-            let at_end = app.cursor + 1 >= app.shown();
-            let count = records.len();
-            let chunk = app.store.push(slot, records);
-            if let Some(source) = app.sources.get_mut(slot) {
-                source.loaded += count;
+            if let Some(seen) = app.follow_seen.get_mut(&slot) {
+                seen.extend(event_ids(&records));
             }
-            if let Some(filter) = &app.filter.filter {
-                app.effects.push(Effect::FilterRows {
-                    generation: app.filter.generation,
-                    filter: filter.clone(),
-                    chunks: vec![chunk.clone()],
+            push_records(app, slot, records);
+        }
+        Msg::Followed {
+            epoch,
+            slot,
+            mut records,
+        } if epoch == app.epoch => {
+            if !app.follow_seen.contains_key(&slot) {
+                let shown: HashSet<String> = app
+                    .store
+                    .chunks()
+                    .iter()
+                    .filter(|c| c.slot == slot)
+                    .flat_map(|c| event_ids(&c.records).collect::<Vec<_>>())
+                    .collect();
+                app.follow_seen.insert(slot, shown);
+            }
+            if let Some(seen) = app.follow_seen.get_mut(&slot) {
+                records.retain(|r| match r {
+                    Record::Event(event) => seen.insert(event.id.clone()),
+                    Record::Line { .. } => true,
                 });
             }
-            app.effects.push(Effect::Summarize {
-                epoch: app.epoch,
-                chunk,
-            });
-            extend_view(app);
-            if app.following && at_end {
-                app.cursor = app.shown().saturating_sub(1);
+            if !records.is_empty() {
+                push_records(app, slot, records);
             }
         }
         Msg::Loaded { epoch, slot } if epoch == app.epoch => {
@@ -189,6 +200,40 @@ pub fn apply(app: &mut App, msg: Msg) {
     settle(app);
 }
 
+/// The ids of the decoded events among `records` (capture lines would
+/// need decoding, and a file's tail never repeats what its browse read).
+fn event_ids(records: &[Record]) -> impl Iterator<Item = String> + '_ {
+    records.iter().filter_map(|r| match r {
+        Record::Event(event) => Some(event.id.clone()),
+        Record::Line { .. } => None,
+    })
+}
+
+/// Add rows of `slot` to the store and the view.
+fn push_records(app: &mut App, slot: usize, records: Vec<Record>) {
+    let at_end = app.cursor + 1 >= app.shown();
+    let count = records.len();
+    let chunk = app.store.push(slot, records);
+    if let Some(source) = app.sources.get_mut(slot) {
+        source.loaded += count;
+    }
+    if let Some(filter) = &app.filter.filter {
+        app.effects.push(Effect::FilterRows {
+            generation: app.filter.generation,
+            filter: filter.clone(),
+            chunks: vec![chunk.clone()],
+        });
+    }
+    app.effects.push(Effect::Summarize {
+        epoch: app.epoch,
+        chunk,
+    });
+    extend_view(app);
+    if app.following && at_end {
+        app.cursor = app.shown().saturating_sub(1);
+    }
+}
+
 pub(super) fn finish_job(app: &mut App, state: &JobState, outcome: Result<JobOutcome, String>) {
     match outcome {
         Err(error) => status(
@@ -196,13 +241,26 @@ pub(super) fn finish_job(app: &mut App, state: &JobState, outcome: Result<JobOut
             Level::Error,
             &format!("{} failed: {error}", state.verb),
         ),
+        Ok(JobOutcome { report, .. }) if state.verb == "purge" => {
+            if report.cancelled {
+                status(app, Level::Info, "purge cancelled: nothing was deleted");
+            } else {
+                let text = format!("purged {}: every event deleted", state.target);
+                status(app, Level::Success, &text);
+            }
+        }
         Ok(JobOutcome { report, target }) => {
             let verb = match state.verb {
                 "replay" => "replayed",
                 "redrive" => "moved",
+                "delete" => "deleted",
                 _ => "exported",
             };
-            let mut text = format!("{} → {target}: {} {verb}", state.verb, report.moved);
+            let mut text = if state.verb == "delete" {
+                format!("delete {target}: {} {verb}", report.moved)
+            } else {
+                format!("{} → {target}: {} {verb}", state.verb, report.moved)
+            };
             if !report.failed.is_empty() {
                 text.push_str(&format!(", {} failed", report.failed.len()));
             }

@@ -188,6 +188,44 @@ pub(super) fn dialog(app: &mut App, action: Action) {
                     target,
                     ids,
                 });
+            } else if let Some(Dialog::Confirm {
+                op: PendingOp::Delete { slot, ids },
+                ..
+            }) = dialog
+            {
+                let Some(source) = app.sources.get(slot).and_then(|s| s.backend.clone()) else {
+                    return;
+                };
+                let uri = source.uri().to_string();
+                let count = ids.len();
+                let (job, control) = new_job(app, "delete", &uri, true);
+                app.effects.push(Effect::Delete {
+                    job,
+                    control,
+                    source,
+                    ids,
+                });
+                status(
+                    app,
+                    Level::Info,
+                    &format!("deleting {count} events from {uri}…"),
+                );
+            } else if let Some(Dialog::Confirm {
+                op: PendingOp::Purge { slot },
+                ..
+            }) = dialog
+            {
+                let Some(source) = app.sources.get(slot).and_then(|s| s.backend.clone()) else {
+                    return;
+                };
+                let uri = source.uri().to_string();
+                let (job, control) = new_job(app, "purge", &uri, true);
+                app.effects.push(Effect::Purge {
+                    job,
+                    control,
+                    source,
+                });
+                status(app, Level::Info, &format!("purging {uri}…"));
             }
         }
         Action::Cancel => {
@@ -202,6 +240,18 @@ pub(super) fn dialog(app: &mut App, action: Action) {
                             LoadState::Failed(Safe::new("not browsed: you declined to receive"));
                     }
                     status(app, Level::Info, "not browsed: nothing was received");
+                }
+                Some(Dialog::Confirm {
+                    op: PendingOp::Delete { .. },
+                    ..
+                }) => {
+                    status(app, Level::Info, "delete cancelled: nothing was deleted");
+                }
+                Some(Dialog::Confirm {
+                    op: PendingOp::Purge { .. },
+                    ..
+                }) => {
+                    status(app, Level::Info, "purge cancelled: nothing was deleted");
                 }
                 Some(Dialog::Confirm { .. }) => {
                     status(app, Level::Info, "redrive cancelled: nothing was moved");

@@ -1,4 +1,4 @@
-//! Starting operations: replay, redrive, export, follow, reload.
+//! Starting operations: replay, redrive, delete, purge, export, follow, reload.
 
 use std::collections::BTreeSet;
 
@@ -6,7 +6,7 @@ use super::*;
 use crate::backend::{Record, SourceUri};
 use crate::ops::JobControl;
 use crate::tui::action::Action;
-use crate::tui::app::{App, JobState, Level, LoadState, View};
+use crate::tui::app::{App, Dialog, JobState, Level, LoadState, Mode, PendingOp, View};
 use crate::tui::jobs::Effect;
 use crate::tui::safe::Safe;
 
@@ -162,6 +162,137 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
     );
 }
 
+/// Whether `slot`'s source can give events up; otherwise says why in the
+/// status bar.
+fn removable(app: &mut App, slot: usize, verb: &str) -> bool {
+    let source = &app.sources[slot];
+    let name = source.uri().to_string();
+    let Some(backend) = source.backend.clone() else {
+        status(app, Level::Warning, &format!("{name} is not open yet"));
+        return false;
+    };
+    if !backend.capabilities().remove {
+        status(
+            app,
+            Level::Warning,
+            &format!("{name} cannot change: nothing to {verb} (the demo and stdin are read-only)"),
+        );
+        return false;
+    }
+    true
+}
+
+/// Ask before deleting the selected events (or the one under the cursor).
+pub(super) fn start_delete(app: &mut App) {
+    if refuse_read_only(app, &Action::Delete) || busy(app) {
+        return;
+    }
+    let rows = operation_rows(app);
+    if rows.is_empty() {
+        status(app, Level::Warning, "nothing to delete: no event here");
+        return;
+    }
+    let slots: BTreeSet<usize> = rows.iter().filter_map(|r| app.store.slot(*r)).collect();
+    let [slot] = slots.iter().copied().collect::<Vec<_>>()[..] else {
+        let text = format!(
+            "the {} selected events come from {} sources: delete from one at a time (scope with [ ])",
+            rows.len(),
+            slots.len()
+        );
+        status(app, Level::Warning, &text);
+        return;
+    };
+    if !removable(app, slot, "delete") {
+        return;
+    }
+    let ids: BTreeSet<String> = rows
+        .iter()
+        .filter_map(|r| app.store.record(*r))
+        .filter_map(|(record, _)| record.decode().ok().map(|(e, _)| e.id))
+        .collect();
+    if ids.is_empty() {
+        status(
+            app,
+            Level::Warning,
+            "nothing to delete: the events are unreadable (no id)",
+        );
+        return;
+    }
+    let name = app.sources[slot].uri().to_string();
+    let count = ids.len();
+    let what = match (&ids.first(), app.marks.is_empty()) {
+        (Some(id), true) => format!("Delete the event {id}"),
+        _ => format!("Delete the {count} selected events"),
+    };
+    let mut body = vec![
+        Safe::new(&what),
+        Safe::new(&format!("from  {name}")),
+        Safe::new(""),
+        Safe::new("They are gone for good: this cannot be undone."),
+    ];
+    if count < rows.len() {
+        body.push(Safe::new(&format!(
+            "({} selected rows share ids: every event with one of these ids goes)",
+            rows.len()
+        )));
+    }
+    app.dialog = Some(Dialog::Confirm {
+        title: Safe::new(&format!(
+            "Delete {count} event{} from {name}?",
+            if count == 1 { "" } else { "s" }
+        )),
+        body,
+        op: PendingOp::Delete { slot, ids },
+    });
+    app.mode = Mode::Dialog;
+}
+
+/// Ask before purging the scoped source (or the one under the cursor).
+pub(super) fn start_purge(app: &mut App) {
+    if refuse_read_only(app, &Action::Purge) || busy(app) {
+        return;
+    }
+    let Some(slot) = app
+        .scope
+        .or_else(|| app.current_row().and_then(|r| app.store.slot(r)))
+        .or((app.sources.len() == 1).then_some(0))
+    else {
+        status(
+            app,
+            Level::Warning,
+            "nothing to purge: scope to a source ([ ]) or put the cursor on one of its events",
+        );
+        return;
+    };
+    if !removable(app, slot, "purge") {
+        return;
+    }
+    let source = &app.sources[slot];
+    let name = source.uri().to_string();
+    let count = source
+        .info
+        .as_ref()
+        .and_then(|i| i.count)
+        .map_or(source.loaded, |c| c as usize);
+    let mut body = vec![
+        Safe::new(&format!("Delete ALL {count} events of")),
+        Safe::new(&format!("      {name}")),
+        Safe::new(""),
+        Safe::new("They are gone for good: this cannot be undone."),
+    ];
+    if source.info.as_ref().map(|i| i.kind) == Some(crate::backend::SourceKind::Sqs) {
+        body.push(Safe::new(
+            "SQS may take up to 60 seconds, and allows one purge per queue every 60 seconds.",
+        ));
+    }
+    app.dialog = Some(Dialog::Confirm {
+        title: Safe::new(&format!("Purge {name} ({count} events)?")),
+        body,
+        op: PendingOp::Purge { slot },
+    });
+    app.mode = Mode::Dialog;
+}
+
 pub(super) fn start_export(app: &mut App, path: &str) {
     if busy(app) {
         return;
@@ -235,6 +366,7 @@ pub(super) fn reload(app: &mut App) {
     app.effects.push(Effect::StopLoading);
     app.epoch += 1;
     app.following = false;
+    app.follow_seen.clear();
     app.store = Default::default();
     app.marks.clear();
     app.detail.document = None;

@@ -23,7 +23,7 @@ pub fn lines(keymap: &Keymap, read_only: bool, theme: &Theme) -> Vec<Line<'stati
     let muted = theme.style(Role::Muted);
     if read_only {
         out.push(Line::styled(
-            "Running with --read-only: replay, redrive and edit are disabled.",
+            "Running with --read-only: replay, redrive, delete, purge and edit are disabled.",
             theme.style(Role::Warning),
         ));
         out.push(Line::raw(""));

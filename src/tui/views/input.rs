@@ -102,7 +102,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, line: Rect, below: Re
                     " enter apply · esc cancel · tab complete · e.g. @.meta.expired == true"
                 }
                 Mode::Prompt(_) => " enter replay · esc cancel · tab complete (known sources, files)",
-                _ => " open SOURCE · replay TARGET · redrive [TARGET] · export FILE · theme NAME · quit",
+                _ => " open SOURCE · replay TARGET · redrive [TARGET] · delete · purge · export FILE · theme NAME · quit",
             }
             .to_string();
             if app.mode == Mode::Filter && !app.filter_input.text().trim().is_empty() {
