@@ -58,8 +58,9 @@ async fn run(args: Cli) -> anyhow::Result<i32> {
         None => evscope::tui::run(&context, &args.sources, args.theme.as_deref()).await,
     };
     // SQS messages a browse held are made visible again in the background
-    // when the browse was cut short: wait for that before exiting.
-    evscope::backend::settle(std::time::Duration::from_secs(10)).await;
+    // when the browse was cut short: wait for that before exiting. A TUI
+    // follow ends its long poll (up to 10 s) before it releases.
+    evscope::backend::settle(std::time::Duration::from_secs(15)).await;
     code
 }
 

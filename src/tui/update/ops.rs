@@ -230,6 +230,11 @@ pub(super) fn start_delete(app: &mut App) {
         Safe::new(""),
         Safe::new("They are gone for good: this cannot be undone."),
     ];
+    if app.sources[slot].info.as_ref().map(|i| i.kind) == Some(crate::backend::SourceKind::Sqs) {
+        body.push(Safe::new(
+            "SQS: evscope receives the queue's messages to find these (each receive counts).",
+        ));
+    }
     if count < rows.len() {
         body.push(Safe::new(&format!(
             "({} selected rows share ids: every event with one of these ids goes)",
