@@ -43,7 +43,8 @@ fn main() -> ExitCode {
 
 async fn run(args: Cli) -> anyhow::Result<i32> {
     let config = Config::load(args.config.as_deref())?;
-    let context = Context::new(config, args.read_only)?;
+    let mut context = Context::new(config, args.read_only)?;
+    context.open.pulsar = args.pulsar.to_options();
     match args.command {
         Some(command) => cli::run(command, &context).await,
         None => {

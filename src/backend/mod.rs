@@ -5,11 +5,15 @@
 mod demo;
 mod error;
 pub mod file;
+mod listing;
+pub mod pulsar;
 mod record;
 mod uri;
 
 pub use demo::{DEMO_PARTS, demo_capture};
 pub use error::BackendError;
+pub use listing::{Listing, list_sources};
+pub use pulsar::PulsarOptions;
 pub use record::Record;
 pub use uri::{SourceUri, open, open_target};
 
@@ -67,6 +71,8 @@ pub struct OpenOptions {
     pub inspector: Inspector,
     /// Refuse every operation that changes a source.
     pub read_only: bool,
+    /// Pulsar connection settings (`Default`: none given).
+    pub pulsar: PulsarOptions,
 }
 
 /// The outcome of sending one event: its new id, or why it failed.

@@ -82,10 +82,7 @@ pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>,
             uri: u,
             what: "SQS (this build has no SQS backend yet)",
         }),
-        SourceUri::Pulsar(u) => Err(BackendError::Unsupported {
-            uri: u,
-            what: "Pulsar (this build has no Pulsar backend yet)",
-        }),
+        SourceUri::Pulsar(u) => super::pulsar::open(&u, options, true).await,
     }
 }
 
@@ -97,6 +94,8 @@ pub async fn open_target(
 ) -> Result<Arc<dyn Backend>, BackendError> {
     match SourceUri::parse(text)? {
         SourceUri::File(path) => Ok(Arc::new(FileBackend::open_target(&path, options)?)),
+        // A Pulsar topic is created by its first message (when the broker allows).
+        SourceUri::Pulsar(u) => super::pulsar::open(&u, options, false).await,
         _ => open(text, options).await,
     }
 }

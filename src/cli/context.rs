@@ -32,6 +32,7 @@ impl Context {
             open: OpenOptions {
                 inspector,
                 read_only,
+                pulsar: Default::default(),
             },
         })
     }

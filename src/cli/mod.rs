@@ -7,8 +7,9 @@ mod context;
 mod move_ops;
 mod output;
 mod peek;
+mod topics;
 
-pub use args::{CheckArgs, Cli, Command, FilterArgs};
+pub use args::{CheckArgs, Cli, Command, FilterArgs, PulsarArgs};
 pub use context::Context;
 
 use anyhow::Result;
@@ -27,6 +28,7 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Export(args) => peek::export(args, context).await,
         Command::Replay(args) => move_ops::replay(args, context).await,
         Command::Redrive(args) => move_ops::redrive(args, context).await,
+        Command::Topics(args) => topics::topics(args, context).await,
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)
