@@ -6,7 +6,7 @@
 
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::relay::Relay;
@@ -22,17 +22,18 @@ pub struct Broker {
     pub upstream: SocketAddr,
     /// The relay clients use.
     pub relay: Relay,
-    child: Option<Child>,
+    child: Option<(Child, ChildStdin)>,
 }
 
 impl Broker {
     /// Start a broker; `partitions` > 0 makes every new topic partitioned.
-    pub fn start(partitions: u32) -> Broker {
+    /// pulsar-lite serves metrics on a fixed port (8080); only one broker
+    /// at a time can have them, so `metrics` says whether this one tries.
+    pub fn start(partitions: u32, metrics: bool) -> Broker {
         let binary = binary();
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("pulsar-lite.toml");
-        std::fs::write(&config, format!("default_partitions = {partitions}\n"))
-            .expect("write broker config");
+        write_config(&config, partitions, metrics);
         let upstream = free_port();
         let relay = Relay::start(upstream);
         let mut broker = Broker {
@@ -58,9 +59,25 @@ impl Broker {
         format!("{}/{topic}", self.url())
     }
 
+    /// New topics get `partitions` partitions from the next restart on.
+    pub fn reconfigure(&mut self, partitions: u32) {
+        write_config(&self.config, partitions, false);
+        self.restart();
+    }
+
     fn launch(&mut self) {
-        let log = std::fs::File::create(self.db.with_extension("log")).expect("broker log");
-        let child = Command::new(&self.binary)
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.db.with_extension("log"))
+            .expect("broker log");
+        // The broker runs under a tiny shell that SIGKILLs it when its stdin
+        // closes: when the test process ends (even without running Drop,
+        // as for a shared broker in a static) or when `kill` drops it.
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#""$0" "$@" & b=$!; read _ignored; kill -9 $b; wait $b"#)
+            .arg(&self.binary)
             .arg("--config")
             .arg(&self.config)
             .arg("--addr")
@@ -69,12 +86,13 @@ impl Broker {
             .arg(&self.db)
             .arg("--log-level")
             .arg("warn")
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(log.try_clone().expect("log clone"))
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.binary.display()));
-        self.child = Some(child);
+        let stdin = child.stdin.take().expect("broker stdin");
+        self.child = Some((child, stdin));
         let deadline = Instant::now() + Duration::from_secs(15);
         while TcpStream::connect_timeout(&self.upstream, Duration::from_millis(200)).is_err() {
             assert!(Instant::now() < deadline, "pulsar-lite did not start");
@@ -84,8 +102,8 @@ impl Broker {
 
     /// Kill the broker at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
+        if let Some((mut child, stdin)) = self.child.take() {
+            drop(stdin);
             let _ = child.wait();
         }
     }
@@ -101,6 +119,14 @@ impl Drop for Broker {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+fn write_config(path: &Path, partitions: u32, metrics: bool) {
+    std::fs::write(
+        path,
+        format!("default_partitions = {partitions}\n\n[metrics]\nenabled = {metrics}\n"),
+    )
+    .expect("write broker config");
 }
 
 fn free_port() -> SocketAddr {

@@ -47,7 +47,8 @@ impl Client {
                 operation_timeout: limit,
                 retry_delay: Duration::from_millis(200),
                 max_retries: Some(3),
-            });
+            })
+            .with_outbound_channel_size(1000);
         if let Some(ca) = &settings.ca_file {
             builder = builder.with_certificate_chain_file(ca).map_err(|e| {
                 PulsarError::Config(format!("cannot read CA file {}: {e}", ca.display()))

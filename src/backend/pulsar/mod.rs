@@ -98,6 +98,51 @@ pub async fn open(
     }
 }
 
+/// How long the existence check waits for the topic list: a broker that
+/// does not implement GetTopicsOfNamespace never answers it.
+const LIST_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Fail with a clear error when `topic` is not among its namespace's topics.
+/// Brokers create topics on first use, so a mistyped name would otherwise
+/// show as an empty topic (and create it). When the broker does not answer
+/// the listing in time, the check is skipped.
+async fn check_exists(client: &Client, topic: &TopicName, uri: &str) -> Result<(), BackendError> {
+    let listing = discover::namespace_topics(client, &topic.tenant, &topic.namespace);
+    let names = match tokio::time::timeout(LIST_LIMIT.min(client.settings.timeout), listing).await {
+        Err(_) | Ok(Err(PulsarError::Timeout { .. })) => return Ok(()),
+        Ok(Err(error)) => return Err(error.at(uri)),
+        Ok(Ok(names)) => names,
+    };
+    let exists = names
+        .iter()
+        .any(|n| n == topic || n.split_partition().is_some_and(|(base, _)| base == *topic));
+    if exists {
+        return Ok(());
+    }
+    let mut others: Vec<String> = discover::fold_partitions(&names)
+        .into_iter()
+        .map(|(t, _)| t.short())
+        .take(10)
+        .collect();
+    let hint = if others.is_empty() {
+        format!(" (namespace {} has no topics)", topic.namespace_path())
+    } else {
+        if others.len() == 10 {
+            others.push("…".into());
+        }
+        format!(
+            " (namespace {} has {})",
+            topic.namespace_path(),
+            others.join(", ")
+        )
+    };
+    Err(PulsarError::NoTopic {
+        topic: topic.to_string(),
+        hint,
+    }
+    .at(uri))
+}
+
 /// One Pulsar topic (partitioned or not).
 pub struct PulsarBackend {
     uri: String,
@@ -122,36 +167,7 @@ impl PulsarBackend {
     ) -> Result<PulsarBackend, BackendError> {
         let uri = topic_uri(&client.url, &topic);
         if must_exist && topic.persistent {
-            let names = discover::namespace_topics(&client, &topic.tenant, &topic.namespace)
-                .await
-                .map_err(|e| e.at(&uri))?;
-            let exists = names
-                .iter()
-                .any(|n| *n == topic || n.split_partition().is_some_and(|(base, _)| base == topic));
-            if !exists {
-                let mut others: Vec<String> = discover::fold_partitions(&names)
-                    .into_iter()
-                    .map(|(t, _)| t.short())
-                    .take(10)
-                    .collect();
-                let hint = if others.is_empty() {
-                    format!(" (namespace {} has no topics)", topic.namespace_path())
-                } else {
-                    if others.len() == 10 {
-                        others.push("…".into());
-                    }
-                    format!(
-                        " (namespace {} has {})",
-                        topic.namespace_path(),
-                        others.join(", ")
-                    )
-                };
-                return Err(PulsarError::NoTopic {
-                    topic: topic.to_string(),
-                    hint,
-                }
-                .at(&uri));
-            }
+            check_exists(&client, &topic, &uri).await?;
         }
         let count = client
             .op(

@@ -1,7 +1,7 @@
 //! Sending: one producer per target topic, kept for the backend's life;
 //! every send waits for the broker's receipt, so outcomes are exact.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use pulsar::{Producer, TokioExecutor};
 use tokio::sync::Mutex;
@@ -12,6 +12,9 @@ use super::error::PulsarError;
 use super::topic::{TopicName, format_message_id};
 use crate::backend::SendOutcome;
 use crate::model::Event;
+
+/// Sends in flight per producer at most.
+const WINDOW: usize = 64;
 
 /// Producers by full topic name.
 pub struct Producers {
@@ -49,42 +52,32 @@ impl Producers {
         let Some(producer) = producers.get_mut(&name) else {
             return vec![Err("no producer".to_string()); events.len()];
         };
-        let mut pending = Vec::with_capacity(events.len());
+        // At most WINDOW sends in flight: the producer's queue is bounded
+        // (a full queue answers SlowDown).
+        let mut outcomes: Vec<SendOutcome> = Vec::with_capacity(events.len());
+        let mut in_flight: VecDeque<Result<pulsar::producer::SendFuture, PulsarError>> =
+            VecDeque::new();
         let mut broken = false;
         for event in events {
-            let message = to_message(event);
+            if in_flight.len() >= WINDOW {
+                if let Some(oldest) = in_flight.pop_front() {
+                    let outcome = self.settle(&name, oldest).await;
+                    broken |= outcome.is_err();
+                    outcomes.push(outcome);
+                }
+            }
             let queued = self
                 .client
                 .op(
                     format!("sending to {name}"),
-                    producer.send_non_blocking(message),
+                    producer.send_non_blocking(to_message(event)),
                 )
                 .await;
-            if queued.is_err() {
-                broken = true;
-            }
-            pending.push(queued);
+            in_flight.push_back(queued);
         }
-        let mut outcomes = Vec::with_capacity(events.len());
-        for queued in pending {
-            let outcome = match queued {
-                Ok(receipt) => match self
-                    .client
-                    .op(format!("waiting for the receipt from {name}"), receipt)
-                    .await
-                {
-                    Ok(receipt) => Ok(receipt
-                        .message_id
-                        .as_ref()
-                        .map(format_message_id)
-                        .unwrap_or_default()),
-                    Err(error) => {
-                        broken = true;
-                        Err(error.to_string())
-                    }
-                },
-                Err(error) => Err(error.to_string()),
-            };
+        while let Some(oldest) = in_flight.pop_front() {
+            let outcome = self.settle(&name, oldest).await;
+            broken |= outcome.is_err();
             outcomes.push(outcome);
         }
         if broken {
@@ -94,6 +87,26 @@ impl Producers {
             }
         }
         outcomes
+    }
+
+    /// Wait for one send's receipt.
+    async fn settle(
+        &self,
+        name: &str,
+        queued: Result<pulsar::producer::SendFuture, PulsarError>,
+    ) -> SendOutcome {
+        let receipt = queued.map_err(|e| e.to_string())?;
+        self.client
+            .op(format!("waiting for the receipt from {name}"), receipt)
+            .await
+            .map(|receipt| {
+                receipt
+                    .message_id
+                    .as_ref()
+                    .map(format_message_id)
+                    .unwrap_or_default()
+            })
+            .map_err(|e| e.to_string())
     }
 
     /// Close every producer.
