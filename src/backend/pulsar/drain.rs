@@ -22,6 +22,8 @@ use super::error::PulsarError;
 use super::topic::TopicName;
 use crate::backend::{BackendError, Drain, LeaseId, Leased};
 
+/// The drain consumer's queue bound (see `open`).
+const DRAIN_QUEUE: u32 = 1 << 24;
 /// How many events one batch holds at most.
 const BATCH: usize = 256;
 /// With nothing arriving for this long, the subscription is drained.
@@ -60,7 +62,13 @@ impl PulsarDrain {
             .with_options(
                 ConsumerOptions::default()
                     .durable(true)
-                    .with_initial_position(InitialPosition::Earliest),
+                    .with_initial_position(InitialPosition::Earliest)
+                    // The crate's consumer engine stops handling
+                    // acknowledgements while its queue to us is full (it
+                    // refills broker permits on arrival, not on use), so
+                    // the queue must never fill: the DLQ may be buffered
+                    // here whole.
+                    .with_receiver_queue_size(DRAIN_QUEUE),
             );
         let mut consumer: Reader = client
             .op(
