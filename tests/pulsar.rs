@@ -832,3 +832,98 @@ async fn topics_link_dead_letters_and_show_backlogs_from_the_admin_api_async() {
         "{line}"
     );
 }
+
+/// Reader throughput (run by benches/pulsar_reader.sh, in release mode):
+/// 100k messages on one topic, read by evscope (in-process browse, and the
+/// whole `evscope peek` process) and by the official Python client
+/// (pulsar-client, C++ core) on the same broker. Prints the rates.
+#[test]
+#[ignore = "benchmark: run benches/pulsar_reader.sh"]
+fn bench_reader_100k() {
+    run(async {
+        let count: usize = std::env::var("EVSCOPE_BENCH_MESSAGES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(100_000);
+        let broker = Broker::start(0, false);
+        let client = client(&broker).await;
+        let topic = unique("bench");
+        let body = |i: usize| {
+            format!(
+                "{{\"eventId\":\"{i:08}\",\"eventName\":\"SEND_EMAIL\",\"creationDate\":\"2024-05-01 12:00:00.000\",\"payload\":{{\"to\":\"user{i}@example.com\",\"n\":{i}}}}}"
+            )
+        };
+        let started = Instant::now();
+        produce(
+            &client,
+            &topic,
+            ProducerOptions {
+                batch_size: Some(1000),
+                ..Default::default()
+            },
+            (0..count).map(|i| Message {
+                payload: body(i).into_bytes(),
+                properties: HashMap::from([("k".to_string(), "v".to_string())]),
+                ..Default::default()
+            }),
+        )
+        .await;
+        eprintln!("produced {count} in {:?}", started.elapsed());
+        let open = options(&broker);
+        let uri = broker.uri(&topic);
+        for round in 0..2 {
+            let started = Instant::now();
+            let events = browse(&uri, &open).await;
+            let secs = started.elapsed().as_secs_f64();
+            assert_eq!(events.len(), count);
+            eprintln!(
+                "BENCH evscope-browse round {round}: {count} in {secs:.3}s = {:.0} msg/s",
+                count as f64 / secs
+            );
+        }
+        let started = Instant::now();
+        let out = Command::new(evscope_bin())
+            .args(["peek", &uri])
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("evscope");
+        let secs = started.elapsed().as_secs_f64();
+        assert_eq!(out.stdout.iter().filter(|b| **b == b'\n').count(), count);
+        eprintln!(
+            "BENCH evscope-peek-process: {count} in {secs:.3}s = {:.0} msg/s",
+            count as f64 / secs
+        );
+        let python = std::env::var("EVSCOPE_TEST_PYTHON")
+            .unwrap_or_else(|_| format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR")));
+        let script = format!(
+            r#"
+import time, pulsar, logging
+c = pulsar.Client("pulsar://{}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+t = time.time()
+r = c.create_reader("{}", pulsar.MessageId.earliest, receiver_queue_size=1000)
+n = 0
+while n < {count}:
+    m = r.read_next(10000)
+    n += 1
+el = time.time() - t
+print("BENCH python-pulsar-client reader: %d in %.3fs = %.0f msg/s" % (n, el, n / el))
+r.close(); c.close()
+"#,
+            broker.upstream,
+            full(&topic)
+        );
+        let out = Command::new(&python)
+            .args(["-c", &script])
+            .output()
+            .expect("python");
+        eprintln!(
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+                .lines()
+                .filter(|l| l.contains("BENCH") || l.contains("Error"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    });
+}

@@ -220,13 +220,13 @@ pub async fn browse(
         let last = match last_message_id(client, &mut reader).await {
             Ok(last) => last,
             Err(error) => {
-                close(client, &mut reader).await;
+                close(reader);
                 return Err(error);
             }
         };
         ends.insert(topic.to_string(), last.clone());
         let Some(last) = last else {
-            close(client, &mut reader).await;
+            close(reader);
             continue;
         };
         let (tx, rx) = mpsc::channel(CHANNEL);
@@ -235,7 +235,7 @@ pub async fn browse(
         let plan = plan.clone();
         tasks.push(tokio::spawn(async move {
             let result = read_partition(&client, &mut reader, &last, &plan, &tx).await;
-            close(&client, &mut reader).await;
+            close(reader);
             if let Err(error) = result {
                 let _ = tx.send(Err(error)).await;
             }
@@ -253,8 +253,13 @@ pub async fn browse(
 }
 
 /// Close a reader, so its non-durable subscription goes away now.
-pub async fn close(client: &Client, reader: &mut Reader) {
-    let _ = client.op("closing a reader", reader.close()).await;
+///
+/// Dropping it is the way: the crate's consumer engine answers an explicit
+/// close only when its queue to us has room, and a reader that stopped
+/// reading may have a full queue. Dropped, the engine stops and sends
+/// CloseConsumer on the connection itself.
+pub fn close(reader: Reader) {
+    drop(reader);
 }
 
 async fn read_partition(
@@ -265,6 +270,7 @@ async fn read_partition(
     tx: &mpsc::Sender<Result<Received, PulsarError>>,
 ) -> Result<(), PulsarError> {
     let mut ring: VecDeque<Received> = VecDeque::new();
+    let mut previous: Option<MessageIdData> = None;
     loop {
         let next = tokio::time::timeout(client.settings.timeout, reader.next()).await;
         let message = match next {
@@ -279,6 +285,14 @@ async fn read_partition(
             Ok(Some(Ok(message))) => message,
         };
         let id = message.message_id.id.clone();
+        // Nothing is acknowledged on the reader's own non-durable
+        // subscription (an acknowledgement per message halves throughput);
+        // a broker may then redeliver some, which come again after later
+        // ones: skip them.
+        if previous.as_ref().is_some_and(|p| not_after(&id, p)) {
+            continue;
+        }
+        previous = Some(id.clone());
         let done = reached(&id, message.payload.metadata.num_messages_in_batch, last);
         let wanted = plan.start.as_ref().is_none_or(|s| !before(&id, s))
             && plan

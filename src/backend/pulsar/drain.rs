@@ -6,7 +6,7 @@
 //! its messages (Pulsar retention decides); "moved" means acknowledged on
 //! the redrive subscription.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -39,6 +39,8 @@ pub struct PulsarDrain {
     /// The last message of the topic when the drain started, when known.
     last: Option<MessageIdData>,
     held: HashMap<LeaseId, (String, MessageIdData)>,
+    /// Every message handed out, so a redelivery is not handed out twice.
+    handed: HashSet<(String, u64, u64, i32)>,
     next_lease: LeaseId,
     exhausted: bool,
 }
@@ -98,6 +100,7 @@ impl PulsarDrain {
             consumer,
             last,
             held: HashMap::new(),
+            handed: HashSet::new(),
             next_lease: 0,
             exhausted,
         })
@@ -131,6 +134,15 @@ impl Drain for PulsarDrain {
                 if reached(&id, message.payload.metadata.num_messages_in_batch, last) {
                     self.exhausted = true;
                 }
+            }
+            let key = (
+                message.topic.clone(),
+                id.ledger_id,
+                id.entry_id,
+                id.batch_index.unwrap_or(-1),
+            );
+            if !self.handed.insert(key) {
+                continue;
             }
             let received = Received {
                 topic: message.topic,

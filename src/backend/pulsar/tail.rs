@@ -55,6 +55,7 @@ pub async fn tail(
                         Some(Ok(message)) => message,
                     };
                     let id = message.message_id.id.clone();
+                    let _ = reader.ack_with_id(&message.topic, id.clone()).await;
                     if skip_to.as_ref().is_some_and(|last| not_after(&id, last)) {
                         continue;
                     }
@@ -70,7 +71,7 @@ pub async fn tail(
                 }
             }
             .await;
-            close(&client, &mut reader).await;
+            close(reader);
             result
         });
     }
