@@ -124,10 +124,7 @@ async fn serve(
     let up = async {
         let mut from = tokio::io::BufReader::with_capacity(256 * 1024, &mut client_read);
         let mut frame = Vec::new();
-        loop {
-            let Ok(size) = from.read_u32().await else {
-                break;
-            };
+        while let Ok(size) = from.read_u32().await {
             frame.resize(size as usize, 0);
             if from.read_exact(&mut frame).await.is_err() {
                 break;
