@@ -46,13 +46,15 @@ fn main() -> ExitCode {
 
 async fn run(args: Cli) -> anyhow::Result<i32> {
     let config = Config::load(args.config.as_deref())?;
-    let context = Context::new(config, args.read_only)?.with_sqs(evscope::backend::SqsOptions {
-        profile: args.sqs.profile,
-        region: args.sqs.region,
-        endpoint_url: args.sqs.endpoint_url.filter(|u| !u.trim().is_empty()),
-        visibility_timeout: args.sqs.visibility_timeout,
-        keep_dedup_id: false,
-    });
+    let mut context =
+        Context::new(config, args.read_only)?.with_sqs(evscope::backend::SqsOptions {
+            profile: args.sqs.profile,
+            region: args.sqs.region,
+            endpoint_url: args.sqs.endpoint_url.filter(|u| !u.trim().is_empty()),
+            visibility_timeout: args.sqs.visibility_timeout,
+            keep_dedup_id: false,
+        });
+    context.open.pulsar = args.pulsar.to_options();
     let code = match args.command {
         Some(command) => cli::run(command, &context).await,
         None => evscope::tui::run(&context, &args.sources, args.theme.as_deref()).await,

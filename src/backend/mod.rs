@@ -5,15 +5,19 @@
 mod demo;
 mod error;
 pub mod file;
+mod listing;
+pub mod pulsar;
 mod record;
 pub mod sqs;
 mod uri;
 
 pub use demo::{DEMO_PARTS, demo_capture};
 pub use error::BackendError;
+pub use listing::{Listing, list_sources};
+pub use pulsar::PulsarOptions;
 pub use record::Record;
 pub use sqs::SqsOptions;
-pub use uri::{SourceUri, list_sources, open, open_target};
+pub use uri::{SourceUri, list_queues, open, open_target};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -89,6 +93,8 @@ pub struct OpenOptions {
     pub read_only: bool,
     /// How to reach SQS (profile, region, endpoint) and SQS send settings.
     pub sqs: SqsOptions,
+    /// Pulsar connection settings (`Default`: none given).
+    pub pulsar: PulsarOptions,
 }
 
 impl OpenOptions {
@@ -99,6 +105,7 @@ impl OpenOptions {
             inspector,
             read_only: false,
             sqs: SqsOptions::default(),
+            pulsar: PulsarOptions::default(),
         }
     }
 }

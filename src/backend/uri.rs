@@ -80,10 +80,7 @@ pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>,
         SourceUri::Sqs(u) => Ok(Arc::new(
             SqsBackend::open(&u, &options.sqs, options.read_only).await?,
         )),
-        SourceUri::Pulsar(u) => Err(BackendError::Unsupported {
-            uri: u,
-            what: "Pulsar (this build has no Pulsar backend yet)",
-        }),
+        SourceUri::Pulsar(u) => super::pulsar::open(&u, options, true).await,
     }
 }
 
@@ -95,6 +92,8 @@ pub async fn open_target(
 ) -> Result<Arc<dyn Backend>, BackendError> {
     match SourceUri::parse(text)? {
         SourceUri::File(path) => Ok(Arc::new(FileBackend::open_target(&path, options)?)),
+        // A Pulsar topic is created by its first message (when the broker allows).
+        SourceUri::Pulsar(u) => super::pulsar::open(&u, options, false).await,
         _ => open(text, options).await,
     }
 }
@@ -120,10 +119,10 @@ fn looks_like_queue_url(text: &str) -> bool {
     }
 }
 
-/// The sources a scope holds, with counts and links, for a sources list:
+/// The SQS queues a scope holds, with counts and links, for a sources list:
 /// `sqs://` lists every queue the SQS options reach, `sqs://PREFIX` those
 /// whose name starts with PREFIX.
-pub async fn list_sources(
+pub async fn list_queues(
     scope: &str,
     options: &OpenOptions,
 ) -> Result<Vec<SourceSummary>, BackendError> {

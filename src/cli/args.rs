@@ -30,9 +30,116 @@ pub struct Cli {
     pub theme: Option<String>,
     #[command(flatten)]
     pub sqs: SqsArgs,
+    #[command(flatten)]
+    pub pulsar: PulsarArgs,
     /// The command to run.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Pulsar connection flags. Defaults come from the environment variable
+/// named in each flag, then from client.conf (--pulsar-conf or
+/// $PULSAR_CLIENT_CONF: brokerServiceUrl, webServiceUrl, authPlugin,
+/// authParams, tlsTrustCertsFilePath).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Pulsar")]
+pub struct PulsarArgs {
+    /// JWT to authenticate to Pulsar with.
+    #[arg(
+        long,
+        global = true,
+        env = "EVSCOPE_PULSAR_TOKEN",
+        value_name = "JWT",
+        hide_env_values = true
+    )]
+    pub pulsar_token: Option<String>,
+    /// File holding the JWT.
+    #[arg(
+        long,
+        global = true,
+        env = "EVSCOPE_PULSAR_TOKEN_FILE",
+        value_name = "FILE"
+    )]
+    pub pulsar_token_file: Option<PathBuf>,
+    /// OAuth2 issuer URL (client-credentials flow).
+    #[arg(
+        long,
+        global = true,
+        env = "EVSCOPE_PULSAR_OAUTH2_ISSUER",
+        value_name = "URL"
+    )]
+    pub pulsar_oauth2_issuer: Option<String>,
+    /// OAuth2 credentials file: JSON with client_id and client_secret.
+    #[arg(
+        long,
+        global = true,
+        env = "EVSCOPE_PULSAR_OAUTH2_CREDENTIALS",
+        value_name = "FILE"
+    )]
+    pub pulsar_oauth2_credentials: Option<String>,
+    /// OAuth2 audience.
+    #[arg(
+        long,
+        global = true,
+        env = "EVSCOPE_PULSAR_OAUTH2_AUDIENCE",
+        value_name = "AUDIENCE"
+    )]
+    pub pulsar_oauth2_audience: Option<String>,
+    /// PEM file of the CA that signed the broker's certificate (pulsar+ssl://).
+    #[arg(long, global = true, env = "EVSCOPE_PULSAR_CA", value_name = "FILE")]
+    pub pulsar_ca: Option<PathBuf>,
+    /// Pulsar client.conf to take defaults from.
+    #[arg(long, global = true, env = "PULSAR_CLIENT_CONF", value_name = "FILE")]
+    pub pulsar_conf: Option<PathBuf>,
+    /// Pulsar admin REST URL (http://HOST:8080), for subscription backlogs.
+    #[arg(
+        long,
+        global = true,
+        env = "EVSCOPE_PULSAR_ADMIN_URL",
+        value_name = "URL"
+    )]
+    pub pulsar_admin_url: Option<String>,
+    /// Seconds allowed for connecting to Pulsar and for each operation [default: 5].
+    #[arg(long, global = true, value_name = "SECS")]
+    pub pulsar_timeout: Option<f64>,
+    /// Durable subscription a Pulsar redrive acknowledges moved messages on.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = "evscope-redrive"
+    )]
+    pub redrive_subscription: String,
+}
+
+impl PulsarArgs {
+    /// The backend options these flags give.
+    pub fn to_options(&self) -> crate::backend::PulsarOptions {
+        use crate::backend::pulsar::OAuth2Options;
+        crate::backend::PulsarOptions {
+            token: self.pulsar_token.clone(),
+            token_file: self.pulsar_token_file.clone(),
+            oauth2: match (&self.pulsar_oauth2_issuer, &self.pulsar_oauth2_credentials) {
+                (Some(issuer), Some(credentials)) => Some(OAuth2Options {
+                    issuer_url: issuer.clone(),
+                    credentials: credentials.clone(),
+                    audience: self.pulsar_oauth2_audience.clone(),
+                    scope: None,
+                }),
+                _ => None,
+            },
+            ca_file: self.pulsar_ca.clone(),
+            allow_insecure: false,
+            conf: self.pulsar_conf.clone(),
+            admin_url: self.pulsar_admin_url.clone(),
+            redrive_subscription: Some(self.redrive_subscription.clone()),
+            start: Default::default(),
+            timeout: self
+                .pulsar_timeout
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .map(std::time::Duration::from_secs_f64),
+        }
+    }
 }
 
 /// The subcommands.
@@ -56,6 +163,9 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Delete every event of a source.
     Purge(PurgeArgs),
+    /// List the topics of a Pulsar namespace: partitions, dead-letter and
+    /// retry links, and subscription backlogs with --pulsar-admin-url.
+    Topics(TopicsArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -105,6 +215,18 @@ pub struct PeekArgs {
     /// Show tokens and secrets as they are instead of masked.
     #[arg(long)]
     pub reveal: bool,
+    /// Pulsar: where to start: earliest, latest (the last -n, 10 without
+    /// it), a message id LEDGER:ENTRY[:PARTITION[:BATCH]] or a publish time
+    /// (RFC 3339).
+    #[arg(long, value_name = "POSITION")]
+    pub from: Option<String>,
+}
+
+/// `topics`.
+#[derive(Debug, Args)]
+pub struct TopicsArgs {
+    /// The namespace: pulsar://HOST:PORT/TENANT/NAMESPACE.
+    pub namespace: String,
 }
 
 /// `check`.

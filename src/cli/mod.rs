@@ -9,7 +9,9 @@ mod output;
 mod peek;
 mod queues;
 
-pub use args::{CheckArgs, Cli, Command, FilterArgs, SqsArgs};
+mod topics;
+
+pub use args::{CheckArgs, Cli, Command, FilterArgs, PulsarArgs, SqsArgs};
 pub use context::Context;
 
 use anyhow::Result;
@@ -31,6 +33,7 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Queues(args) => queues::queues(args, context).await,
         Command::Delete(args) => move_ops::delete(args, context).await,
         Command::Purge(args) => move_ops::purge(args, context).await,
+        Command::Topics(args) => topics::topics(args, context).await,
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)

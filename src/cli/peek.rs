@@ -107,6 +107,11 @@ pub(super) async fn for_each_mapped<T: Send>(
 /// `evscope peek`.
 pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     let scanner = context.scanner(&args.filter)?;
+    let mut context = context.clone();
+    if let Some(from) = &args.from {
+        context.open.pulsar.start = crate::backend::pulsar::StartPosition::parse(from, args.limit)
+            .map_err(anyhow::Error::msg)?;
+    }
     let backend = context.source(&args.source).await?;
     let options = DocumentOptions {
         reveal: args.reveal,

@@ -15,7 +15,7 @@ fn count(n: Option<u64>) -> String {
 
 /// `evscope queues`.
 pub(super) async fn queues(args: QueuesArgs, context: &Context) -> Result<i32> {
-    let list = backend::list_sources(&format!("sqs://{}", args.prefix), &context.open).await?;
+    let list = backend::list_queues(&format!("sqs://{}", args.prefix), &context.open).await?;
     let mut out = Out::new();
     if args.json {
         for q in &list {

@@ -1,0 +1,446 @@
+//! Browsing without harm: one reader per partition on a non-durable,
+//! exclusive subscription (no cursor of any other subscription moves, and
+//! the subscription disappears when the reader closes), read up to the last
+//! message that existed when browsing started, partitions merged in
+//! publish-time order.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::StreamExt;
+use pulsar::consumer::InitialPosition;
+use pulsar::proto::MessageIdData;
+use pulsar::{Consumer, ConsumerOptions, SubType, TokioExecutor};
+use tokio::sync::mpsc;
+
+use super::connect::Client;
+use super::convert::{Received, to_event};
+use super::error::PulsarError;
+use super::options::StartPosition;
+use super::topic::{TopicName, parse_message_id};
+use crate::backend::Record;
+use std::sync::Arc;
+
+/// How many messages the broker may push ahead of the reader.
+const RECEIVER_QUEUE: u32 = 1000;
+/// Messages buffered between a partition reader and the merge.
+const CHANNEL: usize = 2048;
+
+/// A reader's consumer.
+pub type Reader = Consumer<Vec<u8>, TokioExecutor>;
+
+/// A unique name for a throwaway subscription.
+pub fn reader_subscription() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "evscope-reader-{}-{nanos:08x}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Open a reader on one partition (or a non-partitioned topic): a
+/// non-durable exclusive subscription, from `start` or the earliest message.
+pub async fn open_reader(
+    client: &Client,
+    topic: &TopicName,
+    start: Option<MessageIdData>,
+    initial: InitialPosition,
+) -> Result<Reader, PulsarError> {
+    let mut options = ConsumerOptions::default()
+        .durable(false)
+        .with_initial_position(initial);
+    if let Some(id) = start {
+        options = options.starting_on_message(id);
+    }
+    let builder = client
+        .pulsar
+        .consumer()
+        .with_topic(topic.to_string())
+        .with_subscription(reader_subscription())
+        .with_subscription_type(SubType::Exclusive)
+        .with_consumer_name("evscope")
+        .with_batch_size(RECEIVER_QUEUE)
+        .with_options(options);
+    client
+        .op(format!("opening a reader on {topic}"), builder.build())
+        .await
+}
+
+/// The last message id of a reader's topic; `None` when it has none.
+pub async fn last_message_id(
+    client: &Client,
+    reader: &mut Reader,
+) -> Result<Option<MessageIdData>, PulsarError> {
+    match client
+        .op(
+            "asking for the last message id",
+            reader.get_last_message_id(),
+        )
+        .await
+    {
+        Ok(ids) => Ok(ids.into_iter().next().filter(|id| {
+            // An empty topic answers with entry -1 (or no ledger).
+            id.entry_id != u64::MAX && id.ledger_id != u64::MAX
+        })),
+        // pulsar-lite answers an empty topic with an error.
+        Err(PulsarError::Broker(text)) if text.contains("no messages") => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether `id` (with its batch size) is at or past `last`.
+pub fn reached(id: &MessageIdData, batch_size: Option<i32>, last: &MessageIdData) -> bool {
+    let here = (id.ledger_id, id.entry_id);
+    let end = (last.ledger_id, last.entry_id);
+    if here != end {
+        return here > end;
+    }
+    match (id.batch_index, last.batch_index) {
+        (Some(b), Some(l)) if l >= 0 => b >= l,
+        (Some(b), _) => batch_size.is_none_or(|n| b + 1 >= n),
+        (None, _) => true,
+    }
+}
+
+/// Whether `id` comes before `start` (same partition).
+fn before(id: &MessageIdData, start: &MessageIdData) -> bool {
+    let here = (id.ledger_id, id.entry_id, id.batch_index.unwrap_or(-1));
+    let from = (
+        start.ledger_id,
+        start.entry_id,
+        start.batch_index.unwrap_or(-1),
+    );
+    here < from
+}
+
+/// Where browsed messages go: converted to events of `source`, in batches.
+pub struct Emit<'a> {
+    /// The source URI the events carry.
+    pub source: &'a str,
+    /// The consumer of the batches.
+    pub sink: &'a mpsc::Sender<Vec<Record>>,
+}
+
+impl Emit<'_> {
+    /// Hand over a batch; `false` when the consumer is gone.
+    pub async fn send(&self, batch: Vec<Received>) -> bool {
+        let records = batch
+            .iter()
+            .map(|r| Record::Event(Arc::new(to_event(r, self.source))))
+            .collect();
+        self.sink.send(records).await.is_ok()
+    }
+}
+
+/// What a partition reader should produce.
+#[derive(Debug, Clone)]
+struct Plan {
+    start: Option<MessageIdData>,
+    min_publish_ms: Option<u64>,
+    keep_last: Option<usize>,
+}
+
+/// Where each partition's messages ended when browsing started, by full
+/// topic name (`None`: the partition was empty).
+pub type Ends = std::collections::HashMap<String, Option<MessageIdData>>;
+
+/// Whether `id` is at or before `last` (so a tail already saw it).
+pub fn not_after(id: &MessageIdData, last: &MessageIdData) -> bool {
+    let here = (id.ledger_id, id.entry_id);
+    let end = (last.ledger_id, last.entry_id);
+    if here != end {
+        return here < end;
+    }
+    match last.batch_index {
+        Some(l) if l >= 0 => id.batch_index.unwrap_or(-1) <= l,
+        _ => true,
+    }
+}
+
+/// Read `partitions` (the topic itself when not partitioned) from `start`
+/// up to their current ends, merged in publish-time order, handing batches
+/// to `out` until `limit` messages were handed over. Returns the count.
+pub async fn browse(
+    client: &Client,
+    partitions: Vec<TopicName>,
+    start: &StartPosition,
+    limit: Option<usize>,
+    out: &Emit<'_>,
+) -> Result<(usize, Ends), PulsarError> {
+    let mut ends = Ends::new();
+    let mut partitions = partitions;
+    let mut plan = Plan {
+        start: None,
+        min_publish_ms: None,
+        keep_last: None,
+    };
+    match start {
+        StartPosition::Earliest => {}
+        StartPosition::Latest(n) => plan.keep_last = Some(*n),
+        StartPosition::PublishTime(t) => {
+            plan.min_publish_ms = Some(u64::try_from(t.timestamp_millis()).unwrap_or(0))
+        }
+        StartPosition::MessageId(text) => {
+            let id = parse_message_id(text)
+                .ok_or_else(|| PulsarError::Config(format!("bad message id `{text}`")))?;
+            // A partition's message id names its partition: read only that one.
+            if let Some(p) = id.partition.filter(|p| *p >= 0) {
+                if partitions.len() > 1 {
+                    let index = usize::try_from(p).unwrap_or(usize::MAX);
+                    let Some(one) = partitions.get(index).cloned() else {
+                        return Err(PulsarError::Config(format!(
+                            "message id `{text}` names partition {p}, the topic has {}",
+                            partitions.len()
+                        )));
+                    };
+                    partitions = vec![one];
+                }
+            }
+            plan.start = Some(id);
+        }
+    }
+    if plan.keep_last == Some(0) {
+        return Ok((0, ends));
+    }
+    let mut receivers = Vec::new();
+    let mut tasks = Vec::new();
+    for topic in partitions {
+        let mut reader = open_reader(
+            client,
+            &topic,
+            plan.start.clone(),
+            InitialPosition::Earliest,
+        )
+        .await?;
+        let last = match last_message_id(client, &mut reader).await {
+            Ok(last) => last,
+            Err(error) => {
+                close(reader);
+                return Err(error);
+            }
+        };
+        ends.insert(topic.to_string(), last.clone());
+        let Some(last) = last else {
+            close(reader);
+            continue;
+        };
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        receivers.push(rx);
+        let client = client.clone();
+        let plan = plan.clone();
+        tasks.push(tokio::spawn(async move {
+            let result = read_partition(&client, &mut reader, &last, &plan, &tx).await;
+            close(reader);
+            if let Err(error) = result {
+                let _ = tx.send(Err(error)).await;
+            }
+        }));
+    }
+    let result = merge(receivers, plan.keep_last, limit, out).await;
+    for task in &tasks {
+        task.abort();
+    }
+    // Let aborted readers close their subscriptions.
+    for task in tasks {
+        let _ = task.await;
+    }
+    result.map(|count| (count, ends))
+}
+
+/// Close a reader, so its non-durable subscription goes away now.
+///
+/// Dropping it is the way: the crate's consumer engine answers an explicit
+/// close only when its queue to us has room, and a reader that stopped
+/// reading may have a full queue. Dropped, the engine stops and sends
+/// CloseConsumer on the connection itself.
+pub fn close(reader: Reader) {
+    drop(reader);
+}
+
+async fn read_partition(
+    client: &Client,
+    reader: &mut Reader,
+    last: &MessageIdData,
+    plan: &Plan,
+    tx: &mpsc::Sender<Result<Received, PulsarError>>,
+) -> Result<(), PulsarError> {
+    let mut ring: VecDeque<Received> = VecDeque::new();
+    let mut previous: Option<MessageIdData> = None;
+    loop {
+        let next = tokio::time::timeout(client.settings.timeout, reader.next()).await;
+        let message = match next {
+            Err(_) => {
+                return Err(PulsarError::Timeout {
+                    what: format!("reading {}", reader.topics().join(", ")),
+                    after: client.settings.timeout,
+                });
+            }
+            Ok(None) => return Ok(()),
+            Ok(Some(Err(error))) => return Err(PulsarError::from_client(error, &client.url)),
+            Ok(Some(Ok(message))) => message,
+        };
+        let id = message.message_id.id.clone();
+        // Nothing is acknowledged on the reader's own non-durable
+        // subscription (an acknowledgement per message halves throughput);
+        // a broker may then redeliver some, which come again after later
+        // ones: skip them.
+        if previous.as_ref().is_some_and(|p| not_after(&id, p)) {
+            continue;
+        }
+        previous = Some(id.clone());
+        let done = reached(&id, message.payload.metadata.num_messages_in_batch, last);
+        let wanted = plan.start.as_ref().is_none_or(|s| !before(&id, s))
+            && plan
+                .min_publish_ms
+                .is_none_or(|t| message.payload.metadata.publish_time >= t);
+        if wanted {
+            let received = Received {
+                topic: message.topic,
+                id,
+                payload: message.payload,
+            };
+            match plan.keep_last {
+                Some(n) => {
+                    if ring.len() == n {
+                        ring.pop_front();
+                    }
+                    ring.push_back(received);
+                }
+                None => {
+                    if tx.send(Ok(received)).await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    for received in ring {
+        if tx.send(Ok(received)).await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Merge partition streams by publish time (ties: partition order).
+async fn merge(
+    mut receivers: Vec<mpsc::Receiver<Result<Received, PulsarError>>>,
+    keep_last: Option<usize>,
+    limit: Option<usize>,
+    out: &Emit<'_>,
+) -> Result<usize, PulsarError> {
+    let mut heads: Vec<Option<Received>> = Vec::with_capacity(receivers.len());
+    let mut open: Vec<bool> = vec![true; receivers.len()];
+    for _ in 0..receivers.len() {
+        heads.push(None);
+    }
+    let mut tail: VecDeque<Received> = VecDeque::new();
+    let mut batch = Vec::new();
+    let mut handed = 0usize;
+    let limit = limit.unwrap_or(usize::MAX);
+    loop {
+        // Fill every empty head of an open partition.
+        for (i, rx) in receivers.iter_mut().enumerate() {
+            if heads[i].is_some() || !open[i] {
+                continue;
+            }
+            let next = match rx.try_recv() {
+                Ok(item) => Some(item),
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    // About to wait: hand over what is ready first.
+                    if !batch.is_empty() {
+                        handed += batch.len();
+                        if !out.send(std::mem::take(&mut batch)).await {
+                            return Ok(handed);
+                        }
+                    }
+                    rx.recv().await
+                }
+            };
+            match next {
+                Some(Ok(received)) => heads[i] = Some(received),
+                Some(Err(error)) => return Err(error),
+                None => open[i] = false,
+            }
+        }
+        let pick = heads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| h.as_ref().map(|h| (h.publish_ms(), i)))
+            .min();
+        let Some((_, i)) = pick else { break };
+        let Some(received) = heads[i].take() else {
+            break;
+        };
+        match keep_last {
+            Some(n) => {
+                if tail.len() == n {
+                    tail.pop_front();
+                }
+                tail.push_back(received);
+            }
+            None => {
+                batch.push(received);
+                if handed + batch.len() >= limit {
+                    break;
+                }
+                if batch.len() >= 1024 {
+                    handed += batch.len();
+                    if !out.send(std::mem::take(&mut batch)).await {
+                        return Ok(handed);
+                    }
+                }
+            }
+        }
+    }
+    batch.extend(tail);
+    batch.truncate(limit.saturating_sub(handed));
+    if !batch.is_empty() {
+        handed += batch.len();
+        out.send(batch).await;
+    }
+    Ok(handed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(l: u64, e: u64, b: Option<i32>) -> MessageIdData {
+        MessageIdData {
+            ledger_id: l,
+            entry_id: e,
+            batch_index: b,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn end_of_topic() {
+        let last = id(1, 5, None);
+        assert!(!reached(&id(1, 4, None), None, &last));
+        assert!(reached(&id(1, 5, None), None, &last));
+        assert!(!reached(&id(1, 5, Some(0)), Some(3), &last));
+        assert!(reached(&id(1, 5, Some(2)), Some(3), &last));
+        let last = id(1, 5, Some(1));
+        assert!(reached(&id(1, 5, Some(1)), Some(3), &last));
+        assert!(reached(&id(2, 0, None), None, &last));
+    }
+
+    #[test]
+    fn start_is_inclusive() {
+        let start = id(1, 5, None);
+        assert!(before(&id(1, 4, None), &start));
+        assert!(!before(&id(1, 5, None), &start));
+        assert!(!before(&id(1, 5, Some(0)), &start));
+    }
+}

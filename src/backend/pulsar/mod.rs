@@ -1,0 +1,316 @@
+//! The Apache Pulsar backend.
+//!
+//! A source is `pulsar://HOST:PORT/TOPIC` (see [`topic`]). Browsing uses
+//! non-durable readers and changes no subscription; tailing follows new
+//! messages; sending (replay) waits for every receipt; a redrive takes
+//! messages from a durable subscription of the dead-letter topic (default
+//! `evscope-redrive`) and acknowledges each only after its send was
+//! confirmed, sending each to the topic in its REAL_TOPIC property through
+//! the [`route::PulsarRouter`]. The DLQ bookkeeping properties REAL_TOPIC
+//! and ORIGIN_MESSAGE_ID are not sent back: a drained event carries them in
+//! `system.dlq`, and the redriven message has the original properties.
+
+pub mod admin;
+pub mod auth;
+pub mod browse;
+pub mod connect;
+pub mod convert;
+pub mod discover;
+pub mod drain;
+pub mod error;
+pub mod http;
+pub mod options;
+pub mod route;
+pub mod send;
+mod tail;
+pub mod topic;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::{Mutex, mpsc};
+
+pub use error::PulsarError;
+pub use options::{OAuth2Options, PulsarOptions, StartPosition};
+
+use self::browse::Emit;
+use self::connect::Client;
+use self::topic::{PulsarUri, ROUTE_QUERY, Target, TopicName, topic_uri};
+use super::{
+    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, SendOutcome, SourceInfo,
+    SourceKind,
+};
+use crate::model::Event;
+
+/// Connect to the broker a `pulsar://` URI names.
+pub async fn connect(uri: &str, options: &PulsarOptions) -> Result<(Client, Target), BackendError> {
+    let parsed = PulsarUri::parse(uri).map_err(|reason| BackendError::BadUri {
+        uri: uri.to_string(),
+        reason,
+    })?;
+    let settings = options.resolve().map_err(|e| e.at(uri))?;
+    let service_url = parsed
+        .service_url
+        .clone()
+        .or_else(|| {
+            settings
+                .service_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_string())
+        })
+        .ok_or_else(|| BackendError::BadUri {
+            uri: uri.to_string(),
+            reason: "no broker: write pulsar://HOST:PORT/TOPIC or set brokerServiceUrl in client.conf (--pulsar-conf)".into(),
+        })?;
+    let client = Client::connect(&service_url, &settings)
+        .await
+        .map_err(|e| e.at(uri))?;
+    Ok((client, parsed.target))
+}
+
+/// Open the backend for a `pulsar://` URI. A source topic must exist; a
+/// send target (`must_exist` false) is created by its first message when
+/// the broker allows it.
+pub async fn open(
+    uri: &str,
+    options: &OpenOptions,
+    must_exist: bool,
+) -> Result<Arc<dyn Backend>, BackendError> {
+    let (client, target) = connect(uri, &options.pulsar).await?;
+    match target {
+        Target::Topic(topic) => Ok(Arc::new(
+            PulsarBackend::open(client, topic, options, must_exist).await?,
+        )),
+        Target::Route => Ok(Arc::new(route::PulsarRouter::new(
+            client,
+            options.read_only,
+        ))),
+        Target::Namespace(tenant, namespace) => Err(BackendError::BadUri {
+            uri: uri.to_string(),
+            reason: format!(
+                "{tenant}/{namespace} is a namespace: list its topics with `evscope topics {uri}` or add a topic name"
+            ),
+        }),
+        Target::None => Err(BackendError::BadUri {
+            uri: uri.to_string(),
+            reason: "no topic: write pulsar://HOST:PORT/TOPIC".into(),
+        }),
+    }
+}
+
+/// How long the existence check waits for the topic list: a broker that
+/// does not implement GetTopicsOfNamespace never answers it.
+const LIST_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Fail with a clear error when `topic` is not among its namespace's topics.
+/// Brokers create topics on first use, so a mistyped name would otherwise
+/// show as an empty topic (and create it). When the broker does not answer
+/// the listing in time, the check is skipped.
+async fn check_exists(client: &Client, topic: &TopicName, uri: &str) -> Result<(), BackendError> {
+    let listing = discover::namespace_topics(client, &topic.tenant, &topic.namespace);
+    let names = match tokio::time::timeout(LIST_LIMIT.min(client.settings.timeout), listing).await {
+        Err(_) | Ok(Err(PulsarError::Timeout { .. })) => return Ok(()),
+        Ok(Err(error)) => return Err(error.at(uri)),
+        Ok(Ok(names)) => names,
+    };
+    let exists = names
+        .iter()
+        .any(|n| n == topic || n.split_partition().is_some_and(|(base, _)| base == *topic));
+    if exists {
+        return Ok(());
+    }
+    let mut others: Vec<String> = discover::fold_partitions(&names)
+        .into_iter()
+        .map(|(t, _)| t.short())
+        .take(10)
+        .collect();
+    let hint = if others.is_empty() {
+        format!(" (namespace {} has no topics)", topic.namespace_path())
+    } else {
+        if others.len() == 10 {
+            others.push("…".into());
+        }
+        format!(
+            " (namespace {} has {})",
+            topic.namespace_path(),
+            others.join(", ")
+        )
+    };
+    Err(PulsarError::NoTopic {
+        topic: topic.to_string(),
+        hint,
+    }
+    .at(uri))
+}
+
+/// One Pulsar topic (partitioned or not).
+pub struct PulsarBackend {
+    uri: String,
+    client: Client,
+    topic: TopicName,
+    /// The partitions, or the topic itself when it is not partitioned.
+    partitions: Vec<TopicName>,
+    start: StartPosition,
+    read_only: bool,
+    producers: send::Producers,
+    /// Where browsing stopped, per partition, so tailing continues there.
+    browsed_until: Mutex<Option<browse::Ends>>,
+}
+
+impl PulsarBackend {
+    /// Open `topic` on a connected client.
+    pub async fn open(
+        client: Client,
+        topic: TopicName,
+        options: &OpenOptions,
+        must_exist: bool,
+    ) -> Result<PulsarBackend, BackendError> {
+        let uri = topic_uri(&client.url, &topic);
+        if must_exist && topic.persistent {
+            check_exists(&client, &topic, &uri).await?;
+        }
+        let count = client
+            .op(
+                format!("looking up the partitions of {topic}"),
+                client
+                    .pulsar
+                    .lookup_partitioned_topic_number(topic.to_string()),
+            )
+            .await
+            .map_err(|e| e.at(&uri))?;
+        let partitions = if count == 0 {
+            vec![topic.clone()]
+        } else {
+            (0..count).map(|i| topic.partition(i)).collect()
+        };
+        Ok(PulsarBackend {
+            uri,
+            producers: send::Producers::new(client.clone()),
+            client,
+            topic,
+            partitions,
+            start: options.pulsar.start.clone(),
+            read_only: options.read_only,
+            browsed_until: Mutex::new(None),
+        })
+    }
+
+    /// The topic.
+    pub fn topic(&self) -> &TopicName {
+        &self.topic
+    }
+
+    /// The partitions (the topic itself when not partitioned).
+    pub fn partitions(&self) -> &[TopicName] {
+        &self.partitions
+    }
+
+    fn writable(&self) -> Result<(), BackendError> {
+        if self.read_only {
+            return Err(BackendError::ReadOnly {
+                uri: self.uri.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Backend for PulsarBackend {
+    fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            send: !self.read_only,
+            remove: !self.read_only,
+            tail: true,
+        }
+    }
+
+    async fn describe(&self) -> Result<SourceInfo, BackendError> {
+        let mut info = SourceInfo {
+            uri: self.uri.clone(),
+            name: self.topic.short(),
+            kind: SourceKind::Pulsar,
+            count: None,
+            dlq_of: None,
+            dlq: None,
+        };
+        if let Ok(names) =
+            discover::namespace_topics(&self.client, &self.topic.tenant, &self.topic.namespace)
+                .await
+        {
+            let bases: Vec<TopicName> = discover::fold_partitions(&names)
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect();
+            info.dlq_of = discover::link(&self.topic, "-DLQ", &bases)
+                .and_then(|l| l.topic)
+                .map(|t| topic_uri(&self.client.url, &t));
+            info.dlq = bases
+                .iter()
+                .find(|b| {
+                    discover::link(b, "-DLQ", &bases)
+                        .and_then(|l| l.topic)
+                        .is_some_and(|t| t == self.topic)
+                })
+                .map(|t| topic_uri(&self.client.url, t));
+        }
+        Ok(info)
+    }
+
+    async fn browse(
+        &self,
+        limit: Option<usize>,
+        sink: mpsc::Sender<Vec<Record>>,
+    ) -> Result<usize, BackendError> {
+        let emit = Emit {
+            source: &self.uri,
+            sink: &sink,
+        };
+        let (count, ends) = browse::browse(
+            &self.client,
+            self.partitions.clone(),
+            &self.start,
+            limit,
+            &emit,
+        )
+        .await
+        .map_err(|e| e.at(&self.uri))?;
+        *self.browsed_until.lock().await = Some(ends);
+        Ok(count)
+    }
+
+    async fn tail(&self, sink: mpsc::Sender<Vec<Record>>) -> Result<(), BackendError> {
+        let from = self.browsed_until.lock().await.clone();
+        tail::tail(&self.client, &self.partitions, from, &self.uri, sink)
+            .await
+            .map_err(|e| e.at(&self.uri))
+    }
+
+    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
+        self.writable()?;
+        let events: Vec<&Event> = events.iter().collect();
+        Ok(self.producers.send(&self.topic, &events).await)
+    }
+
+    async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
+        self.writable()?;
+        let drain = drain::PulsarDrain::open(
+            self.client.clone(),
+            self.uri.clone(),
+            &self.topic,
+            &self.client.settings.redrive_subscription,
+        )
+        .await
+        .map_err(|e| e.at(&self.uri))?;
+        Ok(Box::new(drain))
+    }
+
+    async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
+        // Each message goes back to the topic in its REAL_TOPIC property.
+        Ok(Some(format!("{}/{ROUTE_QUERY}", self.client.url)))
+    }
+}

@@ -1,0 +1,126 @@
+//! The redrive router: a send target that sends each event to the topic
+//! named by its REAL_TOPIC property (moved to `system.dlq` by the drain),
+//! so one redrive of a dead-letter topic puts every message back where it
+//! came from. Events without one fail (and stay in the DLQ): name a target
+//! with --to.
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use super::connect::Client;
+use super::convert::real_topic;
+use super::send::Producers;
+use super::topic::{ROUTE_QUERY, TopicName};
+use crate::backend::{
+    Backend, BackendError, Capabilities, Drain, Record, SendOutcome, SourceInfo, SourceKind,
+};
+use crate::model::Event;
+
+/// Sends each event to its REAL_TOPIC.
+pub struct PulsarRouter {
+    uri: String,
+    producers: Producers,
+    read_only: bool,
+}
+
+impl PulsarRouter {
+    /// The router on the broker `client` is connected to.
+    pub fn new(client: Client, read_only: bool) -> PulsarRouter {
+        PulsarRouter {
+            uri: format!("{}/{ROUTE_QUERY}", client.url),
+            producers: Producers::new(client),
+            read_only,
+        }
+    }
+
+    fn unsupported(&self, what: &'static str) -> BackendError {
+        BackendError::Unsupported {
+            uri: self.uri.clone(),
+            what,
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for PulsarRouter {
+    fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            send: !self.read_only,
+            remove: false,
+            tail: false,
+        }
+    }
+
+    async fn describe(&self) -> Result<SourceInfo, BackendError> {
+        Ok(SourceInfo {
+            uri: self.uri.clone(),
+            name: "each event's REAL_TOPIC".into(),
+            kind: SourceKind::Pulsar,
+            count: None,
+            dlq_of: None,
+            dlq: None,
+        })
+    }
+
+    async fn browse(
+        &self,
+        _limit: Option<usize>,
+        _sink: mpsc::Sender<Vec<Record>>,
+    ) -> Result<usize, BackendError> {
+        Err(self.unsupported("browsing (this is a redrive target)"))
+    }
+
+    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
+        if self.read_only {
+            return Err(BackendError::ReadOnly {
+                uri: self.uri.clone(),
+            });
+        }
+        let mut outcomes: Vec<Option<SendOutcome>> = vec![None; events.len()];
+        // Group by topic, keeping each topic's events in order.
+        let mut groups: Vec<(TopicName, Vec<usize>)> = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            let topic = match real_topic(event) {
+                None => {
+                    outcomes[index] =
+                        Some(Err("no REAL_TOPIC property: name a target with --to".into()));
+                    continue;
+                }
+                Some(text) => match TopicName::parse(text) {
+                    Ok(topic) => topic,
+                    Err(reason) => {
+                        outcomes[index] = Some(Err(format!("bad REAL_TOPIC: {reason}")));
+                        continue;
+                    }
+                },
+            };
+            match groups.iter_mut().find(|(t, _)| *t == topic) {
+                Some((_, members)) => members.push(index),
+                None => groups.push((topic, vec![index])),
+            }
+        }
+        for (topic, members) in groups {
+            let chosen: Vec<&Event> = members.iter().map(|&i| &events[i]).collect();
+            let sent = self.producers.send(&topic, &chosen).await;
+            for (index, outcome) in members.into_iter().zip(sent) {
+                outcomes[index] = Some(outcome);
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err("not sent".into())))
+            .collect())
+    }
+
+    async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
+        Err(self.unsupported("removing events"))
+    }
+
+    async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
+        Ok(None)
+    }
+}
