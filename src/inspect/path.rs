@@ -17,6 +17,15 @@
 //! In simple paths, attribute names (`$.attributes.<name>`) match ASCII
 //! case-insensitively, preferring an exact match; every other name, and
 //! every name in a query path, matches exactly.
+//!
+//! Most simple paths start with a body member or attribute name that the
+//! event does not have. [`FirstNames`] gives each distinct first name of the
+//! `$.body.<name>…` and `$.attributes.<name>…` paths of a mapping set a bit;
+//! a scope built with it finds which of them are present by going once over
+//! the body's keys and the attribute names, and answers a path whose first
+//! name is absent without any lookup. Only where the answer is sure to be
+//! "nothing" (the body is a JSON object without that member; no attribute
+//! matches the name) is a path skipped, so results are the same.
 
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -91,6 +100,9 @@ pub(crate) struct CompiledPath {
     /// The last name in the path (`creationDate`), for messages.
     name: String,
     kind: Kind,
+    /// The bit of the path's first name in the [`FirstNames`] of its
+    /// mapping set, if it was given one.
+    gate: Option<u8>,
 }
 
 impl CompiledPath {
@@ -139,7 +151,12 @@ impl CompiledPath {
             (Some(root), Some(steps)) => Kind::Simple { root, steps },
             _ => Kind::Query(query),
         };
-        Ok(CompiledPath { text, name, kind })
+        Ok(CompiledPath {
+            text,
+            name,
+            kind,
+            gate: None,
+        })
     }
 
     /// The normalized path text.
@@ -151,6 +168,108 @@ impl CompiledPath {
     /// path when it does not end in one.
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+}
+
+/// At most this many distinct first names get a bit; paths past it are
+/// always evaluated.
+const MAX_GATES: usize = 256;
+
+/// The distinct first names of the simple `$.body.<name>…` and
+/// `$.attributes.<name>…` paths of one mapping set, each with its bit.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FirstNames {
+    /// Body member names, sorted.
+    body: Vec<(Box<str>, u8)>,
+    /// Attribute names, ASCII-lowercased and sorted (attributes match
+    /// case-insensitively).
+    attributes: Vec<(Box<str>, u8)>,
+}
+
+impl FirstNames {
+    /// Give the first name of every gateable path a bit, and record it in
+    /// the path. Only scopes built with the returned names use the bits.
+    pub(crate) fn assign<'p>(paths: impl IntoIterator<Item = &'p mut CompiledPath>) -> FirstNames {
+        let mut names = FirstNames::default();
+        let mut next = 0usize;
+        for path in paths {
+            path.gate = None;
+            let Kind::Simple { root, steps } = &path.kind else {
+                continue;
+            };
+            let (table, name) = match (root, steps.first()) {
+                (Root::Body, Some(Step::Name(n))) => (&mut names.body, n.clone()),
+                (Root::Attributes, Some(Step::Name(n))) => {
+                    (&mut names.attributes, n.to_ascii_lowercase())
+                }
+                _ => continue,
+            };
+            if let Some((_, bit)) = table.iter().find(|(n, _)| **n == *name) {
+                path.gate = Some(*bit);
+            } else if let Ok(bit) = u8::try_from(next) {
+                table.push((name.into_boxed_str(), bit));
+                path.gate = Some(bit);
+                next += 1;
+            }
+        }
+        debug_assert!(next <= MAX_GATES);
+        names.body.sort_unstable();
+        names.attributes.sort_unstable();
+        names
+    }
+
+    /// The bits of the first names the event has. Body names are all set
+    /// when the body is not a JSON object (a step into it may then look
+    /// through a JSON string, or find nothing: the walk decides).
+    fn present(&self, event: &Event, body: &Body) -> Bits {
+        let mut bits = Bits::default();
+        match body {
+            Body::Json(Value::Object(map)) if map.len() <= self.body.len() => {
+                for key in map.keys() {
+                    if let Ok(i) = self.body.binary_search_by(|(n, _)| (**n).cmp(key.as_str())) {
+                        bits.set(self.body[i].1);
+                    }
+                }
+            }
+            Body::Json(Value::Object(map)) => {
+                for (name, bit) in &self.body {
+                    if map.contains_key(&**name) {
+                        bits.set(*bit);
+                    }
+                }
+            }
+            _ => {
+                for (_, bit) in &self.body {
+                    bits.set(*bit);
+                }
+            }
+        }
+        if !self.attributes.is_empty() {
+            for key in event.attributes.keys() {
+                let folded = || key.bytes().map(|b| b.to_ascii_lowercase());
+                if let Ok(i) = self
+                    .attributes
+                    .binary_search_by(|(n, _)| n.bytes().cmp(folded()))
+                {
+                    bits.set(self.attributes[i].1);
+                }
+            }
+        }
+        bits
+    }
+}
+
+/// A set of [`FirstNames`] bits.
+#[derive(Debug, Clone, Copy, Default)]
+struct Bits([u64; MAX_GATES / 64]);
+
+impl Bits {
+    fn set(&mut self, bit: u8) {
+        self.0[usize::from(bit) / 64] |= 1 << (bit % 64);
+    }
+
+    fn has(&self, bit: u8) -> bool {
+        self.0[usize::from(bit) / 64] & (1 << (bit % 64)) != 0
     }
 }
 
@@ -249,22 +368,47 @@ pub(crate) struct Scope<'a> {
     /// The capture document, once a query path needed it. `None` inside:
     /// the body is too deep to query.
     doc: Option<Option<Value>>,
+    /// The [`FirstNames`] bits of the first names the event has; `None`:
+    /// every path is evaluated.
+    present: Option<Bits>,
 }
 
 impl<'a> Scope<'a> {
+    /// A scope that evaluates every path in full.
+    #[cfg(test)]
     pub(crate) fn new(event: &'a Event, body: &'a Body) -> Self {
         Scope {
             event,
             body,
             decoded: Vec::new(),
             doc: None,
+            present: None,
+        }
+    }
+
+    /// A scope for paths gated by `names` (see [`FirstNames::assign`]):
+    /// those whose first name the event lacks find nothing at once.
+    pub(crate) fn with_names(event: &'a Event, body: &'a Body, names: &FirstNames) -> Self {
+        Scope {
+            event,
+            body,
+            decoded: Vec::new(),
+            doc: None,
+            present: Some(names.present(event, body)),
         }
     }
 
     /// The first non-null value `path` finds.
     pub(crate) fn first(&mut self, path: &CompiledPath) -> Option<Found<'a>> {
         match &path.kind {
-            Kind::Simple { root, steps } => self.simple(*root, steps).filter(|f| !f.is_null()),
+            Kind::Simple { root, steps } => {
+                if let (Some(bit), Some(present)) = (path.gate, &self.present)
+                    && !present.has(bit)
+                {
+                    return None;
+                }
+                self.simple(*root, steps).filter(|f| !f.is_null())
+            }
             Kind::Query(query) => {
                 let doc = self.doc()?;
                 jsonpath_rust::query::js_path_process(query, doc)
