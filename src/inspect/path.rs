@@ -826,6 +826,150 @@ mod tests {
         assert!(CompiledPath::compile("ttl", "body.ttl").is_err());
     }
 
+    /// Every default path and a few user-style ones, gated.
+    fn gated_paths() -> (Vec<CompiledPath>, FirstNames) {
+        let extra = [
+            "$.body.payload.to",
+            "$.body.payload.meta.corr",
+            "$.body.EventName",
+            "$.body[0].eventName",
+            "$.body",
+            "$.body.items[1]",
+            "$.attributes",
+            "$.attributes.META.corr",
+            "$.attributes['x-CORRELATION-id']",
+            "$.attributes.correlationid",
+            "$..eventName",
+            "$.body.items[*]",
+        ];
+        let mut paths: Vec<CompiledPath> = crate::inspect::DEFAULT_MAPPINGS
+            .iter()
+            .flat_map(|(field, paths)| paths.iter().map(move |p| (*field, *p)))
+            .chain(extra.iter().map(|p| ("extra", *p)))
+            .map(|(field, p)| CompiledPath::compile(field, p).expect("compiles"))
+            .collect();
+        let names = FirstNames::assign(paths.iter_mut());
+        (paths, names)
+    }
+
+    fn results(scope: &mut Scope<'_>, paths: &[CompiledPath]) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in paths {
+            let first = scope.first(p).map(|f| f.value().into_owned());
+            out.push(format!("{} first {first:?}", p.text()));
+            scope.each(p, |path, f| {
+                out.push(format!("{} each {path} {:?}", p.text(), f.value()));
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn skipping_absent_first_names_changes_no_result() {
+        let (paths, names) = gated_paths();
+        let gated = paths.iter().filter(|p| p.gate.is_some()).count();
+        assert!(gated > 150, "most paths are gated ({gated})");
+        let mut big = Map::new();
+        for i in 0..400 {
+            big.insert(format!("k{i}"), json!(i));
+        }
+        big.insert("eventName".into(), json!("Big"));
+        big.insert("traceId".into(), json!("t-big"));
+        let bodies: Vec<Vec<u8>> = [
+            json!({
+                "eventName": "SEND_EMAIL",
+                "creationDate": "2020-12-30 23:15:58.999",
+                "expirationTime": 300000,
+                "correlationId": "c-1",
+                "payload": "{\"to\":\"a@b.c\",\"password\":\"pw\",\"meta\":{\"corr\":\"c-2\"}}",
+                "EventName": "upper",
+                "traceId": null,
+                "items": [1, 2]
+            }),
+            json!({
+                "detail-type": "OrderPlaced",
+                "version": "0",
+                "detail": {"userId": "u-1", "token": "tok", "payload": "[1]"},
+                "data": "{\"ttl\": 60, \"userId\": \"from-data\"}"
+            }),
+            // A body that is a JSON string holding an object.
+            json!("{\"eventName\":\"inner\",\"ttl\":5}"),
+            json!([{"eventName": "in-array"}]),
+            json!({}),
+            Value::Object(big),
+        ]
+        .iter()
+        .map(|b| b.to_string().into_bytes())
+        .chain([
+            b"{\"eventName\": \"not json\",}".to_vec(),
+            b"plain text".to_vec(),
+            vec![0xff, 0xfe, 0x00],
+        ])
+        .collect();
+        let attribute_sets: [&[(&str, &str)]; 4] = [
+            &[],
+            &[
+                ("X-Correlation-Id", "folded"),
+                ("CorrelationId", "folded-camel"),
+                ("correlationid", "exact-lower"),
+                ("META", r#"{"corr":"from-json-attr"}"#),
+                ("Ce-Type", "ce.type"),
+                (
+                    "TRACEPARENT",
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                ),
+            ],
+            &[("correlationId", "exact"), ("CORRELATIONID", "folded")],
+            &[
+                ("ttl", "60"),
+                ("unrelated", "x"),
+                ("Authorization", "Bearer abc"),
+            ],
+        ];
+        for raw in &bodies {
+            for attributes in attribute_sets {
+                let mut e = Event::new("m-1", "sqs://q", raw.clone());
+                for (k, v) in attributes {
+                    e.attributes.insert((*k).into(), (*v).into());
+                }
+                let b = e.body();
+                let full = results(&mut Scope::new(&e, &b), &paths);
+                let skipping = results(&mut Scope::with_names(&e, &b, &names), &paths);
+                assert_eq!(full, skipping, "body {}", String::from_utf8_lossy(raw));
+            }
+        }
+    }
+
+    #[test]
+    fn first_names_are_present_exactly_when_a_lookup_can_find_them() {
+        let (paths, names) = gated_paths();
+        let bit = |text: &str| {
+            paths
+                .iter()
+                .find(|p| p.text() == text)
+                .and_then(|p| p.gate)
+                .expect("gated")
+        };
+        let mut e = Event::new("m", "q", r#"{"eventName":"x","payload":"{}"}"#);
+        e.attributes.insert("X-CORRELATION-ID".into(), "c".into());
+        let b = e.body();
+        let present = names.present(&e, &b);
+        assert!(present.has(bit("$.body.eventName")));
+        assert!(present.has(bit("$.body.payload.password")));
+        assert!(
+            !present.has(bit("$.body.EventName")),
+            "body names are exact"
+        );
+        assert!(!present.has(bit("$.body.ttl")));
+        assert!(present.has(bit("$.attributes['x-correlation-id']")));
+        assert!(present.has(bit("$.attributes['x-CORRELATION-id']")));
+        assert!(!present.has(bit("$.attributes.correlationId")));
+        // A body that is not an object decides nothing.
+        let e = Event::new("m", "q", "[1]");
+        let b = e.body();
+        assert!(names.present(&e, &b).has(bit("$.body.ttl")));
+    }
+
     #[test]
     fn deep_bodies_are_not_queried() {
         // Built by hand: serde_json's parser would refuse this depth.
