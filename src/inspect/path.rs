@@ -213,28 +213,36 @@ impl FirstNames {
             }
         }
         debug_assert!(next <= MAX_GATES);
-        names.body.sort_unstable();
-        names.attributes.sort_unstable();
+        for table in [&mut names.body, &mut names.attributes] {
+            table.sort_unstable_by(|(a, _), (b, _)| by_len(a.as_bytes(), b.bytes()));
+        }
         names
     }
 
-    /// The bits of the first names the event has. Body names are all set
-    /// when the body is not a JSON object (a step into it may then look
-    /// through a JSON string, or find nothing: the walk decides).
-    fn present(&self, event: &Event, body: &Body) -> Bits {
+    /// The bits of the first names the event has, and the body members
+    /// they name. Body names are all set, with no members, when the body is
+    /// not a JSON object (a step into it may then look through a JSON
+    /// string, or find nothing: the walk decides).
+    fn present<'a>(&self, event: &Event, body: &'a Body) -> (Bits, Vec<(u8, &'a Value)>) {
         let mut bits = Bits::default();
+        let mut members = Vec::new();
         match body {
             Body::Json(Value::Object(map)) if map.len() <= self.body.len() => {
-                for key in map.keys() {
-                    if let Ok(i) = self.body.binary_search_by(|(n, _)| (**n).cmp(key.as_str())) {
+                for (key, value) in map {
+                    if let Ok(i) = self
+                        .body
+                        .binary_search_by(|(n, _)| by_len(n.as_bytes(), key.bytes()))
+                    {
                         bits.set(self.body[i].1);
+                        members.push((self.body[i].1, value));
                     }
                 }
             }
             Body::Json(Value::Object(map)) => {
                 for (name, bit) in &self.body {
-                    if map.contains_key(&**name) {
+                    if let Some(value) = map.get(&**name) {
                         bits.set(*bit);
+                        members.push((*bit, value));
                     }
                 }
             }
@@ -246,17 +254,23 @@ impl FirstNames {
         }
         if !self.attributes.is_empty() {
             for key in event.attributes.keys() {
-                let folded = || key.bytes().map(|b| b.to_ascii_lowercase());
+                let folded = key.bytes().map(|b| b.to_ascii_lowercase());
                 if let Ok(i) = self
                     .attributes
-                    .binary_search_by(|(n, _)| n.bytes().cmp(folded()))
+                    .binary_search_by(|(n, _)| by_len(n.as_bytes(), folded.clone()))
                 {
                     bits.set(self.attributes[i].1);
                 }
             }
         }
-        bits
+        (bits, members)
     }
+}
+
+/// Names ordered by length, then bytes: most comparisons stop at the
+/// length. `b` has `b.len()` bytes (an exact-size iterator).
+fn by_len(a: &[u8], b: impl ExactSizeIterator<Item = u8>) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.iter().copied().cmp(b))
 }
 
 /// A set of [`FirstNames`] bits.
@@ -371,6 +385,8 @@ pub(crate) struct Scope<'a> {
     /// The [`FirstNames`] bits of the first names the event has; `None`:
     /// every path is evaluated.
     present: Option<Bits>,
+    /// The body members those bits name, when the body is a JSON object.
+    members: Vec<(u8, &'a Value)>,
 }
 
 impl<'a> Scope<'a> {
@@ -383,18 +399,21 @@ impl<'a> Scope<'a> {
             decoded: Vec::new(),
             doc: None,
             present: None,
+            members: Vec::new(),
         }
     }
 
     /// A scope for paths gated by `names` (see [`FirstNames::assign`]):
     /// those whose first name the event lacks find nothing at once.
     pub(crate) fn with_names(event: &'a Event, body: &'a Body, names: &FirstNames) -> Self {
+        let (present, members) = names.present(event, body);
         Scope {
             event,
             body,
             decoded: Vec::new(),
             doc: None,
-            present: Some(names.present(event, body)),
+            present: Some(present),
+            members,
         }
     }
 
@@ -402,10 +421,19 @@ impl<'a> Scope<'a> {
     pub(crate) fn first(&mut self, path: &CompiledPath) -> Option<Found<'a>> {
         match &path.kind {
             Kind::Simple { root, steps } => {
-                if let (Some(bit), Some(present)) = (path.gate, &self.present)
-                    && !present.has(bit)
-                {
-                    return None;
+                if let (Some(bit), Some(present)) = (path.gate, &self.present) {
+                    if !present.has(bit) {
+                        return None;
+                    }
+                    // A gated body path starts with a name: start from the
+                    // member it names, found when the bits were.
+                    if *root == Root::Body
+                        && let Some(&(_, member)) = self.members.iter().find(|(b, _)| *b == bit)
+                    {
+                        return self
+                            .walk(Found::Ref(member), &steps[1..])
+                            .filter(|f| !f.is_null());
+                    }
                 }
                 self.simple(*root, steps).filter(|f| !f.is_null())
             }
@@ -953,7 +981,7 @@ mod tests {
         let mut e = Event::new("m", "q", r#"{"eventName":"x","payload":"{}"}"#);
         e.attributes.insert("X-CORRELATION-ID".into(), "c".into());
         let b = e.body();
-        let present = names.present(&e, &b);
+        let (present, _) = names.present(&e, &b);
         assert!(present.has(bit("$.body.eventName")));
         assert!(present.has(bit("$.body.payload.password")));
         assert!(
@@ -967,7 +995,7 @@ mod tests {
         // A body that is not an object decides nothing.
         let e = Event::new("m", "q", "[1]");
         let b = e.body();
-        assert!(names.present(&e, &b).has(bit("$.body.ttl")));
+        assert!(names.present(&e, &b).0.has(bit("$.body.ttl")));
     }
 
     #[test]
