@@ -220,9 +220,10 @@ impl FirstNames {
     }
 
     /// The bits of the first names the event has, and the body members
-    /// they name. Body names are all set, with no members, when the body is
-    /// not a JSON object (a step into it may then look through a JSON
-    /// string, or find nothing: the walk decides).
+    /// they name. When the body is a string that looks like JSON, every body
+    /// name is set, with no members (the walk decides inside the decoded
+    /// string); when it is neither such a string nor a JSON object, none is
+    /// (a name step into it finds nothing).
     fn present<'a>(&self, event: &Event, body: &'a Body) -> (Bits, Vec<(u8, &'a Value)>) {
         let mut bits = Bits::default();
         let mut members = Vec::new();
@@ -246,11 +247,14 @@ impl FirstNames {
                     }
                 }
             }
-            _ => {
+            // A step into a string looks through the JSON it may hold.
+            Body::Json(Value::String(s)) | Body::Text(s) if looks_like_json(s) => {
                 for (_, bit) in &self.body {
                     bits.set(*bit);
                 }
             }
+            // A name step into anything else finds nothing.
+            _ => {}
         }
         if !self.attributes.is_empty() {
             for key in event.attributes.keys() {
@@ -923,6 +927,9 @@ mod tests {
             // A body that is a JSON string holding an object.
             json!("{\"eventName\":\"inner\",\"ttl\":5}"),
             json!([{"eventName": "in-array"}]),
+            json!("not json inside"),
+            json!(42),
+            Value::Null,
             json!({}),
             Value::Object(big),
         ]
@@ -992,10 +999,19 @@ mod tests {
         assert!(present.has(bit("$.attributes['x-correlation-id']")));
         assert!(present.has(bit("$.attributes['x-CORRELATION-id']")));
         assert!(!present.has(bit("$.attributes.correlationId")));
-        // A body that is not an object decides nothing.
-        let e = Event::new("m", "q", "[1]");
-        let b = e.body();
-        assert!(names.present(&e, &b).0.has(bit("$.body.ttl")));
+        // A body string that may hold JSON decides nothing; other bodies
+        // that are not objects have no member.
+        for (raw, has) in [
+            ("\" {\\\"ttl\\\": 1}\"", true),
+            ("[1]", false),
+            ("\"text\"", false),
+            ("{ not json", true),
+            ("plain", false),
+        ] {
+            let e = Event::new("m", "q", raw);
+            let b = e.body();
+            assert_eq!(names.present(&e, &b).0.has(bit("$.body.ttl")), has, "{raw}");
+        }
     }
 
     #[test]
