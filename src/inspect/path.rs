@@ -422,22 +422,29 @@ impl<'a> Scope<'a> {
     }
 
     /// The first non-null value `path` finds.
+    #[inline]
     pub(crate) fn first(&mut self, path: &CompiledPath) -> Option<Found<'a>> {
+        // Inlined, so that skipping costs no call.
+        if let (Some(bit), Some(present)) = (path.gate, &self.present)
+            && !present.has(bit)
+        {
+            return None;
+        }
+        self.evaluate(path)
+    }
+
+    /// [`Scope::first`] for a path that is not skipped.
+    fn evaluate(&mut self, path: &CompiledPath) -> Option<Found<'a>> {
         match &path.kind {
             Kind::Simple { root, steps } => {
-                if let (Some(bit), Some(present)) = (path.gate, &self.present) {
-                    if !present.has(bit) {
-                        return None;
-                    }
-                    // A gated body path starts with a name: start from the
-                    // member it names, found when the bits were.
-                    if *root == Root::Body
-                        && let Some(&(_, member)) = self.members.iter().find(|(b, _)| *b == bit)
-                    {
-                        return self
-                            .walk(Found::Ref(member), &steps[1..])
-                            .filter(|f| !f.is_null());
-                    }
+                // A gated body path starts with a name: start from the
+                // member it names, found with the bits.
+                if let (Root::Body, Some(bit)) = (root, path.gate)
+                    && let Some(&(_, member)) = self.members.iter().find(|(b, _)| *b == bit)
+                {
+                    return self
+                        .walk(Found::Ref(member), &steps[1..])
+                        .filter(|f| !f.is_null());
                 }
                 self.simple(*root, steps).filter(|f| !f.is_null())
             }
