@@ -29,29 +29,76 @@ use crate::model::{Problem, ProblemKind};
 /// `ttl` values at or above this are epochs (in seconds), below it lifetimes.
 pub const TTL_EPOCH_SECONDS: f64 = 1e9;
 
-/// An expiry and a short account of where it came from.
+/// An expiry and where it came from.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Expiry {
+pub(crate) struct Expiry<'a> {
     pub(crate) at: DateTime<Utc>,
-    pub(crate) why: String,
+    pub(crate) why: Why<'a>,
+}
+
+/// Where an expiry came from; written out (see its `Display`) only when the
+/// event has expired.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Why<'a> {
+    /// An absolute date: `expiresAt "2020-12-31T00:00:00Z"`.
+    Date { name: &'a str, value: Found<'a> },
+    /// An epoch: `expirationTime 1580549400000 = 2020-02-01T09:30:00.000Z`.
+    Epoch {
+        name: &'a str,
+        value: Found<'a>,
+        at: DateTime<Utc>,
+    },
+    /// A lifetime: `expirationTime 300000 ms after creationDate <stamp>`.
+    Lifetime {
+        name: &'a str,
+        value: Found<'a>,
+        unit: &'static str,
+        base: Base<'a>,
+    },
+    /// The queue's retention: `queue retention ends <stamp>`.
+    Retention(DateTime<Utc>),
+}
+
+impl std::fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::Date { name, value } => write!(f, "{name} {}", value.show()),
+            Why::Epoch { name, value, at } => {
+                write!(f, "{name} {} = {}", value.show(), stamp(*at))
+            }
+            Why::Lifetime {
+                name,
+                value,
+                unit,
+                base,
+            } => write!(
+                f,
+                "{name} {} {unit} after {} {}",
+                value.show(),
+                base.name,
+                stamp(base.at)
+            ),
+            Why::Retention(at) => write!(f, "queue retention ends {}", stamp(*at)),
+        }
+    }
 }
 
 /// The time a lifetime counts from, and what it is called.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Base<'n> {
     pub(crate) at: DateTime<Utc>,
     pub(crate) name: &'n str,
 }
 
 /// Resolve the expiry, recording problems for unusable values.
-pub(crate) fn expiry(
-    scope: &mut Scope<'_>,
-    m: &Compiled,
-    base: Option<Base<'_>>,
+pub(crate) fn expiry<'a>(
+    scope: &mut Scope<'a>,
+    m: &'a Compiled,
+    base: Option<Base<'a>>,
     problems: &mut Vec<Problem>,
-) -> Option<Expiry> {
-    let mut found: Option<Expiry> = None;
-    let mut keep = |e: Option<Expiry>| {
+) -> Option<Expiry<'a>> {
+    let mut found: Option<Expiry<'a>> = None;
+    let mut keep = |e: Option<Expiry<'a>>| {
         if found.is_none() {
             found = e;
         }
@@ -67,7 +114,7 @@ pub(crate) fn expiry(
     }
     for p in &m.retention_expires_at {
         keep(absolute(scope, p, problems).map(|e| Expiry {
-            why: format!("queue retention ends {}", stamp(e.at)),
+            why: Why::Retention(e.at),
             ..e
         }));
     }
@@ -75,7 +122,7 @@ pub(crate) fn expiry(
 }
 
 /// The `Expired` problem when `expiry` is before `now`.
-pub(crate) fn expired_problem(expiry: &Expiry, now: DateTime<Utc>) -> Option<Problem> {
+pub(crate) fn expired_problem(expiry: &Expiry<'_>, now: DateTime<Utc>) -> Option<Problem> {
     (now > expiry.at).then(|| {
         Problem::new(
             ProblemKind::Expired,
@@ -88,14 +135,17 @@ pub(crate) fn expired_problem(expiry: &Expiry, now: DateTime<Utc>) -> Option<Pro
     })
 }
 
-fn absolute(
-    scope: &mut Scope<'_>,
-    p: &CompiledPath,
+fn absolute<'a>(
+    scope: &mut Scope<'a>,
+    p: &'a CompiledPath,
     problems: &mut Vec<Problem>,
-) -> Option<Expiry> {
-    date_at(scope, p, problems).map(|(at, v)| Expiry {
+) -> Option<Expiry<'a>> {
+    date_at(scope, p, problems).map(|(at, value)| Expiry {
         at,
-        why: format!("{} {}", p.name(), v.show()),
+        why: Why::Date {
+            name: p.name(),
+            value,
+        },
     })
 }
 
@@ -126,24 +176,23 @@ enum Unit {
     Ttl,
 }
 
-fn numeric(
-    scope: &mut Scope<'_>,
-    p: &CompiledPath,
+fn numeric<'a>(
+    scope: &mut Scope<'a>,
+    p: &'a CompiledPath,
     unit: Unit,
-    base: Option<Base<'_>>,
+    base: Option<Base<'a>>,
     problems: &mut Vec<Problem>,
-) -> Option<Expiry> {
+) -> Option<Expiry<'a>> {
     let v = scope.first(p)?;
     if v.as_str().is_some_and(|s| s.trim().is_empty()) {
         return None;
     }
-    let shown = v.show();
     let Some(n) = dates::number(&v) else {
-        problems.push(bad_date(p, &shown, "is not a number"));
+        problems.push(bad_date(p, &v.show(), "is not a number"));
         return None;
     };
     if n < 0.0 {
-        problems.push(bad_date(p, &shown, "is negative"));
+        problems.push(bad_date(p, &v.show(), "is negative"));
         return None;
     }
     let (epoch_ms, lifetime_ms, unit_name) = match unit {
@@ -155,12 +204,16 @@ fn numeric(
     };
     if let Some(ms) = epoch_ms {
         let Some(at) = dates::from_epoch_ms(ms) else {
-            problems.push(bad_date(p, &shown, "is out of range"));
+            problems.push(bad_date(p, &v.show(), "is out of range"));
             return None;
         };
         return Some(Expiry {
             at,
-            why: format!("{} {shown} = {}", p.name(), stamp(at)),
+            why: Why::Epoch {
+                name: p.name(),
+                value: v,
+                at,
+            },
         });
     }
     let ms = lifetime_ms?;
@@ -168,8 +221,9 @@ fn numeric(
         problems.push(Problem::new(
             ProblemKind::MissingField,
             format!(
-                "{} {shown} is a lifetime in {unit_name} ({}) but the event has no creation time and no published_at to count it from",
+                "{} {} is a lifetime in {unit_name} ({}) but the event has no creation time and no published_at to count it from",
                 p.name(),
+                v.show(),
                 p.text()
             ),
         ));
@@ -179,17 +233,17 @@ fn numeric(
     let at =
         TimeDelta::try_milliseconds(ms.round() as i64).and_then(|d| base.at.checked_add_signed(d));
     let Some(at) = at else {
-        problems.push(bad_date(p, &shown, "is out of range"));
+        problems.push(bad_date(p, &v.show(), "is out of range"));
         return None;
     };
     Some(Expiry {
         at,
-        why: format!(
-            "{} {shown} {unit_name} after {} {}",
-            p.name(),
-            base.name,
-            stamp(base.at)
-        ),
+        why: Why::Lifetime {
+            name: p.name(),
+            value: v,
+            unit: unit_name,
+            base,
+        },
     })
 }
 
