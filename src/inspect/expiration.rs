@@ -97,28 +97,30 @@ pub(crate) fn expiry<'a>(
     base: Option<Base<'a>>,
     problems: &mut Vec<Problem>,
 ) -> Option<Expiry<'a>> {
+    // Every path is evaluated (each may add a problem); the first expiry
+    // found is kept. (Expiries are set in place: they are too big to move
+    // around cheaply.)
     let mut found: Option<Expiry<'a>> = None;
-    let mut keep = |e: Option<Expiry<'a>>| {
-        if found.is_none() {
-            found = e;
-        }
-    };
     for p in &m.expires_at {
-        keep(absolute(scope, p, problems));
+        absolute(scope, p, false, problems, &mut found);
     }
     for p in &m.expiration_time {
-        keep(numeric(scope, p, Unit::ExpirationTime, base, problems));
+        numeric(scope, p, Unit::ExpirationTime, base, problems, &mut found);
     }
     for p in &m.ttl {
-        keep(numeric(scope, p, Unit::Ttl, base, problems));
+        numeric(scope, p, Unit::Ttl, base, problems, &mut found);
     }
     for p in &m.retention_expires_at {
-        keep(absolute(scope, p, problems).map(|e| Expiry {
-            why: Why::Retention(e.at),
-            ..e
-        }));
+        absolute(scope, p, true, problems, &mut found);
     }
     found
+}
+
+/// Keep `expiry` in `found` unless an earlier one is there.
+fn keep<'a>(found: &mut Option<Expiry<'a>>, expiry: impl FnOnce() -> Expiry<'a>) {
+    if found.is_none() {
+        *found = Some(expiry());
+    }
 }
 
 /// The `Expired` problem when `expiry` is before `now`.
@@ -135,18 +137,27 @@ pub(crate) fn expired_problem(expiry: &Expiry<'_>, now: DateTime<Utc>) -> Option
     })
 }
 
+/// An absolute date; `retention`: the queue's retention expiry.
 fn absolute<'a>(
     scope: &mut Scope<'a>,
     p: &'a CompiledPath,
+    retention: bool,
     problems: &mut Vec<Problem>,
-) -> Option<Expiry<'a>> {
-    date_at(scope, p, problems).map(|(at, value)| Expiry {
-        at,
-        why: Why::Date {
-            name: p.name(),
-            value,
-        },
-    })
+    found: &mut Option<Expiry<'a>>,
+) {
+    if let Some((at, value)) = date_at(scope, p, problems) {
+        keep(found, || Expiry {
+            at,
+            why: if retention {
+                Why::Retention(at)
+            } else {
+                Why::Date {
+                    name: p.name(),
+                    value,
+                }
+            },
+        });
+    }
 }
 
 /// The date `p` finds (a date string, or an epoch by magnitude), with the
@@ -176,13 +187,16 @@ enum Unit {
     Ttl,
 }
 
+/// An `expirationTime` or `ttl` number (see [`Unit`]), kept in `found` when
+/// it is the first expiry. `None` (for `?`) when it gives no expiry.
 fn numeric<'a>(
     scope: &mut Scope<'a>,
     p: &'a CompiledPath,
     unit: Unit,
     base: Option<Base<'a>>,
     problems: &mut Vec<Problem>,
-) -> Option<Expiry<'a>> {
+    found: &mut Option<Expiry<'a>>,
+) -> Option<()> {
     let v = scope.first(p)?;
     if v.as_str().is_some_and(|s| s.trim().is_empty()) {
         return None;
@@ -207,7 +221,7 @@ fn numeric<'a>(
             problems.push(bad_date(p, &v.show(), "is out of range"));
             return None;
         };
-        return Some(Expiry {
+        keep(found, || Expiry {
             at,
             why: Why::Epoch {
                 name: p.name(),
@@ -215,6 +229,7 @@ fn numeric<'a>(
                 at,
             },
         });
+        return Some(());
     }
     let ms = lifetime_ms?;
     let Some(base) = base else {
@@ -236,7 +251,7 @@ fn numeric<'a>(
         problems.push(bad_date(p, &v.show(), "is out of range"));
         return None;
     };
-    Some(Expiry {
+    keep(found, || Expiry {
         at,
         why: Why::Lifetime {
             name: p.name(),
@@ -244,7 +259,8 @@ fn numeric<'a>(
             unit: unit_name,
             base,
         },
-    })
+    });
+    Some(())
 }
 
 /// A `BadDate` problem naming the field, its value and its path.
