@@ -29,53 +29,102 @@ use crate::model::{Problem, ProblemKind};
 /// `ttl` values at or above this are epochs (in seconds), below it lifetimes.
 pub const TTL_EPOCH_SECONDS: f64 = 1e9;
 
-/// An expiry and a short account of where it came from.
+/// An expiry and where it came from.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Expiry {
+pub(crate) struct Expiry<'a> {
     pub(crate) at: DateTime<Utc>,
-    pub(crate) why: String,
+    pub(crate) why: Why<'a>,
+}
+
+/// Where an expiry came from; written out (see its `Display`) only when the
+/// event has expired.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Why<'a> {
+    /// An absolute date: `expiresAt "2020-12-31T00:00:00Z"`.
+    Date { name: &'a str, value: Found<'a> },
+    /// An epoch: `expirationTime 1580549400000 = 2020-02-01T09:30:00.000Z`.
+    Epoch {
+        name: &'a str,
+        value: Found<'a>,
+        at: DateTime<Utc>,
+    },
+    /// A lifetime: `expirationTime 300000 ms after creationDate <stamp>`.
+    Lifetime {
+        name: &'a str,
+        value: Found<'a>,
+        unit: &'static str,
+        base: Base<'a>,
+    },
+    /// The queue's retention: `queue retention ends <stamp>`.
+    Retention(DateTime<Utc>),
+}
+
+impl std::fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::Date { name, value } => write!(f, "{name} {}", value.show()),
+            Why::Epoch { name, value, at } => {
+                write!(f, "{name} {} = {}", value.show(), stamp(*at))
+            }
+            Why::Lifetime {
+                name,
+                value,
+                unit,
+                base,
+            } => write!(
+                f,
+                "{name} {} {unit} after {} {}",
+                value.show(),
+                base.name,
+                stamp(base.at)
+            ),
+            Why::Retention(at) => write!(f, "queue retention ends {}", stamp(*at)),
+        }
+    }
 }
 
 /// The time a lifetime counts from, and what it is called.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Base<'n> {
     pub(crate) at: DateTime<Utc>,
     pub(crate) name: &'n str,
 }
 
 /// Resolve the expiry, recording problems for unusable values.
-pub(crate) fn expiry(
-    scope: &mut Scope<'_>,
-    m: &Compiled,
-    base: Option<Base<'_>>,
+pub(crate) fn expiry<'a>(
+    scope: &mut Scope<'a>,
+    m: &'a Compiled,
+    base: Option<Base<'a>>,
     problems: &mut Vec<Problem>,
-) -> Option<Expiry> {
-    let mut found: Option<Expiry> = None;
-    let mut keep = |e: Option<Expiry>| {
-        if found.is_none() {
-            found = e;
-        }
-    };
+) -> Option<Expiry<'a>> {
+    // Every path is evaluated (each may add a problem); the first expiry
+    // found is kept. (Expiries are set in place: they are too big to move
+    // around cheaply.)
+    let mut found: Option<Expiry<'a>> = None;
     for p in &m.expires_at {
-        keep(absolute(scope, p, problems));
+        absolute(scope, p, false, problems, &mut found);
     }
     for p in &m.expiration_time {
-        keep(numeric(scope, p, Unit::ExpirationTime, base, problems));
+        numeric(scope, p, Unit::ExpirationTime, base, problems, &mut found);
     }
     for p in &m.ttl {
-        keep(numeric(scope, p, Unit::Ttl, base, problems));
+        numeric(scope, p, Unit::Ttl, base, problems, &mut found);
     }
     for p in &m.retention_expires_at {
-        keep(absolute(scope, p, problems).map(|e| Expiry {
-            why: format!("queue retention ends {}", stamp(e.at)),
-            ..e
-        }));
+        absolute(scope, p, true, problems, &mut found);
     }
     found
 }
 
+/// Keep `expiry` in `found` unless an earlier one is there.
+fn keep<'a>(found: &mut Option<Expiry<'a>>, expiry: impl FnOnce() -> Expiry<'a>) {
+    if found.is_none() {
+        *found = Some(expiry());
+    }
+}
+
 /// The `Expired` problem when `expiry` is before `now`.
-pub(crate) fn expired_problem(expiry: &Expiry, now: DateTime<Utc>) -> Option<Problem> {
+pub(crate) fn expired_problem(expiry: &Expiry<'_>, now: DateTime<Utc>) -> Option<Problem> {
     (now > expiry.at).then(|| {
         Problem::new(
             ProblemKind::Expired,
@@ -88,15 +137,27 @@ pub(crate) fn expired_problem(expiry: &Expiry, now: DateTime<Utc>) -> Option<Pro
     })
 }
 
-fn absolute(
-    scope: &mut Scope<'_>,
-    p: &CompiledPath,
+/// An absolute date; `retention`: the queue's retention expiry.
+fn absolute<'a>(
+    scope: &mut Scope<'a>,
+    p: &'a CompiledPath,
+    retention: bool,
     problems: &mut Vec<Problem>,
-) -> Option<Expiry> {
-    date_at(scope, p, problems).map(|(at, v)| Expiry {
-        at,
-        why: format!("{} {}", p.name(), v.show()),
-    })
+    found: &mut Option<Expiry<'a>>,
+) {
+    if let Some((at, value)) = date_at(scope, p, problems) {
+        keep(found, || Expiry {
+            at,
+            why: if retention {
+                Why::Retention(at)
+            } else {
+                Why::Date {
+                    name: p.name(),
+                    value,
+                }
+            },
+        });
+    }
 }
 
 /// The date `p` finds (a date string, or an epoch by magnitude), with the
@@ -126,24 +187,26 @@ enum Unit {
     Ttl,
 }
 
-fn numeric(
-    scope: &mut Scope<'_>,
-    p: &CompiledPath,
+/// An `expirationTime` or `ttl` number (see [`Unit`]), kept in `found` when
+/// it is the first expiry. `None` (for `?`) when it gives no expiry.
+fn numeric<'a>(
+    scope: &mut Scope<'a>,
+    p: &'a CompiledPath,
     unit: Unit,
-    base: Option<Base<'_>>,
+    base: Option<Base<'a>>,
     problems: &mut Vec<Problem>,
-) -> Option<Expiry> {
+    found: &mut Option<Expiry<'a>>,
+) -> Option<()> {
     let v = scope.first(p)?;
     if v.as_str().is_some_and(|s| s.trim().is_empty()) {
         return None;
     }
-    let shown = v.show();
     let Some(n) = dates::number(&v) else {
-        problems.push(bad_date(p, &shown, "is not a number"));
+        problems.push(bad_date(p, &v.show(), "is not a number"));
         return None;
     };
     if n < 0.0 {
-        problems.push(bad_date(p, &shown, "is negative"));
+        problems.push(bad_date(p, &v.show(), "is negative"));
         return None;
     }
     let (epoch_ms, lifetime_ms, unit_name) = match unit {
@@ -155,21 +218,27 @@ fn numeric(
     };
     if let Some(ms) = epoch_ms {
         let Some(at) = dates::from_epoch_ms(ms) else {
-            problems.push(bad_date(p, &shown, "is out of range"));
+            problems.push(bad_date(p, &v.show(), "is out of range"));
             return None;
         };
-        return Some(Expiry {
+        keep(found, || Expiry {
             at,
-            why: format!("{} {shown} = {}", p.name(), stamp(at)),
+            why: Why::Epoch {
+                name: p.name(),
+                value: v,
+                at,
+            },
         });
+        return Some(());
     }
     let ms = lifetime_ms?;
     let Some(base) = base else {
         problems.push(Problem::new(
             ProblemKind::MissingField,
             format!(
-                "{} {shown} is a lifetime in {unit_name} ({}) but the event has no creation time and no published_at to count it from",
+                "{} {} is a lifetime in {unit_name} ({}) but the event has no creation time and no published_at to count it from",
                 p.name(),
+                v.show(),
                 p.text()
             ),
         ));
@@ -179,18 +248,19 @@ fn numeric(
     let at =
         TimeDelta::try_milliseconds(ms.round() as i64).and_then(|d| base.at.checked_add_signed(d));
     let Some(at) = at else {
-        problems.push(bad_date(p, &shown, "is out of range"));
+        problems.push(bad_date(p, &v.show(), "is out of range"));
         return None;
     };
-    Some(Expiry {
+    keep(found, || Expiry {
         at,
-        why: format!(
-            "{} {shown} {unit_name} after {} {}",
-            p.name(),
-            base.name,
-            stamp(base.at)
-        ),
-    })
+        why: Why::Lifetime {
+            name: p.name(),
+            value: v,
+            unit: unit_name,
+            base,
+        },
+    });
+    Some(())
 }
 
 /// A `BadDate` problem naming the field, its value and its path.

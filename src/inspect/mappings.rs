@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::InspectError;
 use super::defaults;
-use super::path::CompiledPath;
+use super::path::{CompiledPath, FirstNames};
 
 macro_rules! mappings {
     ($( $(#[$doc:meta])* $field:ident => $defaults:path; )*) => {
@@ -39,13 +39,18 @@ macro_rules! mappings {
         #[derive(Debug, Clone)]
         pub(crate) struct Compiled {
             $( pub(crate) $field: Vec<CompiledPath>, )*
+            /// The first names of every path, which gate them in a scope.
+            pub(crate) names: FirstNames,
         }
 
         impl Compiled {
             pub(crate) fn new(m: &Mappings) -> Result<Compiled, InspectError> {
-                Ok(Compiled {
-                    $( $field: compile(stringify!($field), &m.$field, $defaults)?, )*
-                })
+                $( let mut $field = compile(stringify!($field), &m.$field, $defaults)?; )*
+                let names = FirstNames::assign(
+                    std::iter::empty()
+                        $( .chain($field.iter_mut()) )*
+                );
+                Ok(Compiled { $( $field, )* names })
             }
         }
     };

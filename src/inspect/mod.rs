@@ -112,7 +112,7 @@ impl Inspector {
             problems::missing_fields(body, envelope, &mut problems);
         }
 
-        let mut scope = Scope::new(event, body);
+        let mut scope = Scope::with_names(event, body, &m.names);
         let event_type = first_text(&mut scope, &m.event_type);
         let version = m
             .version

@@ -17,6 +17,15 @@
 //! In simple paths, attribute names (`$.attributes.<name>`) match ASCII
 //! case-insensitively, preferring an exact match; every other name, and
 //! every name in a query path, matches exactly.
+//!
+//! Most simple paths start with a body member or attribute name that the
+//! event does not have. [`FirstNames`] gives each distinct first name of the
+//! `$.body.<name>…` and `$.attributes.<name>…` paths of a mapping set a bit;
+//! a scope built with it finds which of them are present by going once over
+//! the body's keys and the attribute names, and answers a path whose first
+//! name is absent without any lookup. Only where the answer is sure to be
+//! "nothing" (the body is a JSON object without that member; no attribute
+//! matches the name) is a path skipped, so results are the same.
 
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -91,6 +100,9 @@ pub(crate) struct CompiledPath {
     /// The last name in the path (`creationDate`), for messages.
     name: String,
     kind: Kind,
+    /// The bit of the path's first name in the [`FirstNames`] of its
+    /// mapping set, if it was given one.
+    gate: Option<u8>,
 }
 
 impl CompiledPath {
@@ -139,7 +151,12 @@ impl CompiledPath {
             (Some(root), Some(steps)) => Kind::Simple { root, steps },
             _ => Kind::Query(query),
         };
-        Ok(CompiledPath { text, name, kind })
+        Ok(CompiledPath {
+            text,
+            name,
+            kind,
+            gate: None,
+        })
     }
 
     /// The normalized path text.
@@ -151,6 +168,126 @@ impl CompiledPath {
     /// path when it does not end in one.
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+}
+
+/// At most this many distinct first names get a bit; paths past it are
+/// always evaluated.
+const MAX_GATES: usize = 256;
+
+/// The distinct first names of the simple `$.body.<name>…` and
+/// `$.attributes.<name>…` paths of one mapping set, each with its bit.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FirstNames {
+    /// Body member names, sorted.
+    body: Vec<(Box<str>, u8)>,
+    /// Attribute names, ASCII-lowercased and sorted (attributes match
+    /// case-insensitively).
+    attributes: Vec<(Box<str>, u8)>,
+}
+
+impl FirstNames {
+    /// Give the first name of every gateable path a bit, and record it in
+    /// the path. Only scopes built with the returned names use the bits.
+    pub(crate) fn assign<'p>(paths: impl IntoIterator<Item = &'p mut CompiledPath>) -> FirstNames {
+        let mut names = FirstNames::default();
+        let mut next = 0usize;
+        for path in paths {
+            path.gate = None;
+            let Kind::Simple { root, steps } = &path.kind else {
+                continue;
+            };
+            let (table, name) = match (root, steps.first()) {
+                (Root::Body, Some(Step::Name(n))) => (&mut names.body, n.clone()),
+                (Root::Attributes, Some(Step::Name(n))) => {
+                    (&mut names.attributes, n.to_ascii_lowercase())
+                }
+                _ => continue,
+            };
+            if let Some((_, bit)) = table.iter().find(|(n, _)| **n == *name) {
+                path.gate = Some(*bit);
+            } else if let Ok(bit) = u8::try_from(next) {
+                table.push((name.into_boxed_str(), bit));
+                path.gate = Some(bit);
+                next += 1;
+            }
+        }
+        debug_assert!(next <= MAX_GATES);
+        for table in [&mut names.body, &mut names.attributes] {
+            table.sort_unstable_by(|(a, _), (b, _)| by_len(a.as_bytes(), b.bytes()));
+        }
+        names
+    }
+
+    /// The bits of the first names the event has, and the body members
+    /// they name. When the body is a string that looks like JSON, every body
+    /// name is set, with no members (the walk decides inside the decoded
+    /// string); when it is neither such a string nor a JSON object, none is
+    /// (a name step into it finds nothing).
+    fn present<'a>(&self, event: &Event, body: &'a Body) -> (Bits, Vec<(u8, &'a Value)>) {
+        let mut bits = Bits::default();
+        let mut members = Vec::new();
+        match body {
+            Body::Json(Value::Object(map)) if map.len() <= self.body.len() => {
+                for (key, value) in map {
+                    if let Ok(i) = self
+                        .body
+                        .binary_search_by(|(n, _)| by_len(n.as_bytes(), key.bytes()))
+                    {
+                        bits.set(self.body[i].1);
+                        members.push((self.body[i].1, value));
+                    }
+                }
+            }
+            Body::Json(Value::Object(map)) => {
+                for (name, bit) in &self.body {
+                    if let Some(value) = map.get(&**name) {
+                        bits.set(*bit);
+                        members.push((*bit, value));
+                    }
+                }
+            }
+            // A step into a string looks through the JSON it may hold.
+            Body::Json(Value::String(s)) | Body::Text(s) if looks_like_json(s) => {
+                for (_, bit) in &self.body {
+                    bits.set(*bit);
+                }
+            }
+            // A name step into anything else finds nothing.
+            _ => {}
+        }
+        if !self.attributes.is_empty() {
+            for key in event.attributes.keys() {
+                let folded = key.bytes().map(|b| b.to_ascii_lowercase());
+                if let Ok(i) = self
+                    .attributes
+                    .binary_search_by(|(n, _)| by_len(n.as_bytes(), folded.clone()))
+                {
+                    bits.set(self.attributes[i].1);
+                }
+            }
+        }
+        (bits, members)
+    }
+}
+
+/// Names ordered by length, then bytes: most comparisons stop at the
+/// length. `b` has `b.len()` bytes (an exact-size iterator).
+fn by_len(a: &[u8], b: impl ExactSizeIterator<Item = u8>) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.iter().copied().cmp(b))
+}
+
+/// A set of [`FirstNames`] bits.
+#[derive(Debug, Clone, Copy, Default)]
+struct Bits([u64; MAX_GATES / 64]);
+
+impl Bits {
+    fn set(&mut self, bit: u8) {
+        self.0[usize::from(bit) / 64] |= 1 << (bit % 64);
+    }
+
+    fn has(&self, bit: u8) -> bool {
+        self.0[usize::from(bit) / 64] & (1 << (bit % 64)) != 0
     }
 }
 
@@ -249,22 +386,68 @@ pub(crate) struct Scope<'a> {
     /// The capture document, once a query path needed it. `None` inside:
     /// the body is too deep to query.
     doc: Option<Option<Value>>,
+    /// The [`FirstNames`] bits of the first names the event has; `None`:
+    /// every path is evaluated.
+    present: Option<Bits>,
+    /// The body members those bits name, when the body is a JSON object.
+    members: Vec<(u8, &'a Value)>,
 }
 
 impl<'a> Scope<'a> {
+    /// A scope that evaluates every path in full.
+    #[cfg(test)]
     pub(crate) fn new(event: &'a Event, body: &'a Body) -> Self {
         Scope {
             event,
             body,
             decoded: Vec::new(),
             doc: None,
+            present: None,
+            members: Vec::new(),
+        }
+    }
+
+    /// A scope for paths gated by `names` (see [`FirstNames::assign`]):
+    /// those whose first name the event lacks find nothing at once.
+    pub(crate) fn with_names(event: &'a Event, body: &'a Body, names: &FirstNames) -> Self {
+        let (present, members) = names.present(event, body);
+        Scope {
+            event,
+            body,
+            decoded: Vec::new(),
+            doc: None,
+            present: Some(present),
+            members,
         }
     }
 
     /// The first non-null value `path` finds.
+    #[inline]
     pub(crate) fn first(&mut self, path: &CompiledPath) -> Option<Found<'a>> {
+        // Inlined, so that skipping costs no call.
+        if let (Some(bit), Some(present)) = (path.gate, &self.present)
+            && !present.has(bit)
+        {
+            return None;
+        }
+        self.evaluate(path)
+    }
+
+    /// [`Scope::first`] for a path that is not skipped.
+    fn evaluate(&mut self, path: &CompiledPath) -> Option<Found<'a>> {
         match &path.kind {
-            Kind::Simple { root, steps } => self.simple(*root, steps).filter(|f| !f.is_null()),
+            Kind::Simple { root, steps } => {
+                // A gated body path starts with a name: start from the
+                // member it names, found with the bits.
+                if let (Root::Body, Some(bit)) = (root, path.gate)
+                    && let Some(&(_, member)) = self.members.iter().find(|(b, _)| *b == bit)
+                {
+                    return self
+                        .walk(Found::Ref(member), &steps[1..])
+                        .filter(|f| !f.is_null());
+                }
+                self.simple(*root, steps).filter(|f| !f.is_null())
+            }
             Kind::Query(query) => {
                 let doc = self.doc()?;
                 jsonpath_rust::query::js_path_process(query, doc)
@@ -680,6 +863,162 @@ mod tests {
         assert!(err.to_string().contains("`bdy` is not a field"), "{err}");
         assert!(CompiledPath::compile("ttl", "$").is_err());
         assert!(CompiledPath::compile("ttl", "body.ttl").is_err());
+    }
+
+    /// Every default path and a few user-style ones, gated.
+    fn gated_paths() -> (Vec<CompiledPath>, FirstNames) {
+        let extra = [
+            "$.body.payload.to",
+            "$.body.payload.meta.corr",
+            "$.body.EventName",
+            "$.body[0].eventName",
+            "$.body",
+            "$.body.items[1]",
+            "$.attributes",
+            "$.attributes.META.corr",
+            "$.attributes['x-CORRELATION-id']",
+            "$.attributes.correlationid",
+            "$..eventName",
+            "$.body.items[*]",
+        ];
+        let mut paths: Vec<CompiledPath> = crate::inspect::DEFAULT_MAPPINGS
+            .iter()
+            .flat_map(|(field, paths)| paths.iter().map(move |p| (*field, *p)))
+            .chain(extra.iter().map(|p| ("extra", *p)))
+            .map(|(field, p)| CompiledPath::compile(field, p).expect("compiles"))
+            .collect();
+        let names = FirstNames::assign(paths.iter_mut());
+        (paths, names)
+    }
+
+    fn results(scope: &mut Scope<'_>, paths: &[CompiledPath]) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in paths {
+            let first = scope.first(p).map(|f| f.value().into_owned());
+            out.push(format!("{} first {first:?}", p.text()));
+            scope.each(p, |path, f| {
+                out.push(format!("{} each {path} {:?}", p.text(), f.value()));
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn skipping_absent_first_names_changes_no_result() {
+        let (paths, names) = gated_paths();
+        let gated = paths.iter().filter(|p| p.gate.is_some()).count();
+        assert!(gated > 150, "most paths are gated ({gated})");
+        let mut big = Map::new();
+        for i in 0..400 {
+            big.insert(format!("k{i}"), json!(i));
+        }
+        big.insert("eventName".into(), json!("Big"));
+        big.insert("traceId".into(), json!("t-big"));
+        let bodies: Vec<Vec<u8>> = [
+            json!({
+                "eventName": "SEND_EMAIL",
+                "creationDate": "2020-12-30 23:15:58.999",
+                "expirationTime": 300000,
+                "correlationId": "c-1",
+                "payload": "{\"to\":\"a@b.c\",\"password\":\"pw\",\"meta\":{\"corr\":\"c-2\"}}",
+                "EventName": "upper",
+                "traceId": null,
+                "items": [1, 2]
+            }),
+            json!({
+                "detail-type": "OrderPlaced",
+                "version": "0",
+                "detail": {"userId": "u-1", "token": "tok", "payload": "[1]"},
+                "data": "{\"ttl\": 60, \"userId\": \"from-data\"}"
+            }),
+            // A body that is a JSON string holding an object.
+            json!("{\"eventName\":\"inner\",\"ttl\":5}"),
+            json!([{"eventName": "in-array"}]),
+            json!("not json inside"),
+            json!(42),
+            Value::Null,
+            json!({}),
+            Value::Object(big),
+        ]
+        .iter()
+        .map(|b| b.to_string().into_bytes())
+        .chain([
+            b"{\"eventName\": \"not json\",}".to_vec(),
+            b"plain text".to_vec(),
+            vec![0xff, 0xfe, 0x00],
+        ])
+        .collect();
+        let attribute_sets: [&[(&str, &str)]; 4] = [
+            &[],
+            &[
+                ("X-Correlation-Id", "folded"),
+                ("CorrelationId", "folded-camel"),
+                ("correlationid", "exact-lower"),
+                ("META", r#"{"corr":"from-json-attr"}"#),
+                ("Ce-Type", "ce.type"),
+                (
+                    "TRACEPARENT",
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                ),
+            ],
+            &[("correlationId", "exact"), ("CORRELATIONID", "folded")],
+            &[
+                ("ttl", "60"),
+                ("unrelated", "x"),
+                ("Authorization", "Bearer abc"),
+            ],
+        ];
+        for raw in &bodies {
+            for attributes in attribute_sets {
+                let mut e = Event::new("m-1", "sqs://q", raw.clone());
+                for (k, v) in attributes {
+                    e.attributes.insert((*k).into(), (*v).into());
+                }
+                let b = e.body();
+                let full = results(&mut Scope::new(&e, &b), &paths);
+                let skipping = results(&mut Scope::with_names(&e, &b, &names), &paths);
+                assert_eq!(full, skipping, "body {}", String::from_utf8_lossy(raw));
+            }
+        }
+    }
+
+    #[test]
+    fn first_names_are_present_exactly_when_a_lookup_can_find_them() {
+        let (paths, names) = gated_paths();
+        let bit = |text: &str| {
+            paths
+                .iter()
+                .find(|p| p.text() == text)
+                .and_then(|p| p.gate)
+                .expect("gated")
+        };
+        let mut e = Event::new("m", "q", r#"{"eventName":"x","payload":"{}"}"#);
+        e.attributes.insert("X-CORRELATION-ID".into(), "c".into());
+        let b = e.body();
+        let (present, _) = names.present(&e, &b);
+        assert!(present.has(bit("$.body.eventName")));
+        assert!(present.has(bit("$.body.payload.password")));
+        assert!(
+            !present.has(bit("$.body.EventName")),
+            "body names are exact"
+        );
+        assert!(!present.has(bit("$.body.ttl")));
+        assert!(present.has(bit("$.attributes['x-correlation-id']")));
+        assert!(present.has(bit("$.attributes['x-CORRELATION-id']")));
+        assert!(!present.has(bit("$.attributes.correlationId")));
+        // A body string that may hold JSON decides nothing; other bodies
+        // that are not objects have no member.
+        for (raw, has) in [
+            ("\" {\\\"ttl\\\": 1}\"", true),
+            ("[1]", false),
+            ("\"text\"", false),
+            ("{ not json", true),
+            ("plain", false),
+        ] {
+            let e = Event::new("m", "q", raw);
+            let b = e.body();
+            assert_eq!(names.present(&e, &b).0.has(bit("$.body.ttl")), has, "{raw}");
+        }
     }
 
     #[test]

@@ -382,6 +382,50 @@ fn expires_at_forms() {
 }
 
 #[test]
+fn expiry_accounts_are_written_as_before() {
+    // Epochs, a string lifetime, retention, and the problems of values that
+    // are no usable expiry: every account and message, word for word.
+    let i = inspect(&json_event(
+        json!({"expirationTime": 1609370158999_u64, "ttl": "-5"}),
+    ));
+    assert_eq!(
+        messages(&i),
+        "ttl \"-5\" is negative ($.body.ttl) | expired 3h 17m ago \
+         (expirationTime 1609370158999 = 2020-12-30T23:15:58.999Z)"
+    );
+    let i = inspect(&json_event(json!({"ttl": 1609370158})));
+    assert_eq!(
+        messages(&i),
+        "expired 3h 17m ago (ttl 1609370158 = 2020-12-30T23:15:58.000Z)"
+    );
+    let i = inspect(&json_event(
+        json!({"creationDate": "2020-12-31T00:00:00Z", "expirationTime": "60000"}),
+    ));
+    assert_eq!(
+        messages(&i),
+        "expired 2h 32m ago (expirationTime \"60000\" ms after creationDate \
+         2020-12-31T00:00:00.000Z)"
+    );
+    let i = inspect(&json_event(
+        json!({"expirationTime": 60000, "ttl": 1e300, "expiresAt": true}),
+    ));
+    assert_eq!(
+        messages(&i),
+        "expiresAt true is not a date ($.body.expiresAt) | expirationTime 60000 is a lifetime \
+         in ms ($.body.expirationTime) but the event has no creation time and no published_at \
+         to count it from | ttl 1e+300 is out of range ($.body.ttl)"
+    );
+    let mut e = json_event(json!({"x": 1}));
+    e.system
+        .insert("retention_expires_at".into(), json!("2020-12-31T00:00:00Z"));
+    let i = Inspector::with_defaults().inspect(&e, &e.body(), now(), true);
+    assert_eq!(
+        messages(&i),
+        "expired 2h 33m ago (queue retention ends 2020-12-31T00:00:00.000Z)"
+    );
+}
+
+#[test]
 fn retention_is_the_last_expiration_fallback() {
     let mut e = json_event(json!({"orderId": 1}));
     e.system
