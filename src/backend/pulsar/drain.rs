@@ -167,11 +167,18 @@ impl Drain for PulsarDrain {
         for lease in leases {
             let outcome = match self.held.remove(lease) {
                 None => Err(format!("event {lease} was not handed out by this drain")),
-                Some((topic, id)) => self
-                    .consumer
-                    .ack_with_id(&topic, id)
-                    .await
-                    .map_err(|e| format!("acknowledging failed: {e}")),
+                // Bounded: with the broker gone, an ack can wait forever
+                // on a reconnecting engine.
+                Some((topic, id)) => {
+                    let ack = self.consumer.ack_with_id(&topic, id);
+                    match tokio::time::timeout(self.client.settings.timeout, ack).await {
+                        Ok(result) => result.map_err(|e| format!("acknowledging failed: {e}")),
+                        Err(_) => Err(format!(
+                            "acknowledging failed: no answer within {:?}",
+                            self.client.settings.timeout
+                        )),
+                    }
+                }
             };
             outcomes.push(outcome);
         }
