@@ -9,6 +9,7 @@ mod job;
 mod native;
 mod redrive;
 mod replay;
+mod walk;
 
 pub use delete::{delete, purge};
 pub use job::{JobControl, Progress, Report, Selection};

@@ -1,0 +1,81 @@
+//! The loop delete and redrive share: take a source's events batch by
+//! batch through its drain, pick the selected ones, let the operation act
+//! on them, and settle the drain whatever happened.
+
+use async_trait::async_trait;
+
+use super::{JobControl, OpsError, Progress, Report, Selection};
+use crate::backend::{Backend, Drain, Leased};
+
+/// What an operation does with the selected events of one batch: remove
+/// from the drain what it must and record every outcome in the report.
+#[async_trait]
+pub(super) trait BatchAction: Send {
+    /// Act on `chosen`, events the drain handed out and the selection kept.
+    async fn act(
+        &mut self,
+        drain: &mut dyn Drain,
+        chosen: Vec<Leased>,
+        report: &mut Report,
+    ) -> Result<(), OpsError>;
+}
+
+/// Walk `source`'s drain. For each batch, the selected events go to
+/// `action`; the others count as skipped and stay in the source. With
+/// `dry_run`, `action` is never called: the report lists what it would get.
+/// The drain is finished (unremoved events released, removals committed)
+/// on every path, errors included.
+pub(super) async fn walk_selected(
+    source: &dyn Backend,
+    selection: &Selection,
+    dry_run: bool,
+    control: &JobControl,
+    action: &mut dyn BatchAction,
+) -> Result<Report, OpsError> {
+    let mut drain = source.drain().await?;
+    let mut report = Report::default();
+    let mut progress = Progress {
+        total: selection.ids.as_ref().map(|ids| ids.len()),
+        ..Progress::default()
+    };
+    let result = async {
+        loop {
+            if control.is_cancelled() {
+                report.cancelled = true;
+                break;
+            }
+            if let (Some(ids), false) = (&selection.ids, dry_run) {
+                if report.moved + report.failed.len() + report.duplicated.len() >= ids.len() {
+                    break;
+                }
+            }
+            let batch = drain.next_batch().await?;
+            if batch.is_empty() {
+                break;
+            }
+            progress.seen += batch.len();
+            let (chosen, others): (Vec<_>, Vec<_>) =
+                batch.into_iter().partition(|l| selection.selects(&l.event));
+            report.skipped += others.len();
+            if dry_run {
+                report
+                    .planned
+                    .extend(chosen.iter().map(|l| l.event.id.clone()));
+                continue;
+            }
+            if chosen.is_empty() {
+                continue;
+            }
+            action.act(drain.as_mut(), chosen, &mut report).await?;
+            progress.done = report.moved;
+            progress.failed = report.failed.len() + report.duplicated.len();
+            control.report(progress);
+        }
+        Ok::<(), OpsError>(())
+    }
+    .await;
+    let finished = drain.finish().await;
+    result?;
+    finished?;
+    Ok(report)
+}
