@@ -19,6 +19,14 @@ pub(super) fn operation_rows(app: &App) -> Vec<usize> {
     }
 }
 
+/// The event ids of `rows` (rows whose record does not decode are left out).
+fn event_ids(app: &App, rows: &[usize]) -> BTreeSet<String> {
+    rows.iter()
+        .filter_map(|r| app.store.record(*r))
+        .filter_map(|(record, _)| record.decode().ok().map(|(e, _)| e.id))
+        .collect()
+}
+
 pub(super) fn busy(app: &mut App) -> bool {
     if let Some(job) = &app.job {
         let text = format!("a {} is running: wait for it or cancel it (X)", job.verb);
@@ -140,11 +148,7 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
             status(app, Level::Warning, &text);
             return;
         }
-        let ids: BTreeSet<String> = rows
-            .iter()
-            .filter_map(|r| app.store.record(*r))
-            .filter_map(|(record, _)| record.decode().ok().map(|(e, _)| e.id))
-            .collect();
+        let ids = event_ids(app, &rows);
         let count = ids.len();
         (Some(ids), count)
     };
@@ -205,11 +209,7 @@ pub(super) fn start_delete(app: &mut App) {
     if !removable(app, slot, "delete") {
         return;
     }
-    let ids: BTreeSet<String> = rows
-        .iter()
-        .filter_map(|r| app.store.record(*r))
-        .filter_map(|(record, _)| record.decode().ok().map(|(e, _)| e.id))
-        .collect();
+    let ids = event_ids(app, &rows);
     if ids.is_empty() {
         status(
             app,
