@@ -91,6 +91,15 @@ impl TopicName {
         (!base.is_empty()).then(|| (self.with_local(base), index))
     }
 
+    /// `persistent` or `non-persistent`.
+    fn domain(&self) -> &'static str {
+        if self.persistent {
+            "persistent"
+        } else {
+            "non-persistent"
+        }
+    }
+
     /// The short form used in evscope URIs: `name` for public/default
     /// persistent topics, else `domain/tenant/namespace/name`.
     pub fn short(&self) -> String {
@@ -99,11 +108,7 @@ impl TopicName {
         } else {
             format!(
                 "{}/{}/{}/{}",
-                if self.persistent {
-                    "persistent"
-                } else {
-                    "non-persistent"
-                },
+                self.domain(),
                 self.tenant,
                 self.namespace,
                 self.local
@@ -117,11 +122,7 @@ impl fmt::Display for TopicName {
         write!(
             f,
             "{}://{}/{}/{}",
-            if self.persistent {
-                "persistent"
-            } else {
-                "non-persistent"
-            },
+            self.domain(),
             self.tenant,
             self.namespace,
             self.local
