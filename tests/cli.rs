@@ -382,11 +382,18 @@ fn redrive_to_an_unwritable_target_removes_nothing() {
         "--to",
         target.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The target fails as a whole: the redrive stops with an error line.
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("0 moved, 50 failed"),
         "{}",
         stdout(&out)
+    );
+    let complaint = stderr(&out);
+    assert_eq!(complaint.lines().count(), 1, "{complaint}");
+    assert!(
+        complaint.contains("stopped early") && complaint.contains("No such file"),
+        "{complaint}"
     );
     assert_eq!(ids_in(&dlq).len(), 50, "nothing left the DLQ");
 }

@@ -89,7 +89,17 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
         ));
     }
     let _ = out.flush();
-    if report.is_clean() { 0 } else { EXIT_FOUND }
+    if let Some(reason) = &report.stopped {
+        eprintln!(
+            "evscope: stopped early: {}; the events not reached are still in the source: run it again",
+            escape(reason)
+        );
+    }
+    match report {
+        _ if report.stopped.is_some() => EXIT_ERROR,
+        _ if report.is_clean() => 0,
+        _ => EXIT_FOUND,
+    }
 }
 
 fn print_plan(verb: &str, to: &str, ids: &[String]) -> i32 {

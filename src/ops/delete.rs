@@ -30,9 +30,9 @@ impl BatchAction for Remove {
         report: &mut Report,
     ) -> Result<(), OpsError> {
         let leases: Vec<LeaseId> = chosen.iter().map(|l| l.lease).collect();
-        let outcomes = match drain.remove(&leases).await {
-            Ok(outcomes) => outcomes,
-            Err(error) => vec![Err(error.to_string()); leases.len()],
+        let (outcomes, stop) = match drain.remove(&leases).await {
+            Ok(outcomes) => (outcomes, None),
+            Err(error) => (vec![Err(error.to_string()); leases.len()], Some(error)),
         };
         for (leased, outcome) in chosen.iter().zip(outcomes) {
             match outcome {
@@ -40,7 +40,7 @@ impl BatchAction for Remove {
                 Err(reason) => report.failed.push((leased.event.id.clone(), reason)),
             }
         }
-        Ok(())
+        stop.map_or(Ok(()), |error| Err(error.into()))
     }
 }
 

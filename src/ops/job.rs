@@ -104,11 +104,18 @@ pub struct Report {
     pub planned: Vec<String>,
     /// Whether the operation stopped early because it was cancelled.
     pub cancelled: bool,
+    /// Why the operation stopped early after it had started (a backend
+    /// failed midway, say the broker went away). Events it had not reached
+    /// are still in the source.
+    pub stopped: Option<String>,
 }
 
 impl Report {
     /// Whether every selected event made it.
     pub fn is_clean(&self) -> bool {
-        self.failed.is_empty() && self.duplicated.is_empty() && !self.cancelled
+        self.failed.is_empty()
+            && self.duplicated.is_empty()
+            && !self.cancelled
+            && self.stopped.is_none()
     }
 }

@@ -49,7 +49,15 @@ impl BatchAction for SendThenRemove<'_> {
         let events: Vec<_> = chosen.iter().map(|l| l.event.clone()).collect();
         let outcomes = match self.target.send(&events).await {
             Ok(outcomes) => outcomes,
-            Err(error) => vec![Err(error.to_string()); events.len()],
+            // The target failed as a whole: nothing was sent, so nothing
+            // is removed, and later batches would fail the same way.
+            Err(error) => {
+                let reason = error.to_string();
+                report
+                    .failed
+                    .extend(chosen.iter().map(|l| (l.event.id.clone(), reason.clone())));
+                return Err(error.into());
+            }
         };
         let mut confirmed: Vec<(LeaseId, &str)> = Vec::new();
         for (leased, outcome) in chosen.iter().zip(outcomes) {
@@ -59,9 +67,9 @@ impl BatchAction for SendThenRemove<'_> {
             }
         }
         let leases: Vec<LeaseId> = confirmed.iter().map(|(lease, _)| *lease).collect();
-        let removals = match drain.remove(&leases).await {
-            Ok(removals) => removals,
-            Err(error) => vec![Err(error.to_string()); leases.len()],
+        let (removals, stop) = match drain.remove(&leases).await {
+            Ok(removals) => (removals, None),
+            Err(error) => (vec![Err(error.to_string()); leases.len()], Some(error)),
         };
         for ((_, id), removal) in confirmed.iter().zip(removals) {
             match removal {
@@ -69,6 +77,6 @@ impl BatchAction for SendThenRemove<'_> {
                 Err(reason) => report.duplicated.push((id.to_string(), reason)),
             }
         }
-        Ok(())
+        stop.map_or(Ok(()), |error| Err(error.into()))
     }
 }

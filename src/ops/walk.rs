@@ -24,7 +24,9 @@ pub(super) trait BatchAction: Send {
 /// `action`; the others count as skipped and stay in the source. With
 /// `dry_run`, `action` is never called: the report lists what it would get.
 /// The drain is finished (unremoved events released, removals committed)
-/// on every path, errors included.
+/// on every path, errors included. Once the walk has begun, a failure ends
+/// it with a report saying why it stopped (`Report::stopped`), so what was
+/// already done is still reported exactly.
 pub(super) async fn walk_selected(
     source: &dyn Backend,
     selection: &Selection,
@@ -75,7 +77,8 @@ pub(super) async fn walk_selected(
     }
     .await;
     let finished = drain.finish().await;
-    result?;
-    finished?;
+    if let Err(error) = result.and(finished.map_err(OpsError::from)) {
+        report.stopped = Some(error.to_string());
+    }
     Ok(report)
 }

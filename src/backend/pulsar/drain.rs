@@ -107,6 +107,20 @@ impl PulsarDrain {
     }
 }
 
+impl PulsarDrain {
+    /// Nothing arrived for IDLE: the subscription is drained, unless the
+    /// topic's last message was never seen and the broker is gone.
+    async fn check_idle(&mut self) -> Result<(), BackendError> {
+        if self.last.is_none() {
+            return Ok(());
+        }
+        self.client
+            .op("checking the broker", self.consumer.check_connection())
+            .await
+            .map_err(|e| e.at(&self.uri))
+    }
+}
+
 #[async_trait]
 impl Drain for PulsarDrain {
     async fn next_batch(&mut self) -> Result<Vec<Leased>, BackendError> {
@@ -116,6 +130,7 @@ impl Drain for PulsarDrain {
             let message = match tokio::time::timeout(wait, self.consumer.next()).await {
                 Err(_) => {
                     if batch.is_empty() {
+                        self.check_idle().await?;
                         self.exhausted = true;
                     }
                     break;
@@ -164,23 +179,34 @@ impl Drain for PulsarDrain {
         leases: &[LeaseId],
     ) -> Result<Vec<Result<(), String>>, BackendError> {
         let mut outcomes = Vec::with_capacity(leases.len());
+        let limit = self.client.settings.timeout;
+        let mut lost: Option<String> = None;
         for lease in leases {
-            let outcome = match self.held.remove(lease) {
-                None => Err(format!("event {lease} was not handed out by this drain")),
+            let outcome = match (self.held.remove(lease), &lost) {
+                (None, _) => Err(format!("event {lease} was not handed out by this drain")),
+                // The broker stopped answering: do not wait once per event.
+                (Some(_), Some(reason)) => Err(reason.clone()),
                 // Bounded: with the broker gone, an ack can wait forever
                 // on a reconnecting engine.
-                Some((topic, id)) => {
-                    let ack = self.consumer.ack_with_id(&topic, id);
-                    match tokio::time::timeout(self.client.settings.timeout, ack).await {
+                (Some((topic, id)), None) => {
+                    match tokio::time::timeout(limit, self.consumer.ack_with_id(&topic, id)).await {
                         Ok(result) => result.map_err(|e| format!("acknowledging failed: {e}")),
-                        Err(_) => Err(format!(
-                            "acknowledging failed: no answer within {:?}",
-                            self.client.settings.timeout
-                        )),
+                        Err(_) => {
+                            let reason =
+                                format!("acknowledging failed: no answer within {limit:?}");
+                            lost = Some(reason.clone());
+                            Err(reason)
+                        }
                     }
                 }
             };
             outcomes.push(outcome);
+        }
+        if let Some(reason) = lost {
+            return Ok(outcomes
+                .into_iter()
+                .map(|o| o.and(Err(reason.clone())))
+                .collect());
         }
         // Acknowledgements are one-way in the protocol. Push them out: a
         // round trip through the consumer's engine (acks queued before it are

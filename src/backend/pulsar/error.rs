@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::backend::BackendError;
 
 /// Why a Pulsar operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PulsarError {
     /// Settings (flags, client.conf, token file) are wrong.
     #[error("{0}")]
@@ -62,6 +62,15 @@ impl PulsarError {
         }
     }
 
+    /// Whether the broker is gone (unreachable, or silent past the time
+    /// limit): further operations on this connection will fail too.
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(
+            self,
+            PulsarError::Unreachable { .. } | PulsarError::Timeout { .. }
+        )
+    }
+
     /// Classify an error of the pulsar crate.
     pub fn from_client(error: pulsar::Error, url: &str) -> PulsarError {
         use pulsar::error::{ConnectionError, ServiceDiscoveryError};
@@ -84,6 +93,12 @@ impl PulsarError {
                     return PulsarError::Unreachable {
                         url: url.to_string(),
                         reason: format!("TLS failed: {e} (check --pulsar-ca)"),
+                    };
+                }
+                ConnectionError::Disconnected => {
+                    return PulsarError::Unreachable {
+                        url: url.to_string(),
+                        reason: "the connection was lost".into(),
                     };
                 }
                 ConnectionError::Authentication(e) => return PulsarError::Auth(e.to_string()),

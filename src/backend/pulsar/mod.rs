@@ -293,7 +293,10 @@ impl Backend for PulsarBackend {
     async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
         self.writable()?;
         let events: Vec<&Event> = events.iter().collect();
-        Ok(self.producers.send(&self.topic, &events).await)
+        self.producers
+            .send(&self.topic, &events)
+            .await
+            .map_err(|e| e.at(&self.uri))
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {

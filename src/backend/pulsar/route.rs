@@ -105,7 +105,22 @@ impl Backend for PulsarRouter {
         }
         for (topic, members) in groups {
             let chosen: Vec<&Event> = members.iter().map(|&i| &events[i]).collect();
-            let sent = self.producers.send(&topic, &chosen).await;
+            let sent = match self.producers.send(&topic, &chosen).await {
+                Ok(sent) => sent,
+                // The broker is gone: the other topics would fail the same
+                // way, each after a time limit.
+                Err(error) if error.is_connection_lost() => {
+                    if outcomes.iter().any(|o| matches!(o, Some(Ok(_)))) {
+                        let reason = format!("not sent: {error}");
+                        return Ok(outcomes
+                            .into_iter()
+                            .map(|o| o.unwrap_or_else(|| Err(reason.clone())))
+                            .collect());
+                    }
+                    return Err(error.at(&self.uri));
+                }
+                Err(error) => vec![Err(error.to_string()); chosen.len()],
+            };
             for (index, outcome) in members.into_iter().zip(sent) {
                 outcomes[index] = Some(outcome);
             }

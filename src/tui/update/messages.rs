@@ -273,6 +273,9 @@ pub(super) fn finish_job(app: &mut App, state: &JobState, outcome: Result<JobOut
             if report.cancelled {
                 text.push_str(" (cancelled)");
             }
+            if let Some(reason) = &report.stopped {
+                text.push_str(&format!("; stopped early: {reason}"));
+            }
             if let Some((id, reason)) = report.failed.first().or(report.duplicated.first()) {
                 text.push_str(&format!("; first failure {id}: {reason}"));
             }
