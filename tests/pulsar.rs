@@ -874,61 +874,74 @@ fn bench_reader_100k() {
         )
         .await;
         eprintln!("produced {count} in {:?}", started.elapsed());
-        let open = options(&broker);
         let uri = broker.uri(&topic);
-        for round in 0..2 {
-            let started = Instant::now();
-            let events = browse(&uri, &open).await;
-            let secs = started.elapsed().as_secs_f64();
-            assert_eq!(events.len(), count);
-            eprintln!(
-                "BENCH evscope-browse round {round}: {count} in {secs:.3}s = {:.0} msg/s",
-                count as f64 / secs
-            );
-        }
-        let started = Instant::now();
-        let out = Command::new(evscope_bin())
-            .args(["peek", &uri])
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("evscope");
-        let secs = started.elapsed().as_secs_f64();
-        assert_eq!(out.stdout.iter().filter(|b| **b == b'\n').count(), count);
-        eprintln!(
-            "BENCH evscope-peek-process: {count} in {secs:.3}s = {:.0} msg/s",
-            count as f64 / secs
-        );
         let python = std::env::var("EVSCOPE_TEST_PYTHON")
             .unwrap_or_else(|_| format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR")));
-        let script = format!(
-            r#"
-import time, pulsar, logging
-c = pulsar.Client("pulsar://{}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+        // The Python client reads through the relay evscope must use, and
+        // directly (the relay's cost, for the record).
+        let python_reader = |address: String| {
+            format!(
+                r#"
+import time, pulsar
+c = pulsar.Client("pulsar://{address}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
 t = time.time()
 r = c.create_reader("{}", pulsar.MessageId.earliest, receiver_queue_size=1000)
 n = 0
 while n < {count}:
-    m = r.read_next(10000)
+    r.read_next(10000)
     n += 1
 el = time.time() - t
-print("BENCH python-pulsar-client reader: %d in %.3fs = %.0f msg/s" % (n, el, n / el))
+print("%.0f msg/s (%d in %.3fs)" % (n / el, n, el))
 r.close(); c.close()
 "#,
-            broker.upstream,
-            full(&topic)
-        );
-        let out = Command::new(&python)
-            .args(["-c", &script])
-            .output()
-            .expect("python");
-        eprintln!(
-            "{}{}",
-            text(&out.stdout),
-            text(&out.stderr)
-                .lines()
-                .filter(|l| l.contains("BENCH") || l.contains("Error"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
+                full(&topic)
+            )
+        };
+        // One process per measurement, alternating, so a noisy neighbour
+        // hurts every contender alike.
+        let reader = std::env::var("EVSCOPE_READ_SOURCE").ok();
+        for round in 0..3 {
+            if let Some(reader) = &reader {
+                let out = Command::new(reader)
+                    .arg(&uri)
+                    .output()
+                    .expect("read_source");
+                assert!(text(&out.stdout).contains(&format!("read {count} ")));
+                eprint!("BENCH round {round} evscope reader: {}", text(&out.stdout));
+            }
+            let started = Instant::now();
+            let out = Command::new(evscope_bin())
+                .args(["peek", &uri])
+                .output()
+                .expect("evscope");
+            let secs = started.elapsed().as_secs_f64();
+            assert_eq!(out.stdout.iter().filter(|b| **b == b'\n').count(), count);
+            eprintln!(
+                "BENCH round {round} evscope peek (whole process, facets, JSON lines): {:.0} msg/s ({count} in {secs:.3}s)",
+                count as f64 / secs
+            );
+            for (path, address) in [
+                ("relay", broker.relay.addr.to_string()),
+                ("direct", broker.upstream.to_string()),
+            ] {
+                let out = Command::new(&python)
+                    .args(["-c", &python_reader(address)])
+                    .output()
+                    .expect("python");
+                assert!(out.status.success(), "{}", text(&out.stderr));
+                eprint!(
+                    "BENCH round {round} python pulsar-client reader ({path}): {}",
+                    text(&out.stdout)
+                );
+            }
+        }
+        // For profiling: keep the broker up and say where it is.
+        if let Some(secs) = std::env::var("EVSCOPE_BENCH_HOLD")
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            eprintln!("HOLD {uri} for {secs}s");
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+        }
     });
 }

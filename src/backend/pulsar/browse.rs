@@ -7,14 +7,14 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use pulsar::consumer::InitialPosition;
 use pulsar::proto::MessageIdData;
 use pulsar::{Consumer, ConsumerOptions, SubType, TokioExecutor};
 use tokio::sync::mpsc;
 
 use super::connect::Client;
-use super::convert::{Received, to_event};
+use super::convert::Received;
 use super::error::PulsarError;
 use super::options::StartPosition;
 use super::topic::{TopicName, parse_message_id};
@@ -22,9 +22,11 @@ use crate::backend::Record;
 use std::sync::Arc;
 
 /// How many messages the broker may push ahead of the reader.
-const RECEIVER_QUEUE: u32 = 1000;
-/// Messages buffered between a partition reader and the merge.
-const CHANNEL: usize = 2048;
+const RECEIVER_QUEUE: u32 = 10_000;
+/// Chunks buffered between a partition reader and the merge.
+const CHANNEL: usize = 8;
+/// Events per chunk at most (a chunk goes as soon as nothing more is ready).
+const CHUNK: usize = 512;
 
 /// A reader's consumer.
 pub type Reader = Consumer<Vec<u8>, TokioExecutor>;
@@ -128,14 +130,29 @@ pub struct Emit<'a> {
 
 impl Emit<'_> {
     /// Hand over a batch; `false` when the consumer is gone.
-    pub async fn send(&self, batch: Vec<Received>) -> bool {
-        let records = batch
-            .iter()
-            .map(|r| Record::Event(Arc::new(to_event(r, self.source))))
-            .collect();
+    async fn send(&self, batch: Vec<Timed>) -> bool {
+        let records = batch.into_iter().map(|t| t.record).collect();
         self.sink.send(records).await.is_ok()
     }
 }
+
+/// An event ready to hand over, with its publish time for the merge.
+struct Timed {
+    publish_ms: u64,
+    record: Record,
+}
+
+impl Timed {
+    fn new(received: Received, source: &str) -> Timed {
+        Timed {
+            publish_ms: received.publish_ms(),
+            record: Record::Event(Arc::new(received.into_event(source))),
+        }
+    }
+}
+
+/// What a partition reader hands the merge: events in order, in chunks.
+type Chunk = Result<Vec<Timed>, PulsarError>;
 
 /// What a partition reader should produce.
 #[derive(Debug, Clone)]
@@ -233,8 +250,9 @@ pub async fn browse(
         receivers.push(rx);
         let client = client.clone();
         let plan = plan.clone();
+        let source = out.source.to_string();
         tasks.push(tokio::spawn(async move {
-            let result = read_partition(&client, &mut reader, &last, &plan, &tx).await;
+            let result = read_partition(&client, &mut reader, &last, &plan, &source, &tx).await;
             close(reader);
             if let Err(error) = result {
                 let _ = tx.send(Err(error)).await;
@@ -262,27 +280,40 @@ pub fn close(reader: Reader) {
     drop(reader);
 }
 
+/// Read one partition up to `last`, converting messages to events of
+/// `source` (here, so partitions convert in parallel) and handing them over
+/// in chunks.
 async fn read_partition(
     client: &Client,
     reader: &mut Reader,
     last: &MessageIdData,
     plan: &Plan,
-    tx: &mpsc::Sender<Result<Received, PulsarError>>,
+    source: &str,
+    tx: &mpsc::Sender<Chunk>,
 ) -> Result<(), PulsarError> {
     let mut ring: VecDeque<Received> = VecDeque::new();
+    let mut chunk: Vec<Timed> = Vec::with_capacity(CHUNK);
     let mut previous: Option<MessageIdData> = None;
     loop {
-        let next = tokio::time::timeout(client.settings.timeout, reader.next()).await;
-        let message = match next {
-            Err(_) => {
-                return Err(PulsarError::Timeout {
-                    what: format!("reading {}", reader.topics().join(", ")),
-                    after: client.settings.timeout,
-                });
+        let next = match reader.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                // Nothing ready: hand over what is, then wait.
+                if !chunk.is_empty() && tx.send(Ok(std::mem::take(&mut chunk))).await.is_err() {
+                    return Ok(());
+                }
+                tokio::time::timeout(client.settings.timeout, reader.next())
+                    .await
+                    .map_err(|_| PulsarError::Timeout {
+                        what: format!("reading {}", reader.topics().join(", ")),
+                        after: client.settings.timeout,
+                    })?
             }
-            Ok(None) => return Ok(()),
-            Ok(Some(Err(error))) => return Err(PulsarError::from_client(error, &client.url)),
-            Ok(Some(Ok(message))) => message,
+        };
+        let message = match next {
+            None => break,
+            Some(Err(error)) => return Err(PulsarError::from_client(error, &client.url)),
+            Some(Ok(message)) => message,
         };
         let id = message.message_id.id.clone();
         // Nothing is acknowledged on the reader's own non-durable
@@ -312,7 +343,10 @@ async fn read_partition(
                     ring.push_back(received);
                 }
                 None => {
-                    if tx.send(Ok(received)).await.is_err() {
+                    chunk.push(Timed::new(received, source));
+                    if chunk.len() >= CHUNK
+                        && tx.send(Ok(std::mem::take(&mut chunk))).await.is_err()
+                    {
                         return Ok(());
                     }
                 }
@@ -322,34 +356,30 @@ async fn read_partition(
             break;
         }
     }
-    for received in ring {
-        if tx.send(Ok(received)).await.is_err() {
-            break;
-        }
+    chunk.extend(ring.into_iter().map(|r| Timed::new(r, source)));
+    if !chunk.is_empty() {
+        let _ = tx.send(Ok(chunk)).await;
     }
     Ok(())
 }
 
 /// Merge partition streams by publish time (ties: partition order).
 async fn merge(
-    mut receivers: Vec<mpsc::Receiver<Result<Received, PulsarError>>>,
+    mut receivers: Vec<mpsc::Receiver<Chunk>>,
     keep_last: Option<usize>,
     limit: Option<usize>,
     out: &Emit<'_>,
 ) -> Result<usize, PulsarError> {
-    let mut heads: Vec<Option<Received>> = Vec::with_capacity(receivers.len());
+    let mut heads: Vec<VecDeque<Timed>> = receivers.iter().map(|_| VecDeque::new()).collect();
     let mut open: Vec<bool> = vec![true; receivers.len()];
-    for _ in 0..receivers.len() {
-        heads.push(None);
-    }
-    let mut tail: VecDeque<Received> = VecDeque::new();
+    let mut tail: VecDeque<Timed> = VecDeque::new();
     let mut batch = Vec::new();
     let mut handed = 0usize;
     let limit = limit.unwrap_or(usize::MAX);
     loop {
-        // Fill every empty head of an open partition.
+        // Refill every empty head of an open partition.
         for (i, rx) in receivers.iter_mut().enumerate() {
-            if heads[i].is_some() || !open[i] {
+            if !heads[i].is_empty() || !open[i] {
                 continue;
             }
             let next = match rx.try_recv() {
@@ -367,7 +397,7 @@ async fn merge(
                 }
             };
             match next {
-                Some(Ok(received)) => heads[i] = Some(received),
+                Some(Ok(chunk)) => heads[i].extend(chunk),
                 Some(Err(error)) => return Err(error),
                 None => open[i] = false,
             }
@@ -375,10 +405,10 @@ async fn merge(
         let pick = heads
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| h.as_ref().map(|h| (h.publish_ms(), i)))
+            .filter_map(|(i, h)| h.front().map(|t| (t.publish_ms, i)))
             .min();
         let Some((_, i)) = pick else { break };
-        let Some(received) = heads[i].take() else {
+        let Some(timed) = heads[i].pop_front() else {
             break;
         };
         match keep_last {
@@ -386,10 +416,10 @@ async fn merge(
                 if tail.len() == n {
                     tail.pop_front();
                 }
-                tail.push_back(received);
+                tail.push_back(timed);
             }
             None => {
-                batch.push(received);
+                batch.push(timed);
                 if handed + batch.len() >= limit {
                     break;
                 }

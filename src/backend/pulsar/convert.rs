@@ -48,63 +48,73 @@ fn time_of(ms: u64) -> Option<DateTime<Utc>> {
 
 /// The evscope event of a message read from `source` (the topic's URI).
 pub fn to_event(message: &Received, source: &str) -> Event {
-    let meta = &message.payload.metadata;
-    let mut event = Event::new(
-        format_message_id(&message.id),
-        source,
-        message.payload.data.clone(),
-    );
-    event.key = meta.partition_key.clone();
-    event.published_at = time_of(meta.publish_time);
-    event.attributes = meta
-        .properties
-        .iter()
-        .map(|kv| (kv.key.clone(), kv.value.clone()))
-        .collect();
-    let mut system = Map::new();
-    system.insert("topic".into(), message.topic.clone().into());
-    system.insert("message_id".into(), event.id.clone().into());
-    if let Some(p) = message.id.partition.filter(|p| *p >= 0) {
-        system.insert("partition".into(), p.into());
+    Received {
+        topic: message.topic.clone(),
+        id: message.id.clone(),
+        payload: message.payload.clone(),
     }
-    system.insert("producer_name".into(), meta.producer_name.clone().into());
-    system.insert("sequence_id".into(), meta.sequence_id.into());
-    if let Some(t) = time_of(meta.publish_time) {
-        system.insert("publish_time".into(), t.to_rfc3339().into());
+    .into_event(source)
+}
+
+impl Received {
+    /// The evscope event of this message, read from `source` (the topic's
+    /// URI). Takes the message apart: payload, key and properties move.
+    pub fn into_event(self, source: &str) -> Event {
+        let Received { topic, id, payload } = self;
+        let meta = payload.metadata;
+        let mut event = Event::new(format_message_id(&id), source, payload.data);
+        event.published_at = time_of(meta.publish_time);
+        event.attributes = meta
+            .properties
+            .into_iter()
+            .map(|kv| (kv.key, kv.value))
+            .collect();
+        let mut system = Map::new();
+        system.insert("topic".into(), topic.into());
+        system.insert("message_id".into(), event.id.clone().into());
+        if let Some(p) = id.partition.filter(|p| *p >= 0) {
+            system.insert("partition".into(), p.into());
+        }
+        system.insert("producer_name".into(), meta.producer_name.into());
+        system.insert("sequence_id".into(), meta.sequence_id.into());
+        if let Some(t) = event.published_at {
+            system.insert("publish_time".into(), t.to_rfc3339().into());
+        }
+        if let Some(t) = meta.event_time.filter(|t| *t > 0).and_then(time_of) {
+            system.insert(
+                "event_time".into(),
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                    .into(),
+            );
+        }
+        if let Some(k) = &meta.ordering_key {
+            system.insert(
+                "ordering_key".into(),
+                base64::engine::general_purpose::STANDARD.encode(k).into(),
+            );
+        }
+        if meta.partition_key_b64_encoded == Some(true) {
+            system.insert("key_base64".into(), true.into());
+        }
+        if let Some(v) = &meta.schema_version {
+            system.insert("schema_version".into(), hex(v).into());
+        }
+        if let Some(c) = meta.compression.filter(|c| *c != 0) {
+            let name = pulsar::proto::CompressionType::try_from(c)
+                .map(|c| format!("{c:?}"))
+                .unwrap_or_else(|_| c.to_string());
+            system.insert("compression".into(), name.into());
+        }
+        if let Some(n) = meta.num_messages_in_batch {
+            system.insert("batch_size".into(), n.into());
+        }
+        if let Some(r) = meta.replicated_from {
+            system.insert("replicated_from".into(), r.into());
+        }
+        event.key = meta.partition_key;
+        event.system = system;
+        event
     }
-    if let Some(t) = meta.event_time.filter(|t| *t > 0).and_then(time_of) {
-        system.insert(
-            "event_time".into(),
-            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                .into(),
-        );
-    }
-    if let Some(k) = &meta.ordering_key {
-        system.insert(
-            "ordering_key".into(),
-            base64::engine::general_purpose::STANDARD.encode(k).into(),
-        );
-    }
-    if meta.partition_key_b64_encoded == Some(true) {
-        system.insert("key_base64".into(), true.into());
-    }
-    if let Some(v) = &meta.schema_version {
-        system.insert("schema_version".into(), hex(v).into());
-    }
-    if let Some(c) = meta.compression.filter(|c| *c != 0) {
-        let name = pulsar::proto::CompressionType::try_from(c)
-            .map(|c| format!("{c:?}"))
-            .unwrap_or_else(|_| c.to_string());
-        system.insert("compression".into(), name.into());
-    }
-    if let Some(n) = meta.num_messages_in_batch {
-        system.insert("batch_size".into(), n.into());
-    }
-    if let Some(r) = &meta.replicated_from {
-        system.insert("replicated_from".into(), r.clone().into());
-    }
-    event.system = system;
-    event
 }
 
 /// Move the DLQ bookkeeping properties of a drained event into
