@@ -14,6 +14,13 @@
 //! subscriptions it saw), as a broker would list them (partitions
 //! separately). It lives in the tests only: evscope itself keeps every
 //! check of the crate.
+//!
+//! For the TLS and authentication tests (tests/pulsar_security.rs) it also
+//! records the authentication each Connect carried (pulsar-lite accepts any,
+//! so the relay is where a test can see what a client sent), and, once told
+//! a TLS front's URL ([`Relay::advertise_tls`]), puts it in lookup answers
+//! as `brokerServiceUrlTls`: a `pulsar+ssl://` client follows that field
+//! only, and without it the crate finds no broker for the topic.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -32,6 +39,8 @@ pub struct Seen {
     topics: BTreeSet<String>,
     /// Every subscribe: `(connection, consumer id, topic, subscription, durable, closed)`.
     subscribes: Vec<Subscribe>,
+    /// The (method, data) of every Connect that carried authentication.
+    auth: Vec<(String, Vec<u8>)>,
 }
 
 /// One Subscribe command a client sent.
@@ -59,6 +68,9 @@ pub struct Relay {
     /// The address clients connect to.
     pub addr: SocketAddr,
     seen: Topics,
+    /// The `pulsar+ssl://` URL lookup answers name, once a TLS front is in front.
+    #[allow(dead_code)] // read by tests/pulsar_security.rs only
+    tls_url: Arc<Mutex<Option<String>>>,
 }
 
 impl Relay {
@@ -70,6 +82,8 @@ impl Relay {
         let addr = listener.local_addr().expect("relay addr");
         let seen = Topics::default();
         let topics = seen.clone();
+        let tls_url: Arc<Mutex<Option<String>>> = Arc::default();
+        let tls = tls_url.clone();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -83,11 +97,19 @@ impl Relay {
                         continue;
                     };
                     connection += 1;
-                    tokio::spawn(serve(client, upstream, addr, topics.clone(), connection));
+                    let urls = Urls {
+                        plain: format!("pulsar://{addr}"),
+                        tls: tls.lock().expect("relay TLS URL").clone(),
+                    };
+                    tokio::spawn(serve(client, upstream, urls, topics.clone(), connection));
                 }
             });
         });
-        Relay { addr, seen }
+        Relay {
+            addr,
+            seen,
+            tls_url,
+        }
     }
 
     /// The Subscribe commands clients sent for `topic` (full name).
@@ -106,10 +128,31 @@ impl Relay {
     }
 }
 
+// For tests/pulsar_security.rs; tests/pulsar.rs includes this file too.
+#[allow(dead_code)]
+impl Relay {
+    /// From now on, lookup answers name `url` (a TLS front forwarding to
+    /// this relay) as the broker's TLS address.
+    pub fn advertise_tls(&self, url: &str) {
+        *self.tls_url.lock().expect("relay TLS URL") = Some(url.to_string());
+    }
+
+    /// The (method, data) of every Connect so far that carried authentication.
+    pub fn auth_sent(&self) -> Vec<(String, Vec<u8>)> {
+        self.seen.lock().expect("relay state").auth.clone()
+    }
+}
+
+/// The broker addresses lookup answers name: this relay, and its TLS front.
+struct Urls {
+    plain: String,
+    tls: Option<String>,
+}
+
 async fn serve(
     client: TcpStream,
     upstream: SocketAddr,
-    me: SocketAddr,
+    urls: Urls,
     topics: Topics,
     connection: u64,
 ) {
@@ -141,12 +184,7 @@ async fn serve(
         }
         let _ = broker_write.shutdown().await;
     };
-    let down = fix_frames(
-        broker_read,
-        client_write,
-        format!("pulsar://{me}"),
-        answers_rx,
-    );
+    let down = fix_frames(broker_read, client_write, urls, answers_rx);
     tokio::select! {
         _ = up => {}
         _ = down => {}
@@ -157,7 +195,7 @@ async fn serve(
 async fn fix_frames(
     from: tokio::net::tcp::OwnedReadHalf,
     to: tokio::net::tcp::OwnedWriteHalf,
-    my_url: String,
+    urls: Urls,
     mut answers: mpsc::UnboundedReceiver<Vec<u8>>,
 ) {
     let mut from = tokio::io::BufReader::with_capacity(256 * 1024, from);
@@ -180,7 +218,7 @@ async fn fix_frames(
         if from.read_exact(&mut frame).await.is_err() {
             break;
         }
-        let out = fix_frame(&frame, &my_url);
+        let out = fix_frame(&frame, &urls);
         let bytes = out.as_deref().unwrap_or(&frame);
         if to.write_u32(bytes.len() as u32).await.is_err() || to.write_all(bytes).await.is_err() {
             break;
@@ -200,6 +238,12 @@ fn client_frame(frame: &[u8], topics: &Topics, connection: u64) -> Option<Vec<u8
     let command_size = u32::from_be_bytes(frame.get(0..4)?.try_into().ok()?) as usize;
     let command = BaseCommand::decode(frame.get(4..4 + command_size)?).ok()?;
     let mut seen = topics.lock().ok()?;
+    if let Some(c) = &command.connect {
+        if let Some(method) = &c.auth_method_name {
+            seen.auth
+                .push((method.clone(), c.auth_data.clone().unwrap_or_default()));
+        }
+    }
     if let Some(p) = &command.producer {
         seen.topics.insert(p.topic.clone());
     }
@@ -249,15 +293,15 @@ fn client_frame(frame: &[u8], topics: &Topics, connection: u64) -> Option<Vec<u8
 }
 
 /// The frame (without its size prefix) rewritten, or `None` to pass it as is.
-fn fix_frame(frame: &[u8], my_url: &str) -> Option<Vec<u8>> {
+fn fix_frame(frame: &[u8], urls: &Urls) -> Option<Vec<u8>> {
     let command_size = u32::from_be_bytes(frame.get(0..4)?.try_into().ok()?) as usize;
     let command_bytes = frame.get(4..4 + command_size)?;
     let rest = &frame[4 + command_size..];
     let mut command = None;
     if let Ok(mut decoded) = BaseCommand::decode(command_bytes) {
         if let Some(lookup) = decoded.lookup_topic_response.as_mut() {
-            lookup.broker_service_url = Some(my_url.to_string());
-            lookup.broker_service_url_tls = None;
+            lookup.broker_service_url = Some(urls.plain.clone());
+            lookup.broker_service_url_tls = urls.tls.clone();
             command = Some(decoded.encode_to_vec());
         }
     }

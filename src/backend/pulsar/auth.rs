@@ -145,10 +145,14 @@ impl pulsar::authentication::Authentication for OAuth2 {
                 return Ok(token.clone().into_bytes());
             }
         }
-        let (token, until) = self
-            .fetch()
-            .await
-            .map_err(|e| AuthenticationError::Custom(e.to_string()))?;
+        // The crate's error comes back as PulsarError::Auth, which says
+        // "authentication failed" itself: pass the reason only.
+        let (token, until) = self.fetch().await.map_err(|e| {
+            AuthenticationError::Custom(match e {
+                PulsarError::Auth(reason) => reason,
+                other => other.to_string(),
+            })
+        })?;
         self.token = Some((token.clone(), until));
         Ok(token.into_bytes())
     }

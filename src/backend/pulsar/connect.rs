@@ -76,13 +76,25 @@ impl Client {
             }
         }
         // Connecting retries a few times; bound the whole of it.
-        let pulsar = super::error::bounded(
+        let pulsar = match super::error::bounded(
             format!("connecting to {url}"),
             limit * 2,
             url,
             builder.build(),
         )
-        .await?;
+        .await
+        {
+            Err(PulsarError::Unreachable { url: at, reason })
+                if url.starts_with("pulsar+ssl://") =>
+            {
+                let reason = match tls_failure(url, settings).await {
+                    Some(why) => format!("TLS failed: {why} (check --pulsar-ca)"),
+                    None => reason,
+                };
+                return Err(PulsarError::Unreachable { url: at, reason });
+            }
+            other => other?,
+        };
         Ok(Client {
             pulsar,
             url: url.to_string(),
@@ -98,4 +110,38 @@ impl Client {
     ) -> Result<T, PulsarError> {
         super::error::bounded(what, self.settings.timeout, &self.url, future).await
     }
+}
+
+/// Why a TLS handshake with the broker of `url` fails, if it does. The
+/// crate reports a failed handshake only as "fatal error when connecting to
+/// the Pulsar server", so after a failed connect evscope shakes hands once
+/// more as the crate does (native-tls, the same CA file and checks) to say
+/// why. `None` when the broker cannot be reached or the handshake succeeds.
+async fn tls_failure(url: &str, settings: &Settings) -> Option<String> {
+    let address = url.strip_prefix("pulsar+ssl://")?;
+    let address = address.split('/').next()?;
+    let (host, port) = match address.rsplit_once(':') {
+        Some((host, port)) if !port.ends_with(']') => (host, port.parse().ok()?),
+        _ => (address, 6651),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(ca) = &settings.ca_file {
+        for cert in native_tls::Certificate::stack_from_pem(&std::fs::read(ca).ok()?).ok()? {
+            builder.add_root_certificate(cert);
+        }
+    }
+    builder.danger_accept_invalid_hostnames(
+        settings.allow_insecure || !settings.hostname_verification,
+    );
+    builder.danger_accept_invalid_certs(settings.allow_insecure);
+    let connector = tokio_native_tls::TlsConnector::from(builder.build().ok()?);
+    let handshake = async {
+        let stream = tokio::net::TcpStream::connect((host, port)).await.ok()?;
+        connector.connect(host, stream).await.err()
+    };
+    let error = tokio::time::timeout(settings.timeout, handshake)
+        .await
+        .ok()??;
+    Some(error.to_string())
 }
