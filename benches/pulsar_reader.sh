@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pulsar Reader throughput: 100k messages (EVSCOPE_BENCH_MESSAGES to change)
 # produced in batches of 1000 to a local pulsar-lite broker, then read
-# start to end, alternating in one run, three rounds:
+# start to end, alternating in one run, five rounds (EVSCOPE_BENCH_ROUNDS):
 #   - evscope's reader (examples/read_source: open, browse, count; events
 #     fully converted, no output),
 #   - the whole `evscope peek` process (facets and JSON lines on stdout),
@@ -22,4 +22,4 @@ cargo build --release --bin evscope --example read_source
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 export EVSCOPE_BIN="${EVSCOPE_BIN:-$target_dir/release/evscope}"
 export EVSCOPE_READ_SOURCE="${EVSCOPE_READ_SOURCE:-$target_dir/release/examples/read_source}"
-cargo test --release --test pulsar bench_reader_100k -- --ignored --nocapture 2>&1 | grep -E "BENCH|HOLD|produced|panicked"
+cargo test --release --test pulsar bench_reader_100k -- --ignored --nocapture 2>&1 | grep --line-buffered -E "BENCH|HOLD|produced|panicked"

@@ -900,7 +900,11 @@ r.close(); c.close()
         // One process per measurement, alternating, so a noisy neighbour
         // hurts every contender alike.
         let reader = std::env::var("EVSCOPE_READ_SOURCE").ok();
-        for round in 0..3 {
+        let rounds: usize = std::env::var("EVSCOPE_BENCH_ROUNDS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(5);
+        for round in 0..rounds {
             if let Some(reader) = &reader {
                 let out = Command::new(reader)
                     .arg(&uri)
