@@ -20,6 +20,6 @@ fi
 export EVSCOPE_TEST_PYTHON="${EVSCOPE_TEST_PYTHON:-$PWD/.venv/bin/python}"
 cargo build --release --bin evscope --example read_source
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-export EVSCOPE_BIN="${EVSCOPE_BIN:-$target_dir/release/evscope}"
+export EVSCOPE_TEST_BIN="${EVSCOPE_TEST_BIN:-$target_dir/release/evscope}"
 export EVSCOPE_READ_SOURCE="${EVSCOPE_READ_SOURCE:-$target_dir/release/examples/read_source}"
 cargo test --release --test pulsar bench_reader_100k -- --ignored --nocapture 2>&1 | grep --line-buffered -E "BENCH|HOLD|produced|panicked"

@@ -21,7 +21,7 @@ use futures::StreamExt;
 use pulsar::consumer::{DeadLetterPolicy, InitialPosition};
 use pulsar::producer::Message;
 use pulsar::{ConsumerOptions, ProducerOptions, Pulsar, SubType, TokioExecutor};
-use pulsar_broker::Broker;
+use pulsar_broker::{Broker, evscope_command};
 use tokio::sync::mpsc;
 
 /// Run a test on a runtime with roomy stacks: the pulsar crate's futures
@@ -146,20 +146,8 @@ async fn browse(uri: &str, open: &OpenOptions) -> Vec<Event> {
     events
 }
 
-/// The evscope binary; $EVSCOPE_BIN overrides the one cargo built (for a
-/// target directory shared between worktrees).
-fn evscope_bin() -> String {
-    std::env::var("EVSCOPE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_evscope").to_string())
-}
-
 fn evscope(args: &[&str]) -> Output {
-    Command::new(evscope_bin())
-        .args(args)
-        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
-        .env_remove("PULSAR_CLIENT_CONF")
-        .stdin(Stdio::null())
-        .output()
-        .expect("evscope runs")
+    evscope_command(args).output().expect("evscope runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -557,9 +545,7 @@ async fn evscope_killed_mid_redrive_loses_nothing_async() {
     let dlq = unique("killed-DLQ");
     let count = 3000;
     fill_dlq(broker, &dlq, &topic, count).await;
-    let mut child = Command::new(evscope_bin())
-        .args(["redrive", &broker.uri(&dlq), "--yes"])
-        .env("EVSCOPE_CONFIG_DIR", "/nonexistent")
+    let mut child = evscope_command(&["redrive", &broker.uri(&dlq), "--yes"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -569,10 +555,7 @@ async fn evscope_killed_mid_redrive_loses_nothing_async() {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let names = Command::new(evscope_bin())
-            .args(["topics", &format!("{}/public/default", broker.url())])
-            .output()
-            .expect("topics");
+        let names = evscope(&["topics", &format!("{}/public/default", broker.url())]);
         if text(&names.stdout).contains(&topic) {
             break;
         }
@@ -615,19 +598,17 @@ async fn broker_killed_mid_redrive_loses_nothing_async() {
     let dlq = unique("crash-DLQ");
     let count = 3000;
     fill_dlq(&broker, &dlq, &topic, count).await;
-    let mut child = Command::new(evscope_bin())
-        .args([
-            "redrive",
-            &broker.uri(&dlq),
-            "--yes",
-            "--pulsar-timeout",
-            "2",
-        ])
-        .env("EVSCOPE_CONFIG_DIR", "/nonexistent")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("evscope runs");
+    let mut child = evscope_command(&[
+        "redrive",
+        &broker.uri(&dlq),
+        "--yes",
+        "--pulsar-timeout",
+        "2",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("evscope runs");
     tokio::time::sleep(Duration::from_millis(400)).await;
     broker.kill();
     // evscope must give up on its own, within a few time limits; if it
@@ -914,10 +895,7 @@ r.close(); c.close()
                 eprint!("BENCH round {round} evscope reader: {}", text(&out.stdout));
             }
             let started = Instant::now();
-            let out = Command::new(evscope_bin())
-                .args(["peek", &uri])
-                .output()
-                .expect("evscope");
+            let out = evscope(&["peek", &uri]);
             let secs = started.elapsed().as_secs_f64();
             assert_eq!(out.stdout.iter().filter(|b| **b == b'\n').count(), count);
             eprintln!(

@@ -21,11 +21,11 @@ mod tls_front;
 mod token_issuer;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use pulsar_broker::Broker;
+use pulsar_broker::{Broker, evscope_command};
 use support::{stderr, stdout, unique};
 use tls_front::{Ca, TlsFront};
 use token_issuer::{Answer, Issuer};
@@ -57,19 +57,7 @@ fn secured() -> &'static Secured {
 
 /// Run evscope with no Pulsar settings from the environment or client.conf.
 fn evscope(args: &[&str]) -> Output {
-    let mut command = Command::new(support::evscope_bin());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("EVSCOPE_PULSAR_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(args)
-        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
-        .env_remove("PULSAR_CLIENT_CONF")
-        .stdin(Stdio::null())
-        .output()
-        .expect("evscope runs")
+    evscope_command(args).output().expect("evscope runs")
 }
 
 /// Run evscope and expect success.

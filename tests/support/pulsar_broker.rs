@@ -11,6 +11,31 @@ use std::time::{Duration, Instant};
 
 use super::relay::Relay;
 
+/// The evscope binary under test: cargo's, or EVSCOPE_TEST_BIN (for a
+/// target directory shared with other builds that may replace cargo's).
+pub fn evscope_bin() -> PathBuf {
+    std::env::var_os("EVSCOPE_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_evscope")))
+}
+
+/// evscope with `args`, and no config file, client.conf or Pulsar settings
+/// from the environment: only what the test passes counts.
+pub fn evscope_command(args: &[&str]) -> Command {
+    let mut command = Command::new(evscope_bin());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("EVSCOPE_PULSAR_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+        .env_remove("PULSAR_CLIENT_CONF")
+        .stdin(Stdio::null());
+    command
+}
+
 /// One broker process and the relay in front of it.
 pub struct Broker {
     binary: PathBuf,
