@@ -19,7 +19,7 @@
 //! never holds more than one queue's worth (`READ_AHEAD`), with a broker
 //! that counts permits per message (see `ask`).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -67,8 +67,12 @@ pub struct PulsarDrain {
     /// The last message of the topic when the drain started, when known.
     last: Option<MessageIdData>,
     held: HashMap<LeaseId, (String, MessageIdData)>,
-    /// Every message handed out, so a redelivery is not handed out twice.
-    handed: HashSet<(String, u64, u64, i32)>,
+    /// By topic (partition), the position of the last message handed out,
+    /// so a redelivery is not handed out twice: a topic delivers in order,
+    /// and what it delivers again (after a reconnection) comes from before
+    /// that position. A position per topic, not one entry per message, so
+    /// memory does not grow with the backlog.
+    handed: HashMap<String, (u64, u64, i32)>,
     next_lease: LeaseId,
     exhausted: bool,
     /// Messages taken from the engine's queue but not handed out yet.
@@ -124,7 +128,7 @@ impl PulsarDrain {
             consumer,
             last: None,
             held: HashMap::new(),
-            handed: HashSet::new(),
+            handed: HashMap::new(),
             next_lease: 0,
             exhausted: false,
             ahead: VecDeque::new(),
@@ -226,14 +230,13 @@ impl PulsarDrain {
                 self.exhausted = true;
             }
         }
-        let key = (
-            message.topic.clone(),
-            id.ledger_id,
-            id.entry_id,
-            id.batch_index.unwrap_or(-1),
-        );
-        if !self.handed.insert(key) {
-            return;
+        let position = (id.ledger_id, id.entry_id, id.batch_index.unwrap_or(-1));
+        match self.handed.get_mut(&message.topic) {
+            Some(high) if position <= *high => return,
+            Some(high) => *high = position,
+            None => {
+                self.handed.insert(message.topic.clone(), position);
+            }
         }
         let received = Received {
             topic: message.topic,
