@@ -389,6 +389,13 @@ fn redrive_to_an_unwritable_target_removes_nothing() {
         "{}",
         stdout(&out)
     );
+    // Fifty failures for one reason: one line with the count, not fifty.
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("failed: 50 events: "),
+        "{}",
+        stdout(&out)
+    );
     let complaint = stderr(&out);
     assert_eq!(complaint.lines().count(), 1, "{complaint}");
     assert!(

@@ -530,6 +530,19 @@ async fn fill_dlq(broker: &Broker, dlq: &str, topic: &str, count: usize) {
     produce(&client, dlq, ProducerOptions::default(), messages).await;
 }
 
+/// Wait until `topic` exists on `broker` (a redrive sent to it).
+async fn wait_for_topic(broker: &Broker, topic: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let names = evscope(&["topics", &format!("{}/public/default", broker.url())]);
+        if text(&names.stdout).contains(topic) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the redrive never started");
+    }
+}
+
 fn payload_set(events: &[Event]) -> BTreeSet<Vec<u8>> {
     events.iter().map(|e| e.raw.clone()).collect()
 }
@@ -552,15 +565,7 @@ async fn evscope_killed_mid_redrive_loses_nothing_async() {
         .expect("evscope runs");
     let open = options(broker);
     // Kill it (SIGKILL) once some messages arrived.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let names = evscope(&["topics", &format!("{}/public/default", broker.url())]);
-        if text(&names.stdout).contains(&topic) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the redrive never started");
-    }
+    wait_for_topic(broker, &topic).await;
     child.kill().expect("kill");
     child.wait().expect("wait");
     let first = browse(&broker.uri(&topic), &open).await.len();
@@ -596,7 +601,7 @@ async fn broker_killed_mid_redrive_loses_nothing_async() {
     let mut broker = Broker::start(0, false);
     let topic = unique("crash-target");
     let dlq = unique("crash-DLQ");
-    let count = 3000;
+    let count = 20_000;
     fill_dlq(&broker, &dlq, &topic, count).await;
     let mut child = evscope_command(&[
         "redrive",
@@ -609,7 +614,9 @@ async fn broker_killed_mid_redrive_loses_nothing_async() {
     .stderr(Stdio::piped())
     .spawn()
     .expect("evscope runs");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Kill the broker (SIGKILL) as soon as the first moved messages are
+    // there: the target topic exists once evscope sent to it.
+    wait_for_topic(&broker, &topic).await;
     broker.kill();
     // evscope must give up on its own, within a few time limits; if it
     // does not, end it and still check that nothing was lost.

@@ -78,15 +78,11 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
         report.skipped + skipped,
         if report.cancelled { " (cancelled)" } else { "" },
     ));
-    for (id, reason) in &report.failed {
-        let _ = out.line(&format!("  failed {}: {}", escape(id), escape(reason)));
-    }
-    for (id, reason) in &report.duplicated {
-        let _ = out.line(&format!(
-            "  sent but still in the source (now in both) {}: {}",
-            escape(id),
-            escape(reason)
-        ));
+    for line in per_reason("failed", &report.failed).chain(per_reason(
+        "sent but still in the source (now in both)",
+        &report.duplicated,
+    )) {
+        let _ = out.line(&line);
     }
     let _ = out.flush();
     if let Some(reason) = &report.stopped {
@@ -100,6 +96,42 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
         _ if report.is_clean() => 0,
         _ => EXIT_FOUND,
     }
+}
+
+/// One line per event, `  WHAT ID: REASON`; a reason shared by more than
+/// `EACH` events gets one line with the count and the first ids instead
+/// (a broker that went away fails a whole batch the same way).
+fn per_reason<'a>(
+    what: &'a str,
+    events: &'a [(String, String)],
+) -> impl Iterator<Item = String> + 'a {
+    const EACH: usize = 3;
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (id, reason) in events {
+        match reasons.iter_mut().find(|(r, _)| r == reason) {
+            Some((_, ids)) => ids.push(id),
+            None => reasons.push((reason, vec![id])),
+        }
+    }
+    reasons.into_iter().flat_map(move |(reason, ids)| {
+        let reason = escape(reason);
+        if ids.len() <= EACH {
+            ids.iter()
+                .map(|id| format!("  {what} {}: {reason}", escape(id)))
+                .collect::<Vec<_>>()
+        } else {
+            let first: Vec<String> = ids
+                .iter()
+                .take(EACH)
+                .map(|id| escape(id).into_owned())
+                .collect();
+            vec![format!(
+                "  {what}: {} events: {reason} (first {}, …)",
+                ids.len(),
+                first.join(", ")
+            )]
+        }
+    })
 }
 
 fn print_plan(verb: &str, to: &str, ids: &[String]) -> i32 {
