@@ -525,7 +525,9 @@ async fn load(
 ) {
     let fail = |error: String| Msg::LoadFailed { epoch, slot, error };
     if backend::is_scope(&uri) {
-        let _ = tx.send(match backend::list_sources(&uri, &open).await {
+        // Boxed: a Pulsar listing's future is large (debug builds overflow
+        // a worker's stack when it sits inside this one).
+        let _ = tx.send(match Box::pin(backend::list_sources(&uri, &open)).await {
             Ok(listings) => Msg::Expanded {
                 epoch,
                 slot,
