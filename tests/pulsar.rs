@@ -934,3 +934,29 @@ r.close(); c.close()
         }
     });
 }
+
+#[test]
+fn a_namespace_is_a_scope_that_lists_its_topics() {
+    run(async {
+        let broker = shared();
+        let client = client(broker).await;
+        let topic = unique("scoped");
+        produce(
+            &client,
+            &topic,
+            ProducerOptions::default(),
+            (0..1).map(message),
+        )
+        .await;
+        let namespace = format!("{}/public/default", broker.url());
+        assert!(backend::is_scope(&namespace));
+        assert!(!backend::is_scope(&broker.uri(&topic)));
+        let listed = backend::list_sources(&namespace, &options(broker))
+            .await
+            .expect("list the namespace");
+        assert!(
+            listed.iter().any(|l| l.source.uri == broker.uri(&topic)),
+            "{listed:?}"
+        );
+    });
+}

@@ -784,3 +784,45 @@ async fn a_wrong_endpoint_and_a_missing_queue_are_reported_fast() {
     .await;
     assert_fast_one_line_error(&out, start.elapsed(), "queue does not exist");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefix_scope_lists_its_queues_and_a_queue_name_stays_one_queue() {
+    set_test_credentials();
+    let moto = moto();
+    let c = client(&moto.endpoint()).await;
+    let base = unique("scope");
+    let dlq_url = create_queue(&c, &format!("{base}-dlq"), &[]).await;
+    let dlq_arn = arn(&c, &dlq_url).await;
+    let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":5}}"#);
+    create_queue(
+        &c,
+        &format!("{base}-src"),
+        &[(QueueAttributeName::RedrivePolicy, &policy)],
+    )
+    .await;
+    let options = options(&moto.endpoint());
+    let scope = backend::sqs_scope(&base);
+    assert_eq!(scope, format!("sqs://{base}*"));
+    assert!(backend::is_scope(&scope) && backend::is_scope("sqs://"));
+    let single = format!("sqs://{base}-src");
+    assert!(!backend::is_scope(&single));
+
+    let listed = backend::list_sources(&scope, &options).await.unwrap();
+    let uris: Vec<&str> = listed.iter().map(|l| l.source.uri.as_str()).collect();
+    assert_eq!(uris, [format!("sqs://{base}-dlq"), single.clone()]);
+    assert_eq!(listed[0].source.dlq_of.as_deref(), Some(single.as_str()));
+    assert!(
+        backend::list_sources("sqs://", &options)
+            .await
+            .unwrap()
+            .iter()
+            .any(|l| l.source.uri == single)
+    );
+    // A queue name is still the one queue, opened as before.
+    let one = backend::list_sources(&single, &options).await.unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        one[0].source.dlq.as_deref(),
+        Some(&*format!("sqs://{base}-dlq"))
+    );
+}

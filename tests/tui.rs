@@ -733,6 +733,108 @@ fn a_browse_with_side_effects_asks_once_per_source() {
     assert!(screen(&app).contains("not browsed"));
 }
 
+// ---- scopes ----------------------------------------------------------------
+
+/// An app opened on one scope URI, sized `w` x `h`, nothing loaded yet.
+fn scope_app(scope: &str, w: u16, h: u16) -> evscope::tui::app::App {
+    let mut app = evscope::tui::app::App::new(
+        &[scope.to_string()],
+        Keymap::default(),
+        Theme::load("dark", None).unwrap(),
+        Arc::new(DemoDecoder),
+        false,
+        now(),
+    );
+    drop(app.take_effects());
+    update(&mut app, Action::Resize(w, h));
+    app
+}
+
+#[test]
+fn a_scope_opens_each_of_its_sources_under_a_group_row() {
+    let mut app = scope_app("sqs://", 120, 30);
+    let uris: Vec<String> = PARTS.iter().map(|p| format!("demo:{p}")).collect();
+    let epoch = app.epoch;
+    apply(
+        &mut app,
+        Msg::Expanded {
+            epoch,
+            slot: 0,
+            uris: uris.clone(),
+        },
+    );
+    let opened: Vec<(usize, String)> = effects(&mut app)
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Open { slot, uri, .. } => Some((slot, uri)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        opened,
+        vec![
+            (1, uris[0].clone()),
+            (2, uris[1].clone()),
+            (3, uris[2].clone())
+        ]
+    );
+    let decoder = DemoDecoder;
+    for (n, part) in PARTS.iter().enumerate() {
+        let backend =
+            evscope::backend::file::FileBackend::open_demo(Some(part), &options()).unwrap();
+        load(&mut app, n + 1, backend, demo_info(part), &decoder);
+    }
+    insta::assert_snapshot!(screen(&app));
+
+    // Listing again (a reload) opens nothing twice.
+    apply(
+        &mut app,
+        Msg::Expanded {
+            epoch,
+            slot: 0,
+            uris,
+        },
+    );
+    assert!(effects(&mut app).is_empty());
+    assert_eq!(app.sources.len(), 4);
+
+    // The group row shows every event of its sources.
+    key(&mut app, "]");
+    assert_eq!(app.scope, Some(0));
+    assert_eq!(app.shown(), app.store.len());
+    key(&mut app, "]");
+    assert_eq!(app.scope, Some(1));
+    assert!(app.shown() < app.store.len());
+}
+
+#[test]
+fn an_empty_or_failed_scope_says_so() {
+    let mut app = scope_app("sqs://nothing*", 120, 20);
+    let epoch = app.epoch;
+    apply(
+        &mut app,
+        Msg::Expanded {
+            epoch,
+            slot: 0,
+            uris: Vec::new(),
+        },
+    );
+    let text = screen(&app);
+    assert!(text.contains("sqs://nothing* · no queues"), "{text}");
+    assert!(text.contains("nothing there"), "{text}");
+
+    let mut app = scope_app("pulsar://127.0.0.1:1/public/default", 120, 20);
+    apply(
+        &mut app,
+        Msg::LoadFailed {
+            epoch,
+            slot: 0,
+            error: "cannot reach the broker".into(),
+        },
+    );
+    assert!(screen(&app).contains("cannot reach the broker"));
+}
+
 // ---- delete and purge ----------------------------------------------------
 
 /// An app over a writable copy of demo:payments.dlq in `dir`.

@@ -13,11 +13,11 @@ mod uri;
 
 pub use demo::{DEMO_PARTS, demo_capture};
 pub use error::BackendError;
-pub use listing::{Listing, list_sources};
+pub use listing::{Listing, is_scope, list_sources, sqs_scope};
 pub use pulsar::PulsarOptions;
 pub use record::Record;
 pub use sqs::SqsOptions;
-pub use uri::{SourceUri, list_queues, open, open_target};
+pub use uri::{SourceUri, open, open_target};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;

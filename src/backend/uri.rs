@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::file::FileBackend;
 use super::sqs::SqsBackend;
-use super::{Backend, BackendError, OpenOptions, SourceSummary};
+use super::{Backend, BackendError, OpenOptions};
 
 /// A parsed source URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,26 +117,6 @@ fn looks_like_queue_url(text: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// The SQS queues a scope holds, with counts and links, for a sources list:
-/// `sqs://` lists every queue the SQS options reach, `sqs://PREFIX` those
-/// whose name starts with PREFIX.
-pub async fn list_queues(
-    scope: &str,
-    options: &OpenOptions,
-) -> Result<Vec<SourceSummary>, BackendError> {
-    let scope = scope.trim();
-    if let Some(prefix) = scope.strip_prefix("sqs://") {
-        return super::sqs::list_queues(&options.sqs, prefix.trim_end_matches('/')).await;
-    }
-    if scope == "sqs" {
-        return super::sqs::list_queues(&options.sqs, "").await;
-    }
-    Err(BackendError::Unsupported {
-        uri: scope.to_string(),
-        what: "listing sources",
-    })
 }
 
 #[cfg(test)]

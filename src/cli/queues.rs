@@ -6,7 +6,7 @@ use anyhow::Result;
 use super::Context;
 use super::args::QueuesArgs;
 use super::output::Out;
-use crate::backend::{self, SourceSummary};
+use crate::backend::{self, Listing};
 use crate::sanitize::{escape, escape_json_text};
 
 fn count(n: Option<u64>) -> String {
@@ -15,18 +15,18 @@ fn count(n: Option<u64>) -> String {
 
 /// `evscope queues`.
 pub(super) async fn queues(args: QueuesArgs, context: &Context) -> Result<i32> {
-    let list = backend::list_queues(&format!("sqs://{}", args.prefix), &context.open).await?;
+    let list = backend::list_sources(&backend::sqs_scope(&args.prefix), &context.open).await?;
     let mut out = Out::new();
     if args.json {
         for q in &list {
             let line = serde_json::json!({
-                "uri": q.info.uri,
-                "name": q.info.name,
+                "uri": q.source.uri,
+                "name": q.source.name,
                 "fifo": q.fifo,
-                "visible": q.info.count,
+                "visible": q.source.count,
                 "in_flight": q.in_flight,
                 "delayed": q.delayed,
-                "dlq": q.info.dlq,
+                "dlq": q.source.dlq,
                 "dlq_of": q.dlq_sources,
             });
             if !out.line(&escape_json_text(&line.to_string()))? {
@@ -70,15 +70,15 @@ pub(super) async fn queues(args: QueuesArgs, context: &Context) -> Result<i32> {
     Ok(0)
 }
 
-fn row(q: &SourceSummary) -> [String; 7] {
+fn row(q: &Listing) -> [String; 7] {
     let strip = |u: &str| u.strip_prefix("sqs://").unwrap_or(u).to_string();
     [
-        escape(&q.info.name).into_owned(),
-        count(q.info.count),
+        escape(&q.source.name).into_owned(),
+        count(q.source.count),
         count(q.in_flight),
         count(q.delayed),
         if q.fifo { "yes" } else { "" }.into(),
-        q.info
+        q.source
             .dlq
             .as_deref()
             .map(strip)

@@ -125,6 +125,9 @@ pub enum LoadState {
     Loaded,
     /// Failed, with the reason.
     Failed(Safe),
+    /// A scope (a Pulsar namespace, `sqs://`, `sqs://PREFIX*`) listed: its
+    /// sources were opened as slots of their own, this many of them.
+    Expanded(usize),
 }
 
 /// One opened source.
@@ -144,6 +147,8 @@ pub struct SourceSlot {
     pub expired: usize,
     /// Malformed rows (from summaries).
     pub malformed: usize,
+    /// The scope slot this source was listed by, if any.
+    pub group: Option<usize>,
 }
 
 impl SourceSlot {
@@ -157,7 +162,13 @@ impl SourceSlot {
             loaded: 0,
             expired: 0,
             malformed: 0,
+            group: None,
         }
+    }
+
+    /// Whether it is a scope whose sources are slots of their own.
+    pub fn is_group(&self) -> bool {
+        matches!(self.state, LoadState::Expanded(_))
     }
 
     /// Whether it is a dead-letter queue.
@@ -453,8 +464,16 @@ impl App {
 
     /// Queue opening another source.
     pub fn open_source(&mut self, uri: &str) {
+        self.open_member(uri, None);
+    }
+
+    /// Open a source listed by the scope in slot `group` (if any).
+    pub fn open_member(&mut self, uri: &str, group: Option<usize>) {
         let slot = self.sources.len();
-        self.sources.push(SourceSlot::new(uri));
+        self.sources.push(SourceSlot {
+            group,
+            ..SourceSlot::new(uri)
+        });
         self.effects.push(Effect::Open {
             epoch: self.epoch,
             slot,
@@ -505,23 +524,48 @@ impl App {
     /// the queue it belongs to. With its nesting depth (1 for a DLQ shown
     /// under its queue).
     pub fn source_order(&self) -> Vec<(usize, u8)> {
-        let mut order: Vec<(usize, u8)> = Vec::new();
         let owner = |slot: &SourceSlot| -> Option<usize> {
             let of = slot.info.as_ref()?.dlq_of.as_ref()?;
             self.sources.iter().position(|s| s.uri() == of)
         };
-        for (i, slot) in self.sources.iter().enumerate() {
-            if owner(slot).is_some() {
-                continue;
-            }
-            order.push((i, 0));
-            for (j, other) in self.sources.iter().enumerate() {
-                if owner(other) == Some(i) {
-                    order.push((j, 1));
+        let owners: Vec<Option<usize>> = self.sources.iter().map(owner).collect();
+        // A source's children: the members of its scope, then its DLQs.
+        // Each slot has at most one parent, so this walk visits it once.
+        let parent = |j: usize| owners[j].or(self.sources[j].group);
+        fn walk(
+            at: usize,
+            depth: u8,
+            parent: &dyn Fn(usize) -> Option<usize>,
+            n: usize,
+            order: &mut Vec<(usize, u8)>,
+        ) {
+            order.push((at, depth));
+            for j in 0..n {
+                if parent(j) == Some(at) {
+                    walk(j, depth.saturating_add(1), parent, n, order);
                 }
             }
         }
+        let mut order: Vec<(usize, u8)> = Vec::new();
+        for i in 0..self.sources.len() {
+            if parent(i).is_none() {
+                walk(i, 0, &parent, self.sources.len(), &mut order);
+            }
+        }
         order
+    }
+
+    /// Whether scoping to slot `scope` shows the rows of slot `slot`: the
+    /// slot itself, or a member of the scope it lists (with their DLQs).
+    pub fn covers(&self, scope: usize, slot: usize) -> bool {
+        slot == scope || self.sources.get(slot).and_then(|s| s.group) == Some(scope)
+    }
+
+    /// The source operations act on when scoped: the scoped slot, unless it
+    /// is a scope of many sources.
+    pub fn scoped_source(&self) -> Option<usize> {
+        self.scope
+            .filter(|s| self.sources.get(*s).is_some_and(|s| !s.is_group()))
     }
 
     /// Whether the view hides some rows.

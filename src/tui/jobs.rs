@@ -189,6 +189,16 @@ pub enum Msg {
         /// What browsing may do.
         caution: String,
     },
+    /// A scope was listed instead of opened: its sources, to open as slots
+    /// of their own.
+    Expanded {
+        /// The load generation.
+        epoch: u64,
+        /// The scope's slot.
+        slot: usize,
+        /// The URIs of its sources.
+        uris: Vec<String>,
+    },
     /// A source could not be opened or read.
     LoadFailed {
         /// The load generation.
@@ -514,6 +524,19 @@ async fn load(
     tx: mpsc::UnboundedSender<Msg>,
 ) {
     let fail = |error: String| Msg::LoadFailed { epoch, slot, error };
+    if backend::is_scope(&uri) {
+        // Boxed: a Pulsar listing's future is large (debug builds overflow
+        // a worker's stack when it sits inside this one).
+        let _ = tx.send(match Box::pin(backend::list_sources(&uri, &open)).await {
+            Ok(listings) => Msg::Expanded {
+                epoch,
+                slot,
+                uris: listings.into_iter().map(|l| l.source.uri).collect(),
+            },
+            Err(e) => fail(e.to_string()),
+        });
+        return;
+    }
     let backend = match backend::open(&uri, &open).await {
         Ok(backend) => backend,
         Err(e) => {

@@ -55,6 +55,21 @@ pub fn apply(app: &mut App, msg: Msg) {
             });
             app.mode = Mode::Dialog;
         }
+        Msg::Expanded { epoch, slot, uris } if epoch == app.epoch => {
+            let Some(source) = app.sources.get_mut(slot) else {
+                return;
+            };
+            source.state = LoadState::Expanded(uris.len());
+            if uris.is_empty() {
+                let text = format!("{}: nothing there", source.uri);
+                status(app, Level::Warning, &text);
+            }
+            for uri in uris {
+                if !app.sources.iter().any(|s| s.uri == uri || s.uri() == uri) {
+                    app.open_member(&uri, Some(slot));
+                }
+            }
+        }
         Msg::LoadFailed { epoch, slot, error } if epoch == app.epoch => {
             if let Some(source) = app.sources.get_mut(slot) {
                 source.state = LoadState::Failed(Safe::new(&error));

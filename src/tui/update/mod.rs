@@ -284,7 +284,11 @@ pub fn source_bar_items(app: &App) -> Vec<(usize, String)> {
     let mut items = vec![(0, format!(" all {} ", app.store.len()))];
     for (n, (slot, _)) in app.source_order().into_iter().enumerate() {
         let source = &app.sources[slot];
-        items.push((n + 1, format!(" {} {} ", source.name(), source.loaded)));
+        let count = match source.state {
+            LoadState::Expanded(members) => format!("· {members}"),
+            _ => source.loaded.to_string(),
+        };
+        items.push((n + 1, format!(" {} {count} ", source.name())));
     }
     items
 }

@@ -100,7 +100,7 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
         return;
     }
     let Some(slot) = app
-        .scope
+        .scoped_source()
         .or_else(|| app.current_row().and_then(|r| app.store.slot(r)))
     else {
         status(app, Level::Warning, "nothing to redrive: no source");
@@ -258,7 +258,7 @@ pub(super) fn start_purge(app: &mut App) {
         return;
     }
     let Some(slot) = app
-        .scope
+        .scoped_source()
         .or_else(|| app.current_row().and_then(|r| app.store.slot(r)))
         .or((app.sources.len() == 1).then_some(0))
     else {

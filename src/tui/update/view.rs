@@ -121,10 +121,15 @@ pub(super) fn extend_view(app: &mut App) {
     if limit <= start {
         return;
     }
+    let covered: Option<Vec<bool>> = app.scope.map(|scope| {
+        (0..app.sources.len())
+            .map(|s| app.covers(scope, s))
+            .collect()
+    });
     let rows = app.view.rows.get_or_insert_with(Vec::new);
     for row in start..limit {
-        if let Some(slot) = app.scope {
-            if app.store.slot(row) != Some(slot) {
+        if let Some(covered) = &covered {
+            if !app.store.slot(row).is_some_and(|slot| covered[slot]) {
                 continue;
             }
         }

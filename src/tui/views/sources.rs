@@ -9,6 +9,7 @@ use super::text::{fit, width};
 use super::{pane_block, text};
 use crate::backend::SourceKind;
 use crate::tui::app::{App, LoadState, Pane, SourceSlot};
+use crate::tui::safe::Safe;
 use crate::tui::theme::{Role, Theme};
 use crate::tui::update::source_bar_items;
 
@@ -17,7 +18,24 @@ fn state_mark(source: &SourceSlot) -> (&'static str, Role) {
         LoadState::Opening | LoadState::Loading => ("…", Role::Muted),
         LoadState::Loaded => ("", Role::Muted),
         LoadState::Failed(_) => ("✗", Role::Error),
+        LoadState::Expanded(_) => ("", Role::Muted),
     }
+}
+
+/// A scope's label: `public/default · 3 topics`, `sqs:// · 12 queues`,
+/// `sqs://orders* · no queues`.
+fn group_label(source: &SourceSlot, members: usize) -> String {
+    let (scope, noun) = match source.uri.split_once("://") {
+        Some(("sqs", _)) => (source.uri.as_str(), "queue"),
+        Some((_, rest)) => (rest.split_once('/').map_or(rest, |(_, path)| path), "topic"),
+        None => (source.uri.as_str(), "source"),
+    };
+    let count = match members {
+        0 => format!("no {noun}s"),
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    };
+    format!("{} · {count}", Safe::new(scope))
 }
 
 /// The sources pane.
@@ -49,6 +67,21 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     ));
     for (n, (slot, depth)) in app.source_order().into_iter().enumerate() {
         let source = &app.sources[slot];
+        let indent = "  ".repeat(usize::from(depth.saturating_sub(1)));
+        let prefix = if depth > 0 {
+            format!("{indent}└ ")
+        } else {
+            String::new()
+        };
+        if let LoadState::Expanded(members) = source.state {
+            let label = format!("{prefix}{}", group_label(source, members));
+            lines.push(item(
+                n + 1,
+                app.scope == Some(slot),
+                vec![Span::styled(fit(&label, w), theme.style(Role::Header))],
+            ));
+            continue;
+        }
         let (mark, mark_role) = state_mark(source);
         let mut right = format!("{}{mark}", source.loaded);
         if source.expired > 0 {
@@ -57,15 +90,14 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         if source.malformed > 0 {
             right.push_str(&format!(" M{}", source.malformed));
         }
-        let prefix = if depth > 0 { "└ " } else { "" };
-        let name_width = w.saturating_sub(width(&right) + 1 + width(prefix));
+        let name_width = w.saturating_sub(width(&right) + 1 + width(&prefix));
         let name_role = if source.is_dlq() {
             Role::Dlq
         } else {
             Role::Text
         };
         let mut spans = vec![
-            Span::styled(prefix.to_string(), theme.style(Role::Muted)),
+            Span::styled(prefix, theme.style(Role::Muted)),
             Span::styled(
                 fit(source.name().as_str(), name_width),
                 theme.style(name_role),
@@ -100,6 +132,10 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             text::fit(&crate::tui::safe::Safe::new(source.uri()).to_string(), w),
             muted,
         ));
+        if let LoadState::Expanded(members) = source.state {
+            lines.push(Line::styled(fit(&group_label(source, members), w), muted));
+            lines.push(Line::styled("shows every event below", muted));
+        }
         if let Some(info) = &source.info {
             let kind = match info.kind {
                 SourceKind::File => "capture file",
