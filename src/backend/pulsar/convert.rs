@@ -96,7 +96,7 @@ impl Received {
         if meta.partition_key_b64_encoded == Some(true) {
             system.insert("key_base64".into(), true.into());
         }
-        if let Some(v) = &meta.schema_version {
+        if let Some(v) = meta.schema_version.as_ref().filter(|v| !v.is_empty()) {
             system.insert("schema_version".into(), hex(v).into());
         }
         if let Some(c) = meta.compression.filter(|c| *c != 0) {
