@@ -70,6 +70,20 @@ impl SourceUri {
     }
 }
 
+/// How to name a target URI to a person: the URI itself, except for a
+/// Pulsar redrive router, which sends each event back to its own topic.
+pub fn target_label(uri: &str) -> String {
+    match uri.strip_suffix(super::pulsar::ROUTE_QUERY) {
+        Some(broker) if uri.starts_with("pulsar") => {
+            format!(
+                "each event's REAL_TOPIC on {}",
+                broker.trim_end_matches('/')
+            )
+        }
+        _ => uri.to_string(),
+    }
+}
+
 /// Open the backend for a source URI.
 pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>, BackendError> {
     let uri = SourceUri::parse(text)?;
@@ -122,6 +136,15 @@ fn looks_like_queue_url(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_the_pulsar_router_in_words() {
+        assert_eq!(
+            target_label("pulsar://h:6650/?route=REAL_TOPIC"),
+            "each event's REAL_TOPIC on pulsar://h:6650"
+        );
+        assert_eq!(target_label("sqs://orders"), "sqs://orders");
+    }
 
     #[test]
     fn parses_every_form() {

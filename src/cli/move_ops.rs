@@ -9,6 +9,7 @@ use super::args::{DeleteArgs, PurgeArgs, RedriveArgs, ReplayArgs};
 use super::output::{Out, progress, progress_done, warn};
 use super::peek::for_each_document;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
+use crate::backend::target_label;
 use crate::model::Event;
 use crate::ops::{self, JobControl, NativeRedrive, Report, Selection};
 use crate::sanitize::escape;
@@ -60,7 +61,7 @@ fn watch_job(control: &JobControl, verb: &'static str) -> tokio::task::JoinHandl
 
 fn print_report(verb: &str, from: &str, to: &str, report: &Report, skipped: usize) -> i32 {
     print_outcome(
-        &format!("{verb} {} → {}", escape(from), escape(to)),
+        &format!("{verb} {} → {}", escape(from), escape(&target_label(to))),
         "moved",
         report,
         skipped,
@@ -399,7 +400,7 @@ fn confirm_move(count: Option<usize>, from: &str, to: &str, native: bool) -> Res
         &format!(
             "Move {what} from {} to {}?{how}{new_ids} {choices} ",
             escape(from),
-            escape(to)
+            escape(&target_label(to))
         ),
         &format!(
             "redrive of {what} from {from} needs confirmation: pass --yes, or --dry-run to see the plan"

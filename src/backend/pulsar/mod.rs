@@ -35,7 +35,8 @@ pub use options::{OAuth2Options, PulsarOptions, StartPosition};
 
 use self::browse::Emit;
 use self::connect::Client;
-use self::topic::{PulsarUri, ROUTE_QUERY, Target, TopicName, topic_uri};
+pub use self::topic::ROUTE_QUERY;
+use self::topic::{PulsarUri, Target, TopicName, topic_uri};
 use super::{
     Backend, BackendError, Capabilities, Drain, OpenOptions, Record, SendOutcome, SourceInfo,
     SourceKind,

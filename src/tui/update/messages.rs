@@ -183,7 +183,7 @@ pub fn apply(app: &mut App, msg: Msg) {
                     body: vec![
                         Safe::new(&format!("Move {what}")),
                         Safe::new(&format!("from  {name}")),
-                        Safe::new(&format!("to    {target}")),
+                        Safe::new(&format!("to    {}", crate::backend::target_label(&target))),
                         Safe::new(""),
                         Safe::new("Each event leaves the DLQ only after the target confirmed it."),
                     ],
@@ -274,6 +274,7 @@ pub(super) fn finish_job(app: &mut App, state: &JobState, outcome: Result<JobOut
             let mut text = if state.verb == "delete" {
                 format!("delete {target}: {} {verb}", report.moved)
             } else {
+                let target = crate::backend::target_label(&target);
                 format!("{} → {target}: {} {verb}", state.verb, report.moved)
             };
             if !report.failed.is_empty() {
