@@ -25,8 +25,13 @@ fn main() -> ExitCode {
         eprintln!("evscope: internal error{location}: {message} (please report this)");
     }));
     let args = Cli::parse();
+    // Roomy worker stacks: the pulsar crate's futures are large (several
+    // hundred KiB in debug builds), and the default 2 MiB has overflowed
+    // with a Pulsar listing and a topic loading at once. Untouched stack is
+    // only reserved, not used.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(8 << 20)
         .build()
     {
         Ok(runtime) => runtime,
