@@ -170,3 +170,41 @@ async fn tail_follows_appended_lines() {
         .unwrap()
         .unwrap();
 }
+
+/// A writer killed mid-line leaves a partial last line; the next send starts
+/// on a new line, so none of its events is glued to the fragment (and lost).
+#[tokio::test]
+async fn send_after_a_partial_last_line_keeps_every_event_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.jsonl");
+    std::fs::write(
+        &path,
+        "{\"id\":\"whole\"}\n{\"evscope_capture\":1,\"id\":\"cut",
+    )
+    .unwrap();
+    let target = backend::open_target(path.to_str().unwrap(), &options(false))
+        .await
+        .unwrap();
+    let events: Vec<Event> = (0..2)
+        .map(|i| Event::new(format!("e{i}"), "test", format!("{{\"n\":{i}}}")))
+        .collect();
+    assert!(
+        target
+            .send(&events)
+            .await
+            .unwrap()
+            .iter()
+            .all(Result::is_ok)
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(
+        lines[1].ends_with("\"id\":\"cut"),
+        "the fragment stays alone"
+    );
+    for (line, id) in lines[2..].iter().zip(["e0", "e1"]) {
+        let value: serde_json::Value = serde_json::from_str(line).expect("a whole line");
+        assert_eq!(value["id"], id);
+    }
+}

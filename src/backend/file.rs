@@ -310,8 +310,15 @@ impl Backend for FileBackend {
         let write = move || -> std::io::Result<()> {
             let mut file = std::fs::OpenOptions::new()
                 .create(true)
+                .read(true)
                 .append(true)
                 .open(&path)?;
+            // A writer killed mid-line leaves a partial last line: start on
+            // a new line, so the partial one stays alone (shown as
+            // malformed) instead of swallowing the first event sent now.
+            if ends_mid_line(&mut file)? {
+                text.insert(0, '\n');
+            }
             file.write_all(text.as_bytes())?;
             file.sync_data()
         };
@@ -377,4 +384,16 @@ async fn read_appended(path: &Path, offset: u64) -> std::io::Result<Option<(Vec<
     bytes.truncate(last_newline + 1);
     let consumed = bytes.len() as u64;
     Ok(Some((bytes, consumed)))
+}
+
+/// Whether `file` is non-empty and does not end with a newline.
+fn ends_mid_line(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }
