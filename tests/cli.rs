@@ -505,3 +505,50 @@ fn config_mappings_extend_the_defaults_and_bad_configs_are_one_line() {
         "cannot read the config file",
     );
 }
+
+/// `peek --follow` on a file: the events there, then an appended one as it
+/// arrives; `-n` ends it, and so does Ctrl-C (SIGINT), cleanly.
+#[test]
+fn peek_follow_prints_appended_events_until_the_limit_or_ctrl_c() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("live.jsonl");
+    std::fs::write(&file, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n").unwrap();
+    let follow = |extra: &[&str]| {
+        let mut args = vec!["peek", file.to_str().unwrap(), "--follow"];
+        args.extend_from_slice(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_evscope"))
+            .args(&args)
+            .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("evscope runs");
+        let pid = child.id().to_string();
+        // A hung follow must not hang the test.
+        let watchdog = pid.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(20));
+            let _ = Command::new("kill").args(["-9", &watchdog]).status();
+        });
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut next = || lines.next().expect("a line").expect("readable");
+        assert!(next().contains("\"id\":\"a\""));
+        assert!(next().contains("\"id\":\"b\""));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&file)
+            .unwrap()
+            .write_all(b"{\"id\":\"c\"}\n")
+            .unwrap();
+        assert!(next().contains("\"id\":\"c\""), "the appended event shows");
+        (child, pid)
+    };
+    let (mut child, _) = follow(&["-n", "3"]);
+    assert!(child.wait().unwrap().success(), "-n 3 ends the follow");
+    let (mut child, pid) = follow(&[]);
+    Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "Ctrl-C ends a follow cleanly: {status:?}");
+}

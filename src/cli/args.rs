@@ -220,6 +220,10 @@ pub struct PeekArgs {
     /// (RFC 3339).
     #[arg(long, value_name = "POSITION")]
     pub from: Option<String>,
+    /// After the events there are, print new ones as they arrive (until
+    /// Ctrl-C or -n events).
+    #[arg(long)]
+    pub follow: bool,
 }
 
 /// `topics`.
@@ -340,4 +344,16 @@ pub struct PurgeArgs {
 pub(super) fn print_completions(shell: Shell) {
     let mut command = Cli::command();
     clap_complete::generate(shell, &mut command, "evscope", &mut std::io::stdout());
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (unique short flags and the like),
+    /// which would otherwise only fail when a user runs the command.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -31,7 +31,21 @@ pub(super) async fn for_each_document(
     limit: Option<usize>,
     each: impl FnMut(Document) -> Result<bool>,
 ) -> Result<Pass> {
-    for_each_mapped(backend, scanner, limit, |document| document, each).await
+    let read = Reading {
+        limit,
+        follow: false,
+    };
+    for_each_mapped(backend, scanner, read, |document| document, each).await
+}
+
+/// How far a pass reads.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Reading {
+    /// Hand over at most this many events.
+    pub limit: Option<usize>,
+    /// After the events there are, go on with those that arrive, until
+    /// Ctrl-C or `limit`.
+    pub follow: bool,
 }
 
 /// [`for_each_document`], with each kept document first turned into a `T`
@@ -39,7 +53,7 @@ pub(super) async fn for_each_document(
 pub(super) async fn for_each_mapped<T: Send>(
     backend: Arc<dyn Backend>,
     scanner: &Scanner,
-    limit: Option<usize>,
+    read: Reading,
     map: impl Fn(Document) -> T + Sync,
     mut each: impl FnMut(T) -> Result<bool>,
 ) -> Result<Pass> {
@@ -52,10 +66,17 @@ pub(super) async fn for_each_mapped<T: Send>(
     let (tx, mut rx) = mpsc::channel::<Vec<Record>>(4);
     // Without a filter every event read is kept: read no more than needed
     // (an SQS receive counts, so over-reading is not free).
+    let limit = read.limit;
     let read_limit = if scanner.has_filter() { None } else { limit };
     let reader = {
         let backend = backend.clone();
-        tokio::spawn(async move { backend.browse(read_limit, tx).await })
+        tokio::spawn(async move {
+            if read.follow {
+                backend.follow(read_limit, tx).await
+            } else {
+                backend.browse(read_limit, tx).await.map(drop)
+            }
+        })
     };
     let mut handed = 0usize;
     let mut pass = Pass::default();
@@ -119,8 +140,16 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     let mut out = Out::new();
     let mut open = true;
     let to_line = |document: Document| document.to_line(options);
-    let pass = for_each_mapped(backend, &scanner, args.limit, to_line, |line| {
+    let read = Reading {
+        limit: args.limit,
+        follow: args.follow,
+    };
+    let pass = for_each_mapped(backend, &scanner, read, to_line, |line| {
         open = out.line(&line)?;
+        // Following, each event shows as it arrives.
+        if open && args.follow {
+            open = out.flush()?;
+        }
         Ok(open)
     })
     .await?;
