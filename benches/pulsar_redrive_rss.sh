@@ -15,4 +15,4 @@ fi
 export EVSCOPE_TEST_PYTHON="${EVSCOPE_TEST_PYTHON:-$PWD/.venv/bin/python}"
 cargo build --release --bin evscope
 export EVSCOPE_TEST_BIN="${EVSCOPE_TEST_BIN:-$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/release/evscope}"
-cargo test --release --test pulsar_drain bench_redrive_rss -- --ignored --nocapture 2>&1 | grep -E "BENCH|produced|panicked"
+cargo test --release --test pulsar bench_redrive_rss -- --ignored --nocapture 2>&1 | grep -E "BENCH|produced|panicked"

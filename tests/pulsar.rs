@@ -21,7 +21,7 @@ use futures::StreamExt;
 use pulsar::consumer::{DeadLetterPolicy, InitialPosition};
 use pulsar::producer::Message;
 use pulsar::{ConsumerOptions, ProducerOptions, Pulsar, SubType, TokioExecutor};
-use pulsar_broker::{Broker, evscope_command};
+use pulsar_broker::{Broker, evscope_bin, evscope_command};
 use tokio::sync::mpsc;
 
 /// Run a test on a runtime with roomy stacks: the pulsar crate's futures
@@ -958,5 +958,196 @@ fn a_namespace_is_a_scope_that_lists_its_topics() {
             listed.iter().any(|l| l.source.uri == broker.uri(&topic)),
             "{listed:?}"
         );
+    });
+}
+
+// Redrive of dead-letter topics far larger than the drain's bounded queues:
+// every message arrives exactly once, the report is exact, and a second
+// redrive moves nothing, whether the drain runs to the end or stops early.
+
+/// Message `i` of a DLQ whose REAL_TOPIC is `topic`, with `pad` bytes of
+/// padding in its payload.
+fn dead(i: usize, topic: &str, pad: usize) -> Message {
+    Message {
+        payload: format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(pad)).into_bytes(),
+        properties: HashMap::from([
+            ("index".to_string(), i.to_string()),
+            ("REAL_TOPIC".to_string(), full(topic)),
+        ]),
+        partition_key: Some(format!("key-{}", i % 4)),
+        ..Default::default()
+    }
+}
+
+/// `count` dead letters for `topic` (see `dead`) in `dlq`; `batch` makes
+/// the producer batch them.
+async fn fill_padded_dlq(
+    broker: &Broker,
+    dlq: &str,
+    topic: &str,
+    count: usize,
+    pad: usize,
+    batch: Option<u32>,
+) {
+    let options = ProducerOptions {
+        batch_size: batch,
+        ..Default::default()
+    };
+    let messages = (0..count).map(|i| dead(i, topic, pad));
+    produce(&client(broker).await, dlq, options, messages).await;
+}
+
+/// The payload indexes of `events`, checking that none came twice.
+fn exactly_once(events: &[Event]) -> BTreeSet<usize> {
+    let mut seen = BTreeSet::new();
+    for event in events {
+        let index: usize = event.attributes["index"].parse().expect("index");
+        assert!(seen.insert(index), "message {index} arrived twice");
+    }
+    seen
+}
+
+/// Redrive `dlq` whole; assert the report, the target, and that a second
+/// run moves nothing.
+async fn redrive_exactly(broker: &Broker, dlq: &str, topic: &str, count: usize) {
+    let started = Instant::now();
+    let out = evscope(&["redrive", &broker.uri(dlq), "--yes"]);
+    eprintln!("redrive of {count}: {:?}", started.elapsed());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains(&format!("{count} moved, 0 failed")),
+        "{report}{}",
+        text(&out.stderr)
+    );
+    let moved = browse(&broker.uri(topic), &options(broker)).await;
+    assert_eq!(exactly_once(&moved), (0..count).collect::<BTreeSet<_>>());
+    let out = evscope(&["redrive", &broker.uri(dlq), "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("0 moved, 0 failed"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// Ten times the drain's queue and read-ahead together.
+const MANY: usize = 60_000;
+
+#[test]
+fn redrive_of_a_dlq_far_larger_than_the_drain_queue_is_exact() {
+    run(async {
+        let broker = shared();
+        let (topic, dlq) = (unique("big-target"), unique("big-DLQ"));
+        fill_padded_dlq(broker, &dlq, &topic, MANY, 16, None).await;
+        redrive_exactly(broker, &dlq, &topic, MANY).await;
+    });
+}
+
+#[test]
+fn redrive_of_a_large_batched_dlq_is_exact() {
+    run(async {
+        let broker = shared();
+        let (topic, dlq) = (unique("batched-target"), unique("batched-DLQ"));
+        fill_padded_dlq(broker, &dlq, &topic, MANY / 2, 16, Some(500)).await;
+        redrive_exactly(broker, &dlq, &topic, MANY / 2).await;
+    });
+}
+
+/// A redrive of a few ids stops after the first batch, with the consumer's
+/// queue full behind it: its acknowledgements must still reach the broker.
+#[test]
+fn redrive_that_stops_early_still_acknowledges_what_it_moved() {
+    run(async {
+        let broker = shared();
+        let (topic, dlq) = (unique("early-target"), unique("early-DLQ"));
+        let count = 20_000;
+        fill_padded_dlq(broker, &dlq, &topic, count, 16, None).await;
+        let dead = browse(&broker.uri(&dlq), &options(broker)).await;
+        let ids: Vec<&str> = dead[..5].iter().map(|e| e.id.as_str()).collect();
+        let out = evscope(&[
+            "redrive",
+            &broker.uri(&dlq),
+            "--ids",
+            &ids.join(","),
+            "--yes",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("5 moved, 0 failed"),
+            "{}",
+            text(&out.stdout)
+        );
+        let moved = browse(&broker.uri(&topic), &options(broker)).await;
+        assert_eq!(exactly_once(&moved), (0..5).collect::<BTreeSet<_>>());
+        // The rest, and not those five again.
+        let out = evscope(&["redrive", &broker.uri(&dlq), "--yes"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(&format!("{} moved, 0 failed", count - 5)),
+            "{}",
+            text(&out.stdout)
+        );
+        let moved = browse(&broker.uri(&topic), &options(broker)).await;
+        assert_eq!(exactly_once(&moved), (0..count).collect::<BTreeSet<_>>());
+    });
+}
+
+#[test]
+#[ignore = "measurement for benches/pulsar_redrive_rss.sh"]
+fn bench_redrive_rss() {
+    run(async {
+        let env = |name: &str, default: usize| {
+            std::env::var(name)
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(default)
+        };
+        let count = env("EVSCOPE_BENCH_MESSAGES", 100_000);
+        let pad = env("EVSCOPE_BENCH_PAD", 64);
+        let broker = Broker::start(0, false);
+        let (topic, dlq) = (unique("rss-target"), unique("rss-DLQ"));
+        let started = Instant::now();
+        fill_padded_dlq(&broker, &dlq, &topic, count, pad, None).await;
+        eprintln!("produced {count} in {:?}", started.elapsed());
+        let started = Instant::now();
+        let out = Command::new("/usr/bin/time")
+            .arg("-v")
+            .arg(evscope_bin())
+            .args(["redrive", &broker.uri(&dlq), "--yes"])
+            .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+            .stdin(Stdio::null())
+            .output()
+            .expect("/usr/bin/time runs");
+        let secs = started.elapsed().as_secs_f64();
+        let stderr = text(&out.stderr);
+        let rss = stderr
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Maximum resident set size (kbytes): ")
+            })
+            .unwrap_or("?")
+            .to_string();
+        let report = text(&out.stdout);
+        eprintln!(
+            "BENCH redrive {count} x {pad}B: peak RSS {rss} kB, {secs:.1}s, {:.0} msg/s; {}",
+            count as f64 / secs,
+            report.trim()
+        );
+        assert!(out.status.success(), "{stderr}");
+        assert!(
+            report.contains(&format!("{count} moved, 0 failed")),
+            "{report}"
+        );
+        let moved = browse(&broker.uri(&topic), &options(&broker)).await;
+        assert_eq!(exactly_once(&moved), (0..count).collect::<BTreeSet<_>>());
+        let out = evscope(&["redrive", &broker.uri(&dlq), "--yes"]);
+        assert!(
+            text(&out.stdout).contains("0 moved, 0 failed"),
+            "{}",
+            text(&out.stdout)
+        );
+        eprintln!("BENCH exact: {count} arrived once each; second redrive moved 0");
     });
 }
