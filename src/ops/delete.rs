@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::walk::{BatchAction, walk_selected};
+use super::walk::{BatchAction, remove, walk_selected};
 use super::{JobControl, OpsError, Report, Selection};
 use crate::backend::{Backend, Drain, LeaseId, Leased};
 
@@ -30,17 +30,14 @@ impl BatchAction for Remove {
         report: &mut Report,
     ) -> Result<(), OpsError> {
         let leases: Vec<LeaseId> = chosen.iter().map(|l| l.lease).collect();
-        let (outcomes, stop) = match drain.remove(&leases).await {
-            Ok(outcomes) => (outcomes, None),
-            Err(error) => (vec![Err(error.to_string()); leases.len()], Some(error)),
-        };
+        let (outcomes, end) = remove(drain, &leases).await;
         for (leased, outcome) in chosen.iter().zip(outcomes) {
             match outcome {
                 Ok(()) => report.moved += 1,
                 Err(reason) => report.failed.push((leased.event.id.clone(), reason)),
             }
         }
-        stop.map_or(Ok(()), |error| Err(error.into()))
+        end
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::walk::{BatchAction, walk_selected};
+use super::walk::{BatchAction, remove, walk_selected};
 use super::{JobControl, OpsError, Report, Selection};
 use crate::backend::{Backend, Drain, LeaseId, Leased};
 
@@ -67,16 +67,13 @@ impl BatchAction for SendThenRemove<'_> {
             }
         }
         let leases: Vec<LeaseId> = confirmed.iter().map(|(lease, _)| *lease).collect();
-        let (removals, stop) = match drain.remove(&leases).await {
-            Ok(removals) => (removals, None),
-            Err(error) => (vec![Err(error.to_string()); leases.len()], Some(error)),
-        };
+        let (removals, end) = remove(drain, &leases).await;
         for ((_, id), removal) in confirmed.iter().zip(removals) {
             match removal {
                 Ok(()) => report.moved += 1,
                 Err(reason) => report.duplicated.push((id.to_string(), reason)),
             }
         }
-        stop.map_or(Ok(()), |error| Err(error.into()))
+        end
     }
 }

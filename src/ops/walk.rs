@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use super::{JobControl, OpsError, Progress, Report, Selection};
-use crate::backend::{Backend, Drain, Leased};
+use crate::backend::{Backend, Drain, LeaseId, Leased};
 
 /// What an operation does with the selected events of one batch: remove
 /// from the drain what it must and record every outcome in the report.
@@ -81,4 +81,20 @@ pub(super) async fn walk_selected(
         report.stopped = Some(error.to_string());
     }
     Ok(report)
+}
+
+/// Remove `leases` from `drain`: one outcome per lease, and an error when
+/// the drain failed as a whole (every lease then fails with it, and the
+/// action should end the walk with that error).
+pub(super) async fn remove(
+    drain: &mut dyn Drain,
+    leases: &[LeaseId],
+) -> (Vec<Result<(), String>>, Result<(), OpsError>) {
+    match drain.remove(leases).await {
+        Ok(outcomes) => (outcomes, Ok(())),
+        Err(error) => (
+            vec![Err(error.to_string()); leases.len()],
+            Err(error.into()),
+        ),
+    }
 }
