@@ -46,16 +46,6 @@ fn time_of(ms: u64) -> Option<DateTime<Utc>> {
         .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
 }
 
-/// The evscope event of a message read from `source` (the topic's URI).
-pub fn to_event(message: &Received, source: &str) -> Event {
-    Received {
-        topic: message.topic.clone(),
-        id: message.id.clone(),
-        payload: message.payload.clone(),
-    }
-    .into_event(source)
-}
-
 impl Received {
     /// The evscope event of this message, read from `source` (the topic's
     /// URI). Takes the message apart: payload, key and properties move.
@@ -216,7 +206,7 @@ mod tests {
 
     #[test]
     fn maps_every_field_and_back() {
-        let event = to_event(&received(), "pulsar://h:1/t");
+        let event = received().into_event("pulsar://h:1/t");
         assert_eq!(event.id, "3:9:1:2");
         assert_eq!(event.key.as_deref(), Some("k"));
         assert_eq!(event.attributes.get("a").map(String::as_str), Some("1"));
@@ -233,7 +223,7 @@ mod tests {
 
     #[test]
     fn dlq_properties_move_to_system() {
-        let mut event = to_event(&received(), "pulsar://h:1/t");
+        let mut event = received().into_event("pulsar://h:1/t");
         take_dlq_properties(&mut event);
         assert!(!event.attributes.contains_key("REAL_TOPIC"));
         assert_eq!(real_topic(&event), Some("persistent://public/default/t"));

@@ -32,7 +32,7 @@ use tokio::time::Instant;
 
 use super::browse::{Reader, reached};
 use super::connect::Client;
-use super::convert::{Received, take_dlq_properties, to_event};
+use super::convert::{Received, take_dlq_properties};
 use super::error::PulsarError;
 use super::topic::TopicName;
 use crate::backend::{BackendError, Drain, LeaseId, Leased};
@@ -238,16 +238,16 @@ impl PulsarDrain {
                 self.handed.insert(message.topic.clone(), position);
             }
         }
-        let received = Received {
+        let lease = self.next_lease;
+        self.next_lease += 1;
+        self.held.insert(lease, (message.topic.clone(), id.clone()));
+        let mut event = Received {
             topic: message.topic,
             id,
             payload: message.payload,
-        };
-        let mut event = to_event(&received, &self.uri);
+        }
+        .into_event(&self.uri);
         take_dlq_properties(&mut event);
-        let lease = self.next_lease;
-        self.next_lease += 1;
-        self.held.insert(lease, (received.topic, received.id));
         batch.push(Leased { lease, event });
     }
 }

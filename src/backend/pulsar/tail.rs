@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::browse::{Ends, close, not_after, open_reader};
 use super::connect::Client;
-use super::convert::{Received, to_event};
+use super::convert::Received;
 use super::error::PulsarError;
 use super::topic::TopicName;
 use crate::backend::Record;
@@ -64,7 +64,7 @@ pub async fn tail(
                         id,
                         payload: message.payload,
                     };
-                    let record = Record::Event(Arc::new(to_event(&received, &source)));
+                    let record = Record::Event(Arc::new(received.into_event(&source)));
                     if sink.send(vec![record]).await.is_err() {
                         return Ok(());
                     }
