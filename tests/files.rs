@@ -265,7 +265,13 @@ fn redrive_keeps_the_mode_and_rewrites_through_a_symlink() {
     let real = dir.path().join("real.dlq.jsonl");
     std::fs::write(&real, capture(&["a", "b"])).unwrap();
     std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let owner = std::fs::metadata(&real).unwrap().uid();
+    // As root (the build machine), give the file to someone else: the
+    // rewrite must give it back to them, not to root.
+    if std::fs::metadata("/proc/self").unwrap().uid() == 0 {
+        std::os::unix::fs::chown(&real, Some(4321), Some(4321)).unwrap();
+    }
+    let before = std::fs::metadata(&real).unwrap();
+    let owner = (before.uid(), before.gid());
     let link = dir.path().join("orders.dlq.jsonl");
     std::os::unix::fs::symlink(&real, &link).unwrap();
     let out = evscope(&["redrive", s(&link), "--ids", "a", "--yes"]);
@@ -274,7 +280,7 @@ fn redrive_keeps_the_mode_and_rewrites_through_a_symlink() {
     assert_eq!(ids(&real), ["b"]);
     let meta = std::fs::metadata(&real).unwrap();
     assert_eq!(meta.mode() & 0o777, 0o600);
-    assert_eq!(meta.uid(), owner);
+    assert_eq!((meta.uid(), meta.gid()), owner);
     assert_eq!(ids(&dir.path().join("orders.jsonl")), ["a"]);
     let out = evscope(&["delete", s(&link), "--ids", "b", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -39,6 +39,16 @@ impl FileDrain {
 #[async_trait]
 impl Drain for FileDrain {
     async fn next_batch(&mut self) -> Result<Vec<Leased>, BackendError> {
+        // A file truncated or replaced meanwhile: stop before sending more
+        // of what may no longer be there (the rewrite would refuse anyway).
+        if let Some(read) = self.capture.on_disk() {
+            if let Ok(Some(change)) = read.change_at(&self.path) {
+                return Err(BackendError::Changed {
+                    uri: self.uri.clone(),
+                    change,
+                });
+            }
+        }
         let mut batch = Vec::new();
         while batch.len() < BATCH && self.next < self.capture.len() {
             let index = self.next;
@@ -140,4 +150,42 @@ fn rewrite_without(
         out.flush()?;
     }
     replacement.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::backend::{Backend, OpenOptions};
+
+    fn lines(n: usize) -> String {
+        (0..n).map(|i| format!("{{\"n\":{i}}}\n")).collect()
+    }
+
+    #[tokio::test]
+    async fn a_file_truncated_or_replaced_meanwhile_is_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.dlq.jsonl");
+        for replace in [false, true] {
+            std::fs::write(&path, lines(300)).unwrap();
+            let backend =
+                crate::backend::file::FileBackend::open_path(&path, &OpenOptions::default())
+                    .unwrap();
+            let mut drain = backend.drain().await.unwrap();
+            let first = drain.next_batch().await.unwrap();
+            let leases: Vec<_> = first.iter().map(|l| l.lease).collect();
+            drain.remove(&leases).await.unwrap();
+            let now = lines(2);
+            if replace {
+                let other = dir.path().join("other");
+                std::fs::write(&other, &now).unwrap();
+                std::fs::rename(&other, &path).unwrap();
+            } else {
+                std::fs::write(&path, &now).unwrap();
+            }
+            let err = drain.next_batch().await.unwrap_err().to_string();
+            assert!(err.contains("while evscope read it"), "{err}");
+            let err = drain.finish().await.unwrap_err().to_string();
+            assert!(err.contains("nothing was removed"), "{err}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), now);
+        }
+    }
 }
