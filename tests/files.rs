@@ -84,14 +84,13 @@ fn ids(path: &Path) -> Vec<String> {
         .collect()
 }
 
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().unwrap();
+/// Make a FIFO at `fifo`, run evscope with `args` (which write to it)
+/// while a thread reads it, and return what was written. The FIFO must
+/// still be one afterwards.
+fn through_fifo(fifo: &Path, args: &[&str]) -> String {
+    let status = Command::new("mkfifo").arg(fifo).status().unwrap();
     assert!(status.success());
-}
-
-/// Read a FIFO to its end in a thread: what was written to it.
-fn drain_fifo(path: &Path) -> mpsc::Receiver<String> {
-    let path = path.to_path_buf();
+    let path = fifo.to_path_buf();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut text = String::new();
@@ -101,7 +100,11 @@ fn drain_fifo(path: &Path) -> mpsc::Receiver<String> {
             .unwrap();
         let _ = tx.send(text);
     });
-    rx
+    let out = evscope(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    let text = rx.recv_timeout(WATCHDOG).expect("the FIFO was written to");
+    assert!(is_fifo(fifo), "the FIFO was replaced");
+    text
 }
 
 fn is_fifo(path: &Path) -> bool {
@@ -188,13 +191,8 @@ fn export_writes_through_a_fifo_and_a_symlink() {
     std::fs::write(&source, capture(&["a", "b"])).unwrap();
     // A FIFO (standing in for a device such as /dev/null) stays one.
     let fifo = dir.path().join("pipe");
-    mkfifo(&fifo);
-    let read = drain_fifo(&fifo);
-    let out = evscope(&["export", s(&source), "-o", s(&fifo)]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = read.recv_timeout(WATCHDOG).unwrap();
+    let text = through_fifo(&fifo, &["export", s(&source), "-o", s(&fifo)]);
     assert_eq!(text.lines().count(), 2, "{text}");
-    assert!(is_fifo(&fifo), "the FIFO was replaced");
     // A symlink stays a link; the file it points to gets the export and
     // keeps its mode.
     let real = dir.path().join("real.jsonl");
@@ -219,13 +217,8 @@ fn replay_to_a_fifo_writes_without_reading_it_first() {
     let source = dir.path().join("orders.jsonl");
     std::fs::write(&source, capture(&["a", "b"])).unwrap();
     let fifo = dir.path().join("target.jsonl");
-    mkfifo(&fifo);
-    let read = drain_fifo(&fifo);
-    let out = evscope(&["replay", s(&source), s(&fifo)]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = read.recv_timeout(WATCHDOG).unwrap();
+    let text = through_fifo(&fifo, &["replay", s(&source), s(&fifo)]);
     assert_eq!(text.lines().count(), 2, "{text}");
-    assert!(is_fifo(&fifo));
 }
 
 #[test]

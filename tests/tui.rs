@@ -863,16 +863,24 @@ fn file_app(dir: &std::path::Path) -> (evscope::tui::app::App, String) {
     drop(app.take_effects());
     update(&mut app, Action::Resize(120, 40));
     let backend = FileBackend::open_path(&path, &options()).unwrap();
-    let info = evscope::backend::SourceInfo {
-        uri: uri.clone(),
+    let info = file_info(&uri, &backend);
+    load(&mut app, 0, backend, info, decoder.as_ref());
+    (app, uri)
+}
+
+/// What the file backend says about the file of [`file_app`].
+fn file_info(
+    uri: &str,
+    backend: &evscope::backend::file::FileBackend,
+) -> evscope::backend::SourceInfo {
+    evscope::backend::SourceInfo {
+        uri: uri.to_string(),
         name: "dlq.jsonl".into(),
         kind: evscope::backend::SourceKind::File,
         count: Some(backend.capture().len() as u64),
         dlq_of: None,
         dlq: None,
-    };
-    load(&mut app, 0, backend, info, decoder.as_ref());
-    (app, uri)
+    }
 }
 
 fn confirm_text(app: &evscope::tui::app::App) -> (String, String) {
@@ -1156,14 +1164,7 @@ fn a_followed_file_that_started_over_is_read_again_and_followed() {
     let backend =
         evscope::backend::file::FileBackend::open_path(&dir.path().join("dlq.jsonl"), &options())
             .unwrap();
-    let info = evscope::backend::SourceInfo {
-        uri: uri.clone(),
-        name: "dlq.jsonl".into(),
-        kind: evscope::backend::SourceKind::File,
-        count: Some(backend.capture().len() as u64),
-        dlq_of: None,
-        dlq: None,
-    };
+    let info = file_info(&uri, &backend);
     assert!(!app.following);
     let epoch = app.epoch;
     let backend: Arc<dyn evscope::backend::Backend> = Arc::new(backend);
