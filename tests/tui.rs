@@ -1234,3 +1234,30 @@ fn export_refuses_the_source_and_asks_before_replacing_a_file() {
     );
     assert_eq!(std::fs::read_to_string(&source).unwrap(), text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_file_says_it_removed_stale_temporary_files() {
+    use evscope::tui::jobs::Jobs;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.jsonl");
+    std::fs::write(&path, "{\"a\":1}\n").unwrap();
+    // pid_max is at most 4194304 on Linux: no process has this pid.
+    let stale = dir.path().join(".q.jsonl.evscope-4999999.tmp");
+    std::fs::write(&stale, "{\"a\":1}\n").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut jobs = Jobs::new(options(), Arc::new(DemoDecoder), tx);
+    jobs.run(Effect::Open {
+        epoch: 1,
+        slot: 0,
+        uri: path.display().to_string(),
+    });
+    let notice = loop {
+        match rx.recv().await.expect("messages until the load ends") {
+            Msg::Notice(notice) => break notice,
+            Msg::Loaded { .. } | Msg::LoadFailed { .. } => panic!("no notice"),
+            _ => {}
+        }
+    };
+    assert!(notice.contains("removed 1 temporary file(s)"), "{notice}");
+    assert!(!stale.exists());
+}

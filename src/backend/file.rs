@@ -278,7 +278,7 @@ impl Backend for FileBackend {
     }
 
     async fn tail(&self, sink: mpsc::Sender<Vec<Record>>) -> Result<(), BackendError> {
-        let Some(path) = &self.path else {
+        let Some(path) = self.path.as_ref().filter(|_| self.regular) else {
             return Err(BackendError::Unsupported {
                 uri: self.uri.clone(),
                 what: "following new events",

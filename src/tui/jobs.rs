@@ -288,6 +288,9 @@ pub enum Msg {
     Shutdown,
     /// Something the event loop did failed (copying, for one).
     Failed(String),
+    /// Something worth a line in the status bar (opening a file removed
+    /// temporary files an interrupted rewrite left).
+    Notice(String),
     /// Following a source failed.
     FollowFailed {
         /// The source slot.
@@ -557,6 +560,9 @@ async fn load(
             return;
         }
     };
+    for notice in backend.notices() {
+        let _ = tx.send(Msg::Notice(notice));
+    }
     let info = match backend.describe().await {
         Ok(info) => info,
         Err(e) => {

@@ -224,6 +224,7 @@ pub fn apply(app: &mut App, msg: Msg) {
         Msg::Edited(Err(error)) => status(app, Level::Error, &error),
         Msg::Shutdown => app.quit = true,
         Msg::Failed(error) => status(app, Level::Error, &error),
+        Msg::Notice(notice) => status(app, Level::Warning, &notice),
         Msg::FollowFailed { slot, error } => {
             let name = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
             status(app, Level::Error, &format!("following {name}: {error}"));
