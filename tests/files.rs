@@ -222,6 +222,37 @@ fn replay_to_a_fifo_writes_without_reading_it_first() {
 }
 
 #[test]
+fn a_fifo_is_read_as_a_source_but_never_drained() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("orders.dlq.jsonl");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let feed = |fifo: PathBuf| {
+        std::thread::spawn(move || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .unwrap()
+                .write_all(capture(&["a", "b"]).as_bytes())
+                .unwrap();
+        })
+    };
+    let writer = feed(fifo.clone());
+    assert_eq!(docs(&evscope(&["peek", s(&fifo)])).len(), 2);
+    writer.join().unwrap();
+    let writer = feed(fifo.clone());
+    let out = evscope(&["redrive", s(&fifo), "--yes"]);
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("removing events from a stream"));
+    assert!(
+        !dir.path().join("orders.jsonl").exists(),
+        "nothing was sent"
+    );
+    assert!(is_fifo(&fifo));
+}
+
+#[test]
 fn a_device_that_never_ends_is_refused_quickly() {
     let out = evscope(&["peek", "/dev/zero"]);
     assert_eq!(out.status.code(), Some(2));

@@ -367,6 +367,14 @@ impl Backend for FileBackend {
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
         let path = self.writable_path("removing events")?;
+        // A FIFO or a device cannot be rewritten: refuse before anything
+        // is sent, not after.
+        if !self.regular {
+            return Err(BackendError::Unsupported {
+                uri: self.uri.clone(),
+                what: "removing events from a stream (a FIFO or a device)",
+            });
+        }
         Ok(Box::new(drain::FileDrain::new(
             self.uri.clone(),
             path.to_path_buf(),
