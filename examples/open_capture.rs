@@ -1,4 +1,4 @@
-//! Time and peak memory to open a capture file: map it and index its lines.
+//! Time and peak memory to open a capture file: read it and index its lines.
 //! Used by benches/filter_vs_jq.sh.
 
 use std::time::Instant;

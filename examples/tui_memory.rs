@@ -1,5 +1,5 @@
 //! Resident memory of the terminal UI state with a million events loaded
-//! from a capture file on disk (mapped, like `evscope FILE`), and how long
+//! from a capture file on disk (read into memory, like `evscope FILE`), and how long
 //! the background inspection of all rows takes.
 //!
 //! `cargo run --release --example tui_memory [N]`
@@ -38,7 +38,7 @@ fn main() -> std::io::Result<()> {
     let loaded = started.elapsed();
     let after = rss_kib();
     println!(
-        "{} events, file {:.1} MiB: index {:.0} ms, rows + summaries {:.2} s, RSS {:.1} MiB before, {:.1} MiB after (+{:.1} MiB, {:.0} bytes/event incl. the mapped file)",
+        "{} events, file {:.1} MiB: index {:.0} ms, rows + summaries {:.2} s, RSS {:.1} MiB before, {:.1} MiB after (+{:.1} MiB, {:.0} bytes/event incl. the file)",
         app.store.len(),
         size as f64 / 1048576.0,
         indexed.as_secs_f64() * 1000.0,

@@ -160,7 +160,7 @@ fn unreadable_capture_line_is_named_and_the_rest_still_read() {
     let file = write(
         dir.path(),
         "broken.jsonl",
-        "{\"evscope_capture\":1,\"id\":\"a\",\"body_encoding\":\"json\",\"body\":{}}\n{\"evscope_capture\":1,\"id\":\n{\"evscope_capture\":1,\"id\":\"c\",\"body_encoding\":\"utf8\",\"body\":\"hi\"}\n",
+        "{\"evscope_capture\":1,\"id\":\"a\",\"body_encoding\":\"json\",\"body\":{}}\n{\"evscope_capture\":1,\"id\":5}\n{\"evscope_capture\":1,\"id\":\"c\",\"body_encoding\":\"utf8\",\"body\":\"hi\"}\n",
     );
     let out = evscope(&["peek", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));

@@ -304,7 +304,11 @@ fn command_line_runs_and_completes() {
             .iter()
             .any(|e| matches!(e, Effect::Open { uri, .. } if uri == "demo:payments"))
     );
-    key(&mut app, ":export /tmp/x.jsonl\n");
+    let dir = tempfile::tempdir().unwrap();
+    key(
+        &mut app,
+        &format!(":export {}/x.jsonl\n", dir.path().display()),
+    );
     assert!(
         effects(&mut app)
             .iter()
@@ -859,16 +863,24 @@ fn file_app(dir: &std::path::Path) -> (evscope::tui::app::App, String) {
     drop(app.take_effects());
     update(&mut app, Action::Resize(120, 40));
     let backend = FileBackend::open_path(&path, &options()).unwrap();
-    let info = evscope::backend::SourceInfo {
-        uri: uri.clone(),
+    let info = file_info(&uri, &backend);
+    load(&mut app, 0, backend, info, decoder.as_ref());
+    (app, uri)
+}
+
+/// What the file backend says about the file of [`file_app`].
+fn file_info(
+    uri: &str,
+    backend: &evscope::backend::file::FileBackend,
+) -> evscope::backend::SourceInfo {
+    evscope::backend::SourceInfo {
+        uri: uri.to_string(),
         name: "dlq.jsonl".into(),
         kind: evscope::backend::SourceKind::File,
         count: Some(backend.capture().len() as u64),
         dlq_of: None,
         dlq: None,
-    };
-    load(&mut app, 0, backend, info, decoder.as_ref());
-    (app, uri)
+    }
 }
 
 fn confirm_text(app: &evscope::tui::app::App) -> (String, String) {
@@ -1130,4 +1142,122 @@ fn following_drops_events_already_shown() {
         },
     );
     assert_eq!(app.store.len(), before + 5);
+}
+
+#[test]
+fn a_followed_file_that_started_over_is_read_again_and_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, uri) = file_app(dir.path());
+    key(&mut app, "t");
+    assert!(app.following);
+    drop(effects(&mut app));
+    let epoch = app.epoch;
+    apply(&mut app, Msg::StartedOver { epoch, slot: 0 });
+    assert!(status_text(&app).contains(&format!("{uri} was truncated or replaced")));
+    assert!(app.epoch > epoch && app.store.is_empty());
+    assert!(
+        effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Open { slot: 0, .. }))
+    );
+    // Read again: followed again from the new start.
+    let backend =
+        evscope::backend::file::FileBackend::open_path(&dir.path().join("dlq.jsonl"), &options())
+            .unwrap();
+    let info = file_info(&uri, &backend);
+    assert!(!app.following);
+    let epoch = app.epoch;
+    let backend: Arc<dyn evscope::backend::Backend> = Arc::new(backend);
+    apply(
+        &mut app,
+        Msg::Opened {
+            epoch,
+            slot: 0,
+            backend,
+            info,
+        },
+    );
+    apply(&mut app, Msg::Loaded { epoch, slot: 0 });
+    assert!(app.following, "followed again once loaded");
+    assert!(
+        effects(&mut app)
+            .iter()
+            .any(|e| matches!(e, Effect::Follow { slot: 0, .. }))
+    );
+}
+
+#[test]
+fn export_refuses_the_source_and_asks_before_replacing_a_file() {
+    use evscope::backend::file::export::Destination;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, _) = file_app(dir.path());
+    let source = dir.path().join("dlq.jsonl");
+    let text = std::fs::read_to_string(&source).unwrap();
+    // The source itself, also through a link: refused, nothing asked.
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&source, &link).unwrap();
+    for path in [&source, &link] {
+        key(&mut app, &format!(":export {}\n", path.display()));
+        assert!(app.dialog.is_none());
+        assert!(
+            status_text(&app).contains("is the file being exported"),
+            "{}",
+            status_text(&app)
+        );
+        assert!(effects(&mut app).is_empty());
+    }
+    // Another existing file: asked first; no leaves it alone.
+    let other = dir.path().join("other.jsonl");
+    std::fs::write(&other, "precious\n").unwrap();
+    key(&mut app, &format!(":export {}\n", other.display()));
+    let (title, _) = confirm_text(&app);
+    assert_eq!(title, format!("Replace {}?", other.display()));
+    key(&mut app, "n");
+    assert!(status_text(&app).contains("nothing was written"));
+    assert!(effects(&mut app).is_empty());
+    key(&mut app, &format!(":export {}\n", other.display()));
+    key(&mut app, "y");
+    let exports: Vec<_> = effects(&mut app)
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Export {
+                destination,
+                records,
+                ..
+            } => Some((destination, records.len())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        exports,
+        vec![(Destination::Existing(other.clone()), app.store.len())]
+    );
+    assert_eq!(std::fs::read_to_string(&source).unwrap(), text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_file_says_it_removed_stale_temporary_files() {
+    use evscope::tui::jobs::Jobs;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.jsonl");
+    std::fs::write(&path, "{\"a\":1}\n").unwrap();
+    // pid_max is at most 4194304 on Linux: no process has this pid.
+    let stale = dir.path().join(".q.jsonl.evscope-4999999.tmp");
+    std::fs::write(&stale, "{\"a\":1}\n").unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut jobs = Jobs::new(options(), Arc::new(DemoDecoder), tx);
+    jobs.run(Effect::Open {
+        epoch: 1,
+        slot: 0,
+        uri: path.display().to_string(),
+    });
+    let notice = loop {
+        match rx.recv().await.expect("messages until the load ends") {
+            Msg::Notice(notice) => break notice,
+            Msg::Loaded { .. } | Msg::LoadFailed { .. } => panic!("no notice"),
+            _ => {}
+        }
+    };
+    assert!(notice.contains("removed 1 temporary file(s)"), "{notice}");
+    assert!(!stale.exists());
 }

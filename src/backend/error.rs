@@ -36,6 +36,14 @@ pub enum BackendError {
         /// The source URI.
         uri: String,
     },
+    /// The file changed under evscope while it read it (truncated, rotated).
+    #[error("{uri}: {change}; stopped (run it again on the file as it is now)")]
+    Changed {
+        /// The source URI.
+        uri: String,
+        /// What happened to it.
+        change: crate::capture::Change,
+    },
     /// The URI is not one evscope understands.
     #[error("{uri}: {reason}")]
     BadUri {

@@ -5,9 +5,13 @@
 //! Sending appends capture lines and syncs them to disk before reporting
 //! success. Removing (the source side of a redrive) rewrites the file into a
 //! temporary sibling and renames it over the original, so an interruption
-//! at any point leaves either the old file or the new one, never half of it.
+//! at any point leaves either the old file or the new one, never half of it
+//! (see [`replace`]). A FIFO or a device is a stream: read to its end (a
+//! source) or written to (a target), never read first, never replaced.
 
 mod drain;
+pub mod export;
+pub mod replace;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,14 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use super::{
     Backend, BackendError, Capabilities, Drain, OpenOptions, Record, SendOutcome, SourceInfo,
     SourceKind, demo,
 };
-use crate::capture::{CaptureFile, Document, DocumentOptions};
+use crate::capture::{CaptureFile, Change, Document, DocumentOptions, FileId};
 use crate::inspect::Inspector;
 use crate::model::Event;
 
@@ -41,10 +44,16 @@ pub struct FileBackend {
     captures: Vec<Arc<CaptureFile>>,
     inspector: Inspector,
     read_only: bool,
+    /// Whether the path is a regular file (not a FIFO or a device).
+    regular: bool,
+    /// What opening it did that the user should hear of.
+    notices: Vec<String>,
 }
 
 impl FileBackend {
     /// Open the capture file at `path`, which must exist.
+    /// Stale temporary files of an interrupted rewrite of it are removed
+    /// (not with `--read-only`), and [`Backend::notices`] says so.
     pub fn open_path(path: &Path, options: &OpenOptions) -> Result<Self, BackendError> {
         let uri = format!("file:{}", path.display());
         let capture = CaptureFile::open(path, uri.clone()).map_err(|source| BackendError::Io {
@@ -52,44 +61,45 @@ impl FileBackend {
             action: "opening the file",
             source,
         })?;
-        Ok(Self::new(
-            uri,
-            Some(path.into()),
-            SourceKind::File,
-            capture,
-            options,
-        ))
+        let regular = capture.on_disk().is_some();
+        let mut backend = Self::new(uri, Some(path.into()), SourceKind::File, capture, options);
+        backend.regular = regular;
+        if regular {
+            backend
+                .notices
+                .extend(replace::clean_stale_temps(path, options.read_only));
+        }
+        Ok(backend)
     }
 
     /// A file that is a send target: it may not exist yet and is created on
-    /// the first send.
+    /// the first send. A FIFO or a device is not read at all (a device such
+    /// as `/dev/zero` never ends): it is only written to.
     pub fn open_target(path: &Path, options: &OpenOptions) -> Result<Self, BackendError> {
-        if path.exists() {
-            return Self::open_path(path, options);
-        }
+        let stream = match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => return Self::open_path(path, options),
+            Ok(_) => true,
+            Err(_) => false,
+        };
         let uri = format!("file:{}", path.display());
         let capture = CaptureFile::from_bytes(Vec::new(), uri.clone());
-        Ok(Self::new(
-            uri,
-            Some(path.into()),
-            SourceKind::File,
-            capture,
-            options,
-        ))
+        let mut backend = Self::new(uri, Some(path.into()), SourceKind::File, capture, options);
+        backend.regular = !stream;
+        Ok(backend)
     }
 
-    /// Read all of standard input.
+    /// Read all of standard input (a stream: see [`CaptureFile::from_stream`]).
     pub async fn open_stdin(options: &OpenOptions) -> Result<Self, BackendError> {
-        let mut bytes = Vec::new();
-        tokio::io::stdin()
-            .read_to_end(&mut bytes)
+        let read = || CaptureFile::from_stream(std::io::stdin().lock(), "-");
+        let capture = tokio::task::spawn_blocking(read)
             .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|r| r)
             .map_err(|source| BackendError::Io {
                 uri: "-".into(),
                 action: "reading standard input",
                 source,
             })?;
-        let capture = CaptureFile::from_bytes(bytes, "-");
         Ok(Self::new(
             "-".into(),
             None,
@@ -134,6 +144,8 @@ impl FileBackend {
             captures: vec![Arc::new(capture)],
             inspector: options.inspector.clone(),
             read_only: options.read_only,
+            regular: false,
+            notices: Vec::new(),
         }
     }
 
@@ -197,9 +209,17 @@ impl Backend for FileBackend {
         let writable = self.path.is_some() && !self.read_only;
         Capabilities {
             send: writable,
-            remove: writable,
-            tail: self.path.is_some(),
+            remove: writable && self.regular,
+            tail: self.path.is_some() && self.regular,
         }
+    }
+
+    fn file_identity(&self) -> Option<FileId> {
+        self.capture().identity()
+    }
+
+    fn notices(&self) -> Vec<String> {
+        self.notices.clone()
     }
 
     async fn describe(&self) -> Result<SourceInfo, BackendError> {
@@ -238,6 +258,7 @@ impl Backend for FileBackend {
         for capture in &self.captures {
             let mut start = 0;
             while start < capture.len() && left > 0 {
+                self.check_unchanged(capture)?;
                 let end = (start + BATCH).min(capture.len()).min(start + left);
                 let batch: Vec<Record> = (start..end)
                     .map(|index| Record::Line {
@@ -257,7 +278,7 @@ impl Backend for FileBackend {
     }
 
     async fn tail(&self, sink: mpsc::Sender<Vec<Record>>) -> Result<(), BackendError> {
-        let Some(path) = &self.path else {
+        let Some(path) = self.path.as_ref().filter(|_| self.regular) else {
             return Err(BackendError::Unsupported {
                 uri: self.uri.clone(),
                 what: "following new events",
@@ -265,16 +286,27 @@ impl Backend for FileBackend {
         };
         let mut offset = self.capture().byte_len() as u64;
         let mut lines_before = self.capture().last_line_number();
+        let mut identity = self.capture().identity();
         loop {
             tokio::select! {
                 _ = sink.closed() => return Ok(()),
                 _ = tokio::time::sleep(TAIL_POLL) => {}
             }
-            let Some((bytes, consumed)) = read_appended(path, offset)
+            let (bytes, consumed) = match read_appended(path, offset, identity)
                 .await
                 .map_err(self.io_error("following the file"))?
-            else {
-                continue;
+            {
+                Appended::Nothing => continue,
+                Appended::Lines(bytes, consumed) => (bytes, consumed),
+                // Truncated or replaced: what was shown is gone; say so
+                // with an empty batch and go on from the new start.
+                Appended::StartedOver(id) => {
+                    (offset, lines_before, identity) = (0, 0, Some(id));
+                    if sink.send(Vec::new()).await.is_err() {
+                        return Ok(());
+                    }
+                    continue;
+                }
             };
             offset += consumed;
             let capture = Arc::new(CaptureFile::from_appended(
@@ -308,19 +340,22 @@ impl Backend for FileBackend {
             text.push('\n');
         }
         let write = move || -> std::io::Result<()> {
+            // A FIFO or a device is written to as it is: opened for
+            // writing only (a FIFO waits for its reader), never synced.
+            let regular = std::fs::metadata(&path).map_or(true, |m| m.is_file());
             let mut file = std::fs::OpenOptions::new()
                 .create(true)
-                .read(true)
+                .read(regular)
                 .append(true)
                 .open(&path)?;
             // A writer killed mid-line leaves a partial last line: start on
             // a new line, so the partial one stays alone (shown as
             // malformed) instead of swallowing the first event sent now.
-            if ends_mid_line(&mut file)? {
+            if regular && ends_mid_line(&mut file)? {
                 text.insert(0, '\n');
             }
             file.write_all(text.as_bytes())?;
-            file.sync_data()
+            if regular { file.sync_data() } else { Ok(()) }
         };
         tokio::task::spawn_blocking(write)
             .await
@@ -332,6 +367,14 @@ impl Backend for FileBackend {
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
         let path = self.writable_path("removing events")?;
+        // A FIFO or a device cannot be rewritten: refuse before anything
+        // is sent, not after.
+        if !self.regular {
+            return Err(BackendError::Unsupported {
+                uri: self.uri.clone(),
+                what: "removing events from a stream (a FIFO or a device)",
+            });
+        }
         Ok(Box::new(drain::FileDrain::new(
             self.uri.clone(),
             path.to_path_buf(),
@@ -366,24 +409,68 @@ impl Backend for FileBackend {
     }
 }
 
-/// The complete lines appended to `path` after byte `offset`, and how many
-/// bytes they span; `None` when nothing complete was added.
-async fn read_appended(path: &Path, offset: u64) -> std::io::Result<Option<(Vec<u8>, u64)>> {
-    use tokio::io::AsyncSeekExt;
-    let mut file = tokio::fs::File::open(path).await?;
-    let len = file.metadata().await?.len();
-    if len <= offset {
-        return Ok(None);
+impl FileBackend {
+    /// An error when the file shrank since `capture` was read from it: the
+    /// rest of a browse would show what is no longer there. (A file
+    /// replaced by a rename is fine: what was read is the old file, whole.)
+    fn check_unchanged(&self, capture: &CaptureFile) -> Result<(), BackendError> {
+        let (Some(path), Some(read)) = (&self.path, capture.on_disk()) else {
+            return Ok(());
+        };
+        match read.change_at(path) {
+            Ok(Some(change @ Change::Shrank { .. })) => Err(BackendError::Changed {
+                uri: self.uri.clone(),
+                change,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a look at a followed file found.
+#[derive(Debug, PartialEq, Eq)]
+enum Appended {
+    /// No complete line was added.
+    Nothing,
+    /// Complete lines were added: their bytes, and how many there are.
+    Lines(Vec<u8>, u64),
+    /// The file is shorter than what was read, or another file: read it
+    /// again from its start (this is its identity).
+    StartedOver(FileId),
+}
+
+/// The complete lines appended to `path` after byte `offset`, when it is
+/// still the file `identity` (when known).
+async fn read_appended(
+    path: &Path,
+    offset: u64,
+    identity: Option<FileId>,
+) -> std::io::Result<Appended> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let mut file = match tokio::fs::File::open(path).await {
+        Ok(file) => file,
+        // Rotated away, and the new file is not there yet.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Appended::Nothing),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata().await?;
+    let id = FileId::of_meta(&meta);
+    let len = meta.len();
+    if identity.is_some_and(|known| known != id) || len < offset {
+        return Ok(Appended::StartedOver(id));
+    }
+    if len == offset {
+        return Ok(Appended::Nothing);
     }
     file.seek(std::io::SeekFrom::Start(offset)).await?;
     let mut bytes = Vec::with_capacity((len - offset) as usize);
     file.take(len - offset).read_to_end(&mut bytes).await?;
     let Some(last_newline) = memchr::memrchr(b'\n', &bytes) else {
-        return Ok(None);
+        return Ok(Appended::Nothing);
     };
     bytes.truncate(last_newline + 1);
     let consumed = bytes.len() as u64;
-    Ok(Some((bytes, consumed)))
+    Ok(Appended::Lines(bytes, consumed))
 }
 
 /// Whether `file` is non-empty and does not end with a newline.

@@ -185,6 +185,9 @@ pub trait Backend: Send + Sync {
         sink: mpsc::Sender<Vec<Record>>,
     ) -> Result<usize, BackendError>;
     /// Follow events that arrive after `browse`, until `sink` is closed.
+    /// An empty batch means the source started over (a file truncated or
+    /// replaced): what was shown is gone, and the batches after it are the
+    /// source from its new start.
     async fn tail(&self, sink: mpsc::Sender<Vec<Record>>) -> Result<(), BackendError> {
         let _ = sink;
         Err(BackendError::Unsupported {
@@ -199,6 +202,18 @@ pub trait Backend: Send + Sync {
     /// Where this dead-letter queue's events go back to, as the backend
     /// knows it; `None` when it does not know.
     async fn redrive_target(&self) -> Result<Option<String>, BackendError>;
+
+    /// The file on disk this backend reads, when it is one: the same-file
+    /// checks of export, replay and redrive compare these ([`same_source`]).
+    fn file_identity(&self) -> Option<crate::capture::FileId> {
+        None
+    }
+
+    /// What opening the source did that the user should hear of (stale
+    /// temporary files removed), one sentence each.
+    fn notices(&self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// A caution to show before the first browse, when browsing can change
     /// the source (an SQS queue with a redrive policy: every receive counts
@@ -247,6 +262,16 @@ pub trait Backend: Send + Sync {
         Ok(NativeMove::Unavailable(
             "this source has no native move".into(),
         ))
+    }
+}
+
+/// Whether two backends are the same place: the same file on disk (device
+/// and inode, whatever the spelling, symlink or hard link), or the same URI.
+pub fn same_source(a: &dyn Backend, b: &dyn Backend) -> bool {
+    match (a.file_identity(), b.file_identity()) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a.uri() == b.uri(),
+        _ => false,
     }
 }
 

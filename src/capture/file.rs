@@ -1,29 +1,32 @@
-//! A capture file held in memory (mapped when it is a regular file) with an
-//! index of its lines, so a million events open in a fraction of a second
-//! and each is decoded only when it is needed.
+//! A capture file held in memory with an index of its lines, so a million
+//! events open in a fraction of a second and each is decoded only when it
+//! is needed.
+//!
+//! Files are read, not memory-mapped: a map of a file that another program
+//! truncates (log rotation, `: > file`) kills the process with SIGBUS on the
+//! next access, wherever that is (ripgrep's searcher makes maps an opt-in
+//! for this reason). Reading costs one copy from the page cache and holds
+//! the same memory a fully touched map would. What was read is remembered
+//! ([`OnDisk`]), so a reader can tell when the file changed under it.
+//!
+//! Anything that is not a regular file (stdin, a FIFO, a character device
+//! such as `/dev/zero`) is a stream: read to its end within
+//! [`STREAM_LIMIT`] bytes and lines of at most [`LINE_LIMIT`] bytes.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::Path;
 
-use memmap2::Mmap;
-
+use super::disk::{FileId, OnDisk};
 use super::line::{LineError, decode_line};
 use crate::model::{Body, Event};
 
-enum Bytes {
-    Mapped(Mmap),
-    Owned(Vec<u8>),
-}
-
-impl Bytes {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Bytes::Mapped(m) => m,
-            Bytes::Owned(v) => v,
-        }
-    }
-}
+/// The most a stream (stdin, a FIFO, a device) may hold.
+pub const STREAM_LIMIT: usize = 1 << 30;
+/// The longest line a stream may have.
+pub const LINE_LIMIT: usize = 64 << 20;
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Where one line sits in the file: byte range and 1-based line number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,9 +42,10 @@ pub struct LineSpan {
 /// The bytes of a capture and the spans of its non-blank lines.
 pub struct CaptureFile {
     source: String,
-    bytes: Bytes,
+    bytes: Vec<u8>,
     lines: Vec<LineSpan>,
     last_line: u32,
+    disk: Option<OnDisk>,
 }
 
 impl std::fmt::Debug for CaptureFile {
@@ -54,32 +58,61 @@ impl std::fmt::Debug for CaptureFile {
 }
 
 impl CaptureFile {
-    /// Map the file at `path`. `source` names it in events and messages.
-    pub fn open(path: &Path, source: impl Into<String>) -> std::io::Result<CaptureFile> {
+    /// Read the file at `path`. `source` names it in events and messages.
+    ///
+    /// A regular file is read up to the length it had when opened (lines
+    /// appended meanwhile are left for a follow); one that shrinks while it
+    /// is read is an error. Anything else is read as a stream.
+    pub fn open(path: &Path, source: impl Into<String>) -> io::Result<CaptureFile> {
         let file = File::open(path)?;
         let meta = file.metadata()?;
-        let bytes = if meta.is_file() && meta.len() > 0 {
-            // SAFETY: the map is read-only; evscope replaces capture files by
-            // atomic rename, never truncates them in place. Another program
-            // truncating the file under us could fault, as with any mmap reader.
-            Bytes::Mapped(unsafe { Mmap::map(&file)? })
-        } else {
-            let mut buf = Vec::new();
-            (&file).read_to_end(&mut buf)?;
-            Bytes::Owned(buf)
-        };
-        Ok(Self::index(source.into(), bytes, 0))
+        if !meta.is_file() {
+            let bytes = read_stream(&file)?;
+            return Ok(Self::index(source.into(), bytes, 0));
+        }
+        let expected = meta.len();
+        let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+        (&file).take(expected).read_to_end(&mut bytes)?;
+        let read = bytes.len() as u64;
+        if read < expected {
+            return Err(io::Error::other(format!(
+                "the file was truncated while evscope read it ({read} of {expected} bytes); run the command again"
+            )));
+        }
+        let mut capture = Self::index(source.into(), bytes, 0);
+        capture.disk = Some(OnDisk {
+            id: FileId::of_meta(&meta),
+            len: expected,
+        });
+        Ok(capture)
     }
 
-    /// A capture read from memory (stdin, the bundled demo).
+    /// Read a stream (stdin) to its end, within the stream limits.
+    pub fn from_stream(reader: impl Read, source: impl Into<String>) -> io::Result<CaptureFile> {
+        Ok(Self::index(source.into(), read_stream(reader)?, 0))
+    }
+
+    /// A capture read from memory (the bundled demo).
     pub fn from_bytes(bytes: Vec<u8>, source: impl Into<String>) -> CaptureFile {
-        Self::index(source.into(), Bytes::Owned(bytes), 0)
+        Self::index(source.into(), bytes, 0)
     }
 
     /// Lines appended to a file after its first `lines_before` lines (for
-    /// following a growing file): line numbers continue from there.
+    /// following a growing file): line numbers continue from there. With
+    /// `lines_before` 0 the bytes are the start of the file.
     pub fn from_appended(bytes: Vec<u8>, source: impl Into<String>, lines_before: u32) -> Self {
-        Self::index(source.into(), Bytes::Owned(bytes), lines_before)
+        Self::index(source.into(), bytes, lines_before)
+    }
+
+    /// The regular file this was read from, as it was then; `None` for
+    /// streams and captures built in memory.
+    pub fn on_disk(&self) -> Option<OnDisk> {
+        self.disk
+    }
+
+    /// The identity of the file this was read from, if any.
+    pub fn identity(&self) -> Option<FileId> {
+        self.disk.map(|d| d.id)
     }
 
     /// The number of the last line, blank or not.
@@ -87,10 +120,15 @@ impl CaptureFile {
         self.last_line
     }
 
-    fn index(source: String, bytes: Bytes, lines_before: u32) -> CaptureFile {
+    fn index(source: String, bytes: Vec<u8>, lines_before: u32) -> CaptureFile {
         let data = bytes.as_slice();
         let mut lines = Vec::with_capacity(data.len() / 256 + 1);
-        let mut start = 0usize;
+        // A byte order mark is not part of the first line.
+        let mut start = if lines_before == 0 && data.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
         let mut number = lines_before;
         let mut push = |start: usize, end: usize, number: u32| {
             let mut end = end;
@@ -120,6 +158,7 @@ impl CaptureFile {
             bytes,
             lines,
             last_line: number,
+            disk: None,
         }
     }
 
@@ -140,7 +179,12 @@ impl CaptureFile {
 
     /// Size in bytes.
     pub fn byte_len(&self) -> usize {
-        self.bytes.as_slice().len()
+        self.bytes.len()
+    }
+
+    /// All the bytes read.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// The spans of all lines, in file order.
@@ -152,7 +196,7 @@ impl CaptureFile {
     pub fn line(&self, index: usize) -> &[u8] {
         let span = self.lines[index];
         let start = span.start as usize;
-        &self.bytes.as_slice()[start..start + span.len as usize]
+        &self.bytes[start..start + span.len as usize]
     }
 
     /// Decode line `index` into an event and its body.
@@ -162,6 +206,48 @@ impl CaptureFile {
             self.lines[index].number as usize,
             &self.source,
         )
+    }
+}
+
+/// Read `reader` to its end: at most [`STREAM_LIMIT`] bytes, no line longer
+/// than [`LINE_LIMIT`] (a device such as `/dev/zero` never ends and has no
+/// lines: it is refused quickly instead of filling the memory).
+fn read_stream(mut reader: impl Read) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut line_start = 0usize;
+    let mut line_no = 1usize;
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let new = &chunk[..n];
+        if let Some(last) = memchr::memrchr(b'\n', new) {
+            line_no += memchr::memchr_iter(b'\n', new).count();
+            line_start = bytes.len() + last + 1;
+        }
+        bytes.extend_from_slice(new);
+        if bytes.len() - line_start > LINE_LIMIT {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "line {line_no} is longer than {} MiB: this is not JSON Lines (a device such as /dev/zero?)",
+                    LINE_LIMIT >> 20
+                ),
+            ));
+        }
+        if bytes.len() > STREAM_LIMIT {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "more than {} GiB from a stream: save it to a file and open that",
+                    STREAM_LIMIT >> 30
+                ),
+            ));
+        }
     }
 }
 
@@ -177,5 +263,26 @@ mod tests {
         assert_eq!(cap.spans()[1].number, 4);
         assert_eq!(cap.line(2), b"last");
         assert_eq!(cap.decode(1).unwrap().0.id, "line-4");
+    }
+
+    #[test]
+    fn skips_a_byte_order_mark() {
+        let cap = CaptureFile::from_bytes(b"\xEF\xBB\xBF{\"a\":1}\n{\"b\":2}\n".to_vec(), "t");
+        assert_eq!(cap.line(0), b"{\"a\":1}");
+        // Only at the start of the file: a follow's later bytes keep theirs.
+        let later = CaptureFile::from_appended(b"\xEF\xBB\xBFx\n".to_vec(), "t", 2);
+        assert_eq!(later.line(0), b"\xEF\xBB\xBFx");
+    }
+
+    #[test]
+    fn a_stream_without_newlines_is_refused() {
+        let endless = std::io::repeat(0).take((LINE_LIMIT + (1 << 17)) as u64);
+        let err = CaptureFile::from_stream(endless, "-").unwrap_err();
+        assert!(
+            err.to_string().contains("line 1 is longer than 64 MiB"),
+            "{err}"
+        );
+        let lines = std::io::repeat(b'\n').take(1 << 20);
+        assert_eq!(CaptureFile::from_stream(lines, "-").unwrap().len(), 0);
     }
 }

@@ -60,14 +60,32 @@ pub fn is_capture_line(line: &[u8]) -> bool {
 /// lines (`line-12`). `source` is used for plain lines and for capture lines
 /// that name none. A plain line that is not JSON is an event with a text
 /// body, not an error; only a capture line that does not decode is.
+///
+/// A capture line cut short (a writer killed mid-line, a full disk) is not
+/// an error either: it is an event whose text body is the fragment, which
+/// the inspector reports as invalid JSON (see [`is_partial_line`]).
 pub fn decode_line(line: &[u8], line_no: usize, source: &str) -> Result<(Event, Body), LineError> {
     if is_capture_line(line) {
-        decode_capture_line(line, line_no, source)
+        match decode_capture_line(line, line_no, source) {
+            Err(_) if is_partial_line(line) => Ok(plain_line(line, line_no, source)),
+            decoded => decoded,
+        }
     } else {
-        let raw = line.to_vec();
-        let body = Body::decode(&raw);
-        Ok((Event::new(format!("line-{line_no}"), source, raw), body))
+        Ok(plain_line(line, line_no, source))
     }
+}
+
+/// Whether `line` is the beginning of a capture line that ends before its
+/// JSON does: what a writer leaves when it stops mid-line.
+pub fn is_partial_line(line: &[u8]) -> bool {
+    is_capture_line(line)
+        && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err_and(|e| e.is_eof())
+}
+
+fn plain_line(line: &[u8], line_no: usize, source: &str) -> (Event, Body) {
+    let raw = line.to_vec();
+    let body = Body::decode(&raw);
+    (Event::new(format!("line-{line_no}"), source, raw), body)
 }
 
 fn decode_capture_line(
@@ -160,6 +178,18 @@ mod tests {
         assert_eq!(event.source, "sqs://q");
         assert_eq!(event.raw, br#"{"b" : 2}"#);
         assert_eq!(body.as_json().unwrap()["b"], 2);
+    }
+
+    #[test]
+    fn a_line_cut_short_is_an_event_not_an_error() {
+        let torn = br#"{"evscope_capture":1,"id":"m1","source":"sqs://q","body_enc"#;
+        assert!(is_partial_line(torn));
+        let (event, body) = decode_line(torn, 9, "file:x").unwrap();
+        assert_eq!(event.id, "line-9");
+        assert!(matches!(body, Body::Text(_)));
+        let whole = br#"{"evscope_capture":1,"id":"m1","body_encoding":"json","body":1}"#;
+        assert!(!is_partial_line(whole));
+        assert!(!is_partial_line(br#"{"evscope_capture":1,"id":5}"#));
     }
 
     #[test]

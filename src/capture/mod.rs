@@ -6,14 +6,16 @@
 //! [`VERSION_KEY`]; any other line of a file is a *plain line*: the body of
 //! one event (an application log, a jq output).
 
+mod disk;
 mod document;
 mod file;
 mod line;
 mod mask;
 
+pub use disk::{Change, FileId, OnDisk, same_file};
 pub use document::{Document, DocumentOptions};
-pub use file::{CaptureFile, LineSpan};
-pub use line::{LineError, decode_line, is_capture_line};
+pub use file::{CaptureFile, LINE_LIMIT, LineSpan, STREAM_LIMIT};
+pub use line::{LineError, decode_line, is_capture_line, is_partial_line};
 pub use mask::mask_paths;
 
 /// The key that marks a capture line, and the format version it holds.

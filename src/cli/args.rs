@@ -247,9 +247,13 @@ pub struct CheckArgs {
 pub struct ExportArgs {
     /// Where to read.
     pub source: String,
-    /// The capture file to write (replaced atomically).
+    /// The capture file to write (`-`: stdout; a FIFO or device is written
+    /// through; a file is written atomically, never the source itself).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Replace FILE when it exists (its mode, owner and links are kept).
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
 }

@@ -13,6 +13,14 @@ use crate::ops::Selection;
 use crate::scan::Scanner;
 use std::sync::Arc;
 
+/// Print a backend's notices on stderr, one line each.
+fn say_notices(backend: Arc<dyn Backend>) -> Arc<dyn Backend> {
+    for notice in backend.notices() {
+        super::output::warn(&notice);
+    }
+    backend
+}
+
 /// Shared state of one evscope run.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -49,14 +57,14 @@ impl Context {
         context
     }
 
-    /// Open a source.
+    /// Open a source; what opening it did is said on stderr.
     pub async fn source(&self, uri: &str) -> Result<Arc<dyn Backend>> {
-        Ok(backend::open(uri, &self.open).await?)
+        Ok(say_notices(backend::open(uri, &self.open).await?))
     }
 
     /// Open a send target (a file target may not exist yet).
     pub async fn target(&self, uri: &str) -> Result<Arc<dyn Backend>> {
-        Ok(backend::open_target(uri, &self.open).await?)
+        Ok(say_notices(backend::open_target(uri, &self.open).await?))
     }
 
     /// A scanner for the given filter flag.

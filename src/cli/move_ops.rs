@@ -2,6 +2,7 @@
 //! progress on stderr, an exact report.
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
 
@@ -9,18 +10,16 @@ use super::args::{DeleteArgs, PurgeArgs, RedriveArgs, ReplayArgs};
 use super::output::{Out, progress, progress_done, warn};
 use super::peek::for_each_document;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
-use crate::backend::target_label;
+use crate::backend::{Backend, same_source, target_label};
 use crate::model::Event;
 use crate::ops::{self, JobControl, NativeRedrive, Report, Selection};
 use crate::sanitize::escape;
 
-/// The events of `source` that `selection` picks.
+/// The events of `backend` that `selection` picks.
 async fn selected_events(
-    context: &Context,
-    source: &str,
+    backend: Arc<dyn Backend>,
     selection: &Selection,
 ) -> Result<(Vec<Event>, usize, usize)> {
-    let backend = context.source(source).await?;
     let mut events = Vec::new();
     let pass = for_each_document(backend, &selection.scanner, None, |document| {
         if selection
@@ -155,8 +154,15 @@ fn print_plan(verb: &str, to: &str, ids: &[String]) -> i32 {
 pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
     let context = &context.keeping_dedup_ids(args.keep_dedup_id);
     let selection = context.selection(&args.filter, &args.ids)?;
-    let (events, skipped, bad) = selected_events(context, &args.source, &selection).await?;
+    let source = context.source(&args.source).await?;
+    let (events, skipped, bad) = selected_events(source.clone(), &selection).await?;
     let target = context.target(&args.target).await?;
+    if same_source(source.as_ref(), target.as_ref()) {
+        bail!(
+            "{}: source and target are the same; replay to another target",
+            target.uri()
+        );
+    }
     if !args.dry_run && context.open.read_only {
         bail!("{}: replay refused in read-only mode", target.uri());
     }
@@ -196,6 +202,9 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
         },
     };
     let target = context.target(&target_uri).await?;
+    if same_source(source.as_ref(), target.as_ref()) {
+        return Err(ops::OpsError::SameTarget(source.uri().to_string()).into());
+    }
     let everything = args.filter.filter.is_none() && args.ids.is_none();
     let mut native =
         everything && !args.client_side && is_sqs(source.uri()) && is_sqs(target.uri());
@@ -203,12 +212,7 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
         let count = if everything {
             source.describe().await?.count.map(|c| c as usize)
         } else {
-            Some(
-                selected_events(context, &args.dlq, &selection)
-                    .await?
-                    .0
-                    .len(),
-            )
+            Some(selected_events(source.clone(), &selection).await?.0.len())
         };
         if count == Some(0) {
             println!("nothing to redrive from {}", escape(source.uri()));
@@ -289,7 +293,7 @@ pub(super) async fn delete(args: DeleteArgs, context: &Context) -> Result<i32> {
         bail!("{}: delete refused in read-only mode", source.uri());
     }
     if !args.dry_run && !args.yes {
-        let (events, _, _) = selected_events(context, &args.source, &selection).await?;
+        let (events, _, _) = selected_events(source.clone(), &selection).await?;
         if events.is_empty() {
             println!("nothing to delete from {}", escape(source.uri()));
             return Ok(0);

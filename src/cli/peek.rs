@@ -1,14 +1,14 @@
 //! `peek` and `export`: stream a source's events as capture lines.
 
-use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use tokio::sync::mpsc;
 
 use super::args::{ExportArgs, PeekArgs};
 use super::output::{Out, warn};
 use super::{Context, EXIT_ERROR};
+use crate::backend::file::export::{Destination, Exporter};
 use crate::backend::{Backend, Record};
 use crate::capture::{Document, DocumentOptions};
 use crate::scan::Scanner;
@@ -95,6 +95,14 @@ pub(super) async fn for_each_mapped<T: Send>(
                 break;
             }
         };
+        if batch.is_empty() {
+            // A followed file started over (see `Backend::tail`).
+            warn(&format!(
+                "{}: the file was truncated or replaced; following it from its new start",
+                backend.uri()
+            ));
+            continue;
+        }
         let results = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &map));
         for result in results {
             pass.seen += 1;
@@ -159,53 +167,34 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     Ok(if pass.bad_lines > 0 { EXIT_ERROR } else { 0 })
 }
 
-/// `evscope export`: exact bodies, written to a temporary sibling and
-/// renamed over the output when complete.
+/// `evscope export`: exact bodies, through the shared [`Exporter`]: never
+/// over the source, over an existing file only with `--force`.
 pub(super) async fn export(args: ExportArgs, context: &Context) -> Result<i32> {
     let scanner = context.scanner(&args.filter)?;
     let backend = context.source(&args.source).await?;
-    let output = &args.output;
-    let dir = output
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile_in(dir)?;
-    let mut written = 0usize;
-    let mut with_secrets = 0usize;
-    let pass = {
-        let mut writer = std::io::BufWriter::new(tmp.as_file_mut());
-        let bad = for_each_document(backend, &scanner, None, |document| {
-            if !document.inspection.secret_paths.is_empty() {
-                with_secrets += 1;
-            }
-            writer.write_all(
-                document
-                    .to_line(DocumentOptions { reveal: true })
-                    .as_bytes(),
-            )?;
-            writer.write_all(b"\n")?;
-            written += 1;
-            Ok(true)
-        })
-        .await?;
-        writer.flush()?;
-        bad
-    };
-    tmp.as_file().sync_all()?;
-    tmp.persist(output)
-        .with_context(|| format!("cannot write {}", output.display()))?;
-    eprintln!("evscope: exported {written} events to {}", output.display());
-    if with_secrets > 0 {
+    let sources: Vec<_> = backend.file_identity().into_iter().collect();
+    let destination = Destination::find(&args.output, &sources)?;
+    destination.check_overwrite(args.force, context.open.read_only)?;
+    let mut exporter = Exporter::create(&destination, context.open.read_only)?;
+    if let Some(notice) = exporter.notice() {
+        warn(notice);
+    }
+    let pass = for_each_document(backend, &scanner, None, |document| {
+        exporter.write(&document)?;
+        Ok(true)
+    })
+    .await?;
+    let exported = exporter.finish()?;
+    eprintln!(
+        "evscope: exported {} events to {}",
+        exported.written,
+        crate::sanitize::escape(&args.output.display().to_string())
+    );
+    if exported.with_secrets > 0 {
         warn(&format!(
-            "{with_secrets} exported events carry tokens or secrets, written as they are (exports stay exact for replay)"
+            "{} exported events carry tokens or secrets, written as they are (exports stay exact for replay)",
+            exported.with_secrets
         ));
     }
     Ok(if pass.bad_lines > 0 { EXIT_ERROR } else { 0 })
-}
-
-fn tempfile_in(dir: &std::path::Path) -> Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(".evscope-export-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))
 }

@@ -19,7 +19,7 @@ pub async fn redrive(
     dry_run: bool,
     control: &JobControl,
 ) -> Result<Report, OpsError> {
-    if source.uri() == target.uri() {
+    if crate::backend::same_source(source, target) {
         return Err(OpsError::SameTarget(source.uri().to_string()));
     }
     walk_selected(

@@ -270,6 +270,15 @@ pub enum PendingOp {
         /// The source slot.
         slot: usize,
     },
+    /// Export rows over an existing file.
+    Export {
+        /// Where to.
+        destination: crate::backend::file::export::Destination,
+        /// The rows.
+        rows: Vec<usize>,
+        /// The load generation the rows belong to.
+        epoch: u64,
+    },
 }
 
 /// How a status message looks.
@@ -391,6 +400,9 @@ pub struct App {
     /// the browse showed (SQS makes browsed messages visible again, so a
     /// tail receives them once more); those are dropped.
     pub follow_seen: std::collections::HashMap<usize, std::collections::HashSet<String>>,
+    /// Source slots to follow again once they are loaded (a followed file
+    /// was truncated or replaced, and everything was read again).
+    pub refollow: std::collections::BTreeSet<usize>,
     /// An edited event waiting for its replay target.
     pub edited: Option<Event>,
     /// The user asked to quit.
@@ -449,6 +461,7 @@ impl App {
             job: None,
             following: false,
             follow_seen: Default::default(),
+            refollow: Default::default(),
             edited: None,
             quit: false,
             epoch: 1,

@@ -3,8 +3,6 @@
 //! in a tokio task, and the task reports with [`Msg`]s on a channel.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,8 +14,8 @@ use tokio::task::JoinHandle;
 use super::decode::Decoder;
 use super::store::Chunk;
 use super::summary::{Summary, TypeNames};
+use crate::backend::file::export::{Destination, Exporter};
 use crate::backend::{self, Backend, OpenOptions, Record, SourceInfo};
-use crate::capture::DocumentOptions;
 use crate::filter::Filter;
 use crate::model::Event;
 use crate::ops::{self, JobControl, Progress, Report, Selection};
@@ -140,8 +138,8 @@ pub enum Effect {
         job: u64,
         /// Cancel and progress.
         control: JobControl,
-        /// The file.
-        path: PathBuf,
+        /// Where to (checked: not a source, replacing only when confirmed).
+        destination: Destination,
         /// The rows.
         records: Vec<Record>,
     },
@@ -226,6 +224,14 @@ pub enum Msg {
         /// The records.
         records: Vec<Record>,
     },
+    /// A file changed under a browse or a follow (truncated, replaced):
+    /// what is shown is gone, the source is to be read again.
+    StartedOver {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+    },
     /// A source was read to its end.
     Loaded {
         /// The load generation.
@@ -282,6 +288,9 @@ pub enum Msg {
     Shutdown,
     /// Something the event loop did failed (copying, for one).
     Failed(String),
+    /// Something worth a line in the status bar (opening a file removed
+    /// temporary files an interrupted rewrite left).
+    Notice(String),
     /// Following a source failed.
     FollowFailed {
         /// The source slot.
@@ -486,14 +495,21 @@ impl Jobs {
             Effect::Export {
                 job,
                 control,
-                path,
+                destination,
                 records,
             } => {
                 let decoder_open = self.open.clone();
                 tokio::spawn(async move {
                     let task_tx = tx.clone();
                     let outcome = tokio::task::spawn_blocking(move || {
-                        export(job, &control, &path, &records, &decoder_open, &task_tx)
+                        export(
+                            job,
+                            &control,
+                            &destination,
+                            &records,
+                            &decoder_open,
+                            &task_tx,
+                        )
                     })
                     .await
                     .map_err(|e| e.to_string())
@@ -544,6 +560,9 @@ async fn load(
             return;
         }
     };
+    for notice in backend.notices() {
+        let _ = tx.send(Msg::Notice(notice));
+    }
     let info = match backend.describe().await {
         Ok(info) => info,
         Err(e) => {
@@ -603,6 +622,7 @@ async fn browse(
     }
     let msg = match reader.await {
         Ok(Ok(_)) => Msg::Loaded { epoch, slot },
+        Ok(Err(backend::BackendError::Changed { .. })) => Msg::StartedOver { epoch, slot },
         Ok(Err(e)) => fail(e.to_string()),
         Err(e) => fail(format!("reading failed: {e}")),
     };
@@ -621,14 +641,17 @@ async fn follow(
         tokio::spawn(async move { backend.tail(sink).await })
     };
     while let Some(records) = batches.recv().await {
-        if tx
-            .send(Msg::Followed {
+        // An empty batch: the file started over (see `Backend::tail`).
+        let msg = if records.is_empty() {
+            Msg::StartedOver { epoch, slot }
+        } else {
+            Msg::Followed {
                 epoch,
                 slot,
                 records,
-            })
-            .is_err()
-        {
+            }
+        };
+        if tx.send(msg).is_err() {
             break;
         }
     }
@@ -765,6 +788,17 @@ async fn run_replay(
         anyhow::bail!("{target}: replay refused in read-only mode");
     }
     let target = backend::open_target(&target, &open).await?;
+    // The same test as `backend::same_source`: the file's identity.
+    if let Some(id) = target.file_identity() {
+        let from_target =
+            |r: &Record| matches!(r, Record::Line { file, .. } if file.identity() == Some(id));
+        if records.iter().any(from_target) {
+            anyhow::bail!(
+                "{}: source and target are the same; replay to another target",
+                target.uri()
+            );
+        }
+    }
     if !records.is_empty() {
         let decoded = tokio::task::spawn_blocking(move || {
             records
@@ -854,74 +888,49 @@ async fn run_purge(
     })
 }
 
-/// Write records as capture lines, exact bodies, to a temporary sibling
-/// renamed over `path` when complete.
+/// Write records as capture lines, exact bodies, through the exporter the
+/// CLI uses: nothing reaches a file's path unless the export completes.
 fn export(
     job: u64,
     control: &JobControl,
-    path: &std::path::Path,
+    destination: &Destination,
     records: &[Record],
     open: &OpenOptions,
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> Result<JobOutcome, String> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut file = tempfile::Builder::new()
-        .prefix(".evscope-export-")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
+    let mut exporter = Exporter::create(destination, open.read_only).map_err(|e| e.to_string())?;
+    let target = destination.name();
     let scanner = Scanner::new(open.inspector.clone(), None, Utc::now());
     let mut report = Report::default();
     let mut progress = Progress {
         total: Some(records.len()),
         ..Progress::default()
     };
-    {
-        let mut writer = std::io::BufWriter::new(file.as_file_mut());
-        for (n, record) in records.iter().enumerate() {
-            if control.is_cancelled() {
-                report.cancelled = true;
-                break;
-            }
-            match record.decode() {
-                Ok((event, body)) => {
-                    let line = scanner
-                        .inspect(event, body, false)
-                        .to_line(DocumentOptions { reveal: true });
-                    writer
-                        .write_all(line.as_bytes())
-                        .and_then(|()| writer.write_all(b"\n"))
-                        .map_err(|e| format!("writing {}: {e}", path.display()))?;
-                    report.moved += 1;
-                }
-                Err(e) => report.failed.push((format!("row {n}"), e.to_string())),
-            }
-            if n % 4096 == 4095 {
-                progress.seen = n + 1;
-                progress.done = report.moved;
-                progress.failed = report.failed.len();
-                let _ = tx.send(Msg::Progress { job, progress });
-            }
+    for (n, record) in records.iter().enumerate() {
+        if control.is_cancelled() {
+            report.cancelled = true;
+            break;
         }
-        writer
-            .flush()
-            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        match record.decode() {
+            Ok((event, body)) => {
+                exporter
+                    .write(&scanner.inspect(event, body, false))
+                    .map_err(|e| e.to_string())?;
+                report.moved += 1;
+            }
+            Err(e) => report.failed.push((format!("row {n}"), e.to_string())),
+        }
+        if n % 4096 == 4095 {
+            progress.seen = n + 1;
+            progress.done = report.moved;
+            progress.failed = report.failed.len();
+            let _ = tx.send(Msg::Progress { job, progress });
+        }
     }
-    if report.cancelled {
-        return Ok(JobOutcome {
-            report,
-            target: path.display().to_string(),
-        });
+    // A cancelled export leaves the file as it was (a stream got what was
+    // written before the cancel).
+    if !report.cancelled {
+        exporter.finish().map_err(|e| e.to_string())?;
     }
-    file.as_file()
-        .sync_all()
-        .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    file.persist(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(JobOutcome {
-        report,
-        target: path.display().to_string(),
-    })
+    Ok(JobOutcome { report, target })
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::replace::Replacement;
 use crate::backend::{BackendError, Drain, LeaseId, Leased};
-use crate::capture::CaptureFile;
+use crate::capture::{CaptureFile, is_partial_line};
 
 /// How many events one batch holds.
 const BATCH: usize = 256;
@@ -38,11 +39,25 @@ impl FileDrain {
 #[async_trait]
 impl Drain for FileDrain {
     async fn next_batch(&mut self) -> Result<Vec<Leased>, BackendError> {
+        // A file truncated or replaced meanwhile: stop before sending more
+        // of what may no longer be there (the rewrite would refuse anyway).
+        if let Some(read) = self.capture.on_disk() {
+            if let Ok(Some(change)) = read.change_at(&self.path) {
+                return Err(BackendError::Changed {
+                    uri: self.uri.clone(),
+                    change,
+                });
+            }
+        }
         let mut batch = Vec::new();
         while batch.len() < BATCH && self.next < self.capture.len() {
             let index = self.next;
             self.next += 1;
-            // An unreadable capture line stays where it is: it is never handed out.
+            // An unreadable capture line stays where it is: it is never
+            // handed out; nor is a line a writer left unfinished.
+            if is_partial_line(self.capture.line(index)) {
+                continue;
+            }
             if let Ok((event, _)) = self.capture.decode(index) {
                 batch.push(Leased {
                     lease: index as LeaseId,
@@ -90,32 +105,39 @@ impl Drain for FileDrain {
     }
 }
 
-/// Rewrite `path` without the lines in `removed`: write a temporary sibling,
-/// sync it, rename it over the original, sync the directory. Lines appended
-/// to the file since it was loaded are kept.
+/// Rewrite `path` without the lines in `removed`, through [`Replacement`]
+/// (the file a symlink points to, its mode and owner kept, synced, renamed,
+/// directory synced). Lines appended to the file since it was loaded are
+/// kept. Refused when the file is no longer what was loaded: truncated,
+/// replaced (rotated) or rewritten.
 fn rewrite_without(
     path: &Path,
     capture: &CaptureFile,
     removed: &BTreeSet<usize>,
 ) -> std::io::Result<()> {
-    let current = std::fs::read(path)?;
-    let loaded_len = capture.byte_len();
-    if current.len() < loaded_len {
+    let Some(loaded) = capture.on_disk() else {
         return Err(std::io::Error::other(
-            "the file shrank while evscope held it; nothing was removed (run the redrive again)",
+            "it is not a regular file: events cannot be removed from it",
+        ));
+    };
+    let unchanged = |what: String| {
+        std::io::Error::other(format!(
+            "{what}; nothing was removed (run it again on the file as it is now)"
+        ))
+    };
+    if let Some(change) = loaded.change_at(path)? {
+        return Err(unchanged(change.to_string()));
+    }
+    let mut replacement = Replacement::begin(path)?;
+    let current = std::fs::read(replacement.real_path())?;
+    let loaded_len = capture.bytes().len();
+    if current.get(..loaded_len) != Some(capture.bytes()) {
+        return Err(unchanged(
+            "the file was changed by another program while evscope held it".into(),
         ));
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.evscope-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    {
+        let mut out = std::io::BufWriter::new(replacement.file());
         for (index, span) in capture.spans().iter().enumerate() {
             if removed.contains(&index) {
                 continue;
@@ -125,13 +147,45 @@ fn rewrite_without(
             out.write_all(b"\n")?;
         }
         out.write_all(&current[loaded_len..])?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        out.flush()?;
     }
-    result
+    replacement.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::backend::{Backend, OpenOptions};
+
+    fn lines(n: usize) -> String {
+        (0..n).map(|i| format!("{{\"n\":{i}}}\n")).collect()
+    }
+
+    #[tokio::test]
+    async fn a_file_truncated_or_replaced_meanwhile_is_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.dlq.jsonl");
+        for replace in [false, true] {
+            std::fs::write(&path, lines(300)).unwrap();
+            let backend =
+                crate::backend::file::FileBackend::open_path(&path, &OpenOptions::default())
+                    .unwrap();
+            let mut drain = backend.drain().await.unwrap();
+            let first = drain.next_batch().await.unwrap();
+            let leases: Vec<_> = first.iter().map(|l| l.lease).collect();
+            drain.remove(&leases).await.unwrap();
+            let now = lines(2);
+            if replace {
+                let other = dir.path().join("other");
+                std::fs::write(&other, &now).unwrap();
+                std::fs::rename(&other, &path).unwrap();
+            } else {
+                std::fs::write(&path, &now).unwrap();
+            }
+            let err = drain.next_batch().await.unwrap_err().to_string();
+            assert!(err.contains("while evscope read it"), "{err}");
+            let err = drain.finish().await.unwrap_err().to_string();
+            assert!(err.contains("nothing was removed"), "{err}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), now);
+        }
+    }
 }

@@ -122,6 +122,24 @@ pub fn apply(app: &mut App, msg: Msg) {
             if let Some(source) = app.sources.get_mut(slot) {
                 source.state = LoadState::Loaded;
             }
+            if app.refollow.remove(&slot) {
+                follow_slot(app, slot);
+            }
+        }
+        Msg::StartedOver { epoch, slot } if epoch == app.epoch => {
+            let name = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
+            let followed: std::collections::BTreeSet<usize> = if app.following {
+                (0..app.sources.len()).collect()
+            } else {
+                Default::default()
+            };
+            reload(app);
+            app.refollow = followed;
+            status(
+                app,
+                Level::Warning,
+                &format!("{name} was truncated or replaced: read again from its start"),
+            );
         }
         Msg::Summaries {
             epoch,
@@ -206,6 +224,7 @@ pub fn apply(app: &mut App, msg: Msg) {
         Msg::Edited(Err(error)) => status(app, Level::Error, &error),
         Msg::Shutdown => app.quit = true,
         Msg::Failed(error) => status(app, Level::Error, &error),
+        Msg::Notice(notice) => status(app, Level::Warning, &notice),
         Msg::FollowFailed { slot, error } => {
             let name = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
             status(app, Level::Error, &format!("following {name}: {error}"));

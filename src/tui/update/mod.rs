@@ -211,6 +211,26 @@ pub(super) fn dialog(app: &mut App, action: Action) {
                     &format!("deleting {count} events from {uri}…"),
                 );
             } else if let Some(Dialog::Confirm {
+                op:
+                    PendingOp::Export {
+                        destination,
+                        rows,
+                        epoch,
+                    },
+                ..
+            }) = dialog
+            {
+                if epoch == app.epoch {
+                    let records = records_of(app, rows);
+                    run_export(app, destination, records);
+                } else {
+                    status(
+                        app,
+                        Level::Warning,
+                        "export not started: the sources were read again meanwhile; export again",
+                    );
+                }
+            } else if let Some(Dialog::Confirm {
                 op: PendingOp::Purge { slot },
                 ..
             }) = dialog
@@ -252,6 +272,12 @@ pub(super) fn dialog(app: &mut App, action: Action) {
                     ..
                 }) => {
                     status(app, Level::Info, "purge cancelled: nothing was deleted");
+                }
+                Some(Dialog::Confirm {
+                    op: PendingOp::Export { .. },
+                    ..
+                }) => {
+                    status(app, Level::Info, "export cancelled: nothing was written");
                 }
                 Some(Dialog::Confirm { .. }) => {
                     status(app, Level::Info, "redrive cancelled: nothing was moved");

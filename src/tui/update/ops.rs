@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
+use crate::backend::file::export::Destination;
 use crate::backend::{Record, SourceUri};
 use crate::ops::JobControl;
 use crate::tui::action::Action;
@@ -307,16 +308,69 @@ pub(super) fn start_export(app: &mut App, path: &str) {
     } else {
         app.marks.iter().collect()
     };
-    let records: Vec<Record> = rows
-        .into_iter()
+    let records = records_of(app, rows.iter().copied());
+    let mut sources = Vec::new();
+    for record in &records {
+        if let Record::Line { file, .. } = record {
+            if let Some(id) = file.identity().filter(|id| !sources.contains(id)) {
+                sources.push(id);
+            }
+        }
+    }
+    let destination = match Destination::find(std::path::Path::new(path), &sources) {
+        Ok(Destination::Stdout) => {
+            status(
+                app,
+                Level::Error,
+                "export: the terminal UI cannot write to standard output; name a file",
+            );
+            return;
+        }
+        Ok(destination) => destination,
+        Err(error) => {
+            status(app, Level::Error, &format!("export: {error}"));
+            return;
+        }
+    };
+    if destination.replaces_a_file() {
+        if let Err(error) = destination.check_overwrite(true, app.read_only) {
+            status(app, Level::Error, &format!("export: {error}"));
+            return;
+        }
+        app.dialog = Some(Dialog::Confirm {
+            title: Safe::new(&format!("Replace {path}?")),
+            body: vec![Safe::new(&format!(
+                "{path} exists: it will be replaced by {} exported events (its mode, owner and links are kept).",
+                records.len()
+            ))],
+            op: PendingOp::Export {
+                destination,
+                rows,
+                epoch: app.epoch,
+            },
+        });
+        app.mode = Mode::Dialog;
+        return;
+    }
+    run_export(app, destination, records);
+}
+
+/// The records of these rows.
+pub(super) fn records_of(app: &App, rows: impl IntoIterator<Item = usize>) -> Vec<Record> {
+    rows.into_iter()
         .filter_map(|row| app.store.record(row).map(|(r, _)| r.clone()))
-        .collect();
+        .collect()
+}
+
+/// Start writing `records` to `destination`.
+pub(super) fn run_export(app: &mut App, destination: Destination, records: Vec<Record>) {
+    let path = destination.name();
     let count = records.len();
-    let (job, control) = new_job(app, "export", path, false);
+    let (job, control) = new_job(app, "export", &path, false);
     app.effects.push(Effect::Export {
         job,
         control,
-        path: path.into(),
+        destination,
         records,
     });
     status(
@@ -326,6 +380,24 @@ pub(super) fn start_export(app: &mut App, path: &str) {
     );
 }
 
+/// Follow one loaded source again (after it was read again); `false`
+/// when it cannot be followed.
+pub(super) fn follow_slot(app: &mut App, slot: usize) -> bool {
+    let Some(backend) = app.sources.get(slot).and_then(|s| s.backend.clone()) else {
+        return false;
+    };
+    if !backend.capabilities().tail {
+        return false;
+    }
+    app.effects.push(Effect::Follow {
+        epoch: app.epoch,
+        slot,
+        backend,
+    });
+    app.following = true;
+    true
+}
+
 pub(super) fn toggle_follow(app: &mut App) {
     if app.following {
         app.following = false;
@@ -333,19 +405,9 @@ pub(super) fn toggle_follow(app: &mut App) {
         status(app, Level::Info, "stopped following");
         return;
     }
-    let mut followed = 0;
-    for (slot, source) in app.sources.iter().enumerate() {
-        if let Some(backend) = &source.backend {
-            if backend.capabilities().tail {
-                app.effects.push(Effect::Follow {
-                    epoch: app.epoch,
-                    slot,
-                    backend: backend.clone(),
-                });
-                followed += 1;
-            }
-        }
-    }
+    let followed = (0..app.sources.len())
+        .filter(|&slot| follow_slot(app, slot))
+        .count();
     if followed == 0 {
         status(
             app,
@@ -372,6 +434,7 @@ pub(super) fn reload(app: &mut App) {
     app.epoch += 1;
     app.following = false;
     app.follow_seen.clear();
+    app.refollow.clear();
     app.store = Default::default();
     app.marks.clear();
     app.detail.document = None;
