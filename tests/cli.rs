@@ -179,9 +179,53 @@ fn bad_input_gets_one_clear_line() {
     );
     assert_one_line_error(&evscope(&["peek", "kafka://x"]), "unknown scheme");
     assert_one_line_error(&evscope(&["peek", "demo:nope"]), "demo has parts");
-    let out = evscope(&["peek", "demo", "-n", "many"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("invalid value 'many'"));
+    assert_one_line_error(
+        &evscope(&["peek", "demo", "-n", "many"]),
+        "invalid value 'many'",
+    );
+}
+
+/// Argument errors are one line naming what is wrong and where help is,
+/// never clap's error, tip and usage block.
+#[test]
+fn argument_errors_are_one_line() {
+    let out = evscope(&["--frob"]);
+    assert_one_line_error(&out, "unknown option --frob");
+    assert_eq!(
+        stderr(&out),
+        "evscope: unknown option --frob (see evscope --help)\n"
+    );
+    assert_one_line_error(&evscope(&["peek"]), "<SOURCE>");
+    assert_one_line_error(&evscope(&["redrive", "x", "--to"]), "--to");
+    assert_one_line_error(&evscope(&["completions", "tcsh"]), "tcsh");
+    assert_one_line_error(&evscope(&["peek", "demo", "--limt", "2"]), "--limit");
+    // Help and version are not errors.
+    let out = evscope(&["--version"]);
+    assert!(out.status.success() && stderr(&out).is_empty());
+}
+
+/// An absurd --pulsar-timeout is refused on every command, before anything
+/// else runs, with the flag and its range, never a panic.
+#[test]
+fn absurd_timeouts_are_refused_on_every_command() {
+    for bad in ["1e20", "1.9e19", "NaN", "inf", "0", "-1"] {
+        let flag = format!("--pulsar-timeout={bad}");
+        for command in [
+            &["completions", "bash"][..],
+            &["peek", "demo"],
+            &["check", "demo"],
+            &["queues"],
+            &[],
+        ] {
+            let mut args = vec![flag.as_str()];
+            args.extend_from_slice(command);
+            let out = evscope(&args);
+            assert_one_line_error(&out, "--pulsar-timeout");
+            assert!(stderr(&out).contains("0.1 to 3600"), "{}", stderr(&out));
+        }
+    }
+    let out = evscope(&["--pulsar-timeout", "0.5", "peek", "demo", "-n", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]
