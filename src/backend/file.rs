@@ -19,8 +19,8 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
 use super::{
-    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, SendOutcome, SourceInfo,
-    SourceKind, demo,
+    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, Sent, SourceInfo, SourceKind,
+    demo,
 };
 use crate::capture::{CaptureFile, Document, DocumentOptions};
 use crate::inspect::Inspector;
@@ -40,7 +40,6 @@ pub struct FileBackend {
     /// The first capture is the file itself; the whole demo adds its other parts.
     captures: Vec<Arc<CaptureFile>>,
     inspector: Inspector,
-    read_only: bool,
 }
 
 impl FileBackend {
@@ -133,7 +132,6 @@ impl FileBackend {
             kind,
             captures: vec![Arc::new(capture)],
             inspector: options.inspector.clone(),
-            read_only: options.read_only,
         }
     }
 
@@ -147,11 +145,6 @@ impl FileBackend {
     }
 
     fn writable_path(&self, what: &'static str) -> Result<&Path, BackendError> {
-        if self.read_only {
-            return Err(BackendError::ReadOnly {
-                uri: self.uri.clone(),
-            });
-        }
         self.path
             .as_deref()
             .ok_or_else(|| BackendError::Unsupported {
@@ -194,11 +187,14 @@ impl Backend for FileBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let writable = self.path.is_some() && !self.read_only;
+        let writable = self.path.is_some();
         Capabilities {
             send: writable,
             remove: writable,
-            tail: self.path.is_some(),
+            delete: writable,
+            purge: writable,
+            tail: writable,
+            read_only: false,
         }
     }
 
@@ -295,7 +291,7 @@ impl Backend for FileBackend {
         }
     }
 
-    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
+    async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError> {
         let path = self.writable_path("appending events")?.to_path_buf();
         let now = chrono::Utc::now();
         let mut text = String::new();
@@ -327,7 +323,10 @@ impl Backend for FileBackend {
             .map_err(|e| std::io::Error::other(e.to_string()))
             .and_then(|r| r)
             .map_err(self.io_error("appending events"))?;
-        Ok(events.iter().map(|e| Ok(e.id.clone())).collect())
+        Ok(events
+            .iter()
+            .map(|e| (e.id.clone(), Ok(e.id.clone())))
+            .collect())
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {

@@ -102,6 +102,9 @@ pub struct Report {
     pub duplicated: Vec<(String, String)>,
     /// Dry runs: the ids that would be acted on.
     pub planned: Vec<String>,
+    /// What the source holds but could not read (unreadable capture
+    /// lines), each naming where it is and why; they stay in the source.
+    pub unreadable: Vec<String>,
     /// Whether the operation stopped early because it was cancelled.
     pub cancelled: bool,
     /// Why the operation stopped early after it had started (a backend
@@ -115,6 +118,7 @@ impl Report {
     pub fn is_clean(&self) -> bool {
         self.failed.is_empty()
             && self.duplicated.is_empty()
+            && self.unreadable.is_empty()
             && !self.cancelled
             && self.stopped.is_none()
     }

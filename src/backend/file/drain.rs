@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::backend::{BackendError, Drain, LeaseId, Leased};
+use crate::backend::{BackendError, Drain, LeaseId, Leased, Removed};
 use crate::capture::CaptureFile;
 
 /// How many events one batch holds.
@@ -21,6 +21,8 @@ pub struct FileDrain {
     capture: Arc<CaptureFile>,
     next: usize,
     removed: BTreeSet<usize>,
+    /// Unreadable lines passed over since the last `take_unreadable`.
+    unreadable: Vec<String>,
 }
 
 impl FileDrain {
@@ -31,6 +33,7 @@ impl FileDrain {
             capture,
             next: 0,
             removed: BTreeSet::new(),
+            unreadable: Vec::new(),
         }
     }
 }
@@ -42,33 +45,42 @@ impl Drain for FileDrain {
         while batch.len() < BATCH && self.next < self.capture.len() {
             let index = self.next;
             self.next += 1;
-            // An unreadable capture line stays where it is: it is never handed out.
-            if let Ok((event, _)) = self.capture.decode(index) {
-                batch.push(Leased {
+            // An unreadable capture line stays where it is: it is never
+            // handed out, and reported.
+            match self.capture.decode(index) {
+                Ok((event, _)) => batch.push(Leased {
                     lease: index as LeaseId,
                     event,
-                });
+                }),
+                Err(error) => self.unreadable.push(error.to_string()),
             }
         }
         Ok(batch)
     }
 
-    async fn remove(
-        &mut self,
-        leases: &[LeaseId],
-    ) -> Result<Vec<Result<(), String>>, BackendError> {
+    async fn remove(&mut self, leases: &[LeaseId]) -> Result<Vec<Removed>, BackendError> {
         Ok(leases
             .iter()
             .map(|&lease| {
                 let index = usize::try_from(lease).unwrap_or(usize::MAX);
-                if index < self.next {
+                let outcome = if index < self.next {
                     self.removed.insert(index);
                     Ok(())
                 } else {
                     Err(format!("event {lease} was not handed out by this drain"))
-                }
+                };
+                (lease, outcome)
             })
             .collect())
+    }
+
+    fn take_unreadable(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.unreadable)
+    }
+
+    /// The file is rewritten once, in `finish`.
+    fn removes_on_finish(&self) -> bool {
+        true
     }
 
     async fn finish(self: Box<Self>) -> Result<(), BackendError> {

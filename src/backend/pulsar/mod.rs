@@ -38,8 +38,8 @@ use self::connect::Client;
 pub use self::topic::ROUTE_QUERY;
 use self::topic::{PulsarUri, Target, TopicName, topic_uri};
 use super::{
-    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, SendOutcome, SourceInfo,
-    SourceKind,
+    Backend, BackendError, Capabilities, Drain, OpenOptions, Operation, Record, Sent, SourceInfo,
+    SourceKind, keyed_in_order,
 };
 use crate::model::Event;
 
@@ -82,10 +82,7 @@ pub async fn open(
         Target::Topic(topic) => Ok(Arc::new(
             PulsarBackend::open(client, topic, options, must_exist).await?,
         )),
-        Target::Route => Ok(Arc::new(route::PulsarRouter::new(
-            client,
-            options.read_only,
-        ))),
+        Target::Route => Ok(Arc::new(route::PulsarRouter::new(client))),
         Target::Namespace(tenant, namespace) => Err(BackendError::BadUri {
             uri: uri.to_string(),
             reason: format!(
@@ -152,7 +149,6 @@ pub struct PulsarBackend {
     /// The partitions, or the topic itself when it is not partitioned.
     partitions: Vec<TopicName>,
     start: StartPosition,
-    read_only: bool,
     producers: send::Producers,
     /// Where browsing stopped, per partition, so tailing continues there.
     browsed_until: Mutex<Option<browse::Ends>>,
@@ -191,7 +187,6 @@ impl PulsarBackend {
             topic,
             partitions,
             start: options.pulsar.start.clone(),
-            read_only: options.read_only,
             browsed_until: Mutex::new(None),
         })
     }
@@ -205,15 +200,6 @@ impl PulsarBackend {
     pub fn partitions(&self) -> &[TopicName] {
         &self.partitions
     }
-
-    fn writable(&self) -> Result<(), BackendError> {
-        if self.read_only {
-            return Err(BackendError::ReadOnly {
-                uri: self.uri.clone(),
-            });
-        }
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -223,10 +209,25 @@ impl Backend for PulsarBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
+        // A topic keeps its messages until retention removes them: a
+        // redrive acknowledges them on its own subscription (they leave
+        // that subscription's backlog), but nothing deletes them.
         Capabilities {
-            send: !self.read_only,
-            remove: !self.read_only,
+            send: true,
+            remove: true,
+            delete: false,
+            purge: false,
             tail: true,
+            read_only: false,
+        }
+    }
+
+    fn cannot(&self, operation: Operation) -> Option<String> {
+        match operation {
+            Operation::Delete | Operation::Purge => Some(
+                "a Pulsar topic keeps its messages until its retention policy removes them; acknowledging them on a subscription does not delete them (to skip them for one subscription: pulsar-admin topics skip-all or clear-backlog)".into(),
+            ),
+            Operation::Send | Operation::Redrive => None,
         }
     }
 
@@ -291,17 +292,18 @@ impl Backend for PulsarBackend {
             .map_err(|e| e.at(&self.uri))
     }
 
-    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
-        self.writable()?;
+    async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError> {
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
         let events: Vec<&Event> = events.iter().collect();
-        self.producers
+        let outcomes = self
+            .producers
             .send(&self.topic, &events)
             .await
-            .map_err(|e| e.at(&self.uri))
+            .map_err(|e| e.at(&self.uri))?;
+        Ok(keyed_in_order(&ids, outcomes))
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
-        self.writable()?;
         let drain = drain::PulsarDrain::open(
             self.client.clone(),
             self.uri.clone(),

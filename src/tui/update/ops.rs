@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::backend::{Record, SourceUri};
+use crate::backend::{Operation, Record, SourceUri};
 use crate::ops::JobControl;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Dialog, JobState, Level, LoadState, Mode, PendingOp, View};
@@ -122,7 +122,7 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
         );
         return;
     }
-    if !backend.capabilities().remove {
+    if !backend.capabilities().can(Operation::Redrive) {
         status(
             app,
             Level::Warning,
@@ -166,21 +166,25 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
     );
 }
 
-/// Whether `slot`'s source can give events up; otherwise says why in the
-/// status bar.
-fn removable(app: &mut App, slot: usize, verb: &str) -> bool {
+/// Whether `slot`'s source can do `operation` (delete or purge), as its
+/// capabilities say; otherwise says why in the status bar.
+fn removable(app: &mut App, slot: usize, verb: &str, operation: Operation) -> bool {
     let source = &app.sources[slot];
     let name = source.uri().to_string();
     let Some(backend) = source.backend.clone() else {
         status(app, Level::Warning, &format!("{name} is not open yet"));
         return false;
     };
-    if !backend.capabilities().remove {
-        status(
-            app,
-            Level::Warning,
-            &format!("{name} cannot change: nothing to {verb} (the demo and stdin are read-only)"),
-        );
+    if !backend.capabilities().can(operation) {
+        let text = match backend.cannot(operation) {
+            Some(why) => format!("{name}: cannot {verb}: {why}"),
+            None => {
+                format!(
+                    "{name} cannot change: nothing to {verb} (the demo and stdin are read-only)"
+                )
+            }
+        };
+        status(app, Level::Warning, &text);
         return false;
     }
     true
@@ -206,7 +210,7 @@ pub(super) fn start_delete(app: &mut App) {
         status(app, Level::Warning, &text);
         return;
     };
-    if !removable(app, slot, "delete") {
+    if !removable(app, slot, "delete", Operation::Delete) {
         return;
     }
     let ids = event_ids(app, &rows);
@@ -269,7 +273,7 @@ pub(super) fn start_purge(app: &mut App) {
         );
         return;
     };
-    if !removable(app, slot, "purge") {
+    if !removable(app, slot, "purge", Operation::Purge) {
         return;
     }
     let source = &app.sources[slot];
