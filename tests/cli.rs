@@ -808,3 +808,55 @@ fn read_only_allows_dry_runs_and_refuses_the_rest() {
     assert_eq!(ids_in(&dlq).len(), 50);
     assert_eq!(ids_in(&queue).len(), 1);
 }
+
+/// An exported capture reopened shows the same problems: a body that was
+/// promised as JSON (a JSON Lines line) and is not keeps `invalid_json`.
+#[test]
+fn an_export_reopened_shows_the_same_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = write(
+        dir.path(),
+        "mixed.jsonl",
+        "{\"a\":1}\n{\"a\": broken\nplain text\n\"quoted\"\n",
+    );
+    let export = dir.path().join("export.jsonl");
+    let out = evscope(&[
+        "export",
+        source.to_str().unwrap(),
+        "-o",
+        export.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let problems = |path: &Path| -> Vec<Value> {
+        let out = evscope(&["peek", path.to_str().unwrap()]);
+        lines(&out).iter().map(|l| l["problems"].clone()).collect()
+    };
+    let before = problems(&source);
+    assert_eq!(
+        before
+            .iter()
+            .filter(|p| p.to_string().contains("invalid_json"))
+            .count(),
+        2,
+        "{before:?}"
+    );
+    assert_eq!(problems(&export), before);
+    let malformed = |path: &Path| {
+        let out = evscope(&["check", path.to_str().unwrap()]);
+        stdout(&out)
+            .lines()
+            .find(|l| l.trim_start().starts_with("invalid_json"))
+            .map(str::to_string)
+    };
+    assert_eq!(malformed(&export), malformed(&source));
+    // Exporting the export changes nothing more.
+    let again = dir.path().join("again.jsonl");
+    let out = evscope(&[
+        "export",
+        export.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(problems(&again), before);
+}

@@ -13,7 +13,7 @@ mod mask;
 
 pub use document::{Document, DocumentOptions};
 pub use file::{CaptureFile, LineSpan};
-pub use line::{LineError, decode_line, is_capture_line};
+pub use line::{LineError, decode_line, is_capture_line, records_invalid_json};
 pub use mask::mask_paths;
 
 /// The key that marks a capture line, and the format version it holds.
