@@ -13,13 +13,14 @@ use clap_complete::Shell;
 #[derive(Debug, Parser)]
 #[command(name = "evscope", version, about, long_about = None)]
 #[command(
-    after_help = "SOURCE is a file path, file:PATH, - (stdin), demo, sqs://QUEUE or pulsar://HOST:PORT/TOPIC.\nExit codes: 0 ok, 1 found expired/malformed events or an operation left events behind, 2 bad input."
+    after_help = "SOURCE is a file path, file:PATH, - (stdin), demo, sqs://QUEUE or pulsar://HOST:PORT/TOPIC.\nExit codes: 0 ok, 1 found expired/malformed events or an operation left events behind, 2 bad input (also unreadable lines), a refused operation or one that stopped early."
 )]
 pub struct Cli {
     /// Sources to open in the terminal UI.
     #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
-    /// Refuse every operation that changes a source (replay, redrive, delete).
+    /// Refuse every operation that changes a source (replay, redrive,
+    /// delete, purge); dry runs are allowed.
     #[arg(long, global = true)]
     pub read_only: bool,
     /// Config file (default: the platform config directory's evscope/config.toml).
