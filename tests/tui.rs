@@ -1006,6 +1006,54 @@ fn delete_and_purge_refused_read_only_and_on_the_demo() {
     assert!(effects(&mut demo).is_empty());
 }
 
+/// A source opened read-only (through the door every backend comes in
+/// by) refuses changes by its capabilities alone: no dialog, the same
+/// words as a disabled key, and a job asked anyway fails at the door.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_source_refuses_changes_by_its_capabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, uri) = file_app(dir.path());
+    let path = uri.strip_prefix("file:").unwrap().to_string();
+    let before = std::fs::read_to_string(&path).unwrap();
+    let mut open = options();
+    open.read_only = true;
+    let backend = evscope::backend::open(&path, &open).await.unwrap();
+    app.sources[0].backend = Some(backend.clone());
+    for keys in [
+        "d",
+        "P",
+        ":delete\n",
+        ":purge\n",
+        ":redrive /tmp/elsewhere.jsonl\n",
+    ] {
+        key(&mut app, keys);
+        assert_eq!(app.mode, Mode::List, "{keys}");
+        assert!(app.dialog.is_none(), "{keys}");
+        assert!(
+            status_text(&app).contains("--read-only"),
+            "{keys}: {}",
+            status_text(&app)
+        );
+    }
+    assert!(effects(&mut app).is_empty());
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut jobs = evscope::tui::jobs::Jobs::new(open, Arc::new(DemoDecoder), tx);
+    jobs.run(Effect::Purge {
+        job: 1,
+        control: evscope::ops::JobControl::new(),
+        source: backend,
+    });
+    let outcome = loop {
+        if let Msg::JobDone { outcome, .. } = rx.recv().await.unwrap() {
+            break outcome;
+        }
+    };
+    let error = outcome.unwrap_err();
+    assert!(error.contains("read-only"), "{error}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_and_purge_jobs_change_the_file() {
     use evscope::backend::Backend;

@@ -96,7 +96,7 @@ pub(super) fn start_replay(app: &mut App, target: &str) {
 }
 
 pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
-    if refuse_read_only(app, &Action::Redrive) || busy(app) {
+    if busy(app) {
         return;
     }
     let Some(slot) = app
@@ -132,8 +132,12 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
         );
         return;
     }
+    let loaded = source.loaded;
+    if refuse_by_read_only(app, backend.as_ref(), &Action::Redrive) {
+        return;
+    }
     let (ids, count) = if app.marks.is_empty() {
-        (None, source.loaded)
+        (None, loaded)
     } else {
         let rows: Vec<usize> = app
             .marks
@@ -166,6 +170,27 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
     );
 }
 
+/// Refuse `action` when `backend` was opened read-only (its capabilities
+/// say so), with the same words as a disabled key.
+fn refuse_by_read_only(
+    app: &mut App,
+    backend: &dyn crate::backend::Backend,
+    action: &Action,
+) -> bool {
+    if backend.capabilities().read_only {
+        status(
+            app,
+            Level::Warning,
+            &format!(
+                "{} is disabled: evscope runs with --read-only",
+                action.description()
+            ),
+        );
+        return true;
+    }
+    false
+}
+
 /// Whether `slot`'s source can do `operation` (delete or purge), as its
 /// capabilities say; otherwise says why in the status bar.
 fn removable(app: &mut App, slot: usize, verb: &str, operation: Operation) -> bool {
@@ -187,12 +212,16 @@ fn removable(app: &mut App, slot: usize, verb: &str, operation: Operation) -> bo
         status(app, Level::Warning, &text);
         return false;
     }
-    true
+    let action = match operation {
+        Operation::Purge => Action::Purge,
+        _ => Action::Delete,
+    };
+    !refuse_by_read_only(app, backend.as_ref(), &action)
 }
 
 /// Ask before deleting the selected events (or the one under the cursor).
 pub(super) fn start_delete(app: &mut App) {
-    if refuse_read_only(app, &Action::Delete) || busy(app) {
+    if busy(app) {
         return;
     }
     let rows = operation_rows(app);
@@ -258,7 +287,7 @@ pub(super) fn start_delete(app: &mut App) {
 
 /// Ask before purging the scoped source (or the one under the cursor).
 pub(super) fn start_purge(app: &mut App) {
-    if refuse_read_only(app, &Action::Purge) || busy(app) {
+    if busy(app) {
         return;
     }
     let Some(slot) = app
