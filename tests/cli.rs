@@ -860,3 +860,17 @@ fn an_export_reopened_shows_the_same_problems() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(problems(&again), before);
 }
+
+/// Purging a capture with an unreadable line empties it of its events and
+/// says the line is left, with exit 2, instead of "purged".
+#[test]
+fn purge_names_the_unreadable_lines_it_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = capture_with_a_bad_line(dir.path(), "p.jsonl");
+    let out = evscope(&["purge", source.to_str().unwrap(), "--yes"]);
+    assert_one_line_error(&out, "1 unreadable lines are left in the file (line 2: ");
+    assert_eq!(
+        std::fs::read_to_string(&source).unwrap(),
+        "{\"evscope_capture\":1,\"id\":\"cut\n"
+    );
+}

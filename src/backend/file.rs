@@ -338,13 +338,16 @@ impl Backend for FileBackend {
         )))
     }
 
-    /// Purging a file rewrites it empty, atomically, through its drain
-    /// (the same path a redrive takes).
+    /// Purging a file rewrites it without its events, atomically, through
+    /// its drain (the same path a redrive takes). Unreadable lines are not
+    /// events: they stay, and the purge fails naming them.
     async fn purge(&self) -> Result<(), BackendError> {
         let mut drain = self.drain().await?;
+        let mut unreadable = Vec::new();
         let result = async {
             loop {
                 let batch = drain.next_batch().await?;
+                unreadable.extend(drain.take_unreadable());
                 if batch.is_empty() {
                     return Ok(());
                 }
@@ -354,7 +357,18 @@ impl Backend for FileBackend {
         }
         .await;
         let finished = drain.finish().await;
-        result.and(finished)
+        result.and(finished)?;
+        match unreadable.first() {
+            None => Ok(()),
+            Some(first) => Err(BackendError::Remote {
+                uri: self.uri.clone(),
+                message: format!(
+                    "its events were purged, but {} unreadable lines are left in the file ({first}{})",
+                    unreadable.len(),
+                    if unreadable.len() > 1 { ", …" } else { "" }
+                ),
+            }),
+        }
     }
 
     async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
