@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::walk::{BatchAction, remove, walk_or_plan};
+use super::walk::{BatchAction, remove, walk_selected};
 use super::{JobControl, OpsError, Report, Selection, pair_outcomes};
 use crate::backend::{Backend, Drain, LeaseId, Leased, Operation, ensure};
 
@@ -18,7 +18,7 @@ pub async fn delete(
     control: &JobControl,
 ) -> Result<Report, OpsError> {
     ensure(source, Operation::Delete, dry_run)?;
-    walk_or_plan(source, selection, dry_run, control, &mut Remove).await
+    walk_selected(source, selection, dry_run, control, &mut Remove).await
 }
 
 /// Delete's action: remove the chosen events.

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::walk::{BatchAction, remove, walk_or_plan};
+use super::walk::{BatchAction, remove, walk_selected};
 use super::{JobControl, OpsError, Report, Selection, pair_outcomes};
 use crate::backend::{Backend, Drain, LeaseId, Leased, Operation, ensure};
 
@@ -26,7 +26,7 @@ pub async fn redrive(
     }
     ensure(source, Operation::Redrive, dry_run)?;
     ensure(target, Operation::Send, dry_run)?;
-    walk_or_plan(
+    walk_selected(
         source,
         selection,
         dry_run,

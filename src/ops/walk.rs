@@ -31,7 +31,8 @@ pub(super) trait BatchAction: Send {
 
 /// Walk `source`'s drain. For each batch, the selected events go to
 /// `action` (with `dry_run`, only to `report.planned`: the drain's finish
-/// releases them); the others count as skipped and stay in the source, and lines
+/// releases them; on a read-only source the plan comes from
+/// [`plan_selected`]); the others count as skipped and stay in the source, and lines
 /// the drain could not read are listed in `report.unreadable`. The drain is
 /// finished (unremoved events released, removals committed) on every path,
 /// errors included. Once the walk has begun, a failure ends it with a
@@ -39,13 +40,17 @@ pub(super) trait BatchAction: Send {
 /// done is still reported exactly: when the drain removes on finish and
 /// finishing failed, the events it had confirmed are counted by
 /// [`BatchAction::not_removed`] instead.
-async fn walk_selected(
+pub(super) async fn walk_selected(
     source: &dyn Backend,
     selection: &Selection,
     dry_run: bool,
     control: &JobControl,
     action: &mut dyn BatchAction,
 ) -> Result<Report, OpsError> {
+    // A read-only source has no drain to walk: plan by browsing.
+    if dry_run && source.capabilities().read_only {
+        return plan_selected(source, selection, control).await;
+    }
     let mut drain = source.drain().await?;
     let mut report = Report::default();
     let mut removed = Vec::new();
@@ -139,22 +144,6 @@ async fn plan_selected(
     let (browsed, ()) = tokio::join!(browse, collect);
     browsed?;
     Ok(report)
-}
-
-/// Delete or redrive `source` through [`walk_selected`]; a dry run of a
-/// read-only source (no drain to walk) is planned by browsing instead.
-pub(super) async fn walk_or_plan(
-    source: &dyn Backend,
-    selection: &Selection,
-    dry_run: bool,
-    control: &JobControl,
-    action: &mut dyn BatchAction,
-) -> Result<Report, OpsError> {
-    if dry_run && source.capabilities().read_only {
-        plan_selected(source, selection, control).await
-    } else {
-        walk_selected(source, selection, dry_run, control, action).await
-    }
 }
 
 /// Remove `leases` from `drain`: one outcome per lease, and an error when

@@ -177,18 +177,11 @@ fn refuse_by_read_only(
     backend: &dyn crate::backend::Backend,
     action: &Action,
 ) -> bool {
-    if backend.capabilities().read_only {
-        status(
-            app,
-            Level::Warning,
-            &format!(
-                "{} is disabled: evscope runs with --read-only",
-                action.description()
-            ),
-        );
-        return true;
+    let read_only = backend.capabilities().read_only;
+    if read_only {
+        disabled_by_read_only(app, action);
     }
-    false
+    read_only
 }
 
 /// Whether `slot`'s source can do `operation` (delete or purge), as its
