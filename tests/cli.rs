@@ -874,3 +874,32 @@ fn purge_names_the_unreadable_lines_it_leaves() {
         "{\"evscope_capture\":1,\"id\":\"cut\n"
     );
 }
+
+/// Redrive and delete select with the same eyes as peek: on a JSON Lines
+/// file every line is promised JSON, so a filter on `invalid_json` picks
+/// the same lines in all three, and the confirmation count is the count
+/// moved.
+#[test]
+fn operations_select_what_peek_selects() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"a\":1}\nnot json at all\n{\"a\": broken\n";
+    let dlq = write(dir.path(), "orders.dlq.jsonl", text);
+    let d = dlq.to_str().unwrap();
+    let filter = "@.problems[?@.kind == 'invalid_json']";
+    let out = evscope(&["peek", d, "--filter", filter]);
+    assert_eq!(lines(&out).len(), 2, "{}", stdout(&out));
+    let out = evscope(&["delete", d, "--filter", filter, "--dry-run"]);
+    assert!(
+        stdout(&out).contains("would delete 2 events"),
+        "{}",
+        stdout(&out)
+    );
+    let out = evscope(&["redrive", d, "--filter", filter, "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 moved, 0 failed, 1 skipped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&dlq).unwrap(), "{\"a\":1}\n");
+}

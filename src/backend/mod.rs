@@ -260,6 +260,13 @@ pub trait Drain: Send {
     fn take_unreadable(&mut self) -> Vec<String> {
         Vec::new()
     }
+    /// Whether the source promises a JSON body for this lease's event
+    /// ([`Record::expects_json`]: a plain JSON Lines line does), so a
+    /// selection sees the same problems as a browse.
+    fn expects_json(&self, lease: LeaseId) -> bool {
+        let _ = lease;
+        false
+    }
     /// Whether removals take effect only in [`Drain::finish`] (a file is
     /// rewritten there): when `finish` fails, none of them happened.
     fn removes_on_finish(&self) -> bool {

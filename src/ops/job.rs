@@ -20,15 +20,17 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Whether `event` is selected.
-    pub fn selects(&self, event: &Event) -> bool {
+    /// Whether `event` is selected. `expect_json`: its source promises a
+    /// JSON body ([`crate::backend::Record::expects_json`]), so the filter
+    /// sees the same problems as `peek` does.
+    pub fn selects(&self, event: &Event, expect_json: bool) -> bool {
         if let Some(ids) = &self.ids {
             if !ids.contains(&event.id) {
                 return false;
             }
         }
         let body = event.body();
-        let mut document = self.scanner.inspect(event.clone(), body, false);
+        let mut document = self.scanner.inspect(event.clone(), body, expect_json);
         self.scanner.keeps(&mut document)
     }
 }

@@ -75,8 +75,9 @@ pub(super) async fn walk_selected(
                 break;
             }
             progress.seen += batch.len();
-            let (chosen, others): (Vec<_>, Vec<_>) =
-                batch.into_iter().partition(|l| selection.selects(&l.event));
+            let (chosen, others): (Vec<_>, Vec<_>) = batch
+                .into_iter()
+                .partition(|l| selection.selects(&l.event, drain.expects_json(l.lease)));
             report.skipped += others.len();
             if dry_run {
                 report
@@ -127,8 +128,11 @@ async fn plan_selected(
     let collect = async {
         while let Some(batch) = rx.recv().await {
             for record in batch {
+                let expect_json = record.expects_json();
                 match record.decode() {
-                    Ok((event, _)) if selection.selects(&event) => report.planned.push(event.id),
+                    Ok((event, _)) if selection.selects(&event, expect_json) => {
+                        report.planned.push(event.id)
+                    }
                     Ok(_) => report.skipped += 1,
                     Err(error) => report.unreadable.push(error.to_string()),
                 }

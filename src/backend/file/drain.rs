@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::backend::{BackendError, Drain, LeaseId, Leased, Removed};
+use crate::backend::{BackendError, Drain, LeaseId, Leased, Record, Removed};
 use crate::capture::CaptureFile;
 
 /// How many events one batch holds.
@@ -72,6 +72,15 @@ impl Drain for FileDrain {
                 (lease, outcome)
             })
             .collect())
+    }
+
+    fn expects_json(&self, lease: LeaseId) -> bool {
+        let index = usize::try_from(lease).unwrap_or(usize::MAX);
+        let record = Record::Line {
+            file: self.capture.clone(),
+            index,
+        };
+        index < self.capture.len() && record.expects_json()
     }
 
     fn take_unreadable(&mut self) -> Vec<String> {
