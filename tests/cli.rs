@@ -654,6 +654,15 @@ fn redrive_and_delete_report_unreadable_lines_and_exit_2() {
         "{}",
         stdout(&out)
     );
+    // So does the count before asking, when nothing is selected.
+    let out = evscope(&["delete", s, "--ids", "nope"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("nothing to delete"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("line 2: "), "{}", stderr(&out));
 }
 
 /// Run evscope where it cannot create files in a read-only directory: as

@@ -249,19 +249,16 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     let mut native =
         everything && !args.client_side && is_sqs(source.uri()) && is_sqs(target.uri());
     if !args.dry_run && !args.yes {
-        let count = if everything {
-            source.describe().await?.count.map(|c| c as usize)
+        let (count, unreadable) = if everything {
+            (source.describe().await?.count.map(|c| c as usize), 0)
         } else {
-            Some(
-                selected_events(context, &args.dlq, &selection)
-                    .await?
-                    .0
-                    .len(),
-            )
+            let (events, _, unreadable) = selected_events(context, &args.dlq, &selection).await?;
+            (Some(events.len()), unreadable)
         };
         if count == Some(0) {
             println!("nothing to redrive from {}", escape(source.uri()));
-            return Ok(0);
+            // Unreadable lines were named on stderr as they were read.
+            return Ok(if unreadable > 0 { EXIT_ERROR } else { 0 });
         }
         if confirm_move(count, source.uri(), target.uri(), native)? == Answer::ClientSide {
             native = false;
@@ -337,10 +334,11 @@ pub(super) async fn delete(args: DeleteArgs, context: &Context) -> Result<i32> {
     let source = context.source(&args.source).await?;
     ensure(source.as_ref(), Operation::Delete, args.dry_run)?;
     if !args.dry_run && !args.yes {
-        let (events, _, _) = selected_events(context, &args.source, &selection).await?;
+        let (events, _, unreadable) = selected_events(context, &args.source, &selection).await?;
         if events.is_empty() {
             println!("nothing to delete from {}", escape(source.uri()));
-            return Ok(0);
+            // Unreadable lines were named on stderr as they were read.
+            return Ok(if unreadable > 0 { EXIT_ERROR } else { 0 });
         }
         ask(
             &format!(
