@@ -949,6 +949,41 @@ fn delete_asks_naming_count_and_source_then_runs_a_job() {
     );
 }
 
+/// A job's unreadable lines show in the status bar, and the outcome is
+/// not a success.
+#[test]
+fn a_job_report_names_unreadable_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, uri) = file_app(dir.path());
+    key(&mut app, "d");
+    key(&mut app, "y");
+    let job = app.job.as_ref().expect("a job").id;
+    apply(
+        &mut app,
+        Msg::JobDone {
+            job,
+            outcome: Ok(evscope::tui::jobs::JobOutcome {
+                report: evscope::ops::Report {
+                    moved: 1,
+                    unreadable: vec!["line 7: unreadable capture line".into()],
+                    ..Default::default()
+                },
+                target: uri.clone(),
+            }),
+        },
+    );
+    assert_eq!(
+        status_text(&app),
+        format!(
+            "delete {uri}: 1 deleted, 1 unreadable left in the source (line 7: unreadable capture line)"
+        )
+    );
+    assert_eq!(
+        app.status.as_ref().unwrap().level,
+        evscope::tui::app::Level::Warning
+    );
+}
+
 #[test]
 fn purge_asks_naming_the_source_then_runs_a_job() {
     let dir = tempfile::tempdir().unwrap();
