@@ -927,19 +927,11 @@ fn delete_asks_naming_count_and_source_then_runs_a_job() {
     assert_eq!(app.job.as_ref().unwrap().verb, "delete");
 
     // The report lands in the status bar and the source is read again.
-    apply(
-        &mut app,
-        Msg::JobDone {
-            job,
-            outcome: Ok(evscope::tui::jobs::JobOutcome {
-                report: evscope::ops::Report {
-                    moved: 2,
-                    ..Default::default()
-                },
-                target: uri.clone(),
-            }),
-        },
-    );
+    let report = evscope::ops::Report {
+        moved: 2,
+        ..Default::default()
+    };
+    job_done(&mut app, job, report, &uri);
     assert_eq!(status_text(&app), format!("delete {uri}: 2 deleted"));
     assert!(app.job.is_none());
     assert!(
@@ -947,6 +939,20 @@ fn delete_asks_naming_count_and_source_then_runs_a_job() {
             .iter()
             .any(|e| matches!(e, Effect::Open { slot: 0, .. }))
     );
+}
+
+/// Hand `app` the end of job `job`: this report, on `target`.
+fn job_done(
+    app: &mut evscope::tui::app::App,
+    job: u64,
+    report: evscope::ops::Report,
+    target: &str,
+) {
+    let outcome = Ok(evscope::tui::jobs::JobOutcome {
+        report,
+        target: target.to_string(),
+    });
+    apply(app, Msg::JobDone { job, outcome });
 }
 
 /// A job's unreadable lines show in the status bar, and the outcome is
@@ -958,20 +964,12 @@ fn a_job_report_names_unreadable_lines() {
     key(&mut app, "d");
     key(&mut app, "y");
     let job = app.job.as_ref().expect("a job").id;
-    apply(
-        &mut app,
-        Msg::JobDone {
-            job,
-            outcome: Ok(evscope::tui::jobs::JobOutcome {
-                report: evscope::ops::Report {
-                    moved: 1,
-                    unreadable: vec!["line 7: unreadable capture line".into()],
-                    ..Default::default()
-                },
-                target: uri.clone(),
-            }),
-        },
-    );
+    let report = evscope::ops::Report {
+        moved: 1,
+        unreadable: vec!["line 7: unreadable capture line".into()],
+        ..Default::default()
+    };
+    job_done(&mut app, job, report, &uri);
     assert_eq!(
         status_text(&app),
         format!(
