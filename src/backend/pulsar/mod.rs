@@ -141,6 +141,24 @@ async fn check_exists(client: &Client, topic: &TopicName, uri: &str) -> Result<(
     .at(uri))
 }
 
+/// The most partitions evscope opens for one topic. A broker's count beyond
+/// it is refused rather than trusted: each partition gets a reader of its
+/// own, so an absurd count would exhaust memory.
+pub const MAX_PARTITIONS: u32 = 10_000;
+
+/// The partitions of `topic` for the broker's partition `count` (the topic
+/// itself when it is not partitioned); a count above [`MAX_PARTITIONS`] is
+/// an error saying so.
+fn partitions_of(topic: &TopicName, count: u32) -> Result<Vec<TopicName>, String> {
+    match count {
+        0 => Ok(vec![topic.clone()]),
+        n if n > MAX_PARTITIONS => Err(format!(
+            "the broker says {topic} has {n} partitions; evscope opens at most {MAX_PARTITIONS}"
+        )),
+        n => Ok((0..n).map(|i| topic.partition(i)).collect()),
+    }
+}
+
 /// One Pulsar topic (partitioned or not).
 pub struct PulsarBackend {
     uri: String,
@@ -175,11 +193,10 @@ impl PulsarBackend {
             )
             .await
             .map_err(|e| e.at(&uri))?;
-        let partitions = if count == 0 {
-            vec![topic.clone()]
-        } else {
-            (0..count).map(|i| topic.partition(i)).collect()
-        };
+        let partitions = partitions_of(&topic, count).map_err(|message| BackendError::Remote {
+            uri: uri.clone(),
+            message,
+        })?;
         Ok(PulsarBackend {
             uri,
             producers: send::Producers::new(client.clone()),
@@ -318,5 +335,23 @@ impl Backend for PulsarBackend {
     async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
         // Each message goes back to the topic in its REAL_TOPIC property.
         Ok(Some(format!("{}/{ROUTE_QUERY}", self.client.url)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partition_count_is_bounded() {
+        let topic = TopicName::parse("persistent://public/default/t").unwrap();
+        assert_eq!(partitions_of(&topic, 0).unwrap(), vec![topic.clone()]);
+        let three = partitions_of(&topic, 3).unwrap();
+        assert_eq!(three.len(), 3);
+        assert_eq!(three[2], topic.partition(2));
+        assert_eq!(partitions_of(&topic, MAX_PARTITIONS).unwrap().len(), 10_000);
+        let error = partitions_of(&topic, u32::MAX).unwrap_err();
+        assert!(error.contains("4294967295 partitions"), "{error}");
+        assert!(error.contains("at most 10000"), "{error}");
     }
 }
