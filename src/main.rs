@@ -6,7 +6,6 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
 use evscope::cli::{self, Cli, Context};
 use evscope::config::Config;
 
@@ -24,7 +23,7 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("evscope: internal error{location}: {message} (please report this)");
     }));
-    let args = Cli::parse();
+    let args = Cli::parse_args();
     // Roomy worker stacks: the pulsar crate's futures are large (several
     // hundred KiB in debug builds), and the default 2 MiB has overflowed
     // with a Pulsar listing and a topic loading at once. Untouched stack is

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::backend::Record;
-use crate::capture::{Document, LineError, is_capture_line};
+use crate::capture::{Document, LineError};
 use crate::filter::Filter;
 use crate::inspect::{Inspection, Inspector};
 use crate::model::{Body, Event};
@@ -64,7 +64,7 @@ impl Scanner {
                 return Ok(None);
             }
         }
-        let expect_json = matches!(record, Record::Line { .. }) && !is_capture_line(record.bytes());
+        let expect_json = record.expects_json();
         let (event, body) = record.decode()?;
         if self
             .filter

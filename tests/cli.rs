@@ -179,9 +179,53 @@ fn bad_input_gets_one_clear_line() {
     );
     assert_one_line_error(&evscope(&["peek", "kafka://x"]), "unknown scheme");
     assert_one_line_error(&evscope(&["peek", "demo:nope"]), "demo has parts");
-    let out = evscope(&["peek", "demo", "-n", "many"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("invalid value 'many'"));
+    assert_one_line_error(
+        &evscope(&["peek", "demo", "-n", "many"]),
+        "invalid value 'many'",
+    );
+}
+
+/// Argument errors are one line naming what is wrong and where help is,
+/// never clap's error, tip and usage block.
+#[test]
+fn argument_errors_are_one_line() {
+    let out = evscope(&["--frob"]);
+    assert_one_line_error(&out, "unknown option --frob");
+    assert_eq!(
+        stderr(&out),
+        "evscope: unknown option --frob (see evscope --help)\n"
+    );
+    assert_one_line_error(&evscope(&["peek"]), "<SOURCE>");
+    assert_one_line_error(&evscope(&["redrive", "x", "--to"]), "--to");
+    assert_one_line_error(&evscope(&["completions", "tcsh"]), "tcsh");
+    assert_one_line_error(&evscope(&["peek", "demo", "--limt", "2"]), "--limit");
+    // Help and version are not errors.
+    let out = evscope(&["--version"]);
+    assert!(out.status.success() && stderr(&out).is_empty());
+}
+
+/// An absurd --pulsar-timeout is refused on every command, before anything
+/// else runs, with the flag and its range, never a panic.
+#[test]
+fn absurd_timeouts_are_refused_on_every_command() {
+    for bad in ["1e20", "1.9e19", "NaN", "inf", "0", "-1"] {
+        let flag = format!("--pulsar-timeout={bad}");
+        for command in [
+            &["completions", "bash"][..],
+            &["peek", "demo"],
+            &["check", "demo"],
+            &["queues"],
+            &[],
+        ] {
+            let mut args = vec![flag.as_str()];
+            args.extend_from_slice(command);
+            let out = evscope(&args);
+            assert_one_line_error(&out, "--pulsar-timeout");
+            assert!(stderr(&out).contains("0.1 to 3600"), "{}", stderr(&out));
+        }
+    }
+    let out = evscope(&["--pulsar-timeout", "0.5", "peek", "demo", "-n", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]
@@ -551,4 +595,328 @@ fn peek_follow_prints_appended_events_until_the_limit_or_ctrl_c() {
     Command::new("kill").args(["-INT", &pid]).status().unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "Ctrl-C ends a follow cleanly: {status:?}");
+}
+
+/// A capture whose second line is an unreadable capture line (cut short).
+fn capture_with_a_bad_line(dir: &Path, name: &str) -> PathBuf {
+    let line = |id: &str| {
+        format!(
+            "{{\"evscope_capture\":1,\"id\":\"{id}\",\"body_encoding\":\"json\",\"body\":{{\"id\":\"{id}\"}}}}\n"
+        )
+    };
+    let text = format!(
+        "{}{{\"evscope_capture\":1,\"id\":\"cut\n{}",
+        line("a"),
+        line("c")
+    );
+    write(dir, name, &text)
+}
+
+/// Redrive and delete on a capture with an unreadable line: it is counted,
+/// named by its line number, left where it is, and the exit is 2 (as
+/// `peek` and `check` on the same file), not 0.
+#[test]
+fn redrive_and_delete_report_unreadable_lines_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = capture_with_a_bad_line(dir.path(), "orders.dlq.jsonl");
+    let s = source.to_str().unwrap();
+    let queue = dir.path().join("orders.jsonl");
+
+    let out = evscope(&["redrive", s, "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains("2 moved, 0 failed, 0 skipped, 1 unreadable"),
+        "{report}"
+    );
+    assert!(report.contains("  unreadable line 2: "), "{report}");
+    assert_eq!(ids_in(&queue), ["a", "c"]);
+    let left = std::fs::read_to_string(&source).unwrap();
+    assert_eq!(
+        left, "{\"evscope_capture\":1,\"id\":\"cut\n",
+        "the bad line stays"
+    );
+
+    let source = capture_with_a_bad_line(dir.path(), "events.jsonl");
+    let s = source.to_str().unwrap();
+    let out = evscope(&["delete", s, "--ids", "c", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(report.contains("1 deleted, 0 failed"), "{report}");
+    assert!(report.contains("1 unreadable"), "{report}");
+    assert!(report.contains("  unreadable line 2: "), "{report}");
+
+    // A dry run names them too.
+    let out = evscope(&["delete", s, "--ids", "a", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("  unreadable line 2: "),
+        "{}",
+        stdout(&out)
+    );
+    // So does the count before asking, when nothing is selected.
+    let out = evscope(&["delete", s, "--ids", "nope"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("nothing to delete"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("line 2: "), "{}", stderr(&out));
+}
+
+/// Run evscope where it cannot create files in a read-only directory: as
+/// root (who may write anywhere) through setpriv as nobody.
+fn evscope_unprivileged(dir: &Path, args: &[&str]) -> Output {
+    use std::os::unix::fs::MetadataExt;
+    let probe = dir.join(".uid-probe");
+    std::fs::write(&probe, "").unwrap();
+    let root = std::fs::metadata(&probe).unwrap().uid() == 0;
+    std::fs::remove_file(&probe).unwrap();
+    let mut command = if root {
+        // nobody may not reach the build directory (a checkout under
+        // /root): run a link to (or copy of) the binary in `dir`.
+        let bin = dir.join("evscope-bin");
+        if !bin.exists() {
+            std::fs::hard_link(env!("CARGO_BIN_EXE_evscope"), &bin)
+                .or_else(|_| std::fs::copy(env!("CARGO_BIN_EXE_evscope"), &bin).map(drop))
+                .unwrap();
+        }
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_evscope"))
+    };
+    command
+        .args(args)
+        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+        .stdin(Stdio::null())
+        .output()
+        .expect("evscope runs")
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// When the source cannot be rewritten (its directory is read-only), the
+/// report counts what really happened: nothing was deleted, and a redrive's
+/// sent events are in both places, not "moved".
+#[test]
+fn a_source_that_cannot_be_rewritten_is_reported_as_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    let open = dir.path().join("open");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::create_dir(&open).unwrap();
+    let mut text = String::new();
+    for id in ["a", "b", "c", "d"] {
+        text.push_str(&format!(
+            "{{\"evscope_capture\":1,\"id\":\"{id}\",\"body_encoding\":\"json\",\"body\":{{}}}}\n"
+        ));
+    }
+    let source = write(&locked, "q.jsonl", &text);
+    let target = open.join("target.jsonl");
+    std::fs::write(&target, "").unwrap();
+    set_mode(&target, 0o666);
+    set_mode(&open, 0o777);
+    set_mode(&source, 0o644);
+    set_mode(&locked, 0o555);
+    set_mode(dir.path(), 0o755);
+    let s = source.to_str().unwrap();
+
+    let out = evscope_unprivileged(dir.path(), &["delete", s, "--ids", "b", "--yes"]);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{report}{}", stderr(&out));
+    assert!(
+        report.contains(": 0 deleted, 1 failed, 3 skipped"),
+        "{report}"
+    );
+    assert!(report.contains("failed b: not deleted: "), "{report}");
+    assert!(stderr(&out).contains("stopped early"), "{}", stderr(&out));
+    assert_eq!(ids_in(&source), ["a", "b", "c", "d"]);
+
+    let t = target.to_str().unwrap();
+    let out = evscope_unprivileged(
+        dir.path(),
+        &["redrive", s, "--to", t, "--ids", "a,c", "--yes"],
+    );
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{report}{}", stderr(&out));
+    assert!(report.contains(": 0 moved, 0 failed"), "{report}");
+    assert!(
+        report.contains("sent but still in the source (now in both) a: "),
+        "{report}"
+    );
+    assert_eq!(ids_in(&source), ["a", "b", "c", "d"]);
+    assert_eq!(ids_in(&target), ["a", "c"]);
+    set_mode(&locked, 0o755);
+}
+
+/// A replay whose target fails as a whole stops at once with redrive's
+/// rule and message: exit 2 and one `stopped early` line on stderr.
+#[test]
+fn replay_to_a_failing_target_stops_early_like_redrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("no/such/dir/out.jsonl");
+    let mut text = String::new();
+    for i in 0..250 {
+        text.push_str(&format!("{{\"n\":{i}}}\n"));
+    }
+    let source = write(dir.path(), "many.jsonl", &text);
+    let out = evscope(&["replay", source.to_str().unwrap(), target.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let complaint = stderr(&out);
+    assert_eq!(complaint.lines().count(), 1, "{complaint}");
+    assert!(
+        complaint.starts_with("evscope: stopped early: ") && complaint.contains("No such file"),
+        "{complaint}"
+    );
+    // The first chunk failed; the rest was never tried.
+    assert!(
+        stdout(&out).contains("0 moved, 100 failed"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// --read-only refuses what changes a source, and allows dry runs, which
+/// change nothing.
+#[test]
+fn read_only_allows_dry_runs_and_refuses_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (queue, dlq) = dlq_pair(dir.path());
+    let d = dlq.to_str().unwrap();
+    let q = queue.to_str().unwrap();
+    let out = evscope(&["--read-only", "redrive", d, "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("would move 50 events"),
+        "{}",
+        stdout(&out)
+    );
+    let out = evscope(&["--read-only", "delete", d, "--ids", "m1,m2", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("would delete 2 events"),
+        "{}",
+        stdout(&out)
+    );
+    let out = evscope(&["--read-only", "replay", d, q, "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("would send 50 events"),
+        "{}",
+        stdout(&out)
+    );
+    for args in [
+        &["redrive", d, "--yes"][..],
+        &["delete", d, "--ids", "m1", "--yes"],
+        &["purge", d, "--yes"],
+        &["replay", d, q],
+    ] {
+        let mut all = vec!["--read-only"];
+        all.extend_from_slice(args);
+        assert_one_line_error(&evscope(&all), "refused in read-only mode");
+    }
+    assert_eq!(ids_in(&dlq).len(), 50);
+    assert_eq!(ids_in(&queue).len(), 1);
+}
+
+/// An exported capture reopened shows the same problems: a body that was
+/// promised as JSON (a JSON Lines line) and is not keeps `invalid_json`.
+#[test]
+fn an_export_reopened_shows_the_same_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = write(
+        dir.path(),
+        "mixed.jsonl",
+        "{\"a\":1}\n{\"a\": broken\nplain text\n\"quoted\"\n",
+    );
+    let export = dir.path().join("export.jsonl");
+    let out = evscope(&[
+        "export",
+        source.to_str().unwrap(),
+        "-o",
+        export.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let problems = |path: &Path| -> Vec<Value> {
+        let out = evscope(&["peek", path.to_str().unwrap()]);
+        lines(&out).iter().map(|l| l["problems"].clone()).collect()
+    };
+    let before = problems(&source);
+    assert_eq!(
+        before
+            .iter()
+            .filter(|p| p.to_string().contains("invalid_json"))
+            .count(),
+        2,
+        "{before:?}"
+    );
+    assert_eq!(problems(&export), before);
+    let malformed = |path: &Path| {
+        let out = evscope(&["check", path.to_str().unwrap()]);
+        stdout(&out)
+            .lines()
+            .find(|l| l.trim_start().starts_with("invalid_json"))
+            .map(str::to_string)
+    };
+    assert_eq!(malformed(&export), malformed(&source));
+    // Exporting the export changes nothing more.
+    let again = dir.path().join("again.jsonl");
+    let out = evscope(&[
+        "export",
+        export.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(problems(&again), before);
+}
+
+/// Purging a capture with an unreadable line empties it of its events and
+/// says the line is left, with exit 2, instead of "purged".
+#[test]
+fn purge_names_the_unreadable_lines_it_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = capture_with_a_bad_line(dir.path(), "p.jsonl");
+    let out = evscope(&["purge", source.to_str().unwrap(), "--yes"]);
+    assert_one_line_error(&out, "1 unreadable lines are left in the file (line 2: ");
+    assert_eq!(
+        std::fs::read_to_string(&source).unwrap(),
+        "{\"evscope_capture\":1,\"id\":\"cut\n"
+    );
+}
+
+/// Redrive and delete select with the same eyes as peek: on a JSON Lines
+/// file every line is promised JSON, so a filter on `invalid_json` picks
+/// the same lines in all three, and the confirmation count is the count
+/// moved.
+#[test]
+fn operations_select_what_peek_selects() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"a\":1}\nnot json at all\n{\"a\": broken\n";
+    let dlq = write(dir.path(), "orders.dlq.jsonl", text);
+    let d = dlq.to_str().unwrap();
+    let filter = "@.problems[?@.kind == 'invalid_json']";
+    let out = evscope(&["peek", d, "--filter", filter]);
+    assert_eq!(lines(&out).len(), 2, "{}", stdout(&out));
+    let out = evscope(&["delete", d, "--filter", filter, "--dry-run"]);
+    assert!(
+        stdout(&out).contains("would delete 2 events"),
+        "{}",
+        stdout(&out)
+    );
+    let out = evscope(&["redrive", d, "--filter", filter, "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 moved, 0 failed, 1 skipped"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&dlq).unwrap(), "{\"a\":1}\n");
 }

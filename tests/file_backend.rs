@@ -43,7 +43,7 @@ async fn send_appends_and_drain_removes_only_what_it_is_told() {
         .collect();
     let outcomes = target.send(&events).await.unwrap();
     assert_eq!(outcomes.len(), 5);
-    assert!(outcomes.iter().all(Result::is_ok));
+    assert!(outcomes.iter().all(|(_, outcome)| outcome.is_ok()));
 
     let source = backend::open(uri, &options(false)).await.unwrap();
     assert_eq!(
@@ -64,7 +64,7 @@ async fn send_appends_and_drain_removes_only_what_it_is_told() {
             .await
             .unwrap()
             .iter()
-            .all(Result::is_ok)
+            .all(|(_, outcome)| outcome.is_ok())
     );
     // A line appended while the drain holds the file survives the rewrite.
     std::fs::OpenOptions::new()
@@ -194,7 +194,7 @@ async fn send_after_a_partial_last_line_keeps_every_event_whole() {
             .await
             .unwrap()
             .iter()
-            .all(Result::is_ok)
+            .all(|(_, outcome)| outcome.is_ok())
     );
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = text.lines().collect();

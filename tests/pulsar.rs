@@ -6,6 +6,8 @@
 mod pulsar_broker;
 #[path = "support/relay.rs"]
 mod relay;
+#[path = "tui_support/mod.rs"]
+mod tui_support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::{Command, Output, Stdio};
@@ -1150,4 +1152,116 @@ fn bench_redrive_rss() {
         );
         eprintln!("BENCH exact: {count} arrived once each; second redrive moved 0");
     });
+}
+
+/// A Pulsar topic keeps its messages (acknowledging them on a subscription
+/// does not delete them): `delete` and `purge` are refused up front, in one
+/// line that says why, before anything is read or acknowledged, and the
+/// messages are all still there.
+#[test]
+fn delete_and_purge_are_refused_on_a_topic() {
+    run(delete_and_purge_are_refused_on_a_topic_async());
+}
+
+async fn delete_and_purge_are_refused_on_a_topic_async() {
+    let broker = shared();
+    let client = client(broker).await;
+    let topic = unique("no-delete");
+    produce(
+        &client,
+        &topic,
+        ProducerOptions::default(),
+        (0..5).map(message),
+    )
+    .await;
+    let uri = broker.uri(&topic);
+    let before = browse(&uri, &options(broker)).await;
+    assert_eq!(before.len(), 5);
+    let id = before[0].id.clone();
+    for (args, what) in [
+        (
+            vec!["delete", &uri, "--ids", &id, "--yes"],
+            "deleting events",
+        ),
+        (
+            vec!["delete", &uri, "--ids", &id, "--dry-run"],
+            "deleting events",
+        ),
+        (vec!["purge", &uri, "--yes"], "purging"),
+    ] {
+        let out = evscope(&args);
+        let err = text(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}{err}",
+            text(&out.stdout)
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&format!("{what} is not possible")), "{err}");
+        assert!(err.contains("keeps its messages"), "{err}");
+        assert!(text(&out.stdout).is_empty(), "{}", text(&out.stdout));
+    }
+    let after = browse(&uri, &options(broker)).await;
+    let ids = |events: &[Event]| events.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&after), ids(&before));
+}
+
+/// The TUI does not offer Delete or Purge on a Pulsar topic: the keys say
+/// why in the status bar and open no confirmation (before, Purge asked and
+/// then failed, and Delete "deleted" by acknowledging).
+#[test]
+fn the_tui_offers_no_delete_or_purge_on_a_topic() {
+    run(the_tui_offers_no_delete_or_purge_on_a_topic_async());
+}
+
+async fn the_tui_offers_no_delete_or_purge_on_a_topic_async() {
+    use evscope::tui::action::Action;
+    use evscope::tui::app::{App, Mode};
+    let broker = shared();
+    let client = client(broker).await;
+    let topic = unique("tui-no-purge");
+    produce(
+        &client,
+        &topic,
+        ProducerOptions::default(),
+        (0..3).map(message),
+    )
+    .await;
+    let uri = broker.uri(&topic);
+    let open = options(broker);
+    let backend = backend::open(&uri, &open).await.expect("open");
+    let info = backend.describe().await.expect("describe");
+    let records: Vec<Record> = browse(&uri, &open)
+        .await
+        .into_iter()
+        .map(|e| Record::Event(std::sync::Arc::new(e)))
+        .collect();
+    let decoder = std::sync::Arc::new(tui_support::DemoDecoder);
+    let mut app = App::new(
+        std::slice::from_ref(&uri),
+        evscope::tui::keymap::Keymap::default(),
+        evscope::tui::theme::Theme::load("dark", None).unwrap(),
+        decoder.clone(),
+        false,
+        tui_support::now(),
+    );
+    drop(app.take_effects());
+    evscope::tui::update::update(&mut app, Action::Resize(120, 40));
+    tui_support::load_records(&mut app, 0, backend, info, records, decoder.as_ref());
+    for action in [Action::Purge, Action::Delete] {
+        evscope::tui::update::update(&mut app, action.clone());
+        assert_eq!(app.mode, Mode::List, "{action:?} opened a dialog");
+        assert!(app.dialog.is_none());
+        let status = app
+            .status
+            .clone()
+            .map(|s| s.text.to_string())
+            .unwrap_or_default();
+        assert!(
+            status.contains("keeps its messages"),
+            "{action:?}: {status}"
+        );
+    }
+    assert!(tui_support::effects(&mut app).is_empty());
 }

@@ -254,6 +254,26 @@ fn oauth2_token_from_the_issuer_is_what_the_broker_gets() {
     );
 }
 
+/// An issuer saying its token lasts (almost) forever must not crash the
+/// client: the lifetime is bounded before it reaches the clock.
+#[test]
+fn oauth2_token_with_a_huge_lifetime_is_used_without_a_crash() {
+    let s = secured();
+    let (topic, bodies) = topic_with_messages(s, "oauth2-forever");
+    let token = unique("forever-token");
+    let issuer = Issuer::start(Answer::TokenLasting(
+        token.clone(),
+        serde_json::json!(u64::MAX),
+    ));
+    let flags = oauth2_flags(s.dir.path(), &issuer, &unique("forever-client"), "secret");
+    let uri = s.broker.uri(&topic);
+    let mut args = vec!["peek", uri.as_str()];
+    args.extend(flags.iter().map(String::as_str));
+
+    let out = evscope_ok(&args);
+    assert_eq!(peeked(&out), bodies, "{out}");
+}
+
 #[test]
 fn oauth2_refused_by_the_issuer_fails_fast_in_one_line() {
     let s = secured();

@@ -939,25 +939,58 @@ fn delete_asks_naming_count_and_source_then_runs_a_job() {
     assert_eq!(app.job.as_ref().unwrap().verb, "delete");
 
     // The report lands in the status bar and the source is read again.
-    apply(
-        &mut app,
-        Msg::JobDone {
-            job,
-            outcome: Ok(evscope::tui::jobs::JobOutcome {
-                report: evscope::ops::Report {
-                    moved: 2,
-                    ..Default::default()
-                },
-                target: uri.clone(),
-            }),
-        },
-    );
+    let report = evscope::ops::Report {
+        moved: 2,
+        ..Default::default()
+    };
+    job_done(&mut app, job, report, &uri);
     assert_eq!(status_text(&app), format!("delete {uri}: 2 deleted"));
     assert!(app.job.is_none());
     assert!(
         effects(&mut app)
             .iter()
             .any(|e| matches!(e, Effect::Open { slot: 0, .. }))
+    );
+}
+
+/// Hand `app` the end of job `job`: this report, on `target`.
+fn job_done(
+    app: &mut evscope::tui::app::App,
+    job: u64,
+    report: evscope::ops::Report,
+    target: &str,
+) {
+    let outcome = Ok(evscope::tui::jobs::JobOutcome {
+        report,
+        target: target.to_string(),
+    });
+    apply(app, Msg::JobDone { job, outcome });
+}
+
+/// A job's unreadable lines show in the status bar, and the outcome is
+/// not a success.
+#[test]
+fn a_job_report_names_unreadable_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, uri) = file_app(dir.path());
+    key(&mut app, "d");
+    key(&mut app, "y");
+    let job = app.job.as_ref().expect("a job").id;
+    let report = evscope::ops::Report {
+        moved: 1,
+        unreadable: vec!["line 7: unreadable capture line".into()],
+        ..Default::default()
+    };
+    job_done(&mut app, job, report, &uri);
+    assert_eq!(
+        status_text(&app),
+        format!(
+            "delete {uri}: 1 deleted, 1 unreadable left in the source (line 7: unreadable capture line)"
+        )
+    );
+    assert_eq!(
+        app.status.as_ref().unwrap().level,
+        evscope::tui::app::Level::Warning
     );
 }
 
@@ -1016,6 +1049,54 @@ fn delete_and_purge_refused_read_only_and_on_the_demo() {
         assert!(status_text(&demo).contains("cannot change"), "{keys}");
     }
     assert!(effects(&mut demo).is_empty());
+}
+
+/// A source opened read-only (through the door every backend comes in
+/// by) refuses changes by its capabilities alone: no dialog, the same
+/// words as a disabled key, and a job asked anyway fails at the door.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_source_refuses_changes_by_its_capabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, uri) = file_app(dir.path());
+    let path = uri.strip_prefix("file:").unwrap().to_string();
+    let before = std::fs::read_to_string(&path).unwrap();
+    let mut open = options();
+    open.read_only = true;
+    let backend = evscope::backend::open(&path, &open).await.unwrap();
+    app.sources[0].backend = Some(backend.clone());
+    for keys in [
+        "d",
+        "P",
+        ":delete\n",
+        ":purge\n",
+        ":redrive /tmp/elsewhere.jsonl\n",
+    ] {
+        key(&mut app, keys);
+        assert_eq!(app.mode, Mode::List, "{keys}");
+        assert!(app.dialog.is_none(), "{keys}");
+        assert!(
+            status_text(&app).contains("--read-only"),
+            "{keys}: {}",
+            status_text(&app)
+        );
+    }
+    assert!(effects(&mut app).is_empty());
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut jobs = evscope::tui::jobs::Jobs::new(open, Arc::new(DemoDecoder), tx);
+    jobs.run(Effect::Purge {
+        job: 1,
+        control: evscope::ops::JobControl::new(),
+        source: backend,
+    });
+    let outcome = loop {
+        if let Msg::JobDone { outcome, .. } = rx.recv().await.unwrap() {
+            break outcome;
+        }
+    };
+    let error = outcome.unwrap_err();
+    assert!(error.contains("read-only"), "{error}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

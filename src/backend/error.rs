@@ -30,6 +30,16 @@ pub enum BackendError {
         /// The operation.
         what: &'static str,
     },
+    /// The backend cannot do this, for a reason it names.
+    #[error("{uri}: {what} is not possible: {why}")]
+    Refused {
+        /// The source URI.
+        uri: String,
+        /// The operation.
+        what: &'static str,
+        /// Why, and what to do instead.
+        why: String,
+    },
     /// `--read-only` forbids changing sources.
     #[error("{uri}: refused in read-only mode (drop --read-only to change sources)")]
     ReadOnly {

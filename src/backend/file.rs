@@ -22,8 +22,8 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use super::{
-    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, SendOutcome, SourceInfo,
-    SourceKind, demo,
+    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, Sent, SourceInfo, SourceKind,
+    demo,
 };
 use crate::capture::{CaptureFile, Change, Document, DocumentOptions, FileId};
 use crate::inspect::Inspector;
@@ -43,7 +43,6 @@ pub struct FileBackend {
     /// The first capture is the file itself; the whole demo adds its other parts.
     captures: Vec<Arc<CaptureFile>>,
     inspector: Inspector,
-    read_only: bool,
     /// Whether the path is a regular file (not a FIFO or a device).
     regular: bool,
     /// What opening it did that the user should hear of.
@@ -143,7 +142,6 @@ impl FileBackend {
             kind,
             captures: vec![Arc::new(capture)],
             inspector: options.inspector.clone(),
-            read_only: options.read_only,
             regular: false,
             notices: Vec::new(),
         }
@@ -159,11 +157,6 @@ impl FileBackend {
     }
 
     fn writable_path(&self, what: &'static str) -> Result<&Path, BackendError> {
-        if self.read_only {
-            return Err(BackendError::ReadOnly {
-                uri: self.uri.clone(),
-            });
-        }
         self.path
             .as_deref()
             .ok_or_else(|| BackendError::Unsupported {
@@ -206,11 +199,14 @@ impl Backend for FileBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let writable = self.path.is_some() && !self.read_only;
+        let writable = self.path.is_some();
         Capabilities {
             send: writable,
             remove: writable && self.regular,
+            delete: writable && self.regular,
+            purge: writable && self.regular,
             tail: self.path.is_some() && self.regular,
+            read_only: false,
         }
     }
 
@@ -327,7 +323,7 @@ impl Backend for FileBackend {
         }
     }
 
-    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
+    async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError> {
         let path = self.writable_path("appending events")?.to_path_buf();
         let now = chrono::Utc::now();
         let mut text = String::new();
@@ -362,7 +358,10 @@ impl Backend for FileBackend {
             .map_err(|e| std::io::Error::other(e.to_string()))
             .and_then(|r| r)
             .map_err(self.io_error("appending events"))?;
-        Ok(events.iter().map(|e| Ok(e.id.clone())).collect())
+        Ok(events
+            .iter()
+            .map(|e| (e.id.clone(), Ok(e.id.clone())))
+            .collect())
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
@@ -382,13 +381,16 @@ impl Backend for FileBackend {
         )))
     }
 
-    /// Purging a file rewrites it empty, atomically, through its drain
-    /// (the same path a redrive takes).
+    /// Purging a file rewrites it without its events, atomically, through
+    /// its drain (the same path a redrive takes). Unreadable lines are not
+    /// events: they stay, and the purge fails naming them.
     async fn purge(&self) -> Result<(), BackendError> {
         let mut drain = self.drain().await?;
+        let mut unreadable = Vec::new();
         let result = async {
             loop {
                 let batch = drain.next_batch().await?;
+                unreadable.extend(drain.take_unreadable());
                 if batch.is_empty() {
                     return Ok(());
                 }
@@ -398,7 +400,18 @@ impl Backend for FileBackend {
         }
         .await;
         let finished = drain.finish().await;
-        result.and(finished)
+        result.and(finished)?;
+        match unreadable.first() {
+            None => Ok(()),
+            Some(first) => Err(BackendError::Remote {
+                uri: self.uri.clone(),
+                message: format!(
+                    "its events were purged, but {} unreadable lines are left in the file ({first}{})",
+                    unreadable.len(),
+                    if unreadable.len() > 1 { ", …" } else { "" }
+                ),
+            }),
+        }
     }
 
     async fn redrive_target(&self) -> Result<Option<String>, BackendError> {

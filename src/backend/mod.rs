@@ -7,6 +7,7 @@ mod error;
 pub mod file;
 mod listing;
 pub mod pulsar;
+mod read_only;
 mod record;
 pub mod sqs;
 mod uri;
@@ -25,15 +26,94 @@ use tokio::sync::mpsc;
 use crate::inspect::Inspector;
 use crate::model::Event;
 
-/// What a backend can do besides browsing.
+/// What a backend can do besides browsing: the one place that decides
+/// what the UI offers ([`Capabilities::offers`]) and what operations may
+/// start ([`ensure`]). The operation flags say what the backend itself can
+/// do; `read_only` withdraws all of them (a dry run is still possible).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Capabilities {
     /// Events can be sent to it (a replay or redrive target).
     pub send: bool,
-    /// Events can be removed from it (a redrive source).
+    /// Events can be taken out of it to be moved (a redrive source).
     pub remove: bool,
+    /// Chosen events can be deleted from it for good.
+    pub delete: bool,
+    /// All of its events can be deleted at once.
+    pub purge: bool,
     /// New events can be followed as they arrive.
     pub tail: bool,
+    /// Opened with `--read-only`: nothing that changes it is offered.
+    pub read_only: bool,
+}
+
+/// An operation that changes a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Send events to it (replay, the target side of a redrive).
+    Send,
+    /// Take events out of it to move them (the source side of a redrive).
+    Redrive,
+    /// Delete chosen events.
+    Delete,
+    /// Delete every event.
+    Purge,
+}
+
+impl Operation {
+    /// What the operation does, as a noun phrase for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Operation::Send => "sending events",
+            Operation::Redrive => "redriving (moving events out)",
+            Operation::Delete => "deleting events",
+            Operation::Purge => "purging",
+        }
+    }
+}
+
+impl Capabilities {
+    /// Whether the backend itself can do `operation` (`--read-only` aside).
+    pub fn can(&self, operation: Operation) -> bool {
+        match operation {
+            Operation::Send => self.send,
+            Operation::Redrive => self.remove,
+            Operation::Delete => self.delete,
+            Operation::Purge => self.purge,
+        }
+    }
+
+    /// Whether `operation` is offered now: the backend can do it and it is
+    /// not read-only.
+    pub fn offers(&self, operation: Operation) -> bool {
+        self.can(operation) && !self.read_only
+    }
+}
+
+/// Fail up front, before anything is read or asked, when `backend` does not
+/// offer `operation`: because the backend cannot do it (with its reason,
+/// [`Backend::cannot`]), or because of `--read-only`, which still allows a
+/// `dry_run` (it changes nothing).
+pub fn ensure(
+    backend: &dyn Backend,
+    operation: Operation,
+    dry_run: bool,
+) -> Result<(), BackendError> {
+    let caps = backend.capabilities();
+    if caps.can(operation) {
+        if dry_run || !caps.read_only {
+            return Ok(());
+        }
+        return Err(BackendError::ReadOnly {
+            uri: backend.uri().to_string(),
+        });
+    }
+    Err(BackendError::Refused {
+        uri: backend.uri().to_string(),
+        what: operation.noun(),
+        why: backend
+            .cannot(operation)
+            .unwrap_or_else(|| "this source cannot change".into()),
+    })
 }
 
 /// The kind of a source, for display.
@@ -84,12 +164,13 @@ pub struct SourceSummary {
     pub dlq_sources: Vec<String>,
 }
 
-/// Settings every backend is opened with.
+/// Settings every backend is opened with ([`open`], [`open_target`]).
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
     /// Computes facets for the capture lines a backend writes.
     pub inspector: Inspector,
-    /// Refuse every operation that changes a source.
+    /// Refuse every operation that changes a source: [`open`] wraps every
+    /// backend it opens in the one guard that refuses them.
     pub read_only: bool,
     /// How to reach SQS (profile, region, endpoint) and SQS send settings.
     pub sqs: SqsOptions,
@@ -141,6 +222,19 @@ pub enum NativeMove {
 /// The outcome of sending one event: its new id, or why it failed.
 pub type SendOutcome = Result<String, String>;
 
+/// A [`SendOutcome`] with the id of the event it belongs to: operations
+/// pair outcomes with events by this id, never by position.
+pub type Sent = (String, SendOutcome);
+
+/// The outcome of removing one lease, with that lease.
+pub type Removed = (LeaseId, Result<(), String>);
+
+/// Name each outcome by its key, for a backend whose outcomes are built
+/// one per key, in the keys' order (e.g. indexed by input position).
+pub fn keyed_in_order<K: Clone, O>(keys: &[K], outcomes: Vec<O>) -> Vec<(K, O)> {
+    keys.iter().cloned().zip(outcomes).collect()
+}
+
 /// Identifies an event held by a [`Drain`] until it is removed or released.
 pub type LeaseId = u64;
 
@@ -160,9 +254,27 @@ pub trait Drain: Send {
     /// The next batch of events not handed out before; empty when the
     /// source has no more.
     async fn next_batch(&mut self) -> Result<Vec<Leased>, BackendError>;
-    /// Remove these events from the source for good. One outcome per lease.
-    async fn remove(&mut self, leases: &[LeaseId])
-    -> Result<Vec<Result<(), String>>, BackendError>;
+    /// What the source holds but could not hand out since the last call
+    /// (unreadable capture lines), each naming where it is and why
+    /// (`line 3: …`). Those stay in the source.
+    fn take_unreadable(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Whether the source promises a JSON body for this lease's event
+    /// ([`Record::expects_json`]: a plain JSON Lines line does), so a
+    /// selection sees the same problems as a browse.
+    fn expects_json(&self, lease: LeaseId) -> bool {
+        let _ = lease;
+        false
+    }
+    /// Whether removals take effect only in [`Drain::finish`] (a file is
+    /// rewritten there): when `finish` fails, none of them happened.
+    fn removes_on_finish(&self) -> bool {
+        false
+    }
+    /// Remove these events from the source for good. One outcome per
+    /// lease, naming it.
+    async fn remove(&mut self, leases: &[LeaseId]) -> Result<Vec<Removed>, BackendError>;
     /// Make every event handed out and not removed available again, and
     /// settle the source (a file is rewritten here).
     async fn finish(self: Box<Self>) -> Result<(), BackendError>;
@@ -195,8 +307,9 @@ pub trait Backend: Send + Sync {
             what: "following new events",
         })
     }
-    /// Send events to this source, confirmed. One outcome per event, in order.
-    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError>;
+    /// Send events to this source, confirmed. One outcome per event,
+    /// naming the event's id.
+    async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError>;
     /// Start taking events out of this source (the source side of a redrive).
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError>;
     /// Where this dead-letter queue's events go back to, as the backend
@@ -239,6 +352,14 @@ pub trait Backend: Send + Sync {
     ) -> Result<(), BackendError> {
         self.browse(limit, sink.clone()).await?;
         self.tail(sink).await
+    }
+
+    /// Why this backend does not offer `operation` (its [`Capabilities`]
+    /// say no), in words for the user; `None` when there is nothing more
+    /// to say than that the source cannot change.
+    fn cannot(&self, operation: Operation) -> Option<String> {
+        let _ = operation;
+        None
     }
 
     /// Delete every event of the source at once.

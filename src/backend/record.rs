@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::capture::{CaptureFile, LineError};
+use crate::capture::{CaptureFile, LineError, is_capture_line, records_invalid_json};
 use crate::model::{Body, Event};
 
 /// One event from a backend.
@@ -29,6 +29,20 @@ impl Record {
                 Ok(((**event).clone(), body))
             }
             Record::Line { file, index } => file.decode(*index),
+        }
+    }
+
+    /// Whether the source promises this record's body is JSON, so a body
+    /// that is not has an `invalid_json` problem: a plain line of a JSON
+    /// Lines file does, and so does a capture line written with that
+    /// problem (an export keeps what its original promised).
+    pub fn expects_json(&self) -> bool {
+        match self {
+            Record::Event(_) => false,
+            Record::Line { .. } => {
+                let line = self.bytes();
+                !is_capture_line(line) || records_invalid_json(line)
+            }
         }
     }
 

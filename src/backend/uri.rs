@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::file::FileBackend;
+use super::read_only::ReadOnly;
 use super::sqs::SqsBackend;
 use super::{Backend, BackendError, OpenOptions};
 
@@ -84,32 +85,32 @@ pub fn target_label(uri: &str) -> String {
     }
 }
 
-/// Open the backend for a source URI.
+/// Open the backend for a source URI: the one door every source comes in
+/// through, which makes it read-only with `options.read_only`.
 pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>, BackendError> {
-    let uri = SourceUri::parse(text)?;
-    match uri {
-        SourceUri::File(path) => Ok(Arc::new(FileBackend::open_path(&path, options)?)),
-        SourceUri::Stdin => Ok(Arc::new(FileBackend::open_stdin(options).await?)),
-        SourceUri::Demo(part) => Ok(Arc::new(FileBackend::open_demo(part.as_deref(), options)?)),
-        SourceUri::Sqs(u) => Ok(Arc::new(
-            SqsBackend::open(&u, &options.sqs, options.read_only).await?,
-        )),
-        SourceUri::Pulsar(u) => super::pulsar::open(&u, options, true).await,
-    }
+    let backend: Arc<dyn Backend> = match SourceUri::parse(text)? {
+        SourceUri::File(path) => Arc::new(FileBackend::open_path(&path, options)?),
+        SourceUri::Stdin => Arc::new(FileBackend::open_stdin(options).await?),
+        SourceUri::Demo(part) => Arc::new(FileBackend::open_demo(part.as_deref(), options)?),
+        SourceUri::Sqs(u) => Arc::new(SqsBackend::open(&u, &options.sqs).await?),
+        SourceUri::Pulsar(u) => super::pulsar::open(&u, options, true).await?,
+    };
+    Ok(ReadOnly::guard(backend, options.read_only))
 }
 
-/// Open a source as a send target: like [`open`], but a file that does not
-/// exist yet is created by the first send.
+/// Open a source as a send target: like [`open`] (read-only the same way),
+/// but a file that does not exist yet is created by the first send.
 pub async fn open_target(
     text: &str,
     options: &OpenOptions,
 ) -> Result<Arc<dyn Backend>, BackendError> {
-    match SourceUri::parse(text)? {
-        SourceUri::File(path) => Ok(Arc::new(FileBackend::open_target(&path, options)?)),
+    let backend: Arc<dyn Backend> = match SourceUri::parse(text)? {
+        SourceUri::File(path) => Arc::new(FileBackend::open_target(&path, options)?),
         // A Pulsar topic is created by its first message (when the broker allows).
-        SourceUri::Pulsar(u) => super::pulsar::open(&u, options, false).await,
-        _ => open(text, options).await,
-    }
+        SourceUri::Pulsar(u) => super::pulsar::open(&u, options, false).await?,
+        _ => return open(text, options).await,
+    };
+    Ok(ReadOnly::guard(backend, options.read_only))
 }
 
 /// An SQS queue URL: `http(s)://HOST/ACCOUNT_ID/QUEUE_NAME` (AWS, LocalStack,

@@ -54,6 +54,26 @@ pub fn is_capture_line(line: &[u8]) -> bool {
     trimmed.starts_with(b"{\"") && trimmed[2..].starts_with(VERSION_KEY.as_bytes())
 }
 
+/// Whether a capture line was written with an `invalid_json` problem: the
+/// body it came with was promised as JSON (a line of a JSON Lines file)
+/// and was not. Reading it back keeps that promise, so an export reopened
+/// shows the same problems. Cheap for the many lines without one: only a
+/// line holding the word is parsed.
+pub fn records_invalid_json(line: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Problems {
+        #[serde(default)]
+        problems: Vec<Kind>,
+    }
+    #[derive(Deserialize)]
+    struct Kind {
+        kind: String,
+    }
+    memchr::memmem::find(line, b"\"invalid_json\"").is_some()
+        && serde_json::from_slice::<Problems>(line)
+            .is_ok_and(|p| p.problems.iter().any(|k| k.kind == "invalid_json"))
+}
+
 /// Decode one line (without its newline) into an event and its decoded body.
 ///
 /// `line_no` is 1-based and names the line in errors and in the ids of plain
@@ -159,6 +179,16 @@ fn decode_capture_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_recorded_problem_says_invalid_json() {
+        let with = br#"{"evscope_capture":1,"id":"a","body_encoding":"utf8","problems":[{"kind":"invalid_json","message":"m"}],"body":"x"}"#;
+        assert!(records_invalid_json(with));
+        let mentioned = br#"{"evscope_capture":1,"id":"a","body_encoding":"utf8","problems":[],"body":"\"invalid_json\""}"#;
+        assert!(!records_invalid_json(mentioned));
+        let other = br#"{"evscope_capture":1,"id":"a","body_encoding":"utf8","problems":[{"kind":"expired","message":"m"}],"body":"x"}"#;
+        assert!(!records_invalid_json(other));
+    }
 
     #[test]
     fn plain_lines_are_bodies() {

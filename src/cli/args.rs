@@ -13,13 +13,14 @@ use clap_complete::Shell;
 #[derive(Debug, Parser)]
 #[command(name = "evscope", version, about, long_about = None)]
 #[command(
-    after_help = "SOURCE is a file path, file:PATH, - (stdin), demo, sqs://QUEUE or pulsar://HOST:PORT/TOPIC.\nExit codes: 0 ok, 1 found expired/malformed events or an operation left events behind, 2 bad input."
+    after_help = "SOURCE is a file path, file:PATH, - (stdin), demo, sqs://QUEUE or pulsar://HOST:PORT/TOPIC.\nExit codes: 0 ok, 1 found expired/malformed events or an operation left events behind, 2 bad input (also unreadable lines), a refused operation or one that stopped early."
 )]
 pub struct Cli {
     /// Sources to open in the terminal UI.
     #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
-    /// Refuse every operation that changes a source (replay, redrive, delete).
+    /// Refuse every operation that changes a source (replay, redrive,
+    /// delete, purge); dry runs are allowed.
     #[arg(long, global = true)]
     pub read_only: bool,
     /// Config file (default: the platform config directory's evscope/config.toml).
@@ -35,6 +36,94 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parse the process arguments. `--help` and `--version` print and exit
+    /// 0; an argument error prints one line on stderr and exits 2.
+    pub fn parse_args() -> Cli {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        match Cli::try_parse_from(&args) {
+            Ok(cli) => cli,
+            Err(error) => match one_line_error(&error, &args) {
+                Some(line) => {
+                    eprintln!("evscope: {}", crate::sanitize::escape(&line));
+                    std::process::exit(super::EXIT_ERROR);
+                }
+                None => error.exit(),
+            },
+        }
+    }
+}
+
+/// A clap error as one line (without the `evscope: ` prefix): clap's
+/// error, tip and usage lines folded into what went wrong and where to
+/// read more. `None` for help and version, which are not errors. `args`
+/// are the arguments parsed (with the program name), to name the command.
+pub fn one_line_error<T: AsRef<std::ffi::OsStr>>(
+    error: &clap::Error,
+    args: &[T],
+) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return None;
+    }
+    let rendered = error.render().to_string();
+    // "Usage: evscope peek [OPTIONS] <SOURCE>" names the command.
+    let command = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(|usage| {
+            usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| {
+            let commands = Cli::command();
+            let named = args.iter().skip(1).find_map(|a| {
+                let a = a.as_ref().to_str()?;
+                commands
+                    .find_subcommand(a)
+                    .map(|c| c.get_name().to_string())
+            });
+            named.map_or_else(|| "evscope".into(), |c| format!("evscope {c}"))
+        });
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        _ => None,
+    };
+    let what = match (error.kind(), context(ContextKind::InvalidArg)) {
+        (ErrorKind::UnknownArgument, Some(arg)) => {
+            let noun = if arg.starts_with('-') {
+                "unknown option"
+            } else {
+                "unexpected argument"
+            };
+            match context(ContextKind::SuggestedArg) {
+                Some(suggested) => format!("{noun} {arg} (did you mean {suggested}?)"),
+                None => format!("{noun} {arg}"),
+            }
+        }
+        _ => rendered
+            .lines()
+            .map(str::trim)
+            .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+            .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_start_matches("error: ")
+            .to_string(),
+    };
+    Some(format!("{what} (see {command} --help)"))
 }
 
 /// Pulsar connection flags. Defaults come from the environment variable
@@ -99,9 +188,16 @@ pub struct PulsarArgs {
         value_name = "URL"
     )]
     pub pulsar_admin_url: Option<String>,
-    /// Seconds allowed for connecting to Pulsar and for each operation [default: 5].
-    #[arg(long, global = true, value_name = "SECS")]
-    pub pulsar_timeout: Option<f64>,
+    /// Seconds allowed for connecting to Pulsar and for each operation
+    /// (0.1 to 3600) [default: 5].
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        value_parser = parse_timeout,
+        allow_negative_numbers = true
+    )]
+    pub pulsar_timeout: Option<std::time::Duration>,
     /// Durable subscription a Pulsar redrive acknowledges moved messages on.
     #[arg(
         long,
@@ -134,12 +230,31 @@ impl PulsarArgs {
             admin_url: self.pulsar_admin_url.clone(),
             redrive_subscription: Some(self.redrive_subscription.clone()),
             start: Default::default(),
-            timeout: self
-                .pulsar_timeout
-                .filter(|s| s.is_finite() && *s > 0.0)
-                .map(std::time::Duration::from_secs_f64),
+            timeout: self.pulsar_timeout,
         }
     }
+}
+
+/// The shortest and longest `--pulsar-timeout`, in seconds.
+pub const TIMEOUT_RANGE: std::ops::RangeInclusive<f64> = 0.1..=3600.0;
+
+/// `--pulsar-timeout`: seconds as a number within [`TIMEOUT_RANGE`]. Checked
+/// here, where the value enters, so no later conversion can overflow
+/// (`Duration::from_secs_f64` panics on NaN, infinities and huge values).
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let range = format!(
+        "give seconds from {} to {}",
+        TIMEOUT_RANGE.start(),
+        TIMEOUT_RANGE.end()
+    );
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a number of seconds: {range}"))?;
+    if !TIMEOUT_RANGE.contains(&seconds) {
+        return Err(format!("out of range: {range}"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 /// The subcommands.
@@ -352,7 +467,52 @@ pub(super) fn print_completions(shell: Shell) {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
+
+    fn error_of(args: &[&str]) -> Option<String> {
+        let error = super::Cli::try_parse_from(args).expect_err("an argument error");
+        super::one_line_error(&error, args)
+    }
+
+    #[test]
+    fn argument_errors_are_one_line_naming_the_command() {
+        let line = error_of(&["evscope", "--frob"]).unwrap();
+        assert_eq!(line, "unknown option --frob (see evscope --help)");
+        let line = error_of(&["evscope", "peek"]).unwrap();
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains("<SOURCE>"), "{line}");
+        assert!(line.ends_with("(see evscope peek --help)"), "{line}");
+        let line = error_of(&["evscope", "peek", "demo", "--limt", "3"]).unwrap();
+        assert!(
+            line.starts_with("unknown option --limt (did you mean"),
+            "{line}"
+        );
+        let line = error_of(&["evscope", "peek", "demo", "-n", "abc"]).unwrap();
+        assert!(line.ends_with("(see evscope peek --help)"), "{line}");
+        assert_eq!(error_of(&["evscope", "--help"]), None);
+        assert_eq!(error_of(&["evscope", "--version"]), None);
+    }
+
+    #[test]
+    fn timeouts_out_of_range_are_refused_naming_the_range() {
+        for bad in [
+            "1e20", "1.9e19", "NaN", "inf", "-inf", "0", "-1", "0.01", "3601", "x",
+        ] {
+            let flag = format!("--pulsar-timeout={bad}");
+            let line = error_of(&["evscope", &flag, "peek", "demo"]).unwrap();
+            assert!(line.contains("--pulsar-timeout"), "{bad}: {line}");
+            assert!(line.contains("from 0.1 to 3600"), "{bad}: {line}");
+        }
+        let line = error_of(&["evscope", "--pulsar-timeout", "-1", "peek", "demo"]).unwrap();
+        assert!(line.contains("out of range"), "{line}");
+        let cli =
+            super::Cli::try_parse_from(["evscope", "--pulsar-timeout", "2.5", "peek", "demo"])
+                .unwrap();
+        assert_eq!(
+            cli.pulsar.to_options().timeout,
+            Some(std::time::Duration::from_millis(2500))
+        );
+    }
 
     /// clap's own consistency checks (unique short flags and the like),
     /// which would otherwise only fail when a user runs the command.

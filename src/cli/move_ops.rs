@@ -10,7 +10,7 @@ use super::args::{DeleteArgs, PurgeArgs, RedriveArgs, ReplayArgs};
 use super::output::{Out, progress, progress_done, warn};
 use super::peek::for_each_document;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
-use crate::backend::{Backend, same_source, target_label};
+use crate::backend::{Backend, Operation, ensure, same_source, target_label};
 use crate::model::Event;
 use crate::ops::{self, JobControl, NativeRedrive, Report, Selection};
 use crate::sanitize::escape;
@@ -58,24 +58,43 @@ fn watch_job(control: &JobControl, verb: &'static str) -> tokio::task::JoinHandl
     })
 }
 
-fn print_report(verb: &str, from: &str, to: &str, report: &Report, skipped: usize) -> i32 {
+/// Events a command read before the operation ran (replay reads its
+/// source first): those not selected, and unreadable lines (already named
+/// on stderr as they were read).
+#[derive(Debug, Default, Clone, Copy)]
+struct ReadFirst {
+    skipped: usize,
+    unreadable: usize,
+}
+
+fn print_report(verb: &str, from: &str, to: &str, report: &Report, read: ReadFirst) -> i32 {
     print_outcome(
         &format!("{verb} {} → {}", escape(from), escape(&target_label(to))),
         "moved",
         report,
-        skipped,
+        read,
     )
 }
 
-/// The final report: `head: N <done_word>, F failed, S skipped`, then one
-/// line per failed or duplicated event. The exit code says whether all went.
-fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -> i32 {
+/// The final report: `head: N <done_word>, F failed, S skipped[, U
+/// unreadable]`, then one line per failed or duplicated event and per
+/// unreadable line (`  unreadable line 3: …`, left in the source). The exit
+/// code says whether all went: 2 when it stopped early or lines were
+/// unreadable (as `peek` and `check`), 1 when events failed or were
+/// cancelled, else 0.
+fn print_outcome(head: &str, done_word: &str, report: &Report, read: ReadFirst) -> i32 {
     let mut out = Out::new();
+    let unreadable = report.unreadable.len() + read.unreadable;
     let _ = out.line(&format!(
-        "{head}: {} {done_word}, {} failed, {} skipped{}",
+        "{head}: {} {done_word}, {} failed, {} skipped{}{}",
         report.moved,
         report.failed.len(),
-        report.skipped + skipped,
+        report.skipped + read.skipped,
+        if unreadable > 0 {
+            format!(", {unreadable} unreadable")
+        } else {
+            String::new()
+        },
         if report.cancelled { " (cancelled)" } else { "" },
     ));
     for line in per_reason("failed", &report.failed).chain(per_reason(
@@ -83,6 +102,12 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
         &report.duplicated,
     )) {
         let _ = out.line(&line);
+    }
+    for line in &report.unreadable {
+        let _ = out.line(&format!(
+            "  unreadable {} (left in the source)",
+            escape(line)
+        ));
     }
     let _ = out.flush();
     if let Some(reason) = &report.stopped {
@@ -92,7 +117,7 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
         );
     }
     match report {
-        _ if report.stopped.is_some() => EXIT_ERROR,
+        _ if report.stopped.is_some() || unreadable > 0 => EXIT_ERROR,
         _ if report.is_clean() => 0,
         _ => EXIT_FOUND,
     }
@@ -134,20 +159,33 @@ fn per_reason<'a>(
     })
 }
 
-fn print_plan(verb: &str, to: &str, ids: &[String]) -> i32 {
+/// A dry run's plan: the ids that would be acted on, then the unreadable
+/// lines (which exit 2, as for a real run).
+fn print_plan(verb: &str, to: &str, report: &Report, read: ReadFirst) -> i32 {
     let mut out = Out::new();
+    let ids = &report.planned;
     let _ = out.line(&format!(
         "dry run: would {verb} {} events {}",
         ids.len(),
         escape(to)
     ));
-    for id in ids {
-        if !out.line(&format!("  {}", escape(id))).unwrap_or(false) {
+    let lines = ids.iter().map(|id| format!("  {}", escape(id))).chain(
+        report
+            .unreadable
+            .iter()
+            .map(|line| format!("  unreadable {} (left in the source)", escape(line))),
+    );
+    for line in lines {
+        if !out.line(&line).unwrap_or(false) {
             break;
         }
     }
     let _ = out.flush();
-    0
+    if report.unreadable.len() + read.unreadable > 0 {
+        EXIT_ERROR
+    } else {
+        0
+    }
 }
 
 /// `evscope replay`.
@@ -155,7 +193,6 @@ pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
     let context = &context.keeping_dedup_ids(args.keep_dedup_id);
     let selection = context.selection(&args.filter, &args.ids)?;
     let source = context.source(&args.source).await?;
-    let (events, skipped, bad) = selected_events(source.clone(), &selection).await?;
     let target = context.target(&args.target).await?;
     if same_source(source.as_ref(), target.as_ref()) {
         bail!(
@@ -163,23 +200,36 @@ pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
             target.uri()
         );
     }
-    if !args.dry_run && context.open.read_only {
-        bail!("{}: replay refused in read-only mode", target.uri());
-    }
+    ensure(target.as_ref(), Operation::Send, args.dry_run)?;
+    let (events, skipped, unreadable) = selected_events(source, &selection).await?;
     let control = JobControl::new();
     let watcher = watch_job(&control, "replayed");
     let report = ops::replay(&events, target.as_ref(), args.dry_run, &control).await?;
     watcher.abort();
     progress_done();
     if args.dry_run {
+        let read = ReadFirst {
+            skipped,
+            unreadable,
+        };
         return Ok(print_plan(
             "send",
             &format!("to {}", target.uri()),
-            &report.planned,
+            &report,
+            read,
         ));
     }
-    let code = print_report("replay", &args.source, target.uri(), &report, skipped);
-    Ok(if bad > 0 { EXIT_ERROR } else { code })
+    let read = ReadFirst {
+        skipped,
+        unreadable,
+    };
+    Ok(print_report(
+        "replay",
+        &args.source,
+        target.uri(),
+        &report,
+        read,
+    ))
 }
 
 fn is_sqs(uri: &str) -> bool {
@@ -191,9 +241,7 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     let context = &context.keeping_dedup_ids(args.keep_dedup_id);
     let selection = context.selection(&args.filter, &args.ids)?;
     let source = context.source(&args.dlq).await?;
-    if !args.dry_run && context.open.read_only {
-        bail!("{}: redrive refused in read-only mode", source.uri());
-    }
+    ensure(source.as_ref(), Operation::Redrive, args.dry_run)?;
     let target_uri = match &args.to {
         Some(to) => to.clone(),
         None => match source.redrive_target().await? {
@@ -205,18 +253,21 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     if same_source(source.as_ref(), target.as_ref()) {
         return Err(ops::OpsError::SameTarget(source.uri().to_string()).into());
     }
+    ensure(target.as_ref(), Operation::Send, args.dry_run)?;
     let everything = args.filter.filter.is_none() && args.ids.is_none();
     let mut native =
         everything && !args.client_side && is_sqs(source.uri()) && is_sqs(target.uri());
     if !args.dry_run && !args.yes {
-        let count = if everything {
-            source.describe().await?.count.map(|c| c as usize)
+        let (count, unreadable) = if everything {
+            (source.describe().await?.count.map(|c| c as usize), 0)
         } else {
-            Some(selected_events(source.clone(), &selection).await?.0.len())
+            let (events, _, unreadable) = selected_events(source.clone(), &selection).await?;
+            (Some(events.len()), unreadable)
         };
         if count == Some(0) {
             println!("nothing to redrive from {}", escape(source.uri()));
-            return Ok(0);
+            // Unreadable lines were named on stderr as they were read.
+            return Ok(if unreadable > 0 { EXIT_ERROR } else { 0 });
         }
         if confirm_move(count, source.uri(), target.uri(), native)? == Answer::ClientSide {
             native = false;
@@ -235,7 +286,7 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
                     source.uri(),
                     target.uri(),
                     &report,
-                    0,
+                    ReadFirst::default(),
                 ));
             }
             Ok(NativeRedrive::Unavailable(reason)) => {
@@ -270,7 +321,8 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
         return Ok(print_plan(
             "move",
             &format!("from {} to {}", source.uri(), target.uri()),
-            &report.planned,
+            &report,
+            ReadFirst::default(),
         ));
     }
     Ok(print_report(
@@ -278,7 +330,7 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
         source.uri(),
         target.uri(),
         &report,
-        0,
+        ReadFirst::default(),
     ))
 }
 
@@ -289,14 +341,13 @@ pub(super) async fn delete(args: DeleteArgs, context: &Context) -> Result<i32> {
     }
     let selection = context.selection(&args.filter, &args.ids)?;
     let source = context.source(&args.source).await?;
-    if !args.dry_run && context.open.read_only {
-        bail!("{}: delete refused in read-only mode", source.uri());
-    }
+    ensure(source.as_ref(), Operation::Delete, args.dry_run)?;
     if !args.dry_run && !args.yes {
-        let (events, _, _) = selected_events(source.clone(), &selection).await?;
+        let (events, _, unreadable) = selected_events(source.clone(), &selection).await?;
         if events.is_empty() {
             println!("nothing to delete from {}", escape(source.uri()));
-            return Ok(0);
+            // Unreadable lines were named on stderr as they were read.
+            return Ok(if unreadable > 0 { EXIT_ERROR } else { 0 });
         }
         ask(
             &format!(
@@ -325,23 +376,22 @@ pub(super) async fn delete(args: DeleteArgs, context: &Context) -> Result<i32> {
         return Ok(print_plan(
             "delete",
             &format!("from {}", source.uri()),
-            &report.planned,
+            &report,
+            ReadFirst::default(),
         ));
     }
     Ok(print_outcome(
         &format!("delete {}", escape(source.uri())),
         "deleted",
         &report,
-        0,
+        ReadFirst::default(),
     ))
 }
 
 /// `evscope purge`.
 pub(super) async fn purge(args: PurgeArgs, context: &Context) -> Result<i32> {
     let source = context.source(&args.source).await?;
-    if context.open.read_only {
-        bail!("{}: purge refused in read-only mode", source.uri());
-    }
+    ensure(source.as_ref(), Operation::Purge, false)?;
     if !args.yes {
         let count = source
             .describe()

@@ -20,15 +20,17 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Whether `event` is selected.
-    pub fn selects(&self, event: &Event) -> bool {
+    /// Whether `event` is selected. `expect_json`: its source promises a
+    /// JSON body ([`crate::backend::Record::expects_json`]), so the filter
+    /// sees the same problems as `peek` does.
+    pub fn selects(&self, event: &Event, expect_json: bool) -> bool {
         if let Some(ids) = &self.ids {
             if !ids.contains(&event.id) {
                 return false;
             }
         }
         let body = event.body();
-        let mut document = self.scanner.inspect(event.clone(), body, false);
+        let mut document = self.scanner.inspect(event.clone(), body, expect_json);
         self.scanner.keeps(&mut document)
     }
 }
@@ -102,6 +104,9 @@ pub struct Report {
     pub duplicated: Vec<(String, String)>,
     /// Dry runs: the ids that would be acted on.
     pub planned: Vec<String>,
+    /// What the source holds but could not read (unreadable capture
+    /// lines), each naming where it is and why; they stay in the source.
+    pub unreadable: Vec<String>,
     /// Whether the operation stopped early because it was cancelled.
     pub cancelled: bool,
     /// Why the operation stopped early after it had started (a backend
@@ -115,6 +120,7 @@ impl Report {
     pub fn is_clean(&self) -> bool {
         self.failed.is_empty()
             && self.duplicated.is_empty()
+            && self.unreadable.is_empty()
             && !self.cancelled
             && self.stopped.is_none()
     }

@@ -3,7 +3,7 @@
 //! shape as a client-side move.
 
 use super::{JobControl, OpsError, Progress, Report};
-use crate::backend::{Backend, NativeMove, NativeMoveProgress};
+use crate::backend::{Backend, NativeMove, NativeMoveProgress, Operation, ensure};
 
 /// What came of asking for a native redrive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,7 @@ pub async fn redrive_native(
     if source.uri() == target {
         return Err(OpsError::SameTarget(source.uri().to_string()));
     }
+    ensure(source, Operation::Redrive, false)?;
     let report_progress = |p: NativeMoveProgress| {
         let moved = usize::try_from(p.moved).unwrap_or(usize::MAX);
         control.report(Progress {

@@ -1,19 +1,26 @@
 //! Replay: send copies of chosen events to a target. The source is untouched.
 
-use super::{JobControl, OpsError, Progress, Report};
-use crate::backend::Backend;
+use super::{JobControl, OpsError, Progress, Report, pair_outcomes};
+use crate::backend::{Backend, Operation, ensure};
 use crate::model::Event;
 
 /// How many events one send call carries.
 const CHUNK: usize = 100;
 
 /// Send `events` to `target`, in order, in chunks; with `dry_run`, only plan.
+///
+/// The stop rule is redrive's: when the target fails as a whole (it cannot
+/// be reached, the file cannot be written), that chunk's events fail with
+/// the reason, the replay stops there and `report.stopped` says why; the
+/// events not reached are not sent. Refused up front when the target
+/// cannot take events or is read-only (a dry run is still allowed).
 pub async fn replay(
     events: &[Event],
     target: &dyn Backend,
     dry_run: bool,
     control: &JobControl,
 ) -> Result<Report, OpsError> {
+    ensure(target, Operation::Send, dry_run)?;
     let mut report = Report::default();
     if dry_run {
         report.planned = events.iter().map(|e| e.id.clone()).collect();
@@ -28,9 +35,15 @@ pub async fn replay(
             report.cancelled = true;
             break;
         }
-        match target.send(chunk).await {
-            Ok(outcomes) => {
-                for (event, outcome) in chunk.iter().zip(outcomes) {
+        let keyed = chunk.iter().map(|e| (e.id.clone(), e)).collect();
+        let paired = target
+            .send(chunk)
+            .await
+            .map_err(OpsError::from)
+            .and_then(|outcomes| pair_outcomes("send", keyed, outcomes));
+        match paired {
+            Ok(paired) => {
+                for (event, outcome) in paired {
                     match outcome {
                         Ok(_) => report.moved += 1,
                         Err(reason) => report.failed.push((event.id.clone(), reason)),
@@ -42,12 +55,16 @@ pub async fn replay(
                 report
                     .failed
                     .extend(chunk.iter().map(|e| (e.id.clone(), reason.clone())));
+                report.stopped = Some(reason);
             }
         }
         progress.seen += chunk.len();
         progress.done = report.moved;
         progress.failed = report.failed.len();
         control.report(progress);
+        if report.stopped.is_some() {
+            break;
+        }
     }
     Ok(report)
 }

@@ -1,32 +1,45 @@
-//! The loop delete and redrive share: take a source's events batch by
+//! The loops delete and redrive share: take a source's events batch by
 //! batch through its drain, pick the selected ones, let the operation act
-//! on them, and settle the drain whatever happened.
+//! on them, and settle the drain whatever happened; or, for a dry run,
+//! only browse the source and list what would be acted on.
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 
 use super::{JobControl, OpsError, Progress, Report, Selection};
-use crate::backend::{Backend, Drain, LeaseId, Leased};
+use crate::backend::{Backend, Drain, LeaseId, Leased, Record, Removed};
 
 /// What an operation does with the selected events of one batch: remove
 /// from the drain what it must and record every outcome in the report.
 #[async_trait]
 pub(super) trait BatchAction: Send {
     /// Act on `chosen`, events the drain handed out and the selection kept.
+    /// The ids whose removal the drain confirmed go to `removed`.
     async fn act(
         &mut self,
         drain: &mut dyn Drain,
         chosen: Vec<Leased>,
         report: &mut Report,
+        removed: &mut Vec<String>,
     ) -> Result<(), OpsError>;
+
+    /// A removal the drain had confirmed did not happen after all (the
+    /// drain removes on finish, and finishing failed): count event `id`
+    /// for what it is now, in place of one of `report.moved`.
+    fn not_removed(&self, id: String, reason: &str, report: &mut Report);
 }
 
 /// Walk `source`'s drain. For each batch, the selected events go to
-/// `action`; the others count as skipped and stay in the source. With
-/// `dry_run`, `action` is never called: the report lists what it would get.
-/// The drain is finished (unremoved events released, removals committed)
-/// on every path, errors included. Once the walk has begun, a failure ends
-/// it with a report saying why it stopped (`Report::stopped`), so what was
-/// already done is still reported exactly.
+/// `action` (with `dry_run`, only to `report.planned`: the drain's finish
+/// releases them; on a read-only source the plan comes from
+/// [`plan_selected`]); the others count as skipped and stay in the source, and lines
+/// the drain could not read are listed in `report.unreadable`. The drain is
+/// finished (unremoved events released, removals committed) on every path,
+/// errors included. Once the walk has begun, a failure ends it with a
+/// report saying why it stopped (`Report::stopped`), so what was already
+/// done is still reported exactly: when the drain removes on finish and
+/// finishing failed, the events it had confirmed are counted by
+/// [`BatchAction::not_removed`] instead.
 pub(super) async fn walk_selected(
     source: &dyn Backend,
     selection: &Selection,
@@ -34,8 +47,13 @@ pub(super) async fn walk_selected(
     control: &JobControl,
     action: &mut dyn BatchAction,
 ) -> Result<Report, OpsError> {
+    // A read-only source has no drain to walk: plan by browsing.
+    if dry_run && source.capabilities().read_only {
+        return plan_selected(source, selection, control).await;
+    }
     let mut drain = source.drain().await?;
     let mut report = Report::default();
+    let mut removed = Vec::new();
     let mut progress = Progress {
         total: selection.ids.as_ref().map(|ids| ids.len()),
         ..Progress::default()
@@ -52,12 +70,14 @@ pub(super) async fn walk_selected(
                 }
             }
             let batch = drain.next_batch().await?;
+            report.unreadable.extend(drain.take_unreadable());
             if batch.is_empty() {
                 break;
             }
             progress.seen += batch.len();
-            let (chosen, others): (Vec<_>, Vec<_>) =
-                batch.into_iter().partition(|l| selection.selects(&l.event));
+            let (chosen, others): (Vec<_>, Vec<_>) = batch
+                .into_iter()
+                .partition(|l| selection.selects(&l.event, drain.expects_json(l.lease)));
             report.skipped += others.len();
             if dry_run {
                 report
@@ -68,7 +88,9 @@ pub(super) async fn walk_selected(
             if chosen.is_empty() {
                 continue;
             }
-            action.act(drain.as_mut(), chosen, &mut report).await?;
+            action
+                .act(drain.as_mut(), chosen, &mut report, &mut removed)
+                .await?;
             progress.done = report.moved;
             progress.failed = report.failed.len() + report.duplicated.len();
             control.report(progress);
@@ -76,10 +98,55 @@ pub(super) async fn walk_selected(
         Ok::<(), OpsError>(())
     }
     .await;
+    let removes_on_finish = drain.removes_on_finish();
     let finished = drain.finish().await;
+    if let (Err(error), true) = (&finished, removes_on_finish) {
+        let reason = error.to_string();
+        for id in removed {
+            action.not_removed(id, &reason, &mut report);
+        }
+    }
     if let Err(error) = result.and(finished.map_err(OpsError::from)) {
         report.stopped = Some(error.to_string());
     }
+    Ok(report)
+}
+
+/// A dry run of delete or redrive on a read-only source, which has no
+/// drain: browse `source` (which changes nothing a peek would not) and
+/// list the ids of the selected events in
+/// `report.planned`; unselected ones count as skipped, unreadable lines are
+/// listed in `report.unreadable`.
+async fn plan_selected(
+    source: &dyn Backend,
+    selection: &Selection,
+    control: &JobControl,
+) -> Result<Report, OpsError> {
+    let mut report = Report::default();
+    let (tx, mut rx) = mpsc::channel::<Vec<Record>>(4);
+    let browse = source.browse(None, tx);
+    let collect = async {
+        while let Some(batch) = rx.recv().await {
+            for record in batch {
+                let expect_json = record.expects_json();
+                match record.decode() {
+                    Ok((event, _)) if selection.selects(&event, expect_json) => {
+                        report.planned.push(event.id)
+                    }
+                    Ok(_) => report.skipped += 1,
+                    Err(error) => report.unreadable.push(error.to_string()),
+                }
+            }
+            if control.is_cancelled() {
+                report.cancelled = true;
+                break;
+            }
+        }
+        // Dropping the receiver ends the browse early after a cancel.
+        drop(rx);
+    };
+    let (browsed, ()) = tokio::join!(browse, collect);
+    browsed?;
     Ok(report)
 }
 
@@ -89,12 +156,13 @@ pub(super) async fn walk_selected(
 pub(super) async fn remove(
     drain: &mut dyn Drain,
     leases: &[LeaseId],
-) -> (Vec<Result<(), String>>, Result<(), OpsError>) {
+) -> (Vec<Removed>, Result<(), OpsError>) {
     match drain.remove(leases).await {
         Ok(outcomes) => (outcomes, Ok(())),
-        Err(error) => (
-            vec![Err(error.to_string()); leases.len()],
-            Err(error.into()),
-        ),
+        Err(error) => {
+            let reason = error.to_string();
+            let outcomes = leases.iter().map(|l| (*l, Err(reason.clone())));
+            (outcomes.collect(), Err(error.into()))
+        }
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::backend::Record;
-use crate::capture::{Document, LineError, is_capture_line};
+use crate::capture::{Document, LineError};
 use crate::inspect::Inspector;
 
 /// Decodes and inspects records. Shared with background tasks.
@@ -29,7 +29,7 @@ impl InspectorDecoder {
 impl Decoder for InspectorDecoder {
     fn document(&self, record: &Record, now: DateTime<Utc>) -> Result<Document, LineError> {
         // The same rule as `Scanner::scan`: a plain line promises JSON.
-        let expect_json = matches!(record, Record::Line { .. }) && !is_capture_line(record.bytes());
+        let expect_json = record.expects_json();
         let (event, body) = record.decode()?;
         let inspection = self.inspector.inspect(&event, &body, now, expect_json);
         Ok(Document::new(event, body, inspection))

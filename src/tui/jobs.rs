@@ -484,11 +484,8 @@ impl Jobs {
                 control,
                 source,
             } => {
-                let read_only = self.open.read_only;
                 tokio::spawn(async move {
-                    let outcome = run_purge(&control, source, read_only)
-                        .await
-                        .map_err(|e| e.to_string());
+                    let outcome = run_purge(&control, source).await.map_err(|e| e.to_string());
                     let _ = tx.send(Msg::JobDone { job, outcome });
                 });
             }
@@ -784,9 +781,6 @@ async fn run_replay(
     open: OpenOptions,
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> anyhow::Result<JobOutcome> {
-    if open.read_only {
-        anyhow::bail!("{target}: replay refused in read-only mode");
-    }
     let target = backend::open_target(&target, &open).await?;
     // The same test as `backend::same_source`: the file's identity.
     if let Some(id) = target.file_identity() {
@@ -827,9 +821,6 @@ async fn run_redrive(
     open: OpenOptions,
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> anyhow::Result<JobOutcome> {
-    if open.read_only {
-        anyhow::bail!("{}: redrive refused in read-only mode", source.uri());
-    }
     let target = backend::open_target(&target, &open).await?;
     let selection = Selection {
         scanner: Scanner::new(open.inspector.clone(), None, Utc::now()),
@@ -852,9 +843,6 @@ async fn run_delete(
     open: OpenOptions,
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> anyhow::Result<JobOutcome> {
-    if open.read_only {
-        anyhow::bail!("{}: delete refused in read-only mode", source.uri());
-    }
     let selection = Selection {
         scanner: Scanner::new(open.inspector.clone(), None, Utc::now()),
         ids: Some(ids),
@@ -868,14 +856,7 @@ async fn run_delete(
     })
 }
 
-async fn run_purge(
-    control: &JobControl,
-    source: Arc<dyn Backend>,
-    read_only: bool,
-) -> anyhow::Result<JobOutcome> {
-    if read_only {
-        anyhow::bail!("{}: purge refused in read-only mode", source.uri());
-    }
+async fn run_purge(control: &JobControl, source: Arc<dyn Backend>) -> anyhow::Result<JobOutcome> {
     let mut report = Report::default();
     if control.is_cancelled() {
         report.cancelled = true;

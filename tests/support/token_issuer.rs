@@ -19,8 +19,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 /// How the token endpoint answers.
 #[derive(Debug, Clone)]
 pub enum Answer {
-    /// 200 with this access token.
+    /// 200 with this access token, valid for an hour.
     Token(String),
+    /// 200 with this access token and this `expires_in` (any JSON number).
+    TokenLasting(String, serde_json::Value),
     /// 401 `invalid_client`.
     Refuse,
 }
@@ -129,6 +131,10 @@ async fn serve(
         ("POST", "/token", Answer::Token(token)) => (
             "200 OK",
             serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600}),
+        ),
+        ("POST", "/token", Answer::TokenLasting(token, expires_in)) => (
+            "200 OK",
+            serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_in": expires_in}),
         ),
         ("POST", "/token", Answer::Refuse) => (
             "401 Unauthorized",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::replace::Replacement;
-use crate::backend::{BackendError, Drain, LeaseId, Leased};
+use crate::backend::{BackendError, Drain, LeaseId, Leased, Record, Removed};
 use crate::capture::{CaptureFile, is_partial_line};
 
 /// How many events one batch holds.
@@ -22,6 +22,8 @@ pub struct FileDrain {
     capture: Arc<CaptureFile>,
     next: usize,
     removed: BTreeSet<usize>,
+    /// Unreadable lines passed over since the last `take_unreadable`.
+    unreadable: Vec<String>,
 }
 
 impl FileDrain {
@@ -32,6 +34,7 @@ impl FileDrain {
             capture,
             next: 0,
             removed: BTreeSet::new(),
+            unreadable: Vec::new(),
         }
     }
 }
@@ -54,36 +57,54 @@ impl Drain for FileDrain {
             let index = self.next;
             self.next += 1;
             // An unreadable capture line stays where it is: it is never
-            // handed out; nor is a line a writer left unfinished.
+            // handed out, and reported; nor is a line a writer left
+            // unfinished (it stays as it is, not reported as unreadable).
             if is_partial_line(self.capture.line(index)) {
                 continue;
             }
-            if let Ok((event, _)) = self.capture.decode(index) {
-                batch.push(Leased {
+            match self.capture.decode(index) {
+                Ok((event, _)) => batch.push(Leased {
                     lease: index as LeaseId,
                     event,
-                });
+                }),
+                Err(error) => self.unreadable.push(error.to_string()),
             }
         }
         Ok(batch)
     }
 
-    async fn remove(
-        &mut self,
-        leases: &[LeaseId],
-    ) -> Result<Vec<Result<(), String>>, BackendError> {
+    async fn remove(&mut self, leases: &[LeaseId]) -> Result<Vec<Removed>, BackendError> {
         Ok(leases
             .iter()
             .map(|&lease| {
                 let index = usize::try_from(lease).unwrap_or(usize::MAX);
-                if index < self.next {
+                let outcome = if index < self.next {
                     self.removed.insert(index);
                     Ok(())
                 } else {
                     Err(format!("event {lease} was not handed out by this drain"))
-                }
+                };
+                (lease, outcome)
             })
             .collect())
+    }
+
+    fn expects_json(&self, lease: LeaseId) -> bool {
+        let index = usize::try_from(lease).unwrap_or(usize::MAX);
+        let record = Record::Line {
+            file: self.capture.clone(),
+            index,
+        };
+        index < self.capture.len() && record.expects_json()
+    }
+
+    fn take_unreadable(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.unreadable)
+    }
+
+    /// The file is rewritten once, in `finish`.
+    fn removes_on_finish(&self) -> bool {
+        true
     }
 
     async fn finish(self: Box<Self>) -> Result<(), BackendError> {

@@ -123,11 +123,18 @@ impl OAuth2 {
             .get("expires_in")
             .and_then(|v| v.as_u64())
             .unwrap_or(3600);
-        // Refresh a little before the issuer's expiry.
+        // Refresh a little before the issuer's expiry, and at least daily:
+        // a huge `expires_in` would overflow the clock (`Instant + Duration`
+        // panics).
+        let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
         let valid_for = Duration::from_secs(lifetime.saturating_sub(30).max(1));
         Ok((token.to_string(), Instant::now() + valid_for))
     }
 }
+
+/// The longest an OAuth2 token is used before it is fetched again, in
+/// seconds, whatever the issuer's `expires_in` says.
+const MAX_TOKEN_LIFETIME: u64 = 24 * 3600;
 
 #[async_trait]
 impl pulsar::authentication::Authentication for OAuth2 {

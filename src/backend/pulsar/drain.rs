@@ -35,7 +35,7 @@ use super::connect::Client;
 use super::convert::{Received, take_dlq_properties};
 use super::error::PulsarError;
 use super::topic::TopicName;
-use crate::backend::{BackendError, Drain, LeaseId, Leased};
+use crate::backend::{BackendError, Drain, LeaseId, Leased, Removed, keyed_in_order};
 
 /// The consumer engine's queue to the drain, in messages.
 const DRAIN_QUEUE: u32 = 2048;
@@ -347,11 +347,8 @@ impl Drain for PulsarDrain {
         Ok(batch)
     }
 
-    async fn remove(
-        &mut self,
-        leases: &[LeaseId],
-    ) -> Result<Vec<Result<(), String>>, BackendError> {
-        let mut outcomes = Vec::with_capacity(leases.len());
+    async fn remove(&mut self, leases: &[LeaseId]) -> Result<Vec<Removed>, BackendError> {
+        let mut outcomes: Vec<Result<(), String>> = Vec::with_capacity(leases.len());
         let limit = self.client.settings.timeout;
         let mut lost: Option<String> = None;
         for lease in leases {
@@ -376,19 +373,21 @@ impl Drain for PulsarDrain {
             outcomes.push(outcome);
         }
         if let Some(reason) = lost {
-            return Ok(outcomes
+            let outcomes: Vec<_> = outcomes
                 .into_iter()
                 .map(|o| o.and(Err(reason.clone())))
-                .collect());
+                .collect();
+            return Ok(keyed_in_order(leases, outcomes));
         }
         if let Err(error) = self.ask("acknowledging moved events", flush_acks).await {
             let reason = format!("acknowledgement not confirmed: {error}");
-            return Ok(outcomes
+            let outcomes: Vec<_> = outcomes
                 .into_iter()
                 .map(|o| o.and(Err(reason.clone())))
-                .collect());
+                .collect();
+            return Ok(keyed_in_order(leases, outcomes));
         }
-        Ok(outcomes)
+        Ok(keyed_in_order(leases, outcomes))
     }
 
     async fn finish(mut self: Box<Self>) -> Result<(), BackendError> {

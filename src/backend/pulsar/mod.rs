@@ -38,8 +38,8 @@ use self::connect::Client;
 pub use self::topic::ROUTE_QUERY;
 use self::topic::{PulsarUri, Target, TopicName, topic_uri};
 use super::{
-    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, SendOutcome, SourceInfo,
-    SourceKind,
+    Backend, BackendError, Capabilities, Drain, OpenOptions, Operation, Record, Sent, SourceInfo,
+    SourceKind, keyed_in_order,
 };
 use crate::model::Event;
 
@@ -82,10 +82,7 @@ pub async fn open(
         Target::Topic(topic) => Ok(Arc::new(
             PulsarBackend::open(client, topic, options, must_exist).await?,
         )),
-        Target::Route => Ok(Arc::new(route::PulsarRouter::new(
-            client,
-            options.read_only,
-        ))),
+        Target::Route => Ok(Arc::new(route::PulsarRouter::new(client))),
         Target::Namespace(tenant, namespace) => Err(BackendError::BadUri {
             uri: uri.to_string(),
             reason: format!(
@@ -144,6 +141,24 @@ async fn check_exists(client: &Client, topic: &TopicName, uri: &str) -> Result<(
     .at(uri))
 }
 
+/// The most partitions evscope opens for one topic. A broker's count beyond
+/// it is refused rather than trusted: each partition gets a reader of its
+/// own, so an absurd count would exhaust memory.
+pub const MAX_PARTITIONS: u32 = 10_000;
+
+/// The partitions of `topic` for the broker's partition `count` (the topic
+/// itself when it is not partitioned); a count above [`MAX_PARTITIONS`] is
+/// an error saying so.
+fn partitions_of(topic: &TopicName, count: u32) -> Result<Vec<TopicName>, String> {
+    match count {
+        0 => Ok(vec![topic.clone()]),
+        n if n > MAX_PARTITIONS => Err(format!(
+            "the broker says {topic} has {n} partitions; evscope opens at most {MAX_PARTITIONS}"
+        )),
+        n => Ok((0..n).map(|i| topic.partition(i)).collect()),
+    }
+}
+
 /// One Pulsar topic (partitioned or not).
 pub struct PulsarBackend {
     uri: String,
@@ -152,7 +167,6 @@ pub struct PulsarBackend {
     /// The partitions, or the topic itself when it is not partitioned.
     partitions: Vec<TopicName>,
     start: StartPosition,
-    read_only: bool,
     producers: send::Producers,
     /// Where browsing stopped, per partition, so tailing continues there.
     browsed_until: Mutex<Option<browse::Ends>>,
@@ -179,11 +193,10 @@ impl PulsarBackend {
             )
             .await
             .map_err(|e| e.at(&uri))?;
-        let partitions = if count == 0 {
-            vec![topic.clone()]
-        } else {
-            (0..count).map(|i| topic.partition(i)).collect()
-        };
+        let partitions = partitions_of(&topic, count).map_err(|message| BackendError::Remote {
+            uri: uri.clone(),
+            message,
+        })?;
         Ok(PulsarBackend {
             uri,
             producers: send::Producers::new(client.clone()),
@@ -191,7 +204,6 @@ impl PulsarBackend {
             topic,
             partitions,
             start: options.pulsar.start.clone(),
-            read_only: options.read_only,
             browsed_until: Mutex::new(None),
         })
     }
@@ -205,15 +217,6 @@ impl PulsarBackend {
     pub fn partitions(&self) -> &[TopicName] {
         &self.partitions
     }
-
-    fn writable(&self) -> Result<(), BackendError> {
-        if self.read_only {
-            return Err(BackendError::ReadOnly {
-                uri: self.uri.clone(),
-            });
-        }
-        Ok(())
-    }
 }
 
 #[async_trait]
@@ -223,10 +226,25 @@ impl Backend for PulsarBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
+        // A topic keeps its messages until retention removes them: a
+        // redrive acknowledges them on its own subscription (they leave
+        // that subscription's backlog), but nothing deletes them.
         Capabilities {
-            send: !self.read_only,
-            remove: !self.read_only,
+            send: true,
+            remove: true,
+            delete: false,
+            purge: false,
             tail: true,
+            read_only: false,
+        }
+    }
+
+    fn cannot(&self, operation: Operation) -> Option<String> {
+        match operation {
+            Operation::Delete | Operation::Purge => Some(
+                "a Pulsar topic keeps its messages until its retention policy removes them; acknowledging them on a subscription does not delete them (to skip them for one subscription: pulsar-admin topics skip-all or clear-backlog)".into(),
+            ),
+            Operation::Send | Operation::Redrive => None,
         }
     }
 
@@ -291,17 +309,18 @@ impl Backend for PulsarBackend {
             .map_err(|e| e.at(&self.uri))
     }
 
-    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
-        self.writable()?;
+    async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError> {
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
         let events: Vec<&Event> = events.iter().collect();
-        self.producers
+        let outcomes = self
+            .producers
             .send(&self.topic, &events)
             .await
-            .map_err(|e| e.at(&self.uri))
+            .map_err(|e| e.at(&self.uri))?;
+        Ok(keyed_in_order(&ids, outcomes))
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
-        self.writable()?;
         let drain = drain::PulsarDrain::open(
             self.client.clone(),
             self.uri.clone(),
@@ -316,5 +335,23 @@ impl Backend for PulsarBackend {
     async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
         // Each message goes back to the topic in its REAL_TOPIC property.
         Ok(Some(format!("{}/{ROUTE_QUERY}", self.client.url)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partition_count_is_bounded() {
+        let topic = TopicName::parse("persistent://public/default/t").unwrap();
+        assert_eq!(partitions_of(&topic, 0).unwrap(), vec![topic.clone()]);
+        let three = partitions_of(&topic, 3).unwrap();
+        assert_eq!(three.len(), 3);
+        assert_eq!(three[2], topic.partition(2));
+        assert_eq!(partitions_of(&topic, MAX_PARTITIONS).unwrap().len(), 10_000);
+        let error = partitions_of(&topic, u32::MAX).unwrap_err();
+        assert!(error.contains("4294967295 partitions"), "{error}");
+        assert!(error.contains("at most 10000"), "{error}");
     }
 }

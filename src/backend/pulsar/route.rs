@@ -12,7 +12,8 @@ use super::convert::real_topic;
 use super::send::Producers;
 use super::topic::{ROUTE_QUERY, TopicName};
 use crate::backend::{
-    Backend, BackendError, Capabilities, Drain, Record, SendOutcome, SourceInfo, SourceKind,
+    Backend, BackendError, Capabilities, Drain, Record, SendOutcome, Sent, SourceInfo, SourceKind,
+    keyed_in_order,
 };
 use crate::model::Event;
 
@@ -20,16 +21,14 @@ use crate::model::Event;
 pub struct PulsarRouter {
     uri: String,
     producers: Producers,
-    read_only: bool,
 }
 
 impl PulsarRouter {
     /// The router on the broker `client` is connected to.
-    pub fn new(client: Client, read_only: bool) -> PulsarRouter {
+    pub fn new(client: Client) -> PulsarRouter {
         PulsarRouter {
             uri: format!("{}/{ROUTE_QUERY}", client.url),
             producers: Producers::new(client),
-            read_only,
         }
     }
 
@@ -49,9 +48,8 @@ impl Backend for PulsarRouter {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            send: !self.read_only,
-            remove: false,
-            tail: false,
+            send: true,
+            ..Capabilities::default()
         }
     }
 
@@ -74,12 +72,8 @@ impl Backend for PulsarRouter {
         Err(self.unsupported("browsing (this is a redrive target)"))
     }
 
-    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
-        if self.read_only {
-            return Err(BackendError::ReadOnly {
-                uri: self.uri.clone(),
-            });
-        }
+    async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError> {
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
         let mut outcomes: Vec<Option<SendOutcome>> = vec![None; events.len()];
         // Group by topic, keeping each topic's events in order.
         let mut groups: Vec<(TopicName, Vec<usize>)> = Vec::new();
@@ -112,10 +106,11 @@ impl Backend for PulsarRouter {
                 Err(error) if error.is_connection_lost() => {
                     if outcomes.iter().any(|o| matches!(o, Some(Ok(_)))) {
                         let reason = format!("not sent: {error}");
-                        return Ok(outcomes
+                        let outcomes: Vec<SendOutcome> = outcomes
                             .into_iter()
                             .map(|o| o.unwrap_or_else(|| Err(reason.clone())))
-                            .collect());
+                            .collect();
+                        return Ok(keyed_in_order(&ids, outcomes));
                     }
                     return Err(error.at(&self.uri));
                 }
@@ -125,10 +120,11 @@ impl Backend for PulsarRouter {
                 outcomes[index] = Some(outcome);
             }
         }
-        Ok(outcomes
+        let outcomes: Vec<SendOutcome> = outcomes
             .into_iter()
             .map(|o| o.unwrap_or_else(|| Err("not sent".into())))
-            .collect())
+            .collect();
+        Ok(keyed_in_order(&ids, outcomes))
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {

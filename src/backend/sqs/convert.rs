@@ -83,7 +83,10 @@ pub(crate) fn to_event(
     }
     if let (Some(sent), Some(period)) = (sent, attrs.retention_seconds) {
         let period = i64::try_from(period).unwrap_or(i64::MAX / 2);
-        if let Some(expires) = sent.checked_add_signed(chrono::Duration::seconds(period)) {
+        // A server's period out of chrono's range is no expiry (`seconds` panics).
+        let expires =
+            chrono::Duration::try_seconds(period).and_then(|d| sent.checked_add_signed(d));
+        if let Some(expires) = expires {
             system.insert("retention_expires_at".into(), rfc3339(expires));
             system.insert("retention_period_seconds".into(), period.into());
             let margin = ((period as f64 * NEAR_SHARE) as i64).max(NEAR_SECONDS);
@@ -287,6 +290,20 @@ mod tests {
             event.system["ApproximateFirstReceiveTimestamp"],
             "2023-11-14T22:13:21.000Z"
         );
+    }
+
+    /// A retention period a server reports beyond the calendar is no
+    /// expiry, not a panic.
+    #[test]
+    fn an_absurd_retention_period_is_no_expiry() {
+        for period in [u64::MAX, i64::MAX as u64 / 2, 10_000_000_000_000_000] {
+            let attrs = QueueAttributes {
+                retention_seconds: Some(period),
+                ..Default::default()
+            };
+            let event = to_event(&message(), "sqs://q", &attrs, Utc::now());
+            assert!(!event.system.contains_key("retention_expires_at"));
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use super::convert::to_event;
 use super::hold::{Held, HoldGuard};
 use super::pace::Pacer;
 use super::queue::{Queue, entry_reason};
-use crate::backend::{BackendError, Drain, LeaseId, Leased};
+use crate::backend::{BackendError, Drain, LeaseId, Leased, Removed, keyed_in_order};
 
 /// Receive calls at once while draining a standard queue.
 const WIDTH: usize = 10;
@@ -144,10 +144,7 @@ impl Drain for SqsDrain {
         Ok(Vec::new())
     }
 
-    async fn remove(
-        &mut self,
-        leases: &[LeaseId],
-    ) -> Result<Vec<Result<(), String>>, BackendError> {
+    async fn remove(&mut self, leases: &[LeaseId]) -> Result<Vec<Removed>, BackendError> {
         let mut outcomes: Vec<Result<(), String>> = vec![Ok(()); leases.len()];
         let mut targets: Vec<(usize, String, String)> = Vec::new();
         for (slot, lease) in leases.iter().enumerate() {
@@ -232,7 +229,7 @@ impl Drain for SqsDrain {
             outcomes[slot] = outcome;
         }
         self.held.forget(&gone);
-        Ok(outcomes)
+        Ok(keyed_in_order(leases, outcomes))
     }
 
     async fn finish(mut self: Box<Self>) -> Result<(), BackendError> {

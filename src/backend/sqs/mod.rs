@@ -35,8 +35,8 @@ use tokio::sync::mpsc;
 use self::browse::Mode;
 use self::queue::{Queue, name_of, uri_of};
 use super::{
-    Backend, BackendError, Capabilities, Drain, NativeMove, NativeMoveProgress, Record,
-    SendOutcome, SourceInfo, SourceKind,
+    Backend, BackendError, Capabilities, Drain, NativeMove, NativeMoveProgress, Record, Sent,
+    SourceInfo, SourceKind, keyed_in_order,
 };
 use crate::model::Event;
 
@@ -47,24 +47,18 @@ pub const DEFAULT_VISIBILITY: u32 = 30;
 pub struct SqsBackend {
     queue: Arc<Queue>,
     options: SqsOptions,
-    read_only: bool,
 }
 
 impl SqsBackend {
     /// Open `sqs://NAME` or a queue URL: resolve the queue and read its
     /// attributes. Fails within seconds, in one line, when the endpoint,
     /// the credentials or the queue are wrong.
-    pub async fn open(
-        text: &str,
-        options: &SqsOptions,
-        read_only: bool,
-    ) -> Result<SqsBackend, BackendError> {
+    pub async fn open(text: &str, options: &SqsOptions) -> Result<SqsBackend, BackendError> {
         let conn = client::connect(options).await;
         let queue = Queue::open(conn, text).await?;
         Ok(SqsBackend {
             queue: Arc::new(queue),
             options: options.clone(),
-            read_only,
         })
     }
 
@@ -83,15 +77,6 @@ impl SqsBackend {
             .visibility_timeout
             .unwrap_or(DEFAULT_VISIBILITY)
             .clamp(2, 43_200)
-    }
-
-    fn writable(&self) -> Result<(), BackendError> {
-        if self.read_only {
-            return Err(BackendError::ReadOnly {
-                uri: self.queue.uri.clone(),
-            });
-        }
-        Ok(())
     }
 
     /// The queues this one is the dead-letter queue of.
@@ -128,9 +113,12 @@ impl Backend for SqsBackend {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            send: !self.read_only,
-            remove: !self.read_only,
+            send: true,
+            remove: true,
+            delete: true,
+            purge: true,
             tail: true,
+            read_only: false,
         }
     }
 
@@ -194,13 +182,13 @@ impl Backend for SqsBackend {
         .map(|_| ())
     }
 
-    async fn send(&self, events: &[Event]) -> Result<Vec<SendOutcome>, BackendError> {
-        self.writable()?;
-        Ok(send::send(&self.queue, events, self.options.keep_dedup_id).await)
+    async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError> {
+        let outcomes = send::send(&self.queue, events, self.options.keep_dedup_id).await;
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        Ok(keyed_in_order(&ids, outcomes))
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
-        self.writable()?;
         Ok(Box::new(drain::SqsDrain::new(
             self.queue.clone(),
             self.visibility(),
@@ -243,7 +231,6 @@ impl Backend for SqsBackend {
     }
 
     async fn purge(&self) -> Result<(), BackendError> {
-        self.writable()?;
         self.queue
             .conn
             .client
@@ -263,7 +250,6 @@ impl Backend for SqsBackend {
         target: &str,
         progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
     ) -> Result<NativeMove, BackendError> {
-        self.writable()?;
         if !target.starts_with("sqs://") && !target.starts_with("http") {
             return Ok(NativeMove::Unavailable(format!(
                 "{target} is not an SQS queue"

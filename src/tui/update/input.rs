@@ -193,15 +193,23 @@ pub(super) fn command_input(app: &mut App, action: Action) {
 }
 
 pub(super) fn run_command(app: &mut App, command: Command) {
+    // Commands are disabled with --read-only as their keys are.
+    let action = match &command {
+        Command::Replay(_) => Some(Action::Replay),
+        Command::Redrive(_) => Some(Action::Redrive),
+        Command::Delete => Some(Action::Delete),
+        Command::Purge => Some(Action::Purge),
+        _ => None,
+    };
+    if action.is_some_and(|action| refuse_read_only(app, &action)) {
+        return;
+    }
     match command {
         Command::Open(uri) => {
             app.open_source(&uri);
             status(app, Level::Info, &format!("opening {uri}…"));
         }
         Command::Replay(target) => {
-            if refuse_read_only(app, &Action::Replay) {
-                return;
-            }
             if operation_rows(app).is_empty() {
                 status(app, Level::Warning, "nothing to replay: no event selected");
                 return;

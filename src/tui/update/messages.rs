@@ -305,6 +305,17 @@ pub(super) fn finish_job(app: &mut App, state: &JobState, outcome: Result<JobOut
                     report.duplicated.len()
                 ));
             }
+            if let Some(first) = report.unreadable.first() {
+                text.push_str(&format!(
+                    ", {} unreadable left in the source ({first}{})",
+                    report.unreadable.len(),
+                    if report.unreadable.len() > 1 {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                ));
+            }
             if report.cancelled {
                 text.push_str(" (cancelled)");
             }

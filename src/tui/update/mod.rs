@@ -137,19 +137,26 @@ pub(super) fn status(app: &mut App, level: Level, text: &str) {
     });
 }
 
+/// Refuse `action` when evscope runs with `--read-only` and it changes a
+/// source: the key (or command) is disabled.
 pub(super) fn refuse_read_only(app: &mut App, action: &Action) -> bool {
-    if app.read_only && action.changes_sources() {
-        status(
-            app,
-            Level::Warning,
-            &format!(
-                "{} is disabled: evscope runs with --read-only",
-                action.description()
-            ),
-        );
-        return true;
+    let refused = app.read_only && action.changes_sources();
+    if refused {
+        disabled_by_read_only(app, action);
     }
-    false
+    refused
+}
+
+/// Say in the status bar that `action` is disabled by `--read-only`.
+pub(super) fn disabled_by_read_only(app: &mut App, action: &Action) {
+    status(
+        app,
+        Level::Warning,
+        &format!(
+            "{} is disabled: evscope runs with --read-only",
+            action.description()
+        ),
+    );
 }
 
 pub(super) fn dialog(app: &mut App, action: Action) {

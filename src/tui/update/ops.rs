@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::*;
 use crate::backend::file::export::Destination;
-use crate::backend::{Record, SourceUri};
+use crate::backend::{Operation, Record, SourceUri};
 use crate::ops::JobControl;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Dialog, JobState, Level, LoadState, Mode, PendingOp, View};
@@ -97,7 +97,7 @@ pub(super) fn start_replay(app: &mut App, target: &str) {
 }
 
 pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
-    if refuse_read_only(app, &Action::Redrive) || busy(app) {
+    if busy(app) {
         return;
     }
     let Some(slot) = app
@@ -123,7 +123,7 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
         );
         return;
     }
-    if !backend.capabilities().remove {
+    if !backend.capabilities().can(Operation::Redrive) {
         status(
             app,
             Level::Warning,
@@ -133,8 +133,12 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
         );
         return;
     }
+    let loaded = source.loaded;
+    if refuse_by_read_only(app, backend.as_ref(), &Action::Redrive) {
+        return;
+    }
     let (ids, count) = if app.marks.is_empty() {
-        (None, source.loaded)
+        (None, loaded)
     } else {
         let rows: Vec<usize> = app
             .marks
@@ -167,29 +171,51 @@ pub(super) fn start_redrive(app: &mut App, target: Option<String>) {
     );
 }
 
-/// Whether `slot`'s source can give events up; otherwise says why in the
-/// status bar.
-fn removable(app: &mut App, slot: usize, verb: &str) -> bool {
+/// Refuse `action` when `backend` was opened read-only (its capabilities
+/// say so), with the same words as a disabled key.
+fn refuse_by_read_only(
+    app: &mut App,
+    backend: &dyn crate::backend::Backend,
+    action: &Action,
+) -> bool {
+    let read_only = backend.capabilities().read_only;
+    if read_only {
+        disabled_by_read_only(app, action);
+    }
+    read_only
+}
+
+/// Whether `slot`'s source can do `operation` (delete or purge), as its
+/// capabilities say; otherwise says why in the status bar.
+fn removable(app: &mut App, slot: usize, verb: &str, operation: Operation) -> bool {
     let source = &app.sources[slot];
     let name = source.uri().to_string();
     let Some(backend) = source.backend.clone() else {
         status(app, Level::Warning, &format!("{name} is not open yet"));
         return false;
     };
-    if !backend.capabilities().remove {
-        status(
-            app,
-            Level::Warning,
-            &format!("{name} cannot change: nothing to {verb} (the demo and stdin are read-only)"),
-        );
+    if !backend.capabilities().can(operation) {
+        let text = match backend.cannot(operation) {
+            Some(why) => format!("{name}: cannot {verb}: {why}"),
+            None => {
+                format!(
+                    "{name} cannot change: nothing to {verb} (the demo and stdin are read-only)"
+                )
+            }
+        };
+        status(app, Level::Warning, &text);
         return false;
     }
-    true
+    let action = match operation {
+        Operation::Purge => Action::Purge,
+        _ => Action::Delete,
+    };
+    !refuse_by_read_only(app, backend.as_ref(), &action)
 }
 
 /// Ask before deleting the selected events (or the one under the cursor).
 pub(super) fn start_delete(app: &mut App) {
-    if refuse_read_only(app, &Action::Delete) || busy(app) {
+    if busy(app) {
         return;
     }
     let rows = operation_rows(app);
@@ -207,7 +233,7 @@ pub(super) fn start_delete(app: &mut App) {
         status(app, Level::Warning, &text);
         return;
     };
-    if !removable(app, slot, "delete") {
+    if !removable(app, slot, "delete", Operation::Delete) {
         return;
     }
     let ids = event_ids(app, &rows);
@@ -255,7 +281,7 @@ pub(super) fn start_delete(app: &mut App) {
 
 /// Ask before purging the scoped source (or the one under the cursor).
 pub(super) fn start_purge(app: &mut App) {
-    if refuse_read_only(app, &Action::Purge) || busy(app) {
+    if busy(app) {
         return;
     }
     let Some(slot) = app
@@ -270,7 +296,7 @@ pub(super) fn start_purge(app: &mut App) {
         );
         return;
     };
-    if !removable(app, slot, "purge") {
+    if !removable(app, slot, "purge", Operation::Purge) {
         return;
     }
     let source = &app.sources[slot];

@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::text::{fit, width};
 use super::{pane_block, text};
-use crate::backend::SourceKind;
+use crate::backend::{Operation, SourceKind};
 use crate::tui::app::{App, LoadState, Pane, SourceSlot};
 use crate::tui::safe::Safe;
 use crate::tui::theme::{Role, Theme};
@@ -160,11 +160,10 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         if let Some(backend) = &source.backend {
             let caps = backend.capabilities();
             let mut can = Vec::new();
-            if caps.send {
-                can.push("send");
-            }
-            if caps.remove {
-                can.push("redrive");
+            for (operation, word) in [(Operation::Send, "send"), (Operation::Redrive, "redrive")] {
+                if caps.offers(operation) {
+                    can.push(word);
+                }
             }
             if caps.tail {
                 can.push("follow");
