@@ -605,7 +605,7 @@ fn capture_with_a_bad_line(dir: &Path, name: &str) -> PathBuf {
         )
     };
     let text = format!(
-        "{}{{\"evscope_capture\":1,\"id\":\"cut\n{}",
+        "{}{{\"evscope_capture\":1,\"id\":5}}\n{}",
         line("a"),
         line("c")
     );
@@ -633,7 +633,7 @@ fn redrive_and_delete_report_unreadable_lines_and_exit_2() {
     assert_eq!(ids_in(&queue), ["a", "c"]);
     let left = std::fs::read_to_string(&source).unwrap();
     assert_eq!(
-        left, "{\"evscope_capture\":1,\"id\":\"cut\n",
+        left, "{\"evscope_capture\":1,\"id\":5}\n",
         "the bad line stays"
     );
 
@@ -888,7 +888,7 @@ fn purge_names_the_unreadable_lines_it_leaves() {
     assert_one_line_error(&out, "1 unreadable lines are left in the file (line 2: ");
     assert_eq!(
         std::fs::read_to_string(&source).unwrap(),
-        "{\"evscope_capture\":1,\"id\":\"cut\n"
+        "{\"evscope_capture\":1,\"id\":5}\n"
     );
 }
 
