@@ -87,6 +87,7 @@ pub fn target_label(uri: &str) -> String {
 /// Open the backend for a source URI.
 pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>, BackendError> {
     let uri = SourceUri::parse(text)?;
+    tracing::info!(source = %uri.to_uri_string(), read_only = options.read_only, "opening source");
     match uri {
         SourceUri::File(path) => Ok(Arc::new(FileBackend::open_path(&path, options)?)),
         SourceUri::Stdin => Ok(Arc::new(FileBackend::open_stdin(options).await?)),

@@ -63,6 +63,7 @@ pub(super) async fn for_each_mapped<T: Send>(
     if let Some(note) = backend.browse_note() {
         warn(&note);
     }
+    tracing::info!(source = backend.uri(), filtered = scanner.has_filter(), limit = ?read.limit, follow = read.follow, "plan: read events");
     let (tx, mut rx) = mpsc::channel::<Vec<Record>>(4);
     // Without a filter every event read is kept: read no more than needed
     // (an SQS receive counts, so over-reading is not free).
@@ -117,6 +118,13 @@ pub(super) async fn for_each_mapped<T: Send>(
         }
     }
     drop(rx);
+    tracing::info!(
+        source = backend.uri(),
+        read = pass.seen,
+        kept = handed,
+        unreadable = pass.bad_lines,
+        "outcome: events read"
+    );
     match reader.await {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => return Err(error.into()),

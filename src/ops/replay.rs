@@ -15,6 +15,12 @@ pub async fn replay(
     control: &JobControl,
 ) -> Result<Report, OpsError> {
     let mut report = Report::default();
+    tracing::info!(
+        events = events.len(),
+        target = target.uri(),
+        dry_run,
+        "plan: replay"
+    );
     if dry_run {
         report.planned = events.iter().map(|e| e.id.clone()).collect();
         return Ok(report);

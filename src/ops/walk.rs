@@ -34,6 +34,7 @@ pub(super) async fn walk_selected(
     control: &JobControl,
     action: &mut dyn BatchAction,
 ) -> Result<Report, OpsError> {
+    tracing::info!(source = source.uri(), ids = ?selection.ids.as_ref().map(|i| i.len()), dry_run, "plan: walk the source");
     let mut drain = source.drain().await?;
     let mut report = Report::default();
     let mut progress = Progress {

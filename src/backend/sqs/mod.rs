@@ -59,6 +59,7 @@ impl SqsBackend {
         options: &SqsOptions,
         read_only: bool,
     ) -> Result<SqsBackend, BackendError> {
+        tracing::info!(queue = text, endpoint = ?options.endpoint_url, region = ?options.region, profile = ?options.profile, "connecting to SQS");
         let conn = client::connect(options).await;
         let queue = Queue::open(conn, text).await?;
         Ok(SqsBackend {
