@@ -36,6 +36,13 @@
 //! cloning the document.
 //! [`Filter::might_match`] rejects raw lines that cannot match before
 //! anyone parses them as JSON.
+//!
+//! Regular expressions are bounded: a `match()`/`search()` pattern may
+//! compile to at most [`REGEX_SIZE_LIMIT`] (a larger one is a filter
+//! error), and only the first [`REGEX_SUBJECT_LIMIT`] bytes of a string are
+//! matched, so one event costs bounded time whatever the pattern. Patterns
+//! that are not literals (taken from the document) and patterns inside a
+//! nested filter are evaluated by jsonpath-rust without the subject bound.
 
 mod compile;
 mod diagnose;
@@ -55,6 +62,7 @@ use jsonpath_rust::parser::parse_json_path;
 use memchr::memmem::Finder;
 use serde_json::Value;
 
+pub use compile::{REGEX_SIZE_LIMIT, REGEX_SUBJECT_LIMIT};
 pub use error::{FilterError, FilterErrorKind};
 
 use diagnose::{Issue, Token};
