@@ -368,6 +368,35 @@ impl Filter {
     }
 }
 
+/// Why the JSONPath query `path` (a `[mappings]` path, not a filter) does
+/// not parse, said the way filter errors are: what is wrong, the 1-based
+/// column in `path` as written, and what was expected
+/// (``unexpected `]` at column 9: expected a field name``). `None` when it
+/// parses.
+pub fn query_error(path: &str) -> Option<FilterError> {
+    let trimmed = path.trim();
+    let error = parse_json_path(trimmed).err()?;
+    let lead_bytes = path.len() - path.trim_start().len();
+    let lead = path[..lead_bytes].chars().count();
+    let end = lead + trimmed.chars().count();
+    let tokens = diagnose::tokenize(trimmed, lead);
+    let user_pos = |byte: usize| {
+        lead + trimmed
+            .get(..byte.min(trimmed.len()))
+            .map_or(trimmed.chars().count(), |s| s.chars().count())
+    };
+    let issue = match &error {
+        jsonpath_rust::parser::errors::JsonPathError::PestError(pest) => {
+            diagnose::from_pest(pest, user_pos, &tokens, end)
+        }
+        other => diagnose::from_library(other, &tokens),
+    };
+    let what = issue.what.replace("end of filter", "end of path");
+    Some(FilterError::new(
+        issue.kind, path, issue.pos, what, issue.hint,
+    ))
+}
+
 /// `text` as a single-quoted JSONPath string literal, for building filter
 /// expressions from data: `'` and `\` are escaped, control characters
 /// written as `\n`, `\t`, `\u001b`...; everything else is kept as is.
