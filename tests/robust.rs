@@ -86,3 +86,23 @@ fn a_pathological_regex_is_refused_and_a_heavy_one_answers() {
         .collect();
     assert_eq!(ids, ["\"1\"", "\"3\""]);
 }
+
+#[test]
+fn odd_source_arguments_get_a_clear_line() {
+    for source in ["", " "] {
+        let out = evscope(&["peek", source]);
+        assert_one_line_error(&out, "evscope: empty source argument: give a file path");
+    }
+    let out = evscope(&["check", "file://x"]);
+    assert_one_line_error(&out, "file://x: a file:// URL names a host (`x`)");
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "a.jsonl", &format!("{}\n", capture_line("1", "s")));
+    let url = format!("file://{}", file.display());
+    let out = evscope(&["check", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with(&format!("file:{}: 1 events", file.display())),
+        "{}",
+        stdout(&out)
+    );
+}
