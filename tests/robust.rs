@@ -96,7 +96,11 @@ fn odd_source_arguments_get_a_clear_line() {
     let out = evscope(&["check", "file://x"]);
     assert_one_line_error(&out, "file://x: a file:// URL names a host (`x`)");
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "a.jsonl", &format!("{}\n", capture_line("1", "s")));
+    let file = write(
+        dir.path(),
+        "a.jsonl",
+        &format!("{}\n", capture_line("1", "s")),
+    );
     let url = format!("file://{}", file.display());
     let out = evscope(&["check", &url]);
     assert!(out.status.success(), "{}", stderr(&out));
