@@ -1,14 +1,8 @@
-//! Logs: `-v` and EVSCOPE_LOG on the commands' stderr, the terminal UI's
-//! log file, and credentials kept out of both.
+//! Logs: `-v` and EVSCOPE_LOG on the commands' stderr, credentials kept
+//! out of them (the terminal UI's log file: `tui_log.rs`).
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
-
-use evscope::backend::OpenOptions;
-use evscope::tui::keymap::Keymap;
-use evscope::tui::theme::Theme;
-use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 
 /// The binary with `env` set and every log variable of the caller removed.
 fn evscope(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -121,102 +115,17 @@ fn a_password_in_a_source_url_never_reaches_the_log() {
     assert!(!log.iter().any(|l| l.contains("Pa55w0rdXYZ")), "{err}");
 }
 
-/// The terminal UI logs to the file in the state directory, never to the
-/// screen; this test process installs the file subscriber, so it is the
-/// only test of this binary that runs the UI.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_tui_logs_to_its_file_not_to_the_screen() {
-    use evscope::tui::event_loop::{Input, run};
-    use evscope::tui::jobs::Jobs;
-    use futures::StreamExt;
-
-    struct NoHost;
-    impl evscope::tui::terminal::Host for NoHost {
-        fn suspend(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn resume(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn write_raw(&mut self, _: &[u8]) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+#[test]
+fn the_tui_logs_to_the_state_directory_not_to_stderr() {
     let state = tempfile::tempdir().unwrap();
-    // SAFETY of set_var: set before any other thread of this test reads
-    // the environment (the runtime's workers do not).
-    unsafe { std::env::set_var("XDG_STATE_HOME", state.path()) };
-    let log = evscope::logging::log_file().expect("a state directory");
-    assert!(log.starts_with(state.path()), "{}", log.display());
-    evscope::logging::init(1, "warn", evscope::logging::Sink::File(log.clone())).unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let uris = vec![
-        capture(dir.path()),
-        "pulsar://bob:TuiSecret42@127.0.0.1:1/public/default/t".to_string(),
-    ];
-    let mut options = OpenOptions::default();
-    options.pulsar.timeout = Some(std::time::Duration::from_millis(500));
-    let decoder: Arc<dyn evscope::tui::decode::Decoder> = Arc::new(
-        evscope::tui::decode::InspectorDecoder::new(options.inspector.clone()),
-    );
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut jobs = Jobs::new(options, decoder.clone(), tx);
-    let mut app = evscope::tui::app::App::new(
-        &uris,
-        Keymap::default(),
-        Theme::load("dark", None).unwrap(),
-        decoder,
-        false,
-        chrono::Utc::now(),
-    );
-    app.log_file = Some(log.clone());
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-    let input = || -> Input {
-        futures::stream::iter(vec![
-            TermEvent::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
-            TermEvent::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
-        ])
-        .then(|event| async move {
-            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-            Ok(event)
-        })
-        .boxed()
-    };
-    let mut screens = String::new();
-    tokio::time::timeout(
-        std::time::Duration::from_secs(30),
-        run(
-            &mut terminal,
-            &mut app,
-            &mut jobs,
-            &mut rx,
-            &mut NoHost,
-            input,
-            chrono::Utc::now,
-        ),
-    )
-    .await
-    .expect("the loop ends")
-    .expect("no error");
-    screens.push_str(&format!("{}", terminal.backend()));
-    let written = std::fs::read_to_string(&log).expect("the log file exists");
-    assert!(written.contains("opening source"), "{written}");
-    assert!(written.contains("connecting to Pulsar"), "{written}");
-    assert!(!written.contains("TuiSecret42"), "{written}");
-    for line in written.lines() {
-        let needle = line.get(..40).unwrap_or(line);
-        assert!(!screens.contains(needle), "{needle} on screen");
-    }
-    assert!(!screens.contains("INFO"), "{screens}");
-    // The help screen names the file.
-    let help: Vec<String> =
-        evscope::tui::views::help::lines(&app.keymap, false, Some(&log), &app.theme)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-    assert!(
-        help.iter().any(|l| l.contains(&log.display().to_string())),
-        "{help:?}"
-    );
+    let home = state.path().to_str().unwrap();
+    // Without a terminal the UI stops at once, after logging has started.
+    let out = evscope(&["-v", "demo"], &[("XDG_STATE_HOME", home)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
+    let log = std::fs::read_to_string(state.path().join("evscope").join("evscope.log"))
+        .expect("the log file is in the state directory");
+    assert!(log.contains("terminal UI starting"), "{log}");
 }

@@ -78,6 +78,7 @@ pub async fn run(
     theme: Option<&str>,
     log_file: Option<std::path::PathBuf>,
 ) -> anyhow::Result<i32> {
+    tracing::info!(?sources, log_file = ?log_file, "terminal UI starting");
     let keymap = keymap::Keymap::from_config(&context.config.keys)
         .context("invalid key bindings in the config file")?;
     let theme = pick_theme(theme, &context.config)?;
