@@ -6,9 +6,10 @@
 //!
 //! - The level comes from `EVSCOPE_LOG` (an `EnvFilter` directive such as
 //!   `debug` or `evscope=debug,aws_smithy_runtime=debug`), else `RUST_LOG`,
-//!   else the `-v` count: none, `-v` (`warn,evscope=info`: connections,
-//!   retries with their reasons, timeouts, each operation's plan and
-//!   counts), `-vv` (`info,evscope=debug`), `-vvv` (`trace`).
+//!   else the `-v` count: none, `-v` (`warn,evscope=info` and the AWS SDK's
+//!   retry decisions: connections, retries with their reasons, timeouts,
+//!   each operation's plan and counts), `-vv` (`info,evscope=debug` and the
+//!   same retries), `-vvv` (`trace`).
 //! - Commands log to stderr, and nothing without `-v` or a variable. The
 //!   terminal UI logs to [`log_file`] (never to the screen), warnings and
 //!   errors by default.
@@ -90,8 +91,8 @@ pub fn directive(
     }
     let level = match verbose {
         0 => quiet,
-        1 => "warn,evscope=info",
-        2 => "info,evscope=debug",
+        1 => "warn,evscope=info,aws_smithy_runtime::client::retries=debug",
+        2 => "info,evscope=debug,aws_smithy_runtime::client::retries=debug",
         _ => "trace",
     };
     (level.to_string(), None)
@@ -306,8 +307,23 @@ mod tests {
     fn the_variable_wins_over_the_flag() {
         let none = |_: &str| None;
         assert_eq!(directive(0, "off", none).0, "off");
-        assert_eq!(directive(1, "off", none).0, "warn,evscope=info");
-        assert_eq!(directive(2, "off", none).0, "info,evscope=debug");
+        assert!(
+            directive(1, "off", none)
+                .0
+                .starts_with("warn,evscope=info,")
+        );
+        assert!(
+            directive(2, "off", none)
+                .0
+                .starts_with("info,evscope=debug,")
+        );
+        for verbose in [1, 2, 3] {
+            let (directive, _) = directive(verbose, "off", none);
+            assert!(
+                EnvFilter::builder().parse(&directive).is_ok(),
+                "{directive}"
+            );
+        }
         let rust = |n: &str| (n == "RUST_LOG").then(|| "debug".to_string());
         assert_eq!(
             directive(1, "off", rust),

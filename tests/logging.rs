@@ -129,3 +129,32 @@ fn the_tui_logs_to_the_state_directory_not_to_stderr() {
         .expect("the log file is in the state directory");
     assert!(log.contains("terminal UI starting"), "{log}");
 }
+
+#[test]
+fn sqs_connections_and_retries_are_logged_without_the_password() {
+    let out = evscope(
+        &[
+            "-v",
+            "peek",
+            "sqs://orders",
+            "--endpoint-url",
+            "http://user:SqsPa55word@127.0.0.1:1",
+            "--region",
+            "us-east-1",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAABCDEFGHIJKLMNOP"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let log: Vec<&str> = err.lines().filter(|l| !l.starts_with("evscope:")).collect();
+    assert!(log.iter().any(|l| l.contains("connecting to SQS")), "{err}");
+    assert!(log.iter().any(|l| l.contains("retrying after")), "{err}");
+    assert!(
+        log.iter().any(|l| l.contains("user:***@127.0.0.1:1")),
+        "{err}"
+    );
+    assert!(!log.iter().any(|l| l.contains("SqsPa55word")), "{err}");
+}
