@@ -71,7 +71,6 @@ fn print_report(verb: &str, from: &str, to: &str, report: &Report, skipped: usiz
 /// The final report: `head: N <done_word>, F failed, S skipped`, then one
 /// line per failed or duplicated event. The exit code says whether all went.
 fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -> i32 {
-    tracing::info!(operation = head, done = report.moved, failed = report.failed.len(), duplicated = report.duplicated.len(), skipped = report.skipped + skipped, cancelled = report.cancelled, stopped = ?report.stopped, "outcome");
     let mut out = Out::new();
     let _ = out.line(&format!(
         "{head}: {} {done_word}, {} failed, {} skipped{}",

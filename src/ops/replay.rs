@@ -55,5 +55,6 @@ pub async fn replay(
         progress.failed = report.failed.len();
         control.report(progress);
     }
+    report.log_outcome("replay", target.uri());
     Ok(report)
 }

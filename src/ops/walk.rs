@@ -81,6 +81,7 @@ pub(super) async fn walk_selected(
     if let Err(error) = result.and(finished.map_err(OpsError::from)) {
         report.stopped = Some(error.to_string());
     }
+    report.log_outcome("walk the source", source.uri());
     Ok(report)
 }
 
