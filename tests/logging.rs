@@ -1,39 +1,9 @@
 //! Logs: `-v` and EVSCOPE_LOG on the commands' stderr, credentials kept
 //! out of them (the terminal UI's log file: `tui_log.rs`).
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod bin_support;
 
-/// The binary with `env` set and every log variable of the caller removed.
-fn evscope(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_evscope"));
-    command
-        .args(args)
-        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
-        .env_remove("EVSCOPE_LOG")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().expect("evscope runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn capture(dir: &Path) -> String {
-    let path = dir.join("c.jsonl");
-    std::fs::write(
-        &path,
-        "{\"id\":\"1\",\"body\":{\"a\":1}}\n{\"id\":\"2\",\"body\":{\"a\":2}}\n",
-    )
-    .unwrap();
-    path.to_str().unwrap().to_string()
-}
+use bin_support::{evscope, stderr, two_events as capture};
 
 #[test]
 fn peek_logs_its_plan_and_counts_only_when_asked() {

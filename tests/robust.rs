@@ -1,28 +1,15 @@
 //! Hostile input on the command line: pathological filters, odd source
 //! arguments, wide characters in reports. Each runs the binary.
 
+mod bin_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use bin_support::{stderr, stdout};
 
 fn evscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_evscope"))
-        .args(args)
-        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
-        .env_remove("EVSCOPE_LOG")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("evscope runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    bin_support::evscope(args, &[])
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {

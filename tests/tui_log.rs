@@ -2,44 +2,23 @@
 //! never to the screen, credentials kept out. Its own test binary: it sets
 //! XDG_STATE_HOME and installs the process's log subscriber.
 
-use std::path::Path;
+mod bin_support;
+mod tui_support;
+
 use std::sync::Arc;
+
+use bin_support::two_events as capture;
 
 use evscope::backend::OpenOptions;
 use evscope::tui::keymap::Keymap;
 use evscope::tui::theme::Theme;
-use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-
-fn capture(dir: &Path) -> String {
-    let path = dir.join("c.jsonl");
-    std::fs::write(
-        &path,
-        "{\"id\":\"1\",\"body\":{\"a\":1}}\n{\"id\":\"2\",\"body\":{\"a\":2}}\n",
-    )
-    .unwrap();
-    path.to_str().unwrap().to_string()
-}
 
 /// The terminal UI logs to the file in the state directory, never to the
 /// screen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tui_logs_to_its_file_not_to_the_screen() {
-    use evscope::tui::event_loop::{Input, run};
     use evscope::tui::jobs::Jobs;
-    use futures::StreamExt;
 
-    struct NoHost;
-    impl evscope::tui::terminal::Host for NoHost {
-        fn suspend(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn resume(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn write_raw(&mut self, _: &[u8]) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let state = tempfile::tempdir().unwrap();
     // SAFETY: the only test of this binary; no other thread reads the
     // environment while it is set.
@@ -70,34 +49,19 @@ async fn the_tui_logs_to_its_file_not_to_the_screen() {
     );
     app.log_file = Some(log.clone());
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-    let input = || -> Input {
-        futures::stream::iter(vec![
-            TermEvent::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
-            TermEvent::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
-        ])
-        .then(|event| async move {
-            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-            Ok(event)
-        })
-        .boxed()
-    };
-    let mut screens = String::new();
-    tokio::time::timeout(
-        std::time::Duration::from_secs(30),
-        run(
-            &mut terminal,
-            &mut app,
-            &mut jobs,
-            &mut rx,
-            &mut NoHost,
-            input,
-            chrono::Utc::now,
-        ),
+    let pause = std::time::Duration::from_millis(1500);
+    let now = chrono::Utc::now;
+    tui_support::run_with_keys(
+        &mut terminal,
+        &mut app,
+        &mut jobs,
+        &mut rx,
+        &['j', 'q'],
+        pause,
+        now,
     )
-    .await
-    .expect("the loop ends")
-    .expect("no error");
-    screens.push_str(&format!("{}", terminal.backend()));
+    .await;
+    let screens = format!("{}", terminal.backend());
     let written = std::fs::read_to_string(&log).expect("the log file exists");
     assert!(written.contains("opening source"), "{written}");
     assert!(written.contains("connecting to Pulsar"), "{written}");

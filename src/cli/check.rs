@@ -86,20 +86,12 @@ impl Summary {
         if !self.by_type.is_empty() {
             // Columns by display width (CJK and emoji take two, combining
             // marks none), as the terminal UI lays them out.
-            let width = self
-                .by_type
-                .keys()
-                .map(|(t, _)| text_width(&escape(t)))
-                .max()
-                .unwrap_or(4)
-                .clamp(4, 48);
-            let version_width = self
-                .by_type
-                .keys()
-                .map(|(_, v)| text_width(&escape(v)))
-                .max()
-                .unwrap_or(0)
-                .clamp(8, 24);
+            let widest = |pick: fn(&(String, String)) -> &String, min: usize, max: usize| {
+                let widths = self.by_type.keys().map(|k| text_width(&escape(pick(k))));
+                widths.max().unwrap_or(0).clamp(min, max)
+            };
+            let width = widest(|(t, _)| t, 4, 48);
+            let version_width = widest(|(_, v)| v, 8, 24);
             lines.push(String::new());
             lines.push(format!(
                 "  {}  {}{:>8}",

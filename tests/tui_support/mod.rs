@@ -162,6 +162,54 @@ impl Decoder for DemoDecoder {
     }
 }
 
+/// A terminal host that does nothing (the event loop on a TestBackend).
+pub struct NoHost;
+
+impl evscope::tui::terminal::Host for NoHost {
+    fn suspend(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn resume(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_raw(&mut self, _: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Run the event loop on `terminal` until it ends, with `keys` pressed one
+/// by one, `pause` apart (the first after `pause`); at most 30 s.
+pub async fn run_with_keys(
+    terminal: &mut Terminal<TestBackend>,
+    app: &mut App,
+    jobs: &mut evscope::tui::jobs::Jobs,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    keys: &[char],
+    pause: std::time::Duration,
+    now: fn() -> DateTime<Utc>,
+) {
+    use futures::StreamExt;
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let keys = keys.to_vec();
+    let input = move || -> evscope::tui::event_loop::Input {
+        futures::stream::iter(keys.clone())
+            .then(move |c| async move {
+                tokio::time::sleep(pause).await;
+                Ok(Event::Key(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                )))
+            })
+            .boxed()
+    };
+    let mut host = NoHost;
+    let run = evscope::tui::event_loop::run(terminal, app, jobs, rx, &mut host, input, now);
+    tokio::time::timeout(std::time::Duration::from_secs(30), run)
+        .await
+        .expect("the loop ends")
+        .expect("no error");
+}
+
 /// Options for opening the demo.
 pub fn options() -> OpenOptions {
     OpenOptions::new(Inspector::with_defaults())
