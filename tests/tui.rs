@@ -597,27 +597,14 @@ fn themes_load_fall_back_and_fail_clearly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_loop_loads_the_demo_and_quits() {
-    use evscope::tui::jobs::Jobs;
-
     let uris = evscope::tui::expand_sources(&[]);
-    let decoder: Arc<dyn evscope::tui::decode::Decoder> = Arc::new(DemoDecoder);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut jobs = Jobs::new(options(), decoder.clone(), tx);
-    let mut app = evscope::tui::app::App::new(
-        &uris,
-        Keymap::default(),
-        Theme::load("dark", None).unwrap(),
-        decoder,
-        false,
-        now(),
-    );
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
     let pause = std::time::Duration::from_millis(300);
-    tui_support::run_with_keys(
-        &mut terminal,
-        &mut app,
-        &mut jobs,
-        &mut rx,
+    let decoder = Arc::new(DemoDecoder);
+    let (app, terminal) = tui_support::run_with_keys(
+        &uris,
+        options(),
+        decoder,
+        (100, 30),
         &['j', 'q'],
         pause,
         now,

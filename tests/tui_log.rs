@@ -9,16 +9,13 @@ use std::sync::Arc;
 
 use bin_support::two_events as capture;
 
+use chrono::Utc;
 use evscope::backend::OpenOptions;
-use evscope::tui::keymap::Keymap;
-use evscope::tui::theme::Theme;
 
 /// The terminal UI logs to the file in the state directory, never to the
 /// screen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tui_logs_to_its_file_not_to_the_screen() {
-    use evscope::tui::jobs::Jobs;
-
     let state = tempfile::tempdir().unwrap();
     // SAFETY: the only test of this binary; no other thread reads the
     // environment while it is set.
@@ -34,33 +31,14 @@ async fn the_tui_logs_to_its_file_not_to_the_screen() {
     ];
     let mut options = OpenOptions::default();
     options.pulsar.timeout = Some(std::time::Duration::from_millis(500));
-    let decoder: Arc<dyn evscope::tui::decode::Decoder> = Arc::new(
-        evscope::tui::decode::InspectorDecoder::new(options.inspector.clone()),
-    );
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut jobs = Jobs::new(options, decoder.clone(), tx);
-    let mut app = evscope::tui::app::App::new(
-        &uris,
-        Keymap::default(),
-        Theme::load("dark", None).unwrap(),
-        decoder,
-        false,
-        chrono::Utc::now(),
-    );
-    app.log_file = Some(log.clone());
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let decoder = Arc::new(evscope::tui::decode::InspectorDecoder::new(
+        options.inspector.clone(),
+    ));
     let pause = std::time::Duration::from_millis(1500);
-    let now = chrono::Utc::now;
-    tui_support::run_with_keys(
-        &mut terminal,
-        &mut app,
-        &mut jobs,
-        &mut rx,
-        &['j', 'q'],
-        pause,
-        now,
-    )
-    .await;
+    let keys = ['j', 'q'];
+    let (app, terminal) =
+        tui_support::run_with_keys(&uris, options, decoder, (120, 40), &keys, pause, Utc::now)
+            .await;
     let screens = format!("{}", terminal.backend());
     let written = std::fs::read_to_string(&log).expect("the log file exists");
     assert!(written.contains("opening source"), "{written}");

@@ -177,19 +177,25 @@ impl evscope::tui::terminal::Host for NoHost {
     }
 }
 
-/// Run the event loop on `terminal` until it ends, with `keys` pressed one
-/// by one, `pause` apart (the first after `pause`); at most 30 s.
+/// Open `uris` in an app on a `size` TestBackend and run the event loop
+/// until it ends, with `keys` pressed one by one, `pause` apart (the first
+/// after `pause`); at most 30 s. The app and the terminal as it ended.
 pub async fn run_with_keys(
-    terminal: &mut Terminal<TestBackend>,
-    app: &mut App,
-    jobs: &mut evscope::tui::jobs::Jobs,
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
+    uris: &[String],
+    options: OpenOptions,
+    decoder: Arc<dyn Decoder>,
+    size: (u16, u16),
     keys: &[char],
     pause: std::time::Duration,
     now: fn() -> DateTime<Utc>,
-) {
+) -> (App, Terminal<TestBackend>) {
     use futures::StreamExt;
     use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut jobs = evscope::tui::jobs::Jobs::new(options, decoder.clone(), tx);
+    let theme = Theme::load("dark", None).unwrap();
+    let mut app = App::new(uris, Keymap::default(), theme, decoder, false, now());
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
     let keys = keys.to_vec();
     let input = move || -> evscope::tui::event_loop::Input {
         futures::stream::iter(keys.clone())
@@ -203,11 +209,20 @@ pub async fn run_with_keys(
             .boxed()
     };
     let mut host = NoHost;
-    let run = evscope::tui::event_loop::run(terminal, app, jobs, rx, &mut host, input, now);
+    let run = evscope::tui::event_loop::run(
+        &mut terminal,
+        &mut app,
+        &mut jobs,
+        &mut rx,
+        &mut host,
+        input,
+        now,
+    );
     tokio::time::timeout(std::time::Duration::from_secs(30), run)
         .await
         .expect("the loop ends")
         .expect("no error");
+    (app, terminal)
 }
 
 /// Options for opening the demo.
