@@ -6,7 +6,8 @@
 //! (facet extraction), [`filter`] (the JSONPath filter language),
 //! [`capture`] (the JSONL format), [`backend`] (sources behind one trait),
 //! [`scan`] (inspect and filter in bulk), [`ops`] (replay and redrive),
-//! [`cli`] (the subcommands), [`sanitize`] (escaping and masking).
+//! [`cli`] (the subcommands), [`sanitize`] (escaping and masking),
+//! [`logging`] (logs for bug reports).
 
 pub mod backend;
 pub mod capture;
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod filter;
 pub mod inspect;
+pub mod logging;
 pub mod model;
 pub mod ops;
 pub mod sanitize;

@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use evscope::cli::{self, Cli, Context};
 use evscope::config::Config;
+use evscope::logging::{self, LogError, Sink};
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -24,6 +25,13 @@ fn main() -> ExitCode {
         eprintln!("evscope: internal error{location}: {message} (please report this)");
     }));
     let args = Cli::parse_args();
+    let log_file = match start_logging(&args) {
+        Ok(file) => file,
+        Err(error) => {
+            eprintln!("evscope: {}", evscope::sanitize::escape(&error.to_string()));
+            return ExitCode::from(cli::EXIT_ERROR as u8);
+        }
+    };
     // Roomy worker stacks: the pulsar crate's futures are large (several
     // hundred KiB in debug builds), and the default 2 MiB has overflowed
     // with a Pulsar listing and a topic loading at once. Untouched stack is
@@ -39,7 +47,7 @@ fn main() -> ExitCode {
             return ExitCode::from(cli::EXIT_ERROR as u8);
         }
     };
-    match runtime.block_on(run(args)) {
+    match runtime.block_on(run(args, log_file)) {
         Ok(code) => ExitCode::from(code as u8),
         Err(error) => {
             eprintln!("evscope: {}", evscope::sanitize::escape(&one_line(&error)));
@@ -48,7 +56,31 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Cli) -> anyhow::Result<i32> {
+/// Start logging: commands to stderr, the terminal UI to its log file (see
+/// [`evscope::logging`]). Returns the TUI's log file when it logs to one.
+fn start_logging(args: &Cli) -> Result<Option<std::path::PathBuf>, LogError> {
+    if args.command.is_some() {
+        logging::init(args.verbose, "off", Sink::Stderr)?;
+        return Ok(None);
+    }
+    let Some(path) = logging::log_file() else {
+        return Ok(None);
+    };
+    match logging::init(args.verbose, "warn", Sink::File(path.clone())) {
+        Ok(_) => Ok(Some(path)),
+        // Without -v or a variable nobody asked for the file: run without.
+        Err(LogError::File { .. })
+            if args.verbose == 0
+                && std::env::var_os(logging::LOG_ENV).is_none()
+                && std::env::var_os("RUST_LOG").is_none() =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+async fn run(args: Cli, log_file: Option<std::path::PathBuf>) -> anyhow::Result<i32> {
     let config = Config::load(args.config.as_deref())?;
     let mut context =
         Context::new(config, args.read_only)?.with_sqs(evscope::backend::SqsOptions {
@@ -61,7 +93,7 @@ async fn run(args: Cli) -> anyhow::Result<i32> {
     context.open.pulsar = args.pulsar.to_options();
     let code = match args.command {
         Some(command) => cli::run(command, &context).await,
-        None => evscope::tui::run(&context, &args.sources, args.theme.as_deref()).await,
+        None => evscope::tui::run(&context, &args.sources, args.theme.as_deref(), log_file).await,
     };
     // SQS messages a browse held are made visible again in the background
     // when the browse was cut short: wait for that before exiting. A TUI

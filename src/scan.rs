@@ -2,6 +2,8 @@
 //! CLI, the TUI and the operations share. Batches are processed on every
 //! core, in order.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
@@ -87,14 +89,86 @@ impl Scanner {
 
     /// [`Scanner::scan`] over a batch on every core, each kept document
     /// turned into a `T` by `map` (on the same core); results in input order.
+    /// `None` when `stop` was set before the batch was done (see
+    /// [`par_until`]).
     pub fn scan_batch<T: Send>(
         &self,
         records: &[Record],
+        stop: &AtomicBool,
         map: impl Fn(Document) -> T + Sync,
-    ) -> Vec<Result<Option<T>, LineError>> {
-        records
-            .par_iter()
-            .map(|r| self.scan(r).map(|kept| kept.map(&map)))
+    ) -> Option<Vec<Result<Option<T>, LineError>>> {
+        par_until(records, &|| stop.load(Ordering::Relaxed), |r| {
+            self.scan(r).map(|kept| kept.map(&map))
+        })
+    }
+}
+
+/// `each` on every record, on every core, results in input order; `None`
+/// as soon as `stop` answers true. `stop` is asked before each record, so a
+/// scan ends within one event's work of being told to (an event's filter
+/// work is bounded: see [`crate::filter::REGEX_SUBJECT_LIMIT`]).
+pub fn par_until<T: Send>(
+    records: &[Record],
+    stop: &(dyn Fn() -> bool + Sync),
+    each: impl Fn(&Record) -> T + Sync,
+) -> Option<Vec<T>> {
+    records
+        .par_iter()
+        .map(|record| if stop() { None } else { Some(each(record)) })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    fn lines(n: usize) -> Vec<Record> {
+        let text: String = (0..n)
+            .map(|i| format!("{{\"id\":\"{i}\",\"body\":{{}}}}\n"))
+            .collect();
+        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(
+            text.into_bytes(),
+            "test",
+        ));
+        (0..n)
+            .map(|index| Record::Line {
+                file: file.clone(),
+                index,
+            })
             .collect()
+    }
+
+    #[test]
+    fn a_stop_flag_ends_a_scan_after_few_events() {
+        let records = lines(20_000);
+        let stop = AtomicBool::new(false);
+        let done = AtomicUsize::new(0);
+        let out = par_until(&records, &|| stop.load(Ordering::SeqCst), |_| {
+            if done.fetch_add(1, Ordering::SeqCst) + 1 >= 5 {
+                stop.store(true, Ordering::SeqCst);
+            }
+        });
+        assert!(out.is_none());
+        // Each core finishes the event in hand, no more.
+        let done = done.load(Ordering::SeqCst);
+        assert!(done < 5 + 2 * rayon::current_num_threads(), "{done} events");
+    }
+
+    #[test]
+    fn scan_batch_stops_when_asked_and_runs_otherwise() {
+        let scanner = Scanner::new(Inspector::with_defaults(), None, Utc::now());
+        let records = lines(100);
+        let go = AtomicBool::new(false);
+        let all = scanner.scan_batch(&records, &go, |d| d.event.id).unwrap();
+        assert_eq!(all.len(), 100);
+        assert!(all.iter().all(|r| matches!(r, Ok(Some(_)))));
+        let stop = AtomicBool::new(true);
+        assert!(
+            scanner
+                .scan_batch(&records, &stop, |d| d.event.id)
+                .is_none()
+        );
     }
 }

@@ -601,62 +601,19 @@ fn themes_load_fall_back_and_fail_clearly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn event_loop_loads_the_demo_and_quits() {
-    use evscope::tui::event_loop::{Input, run};
-    use evscope::tui::jobs::Jobs;
-    use futures::StreamExt;
-    use ratatui::crossterm::event::Event as TermEvent;
-
-    struct NoHost;
-    impl evscope::tui::terminal::Host for NoHost {
-        fn suspend(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn resume(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn write_raw(&mut self, _: &[u8]) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let uris = evscope::tui::expand_sources(&[]);
-    let decoder: Arc<dyn evscope::tui::decode::Decoder> = Arc::new(DemoDecoder);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut jobs = Jobs::new(options(), decoder.clone(), tx);
-    let mut app = evscope::tui::app::App::new(
+    let pause = std::time::Duration::from_millis(300);
+    let decoder = Arc::new(DemoDecoder);
+    let (app, terminal) = tui_support::run_with_keys(
         &uris,
-        Keymap::default(),
-        Theme::load("dark", None).unwrap(),
+        options(),
         decoder,
-        false,
-        now(),
-    );
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    let input = || -> Input {
-        futures::stream::iter(vec![
-            TermEvent::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
-            TermEvent::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
-        ])
-        .then(|event| async move {
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            Ok(event)
-        })
-        .boxed()
-    };
-    tokio::time::timeout(
-        std::time::Duration::from_secs(20),
-        run(
-            &mut terminal,
-            &mut app,
-            &mut jobs,
-            &mut rx,
-            &mut NoHost,
-            input,
-            now,
-        ),
+        (100, 30),
+        &['j', 'q'],
+        pause,
+        now,
     )
-    .await
-    .expect("the loop ends")
-    .expect("no error");
+    .await;
     assert!(app.quit);
     assert_eq!(app.store.len(), 23);
     assert_eq!(app.cursor, 1);

@@ -54,6 +54,11 @@ pub enum BackendError {
         /// What happened to it.
         change: crate::capture::Change,
     },
+    /// The source argument is empty (`evscope peek ""`).
+    #[error(
+        "empty source argument: give a file path, `-` (stdin), `demo`, sqs://QUEUE or pulsar://HOST/TOPIC"
+    )]
+    EmptySource,
     /// The URI is not one evscope understands.
     #[error("{uri}: {reason}")]
     BadUri {

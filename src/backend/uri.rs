@@ -28,10 +28,7 @@ impl SourceUri {
     pub fn parse(text: &str) -> Result<SourceUri, BackendError> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(BackendError::BadUri {
-                uri: text.into(),
-                reason: "empty source: give a file path, `-`, `demo`, sqs://QUEUE or pulsar://HOST/TOPIC".into(),
-            });
+            return Err(BackendError::EmptySource);
         }
         Ok(if text == "-" {
             SourceUri::Stdin
@@ -39,8 +36,8 @@ impl SourceUri {
             SourceUri::Demo(None)
         } else if let Some(part) = text.strip_prefix("demo:") {
             SourceUri::Demo(Some(part.to_string()))
-        } else if let Some(path) = text.strip_prefix("file://") {
-            SourceUri::File(PathBuf::from(path))
+        } else if let Some(rest) = text.strip_prefix("file://") {
+            SourceUri::File(file_url_path(text, rest)?)
         } else if let Some(path) = text.strip_prefix("file:") {
             SourceUri::File(PathBuf::from(path))
         } else if text.starts_with("sqs://") || looks_like_queue_url(text) {
@@ -71,6 +68,26 @@ impl SourceUri {
     }
 }
 
+/// The path of a `file://` URL (RFC 8089): `file:///abs/path` and
+/// `file://localhost/abs/path` name `/abs/path`. Any other host
+/// (`file://x`, `file://server/share`) is refused: the text after `//` is a
+/// host, not a relative path, and evscope reads local files only.
+fn file_url_path(text: &str, rest: &str) -> Result<PathBuf, BackendError> {
+    let (host, path) = match rest.find('/') {
+        Some(slash) => rest.split_at(slash),
+        None => (rest, ""),
+    };
+    if (host.is_empty() || host.eq_ignore_ascii_case("localhost")) && !path.is_empty() {
+        return Ok(PathBuf::from(path));
+    }
+    Err(BackendError::BadUri {
+        uri: text.into(),
+        reason: format!(
+            "a file:// URL names a host (`{host}`) before its absolute path; write file:{rest} or a plain path for a relative file, file:///ABSOLUTE/PATH for an absolute one"
+        ),
+    })
+}
+
 /// How to name a target URI to a person: the URI itself, except for a
 /// Pulsar redrive router, which sends each event back to its own topic.
 pub fn target_label(uri: &str) -> String {
@@ -88,7 +105,9 @@ pub fn target_label(uri: &str) -> String {
 /// Open the backend for a source URI: the one door every source comes in
 /// through, which makes it read-only with `options.read_only`.
 pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>, BackendError> {
-    let backend: Arc<dyn Backend> = match SourceUri::parse(text)? {
+    let uri = SourceUri::parse(text)?;
+    tracing::info!(source = %uri.to_uri_string(), read_only = options.read_only, "opening source");
+    let backend: Arc<dyn Backend> = match uri {
         SourceUri::File(path) => Arc::new(FileBackend::open_path(&path, options)?),
         SourceUri::Stdin => Arc::new(FileBackend::open_stdin(options).await?),
         SourceUri::Demo(part) => Arc::new(FileBackend::open_demo(part.as_deref(), options)?),
@@ -179,7 +198,40 @@ mod tests {
             SourceUri::parse("https://sqs.eu-west-1.amazonaws.com/123456789012/o.fifo").unwrap(),
             SourceUri::Sqs(_)
         ));
+        assert_eq!(
+            SourceUri::parse("file:///tmp/a.jsonl").unwrap(),
+            SourceUri::File("/tmp/a.jsonl".into())
+        );
+        assert_eq!(
+            SourceUri::parse("file://localhost/tmp/a.jsonl").unwrap(),
+            SourceUri::File("/tmp/a.jsonl".into())
+        );
         let err = SourceUri::parse("kafka://x").unwrap_err().to_string();
         assert!(err.contains("unknown scheme `kafka://`"), "{err}");
+    }
+
+    #[test]
+    fn a_file_url_with_a_host_or_nothing_is_refused_clearly() {
+        for text in [
+            "file://x",
+            "file://x/y.jsonl",
+            "file://",
+            "file://localhost",
+        ] {
+            let err = SourceUri::parse(text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("{text}: a file:// URL names a host")),
+                "{err}"
+            );
+        }
+        let err = SourceUri::parse("file://x").unwrap_err().to_string();
+        assert!(err.contains("write file:x"), "{err}");
+        for text in ["", "  "] {
+            let err = SourceUri::parse(text).unwrap_err().to_string();
+            assert!(
+                err.starts_with("empty source argument: give a file path"),
+                "{err}"
+            );
+        }
     }
 }

@@ -29,6 +29,11 @@ pub struct Cli {
     /// Theme for the terminal UI (dark, light, high-contrast, solarized, or a user theme).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Log what evscope does (-v: connections, retries, plans, counts; -vv:
+    /// debug). Commands log to stderr, the terminal UI to its log file.
+    /// EVSCOPE_LOG (or RUST_LOG) takes a filter instead, e.g. `debug`.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     #[command(flatten)]
     pub sqs: SqsArgs,
     #[command(flatten)]

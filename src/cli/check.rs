@@ -11,6 +11,7 @@ use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::capture::Document;
 use crate::model::ProblemKind;
 use crate::sanitize::escape;
+use crate::tui::views::text::{fit, width as text_width};
 
 /// Counts over a set of events.
 #[derive(Debug, Default)]
@@ -83,22 +84,25 @@ impl Summary {
         lines.push(format!("  located      {:>8}", self.located));
         lines.push(format!("  correlated   {:>8}", self.correlated));
         if !self.by_type.is_empty() {
-            let width = self
-                .by_type
-                .keys()
-                .map(|(t, _)| escape(t).chars().count())
-                .max()
-                .unwrap_or(4)
-                .clamp(4, 48);
+            // Columns by display width (CJK and emoji take two, combining
+            // marks none), as the terminal UI lays them out.
+            let widest = |pick: fn(&(String, String)) -> &String, min: usize, max: usize| {
+                let widths = self.by_type.keys().map(|k| text_width(&escape(pick(k))));
+                widths.max().unwrap_or(0).clamp(min, max)
+            };
+            let width = widest(|(t, _)| t, 4, 48);
+            let version_width = widest(|(_, v)| v, 8, 24);
             lines.push(String::new());
             lines.push(format!(
-                "  {:<width$}  {:<10}{:>8}",
-                "type", "version", "count"
+                "  {}  {}{:>8}",
+                fit("type", width),
+                fit("version", version_width),
+                "count"
             ));
             for ((event_type, version), count) in &self.by_type {
-                let t: String = escape(event_type).chars().take(width).collect();
-                let v: String = escape(version).chars().take(24).collect();
-                lines.push(format!("  {t:<width$}  {v:<10}{count:>8}"));
+                let t = fit(&escape(event_type), width);
+                let v = fit(&escape(version), version_width);
+                lines.push(format!("  {t}  {v}{count:>8}"));
             }
         }
         lines
@@ -138,4 +142,39 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
     } else {
         0
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_table_is_aligned_by_display_width() {
+        let mut summary = Summary::default();
+        for (event_type, version, n) in [
+            ("OrderCreated", "§1", 3),
+            ("注文作成", "§2", 12),
+            ("Cafe\u{301}Ordered", "§3", 1),
+            ("🚀Launch🎉", "§10", 100),
+        ] {
+            summary
+                .by_type
+                .insert((event_type.to_string(), version.to_string()), n);
+        }
+        let lines = summary.render("file:x");
+        let rows: Vec<&String> = lines.iter().skip_while(|l| !l.is_empty()).skip(2).collect();
+        assert_eq!(rows.len(), 4, "{lines:#?}");
+        // The version column starts, and the count column ends, in the
+        // same terminal column on every row.
+        let version_at: Vec<usize> = rows
+            .iter()
+            .map(|l| text_width(&l[..l.find('§').unwrap()]))
+            .collect();
+        let ends: Vec<usize> = rows.iter().map(|l| text_width(l)).collect();
+        assert!(
+            version_at.iter().all(|&c| c == version_at[0]) && ends.iter().all(|&e| e == ends[0]),
+            "{version_at:?} {ends:?}\n{}",
+            lines.join("\n")
+        );
+    }
 }

@@ -63,6 +63,7 @@ pub(super) async fn for_each_mapped<T: Send>(
     if let Some(note) = backend.browse_note() {
         warn(&note);
     }
+    tracing::info!(source = backend.uri(), filtered = scanner.has_filter(), limit = ?read.limit, follow = read.follow, "plan: read events");
     let (tx, mut rx) = mpsc::channel::<Vec<Record>>(4);
     // Without a filter every event read is kept: read no more than needed
     // (an SQS receive counts, so over-reading is not free).
@@ -84,6 +85,9 @@ pub(super) async fn for_each_mapped<T: Send>(
     // makes the messages it hid visible again) before this returns.
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
+    // Ctrl-C also stops a batch being scanned, between two events.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopper = tokio::spawn(stop_on_ctrl_c(stop.clone()));
     'batches: loop {
         let batch = tokio::select! {
             batch = rx.recv() => match batch {
@@ -103,7 +107,11 @@ pub(super) async fn for_each_mapped<T: Send>(
             ));
             continue;
         }
-        let results = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &map));
+        let Some(results) = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &stop, &map))
+        else {
+            warn("interrupted: releasing what was read, then stopping");
+            break;
+        };
         for result in results {
             pass.seen += 1;
             match result {
@@ -124,13 +132,28 @@ pub(super) async fn for_each_mapped<T: Send>(
             }
         }
     }
+    stopper.abort();
     drop(rx);
+    tracing::info!(
+        source = backend.uri(),
+        read = pass.seen,
+        kept = handed,
+        unreadable = pass.bad_lines,
+        "outcome: events read"
+    );
     match reader.await {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => return Err(error.into()),
         Err(join) => anyhow::bail!("reading {} failed: {join}", backend.uri()),
     }
     Ok(pass)
+}
+
+/// Set `stop` on Ctrl-C.
+async fn stop_on_ctrl_c(stop: Arc<std::sync::atomic::AtomicBool>) {
+    if tokio::signal::ctrl_c().await.is_ok() {
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// `evscope peek`.

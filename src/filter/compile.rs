@@ -15,8 +15,22 @@ use jsonpath_rust::parser::model::{
 };
 use jsonpath_rust::query::Query;
 use jsonpath_rust::query::state::State;
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 use serde_json::Value;
+
+/// The most memory a compiled `match()`/`search()` pattern may take (the
+/// `regex` crate's `size_limit`; its default is 10 MiB). Repetition counts
+/// multiply: `(.{100}){100}` is 10,000 copies of `.` and is refused. The
+/// regex crate matches in time linear in the input, but the factor grows
+/// with the compiled size, so this bounds the work per character.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// The most of a string `match()`/`search()` look at, in bytes: `search()`
+/// finds matches that end within the first 64 KiB of a longer string;
+/// `match()` is false on a string longer than this (the whole string could
+/// not be compared). With [`REGEX_SIZE_LIMIT`], this bounds the work of one
+/// regex on one event whatever the pattern and the event.
+pub const REGEX_SUBJECT_LIMIT: usize = 64 * 1024;
 
 /// A node of the evaluated predicate.
 #[derive(Debug, Clone)]
@@ -31,6 +45,7 @@ pub(super) enum Node {
     Regex {
         subject: Vec<Step>,
         regex: Regex,
+        search: bool,
         not: bool,
     },
     /// A `match`/`search` whose pattern does not compile: jsonpath-rust
@@ -125,6 +140,7 @@ pub(super) fn compile(filter: &JpFilter, bad: &mut Vec<BadPattern>) -> Node {
                             Some(subject) => Node::Regex {
                                 subject,
                                 regex,
+                                search,
                                 not: *not,
                             },
                             // Not a plain path: jsonpath-rust evaluates it.
@@ -203,12 +219,37 @@ fn compile_pattern(pattern: &str, search: bool) -> Result<Regex, String> {
     if !search {
         translated = format!("^(?:{translated})$");
     }
-    Regex::new(&translated).map_err(|e| {
-        // The crate's message spans several lines; keep the last.
-        let text = e.to_string();
-        let last = text.lines().last().unwrap_or("").trim();
-        last.strip_prefix("error: ").unwrap_or(last).to_string()
-    })
+    RegexBuilder::new(&translated)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => format!(
+                "pattern too large: it compiles to more than {} KiB (repetitions multiply, e.g. `(.{{100}}){{100}}` is 10000 copies of `.`); use fewer or smaller repetitions",
+                REGEX_SIZE_LIMIT / 1024
+            ),
+            e => {
+                // The crate's message spans several lines; keep the last.
+                let text = e.to_string();
+                let last = text.lines().last().unwrap_or("").trim();
+                last.strip_prefix("error: ").unwrap_or(last).to_string()
+            }
+        })
+}
+
+/// Whether `regex` (compiled by [`compile_pattern`]) holds for `text`,
+/// looking at no more than [`REGEX_SUBJECT_LIMIT`] bytes of it.
+fn bounded_match(regex: &Regex, text: &str, search: bool) -> bool {
+    if text.len() <= REGEX_SUBJECT_LIMIT {
+        return regex.is_match(text);
+    }
+    if !search {
+        return false;
+    }
+    let mut end = REGEX_SUBJECT_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    regex.is_match(&text[..end])
 }
 
 /// Evaluates with `@` and `$` bound to `doc`.
@@ -225,10 +266,11 @@ pub(super) fn evaluate(node: &Node, doc: &Value) -> bool {
         Node::Regex {
             subject,
             regex,
+            search,
             not,
         } => {
             let text = resolve(doc, subject).and_then(Value::as_str);
-            text.is_some_and(|t| regex.is_match(t)) != *not
+            text.is_some_and(|t| bounded_match(regex, t, *search)) != *not
         }
         Node::Constant(value) => *value,
     }

@@ -36,6 +36,13 @@
 //! cloning the document.
 //! [`Filter::might_match`] rejects raw lines that cannot match before
 //! anyone parses them as JSON.
+//!
+//! Regular expressions are bounded: a `match()`/`search()` pattern may
+//! compile to at most [`REGEX_SIZE_LIMIT`] (a larger one is a filter
+//! error), and only the first [`REGEX_SUBJECT_LIMIT`] bytes of a string are
+//! matched, so one event costs bounded time whatever the pattern. Patterns
+//! that are not literals (taken from the document) and patterns inside a
+//! nested filter are evaluated by jsonpath-rust without the subject bound.
 
 mod compile;
 mod diagnose;
@@ -55,6 +62,7 @@ use jsonpath_rust::parser::parse_json_path;
 use memchr::memmem::Finder;
 use serde_json::Value;
 
+pub use compile::{REGEX_SIZE_LIMIT, REGEX_SUBJECT_LIMIT};
 pub use error::{FilterError, FilterErrorKind};
 
 use diagnose::{Issue, Token};
@@ -358,6 +366,35 @@ impl Filter {
             Some(predicate),
         )
     }
+}
+
+/// Why the JSONPath query `path` (a `[mappings]` path, not a filter) does
+/// not parse, said the way filter errors are: what is wrong, the 1-based
+/// column in `path` as written, and what was expected
+/// (``unexpected `]` at column 9: expected a field name``). `None` when it
+/// parses.
+pub fn query_error(path: &str) -> Option<FilterError> {
+    let trimmed = path.trim();
+    let error = parse_json_path(trimmed).err()?;
+    let lead_bytes = path.len() - path.trim_start().len();
+    let lead = path[..lead_bytes].chars().count();
+    let end = lead + trimmed.chars().count();
+    let tokens = diagnose::tokenize(trimmed, lead);
+    let user_pos = |byte: usize| {
+        lead + trimmed
+            .get(..byte.min(trimmed.len()))
+            .map_or(trimmed.chars().count(), |s| s.chars().count())
+    };
+    let issue = match &error {
+        jsonpath_rust::parser::errors::JsonPathError::PestError(pest) => {
+            diagnose::from_pest(pest, user_pos, &tokens, end)
+        }
+        other => diagnose::from_library(other, &tokens),
+    };
+    let what = issue.what.replace("end of filter", "end of path");
+    Some(FilterError::new(
+        issue.kind, path, issue.pos, what, issue.hint,
+    ))
 }
 
 /// `text` as a single-quoted JSONPath string literal, for building filter

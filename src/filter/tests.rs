@@ -372,6 +372,55 @@ fn invalid_regexes_are_reported() {
     );
 }
 
+#[test]
+fn patterns_too_large_to_match_quickly_are_refused() {
+    // 10000 copies of `.`: 13 s per 100 KB event before the size limit.
+    for expr in [
+        "search(@.body.s, '(.{100}){100}B')",
+        "match(@.body.s, '(.{100}){100}B')",
+        "@.body.items[?search(@.sku, '(.{100}){100}B')]",
+    ] {
+        let e = error(expr);
+        assert_eq!(e.kind, FilterErrorKind::Invalid, "{expr}");
+        let hint = e.hint.clone().unwrap_or_default();
+        assert!(hint.starts_with("pattern too large"), "{expr}: {hint}");
+        assert!(!e.to_string().contains('\n'), "{e}");
+    }
+    // Ordinary repetitions still compile.
+    parse("match(@.body.s, '[A-Z]{3}-[0-9]{4}')");
+    parse("search(@.body.s, '(.{100}){5}B')");
+}
+
+#[test]
+fn regexes_look_at_a_bounded_prefix_of_long_strings() {
+    let long = format!("{}Z", "a".repeat(REGEX_SUBJECT_LIMIT + 10));
+    let doc = json!({"body": {"s": long, "t": "aZ", "u": "é".repeat(REGEX_SUBJECT_LIMIT)}});
+    let hits = |expr: &str| parse(expr).matches(&doc);
+    // Within the bound: as usual.
+    assert!(hits("search(@.body.t, 'Z')"));
+    assert!(hits("match(@.body.t, 'a*Z')"));
+    // Past it: search() sees the first REGEX_SUBJECT_LIMIT bytes only,
+    // match() cannot compare the whole string and is false.
+    assert!(hits("search(@.body.s, '^a{100}')"));
+    assert!(!hits("search(@.body.s, 'Z')"));
+    assert!(!hits("match(@.body.s, 'a*Z')"));
+    assert!(hits("!match(@.body.s, 'a*Z')"));
+    // The cut falls on a character boundary.
+    assert!(hits("search(@.body.u, 'é$')"));
+    // A pattern that defeats the lazy DFA still ends on a 100 KB string.
+    let mut x: u64 = 7;
+    let ab: String = (0..100_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x & 1 == 0 { 'a' } else { 'b' }
+        })
+        .collect();
+    let doc = json!({"body": {"s": ab}});
+    assert!(!parse("search(@.body.s, '[ab]*a[ab]{20}c')").matches(&doc));
+}
+
 // ---------------------------------------------------------------- errors
 
 #[test]

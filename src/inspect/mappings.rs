@@ -167,4 +167,30 @@ mod tests {
         }
         assert!(err.to_string().starts_with("mapping `ttl`"), "{err}");
     }
+
+    #[test]
+    fn a_bad_user_path_says_where_and_what_was_expected() {
+        for (path, expected) in [
+            (
+                "$.body.ttl[?",
+                "mapping `ttl`: bad JSONPath `$.body.ttl[?`: unexpected end of path at column 13: expected a condition",
+            ),
+            (
+                "$.body..]",
+                "mapping `ttl`: bad JSONPath `$.body..]`: unexpected `]` at column 9: expected a field name",
+            ),
+            (
+                "  $.body[1:x]",
+                "mapping `ttl`: bad JSONPath `  $.body[1:x]`: unexpected `x` at column 12",
+            ),
+        ] {
+            let m = Mappings {
+                ttl: vec![path.into()],
+                ..Mappings::default()
+            };
+            let err = Compiled::new(&m).expect_err("bad path").to_string();
+            assert!(err.starts_with(expected), "{path}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
 }

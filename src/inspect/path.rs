@@ -113,7 +113,10 @@ impl CompiledPath {
             path: path.to_owned(),
             reason,
         };
-        let query = parse_json_path(path.trim()).map_err(|e| bad(e.to_string()))?;
+        // Said like a filter error: what, the column, what was expected.
+        let query = parse_json_path(path.trim()).map_err(|e| {
+            bad(crate::filter::query_error(path).map_or_else(|| e.to_string(), |f| f.to_string()))
+        })?;
         let root_name = match query.segments.first() {
             Some(Segment::Selector(Selector::Name(name))) => Some(name.as_str()),
             None => {

@@ -116,6 +116,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// Log the outcome counts of `operation` on `uri` (`-v`).
+    pub fn log_outcome(&self, operation: &str, uri: &str) {
+        tracing::info!(operation, uri, done = self.moved, failed = self.failed.len(), duplicated = self.duplicated.len(), skipped = self.skipped, planned = self.planned.len(), cancelled = self.cancelled, stopped = ?self.stopped, "outcome");
+    }
+
     /// Whether every selected event made it.
     pub fn is_clean(&self) -> bool {
         self.failed.is_empty()

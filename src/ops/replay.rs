@@ -22,6 +22,12 @@ pub async fn replay(
 ) -> Result<Report, OpsError> {
     ensure(target, Operation::Send, dry_run)?;
     let mut report = Report::default();
+    tracing::info!(
+        events = events.len(),
+        target = target.uri(),
+        dry_run,
+        "plan: replay"
+    );
     if dry_run {
         report.planned = events.iter().map(|e| e.id.clone()).collect();
         return Ok(report);
@@ -66,5 +72,6 @@ pub async fn replay(
             break;
         }
     }
+    report.log_outcome("replay", target.uri());
     Ok(report)
 }

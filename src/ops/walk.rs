@@ -47,6 +47,7 @@ pub(super) async fn walk_selected(
     control: &JobControl,
     action: &mut dyn BatchAction,
 ) -> Result<Report, OpsError> {
+    tracing::info!(source = source.uri(), ids = ?selection.ids.as_ref().map(|i| i.len()), dry_run, "plan: walk the source");
     // A read-only source has no drain to walk: plan by browsing.
     if dry_run && source.capabilities().read_only {
         return plan_selected(source, selection, control).await;
@@ -109,6 +110,7 @@ pub(super) async fn walk_selected(
     if let Err(error) = result.and(finished.map_err(OpsError::from)) {
         report.stopped = Some(error.to_string());
     }
+    report.log_outcome("walk the source", source.uri());
     Ok(report)
 }
 

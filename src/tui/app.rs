@@ -351,6 +351,8 @@ pub struct App {
     pub theme: Theme,
     /// Where user themes live.
     pub config_dir: Option<PathBuf>,
+    /// The file this session logs to (named on the help screen).
+    pub log_file: Option<PathBuf>,
     /// Input mode.
     pub mode: Mode,
     /// Focused pane.
@@ -431,6 +433,7 @@ impl App {
             keymap,
             theme,
             config_dir: None,
+            log_file: None,
             mode: Mode::List,
             focus: Pane::Table,
             size: (80, 24),

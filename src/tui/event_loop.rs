@@ -122,6 +122,26 @@ fn handle(app: &mut App, event: Event) {
     }
 }
 
+/// The editor program and its arguments: `$VISUAL`, else `$EDITOR`, else
+/// `vi`, split into words the way a shell does (`shlex`), so
+/// `"/opt/My Editor/ed" --wait` and `code --wait` both work.
+pub fn editor_command(
+    visual: Option<&str>,
+    editor: Option<&str>,
+) -> Result<(String, Vec<String>), String> {
+    let (name, value) = match (visual, editor) {
+        (Some(v), _) if !v.trim().is_empty() => ("VISUAL", v),
+        (_, Some(e)) if !e.trim().is_empty() => ("EDITOR", e),
+        _ => return Ok(("vi".into(), Vec::new())),
+    };
+    let mut words = shlex::split(value)
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| format!("${name} is not a command line (unbalanced quotes?): {value}"))?
+        .into_iter();
+    let program = words.next().unwrap_or_else(|| "vi".into());
+    Ok((program, words.collect()))
+}
+
 /// Hand the terminal to $VISUAL / $EDITOR with the event's body, and read
 /// the edited body back into a copy of the event.
 fn suspend_and_edit(host: &mut impl Host, event: &EvEvent) -> Result<EvEvent, String> {
@@ -141,18 +161,10 @@ fn suspend_and_edit(host: &mut impl Host, event: &EvEvent) -> Result<EvEvent, St
         .map_err(|e| format!("cannot create a temporary file: {e}"))?;
     std::fs::write(file.path(), text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", file.path().display()))?;
-    let editor = std::env::var("VISUAL")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| {
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-        })
-        .unwrap_or_else(|| "vi".into());
-    let mut words = editor.split_whitespace();
-    let program = words.next().unwrap_or("vi").to_string();
-    let args: Vec<String> = words.map(str::to_string).collect();
+    let (program, args) = editor_command(
+        std::env::var("VISUAL").ok().as_deref(),
+        std::env::var("EDITOR").ok().as_deref(),
+    )?;
     host.suspend()
         .map_err(|e| format!("cannot leave the UI: {e}"))?;
     let status = tokio::task::block_in_place(|| {
@@ -183,4 +195,43 @@ fn suspend_and_edit(host: &mut impl Host, event: &EvEvent) -> Result<EvEvent, St
     let mut copy = event.clone();
     copy.raw = raw;
     Ok(copy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::editor_command;
+
+    #[test]
+    fn the_editor_is_split_like_a_shell_would() {
+        let words = |visual: Option<&str>, editor: Option<&str>| {
+            editor_command(visual, editor).map(|(p, a)| {
+                let mut all = vec![p];
+                all.extend(a);
+                all
+            })
+        };
+        assert_eq!(
+            words(None, Some("\"/opt/My Editor/bin/ed\" --wait")).unwrap(),
+            ["/opt/My Editor/bin/ed", "--wait"]
+        );
+        assert_eq!(
+            words(None, Some("'/Applications/Sub Lime/subl' -w -n")).unwrap(),
+            ["/Applications/Sub Lime/subl", "-w", "-n"]
+        );
+        assert_eq!(
+            words(None, Some("/opt/My\\ Editor/ed")).unwrap(),
+            ["/opt/My Editor/ed"]
+        );
+        assert_eq!(
+            words(Some("code --wait"), Some("nano")).unwrap(),
+            ["code", "--wait"]
+        );
+        assert_eq!(words(Some("  "), Some("nano")).unwrap(), ["nano"]);
+        assert_eq!(words(None, None).unwrap(), ["vi"]);
+        let error = words(None, Some("\"/opt/ed --wait")).unwrap_err();
+        assert!(
+            error.starts_with("$EDITOR is not a command line"),
+            "{error}"
+        );
+    }
 }

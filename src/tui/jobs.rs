@@ -526,6 +526,10 @@ impl Drop for Jobs {
         for task in self.loaders.drain(..).chain(self.tails.drain(..)) {
             task.abort();
         }
+        // Background scans run on blocking threads, which the runtime waits
+        // for at exit: make them stale so they stop at the next event.
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.epoch.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -721,22 +725,21 @@ async fn filter_worker(
             let now = Utc::now();
             for chunk in &job.chunks {
                 for (n, slice) in chunk.records.chunks(SLICE).enumerate() {
-                    if job.generation < current.load(Ordering::SeqCst) {
+                    // A newer filter (or quitting) stops the scan between
+                    // two events, not at the end of the slice.
+                    let stale = || job.generation < current.load(Ordering::SeqCst);
+                    let Some(hits) = crate::scan::par_until(slice, &stale, |record| {
+                        if matches!(record, Record::Line { .. })
+                            && !job.filter.might_match(record.bytes())
+                        {
+                            return false;
+                        }
+                        decoder
+                            .document(record, now)
+                            .is_ok_and(|mut d| d.with_value(|v| job.filter.matches(v)))
+                    }) else {
                         return;
-                    }
-                    let hits: Vec<bool> = slice
-                        .par_iter()
-                        .map(|record| {
-                            if matches!(record, Record::Line { .. })
-                                && !job.filter.might_match(record.bytes())
-                            {
-                                return false;
-                            }
-                            decoder
-                                .document(record, now)
-                                .is_ok_and(|mut d| d.with_value(|v| job.filter.matches(v)))
-                        })
-                        .collect();
+                    };
                     let msg = Msg::FilterHits {
                         generation: job.generation,
                         start: chunk.start + n * SLICE,

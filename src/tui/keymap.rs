@@ -100,17 +100,41 @@ impl Key {
             }
             rest = tail;
         }
+        let ctrl = modifiers.contains(KeyModifiers::CONTROL);
         let code = if rest.chars().count() == 1 {
             let c = rest.chars().next().unwrap_or(' ');
+            // Only what a terminal can send: ctrl with shift arrives as
+            // plain ctrl (and ctrl-X as ctrl-x), and shift with anything
+            // but a letter types another character.
+            if ctrl && (shift || c.is_ascii_uppercase()) && c.is_ascii_alphabetic() {
+                let lower = c.to_ascii_lowercase();
+                return Err(format!(
+                    "terminals send ctrl with shift or a capital letter as ctrl-{lower}: bind `ctrl-{lower}` (or `alt-{}`)",
+                    c.to_ascii_uppercase()
+                ));
+            }
+            if shift && !c.is_ascii_alphabetic() {
+                return Err(format!(
+                    "shift-{c} arrives as the character shift types: bind that character instead (e.g. `!` for shift-1 on a US keyboard)"
+                ));
+            }
             KeyCode::Char(if shift { c.to_ascii_uppercase() } else { c })
         } else {
             let lower = rest.to_ascii_lowercase();
             if let Some((_, code)) = NAMED.iter().find(|(n, _)| *n == lower) {
-                if shift && *code == KeyCode::Tab {
-                    KeyCode::BackTab
-                } else {
-                    *code
+                match (shift, *code) {
+                    (true, KeyCode::Tab) => KeyCode::BackTab,
+                    (true, _) => {
+                        return Err(format!(
+                            "evscope does not tell shift-{lower} from {lower}: bind `{lower}` or another key"
+                        ));
+                    }
+                    (false, code) => code,
                 }
+            } else if shift {
+                return Err(format!(
+                    "evscope does not tell shift-{rest} from {rest}: bind another key"
+                ));
             } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
                 if !(1..=24).contains(&n) {
                     return Err(format!("no function key `{rest}`"));
@@ -510,6 +534,43 @@ mod tests {
     }
 
     #[test]
+    fn keys_no_terminal_sends_are_refused() {
+        for (text, says) in [
+            ("ctrl-shift-x", "bind `ctrl-x`"),
+            ("ctrl-X", "bind `ctrl-x`"),
+            ("c-s-x", "bind `ctrl-x`"),
+            ("shift-1", "shift-1 arrives as the character shift types"),
+            ("shift-?", "shift-? arrives as the character"),
+            ("shift-up", "does not tell shift-up from up"),
+            ("shift-f5", "does not tell shift-f5 from f5"),
+        ] {
+            let error = Key::parse(text).expect_err(text);
+            assert!(error.contains(says), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn every_key_that_parses_matches_its_press() {
+        // What a terminal sends for each accepted spelling.
+        for (text, code, modifiers) in [
+            (
+                "alt-shift-x",
+                KeyCode::Char('X'),
+                KeyModifiers::ALT | KeyModifiers::SHIFT,
+            ),
+            ("shift-x", KeyCode::Char('X'), KeyModifiers::SHIFT),
+            ("ctrl-x", KeyCode::Char('x'), KeyModifiers::CONTROL),
+            ("shift-tab", KeyCode::BackTab, KeyModifiers::SHIFT),
+            ("!", KeyCode::Char('!'), KeyModifiers::SHIFT),
+            ("alt-x", KeyCode::Char('x'), KeyModifiers::ALT),
+        ] {
+            let parsed = Key::parse(text).unwrap();
+            let pressed = Key::from_event(&press(code, modifiers));
+            assert_eq!(parsed, pressed, "{text}");
+        }
+    }
+
+    #[test]
     fn matches_terminal_events() {
         let keymap = Keymap::default();
         let shift_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
@@ -551,6 +612,10 @@ mod tests {
         assert_eq!(
             error("[lists]\n\"x\" = \"quit\"\n"),
             "[keys.lists]: unknown mode (use list, filter, command, dialog or help)"
+        );
+        assert!(
+            error("[list]\n\"ctrl-shift-x\" = \"quit\"\n")
+                .starts_with("[keys.list] \"ctrl-shift-x\": terminals send ctrl with shift")
         );
         assert!(
             error("[list]\n\"pgdn\" = \"quit\"\n")

@@ -70,12 +70,15 @@ pub fn pick_theme(flag: Option<&str>, config: &Config) -> anyhow::Result<theme::
     })
 }
 
-/// Run the terminal UI on `sources` until the user quits.
+/// Run the terminal UI on `sources` until the user quits; `log_file` is
+/// where this session logs (named on the help screen).
 pub async fn run(
     context: &Context,
     sources: &[String],
     theme: Option<&str>,
+    log_file: Option<std::path::PathBuf>,
 ) -> anyhow::Result<i32> {
+    tracing::info!(?sources, log_file = ?log_file, "terminal UI starting");
     let keymap = keymap::Keymap::from_config(&context.config.keys)
         .context("invalid key bindings in the config file")?;
     let theme = pick_theme(theme, &context.config)?;
@@ -97,6 +100,7 @@ pub async fn run(
         chrono::Utc::now(),
     );
     app.config_dir = Config::dir();
+    app.log_file = log_file;
     watch_signals(tx);
     terminal::install_panic_hook();
     let (guard, mut term) =

@@ -162,6 +162,69 @@ impl Decoder for DemoDecoder {
     }
 }
 
+/// A terminal host that does nothing (the event loop on a TestBackend).
+pub struct NoHost;
+
+impl evscope::tui::terminal::Host for NoHost {
+    fn suspend(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn resume(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn write_raw(&mut self, _: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Open `uris` in an app on a `size` TestBackend and run the event loop
+/// until it ends, with `keys` pressed one by one, `pause` apart (the first
+/// after `pause`); at most 30 s. The app and the terminal as it ended.
+pub async fn run_with_keys(
+    uris: &[String],
+    options: OpenOptions,
+    decoder: Arc<dyn Decoder>,
+    size: (u16, u16),
+    keys: &[char],
+    pause: std::time::Duration,
+    now: fn() -> DateTime<Utc>,
+) -> (App, Terminal<TestBackend>) {
+    use futures::StreamExt;
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut jobs = evscope::tui::jobs::Jobs::new(options, decoder.clone(), tx);
+    let theme = Theme::load("dark", None).unwrap();
+    let mut app = App::new(uris, Keymap::default(), theme, decoder, false, now());
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+    let keys = keys.to_vec();
+    let input = move || -> evscope::tui::event_loop::Input {
+        futures::stream::iter(keys.clone())
+            .then(move |c| async move {
+                tokio::time::sleep(pause).await;
+                Ok(Event::Key(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                )))
+            })
+            .boxed()
+    };
+    let mut host = NoHost;
+    let run = evscope::tui::event_loop::run(
+        &mut terminal,
+        &mut app,
+        &mut jobs,
+        &mut rx,
+        &mut host,
+        input,
+        now,
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(30), run)
+        .await
+        .expect("the loop ends")
+        .expect("no error");
+    (app, terminal)
+}
+
 /// Options for opening the demo.
 pub fn options() -> OpenOptions {
     OpenOptions::new(Inspector::with_defaults())

@@ -75,6 +75,7 @@ impl Client {
                 builder = builder.with_auth_provider(provider);
             }
         }
+        tracing::info!(url, timeout = ?limit, "connecting to Pulsar");
         // Connecting retries a few times; bound the whole of it.
         let pulsar = match super::error::bounded(
             format!("connecting to {url}"),

@@ -149,9 +149,10 @@ pub async fn bounded<T>(
     match tokio::time::timeout(limit, future).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(PulsarError::from_client(error, url)),
-        Err(_) => Err(PulsarError::Timeout {
-            what: what.into(),
-            after: limit,
-        }),
+        Err(_) => {
+            let what = what.into();
+            tracing::warn!(what = %what, after = ?limit, "Pulsar: no answer in time");
+            Err(PulsarError::Timeout { what, after: limit })
+        }
     }
 }

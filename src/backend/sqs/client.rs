@@ -305,6 +305,7 @@ where
         match call().await {
             Ok(value) => return Ok(value),
             Err(error) if error.failure == Failure::Transient && start.elapsed() < PATIENCE => {
+                tracing::info!(reason = %error.message, pause = ?pause, "SQS call failed for a passing reason; retrying");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(4));
             }

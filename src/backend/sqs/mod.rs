@@ -54,6 +54,7 @@ impl SqsBackend {
     /// attributes. Fails within seconds, in one line, when the endpoint,
     /// the credentials or the queue are wrong.
     pub async fn open(text: &str, options: &SqsOptions) -> Result<SqsBackend, BackendError> {
+        tracing::info!(queue = text, endpoint = ?options.endpoint_url, region = ?options.region, profile = ?options.profile, "connecting to SQS");
         let conn = client::connect(options).await;
         let queue = Queue::open(conn, text).await?;
         Ok(SqsBackend {

@@ -15,7 +15,12 @@ use crate::tui::summary::Flags;
 use crate::tui::theme::{Role, Theme};
 
 /// Every help line, styled.
-pub fn lines(keymap: &Keymap, read_only: bool, theme: &Theme) -> Vec<Line<'static>> {
+pub fn lines(
+    keymap: &Keymap,
+    read_only: bool,
+    log_file: Option<&std::path::Path>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let title = theme.style(Role::Title);
     let key_style = theme.style(Role::Key);
@@ -70,6 +75,16 @@ pub fn lines(keymap: &Keymap, read_only: bool, theme: &Theme) -> Vec<Line<'stati
         "Keys are remapped in the config file: [keys.list] \"ctrl-r\" = \"replay\" (\"none\" unbinds).",
         muted,
     ));
+    out.push(Line::styled(
+        match log_file {
+            Some(path) => format!(
+                "Log file: {} (more detail: -v, -vv or EVSCOPE_LOG=debug).",
+                crate::sanitize::escape(&path.display().to_string())
+            ),
+            None => "Log file: none (no state directory, or it cannot be written).".to_string(),
+        },
+        muted,
+    ));
     out
 }
 
@@ -93,7 +108,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .style(theme.style(Role::Text));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let all = lines(&app.keymap, app.read_only, theme);
+    let all = lines(&app.keymap, app.read_only, app.log_file.as_deref(), theme);
     let max = all.len().saturating_sub(inner.height as usize);
     let start = app.help_scroll.min(max);
     let shown: Vec<Line> = all

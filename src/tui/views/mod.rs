@@ -3,7 +3,7 @@
 
 mod detail;
 mod dialog;
-mod help;
+pub mod help;
 mod input;
 mod sources;
 mod status;
