@@ -22,8 +22,8 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use super::{
-    Backend, BackendError, Capabilities, Drain, OpenOptions, Record, Sent, SourceInfo, SourceKind,
-    demo,
+    Backend, BackendError, Capabilities, Drain, OpenOptions, Operation, Record, Sent, SourceInfo,
+    SourceKind, demo,
 };
 use crate::capture::{CaptureFile, Change, Document, DocumentOptions, FileId};
 use crate::inspect::Inspector;
@@ -196,6 +196,16 @@ fn dlq_path(path: &Path) -> Option<PathBuf> {
 impl Backend for FileBackend {
     fn uri(&self) -> &str {
         &self.uri
+    }
+
+    fn cannot(&self, operation: Operation) -> Option<String> {
+        match operation {
+            Operation::Send => None,
+            _ if self.path.is_some() && !self.regular => {
+                Some("removing events from a stream (a FIFO or a device) is not possible: it cannot be rewritten".into())
+            }
+            _ => None,
+        }
     }
 
     fn capabilities(&self) -> Capabilities {

@@ -74,6 +74,14 @@ impl Backend for ReadOnly {
         Err(self.refused())
     }
 
+    fn file_identity(&self) -> Option<crate::capture::FileId> {
+        self.inner.file_identity()
+    }
+
+    fn notices(&self) -> Vec<String> {
+        self.inner.notices()
+    }
+
     async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
         self.inner.redrive_target().await
     }
