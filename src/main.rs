@@ -51,6 +51,10 @@ fn main() -> ExitCode {
 
 async fn run(args: Cli) -> anyhow::Result<i32> {
     let config = Config::load(args.config.as_deref())?;
+    let max_hold = args
+        .sqs
+        .max_hold
+        .or(config.sqs_max_hold().map_err(anyhow::Error::msg)?);
     let mut context =
         Context::new(config, args.read_only)?.with_sqs(evscope::backend::SqsOptions {
             profile: args.sqs.profile,
@@ -58,6 +62,7 @@ async fn run(args: Cli) -> anyhow::Result<i32> {
             endpoint_url: args.sqs.endpoint_url.filter(|u| !u.trim().is_empty()),
             visibility_timeout: args.sqs.visibility_timeout,
             keep_dedup_id: false,
+            max_hold,
         });
     context.open.pulsar = args.pulsar.to_options();
     let code = match args.command {

@@ -34,6 +34,7 @@ pub(super) async fn for_each_document(
     let read = Reading {
         limit,
         follow: false,
+        yes: false,
     };
     for_each_mapped(backend, scanner, read, |document| document, each).await
 }
@@ -46,6 +47,84 @@ pub(super) struct Reading {
     /// After the events there are, go on with those that arrive, until
     /// Ctrl-C or `limit`.
     pub follow: bool,
+    /// Follow a source that looks consumed without refusing.
+    pub yes: bool,
+}
+
+/// How often a follow looks at what it holds and at stdout.
+const WATCH_TICK: std::time::Duration = std::time::Duration::from_millis(250);
+/// How often a follow that holds messages says so on stderr.
+const HOLDING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Say what reading costs the source's consumers, on stderr; refuse to
+/// follow one that looks consumed without `--yes`.
+async fn say_the_cost(backend: &dyn Backend, read: Reading) -> Result<()> {
+    let one_page = read.limit.is_some_and(|l| l <= 10);
+    if !read.follow && one_page {
+        return Ok(());
+    }
+    let Some(caution) = backend.hold_caution().await? else {
+        return Ok(());
+    };
+    if !read.follow {
+        // A browse holds what it saw only until it ends, but each receive
+        // still counts, and a long browse hides messages for a while.
+        if let Some(info) = backend.describe().await.ok().filter(|i| i.count > Some(10)) {
+            warn(&format!(
+                "browsing {} receives its {} messages: each is hidden from the queue's consumers until the browse ends, and its receive count rises by one",
+                info.uri,
+                info.count.unwrap_or_default()
+            ));
+        }
+        return Ok(());
+    }
+    warn(&caution.text);
+    if caution.consumed && !read.yes {
+        anyhow::bail!(
+            "{} looks consumed: following would hold its messages from its consumers; pass --yes to follow it anyway",
+            backend.uri()
+        );
+    }
+    Ok(())
+}
+
+/// What a follow says on stderr about what it holds: when it starts
+/// holding, then every minute.
+#[derive(Debug, Default)]
+struct HoldingNotes {
+    said: Option<std::time::Instant>,
+}
+
+impl HoldingNotes {
+    fn tick(&mut self, backend: &dyn Backend) {
+        let Some(status) = backend.hold_status() else {
+            return;
+        };
+        let Some(line) = status.holding_line() else {
+            return;
+        };
+        if self.said.is_some_and(|t| t.elapsed() < HOLDING_EVERY) {
+            return;
+        }
+        self.said = Some(std::time::Instant::now());
+        match status.let_go_line() {
+            Some(more) => warn(&format!("{}: {line}; {more}", backend.uri())),
+            None => warn(&format!("{}: {line}", backend.uri())),
+        }
+    }
+}
+
+/// At the end of a follow: what was released, and what the bound did.
+fn say_released(backend: &dyn Backend) {
+    let Some(status) = backend.hold_status() else {
+        return;
+    };
+    if let Some(ended) = &status.ended {
+        warn(&ended.line(backend.uri()));
+    }
+    if let Some(more) = status.let_go_line() {
+        warn(&format!("{}: {more}", backend.uri()));
+    }
 }
 
 /// [`for_each_document`], with each kept document first turned into a `T`
@@ -63,6 +142,7 @@ pub(super) async fn for_each_mapped<T: Send>(
     if let Some(note) = backend.browse_note() {
         warn(&note);
     }
+    say_the_cost(backend.as_ref(), read).await?;
     let (tx, mut rx) = mpsc::channel::<Vec<Record>>(4);
     // Without a filter every event read is kept: read no more than needed
     // (an SQS receive counts, so over-reading is not free).
@@ -80,19 +160,29 @@ pub(super) async fn for_each_mapped<T: Send>(
     };
     let mut handed = 0usize;
     let mut pass = Pass::default();
-    // Ctrl-C stops reading; the backend then settles what it holds (SQS
-    // makes the messages it hid visible again) before this returns.
-    let interrupted = tokio::signal::ctrl_c();
+    // Ctrl-C, SIGTERM, a lost terminal (SIGHUP) or, while following, a
+    // closed stdout stop reading; the backend then settles what it holds
+    // (SQS makes the messages it hid visible again) before this returns.
+    let interrupted = stop_signal();
     tokio::pin!(interrupted);
+    let mut watch = tokio::time::interval(WATCH_TICK);
+    let mut notes = HoldingNotes::default();
     'batches: loop {
         let batch = tokio::select! {
             batch = rx.recv() => match batch {
                 Some(batch) => batch,
                 None => break,
             },
-            _ = &mut interrupted => {
-                warn("interrupted: releasing what was read, then stopping");
+            signal = &mut interrupted => {
+                warn(&format!("{signal}: releasing what was read, then stopping"));
                 break;
+            }
+            _ = watch.tick(), if read.follow => {
+                if super::output::stdout_closed() {
+                    break;
+                }
+                notes.tick(backend.as_ref());
+                continue;
             }
         };
         let results = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &map));
@@ -117,12 +207,36 @@ pub(super) async fn for_each_mapped<T: Send>(
         }
     }
     drop(rx);
-    match reader.await {
+    let result = reader.await;
+    if read.follow {
+        say_released(backend.as_ref());
+    }
+    match result {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => return Err(error.into()),
         Err(join) => anyhow::bail!("reading {} failed: {join}", backend.uri()),
     }
     Ok(pass)
+}
+
+/// The first of Ctrl-C, SIGTERM and SIGHUP, named.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "interrupted",
+                _ = term.recv() => "terminated",
+                _ = hup.recv() => "the terminal went away",
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "interrupted"
 }
 
 /// `evscope peek`.
@@ -143,6 +257,7 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     let read = Reading {
         limit: args.limit,
         follow: args.follow,
+        yes: args.yes,
     };
     let pass = for_each_mapped(backend, &scanner, read, to_line, |line| {
         open = out.line(&line)?;

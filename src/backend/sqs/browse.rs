@@ -13,15 +13,23 @@ use tokio::time::Instant;
 
 use super::client::patiently;
 use super::convert::to_event;
-use super::hold::{Held, HoldGuard};
+use super::hold::{Held, HoldGuard, MaxHold, Taken};
 use super::pace::Pacer;
 use super::queue::Queue;
 use crate::backend::{BackendError, Record};
 
 /// Receive calls at once while browsing a standard queue.
 const WIDTH: usize = 10;
-/// How long a tail's long poll waits, in seconds.
-const TAIL_WAIT: u32 = 10;
+/// How long a tail's long poll waits, in seconds. Short: when the session
+/// ends, it lets its poll finish before releasing (a poll dropped half-way
+/// stays open on the server, which hands it the very messages released
+/// next, hidden again), so this bounds how long a release waits.
+const TAIL_WAIT: u32 = 1;
+/// The visibility timeout a tail's long poll asks for, in seconds; what it
+/// gets is extended to the session's timeout at once. Should the session
+/// be dropped during a poll, what the poll was handed is visible again
+/// after this long, not after the full timeout.
+const TAIL_HIDE: u32 = 3;
 
 /// What a session does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,15 +43,22 @@ pub(crate) enum Mode {
 }
 
 /// Run a browse, tail or follow session on `queue`, holding messages for
-/// `visibility` seconds at a time. Returns how many events were handed over.
+/// `visibility` seconds at a time; a live session (`max_hold` given)
+/// bounds each hold and reports to the queue's board. Returns how many
+/// events were handed over.
 pub(crate) async fn session(
     queue: Arc<Queue>,
     visibility: u32,
     limit: Option<usize>,
     sink: mpsc::Sender<Vec<Record>>,
     mode: Mode,
+    max_hold: Option<MaxHold>,
 ) -> Result<usize, BackendError> {
-    let guard = HoldGuard::new(Held::new(queue.clone(), visibility));
+    let held = match max_hold {
+        Some(max_hold) => Held::live(queue.clone(), visibility, max_hold),
+        None => Held::new(queue.clone(), visibility),
+    };
+    let guard = HoldGuard::new(held);
     let held = guard.held().clone();
     let result = async {
         let mut sent = 0usize;
@@ -60,18 +75,36 @@ pub(crate) async fn session(
     result
 }
 
-/// Hold what a receive returned; the events not held before.
-fn take(queue: &Queue, held: &Held, messages: &[aws_sdk_sqs::types::Message]) -> Vec<Record> {
+/// Hold what a receive (hiding for `hidden_for` seconds) returned: the
+/// events not handed over before, and the messages to put back at once
+/// (let go by the bound moments ago).
+fn take(
+    queue: &Queue,
+    held: &Held,
+    messages: &[aws_sdk_sqs::types::Message],
+    hidden_for: u32,
+) -> (Vec<Record>, Vec<(String, String)>) {
     let now = chrono::Utc::now();
     let at = Instant::now();
-    messages
-        .iter()
-        .filter(|m| match (m.message_id(), m.receipt_handle()) {
-            (Some(id), Some(receipt)) => held.insert(id, receipt, at),
-            _ => false,
-        })
-        .map(|m| Record::Event(Arc::new(to_event(m, &queue.uri, &queue.attrs, now))))
-        .collect()
+    let mut records = Vec::new();
+    let mut back = Vec::new();
+    for m in messages {
+        let (Some(id), Some(receipt)) = (m.message_id(), m.receipt_handle()) else {
+            continue;
+        };
+        queue.board.observe(m);
+        match held.insert(id, receipt, at, hidden_for) {
+            Taken::New => records.push(Record::Event(Arc::new(to_event(
+                m,
+                &queue.uri,
+                &queue.attrs,
+                now,
+            )))),
+            Taken::TooSoon => back.push((id.to_string(), receipt.to_string())),
+            Taken::Duplicate | Taken::Again => {}
+        }
+    }
+    (records, back)
 }
 
 /// Page through the queue; how many events were handed over.
@@ -110,7 +143,9 @@ async fn page(
             let messages = result.map_err(|e| queue.error(e))?;
             short |= messages.len() < *asked;
             got += messages.len();
-            records.extend(take(queue, held, &messages));
+            let (taken, back) = take(queue, held, &messages, visibility);
+            held.put_back(&back).await;
+            records.extend(taken);
         }
         if !records.is_empty() {
             sent += records.len();
@@ -125,25 +160,33 @@ async fn page(
     Ok(sent)
 }
 
-/// Long-poll for new messages until the sink closes.
+/// Long-poll for new messages until the sink closes. After the bound let
+/// messages go, wait for the consumers' chance before receiving again.
 async fn tail(
     queue: &Queue,
     held: &Held,
     sink: &mpsc::Sender<Vec<Record>>,
 ) -> Result<usize, BackendError> {
-    let visibility = held.visibility();
+    let hide = TAIL_HIDE.min(held.visibility());
     let mut sent = 0usize;
     loop {
-        let receive = patiently(|| queue.receive(10, visibility, TAIL_WAIT));
-        tokio::pin!(receive);
-        let (result, closed) = tokio::select! {
-            result = &mut receive => (result, false),
-            _ = sink.closed() => (receive.await, true),
-        };
+        if let Some(until) = held.paused_until() {
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => {}
+                _ = sink.closed() => break,
+            }
+        }
+        // A closed sink ends the session once this poll (at most TAIL_WAIT
+        // seconds) is in: what it got is held, and released with the rest.
+        let result = patiently(|| queue.receive(10, hide, TAIL_WAIT)).await;
         let messages = result.map_err(|e| queue.error(e))?;
-        let records = take(queue, held, &messages);
-        if closed {
+        let (records, back) = take(queue, held, &messages, hide);
+        held.put_back(&back).await;
+        if sink.is_closed() {
             break;
+        }
+        if !messages.is_empty() {
+            held.extend_due().await;
         }
         if !records.is_empty() {
             sent += records.len();

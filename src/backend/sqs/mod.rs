@@ -24,7 +24,7 @@ mod send;
 
 pub use client::SqsOptions;
 pub use discover::list_queues;
-pub use hold::settle;
+pub use hold::{MaxHold, settle};
 pub use queue::QueueAttributes;
 
 use std::sync::Arc;
@@ -35,19 +35,24 @@ use tokio::sync::mpsc;
 use self::browse::Mode;
 use self::queue::{Queue, name_of, uri_of};
 use super::{
-    Backend, BackendError, Capabilities, Drain, NativeMove, NativeMoveProgress, Record,
-    SendOutcome, SourceInfo, SourceKind,
+    Backend, BackendError, Capabilities, Drain, HoldCaution, HoldStatus, NativeMove,
+    NativeMoveProgress, Record, SendOutcome, SourceInfo, SourceKind,
 };
 use crate::model::Event;
 
 /// Seconds a held message stays hidden between extensions, by default.
 pub const DEFAULT_VISIBILITY: u32 = 30;
+/// How long following holds a message of a queue that is not a
+/// dead-letter queue, by default.
+pub const DEFAULT_MAX_HOLD: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// One SQS queue.
 pub struct SqsBackend {
     queue: Arc<Queue>,
     options: SqsOptions,
     read_only: bool,
+    /// Whether the queue is some queue's dead-letter queue, once asked.
+    is_dlq: tokio::sync::OnceCell<bool>,
 }
 
 impl SqsBackend {
@@ -65,6 +70,7 @@ impl SqsBackend {
             queue: Arc::new(queue),
             options: options.clone(),
             read_only,
+            is_dlq: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -92,6 +98,25 @@ impl SqsBackend {
             });
         }
         Ok(())
+    }
+
+    /// Whether this is the dead-letter queue of some queue (asked once; a
+    /// failed question counts as no: the caution then errs on the safe side).
+    async fn is_dlq(&self) -> bool {
+        *self
+            .is_dlq
+            .get_or_init(|| async { self.dlq_sources().await.is_ok_and(|s| !s.is_empty()) })
+            .await
+    }
+
+    /// The bound on a live session's holds: the one chosen, or 30 s on a
+    /// queue that is not a dead-letter queue.
+    async fn max_hold(&self) -> MaxHold {
+        match self.options.max_hold {
+            Some(chosen) => chosen,
+            None if self.is_dlq().await => MaxHold::Forever,
+            None => MaxHold::For(DEFAULT_MAX_HOLD),
+        }
     }
 
     /// The queues this one is the dead-letter queue of.
@@ -162,6 +187,7 @@ impl Backend for SqsBackend {
             limit,
             sink,
             Mode::Browse,
+            None,
         )
         .await
     }
@@ -173,6 +199,7 @@ impl Backend for SqsBackend {
             None,
             sink,
             Mode::Tail,
+            Some(self.max_hold().await),
         )
         .await
         .map(|_| ())
@@ -189,6 +216,7 @@ impl Backend for SqsBackend {
             limit,
             sink,
             Mode::Follow,
+            Some(self.max_hold().await),
         )
         .await
         .map(|_| ())
@@ -231,6 +259,44 @@ impl Backend for SqsBackend {
             "{} has a redrive policy (maxReceiveCount {max}): browsing receives each message once, which counts; a message already received {max} times moves to {dlq} instead of showing",
             self.queue.uri
         ))
+    }
+
+    async fn hold_caution(&self) -> Result<Option<HoldCaution>, BackendError> {
+        if self.is_dlq().await {
+            return Ok(None);
+        }
+        let attrs = self
+            .queue
+            .attributes()
+            .await
+            .map_err(|e| self.queue.error(e))?;
+        let ours = self.queue.board.status().map_or(0, |s| s.held as u64);
+        let in_flight = attrs.in_flight.saturating_sub(ours);
+        let consumed = in_flight > 0 || self.queue.board.consumed_recently();
+        let bound = match self.max_hold().await {
+            MaxHold::Forever => "until you stop following (--max-hold forever)".to_string(),
+            MaxHold::For(d) => format!("at most {} s each (--max-hold)", d.as_secs_f64()),
+        };
+        let state = match (in_flight, consumed) {
+            (0, false) => "none in flight now, none received by others lately".to_string(),
+            (0, true) => {
+                "none in flight now, but some were received by others lately: it looks consumed"
+                    .to_string()
+            }
+            (n, _) => format!("{n} in flight now: it looks consumed"),
+        };
+        Ok(Some(HoldCaution {
+            text: format!(
+                "following {uri} receives its messages: each one is hidden from the queue's consumers while evscope holds it ({bound}), and its receive count rises by one; {state}",
+                uri = self.queue.uri
+            ),
+            in_flight,
+            consumed,
+        }))
+    }
+
+    fn hold_status(&self) -> Option<HoldStatus> {
+        self.queue.board.status()
     }
 
     fn browse_note(&self) -> Option<String> {

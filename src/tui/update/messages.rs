@@ -206,6 +206,39 @@ pub fn apply(app: &mut App, msg: Msg) {
         Msg::Edited(Err(error)) => status(app, Level::Error, &error),
         Msg::Shutdown => app.quit = true,
         Msg::Failed(error) => status(app, Level::Error, &error),
+        Msg::FollowCaution {
+            epoch,
+            slot,
+            caution,
+        } => {
+            app.follow_cautions.push_back((epoch, slot, caution));
+            super::ops::next_follow_caution(app);
+        }
+        Msg::Holding {
+            slot,
+            status: hold,
+            ended,
+        } => {
+            if !ended {
+                app.holding.insert(slot, hold);
+                return;
+            }
+            app.holding.remove(&slot);
+            let uri = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
+            let mut text = hold
+                .ended
+                .as_ref()
+                .map_or_else(|| format!("{uri}: released nothing"), |r| r.line(&uri));
+            if let Some(more) = hold.let_go_line() {
+                text.push_str(&format!("; {more}"));
+            }
+            let failed = hold.ended.as_ref().is_some_and(|r| r.failed > 0);
+            status(
+                app,
+                if failed { Level::Warning } else { Level::Info },
+                &text,
+            );
+        }
         Msg::FollowFailed { slot, error } => {
             let name = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
             status(app, Level::Error, &format!("following {name}: {error}"));

@@ -329,8 +329,14 @@ pub(super) fn start_export(app: &mut App, path: &str) {
 pub(super) fn toggle_follow(app: &mut App) {
     if app.following {
         app.following = false;
+        app.follow_cautions.clear();
         app.effects.push(Effect::StopFollowing);
-        status(app, Level::Info, "stopped following");
+        let what = if app.holding.values().any(|s| s.held > 0) {
+            "stopped following: releasing the messages held…"
+        } else {
+            "stopped following"
+        };
+        status(app, Level::Info, what);
         return;
     }
     let mut followed = 0;
@@ -341,6 +347,7 @@ pub(super) fn toggle_follow(app: &mut App) {
                     epoch: app.epoch,
                     slot,
                     backend: backend.clone(),
+                    confirmed: app.follow_confirmed.contains(source.uri()),
                 });
                 followed += 1;
             }
@@ -371,6 +378,8 @@ pub(super) fn reload(app: &mut App) {
     app.effects.push(Effect::StopLoading);
     app.epoch += 1;
     app.following = false;
+    app.follow_cautions.clear();
+    app.holding.clear();
     app.follow_seen.clear();
     app.store = Default::default();
     app.marks.clear();
@@ -391,4 +400,49 @@ pub(super) fn reload(app: &mut App) {
         });
     }
     rebuild_view(app);
+}
+
+/// Ask the next waiting follow caution, when no dialog is open.
+pub(super) fn next_follow_caution(app: &mut App) {
+    while app.dialog.is_none() {
+        let Some((epoch, slot, caution)) = app.follow_cautions.pop_front() else {
+            return;
+        };
+        if !app.following || epoch != app.epoch {
+            continue;
+        }
+        let Some(source) = app.sources.get(slot) else {
+            continue;
+        };
+        let uri = source.uri().to_string();
+        if app.follow_confirmed.contains(&uri) {
+            if let Some(backend) = source.backend.clone() {
+                app.effects.push(Effect::Follow {
+                    epoch,
+                    slot,
+                    backend,
+                    confirmed: true,
+                });
+            }
+            continue;
+        }
+        let consumed = if caution.consumed { "yes" } else { "no" };
+        let body = vec![
+            Safe::new(&caution.text),
+            Safe::new(""),
+            Safe::new(&format!(
+                "in flight now: {} · looks consumed: {consumed}",
+                caution.in_flight
+            )),
+            Safe::new(
+                "The status bar shows what evscope holds; t stops following and releases it at once.",
+            ),
+        ];
+        app.dialog = Some(crate::tui::app::Dialog::Confirm {
+            title: Safe::new(&format!("Follow {uri}?")),
+            body,
+            op: crate::tui::app::PendingOp::Follow { epoch, slot },
+        });
+        app.mode = crate::tui::app::Mode::Dialog;
+    }
 }

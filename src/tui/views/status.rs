@@ -53,6 +53,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             base.patch(theme.style(Role::Warning)),
         ));
     }
+    if let Some(holding) = app.holding_line() {
+        spans.push(Span::styled(
+            format!("│ {holding} "),
+            base.patch(theme.style(Role::Warning)),
+        ));
+    }
     if app.read_only {
         spans.push(Span::styled(
             "│ read-only ",
