@@ -199,3 +199,221 @@ async fn a_message_nobody_takes_is_received_again_once_consumers_had_their_chanc
     let ended = source.hold_status().unwrap().ended.unwrap();
     assert_eq!(ended.failed, 0);
 }
+
+/// Read stdout lines of a running evscope until `n` were read.
+async fn read_lines(
+    stdout: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    n: usize,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    while lines.len() < n {
+        match tokio::time::timeout(Duration::from_secs(20), stdout.next_line()).await {
+            Ok(Ok(Some(line))) => lines.push(line),
+            other => panic!("stdout ended after {lines:?}: {other:?}"),
+        }
+    }
+    lines
+}
+
+/// `peek --follow` on a queue of `n` messages, until it holds them all;
+/// returns the child and the queue URL.
+async fn following_peek(
+    c: &aws_sdk_sqs::Client,
+    endpoint: &str,
+    base: &str,
+    n: usize,
+    extra: &[&str],
+) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let name = unique(base);
+    let url = create_queue(c, &name, &[]).await;
+    put(c, &url, &messages(n)).await;
+    let uri = format!("sqs://{name}");
+    let mut args = vec!["peek", uri.as_str(), "--follow"];
+    args.extend_from_slice(extra);
+    let mut child = evscope_command(endpoint, &args).spawn().unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(read_lines(&mut stdout, n).await.len(), n);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            depth(c, &url).await == (0, n as u64)
+        })
+        .await,
+        "evscope holds them all"
+    );
+    // Keep reading stdout so evscope never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
+    (child, url)
+}
+
+/// Send `signal` to the child, then measure how long until every one of
+/// `n` messages is visible again (checked with the SDK).
+async fn released_after(
+    child: &mut tokio::process::Child,
+    signal: i32,
+    c: &aws_sdk_sqs::Client,
+    url: &str,
+    n: u64,
+) -> Duration {
+    let pid = child.id().unwrap() as i32;
+    let sent = Instant::now();
+    unsafe {
+        libc_kill(pid, signal);
+    }
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            depth(c, url).await == (n, 0)
+        })
+        .await,
+        "every held message visible again: {:?}",
+        depth(c, url).await
+    );
+    sent.elapsed()
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, signal: i32) -> i32;
+}
+const SIGTERM: i32 = 15;
+const SIGINT: i32 = 2;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peek_follow_releases_everything_on_sigterm_and_says_so() {
+    let ls = localstack();
+    let c = client(&ls.endpoint()).await;
+    let (mut child, url) =
+        following_peek(&c, &ls.endpoint(), "term", 12, &["--max-hold", "forever"]).await;
+    let took = released_after(&mut child, SIGTERM, &c, &url, 12).await;
+    eprintln!("visible again {took:?} after SIGTERM");
+    let out = tokio::time::timeout(Duration::from_secs(15), child.wait_with_output())
+        .await
+        .expect("evscope exits after SIGTERM")
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("receives its messages: each one is hidden from the queue's consumers"),
+        "{err}"
+    );
+    assert!(err.contains(" from consumers · longest "), "{err}");
+    assert!(err.contains("terminated: releasing"), "{err}");
+    assert!(err.contains("released 12 held messages"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peek_follow_releases_everything_on_ctrl_c_and_a_closed_pipe() {
+    let ls = localstack();
+    let c = client(&ls.endpoint()).await;
+    let (mut child, url) = following_peek(&c, &ls.endpoint(), "int", 5, &[]).await;
+    let took = released_after(&mut child, SIGINT, &c, &url, 5).await;
+    eprintln!("visible again {took:?} after Ctrl-C");
+    let out = child.wait_with_output().await.unwrap();
+    assert!(
+        stderr(&out).contains("released 5 held messages"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A reader that goes away while nothing new arrives.
+    use tokio::io::AsyncBufReadExt;
+    let name = unique("pipe");
+    let url = create_queue(&c, &name, &[]).await;
+    put(&c, &url, &messages(4)).await;
+    let uri = format!("sqs://{name}");
+    let mut child = evscope_command(&ls.endpoint(), &["peek", &uri, "--follow"])
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    read_lines(&mut stdout, 4).await;
+    drop(stdout); // like `| head -n 4`
+    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("evscope stops when its reader goes away")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(depth(&c, &url).await, (4, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peek_follow_on_a_consumed_queue_needs_yes() {
+    let ls = localstack();
+    let c = client(&ls.endpoint()).await;
+    let name = unique("consumed");
+    let url = create_queue(&c, &name, &[]).await;
+    put(&c, &url, &messages(3)).await;
+    // A consumer holds one right now.
+    c.receive_message()
+        .queue_url(&url)
+        .visibility_timeout(120)
+        .send()
+        .await
+        .unwrap();
+    let uri = format!("sqs://{name}");
+    let out = evscope(&ls.endpoint(), &["peek", &uri, "--follow"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("1 in flight now: it looks consumed"), "{err}");
+    assert!(err.contains("pass --yes to follow it anyway"), "{err}");
+    assert!(stdout(&out).is_empty());
+    assert_eq!(depth(&c, &url).await, (2, 1), "nothing was received");
+
+    let child = evscope_command(
+        &ls.endpoint(),
+        &["peek", &uri, "--follow", "--yes", "-n", "2"],
+    )
+    .spawn()
+    .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("-n 2 ends the follow")
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2);
+    assert_eq!(depth(&c, &url).await, (2, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_endpoint_gone_it_says_when_the_messages_come_back() {
+    let ls = localstack();
+    let c = client(&ls.endpoint()).await;
+    let proxy = Proxy::start(ls.port).await;
+    let (mut child, url) = following_peek(
+        &c,
+        &proxy.endpoint(),
+        "gone",
+        3,
+        &["--visibility-timeout", "4"],
+    )
+    .await;
+    proxy.cut();
+    let pid = child.id().unwrap() as i32;
+    unsafe {
+        libc_kill(pid, SIGTERM);
+    }
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+    let _ = child.start_kill();
+    let mut err = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stderr_pipe, &mut err)
+        .await
+        .unwrap();
+    assert!(
+        status.is_ok(),
+        "evscope exits although the endpoint is gone: {err}"
+    );
+    assert!(
+        err.contains("released 0 held messages; could not release 3 ("),
+        "{err}"
+    );
+    assert!(
+        err.contains("they become visible by themselves within 4 s (by "),
+        "{err}"
+    );
+    // And so they do.
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            depth(&c, &url).await == (3, 0)
+        })
+        .await
+    );
+}

@@ -205,6 +205,9 @@ pub(super) async fn for_each_mapped<T: Send>(
                 }
             }
         }
+        if read.follow {
+            notes.tick(backend.as_ref());
+        }
     }
     drop(rx);
     let result = reader.await;

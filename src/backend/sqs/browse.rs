@@ -20,16 +20,20 @@ use crate::backend::{BackendError, Record};
 
 /// Receive calls at once while browsing a standard queue.
 const WIDTH: usize = 10;
-/// How long a tail's long poll waits, in seconds. Short: when the session
-/// ends, it lets its poll finish before releasing (a poll dropped half-way
-/// stays open on the server, which hands it the very messages released
-/// next, hidden again), so this bounds how long a release waits.
-const TAIL_WAIT: u32 = 1;
+/// A tail polls without waiting on the server, and pauses this long after
+/// an empty poll. Not a long poll: when the session ends it must let its
+/// poll finish before releasing (a poll dropped half-way stays open on the
+/// server, which hands it the very messages released next, hidden again),
+/// and a long poll would hold every release up for its whole wait. Two
+/// requests a second while idle.
+const TAIL_IDLE: std::time::Duration = std::time::Duration::from_millis(500);
 /// The visibility timeout a tail's long poll asks for, in seconds; what it
 /// gets is extended to the session's timeout at once. Should the session
 /// be dropped during a poll, what the poll was handed is visible again
 /// after this long, not after the full timeout.
 const TAIL_HIDE: u32 = 3;
+/// How long an ending session waits for its poll in flight.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What a session does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +111,21 @@ fn take(
     (records, back)
 }
 
+/// Await `call`, unless `sink` closes first: then wait at most STOP_WAIT
+/// for it (what a receive in flight gets is held, and released with the
+/// rest), and `None` when it takes longer (an endpoint gone: what it got,
+/// if anything, comes back by itself).
+async fn unless_stopped<T>(
+    call: impl std::future::Future<Output = T>,
+    sink: &mpsc::Sender<Vec<Record>>,
+) -> Option<T> {
+    tokio::pin!(call);
+    tokio::select! {
+        result = &mut call => Some(result),
+        _ = sink.closed() => tokio::time::timeout(STOP_WAIT, call).await.ok(),
+    }
+}
+
 /// Page through the queue; how many events were handed over.
 async fn page(
     queue: &Queue,
@@ -139,7 +158,10 @@ async fn page(
         let mut records = Vec::new();
         let mut got = 0usize;
         let mut short = false;
-        for (result, asked) in join_all(calls).await.into_iter().zip(&asks) {
+        let Some(results) = unless_stopped(join_all(calls), sink).await else {
+            break;
+        };
+        for (result, asked) in results.into_iter().zip(&asks) {
             let messages = result.map_err(|e| queue.error(e))?;
             short |= messages.len() < *asked;
             got += messages.len();
@@ -176,18 +198,28 @@ async fn tail(
                 _ = sink.closed() => break,
             }
         }
-        // A closed sink ends the session once this poll (at most TAIL_WAIT
-        // seconds) is in: what it got is held, and released with the rest.
-        let result = patiently(|| queue.receive(10, hide, TAIL_WAIT)).await;
+        // A closed sink ends the session once this poll is in (what it got
+        // is held, and released with the rest), or after a second when the
+        // endpoint does not answer (what it got comes back by itself after
+        // TAIL_HIDE seconds).
+        let receive = patiently(|| queue.receive(10, hide, 0));
+        let Some(result) = unless_stopped(receive, sink).await else {
+            break;
+        };
         let messages = result.map_err(|e| queue.error(e))?;
         let (records, back) = take(queue, held, &messages, hide);
         held.put_back(&back).await;
         if sink.is_closed() {
             break;
         }
-        if !messages.is_empty() {
-            held.extend_due().await;
+        if messages.is_empty() {
+            tokio::select! {
+                _ = tokio::time::sleep(TAIL_IDLE) => {}
+                _ = sink.closed() => break,
+            }
+            continue;
         }
+        held.extend_due().await;
         if !records.is_empty() {
             sent += records.len();
             if sink.send(records).await.is_err() {

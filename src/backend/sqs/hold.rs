@@ -16,6 +16,10 @@ use tokio::time::Instant;
 use super::queue::Queue;
 use crate::backend::{HoldStatus, Released};
 
+/// How long a release may take before the messages are left to come back
+/// by themselves.
+const RELEASE_PATIENCE: Duration = Duration::from_secs(3);
+
 /// How often the keeper looks at the holds.
 const KEEPER_TICK: Duration = Duration::from_millis(250);
 
@@ -344,7 +348,24 @@ impl Held {
         let failed = if all.is_empty() {
             Vec::new()
         } else {
-            self.queue.change_visibility(&all, 0).await
+            // Letting go must be fast: an endpoint that is gone gets a few
+            // seconds, not a move's patience; the messages then come back
+            // by themselves when their visibility timeout runs out.
+            match tokio::time::timeout(RELEASE_PATIENCE, self.queue.change_visibility(&all, 0))
+                .await
+            {
+                Ok(failed) => failed,
+                Err(_) => {
+                    let why = format!(
+                        "no answer from SQS at {} within {} s",
+                        self.queue.conn.target,
+                        RELEASE_PATIENCE.as_secs()
+                    );
+                    all.iter()
+                        .map(|(id, _)| (id.clone(), why.clone()))
+                        .collect()
+                }
+            }
         };
         if self.live {
             let released = Released {
