@@ -417,3 +417,201 @@ async fn with_the_endpoint_gone_it_says_when_the_messages_come_back() {
         .await
     );
 }
+
+// ---- the terminal UI, driven with its real background jobs ---------------
+
+mod ui {
+    use super::*;
+    use evscope::tui::action::Action;
+    use evscope::tui::app::{App, Dialog, PendingOp};
+    use evscope::tui::decode::InspectorDecoder;
+    use evscope::tui::jobs::{Effect, Jobs, Msg};
+    use evscope::tui::keymap::Keymap;
+    use evscope::tui::theme::Theme;
+    use evscope::tui::update::{apply, update};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tokio::sync::mpsc;
+
+    /// An app over `uris`, opened for real (backend and description), with
+    /// the jobs that run its effects.
+    struct Ui {
+        app: App,
+        jobs: Jobs,
+        rx: mpsc::UnboundedReceiver<Msg>,
+    }
+
+    impl Ui {
+        async fn open(uris: &[String], open: OpenOptions) -> Ui {
+            let decoder = Arc::new(InspectorDecoder::new(open.inspector.clone()));
+            let (tx, rx) = mpsc::unbounded_channel();
+            let jobs = Jobs::new(open.clone(), decoder.clone(), tx);
+            let mut app = App::new(
+                uris,
+                Keymap::default(),
+                Theme::load("dark", None).unwrap(),
+                decoder,
+                false,
+                chrono::Utc::now(),
+            );
+            drop(app.take_effects());
+            update(&mut app, Action::Resize(120, 30));
+            for (slot, uri) in uris.iter().enumerate() {
+                let backend = backend::open(uri, &open).await.unwrap();
+                let info = backend.describe().await.unwrap();
+                let epoch = app.epoch;
+                apply(
+                    &mut app,
+                    Msg::Opened {
+                        epoch,
+                        slot,
+                        backend,
+                        info,
+                    },
+                );
+                apply(&mut app, Msg::Loaded { epoch, slot });
+            }
+            drop(app.take_effects());
+            Ui { app, jobs, rx }
+        }
+
+        /// Run the effects the app queued (the follows among them).
+        fn run_effects(&mut self) -> usize {
+            let mut follows = 0;
+            for effect in self.app.take_effects() {
+                follows += usize::from(matches!(
+                    effect,
+                    Effect::Follow { .. } | Effect::StopFollowing
+                ));
+                self.jobs.run(effect);
+            }
+            follows
+        }
+
+        /// Apply background messages until `done` says so (or 15 s).
+        async fn until(&mut self, what: &str, mut done: impl FnMut(&App) -> bool) {
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while !done(&self.app) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match tokio::time::timeout(left, self.rx.recv()).await {
+                    Ok(Some(msg)) => apply(&mut self.app, msg),
+                    _ => panic!("{what}: not within 15 s; status {:?}", self.app.status),
+                }
+                self.run_effects();
+            }
+        }
+
+        fn status_bar(&self) -> String {
+            let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+            terminal
+                .draw(|frame| evscope::tui::views::render(&self.app, &self.app.theme, frame))
+                .unwrap();
+            let buffer = terminal.backend().buffer();
+            (0..buffer.area.height)
+                .map(|y| {
+                    (0..buffer.area.width)
+                        .map(|x| buffer[(x, y)].symbol().to_string())
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    }
+
+    fn follow_dialog(app: &App) -> Option<usize> {
+        match &app.dialog {
+            Some(Dialog::Confirm {
+                op: PendingOp::Follow { slot, .. },
+                ..
+            }) => Some(*slot),
+            _ => None,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_tui_asks_once_per_queue_never_for_a_dlq_shows_what_it_holds_and_lets_go() {
+        set_test_credentials();
+        let ls = localstack();
+        let c = client(&ls.endpoint()).await;
+        let (source, source_url, dlq, dlq_url) = dlq_pair(&c, "tui", false).await;
+        put(&c, &source_url, &messages(6)).await;
+        put(&c, &dlq_url, &messages(2)).await;
+        let uris = vec![format!("sqs://{source}"), format!("sqs://{dlq}")];
+        let mut ui = Ui::open(&uris, options(&ls.endpoint(), MaxHold::Forever)).await;
+
+        // t: the DLQ is followed at once; the queue asks first.
+        update(&mut ui.app, Action::Follow);
+        assert_eq!(ui.run_effects(), 2);
+        ui.until("the caution", |app| follow_dialog(app).is_some())
+            .await;
+        assert_eq!(follow_dialog(&ui.app), Some(0), "asked for the queue");
+        let Some(Dialog::Confirm { body, .. }) = &ui.app.dialog else {
+            unreachable!()
+        };
+        let text: Vec<String> = body.iter().map(|l| l.to_string()).collect();
+        assert!(
+            text[0].contains("is hidden from the queue's consumers"),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|l| l.contains("in flight now: 0")),
+            "{text:?}"
+        );
+        ui.until("the DLQ held", |app| {
+            app.holding.get(&1).is_some_and(|h| h.held == 2)
+        })
+        .await;
+        assert_eq!(
+            depth(&c, &source_url).await,
+            (6, 0),
+            "nothing received before yes"
+        );
+
+        // Yes: the queue's messages are held, and the status bar says so.
+        update(&mut ui.app, Action::Confirm);
+        ui.run_effects();
+        ui.until("all held", |app| {
+            app.holding_line()
+                .as_deref()
+                .is_some_and(|l| l.starts_with("holding 8 from consumers"))
+        })
+        .await;
+        let screen = ui.status_bar();
+        assert!(
+            screen.contains("│ holding 8 from consumers · longest "),
+            "{screen}"
+        );
+        assert!(
+            screen.contains(" H6"),
+            "the sources pane marks the queue: {screen}"
+        );
+        assert!(screen.contains(" H2"), "{screen}");
+        assert_eq!(depth(&c, &source_url).await, (0, 6));
+
+        // t off: everything visible again, and the status bar says how many.
+        update(&mut ui.app, Action::Follow);
+        ui.run_effects();
+        ui.until("released", |app| app.holding.is_empty()).await;
+        assert_eq!(depth(&c, &source_url).await, (6, 0));
+        assert_eq!(depth(&c, &dlq_url).await, (2, 0));
+        let status = ui.app.status.as_ref().unwrap().text.to_string();
+        assert!(status.contains("released"), "{status}");
+
+        // t again: no second question for the same queue.
+        update(&mut ui.app, Action::Follow);
+        ui.run_effects();
+        ui.until("held again", |app| {
+            app.holding.get(&0).is_some_and(|h| h.held == 6)
+        })
+        .await;
+        assert!(ui.app.dialog.is_none());
+
+        // Quit: the jobs stop, and the follows let go.
+        update(&mut ui.app, Action::Quit);
+        assert!(ui.app.quit);
+        drop(ui);
+        backend::settle(Duration::from_secs(10)).await;
+        assert_eq!(depth(&c, &source_url).await, (6, 0));
+        assert_eq!(depth(&c, &dlq_url).await, (2, 0));
+    }
+}
