@@ -615,3 +615,52 @@ mod ui {
         assert_eq!(depth(&c, &dlq_url).await, (2, 0));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browse_says_how_many_messages_are_now_at_max_receive_count_and_the_tui_flags_them() {
+    set_test_credentials();
+    let ls = localstack();
+    let c = client(&ls.endpoint()).await;
+    // maxReceiveCount 3.
+    let (source, source_url, _, dlq_url) = dlq_pair(&c, "maxrc", false).await;
+    put(&c, &source_url, &messages(4)).await;
+    let uri = format!("sqs://{source}");
+    for round in 1..=2 {
+        let out = evscope(&ls.endpoint(), &["peek", &uri]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("at maxReceiveCount"),
+            "round {round}: {}",
+            stderr(&out)
+        );
+    }
+    let out = evscope(&ls.endpoint(), &["peek", &uri]).await;
+    assert_eq!(stdout(&out).lines().count(), 4);
+    let err = stderr(&out);
+    assert!(
+        err.contains("4 of the 4 messages seen are now at maxReceiveCount: the next receive by anyone (the next browse included) moves them to the dead-letter queue"),
+        "{err}"
+    );
+    // The TUI flags each of them (its receive count column shows "3!").
+    use evscope::tui::decode::Decoder;
+    let capture = Arc::new(evscope::capture::CaptureFile::from_bytes(
+        out.stdout.clone(),
+        uri.clone(),
+    ));
+    let decoder =
+        evscope::tui::decode::InspectorDecoder::new(evscope::inspect::Inspector::with_defaults());
+    for index in 0..4 {
+        let record = Record::Line {
+            file: capture.clone(),
+            index,
+        };
+        let document = decoder.document(&record, chrono::Utc::now()).unwrap();
+        let summary = evscope::tui::summary::Summary::of(&document);
+        assert_eq!(summary.receive_count, Some(3));
+        assert!(summary.at_max_receives);
+    }
+    // As warned: the next browse moves them all to the DLQ.
+    let out = evscope(&ls.endpoint(), &["peek", &uri]).await;
+    assert_eq!(stdout(&out).lines().count(), 0, "{}", stderr(&out));
+    assert_eq!(depth(&c, &dlq_url).await, (4, 0));
+}

@@ -167,6 +167,7 @@ pub(super) async fn for_each_mapped<T: Send>(
     tokio::pin!(interrupted);
     let mut watch = tokio::time::interval(WATCH_TICK);
     let mut notes = HoldingNotes::default();
+    let mut at_max = 0usize;
     'batches: loop {
         let batch = tokio::select! {
             batch = rx.recv() => match batch {
@@ -186,8 +187,11 @@ pub(super) async fn for_each_mapped<T: Send>(
             }
         };
         let results = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &map));
-        for result in results {
+        for (record, result) in batch.iter().zip(results) {
             pass.seen += 1;
+            if matches!(record, Record::Event(e) if crate::backend::sqs::at_max_receive_count(e)) {
+                at_max += 1;
+            }
             match result {
                 Ok(Some(document)) => {
                     if limit.is_some_and(|l| handed >= l) || !each(document)? {
@@ -210,6 +214,13 @@ pub(super) async fn for_each_mapped<T: Send>(
         }
     }
     drop(rx);
+    if at_max > 0 {
+        warn(&format!(
+            "{}: {at_max} of the {} messages seen are now at maxReceiveCount: the next receive by anyone (the next browse included) moves them to the dead-letter queue",
+            backend.uri(),
+            pass.seen
+        ));
+    }
     let result = reader.await;
     if read.follow {
         say_released(backend.as_ref());

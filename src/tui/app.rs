@@ -147,6 +147,9 @@ pub struct SourceSlot {
     pub expired: usize,
     /// Malformed rows (from summaries).
     pub malformed: usize,
+    /// Rows received as often as the queue's redrive policy allows (from
+    /// summaries): the next receive moves them to the dead-letter queue.
+    pub at_max_receives: usize,
     /// The scope slot this source was listed by, if any.
     pub group: Option<usize>,
 }
@@ -162,6 +165,7 @@ impl SourceSlot {
             loaded: 0,
             expired: 0,
             malformed: 0,
+            at_max_receives: 0,
             group: None,
         }
     }

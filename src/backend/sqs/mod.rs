@@ -46,6 +46,17 @@ pub const DEFAULT_VISIBILITY: u32 = 30;
 /// dead-letter queue, by default.
 pub const DEFAULT_MAX_HOLD: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Whether an SQS event was received as often as its queue's redrive policy
+/// allows (ApproximateReceiveCount >= maxReceiveCount): the next receive by
+/// anyone, a browse included, moves it to the dead-letter queue.
+pub fn at_max_receive_count(event: &Event) -> bool {
+    let max = event
+        .system
+        .get("max_receive_count")
+        .and_then(serde_json::Value::as_u64);
+    matches!((event.receive_count, max), (Some(n), Some(max)) if u64::from(n) >= max)
+}
+
 /// One SQS queue.
 pub struct SqsBackend {
     queue: Arc<Queue>,

@@ -137,6 +137,7 @@ pub fn apply(app: &mut App, msg: Msg) {
                         usize::from(summary.flags.has(crate::tui::summary::Flags::EXPIRED));
                     source.malformed +=
                         usize::from(summary.flags.has(crate::tui::summary::Flags::MALFORMED));
+                    source.at_max_receives += usize::from(summary.at_max_receives);
                 }
             }
             if app.store.add_summaries(start, summaries) {

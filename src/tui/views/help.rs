@@ -71,7 +71,9 @@ pub fn lines(keymap: &Keymap, read_only: bool, theme: &Theme) -> Vec<Line<'stati
         "sources pane marks the queue with H and the count. A message held for --max-hold",
         "(config sqs.max_hold; default 30 s, forever on a DLQ) is made visible again, and",
         "received again only once the consumers had their chance. t, quitting or a signal",
-        "release everything at once; the status bar says how many.",
+        "release everything at once; the status bar says how many. A receive count shown",
+        "as 5! is at the queue's maxReceiveCount: the next receive by anyone, a browse",
+        "included, moves that message to the dead-letter queue.",
     ] {
         out.push(Line::styled(format!("  {line}"), text));
     }

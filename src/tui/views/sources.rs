@@ -194,6 +194,18 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         {
             lines.push(Line::styled(fit(&line, w), theme.style(Role::Warning)));
         }
+        if source.at_max_receives > 0 {
+            lines.push(Line::styled(
+                fit(
+                    &format!(
+                        "{} at maxReceiveCount (RCV !): the next receive moves them to the DLQ",
+                        source.at_max_receives
+                    ),
+                    w,
+                ),
+                theme.style(Role::Error),
+            ));
+        }
         if let LoadState::Failed(error) = &source.state {
             lines.push(Line::styled(
                 fit(error.as_str(), w),
