@@ -55,15 +55,6 @@ fn options(endpoint: &str, max_hold: MaxHold) -> OpenOptions {
     }
 }
 
-fn set_test_credentials() {
-    // The library reads credentials from the environment (AWS default
-    // chain); every test sets the same values.
-    unsafe {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-    }
-}
-
 /// Poll `check` every 50 ms until it holds or `within` passed.
 async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
 where
@@ -89,28 +80,54 @@ fn messages(n: usize) -> Vec<Msg> {
 }
 
 const MAX_HOLD: Duration = Duration::from_secs(2);
-/// The competing consumer's long poll, in seconds.
-const CONSUMER_POLL: i32 = 1;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_competing_consumer_gets_every_message_within_max_hold_plus_one_poll() {
+/// A follow (max hold 2 s) of a fresh LocalStack queue of `n` messages.
+struct Following {
+    c: aws_sdk_sqs::Client,
+    url: String,
+    source: Arc<dyn Backend>,
+    rx: tokio::sync::mpsc::Receiver<Vec<Record>>,
+    follow: tokio::task::JoinHandle<Result<(), evscope::backend::BackendError>>,
+}
+
+async fn following(base: &str, n: usize) -> Following {
     set_test_credentials();
     let ls = localstack();
     let c = client(&ls.endpoint()).await;
-    let name = unique("live");
+    let name = unique(base);
     let url = create_queue(&c, &name, &[]).await;
-    put(&c, &url, &messages(10)).await;
+    put(&c, &url, &messages(n)).await;
     let source: Arc<dyn Backend> = backend::open(
         &format!("sqs://{name}"),
         &options(&ls.endpoint(), MaxHold::For(MAX_HOLD)),
     )
     .await
     .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Record>>(64);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Record>>(64);
     let follow = {
         let source = source.clone();
         tokio::spawn(async move { source.follow(None, tx).await })
     };
+    Following {
+        c,
+        url,
+        source,
+        rx,
+        follow,
+    }
+}
+/// The competing consumer's long poll, in seconds.
+const CONSUMER_POLL: i32 = 1;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_competing_consumer_gets_every_message_within_max_hold_plus_one_poll() {
+    let Following {
+        c,
+        url,
+        source,
+        mut rx,
+        follow,
+    } = following("live", 10).await;
     // evscope takes every message first: the consumer starts with nothing.
     let took_all = eventually(Duration::from_secs(10), || async {
         source.hold_status().is_some_and(|s| s.held == 10)
@@ -163,23 +180,13 @@ async fn a_competing_consumer_gets_every_message_within_max_hold_plus_one_poll()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_nobody_takes_is_received_again_once_consumers_had_their_chance() {
-    set_test_credentials();
-    let ls = localstack();
-    let c = client(&ls.endpoint()).await;
-    let name = unique("again");
-    let url = create_queue(&c, &name, &[]).await;
-    put(&c, &url, &messages(3)).await;
-    let source: Arc<dyn Backend> = backend::open(
-        &format!("sqs://{name}"),
-        &options(&ls.endpoint(), MaxHold::For(MAX_HOLD)),
-    )
-    .await
-    .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Record>>(64);
-    let follow = {
-        let source = source.clone();
-        tokio::spawn(async move { source.follow(None, tx).await })
-    };
+    let Following {
+        c,
+        url,
+        source,
+        mut rx,
+        follow,
+    } = following("again", 3).await;
     // Let go after 2 s, 1 s for the consumers, then received again: still
     // there, so held again but not shown again.
     let again = eventually(Duration::from_secs(15), || async {

@@ -12,11 +12,13 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::support::{free_port, start_server};
 
 /// The Python of the LocalStack venv.
 pub fn python() -> PathBuf {
@@ -87,35 +89,15 @@ impl LocalStack {
 
     /// Start a LocalStack of its own; ready (its SQS running) on return.
     pub fn start() -> LocalStack {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free loopback port");
-        let mut child = Command::new(python())
-            .args(["-c", WRAPPER, &port.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the LocalStack Python starts");
-        let stdin = child.stdin.take().expect("wrapper stdin");
-        let start = Instant::now();
-        while !sqs_running(port) {
-            if let Ok(Some(status)) = child.try_wait() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!(
-                    "LocalStack exited ({status}): {err}\nrun tools/test.sh to install tests/requirements-localstack.txt"
-                );
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(90),
-                "LocalStack's SQS was not running on port {port} within 90 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let port = free_port();
+        let (child, stdin) = start_server(
+            &python(),
+            WRAPPER,
+            port,
+            "LocalStack",
+            "run tools/test.sh to install tests/requirements-localstack.txt",
+            sqs_running,
+        );
         LocalStack {
             port,
             keepalive: Mutex::new(Some(stdin)),
