@@ -671,3 +671,30 @@ async fn a_browse_says_how_many_messages_are_now_at_max_receive_count_and_the_tu
     assert_eq!(stdout(&out).lines().count(), 0, "{}", stderr(&out));
     assert_eq!(depth(&c, &dlq_url).await, (4, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_is_asked_before_a_browse_longer_than_a_page_but_not_for_a_dlq() {
+    set_test_credentials();
+    let ls = localstack();
+    let c = client(&ls.endpoint()).await;
+    let (_, _, dlq, dlq_url) = dlq_pair(&c, "page", false).await;
+    let name = unique("page");
+    let url = create_queue(&c, &name, &[]).await;
+    put(&c, &url, &messages(11)).await;
+    put(&c, &dlq_url, &messages(11)).await;
+    let open = options(&ls.endpoint(), MaxHold::Forever);
+    // The TUI describes a source before it asks (jobs::load).
+    let queue = backend::open(&format!("sqs://{name}"), &open)
+        .await
+        .unwrap();
+    queue.describe().await.unwrap();
+    let caution = queue.browse_caution().expect("a caution");
+    assert!(
+        caution.contains("receives its 11 messages: each is hidden from the queue's consumers until the browse ends"),
+        "{caution}"
+    );
+    let dlq = backend::open(&format!("sqs://{dlq}"), &open).await.unwrap();
+    dlq.describe().await.unwrap();
+    assert_eq!(dlq.browse_caution(), None);
+    assert_eq!(dlq.hold_caution().await.unwrap(), None);
+}

@@ -177,6 +177,7 @@ impl Backend for SqsBackend {
             .await
             .map_err(|e| self.queue.error(e))?;
         let sources = self.dlq_sources().await?;
+        let _ = self.is_dlq.set(!sources.is_empty());
         Ok(SourceInfo {
             uri: self.queue.uri.clone(),
             name: self.queue.name.clone(),
@@ -261,15 +262,28 @@ impl Backend for SqsBackend {
     }
 
     fn browse_caution(&self) -> Option<String> {
-        let max = self.queue.attrs.max_receive_count?;
-        let dlq = self.queue.attrs.dlq_arn.as_deref().map_or_else(
-            || "its dead-letter queue".to_string(),
-            |a| uri_of(name_of(a)),
-        );
-        Some(format!(
-            "{} has a redrive policy (maxReceiveCount {max}): browsing receives each message once, which counts; a message already received {max} times moves to {dlq} instead of showing",
-            self.queue.uri
-        ))
+        // Longer than one page, on a queue known (from `describe`) not to
+        // be a DLQ: the browse hides messages from the consumers a while.
+        let long = (self.queue.attrs.visible > 10 && self.is_dlq.get() == Some(&false)).then(|| {
+            format!(
+                "browsing {} receives its {} messages: each is hidden from the queue's consumers until the browse ends, and its receive count rises by one",
+                self.queue.uri, self.queue.attrs.visible
+            )
+        });
+        let policy = self.queue.attrs.max_receive_count.map(|max| {
+            let dlq = self.queue.attrs.dlq_arn.as_deref().map_or_else(
+                || "its dead-letter queue".to_string(),
+                |a| uri_of(name_of(a)),
+            );
+            format!(
+                "{} has a redrive policy (maxReceiveCount {max}): browsing receives each message once, which counts; a message already received {max} times moves to {dlq} instead of showing",
+                self.queue.uri
+            )
+        });
+        match (policy, long) {
+            (Some(policy), Some(long)) => Some(format!("{policy}\n{long}")),
+            (policy, long) => policy.or(long),
+        }
     }
 
     async fn hold_caution(&self) -> Result<Option<HoldCaution>, BackendError> {
