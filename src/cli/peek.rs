@@ -163,8 +163,7 @@ pub(super) async fn for_each_mapped<T: Send>(
     // Ctrl-C, SIGTERM, a lost terminal (SIGHUP) or, while following, a
     // closed stdout stop reading; the backend then settles what it holds
     // (SQS makes the messages it hid visible again) before this returns.
-    let interrupted = stop_signal();
-    tokio::pin!(interrupted);
+    let mut stops = Stops::register();
     let mut watch = tokio::time::interval(WATCH_TICK);
     let mut notes = HoldingNotes::default();
     let mut at_max = 0usize;
@@ -174,7 +173,7 @@ pub(super) async fn for_each_mapped<T: Send>(
                 Some(batch) => batch,
                 None => break,
             },
-            signal = &mut interrupted => {
+            signal = stops.recv() => {
                 warn(&format!("{signal}: releasing what was read, then stopping"));
                 break;
             }
@@ -233,24 +232,45 @@ pub(super) async fn for_each_mapped<T: Send>(
     Ok(pass)
 }
 
-/// The first of Ctrl-C, SIGTERM and SIGHUP, named.
-async fn stop_signal() -> &'static str {
+/// Ctrl-C, SIGTERM and SIGHUP, registered when this is built (not when
+/// first awaited: a signal that arrives before the first wait is caught).
+struct Stops {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) {
+    signals: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Stops {
+    fn register() -> Stops {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signals = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) {
+                (Ok(int), Ok(term), Ok(hup)) => Some([int, term, hup]),
+                _ => None,
+            };
+            Stops { signals }
+        }
+        #[cfg(not(unix))]
+        Stops {}
+    }
+
+    /// The first of them to arrive, named.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        if let Some([int, term, hup]) = &mut self.signals {
             return tokio::select! {
-                _ = tokio::signal::ctrl_c() => "interrupted",
+                _ = int.recv() => "interrupted",
                 _ = term.recv() => "terminated",
                 _ = hup.recv() => "the terminal went away",
             };
         }
+        let _ = tokio::signal::ctrl_c().await;
+        "interrupted"
     }
-    let _ = tokio::signal::ctrl_c().await;
-    "interrupted"
 }
 
 /// `evscope peek`.

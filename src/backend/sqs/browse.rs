@@ -13,7 +13,8 @@ use tokio::time::Instant;
 
 use super::client::patiently;
 use super::convert::to_event;
-use super::hold::{Held, HoldGuard, MaxHold, Taken};
+use super::hold::{Held, HoldGuard, Taken};
+use super::max_hold::MaxHold;
 use super::pace::Pacer;
 use super::queue::Queue;
 use crate::backend::{BackendError, Record};

@@ -5,16 +5,17 @@
 //! the release, and [`settle`] lets the program wait for it before exit.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::max_hold::{MaxHold, grace};
 use super::queue::Queue;
-use crate::backend::{HoldStatus, Released};
+use crate::backend::Released;
 
 /// How long a release may take before the messages are left to come back
 /// by themselves.
@@ -48,61 +49,6 @@ pub async fn settle(timeout: Duration) {
 fn done_one() {
     ACTIVE.fetch_sub(1, Ordering::SeqCst);
     notify().notify_waiters();
-}
-
-/// How long a live session may hold a message from the queue's consumers
-/// (`--max-hold`, config `sqs.max_hold`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MaxHold {
-    /// Until the session ends: the only way to see a whole backlog once.
-    Forever,
-    /// Make a message visible again after it was held this long.
-    For(Duration),
-}
-
-impl MaxHold {
-    /// `forever`, or a duration: `30s`, `2m`, `1h`, `500ms`, or seconds
-    /// without a unit. Zero is refused (it would hold nothing). Written by
-    /// hand: four units do not warrant a crate.
-    pub fn parse(text: &str) -> Result<MaxHold, String> {
-        let text = text.trim();
-        if text.eq_ignore_ascii_case("forever") {
-            return Ok(MaxHold::Forever);
-        }
-        let split = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(split);
-        let bad =
-            || format!("bad max hold `{text}`: write forever or a duration such as 30s, 2m, 500ms");
-        let value: f64 = number.parse().map_err(|_| bad())?;
-        let scale = match unit.trim() {
-            "" | "s" | "sec" | "secs" => 1.0,
-            "ms" => 0.001,
-            "m" | "min" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(bad()),
-        };
-        let seconds = value * scale;
-        if !seconds.is_finite() || seconds <= 0.0 || seconds > 365.0 * 86_400.0 {
-            return Err(bad());
-        }
-        Ok(MaxHold::For(Duration::from_secs_f64(seconds)))
-    }
-
-    /// The bound, `None` for forever.
-    pub fn bound(self) -> Option<Duration> {
-        match self {
-            MaxHold::Forever => None,
-            MaxHold::For(d) => Some(d),
-        }
-    }
-}
-
-/// How long the consumers get after the bound let messages go, before this
-/// session receives again: a quarter of the bound, between 1 and 10 s.
-fn grace(bound: Duration) -> Duration {
-    (bound / 4).clamp(Duration::from_secs(1), Duration::from_secs(10))
 }
 
 #[derive(Debug, Clone)]
@@ -247,8 +193,13 @@ impl Held {
         self.lock().pause_until.filter(|&t| t > Instant::now())
     }
 
+    /// The bound on each hold.
+    pub fn max_hold(&self) -> MaxHold {
+        self.max_hold
+    }
+
     /// What this session holds now: (held, longest, let go, re-received).
-    fn snapshot(&self) -> (usize, Duration, u64, u64) {
+    pub(crate) fn snapshot(&self) -> (usize, Duration, u64, u64) {
         let inner = self.lock();
         let now = Instant::now();
         let longest = inner
@@ -380,107 +331,6 @@ impl Held {
     }
 }
 
-/// What the live sessions of one queue hold, for [`HoldStatus`], and
-/// whether its messages look consumed by someone else.
-#[derive(Debug)]
-pub(crate) struct Board {
-    inner: Mutex<BoardInner>,
-    /// When the queue was opened here.
-    opened: chrono::DateTime<chrono::Utc>,
-    /// A message first received by someone else shortly before was seen.
-    consumed: AtomicBool,
-}
-
-#[derive(Debug, Default)]
-struct BoardInner {
-    live: Vec<Weak<Held>>,
-    max_hold: Option<MaxHold>,
-    let_go: u64,
-    re_received: u64,
-    ended: Option<Released>,
-}
-
-/// "Received recently": first received at most this long before the
-/// queue was opened here.
-const RECENT: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
-
-impl Board {
-    /// A board for a queue opened now.
-    pub fn new() -> Board {
-        Board {
-            inner: Mutex::default(),
-            opened: chrono::Utc::now(),
-            consumed: AtomicBool::new(false),
-        }
-    }
-
-    /// Note a received message: first received (by someone else) shortly
-    /// before the queue was opened here means the queue looks consumed.
-    pub fn observe(&self, message: &aws_sdk_sqs::types::Message) {
-        let first = message
-            .attributes()
-            .and_then(|a| {
-                a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateFirstReceiveTimestamp)
-            })
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .and_then(chrono::DateTime::from_timestamp_millis);
-        if let Some(first) = first {
-            if first < self.opened && first > self.opened - RECENT {
-                self.consumed.store(true, Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// Whether a message first received by someone else within 15 minutes
-    /// before the queue was opened here was seen.
-    pub fn consumed_recently(&self) -> bool {
-        self.consumed.load(Ordering::Relaxed)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BoardInner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn register(&self, held: &Arc<Held>) {
-        let mut inner = self.lock();
-        inner.live.retain(|w| w.strong_count() > 0);
-        inner.live.push(Arc::downgrade(held));
-        inner.max_hold = Some(held.max_hold);
-    }
-
-    fn ended(&self, held: &Held, released: Released) {
-        let (_, _, let_go, re_received) = held.snapshot();
-        let mut inner = self.lock();
-        inner
-            .live
-            .retain(|w| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), held));
-        inner.let_go += let_go;
-        inner.re_received += re_received;
-        inner.ended = Some(released);
-    }
-
-    /// What the queue's live sessions hold now; `None` when none ever ran.
-    pub fn status(&self) -> Option<HoldStatus> {
-        let inner = self.lock();
-        let max_hold = inner.max_hold?;
-        let mut status = HoldStatus {
-            max_hold: max_hold.bound(),
-            let_go: inner.let_go,
-            re_received: inner.re_received,
-            ended: inner.ended.clone(),
-            ..HoldStatus::default()
-        };
-        for held in inner.live.iter().filter_map(Weak::upgrade) {
-            let (n, longest, let_go, re_received) = held.snapshot();
-            status.held += n;
-            status.longest = status.longest.max(longest);
-            status.let_go += let_go;
-            status.re_received += re_received;
-        }
-        Some(status)
-    }
-}
-
 /// Keeps a [`Held`] alive: extends its holds in the background, and
 /// releases them when told to or when dropped.
 #[derive(Debug)]
@@ -553,41 +403,5 @@ impl Drop for HoldGuard {
             }
             Err(_) => done_one(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn max_hold_reads_durations_and_forever() {
-        assert_eq!(MaxHold::parse("forever"), Ok(MaxHold::Forever));
-        assert_eq!(
-            MaxHold::parse("30s"),
-            Ok(MaxHold::For(Duration::from_secs(30)))
-        );
-        assert_eq!(
-            MaxHold::parse("2m"),
-            Ok(MaxHold::For(Duration::from_secs(120)))
-        );
-        assert_eq!(
-            MaxHold::parse("1.5"),
-            Ok(MaxHold::For(Duration::from_millis(1500)))
-        );
-        assert_eq!(
-            MaxHold::parse("500ms"),
-            Ok(MaxHold::For(Duration::from_millis(500)))
-        );
-        for bad in ["", "0s", "-3s", "soon", "3 days", "1e9"] {
-            assert!(MaxHold::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn the_consumers_chance_is_a_quarter_of_the_bound_within_limits() {
-        assert_eq!(grace(Duration::from_secs(2)), Duration::from_secs(1));
-        assert_eq!(grace(Duration::from_secs(20)), Duration::from_secs(5));
-        assert_eq!(grace(Duration::from_secs(3600)), Duration::from_secs(10));
     }
 }

@@ -6,17 +6,21 @@
 //! - [`browse`]: peeking without harm, tailing, following.
 //! - [`hold`]: keeping received messages hidden, and releasing them, also
 //!   when interrupted.
+//! - [`max_hold`]: the bound on a live session's holds.
+//! - [`board`]: what a queue's live sessions hold, for the UI and the CLI.
 //! - [`drain`]: the source side of a redrive or delete.
 //! - [`send`]: batched, concurrent sends with precise per-event outcomes.
 //! - [`discover`]: listing queues with counts and dead-letter links.
 //! - [`move_task`]: SQS's own redrive (StartMessageMoveTask).
 
+mod board;
 mod browse;
 mod client;
 mod convert;
 mod discover;
 mod drain;
 mod hold;
+mod max_hold;
 mod move_task;
 mod pace;
 mod queue;
@@ -24,7 +28,8 @@ mod send;
 
 pub use client::SqsOptions;
 pub use discover::list_queues;
-pub use hold::{MaxHold, settle};
+pub use hold::settle;
+pub use max_hold::MaxHold;
 pub use queue::QueueAttributes;
 
 use std::sync::Arc;

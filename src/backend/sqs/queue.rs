@@ -107,7 +107,7 @@ pub(crate) struct Queue {
     /// Attributes as of opening.
     pub attrs: QueueAttributes,
     /// What its live sessions hold.
-    pub board: std::sync::Arc<super::hold::Board>,
+    pub board: std::sync::Arc<super::board::Board>,
 }
 
 impl Queue {
@@ -155,7 +155,7 @@ impl Queue {
             name,
             uri,
             attrs: QueueAttributes::default(),
-            board: std::sync::Arc::new(super::hold::Board::new()),
+            board: std::sync::Arc::new(super::board::Board::new()),
         };
         queue.attrs = queue.attributes().await.map_err(|e| queue.error(e))?;
         Ok(queue)
