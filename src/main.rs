@@ -70,8 +70,9 @@ async fn run(args: Cli) -> anyhow::Result<i32> {
         None => evscope::tui::run(&context, &args.sources, args.theme.as_deref()).await,
     };
     // SQS messages a browse held are made visible again in the background
-    // when the browse was cut short: wait for that before exiting. A TUI
-    // follow ends its long poll (up to 10 s) before it releases.
+    // when the browse was cut short: wait for that before exiting. A follow
+    // waits at most 1 s for its receive in flight, and a release at most
+    // 3 s for an answer.
     evscope::backend::settle(std::time::Duration::from_secs(15)).await;
     code
 }
