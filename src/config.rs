@@ -43,6 +43,31 @@ pub struct Config {
     /// Key bindings per mode, over the defaults: `[keys.list] "x" = "replay"`.
     #[serde(default)]
     pub keys: toml::Table,
+    /// SQS settings: `[sqs] max_hold = "30s"`.
+    #[serde(default)]
+    pub sqs: SqsConfig,
+}
+
+/// The `[sqs]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqsConfig {
+    /// How long following may hold a message from the queue's consumers:
+    /// a duration ("30s", "2m") or "forever" (`--max-hold` wins).
+    #[serde(default)]
+    pub max_hold: Option<String>,
+}
+
+impl Config {
+    /// `sqs.max_hold`, checked: one line naming the key when it is bad.
+    pub fn sqs_max_hold(&self) -> Result<Option<crate::backend::sqs::MaxHold>, String> {
+        self.sqs
+            .max_hold
+            .as_deref()
+            .map(crate::backend::sqs::MaxHold::parse)
+            .transpose()
+            .map_err(|e| format!("config sqs.max_hold: {e}"))
+    }
 }
 
 impl Config {
@@ -97,6 +122,23 @@ mod tests {
     fn empty_config_is_default() {
         let config = Config::parse("").unwrap();
         assert!(config.theme.is_none());
+    }
+
+    #[test]
+    fn sqs_max_hold_is_read_and_checked() {
+        let config = Config::parse("[sqs]\nmax_hold = \"2m\"\n").unwrap();
+        assert_eq!(
+            config.sqs_max_hold().unwrap(),
+            Some(crate::backend::sqs::MaxHold::For(
+                std::time::Duration::from_secs(120)
+            ))
+        );
+        let bad = Config::parse("[sqs]\nmax_hold = \"soon\"\n").unwrap();
+        assert!(
+            bad.sqs_max_hold()
+                .unwrap_err()
+                .starts_with("config sqs.max_hold: bad max hold `soon`")
+        );
     }
 
     #[test]

@@ -82,6 +82,10 @@ fn start_logging(args: &Cli) -> Result<Option<std::path::PathBuf>, LogError> {
 
 async fn run(args: Cli, log_file: Option<std::path::PathBuf>) -> anyhow::Result<i32> {
     let config = Config::load(args.config.as_deref())?;
+    let max_hold = args
+        .sqs
+        .max_hold
+        .or(config.sqs_max_hold().map_err(anyhow::Error::msg)?);
     let mut context =
         Context::new(config, args.read_only)?.with_sqs(evscope::backend::SqsOptions {
             profile: args.sqs.profile,
@@ -89,6 +93,7 @@ async fn run(args: Cli, log_file: Option<std::path::PathBuf>) -> anyhow::Result<
             endpoint_url: args.sqs.endpoint_url.filter(|u| !u.trim().is_empty()),
             visibility_timeout: args.sqs.visibility_timeout,
             keep_dedup_id: false,
+            max_hold,
         });
     context.open.pulsar = args.pulsar.to_options();
     let code = match args.command {
@@ -96,8 +101,9 @@ async fn run(args: Cli, log_file: Option<std::path::PathBuf>) -> anyhow::Result<
         None => evscope::tui::run(&context, &args.sources, args.theme.as_deref(), log_file).await,
     };
     // SQS messages a browse held are made visible again in the background
-    // when the browse was cut short: wait for that before exiting. A TUI
-    // follow ends its long poll (up to 10 s) before it releases.
+    // when the browse was cut short: wait for that before exiting. A follow
+    // waits at most 1 s for its receive in flight, and a release at most
+    // 3 s for an answer.
     evscope::backend::settle(std::time::Duration::from_secs(15)).await;
     code
 }

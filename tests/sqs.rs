@@ -48,16 +48,6 @@ fn options(endpoint: &str) -> OpenOptions {
     }
 }
 
-fn set_test_credentials() {
-    // SAFETY-free alternative does not exist for the library tests: the
-    // credentials are read from the environment by the AWS default chain.
-    // Every test sets the same values, so concurrent writes agree.
-    unsafe {
-        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peek_leaves_depth_and_contents_unchanged() {
     let moto = moto();

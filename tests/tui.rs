@@ -46,6 +46,30 @@ fn main_screen() {
 }
 
 #[test]
+fn held_messages_in_the_status_bar_and_the_sources_pane() {
+    let mut app = demo_app(120, 30);
+    let holding = |held, secs| evscope::backend::HoldStatus {
+        held,
+        longest: std::time::Duration::from_millis(secs),
+        max_hold: Some(std::time::Duration::from_secs(30)),
+        ..Default::default()
+    };
+    for (slot, status) in [(0, holding(7, 12_400)), (2, holding(3, 2_000))] {
+        apply(
+            &mut app,
+            Msg::Holding {
+                slot,
+                status,
+                ended: false,
+            },
+        );
+    }
+    // A status message does not push the held count out of view.
+    key(&mut app, "t");
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
 fn narrow_terminal() {
     let mut app = demo_app(80, 24);
     key(&mut app, "]]jj");

@@ -5,6 +5,7 @@
 mod demo;
 mod error;
 pub mod file;
+mod holding;
 mod listing;
 pub mod pulsar;
 mod read_only;
@@ -14,6 +15,7 @@ mod uri;
 
 pub use demo::{DEMO_PARTS, demo_capture};
 pub use error::BackendError;
+pub use holding::{HoldCaution, HoldStatus, Released};
 pub use listing::{Listing, is_scope, list_sources, sqs_scope};
 pub use pulsar::PulsarOptions;
 pub use record::Record;
@@ -359,6 +361,19 @@ pub trait Backend: Send + Sync {
     /// to say than that the source cannot change.
     fn cannot(&self, operation: Operation) -> Option<String> {
         let _ = operation;
+        None
+    }
+
+    /// What following costs the source's consumers, asked before following:
+    /// `None` when it costs them nothing (a file, a Pulsar subscription of
+    /// evscope's own, an SQS dead-letter queue).
+    async fn hold_caution(&self) -> Result<Option<HoldCaution>, BackendError> {
+        Ok(None)
+    }
+
+    /// What this source's live sessions (tail, follow) hold from its
+    /// consumers now, and what the last one released; `None` when none ran.
+    fn hold_status(&self) -> Option<HoldStatus> {
         None
     }
 

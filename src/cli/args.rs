@@ -312,6 +312,11 @@ pub struct SqsArgs {
     /// killed reappear after this long.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(2..=43200))]
     pub visibility_timeout: Option<u32>,
+    /// How long following an SQS queue (peek --follow, the TUI's `t`) may
+    /// hold a message from its consumers: 30s, 2m, ... or forever; default
+    /// 30s (forever on a dead-letter queue). Config: sqs.max_hold.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = crate::backend::sqs::MaxHold::parse)]
+    pub max_hold: Option<crate::backend::sqs::MaxHold>,
 }
 
 /// Which events a command looks at.
@@ -344,6 +349,10 @@ pub struct PeekArgs {
     /// Ctrl-C or -n events).
     #[arg(long)]
     pub follow: bool,
+    /// Follow an SQS queue that looks consumed (its messages are hidden
+    /// from its consumers while held) without refusing.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `topics`.

@@ -39,6 +39,27 @@ fn closed_pipe_is_stop(result: io::Result<()>) -> io::Result<bool> {
     }
 }
 
+/// Whether stdout is a pipe whose reader went away, found without writing
+/// (a follow that has nothing to print yet still notices `| head` ending).
+/// poll(2) with no events asked reports POLLERR on such a pipe.
+pub fn stdout_closed() -> bool {
+    #[cfg(unix)]
+    {
+        let mut fd = libc::pollfd {
+            fd: 1,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, no timeout.
+        let n = unsafe { libc::poll(&mut fd, 1, 0) };
+        n > 0 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
 /// A warning on stderr, prefixed with `evscope:`.
 pub fn warn(message: &str) {
     let _ = writeln!(

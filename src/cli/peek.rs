@@ -34,6 +34,7 @@ pub(super) async fn for_each_document(
     let read = Reading {
         limit,
         follow: false,
+        yes: false,
     };
     for_each_mapped(backend, scanner, read, |document| document, each).await
 }
@@ -46,6 +47,84 @@ pub(super) struct Reading {
     /// After the events there are, go on with those that arrive, until
     /// Ctrl-C or `limit`.
     pub follow: bool,
+    /// Follow a source that looks consumed without refusing.
+    pub yes: bool,
+}
+
+/// How often a follow looks at what it holds and at stdout.
+const WATCH_TICK: std::time::Duration = std::time::Duration::from_millis(250);
+/// How often a follow that holds messages says so on stderr.
+const HOLDING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Say what reading costs the source's consumers, on stderr; refuse to
+/// follow one that looks consumed without `--yes`.
+async fn say_the_cost(backend: &dyn Backend, read: Reading) -> Result<()> {
+    let one_page = read.limit.is_some_and(|l| l <= 10);
+    if !read.follow && one_page {
+        return Ok(());
+    }
+    let Some(caution) = backend.hold_caution().await? else {
+        return Ok(());
+    };
+    if !read.follow {
+        // A browse holds what it saw only until it ends, but each receive
+        // still counts, and a long browse hides messages for a while.
+        if let Some(info) = backend.describe().await.ok().filter(|i| i.count > Some(10)) {
+            warn(&format!(
+                "browsing {} receives its {} messages: each is hidden from the queue's consumers until the browse ends, and its receive count rises by one",
+                info.uri,
+                info.count.unwrap_or_default()
+            ));
+        }
+        return Ok(());
+    }
+    warn(&caution.text);
+    if caution.consumed && !read.yes {
+        anyhow::bail!(
+            "{} looks consumed: following would hold its messages from its consumers; pass --yes to follow it anyway",
+            backend.uri()
+        );
+    }
+    Ok(())
+}
+
+/// What a follow says on stderr about what it holds: when it starts
+/// holding, then every minute.
+#[derive(Debug, Default)]
+struct HoldingNotes {
+    said: Option<std::time::Instant>,
+}
+
+impl HoldingNotes {
+    fn tick(&mut self, backend: &dyn Backend) {
+        let Some(status) = backend.hold_status() else {
+            return;
+        };
+        let Some(line) = status.holding_line() else {
+            return;
+        };
+        if self.said.is_some_and(|t| t.elapsed() < HOLDING_EVERY) {
+            return;
+        }
+        self.said = Some(std::time::Instant::now());
+        match status.let_go_line() {
+            Some(more) => warn(&format!("{}: {line}; {more}", backend.uri())),
+            None => warn(&format!("{}: {line}", backend.uri())),
+        }
+    }
+}
+
+/// At the end of a follow: what was released, and what the bound did.
+fn say_released(backend: &dyn Backend) {
+    let Some(status) = backend.hold_status() else {
+        return;
+    };
+    if let Some(ended) = &status.ended {
+        warn(&ended.line(backend.uri()));
+    }
+    if let Some(more) = status.let_go_line() {
+        warn(&format!("{}: {more}", backend.uri()));
+    }
 }
 
 /// [`for_each_document`], with each kept document first turned into a `T`
@@ -64,6 +143,7 @@ pub(super) async fn for_each_mapped<T: Send>(
         warn(&note);
     }
     tracing::info!(source = backend.uri(), filtered = scanner.has_filter(), limit = ?read.limit, follow = read.follow, "plan: read events");
+    say_the_cost(backend.as_ref(), read).await?;
     let (tx, mut rx) = mpsc::channel::<Vec<Record>>(4);
     // Without a filter every event read is kept: read no more than needed
     // (an SQS receive counts, so over-reading is not free).
@@ -81,10 +161,13 @@ pub(super) async fn for_each_mapped<T: Send>(
     };
     let mut handed = 0usize;
     let mut pass = Pass::default();
-    // Ctrl-C stops reading; the backend then settles what it holds (SQS
-    // makes the messages it hid visible again) before this returns.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
+    // Ctrl-C, SIGTERM, a lost terminal (SIGHUP) or, while following, a
+    // closed stdout stop reading; the backend then settles what it holds
+    // (SQS makes the messages it hid visible again) before this returns.
+    let mut stops = Stops::register();
+    let mut watch = tokio::time::interval(WATCH_TICK);
+    let mut notes = HoldingNotes::default();
+    let mut at_max = 0usize;
     // Ctrl-C also stops a batch being scanned, between two events.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopper = tokio::spawn(stop_on_ctrl_c(stop.clone()));
@@ -94,9 +177,16 @@ pub(super) async fn for_each_mapped<T: Send>(
                 Some(batch) => batch,
                 None => break,
             },
-            _ = &mut interrupted => {
-                warn("interrupted: releasing what was read, then stopping");
+            signal = stops.recv() => {
+                warn(&format!("{signal}: releasing what was read, then stopping"));
                 break;
+            }
+            _ = watch.tick(), if read.follow => {
+                if super::output::stdout_closed() {
+                    break;
+                }
+                notes.tick(backend.as_ref());
+                continue;
             }
         };
         if batch.is_empty() {
@@ -112,8 +202,11 @@ pub(super) async fn for_each_mapped<T: Send>(
             warn("interrupted: releasing what was read, then stopping");
             break;
         };
-        for result in results {
+        for (record, result) in batch.iter().zip(results) {
             pass.seen += 1;
+            if matches!(record, Record::Event(e) if crate::backend::sqs::at_max_receive_count(e)) {
+                at_max += 1;
+            }
             match result {
                 Ok(Some(document)) => {
                     if limit.is_some_and(|l| handed >= l) || !each(document)? {
@@ -131,6 +224,9 @@ pub(super) async fn for_each_mapped<T: Send>(
                 }
             }
         }
+        if read.follow {
+            notes.tick(backend.as_ref());
+        }
     }
     stopper.abort();
     drop(rx);
@@ -141,7 +237,18 @@ pub(super) async fn for_each_mapped<T: Send>(
         unreadable = pass.bad_lines,
         "outcome: events read"
     );
-    match reader.await {
+    if at_max > 0 {
+        warn(&format!(
+            "{}: {at_max} of the {} messages seen are now at maxReceiveCount: the next receive by anyone (the next browse included) moves them to the dead-letter queue",
+            backend.uri(),
+            pass.seen
+        ));
+    }
+    let result = reader.await;
+    if read.follow {
+        say_released(backend.as_ref());
+    }
+    match result {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => return Err(error.into()),
         Err(join) => anyhow::bail!("reading {} failed: {join}", backend.uri()),
@@ -153,6 +260,47 @@ pub(super) async fn for_each_mapped<T: Send>(
 async fn stop_on_ctrl_c(stop: Arc<std::sync::atomic::AtomicBool>) {
     if tokio::signal::ctrl_c().await.is_ok() {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP, registered when this is built (not when
+/// first awaited: a signal that arrives before the first wait is caught).
+struct Stops {
+    #[cfg(unix)]
+    signals: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Stops {
+    fn register() -> Stops {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let signals = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) {
+                (Ok(int), Ok(term), Ok(hup)) => Some([int, term, hup]),
+                _ => None,
+            };
+            Stops { signals }
+        }
+        #[cfg(not(unix))]
+        Stops {}
+    }
+
+    /// The first of them to arrive, named.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        if let Some([int, term, hup]) = &mut self.signals {
+            return tokio::select! {
+                _ = int.recv() => "interrupted",
+                _ = term.recv() => "terminated",
+                _ = hup.recv() => "the terminal went away",
+            };
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        "interrupted"
     }
 }
 
@@ -174,6 +322,7 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     let read = Reading {
         limit: args.limit,
         follow: args.follow,
+        yes: args.yes,
     };
     let pass = for_each_mapped(backend, &scanner, read, to_line, |line| {
         open = out.line(&line)?;

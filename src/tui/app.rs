@@ -147,6 +147,9 @@ pub struct SourceSlot {
     pub expired: usize,
     /// Malformed rows (from summaries).
     pub malformed: usize,
+    /// Rows received as often as the queue's redrive policy allows (from
+    /// summaries): the next receive moves them to the dead-letter queue.
+    pub at_max_receives: usize,
     /// The scope slot this source was listed by, if any.
     pub group: Option<usize>,
 }
@@ -162,6 +165,7 @@ impl SourceSlot {
             loaded: 0,
             expired: 0,
             malformed: 0,
+            at_max_receives: 0,
             group: None,
         }
     }
@@ -279,6 +283,13 @@ pub enum PendingOp {
         /// The load generation the rows belong to.
         epoch: u64,
     },
+    /// Follow a source whose consumers it costs (SQS holds their messages).
+    Follow {
+        /// The load generation the source was opened in.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+    },
 }
 
 /// How a status message looks.
@@ -345,6 +356,12 @@ pub struct App {
     pub read_only: bool,
     /// Sources whose side-effecting browse the user already confirmed.
     pub browse_confirmed: std::collections::BTreeSet<String>,
+    /// Sources whose follow cost the user accepted (asked once per queue).
+    pub follow_confirmed: std::collections::BTreeSet<String>,
+    /// Follow cautions waiting for the dialog to be free.
+    pub follow_cautions: std::collections::VecDeque<(u64, usize, crate::backend::HoldCaution)>,
+    /// Per source slot, what its follow session holds from its consumers.
+    pub holding: std::collections::BTreeMap<usize, crate::backend::HoldStatus>,
     /// Key bindings.
     pub keymap: Keymap,
     /// Colors.
@@ -417,6 +434,19 @@ pub struct App {
 }
 
 impl App {
+    /// What every follow holds from consumers now: messages, and the
+    /// longest hold; `None` when none holds any.
+    pub fn holding_line(&self) -> Option<String> {
+        let held: usize = self.holding.values().map(|s| s.held).sum();
+        let longest = self.holding.values().map(|s| s.longest).max()?;
+        crate::backend::HoldStatus {
+            held,
+            longest,
+            ..Default::default()
+        }
+        .holding_line()
+    }
+
     /// A UI over `uris`, opened by the effects it queues.
     pub fn new(
         uris: &[String],
@@ -430,6 +460,9 @@ impl App {
             now,
             read_only,
             browse_confirmed: Default::default(),
+            follow_confirmed: Default::default(),
+            follow_cautions: Default::default(),
+            holding: Default::default(),
             keymap,
             theme,
             config_dir: None,

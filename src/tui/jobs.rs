@@ -15,7 +15,7 @@ use super::decode::Decoder;
 use super::store::Chunk;
 use super::summary::{Summary, TypeNames};
 use crate::backend::file::export::{Destination, Exporter};
-use crate::backend::{self, Backend, OpenOptions, Record, SourceInfo};
+use crate::backend::{self, Backend, HoldCaution, HoldStatus, OpenOptions, Record, SourceInfo};
 use crate::filter::Filter;
 use crate::model::Event;
 use crate::ops::{self, JobControl, Progress, Report, Selection};
@@ -68,6 +68,9 @@ pub enum Effect {
         slot: usize,
         /// Its backend.
         backend: Arc<dyn Backend>,
+        /// The user already accepted what following costs its consumers;
+        /// otherwise the cost is asked first ([`Msg::FollowCaution`]).
+        confirmed: bool,
     },
     /// Stop following every source.
     StopFollowing,
@@ -291,6 +294,26 @@ pub enum Msg {
     /// Something worth a line in the status bar (opening a file removed
     /// temporary files an interrupted rewrite left).
     Notice(String),
+    /// Following a source costs its consumers (SQS holds their messages):
+    /// the user decides whether to go on.
+    FollowCaution {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// What it costs.
+        caution: HoldCaution,
+    },
+    /// What a followed source's session holds from its consumers now, or
+    /// released at its end.
+    Holding {
+        /// The source slot.
+        slot: usize,
+        /// The backend's account.
+        status: HoldStatus,
+        /// The session ended: `status.ended` says what it released.
+        ended: bool,
+    },
     /// Following a source failed.
     FollowFailed {
         /// The source slot.
@@ -321,6 +344,9 @@ pub struct Jobs {
     generation: Arc<AtomicU64>,
     loaders: Vec<JoinHandle<()>>,
     tails: Vec<JoinHandle<()>>,
+    /// Closing it (dropping the sender) stops every follow gracefully: each
+    /// releases what it holds and reports what it released.
+    stop_tails: Option<tokio::sync::watch::Sender<()>>,
 }
 
 impl Jobs {
@@ -355,6 +381,7 @@ impl Jobs {
             generation,
             loaders: Vec::new(),
             tails: Vec::new(),
+            stop_tails: None,
         }
     }
 
@@ -395,13 +422,20 @@ impl Jobs {
                 epoch,
                 slot,
                 backend,
-            } => self
-                .tails
-                .push(tokio::spawn(follow(epoch, slot, backend, tx))),
+                confirmed,
+            } => {
+                let stop = self
+                    .stop_tails
+                    .get_or_insert_with(|| tokio::sync::watch::channel(()).0)
+                    .subscribe();
+                self.tails.push(tokio::spawn(follow(
+                    epoch, slot, backend, confirmed, stop, tx,
+                )));
+            }
             Effect::StopFollowing => {
-                for tail in self.tails.drain(..) {
-                    tail.abort();
-                }
+                // Each follow lets go of its messages and reports.
+                self.stop_tails = None;
+                self.tails.clear();
             }
             Effect::StopLoading => {
                 for task in self.loaders.drain(..).chain(self.tails.drain(..)) {
@@ -630,33 +664,84 @@ async fn browse(
     let _ = tx.send(msg);
 }
 
+/// How often a follow reports what it holds.
+const HOLDING_TICK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Follow a source: ask its cost first unless `confirmed`, then stream
+/// new records and what the session holds, until `stop` closes; then let
+/// go of everything and report what was released.
 async fn follow(
     epoch: u64,
     slot: usize,
     backend: Arc<dyn Backend>,
+    confirmed: bool,
+    mut stop: tokio::sync::watch::Receiver<()>,
     tx: mpsc::UnboundedSender<Msg>,
 ) {
+    if !confirmed {
+        match backend.hold_caution().await {
+            Ok(Some(caution)) => {
+                let _ = tx.send(Msg::FollowCaution {
+                    epoch,
+                    slot,
+                    caution,
+                });
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let _ = tx.send(Msg::FollowFailed {
+                    slot,
+                    error: e.to_string(),
+                });
+                return;
+            }
+        }
+    }
     let (sink, mut batches) = mpsc::channel::<Vec<Record>>(8);
     let tail = {
         let backend = backend.clone();
         tokio::spawn(async move { backend.tail(sink).await })
     };
-    while let Some(records) = batches.recv().await {
-        // An empty batch: the file started over (see `Backend::tail`).
-        let msg = if records.is_empty() {
-            Msg::StartedOver { epoch, slot }
-        } else {
-            Msg::Followed {
-                epoch,
-                slot,
-                records,
+    let mut tick = tokio::time::interval(HOLDING_TICK);
+    let mut last: Option<HoldStatus> = None;
+    loop {
+        tokio::select! {
+            batch = batches.recv() => {
+                let Some(records) = batch else { break };
+                // An empty batch: the file started over (see `Backend::tail`).
+                let msg = if records.is_empty() {
+                    Msg::StartedOver { epoch, slot }
+                } else {
+                    Msg::Followed { epoch, slot, records }
+                };
+                if tx.send(msg).is_err() {
+                    break;
+                }
             }
-        };
-        if tx.send(msg).is_err() {
-            break;
+            _ = tick.tick() => {
+                let status = backend.hold_status();
+                if status.is_some() && status != last {
+                    last = status.clone();
+                    if let Some(status) = status {
+                        let _ = tx.send(Msg::Holding { slot, status, ended: false });
+                    }
+                }
+            }
+            _ = stop.changed() => break,
         }
     }
-    if let Ok(Err(e)) = tail.await {
+    // The sink closes: the session releases everything it holds at once.
+    drop(batches);
+    let result = tail.await;
+    if let Some(status) = backend.hold_status() {
+        let _ = tx.send(Msg::Holding {
+            slot,
+            status,
+            ended: true,
+        });
+    }
+    if let Ok(Err(e)) = result {
         let _ = tx.send(Msg::FollowFailed {
             slot,
             error: e.to_string(),

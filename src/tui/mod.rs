@@ -116,6 +116,23 @@ pub async fn run(
     )
     .await;
     drop(guard);
+    // Follows still running let go of what they hold when their jobs stop:
+    // wait for that, then say what was released.
+    drop(jobs);
+    if !app.holding.is_empty() {
+        crate::backend::settle(std::time::Duration::from_secs(15)).await;
+        for slot in app.holding.keys() {
+            let Some(backend) = app.sources.get(*slot).and_then(|s| s.backend.as_ref()) else {
+                continue;
+            };
+            if let Some(released) = backend.hold_status().and_then(|s| s.ended) {
+                eprintln!(
+                    "evscope: {}",
+                    crate::sanitize::escape(&released.line(backend.uri()))
+                );
+            }
+        }
+    }
     result.map(|()| 0)
 }
 

@@ -57,6 +57,9 @@ pub struct Summary {
     pub key: Option<Safe>,
     /// How often it was received.
     pub receive_count: Option<u32>,
+    /// Received as often as the queue's redrive policy allows: the next
+    /// receive moves it to the dead-letter queue.
+    pub at_max_receives: bool,
     /// The correlation id.
     pub correlation: Option<Safe>,
     /// Expired, malformed, secret, located (DLQ is added per source).
@@ -125,6 +128,7 @@ impl Summary {
             id: Safe::capped(&event.id, FIELD_MAX),
             key: event.key.as_deref().map(|k| Safe::capped(k, FIELD_MAX)),
             receive_count: event.receive_count,
+            at_max_receives: crate::backend::sqs::at_max_receive_count(event),
             correlation: meta
                 .correlation
                 .correlation_id
@@ -142,6 +146,7 @@ impl Summary {
             id: Safe::capped(reason, FIELD_MAX),
             key: None,
             receive_count: None,
+            at_max_receives: false,
             correlation: None,
             flags: Flags(Flags::MALFORMED),
         }

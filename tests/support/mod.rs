@@ -56,11 +56,49 @@ impl Moto {
     }
 }
 
-fn free_port() -> u16 {
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
+}
+
+/// Start a server through a Python `wrapper` (given the port as its
+/// argument; it stops the server when its stdin closes) and wait until
+/// `ready(port)`. Panics with the wrapper's stderr and `hint` if it exits.
+pub fn start_server(
+    python: &std::path::Path,
+    wrapper: &str,
+    port: u16,
+    what: &str,
+    hint: &str,
+    ready: impl Fn(u16) -> bool,
+) -> (Child, ChildStdin) {
+    let mut child = Command::new(python)
+        .args(["-c", wrapper, &port.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start {}: {e}", python.display()));
+    let stdin = child.stdin.take().expect("wrapper stdin");
+    let start = Instant::now();
+    while !ready(port) {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("{what} exited ({status}): {err}\n{hint}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "{what} did not answer on port {port} within 90 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, stdin)
 }
 
 /// The moto server of this test binary, started on first use.
@@ -68,40 +106,30 @@ pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
         let port = free_port();
-        let mut child = Command::new(python())
-            .args(["-c", WRAPPER, &port.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the test Python starts");
-        let stdin = child.stdin.take().expect("wrapper stdin");
-        let start = Instant::now();
-        loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    let _ = e.read_to_string(&mut err);
-                }
-                panic!(
-                    "moto's server exited ({status}): {err}\nrun tools/test.sh to install tests/requirements.txt"
-                );
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "moto's server did not answer on port {port} within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let (child, stdin) = start_server(
+            &python(),
+            WRAPPER,
+            port,
+            "moto's server",
+            "run tools/test.sh to install tests/requirements.txt",
+            |port| TcpStream::connect(("127.0.0.1", port)).is_ok(),
+        );
         Moto {
             port,
             _keepalive: Mutex::new(stdin),
             _child: Mutex::new(child),
         }
     })
+}
+
+/// Dummy credentials in the environment, for the library API (the AWS
+/// default chain reads them from there).
+pub fn set_test_credentials() {
+    // Every test sets the same values, so concurrent writes agree.
+    unsafe {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+    }
 }
 
 /// An SQS client on `endpoint` with dummy credentials.

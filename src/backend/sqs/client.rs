@@ -50,6 +50,10 @@ pub struct SqsOptions {
     /// Keep each event's original MessageDeduplicationId when sending to a
     /// FIFO queue instead of a fresh one (`--keep-dedup-id`).
     pub keep_dedup_id: bool,
+    /// How long following may hold a message from the queue's consumers
+    /// (`--max-hold`, config `sqs.max_hold`); default 30 s on a queue that
+    /// is not a dead-letter queue, until the end on one that is.
+    pub max_hold: Option<super::max_hold::MaxHold>,
 }
 
 /// A client and a description of where it points, for messages.

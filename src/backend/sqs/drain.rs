@@ -119,7 +119,7 @@ impl Drain for SqsDrain {
                     else {
                         continue;
                     };
-                    self.held.insert(id, receipt, at);
+                    self.held.insert(id, receipt, at, visibility);
                     if !self.handed.insert(id.to_string()) {
                         // Received again: the hold now has the new handle.
                         continue;

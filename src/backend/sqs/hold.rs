@@ -4,7 +4,7 @@
 //! it is dropped half-way (an interrupted browse): the guard then spawns
 //! the release, and [`settle`] lets the program wait for it before exit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +13,16 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::max_hold::{MaxHold, grace};
 use super::queue::Queue;
+use crate::backend::Released;
+
+/// How long a release may take before the messages are left to come back
+/// by themselves.
+const RELEASE_PATIENCE: Duration = Duration::from_secs(3);
+
+/// How often the keeper looks at the holds.
+const KEEPER_TICK: Duration = Duration::from_millis(250);
 
 /// Holders not yet released, across the process.
 static ACTIVE: AtomicUsize = AtomicUsize::new(0);
@@ -46,6 +55,35 @@ fn done_one() {
 struct Hold {
     receipt: String,
     hidden_until: Instant,
+    since: Instant,
+}
+
+/// What a receive of a message means to the session that holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Taken {
+    /// Seen for the first time: hand it over.
+    New,
+    /// Held already (a duplicate delivery): its receipt is updated.
+    Duplicate,
+    /// Let go by the bound and still there after the consumers had a
+    /// chance: held again, not handed over again.
+    Again,
+    /// Let go by the bound moments ago: the consumers have not had their
+    /// chance yet; put it back at once, untouched.
+    TooSoon,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    map: HashMap<String, Hold>,
+    /// Every MessageId handed over in this session.
+    seen: HashSet<String>,
+    /// Let go by the bound, and when.
+    let_go: HashMap<String, Instant>,
+    /// No receives until then: the consumers' chance.
+    pause_until: Option<Instant>,
+    let_go_total: u64,
+    re_received: u64,
 }
 
 /// The messages one browse, tail or drain holds, by MessageId.
@@ -53,17 +91,37 @@ struct Hold {
 pub(crate) struct Held {
     queue: Arc<Queue>,
     visibility: u32,
-    map: Mutex<HashMap<String, Hold>>,
+    max_hold: MaxHold,
+    /// A live session reports to its queue's board.
+    live: bool,
+    inner: Mutex<Inner>,
 }
 
 impl Held {
-    /// An empty hold on `queue`, hiding for `visibility` seconds at a time.
+    /// An empty hold on `queue`, hiding for `visibility` seconds at a time,
+    /// for as long as needed.
     pub fn new(queue: Arc<Queue>, visibility: u32) -> Arc<Held> {
-        Arc::new(Held {
+        Held::build(queue, visibility, MaxHold::Forever, false)
+    }
+
+    /// An empty hold of a live session: bounded by `max_hold`, reporting
+    /// to the queue's board.
+    pub fn live(queue: Arc<Queue>, visibility: u32, max_hold: MaxHold) -> Arc<Held> {
+        Held::build(queue, visibility, max_hold, true)
+    }
+
+    fn build(queue: Arc<Queue>, visibility: u32, max_hold: MaxHold, live: bool) -> Arc<Held> {
+        let held = Arc::new(Held {
             queue,
             visibility: visibility.max(2),
-            map: Mutex::new(HashMap::new()),
-        })
+            max_hold,
+            live,
+            inner: Mutex::new(Inner::default()),
+        });
+        if live {
+            held.queue.board.register(&held);
+        }
+        held
     }
 
     /// The visibility timeout receives should use.
@@ -71,40 +129,133 @@ impl Held {
         self.visibility
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Hold>> {
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Hold a just-received message. `false` when it was held already (a
-    /// duplicate delivery or a re-receive): its receipt handle is updated.
-    pub fn insert(&self, id: &str, receipt: &str, received_at: Instant) -> bool {
-        let mut map = self.lock();
-        let hold = Hold {
-            receipt: receipt.to_string(),
-            hidden_until: received_at + Duration::from_secs(u64::from(self.visibility)),
-        };
-        map.insert(id.to_string(), hold).is_none()
+    /// Hold a message just received with a visibility timeout of
+    /// `hidden_for` seconds, and say what it means (see [`Taken`]).
+    pub fn insert(&self, id: &str, receipt: &str, received_at: Instant, hidden_for: u32) -> Taken {
+        let mut inner = self.lock();
+        let hidden_until = received_at + Duration::from_secs(u64::from(hidden_for));
+        if let Some(hold) = inner.map.get_mut(id) {
+            hold.receipt = receipt.to_string();
+            hold.hidden_until = hidden_until;
+            return Taken::Duplicate;
+        }
+        let mut taken = Taken::New;
+        if let Some(&at) = inner.let_go.get(id) {
+            let bound = self.max_hold.bound().unwrap_or_default();
+            if received_at < at + grace(bound) {
+                return Taken::TooSoon;
+            }
+            inner.let_go.remove(id);
+            inner.re_received += 1;
+            taken = Taken::Again;
+        } else if !inner.seen.insert(id.to_string()) {
+            taken = Taken::Again;
+        }
+        inner.map.insert(
+            id.to_string(),
+            Hold {
+                receipt: receipt.to_string(),
+                hidden_until,
+                since: received_at,
+            },
+        );
+        taken
     }
 
     /// The current receipt handle of held messages, `None` for those not held.
     pub fn receipts(&self, ids: &[String]) -> Vec<Option<String>> {
-        let map = self.lock();
+        let inner = self.lock();
         ids.iter()
-            .map(|id| map.get(id).map(|h| h.receipt.clone()))
+            .map(|id| inner.map.get(id).map(|h| h.receipt.clone()))
             .collect()
     }
 
     /// Stop holding these (they were deleted).
     pub fn forget(&self, ids: &[String]) {
-        let mut map = self.lock();
+        let mut inner = self.lock();
         for id in ids {
-            map.remove(id);
+            inner.map.remove(id);
         }
     }
 
     /// How many are held now.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().map.len()
+    }
+
+    /// Until when receives wait: the consumers' chance after the bound let
+    /// messages go.
+    pub fn paused_until(&self) -> Option<Instant> {
+        self.lock().pause_until.filter(|&t| t > Instant::now())
+    }
+
+    /// The bound on each hold.
+    pub fn max_hold(&self) -> MaxHold {
+        self.max_hold
+    }
+
+    /// What this session holds now: (held, longest, let go, re-received).
+    pub(crate) fn snapshot(&self) -> (usize, Duration, u64, u64) {
+        let inner = self.lock();
+        let now = Instant::now();
+        let longest = inner
+            .map
+            .values()
+            .map(|h| now.saturating_duration_since(h.since))
+            .max()
+            .unwrap_or_default();
+        (
+            inner.map.len(),
+            longest,
+            inner.let_go_total,
+            inner.re_received,
+        )
+    }
+
+    /// Make visible again, at once, the messages held for `max_hold`, and
+    /// give the consumers their chance before the next receive.
+    pub async fn let_go_due(&self) {
+        let Some(bound) = self.max_hold.bound() else {
+            return;
+        };
+        let now = Instant::now();
+        let due: Vec<(String, String)> = {
+            let mut inner = self.lock();
+            let ids: Vec<String> = inner
+                .map
+                .iter()
+                .filter(|(_, h)| now.saturating_duration_since(h.since) >= bound)
+                .map(|(id, _)| id.clone())
+                .collect();
+            let due: Vec<(String, String)> = ids
+                .into_iter()
+                .filter_map(|id| inner.map.remove(&id).map(|h| (id, h.receipt)))
+                .collect();
+            if !due.is_empty() {
+                inner.pause_until = Some(now + grace(bound));
+                for (id, _) in &due {
+                    inner.let_go.insert(id.clone(), now);
+                }
+            }
+            due
+        };
+        if due.is_empty() {
+            return;
+        }
+        let failed = self.queue.change_visibility(&due, 0).await;
+        // One that failed comes back by itself when its timeout runs out.
+        self.lock().let_go_total += (due.len() - failed.len()) as u64;
+    }
+
+    /// Put back at once messages received too soon after they were let go.
+    pub async fn put_back(&self, messages: &[(String, String)]) {
+        if !messages.is_empty() {
+            let _ = self.queue.change_visibility(messages, 0).await;
+        }
     }
 
     /// Extend the holds that run out within half a visibility timeout.
@@ -113,6 +264,7 @@ impl Held {
         let margin = Duration::from_secs(u64::from(self.visibility) / 2);
         let due: Vec<(String, String)> = self
             .lock()
+            .map
             .iter()
             .filter(|(_, h)| h.hidden_until <= now + margin)
             .map(|(id, h)| (id.clone(), h.receipt.clone()))
@@ -124,9 +276,9 @@ impl Held {
         // as it is: a re-receive updates it, and a delete reports it.
         let _ = self.queue.change_visibility(&due, self.visibility).await;
         let until = now + Duration::from_secs(u64::from(self.visibility));
-        let mut map = self.lock();
+        let mut inner = self.lock();
         for (id, receipt) in &due {
-            if let Some(hold) = map.get_mut(id) {
+            if let Some(hold) = inner.map.get_mut(id) {
                 if &hold.receipt == receipt {
                     hold.hidden_until = until;
                 }
@@ -135,14 +287,47 @@ impl Held {
     }
 
     /// Make every held message visible again and stop holding them.
-    /// Returns the ones that could not be released, with the reason.
+    /// Returns the ones that could not be released, with the reason; a
+    /// live session reports the outcome to its board.
     pub async fn release_all(&self) -> Vec<(String, String)> {
-        let all: Vec<(String, String)> =
-            self.lock().drain().map(|(id, h)| (id, h.receipt)).collect();
-        if all.is_empty() {
-            return Vec::new();
+        let all: Vec<(String, String)> = self
+            .lock()
+            .map
+            .drain()
+            .map(|(id, h)| (id, h.receipt))
+            .collect();
+        let failed = if all.is_empty() {
+            Vec::new()
+        } else {
+            // Letting go must be fast: an endpoint that is gone gets a few
+            // seconds, not a move's patience; the messages then come back
+            // by themselves when their visibility timeout runs out.
+            match tokio::time::timeout(RELEASE_PATIENCE, self.queue.change_visibility(&all, 0))
+                .await
+            {
+                Ok(failed) => failed,
+                Err(_) => {
+                    let why = format!(
+                        "no answer from SQS at {} within {} s",
+                        self.queue.conn.target,
+                        RELEASE_PATIENCE.as_secs()
+                    );
+                    all.iter()
+                        .map(|(id, _)| (id.clone(), why.clone()))
+                        .collect()
+                }
+            }
+        };
+        if self.live {
+            let released = Released {
+                released: all.len() - failed.len(),
+                failed: failed.len(),
+                reason: failed.first().map(|(_, why)| why.clone()),
+                back_within: Duration::from_secs(u64::from(self.visibility)),
+            };
+            self.queue.board.ended(self, released);
         }
-        self.queue.change_visibility(&all, 0).await
+        failed
     }
 }
 
@@ -163,9 +348,16 @@ impl HoldGuard {
         let keeper = {
             let held = held.clone();
             tokio::spawn(async move {
+                // Ticks often enough to keep the bound to the quarter second.
+                let mut tick = tokio::time::interval(KEEPER_TICK);
+                let mut extended = Instant::now();
                 loop {
-                    tokio::time::sleep(period).await;
-                    held.extend_due().await;
+                    tick.tick().await;
+                    held.let_go_due().await;
+                    if extended.elapsed() >= period {
+                        extended = Instant::now();
+                        held.extend_due().await;
+                    }
                 }
             })
         };

@@ -106,6 +106,8 @@ pub(crate) struct Queue {
     pub uri: String,
     /// Attributes as of opening.
     pub attrs: QueueAttributes,
+    /// What its live sessions hold.
+    pub board: std::sync::Arc<super::board::Board>,
 }
 
 impl Queue {
@@ -153,6 +155,7 @@ impl Queue {
             name,
             uri,
             attrs: QueueAttributes::default(),
+            board: std::sync::Arc::new(super::board::Board::new()),
         };
         queue.attrs = queue.attributes().await.map_err(|e| queue.error(e))?;
         Ok(queue)

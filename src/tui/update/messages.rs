@@ -155,6 +155,7 @@ pub fn apply(app: &mut App, msg: Msg) {
                         usize::from(summary.flags.has(crate::tui::summary::Flags::EXPIRED));
                     source.malformed +=
                         usize::from(summary.flags.has(crate::tui::summary::Flags::MALFORMED));
+                    source.at_max_receives += usize::from(summary.at_max_receives);
                 }
             }
             if app.store.add_summaries(start, summaries) {
@@ -225,6 +226,39 @@ pub fn apply(app: &mut App, msg: Msg) {
         Msg::Shutdown => app.quit = true,
         Msg::Failed(error) => status(app, Level::Error, &error),
         Msg::Notice(notice) => status(app, Level::Warning, &notice),
+        Msg::FollowCaution {
+            epoch,
+            slot,
+            caution,
+        } => {
+            app.follow_cautions.push_back((epoch, slot, caution));
+            super::ops::next_follow_caution(app);
+        }
+        Msg::Holding {
+            slot,
+            status: hold,
+            ended,
+        } => {
+            if !ended {
+                app.holding.insert(slot, hold);
+                return;
+            }
+            app.holding.remove(&slot);
+            let uri = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
+            let mut text = hold
+                .ended
+                .as_ref()
+                .map_or_else(|| format!("{uri}: released nothing"), |r| r.line(&uri));
+            if let Some(more) = hold.let_go_line() {
+                text.push_str(&format!("; {more}"));
+            }
+            let failed = hold.ended.as_ref().is_some_and(|r| r.failed > 0);
+            status(
+                app,
+                if failed { Level::Warning } else { Level::Info },
+                &text,
+            );
+        }
         Msg::FollowFailed { slot, error } => {
             let name = app.sources.get(slot).map_or("?", |s| s.uri()).to_string();
             status(app, Level::Error, &format!("following {name}: {error}"));

@@ -238,6 +238,23 @@ pub(super) fn dialog(app: &mut App, action: Action) {
                     );
                 }
             } else if let Some(Dialog::Confirm {
+                op: PendingOp::Follow { epoch, slot },
+                ..
+            }) = dialog
+            {
+                if let Some(source) = app.sources.get(slot) {
+                    app.follow_confirmed.insert(source.uri().to_string());
+                    if let (true, Some(backend)) = (app.following, source.backend.clone()) {
+                        app.effects.push(Effect::Follow {
+                            epoch,
+                            slot,
+                            backend,
+                            confirmed: true,
+                        });
+                    }
+                }
+                ops::next_follow_caution(app);
+            } else if let Some(Dialog::Confirm {
                 op: PendingOp::Purge { slot },
                 ..
             }) = dialog
@@ -286,6 +303,17 @@ pub(super) fn dialog(app: &mut App, action: Action) {
                 }) => {
                     status(app, Level::Info, "export cancelled: nothing was written");
                 }
+                Some(Dialog::Confirm {
+                    op: PendingOp::Follow { slot, .. },
+                    ..
+                }) => {
+                    let uri = app.sources.get(*slot).map_or("?", |s| s.uri()).to_string();
+                    status(
+                        app,
+                        Level::Info,
+                        &format!("not following {uri}: nothing was received"),
+                    );
+                }
                 Some(Dialog::Confirm { .. }) => {
                     status(app, Level::Info, "redrive cancelled: nothing was moved");
                 }
@@ -293,6 +321,7 @@ pub(super) fn dialog(app: &mut App, action: Action) {
             }
             app.dialog = None;
             app.mode = Mode::List;
+            ops::next_follow_caution(app);
         }
         _ => {}
     }

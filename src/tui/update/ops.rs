@@ -409,16 +409,21 @@ pub(super) fn run_export(app: &mut App, destination: Destination, records: Vec<R
 /// Follow one loaded source again (after it was read again); `false`
 /// when it cannot be followed.
 pub(super) fn follow_slot(app: &mut App, slot: usize) -> bool {
-    let Some(backend) = app.sources.get(slot).and_then(|s| s.backend.clone()) else {
+    let Some(source) = app.sources.get(slot) else {
+        return false;
+    };
+    let Some(backend) = source.backend.clone() else {
         return false;
     };
     if !backend.capabilities().tail {
         return false;
     }
+    let confirmed = app.follow_confirmed.contains(source.uri());
     app.effects.push(Effect::Follow {
         epoch: app.epoch,
         slot,
         backend,
+        confirmed,
     });
     app.following = true;
     true
@@ -427,8 +432,14 @@ pub(super) fn follow_slot(app: &mut App, slot: usize) -> bool {
 pub(super) fn toggle_follow(app: &mut App) {
     if app.following {
         app.following = false;
+        app.follow_cautions.clear();
         app.effects.push(Effect::StopFollowing);
-        status(app, Level::Info, "stopped following");
+        let what = if app.holding.values().any(|s| s.held > 0) {
+            "stopped following: releasing the messages held…"
+        } else {
+            "stopped following"
+        };
+        status(app, Level::Info, what);
         return;
     }
     let followed = (0..app.sources.len())
@@ -459,6 +470,8 @@ pub(super) fn reload(app: &mut App) {
     app.effects.push(Effect::StopLoading);
     app.epoch += 1;
     app.following = false;
+    app.follow_cautions.clear();
+    app.holding.clear();
     app.follow_seen.clear();
     app.refollow.clear();
     app.store = Default::default();
@@ -472,6 +485,7 @@ pub(super) fn reload(app: &mut App) {
         source.loaded = 0;
         source.expired = 0;
         source.malformed = 0;
+        source.at_max_receives = 0;
         source.state = LoadState::Opening;
         app.effects.push(Effect::Open {
             epoch: app.epoch,
@@ -480,4 +494,49 @@ pub(super) fn reload(app: &mut App) {
         });
     }
     rebuild_view(app);
+}
+
+/// Ask the next waiting follow caution, when no dialog is open.
+pub(super) fn next_follow_caution(app: &mut App) {
+    while app.dialog.is_none() {
+        let Some((epoch, slot, caution)) = app.follow_cautions.pop_front() else {
+            return;
+        };
+        if !app.following || epoch != app.epoch {
+            continue;
+        }
+        let Some(source) = app.sources.get(slot) else {
+            continue;
+        };
+        let uri = source.uri().to_string();
+        if app.follow_confirmed.contains(&uri) {
+            if let Some(backend) = source.backend.clone() {
+                app.effects.push(Effect::Follow {
+                    epoch,
+                    slot,
+                    backend,
+                    confirmed: true,
+                });
+            }
+            continue;
+        }
+        let consumed = if caution.consumed { "yes" } else { "no" };
+        let body = vec![
+            Safe::new(&caution.text),
+            Safe::new(""),
+            Safe::new(&format!(
+                "in flight now: {} · looks consumed: {consumed}",
+                caution.in_flight
+            )),
+            Safe::new(
+                "The status bar shows what evscope holds; t stops following and releases it at once.",
+            ),
+        ];
+        app.dialog = Some(crate::tui::app::Dialog::Confirm {
+            title: Safe::new(&format!("Follow {uri}?")),
+            body,
+            op: crate::tui::app::PendingOp::Follow { epoch, slot },
+        });
+        app.mode = crate::tui::app::Mode::Dialog;
+    }
 }

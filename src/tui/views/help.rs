@@ -66,6 +66,23 @@ pub fn lines(
         ]));
     }
     out.push(Line::raw(""));
+    out.push(Line::styled("Following an SQS queue (t)", title));
+    for line in [
+        "SQS has no read that leaves a queue alone: following receives its messages, which",
+        "hides each one from the queue's consumers while evscope holds it, and raises its",
+        "receive count by one (towards maxReceiveCount, then the DLQ). evscope asks once per",
+        "queue before following one that is not a dead-letter queue, and while it holds",
+        "messages the status bar says \"holding N from consumers · longest H s\" and the",
+        "sources pane marks the queue with H and the count. A message held for --max-hold",
+        "(config sqs.max_hold; default 30 s, forever on a DLQ) is made visible again, and",
+        "received again only once the consumers had their chance. t, quitting or a signal",
+        "release everything at once; the status bar says how many. A receive count shown",
+        "as 5! is at the queue's maxReceiveCount: the next receive by anyone, a browse",
+        "included, moves that message to the dead-letter queue.",
+    ] {
+        out.push(Line::styled(format!("  {line}"), text));
+    }
+    out.push(Line::raw(""));
     out.push(Line::styled("Commands (:)", title));
     for (name, arg) in COMMANDS {
         out.push(Line::styled(format!("  {name} {arg}"), text));

@@ -90,6 +90,10 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         if source.malformed > 0 {
             right.push_str(&format!(" M{}", source.malformed));
         }
+        let held = app.holding.get(&slot).map_or(0, |h| h.held);
+        if held > 0 {
+            right.push_str(&format!(" H{held}"));
+        }
         let name_width = w.saturating_sub(width(&right) + 1 + width(&prefix));
         let name_role = if source.is_dlq() {
             Role::Dlq
@@ -116,6 +120,13 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             spans.push(Span::styled(
                 format!(" M{}", source.malformed),
                 theme.style(Role::Malformed),
+            ));
+        }
+        if held > 0 {
+            // Held from the queue's consumers by this follow (help: H).
+            spans.push(Span::styled(
+                format!(" H{held}"),
+                theme.style(Role::Warning),
             ));
         }
         lines.push(item(n + 1, app.scope == Some(slot), spans));
@@ -174,6 +185,25 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 format!("can {}", can.join(", "))
             };
             lines.push(Line::styled(text, muted));
+        }
+        if let Some(line) = app
+            .holding
+            .get(&about.unwrap_or_default())
+            .and_then(|h| h.holding_line())
+        {
+            lines.push(Line::styled(fit(&line, w), theme.style(Role::Warning)));
+        }
+        if source.at_max_receives > 0 {
+            lines.push(Line::styled(
+                fit(
+                    &format!(
+                        "{} at maxReceiveCount (RCV !): the next receive moves them to the DLQ",
+                        source.at_max_receives
+                    ),
+                    w,
+                ),
+                theme.style(Role::Error),
+            ));
         }
         if let LoadState::Failed(error) = &source.state {
             lines.push(Line::styled(

@@ -29,18 +29,27 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         None if app.sources.len() == 1 => app.sources[0].name().to_string(),
         None => format!("{} sources", app.sources.len()),
     };
-    let mut spans = vec![
-        Span::styled(format!(" {source} "), base.patch(theme.style(Role::Title))),
-        Span::styled(
-            format!(
-                "│ {} total · {} shown · {} selected ",
-                app.store.len(),
-                app.shown(),
-                app.marks.count()
-            ),
-            base,
+    let mut spans = vec![Span::styled(
+        format!(" {source} "),
+        base.patch(theme.style(Role::Title)),
+    )];
+    // What a follow holds from consumers stays in view whatever else shows.
+    if let Some(holding) = app.holding_line() {
+        spans.push(Span::styled(
+            format!("│ {holding} "),
+            base.patch(theme.style(Role::Warning)),
+        ));
+    }
+    let kept = spans.len();
+    spans.push(Span::styled(
+        format!(
+            "│ {} total · {} shown · {} selected ",
+            app.store.len(),
+            app.shown(),
+            app.marks.count()
         ),
-    ];
+        base,
+    ));
     if !app.filter.text.is_empty() {
         spans.push(Span::styled(
             format!("│ /{} ", Safe::capped(&app.filter.text, 60)),
@@ -71,7 +80,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         // Keep the message readable on narrow screens: it wins over the counts.
         let text = status.text.as_str();
         if room < width(text) {
-            spans.truncate(1);
+            spans.truncate(kept);
         }
         let used: usize = spans.iter().map(|s| s.width()).sum();
         let room = (left_area.width as usize).saturating_sub(used + 2);

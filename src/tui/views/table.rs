@@ -234,10 +234,14 @@ fn summary_cells(
         columns.key,
         base,
     );
-    let receives = summary
+    let mut receives = summary
         .receive_count
         .map_or_else(String::new, |n| n.to_string());
-    let receive_style = if summary.receive_count.is_some_and(|n| n > 1) {
+    let receive_style = if summary.at_max_receives {
+        // At maxReceiveCount: the next receive moves it to the DLQ.
+        receives.push('!');
+        theme.style(Role::Error)
+    } else if summary.receive_count.is_some_and(|n| n > 1) {
         theme.style(Role::Warning)
     } else {
         base
