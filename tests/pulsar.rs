@@ -1151,3 +1151,161 @@ fn bench_redrive_rss() {
         eprintln!("BENCH exact: {count} arrived once each; second redrive moved 0");
     });
 }
+
+// Reads through a slow link that splits frames at random boundaries: what
+// evscope reads, counts and moves is all there is, or it says what it missed.
+
+/// A slow, frame-splitting relay in front of the shared broker.
+fn slow_relay(bytes_per_sec: u64, seed: u64) -> relay::Relay {
+    shared().relay.shaped_twin(
+        shared().upstream,
+        relay::Shape {
+            bytes_per_sec,
+            max_piece: 3000,
+            seed,
+        },
+    )
+}
+
+/// `count` small JSON messages `{"i":N}` produced in batches of `batch`
+/// (`produce` flushes every 50).
+async fn produce_batched(topic: &str, count: usize, batch: usize) {
+    let client = client(shared()).await;
+    let mut producer = client
+        .producer()
+        .with_topic(full(topic))
+        .with_options(ProducerOptions {
+            batch_size: Some(batch as u32),
+            ..Default::default()
+        })
+        .build()
+        .await
+        .expect("producer");
+    let mut receipts = Vec::new();
+    for i in 0..count {
+        let message = Message {
+            payload: format!("{{\"i\":{i}}}").into_bytes(),
+            properties: HashMap::from([("index".to_string(), i.to_string())]),
+            ..Default::default()
+        };
+        receipts.push(producer.send_non_blocking(message).await.expect("queue"));
+        if receipts.len() == batch || i + 1 == count {
+            producer.send_batch().await.expect("flush batch");
+            for r in receipts.drain(..) {
+                r.await.expect("receipt");
+            }
+        }
+    }
+    producer.close().await.expect("close producer");
+}
+
+/// `count` messages `{"i":N}` produced by the official Python client with
+/// its default batching (up to 1000 a batch, flushed every 10 ms).
+fn produce_with_python(topic: &str, count: usize) {
+    let python = std::env::var("EVSCOPE_TEST_PYTHON")
+        .unwrap_or_else(|_| format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR")));
+    let script = format!(
+        r#"
+import pulsar
+c = pulsar.Client("{}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+p = c.create_producer("{}", batching_enabled=True, block_if_queue_full=True)
+failed = []
+def done(result, _id):
+    if result != pulsar.Result.Ok:
+        failed.append(result)
+for i in range({count}):
+    p.send_async(('{{"i":%d}}' % i).encode(), done, properties={{"index": str(i)}})
+p.flush()
+c.close()
+assert not failed, failed[:3]
+"#,
+        shared().url(),
+        full(topic)
+    );
+    let out = Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// The `i` of each capture line, checking that no message id came twice.
+fn indexes_once(stdout: &[u8]) -> BTreeSet<usize> {
+    let mut ids = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for line in text(stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("capture line");
+        let id = v["id"].as_str().expect("id").to_string();
+        assert!(ids.insert(id.clone()), "message id {id} came twice");
+        let i = v["body"]["i"].as_u64().expect("i") as usize;
+        assert!(seen.insert(i), "message {i} came twice");
+    }
+    seen
+}
+
+/// Runs of missing indexes, for a readable failure.
+fn missing_runs(seen: &BTreeSet<usize>, count: usize) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for i in (0..count).filter(|i| !seen.contains(i)) {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == i => *end = i,
+            _ => runs.push((i, i)),
+        }
+    }
+    runs
+}
+
+#[test]
+#[ignore = "reproduction"]
+fn repro_slow_peek() {
+    run(async {
+        let count: usize = std::env::var("N").ok().and_then(|n| n.parse().ok()).unwrap_or(20_000);
+        let rate: u64 = std::env::var("RATE").ok().and_then(|n| n.parse().ok()).unwrap_or(400_000);
+        let topic = unique("slow-peek");
+        if std::env::var("PYPRODUCE").is_ok() {
+            produce_with_python(&topic, count);
+        } else {
+            produce_batched(&topic, count, 540).await;
+        }
+        let slow = slow_relay(rate, 7);
+        let uri = format!("{}/{topic}", slow.url());
+        for round in 0..3 {
+            let started = Instant::now();
+            let out = evscope(&["peek", &uri, "--from", "earliest"]);
+            let seen = indexes_once(&out.stdout);
+            eprintln!(
+                "round {round}: {} of {count} in {:?}, exit {:?}, missing {:?}; stderr {}",
+                seen.len(),
+                started.elapsed(),
+                out.status.code(),
+                missing_runs(&seen, count),
+                text(&out.stderr)
+            );
+        }
+        slow.tally().assert_lossless();
+        eprintln!("{:?}", slow.tally());
+        if std::env::var("PYREAD").is_ok() {
+            let python = std::env::var("EVSCOPE_TEST_PYTHON").expect("python");
+            let script = format!(
+                r#"
+import pulsar, json
+c = pulsar.Client("{}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+r = c.create_reader("{}", pulsar.MessageId.earliest)
+n = 0
+while n < {count}:
+    m = r.read_next(10000)
+    i = json.loads(m.data())["i"]
+    print(i, m.message_id())
+    n += 1
+c.close()
+"#,
+                shared().url(),
+                full(&topic)
+            );
+            let out = Command::new(python).args(["-c", &script]).output().expect("python");
+            std::fs::write("/tmp/pc_pyread.txt", &out.stdout).expect("write");
+            let out = evscope(&["peek", &uri, "--from", "earliest"]);
+            std::fs::write("/tmp/pc_evread.txt", &out.stdout).expect("write");
+        }
+    });
+}
