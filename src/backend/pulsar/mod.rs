@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod auth;
 pub mod browse;
+pub mod complete;
 pub mod connect;
 pub mod convert;
 pub mod discover;
