@@ -1155,14 +1155,18 @@ fn bench_redrive_rss() {
 // Reads through a slow link that splits frames at random boundaries: what
 // evscope reads, counts and moves is all there is, or it says what it missed.
 
-/// A slow, frame-splitting relay in front of the shared broker.
-fn slow_relay(bytes_per_sec: u64, seed: u64) -> relay::Relay {
+/// A slow, frame-splitting relay in front of the shared broker (about
+/// 300 kB/s, pieces of up to 3000 bytes), that drops the deliveries of
+/// entry `drop.0`, `drop.1` times, when asked to.
+fn slow_relay(seed: u64, drop: Option<(u64, u64)>) -> relay::Relay {
     shared().relay.shaped_twin(
         shared().upstream,
         relay::Shape {
-            bytes_per_sec,
+            bytes_per_sec: 300_000,
             max_piece: 3000,
             seed,
+            drop_entry: drop.map(|d| d.0),
+            drop_times: drop.map_or(0, |d| d.1),
         },
     )
 }
@@ -1267,7 +1271,8 @@ fn repro_slow_peek() {
         } else {
             produce_batched(&topic, count, 540).await;
         }
-        let slow = slow_relay(rate, 7);
+        let _ = rate;
+        let slow = slow_relay(7, None);
         let uri = format!("{}/{topic}", slow.url());
         for round in 0..3 {
             let started = Instant::now();
@@ -1307,5 +1312,94 @@ c.close()
             let out = evscope(&["peek", &uri, "--from", "earliest"]);
             std::fs::write("/tmp/pc_evread.txt", &out.stdout).expect("write");
         }
+    });
+}
+
+/// Messages in the slow-link tests: 15 batches of 540 (a few seconds through
+/// the slow relay in a debug build).
+const SLOW: usize = 8_000;
+/// The batch size the issue saw (the Python client's, with its 10 ms delay).
+const SLOW_BATCH: usize = 540;
+
+#[test]
+fn a_slow_frame_splitting_link_loses_nothing_in_peek_export_and_check() {
+    run(async {
+        let topic = unique("slow-batched");
+        produce_batched(&topic, SLOW, SLOW_BATCH).await;
+        let slow = slow_relay(11, None);
+        let uri = format!("{}/{topic}", slow.url());
+        let out = evscope(&["peek", &uri, "--from", "earliest"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let seen = indexes_once(&out.stdout);
+        assert_eq!(seen.len(), SLOW, "missing {:?}", missing_runs(&seen, SLOW));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("export.jsonl");
+        let out = evscope(&["export", &uri, "-o", file.to_str().expect("path")]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let exported = indexes_once(&std::fs::read(&file).expect("export written"));
+        assert_eq!(exported.len(), SLOW);
+        let out = evscope(&["check", &uri]);
+        assert!(out.status.code() != Some(2), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(&SLOW.to_string()),
+            "{}",
+            text(&out.stdout)
+        );
+        slow.tally().assert_lossless();
+    });
+}
+
+#[test]
+fn a_delivery_lost_on_the_way_is_read_again_by_seeking() {
+    run(async {
+        let topic = unique("lost-once");
+        produce_batched(&topic, SLOW, SLOW_BATCH).await;
+        // The relay drops the first delivery of entry 3 (540 messages).
+        let slow = slow_relay(12, Some((3, 1)));
+        let uri = format!("{}/{topic}", slow.url());
+        let out = evscope(&["peek", &uri, "--from", "earliest"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let seen = indexes_once(&out.stdout);
+        assert_eq!(seen.len(), SLOW, "missing {:?}", missing_runs(&seen, SLOW));
+        assert_eq!(slow.tally().dropped(), 1);
+        slow.tally().assert_lossless();
+    });
+}
+
+#[test]
+fn messages_that_cannot_be_read_fail_peek_export_and_check_naming_the_gap() {
+    run(async {
+        let topic = unique("lost-always");
+        produce_batched(&topic, SLOW, SLOW_BATCH).await;
+        // Every delivery of entry 3 is dropped: it cannot be read.
+        let slow = slow_relay(13, Some((3, u64::MAX)));
+        let uri = format!("{}/{topic}", slow.url());
+        let gap = |out: &Output| {
+            assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+            let stderr = text(&out.stderr);
+            assert!(
+                stderr.contains(" between ")
+                    && stderr.contains(":3:-1 could not be read")
+                    && stderr.starts_with("evscope: "),
+                "{stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        };
+        let out = evscope(&["peek", &uri, "--from", "earliest"]);
+        gap(&out);
+        // Everything else was printed, once.
+        let seen = indexes_once(&out.stdout);
+        assert_eq!(seen.len(), SLOW - SLOW_BATCH);
+        assert_eq!(
+            missing_runs(&seen, SLOW),
+            vec![(3 * SLOW_BATCH, 4 * SLOW_BATCH - 1)]
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("export.jsonl");
+        gap(&evscope(&["export", &uri, "-o", file.to_str().expect("path")]));
+        assert!(!file.exists(), "an incomplete export must not look complete");
+        gap(&evscope(&["check", &uri]));
+        assert!(slow.tally().dropped() >= 4, "{:?}", slow.tally());
+        slow.tally().assert_lossless();
     });
 }

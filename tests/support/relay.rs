@@ -83,6 +83,12 @@ pub struct Shape {
     pub max_piece: usize,
     /// Seed of the piece sizes.
     pub seed: u64,
+    /// Drop deliveries (CommandMessage frames) of this entry id, as a
+    /// faulty broker or link would: the only frames the relay does not
+    /// pass, each counted ([`Tally::dropped`]). Off when `None`.
+    pub drop_entry: Option<u64>,
+    /// How many such deliveries to drop (over all connections).
+    pub drop_times: u64,
 }
 
 /// Frames and bytes on both sides of both directions, over all connections.
@@ -119,6 +125,10 @@ pub struct Tally {
     pub up_frames_unwritten: AtomicU64,
     /// Their bytes.
     pub up_bytes_unwritten: AtomicU64,
+    /// Frames dropped on purpose ([`Shape::drop_entry`]).
+    pub down_frames_dropped: AtomicU64,
+    /// Their bytes.
+    pub down_bytes_dropped: AtomicU64,
     /// Connections served.
     pub connections: AtomicU64,
     /// Connections closed (their counts are final).
@@ -138,6 +148,12 @@ impl Tally {
         counter.load(Ordering::Relaxed)
     }
 
+    /// Frames dropped on purpose so far.
+    #[allow(dead_code)] // used by tests/pulsar.rs only
+    pub fn dropped(&self) -> u64 {
+        Tally::get(&self.down_frames_dropped)
+    }
+
     /// Add a closed connection's counts; a frame it was still writing
     /// when one end went away counts as unwritten.
     fn fold(&self, one: &Tally) {
@@ -147,7 +163,7 @@ impl Tally {
         };
         let down_cut = cut(
             &one.down_frames_read,
-            g(&one.down_frames_written),
+            g(&one.down_frames_written) + g(&one.down_frames_dropped),
             &one.down_frames_unwritten,
         );
         one.down_frames_unwritten.fetch_add(down_cut, Ordering::Relaxed);
@@ -173,6 +189,8 @@ impl Tally {
             (&self.down_bytes_written, &one.down_bytes_written),
             (&self.down_frames_unwritten, &one.down_frames_unwritten),
             (&self.down_bytes_unwritten, &one.down_bytes_unwritten),
+            (&self.down_frames_dropped, &one.down_frames_dropped),
+            (&self.down_bytes_dropped, &one.down_bytes_dropped),
             (&self.up_frames_read, &one.up_frames_read),
             (&self.up_bytes_read, &one.up_bytes_read),
             (&self.up_frames_written, &one.up_frames_written),
@@ -204,12 +222,16 @@ impl Tally {
         let summary = format!("{self:?}");
         assert_eq!(
             g(&self.down_frames_read),
-            g(&self.down_frames_written) + g(&self.down_frames_unwritten),
+            g(&self.down_frames_written)
+                + g(&self.down_frames_unwritten)
+                + g(&self.down_frames_dropped),
             "broker → client frames: {summary}"
         );
         assert_eq!(
             g(&self.down_bytes_read) + g(&self.down_bytes_added),
-            g(&self.down_bytes_written) + g(&self.down_bytes_unwritten),
+            g(&self.down_bytes_written)
+                + g(&self.down_bytes_unwritten)
+                + g(&self.down_bytes_dropped),
             "broker → client bytes: {summary}"
         );
         assert_eq!(
@@ -265,6 +287,7 @@ impl Relay {
         let tls = tls_url.clone();
         let tally = Arc::new(Tally::default());
         let counts = tally.clone();
+        let drops_left = Arc::new(AtomicU64::new(shape.map_or(0, |s| s.drop_times)));
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -289,6 +312,7 @@ impl Relay {
                             ..s
                         }),
                         tally: counts.clone(),
+                        drops_left: drops_left.clone(),
                     };
                     counts.connections.fetch_add(1, Ordering::Relaxed);
                     tokio::spawn(serve(client, upstream, urls, topics.clone(), link));
@@ -351,6 +375,30 @@ struct Link {
     connection: u64,
     shape: Option<Shape>,
     tally: Arc<Tally>,
+    /// Deliveries still to drop (shared by all connections).
+    drops_left: Arc<AtomicU64>,
+}
+
+impl Link {
+    /// Whether to drop this broker frame (see [`Shape::drop_entry`]).
+    fn drops(&self, frame: &[u8]) -> bool {
+        let Some(entry) = self.shape.and_then(|s| s.drop_entry) else {
+            return false;
+        };
+        let command = frame
+            .get(0..4)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| u32::from_be_bytes(b) as usize)
+            .and_then(|size| frame.get(4..4 + size))
+            .and_then(|bytes| BaseCommand::decode(bytes).ok());
+        let hit = command
+            .and_then(|c| c.message)
+            .is_some_and(|m| m.message_id.entry_id == entry);
+        hit && self
+            .drops_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
 }
 
 async fn serve(client: TcpStream, upstream: SocketAddr, urls: Urls, topics: Topics, link: Link) {
@@ -440,6 +488,11 @@ async fn fix_frames(
         }
         Tally::add(&tally.down_frames_read, 1);
         Tally::add(&tally.down_bytes_read, 4 + size);
+        if link.drops(&frame) {
+            Tally::add(&tally.down_frames_dropped, 1);
+            Tally::add(&tally.down_bytes_dropped, 4 + size);
+            continue;
+        }
         let out = fix_frame(&frame, &urls);
         let bytes = out.as_deref().unwrap_or(&frame);
         // Fixed frames only grow (a checksum, a longer address).

@@ -341,16 +341,14 @@ impl fmt::Display for Unread {
             0 => id(self.to.ledger, self.to.entry.saturating_sub(1), None),
             i => id(self.to.ledger, self.to.entry, Some(i - 1)),
         };
-        let at_least = if self.missing.whole_entries > 0 {
-            "at least "
-        } else {
-            ""
+        let n = self.missing.count;
+        let messages = if n == 1 { "message" } else { "messages" };
+        let count = match self.missing.whole_entries {
+            0 => format!("{n} {messages}"),
+            1 => format!("at least {n} {messages} (an entry of unknown size)"),
+            k => format!("at least {n} {messages} ({k} entries of unknown size)"),
         };
-        write!(
-            f,
-            "{at_least}{} messages between {first} and {last} could not be read",
-            self.missing.count,
-        )
+        write!(f, "{count} between {first} and {last} could not be read")
     }
 }
 
