@@ -1159,6 +1159,11 @@ fn bench_redrive_rss() {
 /// 300 kB/s, pieces of up to 3000 bytes), that drops the deliveries of
 /// entry `drop.0`, `drop.1` times, when asked to.
 fn slow_relay(seed: u64, drop: Option<(u64, u64)>) -> relay::Relay {
+    slow_relay_dropping_later(seed, drop, 0)
+}
+
+/// [`slow_relay`], passing the first `after` deliveries of the entry.
+fn slow_relay_dropping_later(seed: u64, drop: Option<(u64, u64)>, after: u64) -> relay::Relay {
     shared().relay.shaped_twin(
         shared().upstream,
         relay::Shape {
@@ -1167,6 +1172,7 @@ fn slow_relay(seed: u64, drop: Option<(u64, u64)>) -> relay::Relay {
             seed,
             drop_entry: drop.map(|d| d.0),
             drop_times: drop.map_or(0, |d| d.1),
+            drop_after: after,
         },
     )
 }
@@ -1263,8 +1269,14 @@ fn missing_runs(seen: &BTreeSet<usize>, count: usize) -> Vec<(usize, usize)> {
 #[ignore = "reproduction"]
 fn repro_slow_peek() {
     run(async {
-        let count: usize = std::env::var("N").ok().and_then(|n| n.parse().ok()).unwrap_or(20_000);
-        let rate: u64 = std::env::var("RATE").ok().and_then(|n| n.parse().ok()).unwrap_or(400_000);
+        let count: usize = std::env::var("N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000);
+        let rate: u64 = std::env::var("RATE")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(400_000);
         let topic = unique("slow-peek");
         if std::env::var("PYPRODUCE").is_ok() {
             produce_with_python(&topic, count);
@@ -1307,7 +1319,10 @@ c.close()
                 shared().url(),
                 full(&topic)
             );
-            let out = Command::new(python).args(["-c", &script]).output().expect("python");
+            let out = Command::new(python)
+                .args(["-c", &script])
+                .output()
+                .expect("python");
             std::fs::write("/tmp/pc_pyread.txt", &out.stdout).expect("write");
             let out = evscope(&["peek", &uri, "--from", "earliest"]);
             std::fs::write("/tmp/pc_evread.txt", &out.stdout).expect("write");
@@ -1396,10 +1411,169 @@ fn messages_that_cannot_be_read_fail_peek_export_and_check_naming_the_gap() {
         );
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("export.jsonl");
-        gap(&evscope(&["export", &uri, "-o", file.to_str().expect("path")]));
-        assert!(!file.exists(), "an incomplete export must not look complete");
+        gap(&evscope(&[
+            "export",
+            &uri,
+            "-o",
+            file.to_str().expect("path"),
+        ]));
+        assert!(
+            !file.exists(),
+            "an incomplete export must not look complete"
+        );
         gap(&evscope(&["check", &uri]));
         assert!(slow.tally().dropped() >= 4, "{:?}", slow.tally());
         slow.tally().assert_lossless();
     });
+}
+
+/// A DLQ of `count` dead letters for `topic` in batches of `batch`, each
+/// `{"i":N}` with REAL_TOPIC, produced whole entries at a time.
+async fn produce_batched_dlq(dlq: &str, topic: &str, count: usize, batch: usize) {
+    let client = client(shared()).await;
+    let mut producer = client
+        .producer()
+        .with_topic(full(dlq))
+        .with_options(ProducerOptions {
+            batch_size: Some(batch as u32),
+            ..Default::default()
+        })
+        .build()
+        .await
+        .expect("producer");
+    let mut receipts = Vec::new();
+    for i in 0..count {
+        let message = Message {
+            payload: format!("{{\"i\":{i}}}").into_bytes(),
+            properties: HashMap::from([
+                ("index".to_string(), i.to_string()),
+                ("REAL_TOPIC".to_string(), full(topic)),
+            ]),
+            ..Default::default()
+        };
+        receipts.push(producer.send_non_blocking(message).await.expect("queue"));
+        if receipts.len() == batch || i + 1 == count {
+            producer.send_batch().await.expect("flush batch");
+            for r in receipts.drain(..) {
+                r.await.expect("receipt");
+            }
+        }
+    }
+    producer.close().await.expect("close producer");
+}
+
+/// Redrive `dlq` through `relay`; the report, its exit code and stderr.
+fn redrive_via(relay: &relay::Relay, dlq: &str) -> (Option<i32>, String, String) {
+    let out = evscope(&["redrive", &format!("{}/{dlq}", relay.url()), "--yes"]);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn a_batched_redrive_through_a_slow_link_moves_every_message_once() {
+    run(async {
+        let (topic, dlq) = (unique("slow-target"), unique("slow-DLQ"));
+        produce_batched_dlq(&dlq, &topic, SLOW, SLOW_BATCH).await;
+        let slow = slow_relay(21, None);
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        assert_eq!(code, Some(0), "{report}{stderr}");
+        assert!(
+            report.contains(&format!("{SLOW} moved, 0 failed")),
+            "{report}"
+        );
+        assert!(
+            report.contains(&format!(
+                "left behind: 0 still in the source (of {SLOW} before)"
+            )),
+            "{report}"
+        );
+        let moved = browse(&broker_uri(&topic), &options(shared())).await;
+        assert_eq!(exactly_once(&moved), (0..SLOW).collect::<BTreeSet<_>>());
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        assert_eq!(code, Some(0), "{report}{stderr}");
+        assert!(report.contains("0 moved, 0 failed"), "{report}");
+        assert!(report.contains("left behind: 0"), "{report}");
+        slow.tally().assert_lossless();
+    });
+}
+
+#[test]
+fn a_redrive_that_never_received_an_entry_says_it_was_left_behind_and_a_rerun_moves_it() {
+    run(async {
+        let (topic, dlq) = (unique("left-target"), unique("left-DLQ"));
+        produce_batched_dlq(&dlq, &topic, SLOW, SLOW_BATCH).await;
+        // The count before the walk gets entry 3; the walk's delivery of it
+        // is dropped on the way; the count after gets it again.
+        let slow = slow_relay_dropping_later(22, Some((3, 1)), 1);
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        assert_eq!(code, Some(2), "{report}{stderr}");
+        let rest = SLOW - SLOW_BATCH;
+        assert!(
+            report.contains(&format!("{rest} moved, 0 failed")),
+            "{report}"
+        );
+        assert!(
+            report.contains(&format!(
+                "left behind: {SLOW_BATCH} still in the source (of {SLOW} before)"
+            )),
+            "{report}"
+        );
+        assert_eq!(
+            stderr.trim(),
+            format!(
+                "evscope: {SLOW_BATCH} events left behind in the source that this run never received: run it again"
+            )
+        );
+        assert_eq!(slow.tally().dropped(), 1);
+        // A second run finishes the job: every message in the target once.
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        assert_eq!(code, Some(0), "{report}{stderr}");
+        assert!(
+            report.contains(&format!("{SLOW_BATCH} moved, 0 failed")),
+            "{report}"
+        );
+        let moved = browse(&broker_uri(&topic), &options(shared())).await;
+        assert_eq!(exactly_once(&moved), (0..SLOW).collect::<BTreeSet<_>>());
+        slow.tally().assert_lossless();
+    });
+}
+
+#[test]
+fn a_redrive_of_some_messages_of_a_batch_never_removes_the_others() {
+    run(async {
+        let (topic, dlq) = (unique("part-target"), unique("part-DLQ"));
+        let count = 1_000;
+        produce_batched_dlq(&dlq, &topic, count, 500).await;
+        let dead = browse(&broker_uri(&dlq), &options(shared())).await;
+        let ids: Vec<&str> = dead[..5].iter().map(|e| e.id.as_str()).collect();
+        let out = evscope(&[
+            "redrive",
+            &broker_uri(&dlq),
+            "--ids",
+            &ids.join(","),
+            "--yes",
+        ]);
+        let report = text(&out.stdout);
+        // Sent, but their entry holds 495 more: it stays, and says so.
+        assert_eq!(out.status.code(), Some(1), "{report}{}", text(&out.stderr));
+        assert!(report.contains("0 moved, 0 failed"), "{report}");
+        assert!(
+            report.contains("sent but still in the source (now in both): 5 events"),
+            "{report}"
+        );
+        // Nothing was lost: the whole DLQ still moves.
+        let out = evscope(&["redrive", &broker_uri(&dlq), "--yes"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(&format!("{count} moved, 0 failed")));
+        let moved = browse(&broker_uri(&topic), &options(shared())).await;
+        let distinct: BTreeSet<usize> = moved
+            .iter()
+            .map(|e| e.attributes["index"].parse().expect("index"))
+            .collect();
+        assert_eq!(distinct, (0..count).collect::<BTreeSet<_>>());
+        assert_eq!(moved.len(), count + 5, "the five sent twice, no more");
+    });
+}
+
+fn broker_uri(topic: &str) -> String {
+    shared().uri(topic)
 }

@@ -85,7 +85,22 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
     )) {
         let _ = out.line(&line);
     }
+    if let Some(account) = &report.account {
+        let before = account
+            .before
+            .map_or_else(String::new, |n| format!(" (of {n} before)"));
+        let _ = out.line(&format!(
+            "left behind: {} still in the source{before}",
+            account.left_behind
+        ));
+    }
     let _ = out.flush();
+    let unaccounted = report.unaccounted();
+    if unaccounted > 0 && report.stopped.is_none() {
+        eprintln!(
+            "evscope: {unaccounted} events left behind in the source that this run never received: run it again"
+        );
+    }
     if let Some(reason) = &report.stopped {
         eprintln!(
             "evscope: stopped early: {}; the events not reached are still in the source: run it again",
@@ -93,7 +108,7 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
         );
     }
     match report {
-        _ if report.stopped.is_some() => EXIT_ERROR,
+        _ if report.stopped.is_some() || report.unaccounted() > 0 => EXIT_ERROR,
         _ if report.is_clean() => 0,
         _ => EXIT_FOUND,
     }

@@ -108,6 +108,9 @@ pub struct Report {
     /// failed midway, say the broker went away). Events it had not reached
     /// are still in the source.
     pub stopped: Option<String>,
+    /// What the source held before and after the walk, when its backend
+    /// counts it (a Pulsar subscription's backlog).
+    pub account: Option<crate::backend::Account>,
 }
 
 impl Report {
@@ -117,5 +120,15 @@ impl Report {
             && self.duplicated.is_empty()
             && !self.cancelled
             && self.stopped.is_none()
+            && self.unaccounted() == 0
+    }
+
+    /// Events still in the source that the walk never got to (so neither
+    /// skipped, failed nor sent-and-kept): counted by the backend after the
+    /// walk, 0 when it cannot count.
+    pub fn unaccounted(&self) -> u64 {
+        let explained = self.skipped + self.failed.len() + self.duplicated.len();
+        self.account
+            .map_or(0, |a| a.left_behind.saturating_sub(explained as u64))
     }
 }

@@ -36,6 +36,7 @@ pub(super) async fn walk_selected(
 ) -> Result<Report, OpsError> {
     let mut drain = source.drain().await?;
     let mut report = Report::default();
+    let mut drained = false;
     let mut progress = Progress {
         total: selection.ids.as_ref().map(|ids| ids.len()),
         ..Progress::default()
@@ -53,6 +54,7 @@ pub(super) async fn walk_selected(
             }
             let batch = drain.next_batch().await?;
             if batch.is_empty() {
+                drained = true;
                 break;
             }
             progress.seen += batch.len();
@@ -76,6 +78,18 @@ pub(super) async fn walk_selected(
         Ok::<(), OpsError>(())
     }
     .await;
+    // Only a walk to the source's end accounts for what is left: one that
+    // stopped (cancelled, all --ids found) left the rest on purpose.
+    let result = match result {
+        Ok(()) if drained && !dry_run => match drain.account().await {
+            Ok(account) => {
+                report.account = account;
+                Ok(())
+            }
+            Err(error) => Err(error.into()),
+        },
+        other => other,
+    };
     let finished = drain.finish().await;
     if let Err(error) = result.and(finished.map_err(OpsError::from)) {
         report.stopped = Some(error.to_string());

@@ -89,6 +89,8 @@ pub struct Shape {
     pub drop_entry: Option<u64>,
     /// How many such deliveries to drop (over all connections).
     pub drop_times: u64,
+    /// How many such deliveries to pass before dropping any.
+    pub drop_after: u64,
 }
 
 /// Frames and bytes on both sides of both directions, over all connections.
@@ -166,7 +168,8 @@ impl Tally {
             g(&one.down_frames_written) + g(&one.down_frames_dropped),
             &one.down_frames_unwritten,
         );
-        one.down_frames_unwritten.fetch_add(down_cut, Ordering::Relaxed);
+        one.down_frames_unwritten
+            .fetch_add(down_cut, Ordering::Relaxed);
         if down_cut > 0 {
             one.down_bytes_unwritten
                 .fetch_add(g(&one.down_bytes_in_flight), Ordering::Relaxed);
@@ -288,6 +291,7 @@ impl Relay {
         let tally = Arc::new(Tally::default());
         let counts = tally.clone();
         let drops_left = Arc::new(AtomicU64::new(shape.map_or(0, |s| s.drop_times)));
+        let passes_left = Arc::new(AtomicU64::new(shape.map_or(0, |s| s.drop_after)));
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -313,6 +317,7 @@ impl Relay {
                         }),
                         tally: counts.clone(),
                         drops_left: drops_left.clone(),
+                        passes_left: passes_left.clone(),
                     };
                     counts.connections.fetch_add(1, Ordering::Relaxed);
                     tokio::spawn(serve(client, upstream, urls, topics.clone(), link));
@@ -377,6 +382,8 @@ struct Link {
     tally: Arc<Tally>,
     /// Deliveries still to drop (shared by all connections).
     drops_left: Arc<AtomicU64>,
+    /// Deliveries still to pass before dropping (shared).
+    passes_left: Arc<AtomicU64>,
 }
 
 impl Link {
@@ -394,6 +401,14 @@ impl Link {
         let hit = command
             .and_then(|c| c.message)
             .is_some_and(|m| m.message_id.entry_id == entry);
+        if hit
+            && self
+                .passes_left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return false;
+        }
         hit && self
             .drops_left
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
@@ -436,7 +451,9 @@ async fn serve(client: TcpStream, upstream: SocketAddr, urls: Urls, topics: Topi
                 let _ = answers.send(answer);
                 continue;
             }
-            tally.up_bytes_in_flight.store(bytes as u64, Ordering::Relaxed);
+            tally
+                .up_bytes_in_flight
+                .store(bytes as u64, Ordering::Relaxed);
             if broker_write.write_u32(size).await.is_err()
                 || broker_write.write_all(&frame).await.is_err()
             {

@@ -165,8 +165,7 @@ impl Tracker {
             return;
         }
         if from.index > 0 {
-            self.sizes
-                .insert((from.ledger, from.entry), self.next_size);
+            self.sizes.insert((from.ledger, from.entry), self.next_size);
         }
         if to.ledger != from.ledger {
             // The rest of `from`'s entry is missing for sure; whether its
@@ -206,17 +205,23 @@ impl Tracker {
         let after = place.after(size).min(gap.to);
         let mut at = i;
         if gap.from < place {
-            self.gaps.insert(at, Gap {
-                from: gap.from,
-                to: place,
-            });
+            self.gaps.insert(
+                at,
+                Gap {
+                    from: gap.from,
+                    to: place,
+                },
+            );
             at += 1;
         }
         if after < gap.to {
-            self.gaps.insert(at, Gap {
-                from: after,
-                to: gap.to,
-            });
+            self.gaps.insert(
+                at,
+                Gap {
+                    from: after,
+                    to: gap.to,
+                },
+            );
         }
         Arrival::New
     }

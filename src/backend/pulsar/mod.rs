@@ -303,14 +303,13 @@ impl Backend for PulsarBackend {
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
         self.writable()?;
-        let drain = drain::PulsarDrain::open(
+        let drain = drain::PulsarDrain::open_counted(
             self.client.clone(),
             self.uri.clone(),
             &self.topic,
             &self.client.settings.redrive_subscription,
         )
-        .await
-        .map_err(|e| e.at(&self.uri))?;
+        .await?;
         Ok(Box::new(drain))
     }
 
