@@ -101,6 +101,12 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
             "evscope: {unaccounted} events left behind in the source that this run never received: run it again"
         );
     }
+    let vanished = report.vanished();
+    if vanished > 0 {
+        eprintln!(
+            "evscope: {vanished} events left the source without being moved (they are in neither place)"
+        );
+    }
     if let Some(reason) = &report.stopped {
         eprintln!(
             "evscope: stopped early: {}; the events not reached are still in the source: run it again",
@@ -108,7 +114,9 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, skipped: usize) -
         );
     }
     match report {
-        _ if report.stopped.is_some() || report.unaccounted() > 0 => EXIT_ERROR,
+        _ if report.stopped.is_some() || report.unaccounted() > 0 || report.vanished() > 0 => {
+            EXIT_ERROR
+        }
         _ if report.is_clean() => 0,
         _ => EXIT_FOUND,
     }

@@ -65,6 +65,24 @@ pub async fn open_reader(
     start: Option<MessageIdData>,
     initial: InitialPosition,
 ) -> Result<Reader, PulsarError> {
+    open_reader_with(client, topic, start, initial, RECEIVER_QUEUE).await
+}
+
+/// A reader that asks for no messages at all, for the last message id:
+/// a reader's answer comes behind the messages the broker already pushed
+/// on the connection, which on a slow link can take longer than the
+/// time limit.
+async fn open_probe(client: &Client, topic: &TopicName) -> Result<Reader, PulsarError> {
+    open_reader_with(client, topic, None, InitialPosition::Latest, 0).await
+}
+
+async fn open_reader_with(
+    client: &Client,
+    topic: &TopicName,
+    start: Option<MessageIdData>,
+    initial: InitialPosition,
+    queue: u32,
+) -> Result<Reader, PulsarError> {
     let mut options = ConsumerOptions::default()
         .durable(false)
         .with_initial_position(initial);
@@ -78,7 +96,7 @@ pub async fn open_reader(
         .with_subscription(reader_subscription())
         .with_subscription_type(SubType::Exclusive)
         .with_consumer_name("evscope")
-        .with_batch_size(RECEIVER_QUEUE)
+        .with_batch_size(queue)
         .with_options(options);
     client
         .op(format!("opening a reader on {topic}"), builder.build())
@@ -243,28 +261,28 @@ pub async fn browse(
     if plan.keep_last == Some(0) {
         return Ok((0, ends));
     }
+    // Every partition's end first, before any reader fills the connection.
+    let mut lasts = Vec::with_capacity(partitions.len());
+    for topic in partitions {
+        let mut probe = open_probe(client, &topic).await?;
+        let last = last_message_id(client, &mut probe).await;
+        close(probe);
+        let last = last?;
+        ends.insert(topic.to_string(), last.clone());
+        if let Some(last) = last {
+            lasts.push((topic, last));
+        }
+    }
     let mut receivers = Vec::new();
     let mut tasks = Vec::new();
-    for topic in partitions {
-        let mut reader = open_reader(
+    for (topic, last) in lasts {
+        let reader = open_reader(
             client,
             &topic,
             plan.start.clone(),
             InitialPosition::Earliest,
         )
         .await?;
-        let last = match last_message_id(client, &mut reader).await {
-            Ok(last) => last,
-            Err(error) => {
-                close(reader);
-                return Err(error);
-            }
-        };
-        ends.insert(topic.to_string(), last.clone());
-        let Some(last) = last else {
-            close(reader);
-            continue;
-        };
         let (tx, rx) = mpsc::channel(CHANNEL);
         receivers.push(rx);
         let client = client.clone();

@@ -112,6 +112,12 @@ pub struct PulsarDrain {
     before: Option<u64>,
     /// The consumer was closed (by `account`).
     closed: bool,
+    /// Only count messages, hand none out ([`count_backlog`]).
+    counting: bool,
+    /// Messages taken by this `next_batch` call (handed out or counted).
+    taken: usize,
+    /// Messages counted so far.
+    counted: u64,
     next_lease: LeaseId,
     exhausted: bool,
     /// Messages taken from the engine's queue but not handed out yet.
@@ -190,6 +196,9 @@ impl PulsarDrain {
             trackers: HashMap::new(),
             before: None,
             closed: false,
+            counting: false,
+            taken: 0,
+            counted: 0,
             next_lease: 0,
             exhausted: false,
             ahead: VecDeque::new(),
@@ -296,6 +305,11 @@ impl PulsarDrain {
         if tracker.arrive(&id, size) == Arrival::Again {
             return;
         }
+        self.taken += 1;
+        if self.counting {
+            self.counted += 1;
+            return;
+        }
         let size = size.map_or(1, |n| u32::try_from(n).unwrap_or(1).max(1));
         let key = (message.topic.clone(), id.ledger_id, id.entry_id);
         let entry = self.entries.entry(key.clone()).or_insert_with(|| Entry {
@@ -346,11 +360,11 @@ pub async fn count_backlog(
     let mut drain = PulsarDrain::open(client.clone(), uri.to_string(), topic, subscription)
         .await
         .map_err(|e| e.at(uri))?;
-    let mut count = 0u64;
+    drain.counting = true;
     let result = loop {
         match drain.next_batch().await {
-            Ok(batch) if batch.is_empty() => break Ok(count),
-            Ok(batch) => count += batch.len() as u64,
+            Ok(_) if drain.taken == 0 => break Ok(drain.counted),
+            Ok(_) => {}
             Err(error) => break Err(error),
         }
     };
@@ -410,6 +424,7 @@ fn close<'a>(
 impl Drain for PulsarDrain {
     async fn next_batch(&mut self) -> Result<Vec<Leased>, BackendError> {
         let mut batch = Vec::new();
+        self.taken = 0;
         // Whatever was read ahead goes first, all of it: the read-ahead
         // never holds more than one round's worth.
         while let Some(message) = self.ahead.pop_front() {
@@ -420,7 +435,7 @@ impl Drain for PulsarDrain {
             self.hand_out(message, &mut batch);
         }
         if let Some(error) = self.ahead_error.take() {
-            if batch.is_empty() {
+            if self.taken == 0 {
                 return Err(PulsarError::from_client(error, &self.client.url).at(&self.uri));
             }
             self.ahead_error = Some(error);
@@ -429,11 +444,11 @@ impl Drain for PulsarDrain {
         if self.ahead_end {
             self.exhausted = true;
         }
-        while !self.exhausted && batch.len() < BATCH {
-            let wait = if batch.is_empty() { IDLE } else { GAP };
+        while !self.exhausted && self.taken < BATCH {
+            let wait = if self.taken == 0 { IDLE } else { GAP };
             let message = match tokio::time::timeout(wait, self.consumer.next()).await {
                 Err(_) => {
-                    if batch.is_empty() {
+                    if self.taken == 0 {
                         self.check_idle().await?;
                         self.exhausted = true;
                     }
