@@ -1268,67 +1268,71 @@ fn missing_runs(seen: &BTreeSet<usize>, count: usize) -> Vec<(usize, usize)> {
 }
 
 #[test]
-#[ignore = "reproduction"]
-fn repro_slow_peek() {
+#[ignore = "benchmark: run benches/pulsar_complete.sh"]
+fn bench_complete_100k() {
     run(async {
-        let count: usize = std::env::var("N")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(20_000);
-        let rate: u64 = std::env::var("RATE")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(400_000);
-        let topic = unique("slow-peek");
-        if std::env::var("PYPRODUCE").is_ok() {
+        let env = |name: &str, default: u64| -> u64 {
+            std::env::var(name)
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(default)
+        };
+        let count = env("EVSCOPE_BENCH_MESSAGES", 100_000) as usize;
+        let rate = env("EVSCOPE_BENCH_RATE", 2_000_000);
+        let rounds = env("EVSCOPE_BENCH_ROUNDS", 3);
+        let topic = unique("complete-bench");
+        let started = Instant::now();
+        if std::env::var("EVSCOPE_BENCH_PYTHON_PRODUCER").is_ok() {
             produce_with_python(&topic, count);
         } else {
-            produce_batched(&topic, count, 540).await;
+            produce_batched(&topic, count, SLOW_BATCH).await;
         }
-        let _ = rate;
-        let slow = slow_relay(7, None);
+        eprintln!("produced {count} in {:?}", started.elapsed());
+        let slow = shared().relay.shaped_twin(
+            shared().upstream,
+            relay::Shape {
+                bytes_per_sec: rate,
+                max_piece: 3000,
+                seed: 5,
+                drop_entry: None,
+                drop_times: 0,
+                drop_after: 0,
+            },
+        );
         let uri = format!("{}/{topic}", slow.url());
-        for round in 0..3 {
+        for round in 0..rounds {
             let started = Instant::now();
             let out = evscope(&["peek", &uri, "--from", "earliest"]);
+            let secs = started.elapsed().as_secs_f64();
             let seen = indexes_once(&out.stdout);
             eprintln!(
-                "round {round}: {} of {count} in {:?}, exit {:?}, missing {:?}; stderr {}",
+                "BENCH round {round} peek via slow relay ({rate} B/s): {} of {count} once each in {secs:.2}s ({:.0} msg/s), exit {:?}, missing {:?} {}",
                 seen.len(),
-                started.elapsed(),
+                count as f64 / secs,
                 out.status.code(),
                 missing_runs(&seen, count),
-                text(&out.stderr)
+                text(&out.stderr).trim()
             );
+            assert!(out.status.success() && seen.len() == count);
         }
+        // The same DLQ-sized redrive the issue tried: 30% of the count.
+        let (target, dlq) = (unique("complete-target"), unique("complete-DLQ"));
+        let dead = count * 3 / 10;
+        produce_batched_dlq(&dlq, &target, dead, SLOW_BATCH).await;
+        let started = Instant::now();
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "BENCH redrive of {dead} via slow relay: {secs:.2}s ({:.0} msg/s), exit {code:?}: {} {}",
+            dead as f64 / secs,
+            report.trim().replace('\n', " | "),
+            stderr.trim()
+        );
+        let moved = browse(&broker_uri(&target), &options(shared())).await;
+        assert_eq!(exactly_once(&moved), (0..dead).collect::<BTreeSet<_>>());
+        eprintln!("BENCH redrive exact: {dead} in the target once each");
         slow.tally().assert_lossless();
-        eprintln!("{:?}", slow.tally());
-        if std::env::var("PYREAD").is_ok() {
-            let python = std::env::var("EVSCOPE_TEST_PYTHON").expect("python");
-            let script = format!(
-                r#"
-import pulsar, json
-c = pulsar.Client("{}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
-r = c.create_reader("{}", pulsar.MessageId.earliest)
-n = 0
-while n < {count}:
-    m = r.read_next(10000)
-    i = json.loads(m.data())["i"]
-    print(i, m.message_id())
-    n += 1
-c.close()
-"#,
-                shared().url(),
-                full(&topic)
-            );
-            let out = Command::new(python)
-                .args(["-c", &script])
-                .output()
-                .expect("python");
-            std::fs::write("/tmp/pc_pyread.txt", &out.stdout).expect("write");
-            let out = evscope(&["peek", &uri, "--from", "earliest"]);
-            std::fs::write("/tmp/pc_evread.txt", &out.stdout).expect("write");
-        }
+        eprintln!("BENCH relay lossless: {:?}", slow.tally());
     });
 }
 
