@@ -406,6 +406,32 @@ async fn partitions_merge_in_publish_time_order_and_list_as_one_topic_async() {
         .unwrap_or_else(|| panic!("{listing}"));
     assert!(line.contains("partitions=3"), "{line}");
     assert_eq!(listing.matches(&topic).count(), 1, "{listing}");
+
+    // Each partition proves its read complete: with every delivery of
+    // entry 2 lost on the way, each partition names its own gap.
+    let lossy = broker.relay.shaped_twin(
+        broker.upstream,
+        relay::Shape {
+            bytes_per_sec: 50_000_000,
+            max_piece: 3000,
+            seed: 3,
+            drop_entry: Some(2),
+            drop_times: u64::MAX,
+            drop_after: 0,
+        },
+    );
+    let out = evscope(&["peek", &format!("{}/{topic}", lossy.url())]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for partition in 0..3 {
+        assert!(
+            stderr.contains(&format!(":2:{partition} could not be read")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(stderr.matches("; ").count(), 2, "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 27);
+    lossy.tally().assert_lossless();
 }
 
 /// Make a DLQ the way applications do: a consumer with a dead-letter
