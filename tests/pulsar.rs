@@ -1208,6 +1208,11 @@ fn slow_relay_dropping_later(seed: u64, drop: Option<(u64, u64)>, after: u64) ->
 /// `count` small JSON messages `{"i":N}` produced in batches of `batch`
 /// (`produce` flushes every 50).
 async fn produce_batched(topic: &str, count: usize, batch: usize) {
+    produce_batched_to(topic, count, batch, None).await;
+}
+
+/// [`produce_batched`], each message with REAL_TOPIC `real` when given.
+async fn produce_batched_to(topic: &str, count: usize, batch: usize, real: Option<&str>) {
     let client = client(shared()).await;
     let mut producer = client
         .producer()
@@ -1221,9 +1226,13 @@ async fn produce_batched(topic: &str, count: usize, batch: usize) {
         .expect("producer");
     let mut receipts = Vec::new();
     for i in 0..count {
+        let mut properties = HashMap::from([("index".to_string(), i.to_string())]);
+        if let Some(real) = real {
+            properties.insert("REAL_TOPIC".to_string(), full(real));
+        }
         let message = Message {
             payload: format!("{{\"i\":{i}}}").into_bytes(),
-            properties: HashMap::from([("index".to_string(), i.to_string())]),
+            properties,
             ..Default::default()
         };
         receipts.push(producer.send_non_blocking(message).await.expect("queue"));
@@ -1462,36 +1471,7 @@ fn messages_that_cannot_be_read_fail_peek_export_and_check_naming_the_gap() {
 /// A DLQ of `count` dead letters for `topic` in batches of `batch`, each
 /// `{"i":N}` with REAL_TOPIC, produced whole entries at a time.
 async fn produce_batched_dlq(dlq: &str, topic: &str, count: usize, batch: usize) {
-    let client = client(shared()).await;
-    let mut producer = client
-        .producer()
-        .with_topic(full(dlq))
-        .with_options(ProducerOptions {
-            batch_size: Some(batch as u32),
-            ..Default::default()
-        })
-        .build()
-        .await
-        .expect("producer");
-    let mut receipts = Vec::new();
-    for i in 0..count {
-        let message = Message {
-            payload: format!("{{\"i\":{i}}}").into_bytes(),
-            properties: HashMap::from([
-                ("index".to_string(), i.to_string()),
-                ("REAL_TOPIC".to_string(), full(topic)),
-            ]),
-            ..Default::default()
-        };
-        receipts.push(producer.send_non_blocking(message).await.expect("queue"));
-        if receipts.len() == batch || i + 1 == count {
-            producer.send_batch().await.expect("flush batch");
-            for r in receipts.drain(..) {
-                r.await.expect("receipt");
-            }
-        }
-    }
-    producer.close().await.expect("close producer");
+    produce_batched_to(dlq, count, batch, Some(topic)).await;
 }
 
 /// Redrive `dlq` through `relay`; the report, its exit code and stderr.
