@@ -203,22 +203,11 @@ struct Plan {
 /// topic name (`None`: the partition was empty).
 pub type Ends = std::collections::HashMap<String, Option<MessageIdData>>;
 
-/// Whether `id` is at or before `last` (so a tail already saw it).
-pub fn not_after(id: &MessageIdData, last: &MessageIdData) -> bool {
-    let here = (id.ledger_id, id.entry_id);
-    let end = (last.ledger_id, last.entry_id);
-    if here != end {
-        return here < end;
-    }
-    match last.batch_index {
-        Some(l) if l >= 0 => id.batch_index.unwrap_or(-1) <= l,
-        _ => true,
-    }
-}
-
 /// Read `partitions` (the topic itself when not partitioned) from `start`
 /// up to their current ends, merged in publish-time order, handing batches
-/// to `out` until `limit` messages were handed over. Returns the count.
+/// to `out` until `limit` messages were handed over. Returns the count;
+/// fails with [`PulsarError::Incomplete`] after handing over everything
+/// else when some messages could not be read (see the module doc).
 pub async fn browse(
     client: &Client,
     partitions: Vec<TopicName>,
@@ -324,7 +313,9 @@ struct PartitionOut<'a> {
     plan: &'a Plan,
     source: &'a str,
     tx: &'a mpsc::Sender<Chunk>,
-    ring: VecDeque<Received>,
+    /// The last `keep_last` messages by place (a gap read again may bring
+    /// older ones late).
+    ring: std::collections::BTreeMap<Place, Received>,
     chunk: Vec<Timed>,
 }
 
@@ -353,7 +344,7 @@ impl<'a> PartitionOut<'a> {
             plan,
             source,
             tx,
-            ring: VecDeque::new(),
+            ring: std::collections::BTreeMap::new(),
             chunk: Vec::with_capacity(CHUNK),
         }
     }
@@ -376,10 +367,10 @@ impl<'a> PartitionOut<'a> {
         };
         match self.plan.keep_last {
             Some(n) => {
-                if self.ring.len() == n {
-                    self.ring.pop_front();
+                self.ring.insert(Place::of(&received.id), received);
+                if self.ring.len() > n {
+                    self.ring.pop_first();
                 }
-                self.ring.push_back(received);
                 true
             }
             None => {
@@ -403,7 +394,7 @@ impl<'a> PartitionOut<'a> {
         let ring = std::mem::take(&mut self.ring);
         let source = self.source;
         self.chunk
-            .extend(ring.into_iter().map(|r| Timed::new(r, source)));
+            .extend(ring.into_values().map(|r| Timed::new(r, source)));
         if self.flush().await {
             if let Some(unread) = unread {
                 let _ = self.tx.send(Ok(Part::Unread(unread))).await;
