@@ -319,14 +319,16 @@ async fn peek_leaves_every_subscription_where_it_was_async() {
         2
     );
     // Every subscription evscope made was non-durable and closed again
-    // (the broker drops a non-durable subscription with its consumer).
+    // (the broker drops a non-durable subscription with its consumer):
+    // per read, one that asks for the end and receives nothing, and the
+    // reader.
     let readers: Vec<_> = broker
         .relay
         .subscribes(&full(&topic))
         .into_iter()
         .filter(|s| s.subscription != "app")
         .collect();
-    assert_eq!(readers.len(), 2, "{readers:?}");
+    assert_eq!(readers.len(), 4, "{readers:?}");
     assert!(
         readers.iter().all(|s| !s.durable && s.closed),
         "{readers:?}"
@@ -406,6 +408,32 @@ async fn partitions_merge_in_publish_time_order_and_list_as_one_topic_async() {
         .unwrap_or_else(|| panic!("{listing}"));
     assert!(line.contains("partitions=3"), "{line}");
     assert_eq!(listing.matches(&topic).count(), 1, "{listing}");
+
+    // Each partition proves its read complete: with every delivery of
+    // entry 2 lost on the way, each partition names its own gap.
+    let lossy = broker.relay.shaped_twin(
+        broker.upstream,
+        relay::Shape {
+            bytes_per_sec: 50_000_000,
+            max_piece: 3000,
+            seed: 3,
+            drop_entry: Some(2),
+            drop_times: u64::MAX,
+            drop_after: 0,
+        },
+    );
+    let out = evscope(&["peek", &format!("{}/{topic}", lossy.url())]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for partition in 0..3 {
+        assert!(
+            stderr.contains(&format!(":2:{partition} could not be read")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(stderr.matches("; ").count(), 2, "{stderr}");
+    assert_eq!(text(&out.stdout).lines().count(), 27);
+    lossy.tally().assert_lossless();
 }
 
 /// Make a DLQ the way applications do: a consumer with a dead-letter
@@ -1264,4 +1292,414 @@ async fn the_tui_offers_no_delete_or_purge_on_a_topic_async() {
         );
     }
     assert!(tui_support::effects(&mut app).is_empty());
+}
+
+// Reads through a slow link that splits frames at random boundaries: what
+// evscope reads, counts and moves is all there is, or it says what it missed.
+
+/// A slow, frame-splitting relay in front of the shared broker (about
+/// 300 kB/s, pieces of up to 3000 bytes), that drops the deliveries of
+/// entry `drop.0`, `drop.1` times, when asked to.
+fn slow_relay(seed: u64, drop: Option<(u64, u64)>) -> relay::Relay {
+    slow_relay_dropping_later(seed, drop, 0)
+}
+
+/// [`slow_relay`], passing the first `after` deliveries of the entry.
+fn slow_relay_dropping_later(seed: u64, drop: Option<(u64, u64)>, after: u64) -> relay::Relay {
+    shared().relay.shaped_twin(
+        shared().upstream,
+        relay::Shape {
+            bytes_per_sec: 300_000,
+            max_piece: 3000,
+            seed,
+            drop_entry: drop.map(|d| d.0),
+            drop_times: drop.map_or(0, |d| d.1),
+            drop_after: after,
+        },
+    )
+}
+
+/// `count` small JSON messages `{"i":N}` produced in batches of `batch`
+/// (`produce` flushes every 50).
+async fn produce_batched(topic: &str, count: usize, batch: usize) {
+    produce_batched_to(topic, count, batch, None).await;
+}
+
+/// [`produce_batched`], each message with REAL_TOPIC `real` when given.
+async fn produce_batched_to(topic: &str, count: usize, batch: usize, real: Option<&str>) {
+    let client = client(shared()).await;
+    let mut producer = client
+        .producer()
+        .with_topic(full(topic))
+        .with_options(ProducerOptions {
+            batch_size: Some(batch as u32),
+            ..Default::default()
+        })
+        .build()
+        .await
+        .expect("producer");
+    let mut receipts = Vec::new();
+    for i in 0..count {
+        let mut properties = HashMap::from([("index".to_string(), i.to_string())]);
+        if let Some(real) = real {
+            properties.insert("REAL_TOPIC".to_string(), full(real));
+        }
+        let message = Message {
+            payload: format!("{{\"i\":{i}}}").into_bytes(),
+            properties,
+            ..Default::default()
+        };
+        receipts.push(producer.send_non_blocking(message).await.expect("queue"));
+        if receipts.len() == batch || i + 1 == count {
+            producer.send_batch().await.expect("flush batch");
+            for r in receipts.drain(..) {
+                r.await.expect("receipt");
+            }
+        }
+    }
+    producer.close().await.expect("close producer");
+}
+
+/// `count` messages `{"i":N}` produced by the official Python client with
+/// its default batching (up to 1000 a batch, flushed every 10 ms).
+fn produce_with_python(topic: &str, count: usize) {
+    let python = std::env::var("EVSCOPE_TEST_PYTHON")
+        .unwrap_or_else(|_| format!("{}/.venv/bin/python", env!("CARGO_MANIFEST_DIR")));
+    let script = format!(
+        r#"
+import pulsar
+c = pulsar.Client("{}", logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Error))
+p = c.create_producer("{}", batching_enabled=True, block_if_queue_full=True)
+failed = []
+def done(result, _id):
+    if result != pulsar.Result.Ok:
+        failed.append(result)
+for i in range({count}):
+    p.send_async(('{{"i":%d}}' % i).encode(), done, properties={{"index": str(i)}})
+p.flush()
+c.close()
+assert not failed, failed[:3]
+"#,
+        shared().url(),
+        full(topic)
+    );
+    let out = Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .expect("python");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// The `i` of each capture line, checking that no message id came twice.
+fn indexes_once(stdout: &[u8]) -> BTreeSet<usize> {
+    let mut ids = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for line in text(stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("capture line");
+        let id = v["id"].as_str().expect("id").to_string();
+        assert!(ids.insert(id.clone()), "message id {id} came twice");
+        let i = v["body"]["i"].as_u64().expect("i") as usize;
+        assert!(seen.insert(i), "message {i} came twice");
+    }
+    seen
+}
+
+/// Runs of missing indexes, for a readable failure.
+fn missing_runs(seen: &BTreeSet<usize>, count: usize) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for i in (0..count).filter(|i| !seen.contains(i)) {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == i => *end = i,
+            _ => runs.push((i, i)),
+        }
+    }
+    runs
+}
+
+#[test]
+#[ignore = "benchmark: run benches/pulsar_complete.sh"]
+fn bench_complete_100k() {
+    run(async {
+        let env = |name: &str, default: u64| -> u64 {
+            std::env::var(name)
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(default)
+        };
+        let count = env("EVSCOPE_BENCH_MESSAGES", 100_000) as usize;
+        let rate = env("EVSCOPE_BENCH_RATE", 2_000_000);
+        let rounds = env("EVSCOPE_BENCH_ROUNDS", 3);
+        let topic = unique("complete-bench");
+        let started = Instant::now();
+        if std::env::var("EVSCOPE_BENCH_PYTHON_PRODUCER").is_ok() {
+            produce_with_python(&topic, count);
+        } else {
+            produce_batched(&topic, count, SLOW_BATCH).await;
+        }
+        eprintln!("produced {count} in {:?}", started.elapsed());
+        let slow = shared().relay.shaped_twin(
+            shared().upstream,
+            relay::Shape {
+                bytes_per_sec: rate,
+                max_piece: 3000,
+                seed: 5,
+                drop_entry: None,
+                drop_times: 0,
+                drop_after: 0,
+            },
+        );
+        let uri = format!("{}/{topic}", slow.url());
+        for round in 0..rounds {
+            let started = Instant::now();
+            let out = evscope(&["peek", &uri, "--from", "earliest"]);
+            let secs = started.elapsed().as_secs_f64();
+            let seen = indexes_once(&out.stdout);
+            eprintln!(
+                "BENCH round {round} peek via slow relay ({rate} B/s): {} of {count} once each in {secs:.2}s ({:.0} msg/s), exit {:?}, missing {:?} {}",
+                seen.len(),
+                count as f64 / secs,
+                out.status.code(),
+                missing_runs(&seen, count),
+                text(&out.stderr).trim()
+            );
+            assert!(out.status.success() && seen.len() == count);
+        }
+        // The same DLQ-sized redrive the issue tried: 30% of the count.
+        let (target, dlq) = (unique("complete-target"), unique("complete-DLQ"));
+        let dead = count * 3 / 10;
+        produce_batched_dlq(&dlq, &target, dead, SLOW_BATCH).await;
+        let started = Instant::now();
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "BENCH redrive of {dead} via slow relay: {secs:.2}s ({:.0} msg/s), exit {code:?}: {} {}",
+            dead as f64 / secs,
+            report.trim().replace('\n', " | "),
+            stderr.trim()
+        );
+        let moved = browse(&broker_uri(&target), &options(shared())).await;
+        assert_eq!(exactly_once(&moved), (0..dead).collect::<BTreeSet<_>>());
+        eprintln!("BENCH redrive exact: {dead} in the target once each");
+        slow.tally().assert_lossless();
+        eprintln!("BENCH relay lossless: {:?}", slow.tally());
+    });
+}
+
+/// Messages in the slow-link tests: 15 batches of 540 (a few seconds through
+/// the slow relay in a debug build).
+const SLOW: usize = 8_000;
+/// The batch size the issue saw (the Python client's, with its 10 ms delay).
+const SLOW_BATCH: usize = 540;
+
+#[test]
+fn a_slow_frame_splitting_link_loses_nothing_in_peek_export_and_check() {
+    run(async {
+        let topic = unique("slow-batched");
+        produce_batched(&topic, SLOW, SLOW_BATCH).await;
+        let slow = slow_relay(11, None);
+        let uri = format!("{}/{topic}", slow.url());
+        let out = evscope(&["peek", &uri, "--from", "earliest"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let seen = indexes_once(&out.stdout);
+        assert_eq!(seen.len(), SLOW, "missing {:?}", missing_runs(&seen, SLOW));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("export.jsonl");
+        let out = evscope(&["export", &uri, "-o", file.to_str().expect("path")]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let exported = indexes_once(&std::fs::read(&file).expect("export written"));
+        assert_eq!(exported.len(), SLOW);
+        let out = evscope(&["check", &uri]);
+        assert!(out.status.code() != Some(2), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(&SLOW.to_string()),
+            "{}",
+            text(&out.stdout)
+        );
+        slow.tally().assert_lossless();
+    });
+}
+
+#[test]
+fn a_delivery_lost_on_the_way_is_read_again_by_seeking() {
+    run(async {
+        let topic = unique("lost-once");
+        produce_batched(&topic, SLOW, SLOW_BATCH).await;
+        // The relay drops the first delivery of entry 3 (540 messages).
+        let slow = slow_relay(12, Some((3, 1)));
+        let uri = format!("{}/{topic}", slow.url());
+        let out = evscope(&["peek", &uri, "--from", "earliest"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let seen = indexes_once(&out.stdout);
+        assert_eq!(seen.len(), SLOW, "missing {:?}", missing_runs(&seen, SLOW));
+        assert_eq!(slow.tally().dropped(), 1);
+        slow.tally().assert_lossless();
+    });
+}
+
+#[test]
+fn messages_that_cannot_be_read_fail_peek_export_and_check_naming_the_gap() {
+    run(async {
+        let topic = unique("lost-always");
+        produce_batched(&topic, SLOW, SLOW_BATCH).await;
+        // Every delivery of entry 3 is dropped: it cannot be read.
+        let slow = slow_relay(13, Some((3, u64::MAX)));
+        let uri = format!("{}/{topic}", slow.url());
+        let gap = |out: &Output| {
+            assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+            let stderr = text(&out.stderr);
+            assert!(
+                stderr.contains(" between ")
+                    && stderr.contains(":3:-1 could not be read")
+                    && stderr.starts_with("evscope: "),
+                "{stderr}"
+            );
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        };
+        let out = evscope(&["peek", &uri, "--from", "earliest"]);
+        gap(&out);
+        // Everything else was printed, once.
+        let seen = indexes_once(&out.stdout);
+        assert_eq!(seen.len(), SLOW - SLOW_BATCH);
+        assert_eq!(
+            missing_runs(&seen, SLOW),
+            vec![(3 * SLOW_BATCH, 4 * SLOW_BATCH - 1)]
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("export.jsonl");
+        gap(&evscope(&[
+            "export",
+            &uri,
+            "-o",
+            file.to_str().expect("path"),
+        ]));
+        assert!(
+            !file.exists(),
+            "an incomplete export must not look complete"
+        );
+        gap(&evscope(&["check", &uri]));
+        assert!(slow.tally().dropped() >= 4, "{:?}", slow.tally());
+        slow.tally().assert_lossless();
+    });
+}
+
+/// A DLQ of `count` dead letters for `topic` in batches of `batch`, each
+/// `{"i":N}` with REAL_TOPIC, produced whole entries at a time.
+async fn produce_batched_dlq(dlq: &str, topic: &str, count: usize, batch: usize) {
+    produce_batched_to(dlq, count, batch, Some(topic)).await;
+}
+
+/// Redrive `dlq` through `relay`; the report, its exit code and stderr.
+fn redrive_via(relay: &relay::Relay, dlq: &str) -> (Option<i32>, String, String) {
+    let out = evscope(&["redrive", &format!("{}/{dlq}", relay.url()), "--yes"]);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn a_batched_redrive_through_a_slow_link_moves_every_message_once() {
+    run(async {
+        let (topic, dlq) = (unique("slow-target"), unique("slow-DLQ"));
+        produce_batched_dlq(&dlq, &topic, SLOW, SLOW_BATCH).await;
+        let slow = slow_relay(21, None);
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        assert_eq!(code, Some(0), "{report}{stderr}");
+        assert!(
+            report.contains(&format!("{SLOW} moved, 0 failed")),
+            "{report}"
+        );
+        assert!(
+            report.contains(&format!(
+                "left behind: 0 still in the source (of {SLOW} before)"
+            )),
+            "{report}"
+        );
+        let moved = browse(&broker_uri(&topic), &options(shared())).await;
+        assert_eq!(exactly_once(&moved), (0..SLOW).collect::<BTreeSet<_>>());
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        assert_eq!(code, Some(0), "{report}{stderr}");
+        assert!(report.contains("0 moved, 0 failed"), "{report}");
+        assert!(report.contains("left behind: 0"), "{report}");
+        slow.tally().assert_lossless();
+    });
+}
+
+#[test]
+fn a_redrive_that_never_received_an_entry_says_it_was_left_behind_and_a_rerun_moves_it() {
+    run(async {
+        let (topic, dlq) = (unique("left-target"), unique("left-DLQ"));
+        produce_batched_dlq(&dlq, &topic, SLOW, SLOW_BATCH).await;
+        // The count before the walk gets entry 3; the walk's delivery of it
+        // is dropped on the way; the count after gets it again.
+        let slow = slow_relay_dropping_later(22, Some((3, 1)), 1);
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        assert_eq!(code, Some(2), "{report}{stderr}");
+        let rest = SLOW - SLOW_BATCH;
+        assert!(
+            report.contains(&format!("{rest} moved, 0 failed")),
+            "{report}"
+        );
+        assert!(
+            report.contains(&format!(
+                "left behind: {SLOW_BATCH} still in the source (of {SLOW} before)"
+            )),
+            "{report}"
+        );
+        assert_eq!(
+            stderr.trim(),
+            format!(
+                "evscope: {SLOW_BATCH} events left behind in the source that this run never received: run it again"
+            )
+        );
+        assert_eq!(slow.tally().dropped(), 1);
+        // A second run finishes the job: every message in the target once.
+        let (code, report, stderr) = redrive_via(&slow, &dlq);
+        assert_eq!(code, Some(0), "{report}{stderr}");
+        assert!(
+            report.contains(&format!("{SLOW_BATCH} moved, 0 failed")),
+            "{report}"
+        );
+        let moved = browse(&broker_uri(&topic), &options(shared())).await;
+        assert_eq!(exactly_once(&moved), (0..SLOW).collect::<BTreeSet<_>>());
+        slow.tally().assert_lossless();
+    });
+}
+
+#[test]
+fn a_redrive_of_some_messages_of_a_batch_never_removes_the_others() {
+    run(async {
+        let (topic, dlq) = (unique("part-target"), unique("part-DLQ"));
+        let count = 1_000;
+        produce_batched_dlq(&dlq, &topic, count, 500).await;
+        let dead = browse(&broker_uri(&dlq), &options(shared())).await;
+        let ids: Vec<&str> = dead[..5].iter().map(|e| e.id.as_str()).collect();
+        let out = evscope(&[
+            "redrive",
+            &broker_uri(&dlq),
+            "--ids",
+            &ids.join(","),
+            "--yes",
+        ]);
+        let report = text(&out.stdout);
+        // Sent, but their entry holds 495 more: it stays, and says so.
+        assert_eq!(out.status.code(), Some(1), "{report}{}", text(&out.stderr));
+        assert!(report.contains("0 moved, 0 failed"), "{report}");
+        assert!(
+            report.contains("sent but still in the source (now in both): 5 events"),
+            "{report}"
+        );
+        // Nothing was lost: the whole DLQ still moves.
+        let out = evscope(&["redrive", &broker_uri(&dlq), "--yes"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(&format!("{count} moved, 0 failed")));
+        let moved = browse(&broker_uri(&topic), &options(shared())).await;
+        let distinct: BTreeSet<usize> = moved
+            .iter()
+            .map(|e| e.attributes["index"].parse().expect("index"))
+            .collect();
+        assert_eq!(distinct, (0..count).collect::<BTreeSet<_>>());
+        assert_eq!(moved.len(), count + 5, "the five sent twice, no more");
+    });
+}
+
+fn broker_uri(topic: &str) -> String {
+    shared().uri(topic)
 }

@@ -67,6 +67,15 @@ pub enum BackendError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A read did not get every event the source holds; it handed over
+    /// all the others. The message says which are missing.
+    #[error("{message}")]
+    Incomplete {
+        /// The source URI.
+        uri: String,
+        /// How many events, between which positions.
+        message: String,
+    },
     /// A remote service answered with an error or not at all.
     #[error("{uri}: {message}")]
     Remote {

@@ -280,6 +280,21 @@ pub trait Drain: Send {
     /// Make every event handed out and not removed available again, and
     /// settle the source (a file is rewritten here).
     async fn finish(self: Box<Self>) -> Result<(), BackendError>;
+    /// After the walk, before `finish`: what the source held before the
+    /// walk and still holds, when the backend can count it (`None`: it
+    /// cannot). Events handed out and not removed are released first.
+    async fn account(&mut self) -> Result<Option<Account>, BackendError> {
+        Ok(None)
+    }
+}
+
+/// What a drained source held, counted by the backend ([`Drain::account`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Account {
+    /// Events in the source before the walk, when counted.
+    pub before: Option<u64>,
+    /// Events still in the source after it.
+    pub left_behind: u64,
 }
 
 /// One source of events behind a common interface.

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use super::{
-    Backend, BackendError, Capabilities, Drain, NativeMove, NativeMoveProgress, Operation, Record,
-    Sent, SourceInfo,
+    Backend, BackendError, Capabilities, Drain, HoldCaution, HoldStatus, NativeMove,
+    NativeMoveProgress, Operation, Record, Sent, SourceInfo,
 };
 use crate::model::Event;
 
@@ -100,6 +100,14 @@ impl Backend for ReadOnly {
         sink: mpsc::Sender<Vec<Record>>,
     ) -> Result<(), BackendError> {
         self.inner.follow(limit, sink).await
+    }
+
+    async fn hold_caution(&self) -> Result<Option<HoldCaution>, BackendError> {
+        self.inner.hold_caution().await
+    }
+
+    fn hold_status(&self) -> Option<HoldStatus> {
+        self.inner.hold_status()
     }
 
     fn cannot(&self, operation: Operation) -> Option<String> {

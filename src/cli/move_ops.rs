@@ -109,7 +109,28 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, read: ReadFirst) 
             escape(line)
         ));
     }
+    if let Some(account) = &report.account {
+        let before = account
+            .before
+            .map_or_else(String::new, |n| format!(" (of {n} before)"));
+        let _ = out.line(&format!(
+            "left behind: {} still in the source{before}",
+            account.left_behind
+        ));
+    }
     let _ = out.flush();
+    let unaccounted = report.unaccounted();
+    if unaccounted > 0 && report.stopped.is_none() {
+        eprintln!(
+            "evscope: {unaccounted} events left behind in the source that this run never received: run it again"
+        );
+    }
+    let vanished = report.vanished();
+    if vanished > 0 {
+        eprintln!(
+            "evscope: {vanished} events left the source without being moved (they are in neither place)"
+        );
+    }
     if let Some(reason) = &report.stopped {
         eprintln!(
             "evscope: stopped early: {}; the events not reached are still in the source: run it again",
@@ -117,7 +138,13 @@ fn print_outcome(head: &str, done_word: &str, report: &Report, read: ReadFirst) 
         );
     }
     match report {
-        _ if report.stopped.is_some() || unreadable > 0 => EXIT_ERROR,
+        _ if report.stopped.is_some()
+            || unreadable > 0
+            || report.unaccounted() > 0
+            || report.vanished() > 0 =>
+        {
+            EXIT_ERROR
+        }
         _ if report.is_clean() => 0,
         _ => EXIT_FOUND,
     }

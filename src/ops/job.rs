@@ -113,6 +113,9 @@ pub struct Report {
     /// failed midway, say the broker went away). Events it had not reached
     /// are still in the source.
     pub stopped: Option<String>,
+    /// What the source held before and after the walk, when its backend
+    /// counts it (a Pulsar subscription's backlog).
+    pub account: Option<crate::backend::Account>,
 }
 
 impl Report {
@@ -128,5 +131,60 @@ impl Report {
             && self.unreadable.is_empty()
             && !self.cancelled
             && self.stopped.is_none()
+            && self.unaccounted() == 0
+            && self.vanished() == 0
+    }
+
+    /// Events that were in the source before the walk and are neither
+    /// moved nor still there (a backend that removed more than it was
+    /// asked to): counted by the backend, 0 when it cannot count.
+    pub fn vanished(&self) -> u64 {
+        self.account.map_or(0, |a| {
+            a.before
+                .unwrap_or(0)
+                .saturating_sub(self.moved as u64 + a.left_behind)
+        })
+    }
+
+    /// Events still in the source that the walk never got to (so neither
+    /// skipped, failed nor sent-and-kept): counted by the backend after the
+    /// walk, 0 when it cannot count.
+    pub fn unaccounted(&self) -> u64 {
+        let explained = self.skipped + self.failed.len() + self.duplicated.len();
+        self.account
+            .map_or(0, |a| a.left_behind.saturating_sub(explained as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Account;
+
+    #[test]
+    fn a_counted_source_accounts_for_every_event() {
+        let mut report = Report {
+            moved: 90,
+            skipped: 3,
+            failed: vec![("a".into(), "x".into())],
+            account: Some(Account {
+                before: Some(100),
+                left_behind: 10,
+            }),
+            ..Report::default()
+        };
+        // 3 skipped + 1 failed explain 4 of the 10 left behind.
+        assert_eq!(report.unaccounted(), 6);
+        assert_eq!(report.vanished(), 0);
+        // Moved and still there fall short of what was there before.
+        report.account = Some(Account {
+            before: Some(100),
+            left_behind: 4,
+        });
+        assert_eq!(report.unaccounted(), 0);
+        assert_eq!(report.vanished(), 6);
+        assert!(!report.is_clean());
+        report.account = None;
+        assert_eq!(report.unaccounted() + report.vanished(), 0);
     }
 }

@@ -55,6 +55,7 @@ pub(super) async fn walk_selected(
     let mut drain = source.drain().await?;
     let mut report = Report::default();
     let mut removed = Vec::new();
+    let mut drained = false;
     let mut progress = Progress {
         total: selection.ids.as_ref().map(|ids| ids.len()),
         ..Progress::default()
@@ -73,6 +74,7 @@ pub(super) async fn walk_selected(
             let batch = drain.next_batch().await?;
             report.unreadable.extend(drain.take_unreadable());
             if batch.is_empty() {
+                drained = true;
                 break;
             }
             progress.seen += batch.len();
@@ -100,6 +102,18 @@ pub(super) async fn walk_selected(
     }
     .await;
     let removes_on_finish = drain.removes_on_finish();
+    // Only a walk to the source's end accounts for what is left: one that
+    // stopped (cancelled, all --ids found) left the rest on purpose.
+    let result = match result {
+        Ok(()) if drained && !dry_run => match drain.account().await {
+            Ok(account) => {
+                report.account = account;
+                Ok(())
+            }
+            Err(error) => Err(error.into()),
+        },
+        other => other,
+    };
     let finished = drain.finish().await;
     if let (Err(error), true) = (&finished, removes_on_finish) {
         let reason = error.to_string();

@@ -15,6 +15,14 @@
 //! separately). It lives in the tests only: evscope itself keeps every
 //! check of the crate.
 //!
+//! For the completeness tests it has a slow mode ([`Relay::start_shaped`]):
+//! broker → client bytes go out at a bounded rate, each frame cut into
+//! pieces of random size that are written (and flushed) one by one, so the
+//! client sees frames split at arbitrary boundaries, as from a distant
+//! broker. It drops, reorders and alters nothing, and proves it: every
+//! frame and byte is counted on both sides of both directions
+//! ([`Relay::tally`], [`Tally::assert_lossless`]).
+//!
 //! For the TLS and authentication tests (tests/pulsar_security.rs) it also
 //! records the authentication each Connect carried (pulsar-lite accepts any,
 //! so the relay is where a test can see what a client sent), and, once told
@@ -24,7 +32,9 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use prost::Message as _;
 use pulsar::message::proto::BaseCommand;
@@ -63,11 +73,195 @@ type Topics = Arc<Mutex<Seen>>;
 const MAGIC: u16 = 0x0e01;
 const CRC32C: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
 
+/// How a slow relay shapes broker → client bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// At most this many bytes a second, per connection.
+    pub bytes_per_sec: u64,
+    /// Frames go out in pieces of 1..=`max_piece` bytes (random), each
+    /// written and flushed on its own.
+    pub max_piece: usize,
+    /// Seed of the piece sizes.
+    pub seed: u64,
+    /// Drop deliveries (CommandMessage frames) of this entry id, as a
+    /// faulty broker or link would: the only frames the relay does not
+    /// pass, each counted ([`Tally::dropped`]). Off when `None`.
+    pub drop_entry: Option<u64>,
+    /// How many such deliveries to drop (over all connections).
+    pub drop_times: u64,
+    /// How many such deliveries to pass before dropping any.
+    pub drop_after: u64,
+}
+
+/// Frames and bytes on both sides of both directions, over all connections.
+#[derive(Default, Debug)]
+pub struct Tally {
+    /// Frames read from the broker.
+    pub down_frames_read: AtomicU64,
+    /// Their bytes (size prefixes included).
+    pub down_bytes_read: AtomicU64,
+    /// Bytes the relay added to them (checksums; rewritten lookups' growth).
+    pub down_bytes_added: AtomicU64,
+    /// Frames written whole to the client.
+    pub down_frames_written: AtomicU64,
+    /// Their bytes.
+    pub down_bytes_written: AtomicU64,
+    /// Frames whose write failed because the client had gone (one at most
+    /// per connection: the relay stops there), and their bytes.
+    pub down_frames_unwritten: AtomicU64,
+    /// Bytes of those frames.
+    pub down_bytes_unwritten: AtomicU64,
+    /// Frames read from clients.
+    pub up_frames_read: AtomicU64,
+    /// Their bytes.
+    pub up_bytes_read: AtomicU64,
+    /// Frames written whole to the broker.
+    pub up_frames_written: AtomicU64,
+    /// Their bytes.
+    pub up_bytes_written: AtomicU64,
+    /// Frames the relay answered itself (GetTopicsOfNamespace).
+    pub up_frames_answered: AtomicU64,
+    /// Their bytes.
+    pub up_bytes_answered: AtomicU64,
+    /// Frames whose write to the broker failed (broker gone).
+    pub up_frames_unwritten: AtomicU64,
+    /// Their bytes.
+    pub up_bytes_unwritten: AtomicU64,
+    /// Frames dropped on purpose ([`Shape::drop_entry`]).
+    pub down_frames_dropped: AtomicU64,
+    /// Their bytes.
+    pub down_bytes_dropped: AtomicU64,
+    /// Connections served.
+    pub connections: AtomicU64,
+    /// Connections closed (their counts are final).
+    pub closed: AtomicU64,
+    /// Bytes of the frame being written to the client now.
+    down_bytes_in_flight: AtomicU64,
+    /// Bytes of the frame being written to the broker now.
+    up_bytes_in_flight: AtomicU64,
+}
+
+impl Tally {
+    fn add(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+
+    /// Frames dropped on purpose so far.
+    #[allow(dead_code)] // used by tests/pulsar.rs only
+    pub fn dropped(&self) -> u64 {
+        Tally::get(&self.down_frames_dropped)
+    }
+
+    /// Add a closed connection's counts; a frame it was still writing
+    /// when one end went away counts as unwritten.
+    fn fold(&self, one: &Tally) {
+        let g = Tally::get;
+        let cut = |read: &AtomicU64, written: u64, unwritten: &AtomicU64| {
+            g(read).saturating_sub(written + g(unwritten))
+        };
+        let down_cut = cut(
+            &one.down_frames_read,
+            g(&one.down_frames_written) + g(&one.down_frames_dropped),
+            &one.down_frames_unwritten,
+        );
+        one.down_frames_unwritten
+            .fetch_add(down_cut, Ordering::Relaxed);
+        if down_cut > 0 {
+            one.down_bytes_unwritten
+                .fetch_add(g(&one.down_bytes_in_flight), Ordering::Relaxed);
+        }
+        let up_cut = cut(
+            &one.up_frames_read,
+            g(&one.up_frames_written) + g(&one.up_frames_answered),
+            &one.up_frames_unwritten,
+        );
+        one.up_frames_unwritten.fetch_add(up_cut, Ordering::Relaxed);
+        if up_cut > 0 {
+            one.up_bytes_unwritten
+                .fetch_add(g(&one.up_bytes_in_flight), Ordering::Relaxed);
+        }
+        for (total, part) in [
+            (&self.down_frames_read, &one.down_frames_read),
+            (&self.down_bytes_read, &one.down_bytes_read),
+            (&self.down_bytes_added, &one.down_bytes_added),
+            (&self.down_frames_written, &one.down_frames_written),
+            (&self.down_bytes_written, &one.down_bytes_written),
+            (&self.down_frames_unwritten, &one.down_frames_unwritten),
+            (&self.down_bytes_unwritten, &one.down_bytes_unwritten),
+            (&self.down_frames_dropped, &one.down_frames_dropped),
+            (&self.down_bytes_dropped, &one.down_bytes_dropped),
+            (&self.up_frames_read, &one.up_frames_read),
+            (&self.up_bytes_read, &one.up_bytes_read),
+            (&self.up_frames_written, &one.up_frames_written),
+            (&self.up_bytes_written, &one.up_bytes_written),
+            (&self.up_frames_answered, &one.up_frames_answered),
+            (&self.up_bytes_answered, &one.up_bytes_answered),
+            (&self.up_frames_unwritten, &one.up_frames_unwritten),
+            (&self.up_bytes_unwritten, &one.up_bytes_unwritten),
+        ] {
+            total.fetch_add(g(part), Ordering::Relaxed);
+        }
+        self.closed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Panic unless every frame read on one side was written whole on the
+    /// other (or answered by the relay), byte for byte, except the last
+    /// frame of a connection whose other end had gone. Waits (up to 20 s)
+    /// for every connection to close first: only closed ones are counted.
+    pub fn assert_lossless(&self) {
+        let g = Tally::get;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while g(&self.closed) < g(&self.connections) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "relay connections still open: {self:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let summary = format!("{self:?}");
+        assert_eq!(
+            g(&self.down_frames_read),
+            g(&self.down_frames_written)
+                + g(&self.down_frames_unwritten)
+                + g(&self.down_frames_dropped),
+            "broker → client frames: {summary}"
+        );
+        assert_eq!(
+            g(&self.down_bytes_read) + g(&self.down_bytes_added),
+            g(&self.down_bytes_written)
+                + g(&self.down_bytes_unwritten)
+                + g(&self.down_bytes_dropped),
+            "broker → client bytes: {summary}"
+        );
+        assert_eq!(
+            g(&self.up_frames_read),
+            g(&self.up_frames_written) + g(&self.up_frames_answered) + g(&self.up_frames_unwritten),
+            "client → broker frames: {summary}"
+        );
+        assert_eq!(
+            g(&self.up_bytes_read),
+            g(&self.up_bytes_written) + g(&self.up_bytes_answered) + g(&self.up_bytes_unwritten),
+            "client → broker bytes: {summary}"
+        );
+        let connections = g(&self.connections);
+        assert!(
+            g(&self.down_frames_unwritten) <= connections
+                && g(&self.up_frames_unwritten) <= connections,
+            "frames lost while both ends were open: {summary}"
+        );
+    }
+}
+
 /// A running relay; it lives as long as the test process.
 pub struct Relay {
     /// The address clients connect to.
     pub addr: SocketAddr,
     seen: Topics,
+    tally: Arc<Tally>,
     /// The `pulsar+ssl://` URL lookup answers name, once a TLS front is in front.
     #[allow(dead_code)] // read by tests/pulsar_security.rs only
     tls_url: Arc<Mutex<Option<String>>>,
@@ -77,13 +271,27 @@ impl Relay {
     /// Start relaying a fresh loopback port to `upstream`, on a thread of
     /// its own (its own runtime), so any test can use it.
     pub fn start(upstream: SocketAddr) -> Relay {
+        Relay::start_with(upstream, None, Topics::default())
+    }
+
+    /// A slow relay to the same broker as `self` (see [`Shape`]), which
+    /// knows the topics `self` saw (for GetTopicsOfNamespace).
+    #[allow(dead_code)] // used by tests/pulsar.rs only
+    pub fn shaped_twin(&self, upstream: SocketAddr, shape: Shape) -> Relay {
+        Relay::start_with(upstream, Some(shape), self.seen.clone())
+    }
+
+    fn start_with(upstream: SocketAddr, shape: Option<Shape>, seen: Topics) -> Relay {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("relay bind");
         listener.set_nonblocking(true).expect("relay nonblocking");
         let addr = listener.local_addr().expect("relay addr");
-        let seen = Topics::default();
         let topics = seen.clone();
         let tls_url: Arc<Mutex<Option<String>>> = Arc::default();
         let tls = tls_url.clone();
+        let tally = Arc::new(Tally::default());
+        let counts = tally.clone();
+        let drops_left = Arc::new(AtomicU64::new(shape.map_or(0, |s| s.drop_times)));
+        let passes_left = Arc::new(AtomicU64::new(shape.map_or(0, |s| s.drop_after)));
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -101,15 +309,33 @@ impl Relay {
                         plain: format!("pulsar://{addr}"),
                         tls: tls.lock().expect("relay TLS URL").clone(),
                     };
-                    tokio::spawn(serve(client, upstream, urls, topics.clone(), connection));
+                    let link = Link {
+                        connection,
+                        shape: shape.map(|s| Shape {
+                            seed: s.seed ^ connection.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                            ..s
+                        }),
+                        tally: counts.clone(),
+                        drops_left: drops_left.clone(),
+                        passes_left: passes_left.clone(),
+                    };
+                    counts.connections.fetch_add(1, Ordering::Relaxed);
+                    tokio::spawn(serve(client, upstream, urls, topics.clone(), link));
                 }
             });
         });
         Relay {
             addr,
             seen,
+            tally,
             tls_url,
         }
+    }
+
+    /// What the relay counted so far.
+    #[allow(dead_code)] // used by tests/pulsar.rs only
+    pub fn tally(&self) -> &Tally {
+        &self.tally
     }
 
     /// The Subscribe commands clients sent for `topic` (full name).
@@ -149,15 +375,59 @@ struct Urls {
     tls: Option<String>,
 }
 
-async fn serve(
-    client: TcpStream,
-    upstream: SocketAddr,
-    urls: Urls,
-    topics: Topics,
+/// One client connection's number, shaping and counters.
+struct Link {
     connection: u64,
-) {
+    shape: Option<Shape>,
+    tally: Arc<Tally>,
+    /// Deliveries still to drop (shared by all connections).
+    drops_left: Arc<AtomicU64>,
+    /// Deliveries still to pass before dropping (shared).
+    passes_left: Arc<AtomicU64>,
+}
+
+impl Link {
+    /// Whether to drop this broker frame (see [`Shape::drop_entry`]).
+    fn drops(&self, frame: &[u8]) -> bool {
+        let Some(entry) = self.shape.and_then(|s| s.drop_entry) else {
+            return false;
+        };
+        let command = frame
+            .get(0..4)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| u32::from_be_bytes(b) as usize)
+            .and_then(|size| frame.get(4..4 + size))
+            .and_then(|bytes| BaseCommand::decode(bytes).ok());
+        let hit = command
+            .and_then(|c| c.message)
+            .is_some_and(|m| m.message_id.entry_id == entry);
+        if hit
+            && self
+                .passes_left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return false;
+        }
+        hit && self
+            .drops_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
+
+async fn serve(client: TcpStream, upstream: SocketAddr, urls: Urls, topics: Topics, link: Link) {
+    let total = link.tally.clone();
+    let connection = link.connection;
+    let one = Arc::new(Tally::default());
+    let link = Link {
+        tally: one.clone(),
+        ..link
+    };
+    let tally = link.tally.clone();
     let _ = client.set_nodelay(true);
     let Ok(broker) = TcpStream::connect(upstream).await else {
+        total.fold(&one);
         return; // the broker is down: the client sees the connection close
     };
     let _ = broker.set_nodelay(true);
@@ -172,23 +442,36 @@ async fn serve(
             if from.read_exact(&mut frame).await.is_err() {
                 break;
             }
+            let bytes = 4 + frame.len();
+            Tally::add(&tally.up_frames_read, 1);
+            Tally::add(&tally.up_bytes_read, bytes);
             if let Some(answer) = client_frame(&frame, &topics, connection) {
+                Tally::add(&tally.up_frames_answered, 1);
+                Tally::add(&tally.up_bytes_answered, bytes);
                 let _ = answers.send(answer);
                 continue;
             }
+            tally
+                .up_bytes_in_flight
+                .store(bytes as u64, Ordering::Relaxed);
             if broker_write.write_u32(size).await.is_err()
                 || broker_write.write_all(&frame).await.is_err()
             {
+                Tally::add(&tally.up_frames_unwritten, 1);
+                Tally::add(&tally.up_bytes_unwritten, bytes);
                 break;
             }
+            Tally::add(&tally.up_frames_written, 1);
+            Tally::add(&tally.up_bytes_written, bytes);
         }
         let _ = broker_write.shutdown().await;
     };
-    let down = fix_frames(broker_read, client_write, urls, answers_rx);
+    let down = fix_frames(broker_read, client_write, urls, answers_rx, &link);
     tokio::select! {
         _ = up => {}
         _ = down => {}
     }
+    total.fold(&one);
 }
 
 /// Copy broker frames to the client, fixing payload frames and lookups.
@@ -197,9 +480,11 @@ async fn fix_frames(
     to: tokio::net::tcp::OwnedWriteHalf,
     urls: Urls,
     mut answers: mpsc::UnboundedReceiver<Vec<u8>>,
+    link: &Link,
 ) {
+    let tally = &link.tally;
     let mut from = tokio::io::BufReader::with_capacity(256 * 1024, from);
-    let mut to = tokio::io::BufWriter::with_capacity(256 * 1024, to);
+    let mut to = Pace::new(to, link.shape);
     let mut frame = Vec::new();
     loop {
         let size = tokio::select! {
@@ -208,7 +493,7 @@ async fn fix_frames(
                 Err(_) => break,
             },
             Some(answer) = answers.recv() => {
-                if to.write_all(&answer).await.is_err() || to.flush().await.is_err() {
+                if to.write(&answer).await.is_err() || to.flush().await.is_err() {
                     break;
                 }
                 continue;
@@ -218,18 +503,91 @@ async fn fix_frames(
         if from.read_exact(&mut frame).await.is_err() {
             break;
         }
+        Tally::add(&tally.down_frames_read, 1);
+        Tally::add(&tally.down_bytes_read, 4 + size);
+        if link.drops(&frame) {
+            Tally::add(&tally.down_frames_dropped, 1);
+            Tally::add(&tally.down_bytes_dropped, 4 + size);
+            continue;
+        }
         let out = fix_frame(&frame, &urls);
         let bytes = out.as_deref().unwrap_or(&frame);
-        if to.write_u32(bytes.len() as u32).await.is_err() || to.write_all(bytes).await.is_err() {
+        // Fixed frames only grow (a checksum, a longer address).
+        Tally::add(&tally.down_bytes_added, bytes.len().saturating_sub(size));
+        let mut whole = Vec::with_capacity(4 + bytes.len());
+        whole.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        whole.extend_from_slice(bytes);
+        tally
+            .down_bytes_in_flight
+            .store(whole.len() as u64, Ordering::Relaxed);
+        if to.write(&whole).await.is_err() {
+            Tally::add(&tally.down_frames_unwritten, 1);
+            Tally::add(&tally.down_bytes_unwritten, whole.len());
             break;
         }
+        Tally::add(&tally.down_frames_written, 1);
+        Tally::add(&tally.down_bytes_written, whole.len());
         // Flush when nothing more is buffered, so answers go out at once.
         if from.buffer().is_empty() && to.flush().await.is_err() {
             break;
         }
     }
     let _ = to.flush().await;
-    let _ = to.shutdown().await;
+    let _ = to.inner.shutdown().await;
+}
+
+/// The client side of a connection: buffered, or (shaped) slow and in
+/// pieces of random size.
+struct Pace {
+    inner: tokio::io::BufWriter<tokio::net::tcp::OwnedWriteHalf>,
+    shape: Option<Shape>,
+    /// xorshift64 state for piece sizes: a test needs no more randomness
+    /// than this, and no crate for it.
+    state: u64,
+    /// When the link is free again.
+    free_at: tokio::time::Instant,
+}
+
+impl Pace {
+    fn new(to: tokio::net::tcp::OwnedWriteHalf, shape: Option<Shape>) -> Pace {
+        Pace {
+            inner: tokio::io::BufWriter::with_capacity(256 * 1024, to),
+            state: shape.map_or(1, |s| s.seed | 1),
+            shape,
+            free_at: tokio::time::Instant::now(),
+        }
+    }
+
+    fn random(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
+    }
+
+    async fn write(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        let Some(shape) = self.shape else {
+            return self.inner.write_all(bytes).await;
+        };
+        while !bytes.is_empty() {
+            let piece = 1 + (self.random() % shape.max_piece.max(1) as u64) as usize;
+            let (now, rest) = bytes.split_at(piece.min(bytes.len()));
+            self.inner.write_all(now).await?;
+            self.inner.flush().await?;
+            bytes = rest;
+            let cost = Duration::from_secs_f64(now.len() as f64 / shape.bytes_per_sec as f64);
+            self.free_at = self.free_at.max(tokio::time::Instant::now()) + cost;
+            // Sleep in steps the timer can keep.
+            if self.free_at > tokio::time::Instant::now() + Duration::from_millis(2) {
+                tokio::time::sleep_until(self.free_at).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().await
+    }
 }
 
 /// A client frame: note the topics producers and consumers use; answer

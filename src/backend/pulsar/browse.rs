@@ -3,6 +3,15 @@
 //! the subscription disappears when the reader closes), read up to the last
 //! message that existed when browsing started, partitions merged in
 //! publish-time order.
+//!
+//! Every read proves it is complete: each partition's messages go through
+//! a [`Tracker`] (see [`super::complete`]), which hands over each message
+//! once and notes any place skipped between the start and the last message.
+//! Gaps are read again by a reader that starts at the first one
+//! (`REREADS` times at most); what still cannot be read ends the browse,
+//! after everything that was read was handed over, with
+//! [`PulsarError::Incomplete`] ("N messages between A and B could not be
+//! read").
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +22,7 @@ use pulsar::proto::MessageIdData;
 use pulsar::{Consumer, ConsumerOptions, SubType, TokioExecutor};
 use tokio::sync::mpsc;
 
+use super::complete::{Arrival, Place, Tracker, Unread};
 use super::connect::Client;
 use super::convert::Received;
 use super::error::PulsarError;
@@ -27,6 +37,8 @@ const RECEIVER_QUEUE: u32 = 10_000;
 const CHANNEL: usize = 8;
 /// Events per chunk at most (a chunk goes as soon as nothing more is ready).
 const CHUNK: usize = 512;
+/// How many times gaps are read again before the read reports them.
+const REREADS: usize = 3;
 
 /// A reader's consumer.
 pub type Reader = Consumer<Vec<u8>, TokioExecutor>;
@@ -53,6 +65,24 @@ pub async fn open_reader(
     start: Option<MessageIdData>,
     initial: InitialPosition,
 ) -> Result<Reader, PulsarError> {
+    open_reader_with(client, topic, start, initial, RECEIVER_QUEUE).await
+}
+
+/// A reader that asks for no messages at all, for the last message id:
+/// a reader's answer comes behind the messages the broker already pushed
+/// on the connection, which on a slow link can take longer than the
+/// time limit.
+async fn open_probe(client: &Client, topic: &TopicName) -> Result<Reader, PulsarError> {
+    open_reader_with(client, topic, None, InitialPosition::Latest, 0).await
+}
+
+async fn open_reader_with(
+    client: &Client,
+    topic: &TopicName,
+    start: Option<MessageIdData>,
+    initial: InitialPosition,
+    queue: u32,
+) -> Result<Reader, PulsarError> {
     let mut options = ConsumerOptions::default()
         .durable(false)
         .with_initial_position(initial);
@@ -66,7 +96,7 @@ pub async fn open_reader(
         .with_subscription(reader_subscription())
         .with_subscription_type(SubType::Exclusive)
         .with_consumer_name("evscope")
-        .with_batch_size(RECEIVER_QUEUE)
+        .with_batch_size(queue)
         .with_options(options);
     client
         .op(format!("opening a reader on {topic}"), builder.build())
@@ -151,8 +181,15 @@ impl Timed {
     }
 }
 
-/// What a partition reader hands the merge: events in order, in chunks.
-type Chunk = Result<Vec<Timed>, PulsarError>;
+/// What a partition reader hands the merge: events in order, in chunks,
+/// then what it could not read, if anything.
+enum Part {
+    Events(Vec<Timed>),
+    Unread(Unread),
+}
+
+/// A part, or why the partition's read failed.
+type Chunk = Result<Part, PulsarError>;
 
 /// What a partition reader should produce.
 #[derive(Debug, Clone)]
@@ -166,22 +203,11 @@ struct Plan {
 /// topic name (`None`: the partition was empty).
 pub type Ends = std::collections::HashMap<String, Option<MessageIdData>>;
 
-/// Whether `id` is at or before `last` (so a tail already saw it).
-pub fn not_after(id: &MessageIdData, last: &MessageIdData) -> bool {
-    let here = (id.ledger_id, id.entry_id);
-    let end = (last.ledger_id, last.entry_id);
-    if here != end {
-        return here < end;
-    }
-    match last.batch_index {
-        Some(l) if l >= 0 => id.batch_index.unwrap_or(-1) <= l,
-        _ => true,
-    }
-}
-
 /// Read `partitions` (the topic itself when not partitioned) from `start`
 /// up to their current ends, merged in publish-time order, handing batches
-/// to `out` until `limit` messages were handed over. Returns the count.
+/// to `out` until `limit` messages were handed over. Returns the count;
+/// fails with [`PulsarError::Incomplete`] after handing over everything
+/// else when some messages could not be read (see the module doc).
 pub async fn browse(
     client: &Client,
     partitions: Vec<TopicName>,
@@ -224,36 +250,36 @@ pub async fn browse(
     if plan.keep_last == Some(0) {
         return Ok((0, ends));
     }
+    // Every partition's end first, before any reader fills the connection.
+    let mut lasts = Vec::with_capacity(partitions.len());
+    for topic in partitions {
+        let mut probe = open_probe(client, &topic).await?;
+        let last = last_message_id(client, &mut probe).await;
+        close(probe);
+        let last = last?;
+        ends.insert(topic.to_string(), last.clone());
+        if let Some(last) = last {
+            lasts.push((topic, last));
+        }
+    }
     let mut receivers = Vec::new();
     let mut tasks = Vec::new();
-    for topic in partitions {
-        let mut reader = open_reader(
+    for (topic, last) in lasts {
+        let reader = open_reader(
             client,
             &topic,
             plan.start.clone(),
             InitialPosition::Earliest,
         )
         .await?;
-        let last = match last_message_id(client, &mut reader).await {
-            Ok(last) => last,
-            Err(error) => {
-                close(reader);
-                return Err(error);
-            }
-        };
-        ends.insert(topic.to_string(), last.clone());
-        let Some(last) = last else {
-            close(reader);
-            continue;
-        };
         let (tx, rx) = mpsc::channel(CHANNEL);
         receivers.push(rx);
         let client = client.clone();
         let plan = plan.clone();
         let source = out.source.to_string();
         tasks.push(tokio::spawn(async move {
-            let result = read_partition(&client, &mut reader, &last, &plan, &source, &tx).await;
-            close(reader);
+            let mut out = PartitionOut::new(&plan, &source, &tx);
+            let result = read_partition(&client, reader, &topic, &last, &mut out).await;
             if let Err(error) = result {
                 let _ = tx.send(Err(error)).await;
             }
@@ -280,87 +306,255 @@ pub fn close(reader: Reader) {
     drop(reader);
 }
 
-/// Read one partition up to `last`, converting messages to events of
-/// `source` (here, so partitions convert in parallel) and handing them over
-/// in chunks.
-async fn read_partition(
-    client: &Client,
-    reader: &mut Reader,
-    last: &MessageIdData,
-    plan: &Plan,
-    source: &str,
-    tx: &mpsc::Sender<Chunk>,
-) -> Result<(), PulsarError> {
-    let mut ring: VecDeque<Received> = VecDeque::new();
-    let mut chunk: Vec<Timed> = Vec::with_capacity(CHUNK);
-    let mut previous: Option<MessageIdData> = None;
-    loop {
-        let next = match reader.next().now_or_never() {
-            Some(next) => next,
-            None => {
-                // Nothing ready: hand over what is, then wait.
-                if !chunk.is_empty() && tx.send(Ok(std::mem::take(&mut chunk))).await.is_err() {
-                    return Ok(());
-                }
-                tokio::time::timeout(client.settings.timeout, reader.next())
-                    .await
-                    .map_err(|_| PulsarError::Timeout {
-                        what: format!("reading {}", reader.topics().join(", ")),
-                        after: client.settings.timeout,
-                    })?
-            }
-        };
-        let message = match next {
-            None => break,
-            Some(Err(error)) => return Err(PulsarError::from_client(error, &client.url)),
-            Some(Ok(message)) => message,
-        };
-        let id = message.message_id.id.clone();
-        // Nothing is acknowledged on the reader's own non-durable
-        // subscription (an acknowledgement per message halves throughput);
-        // a broker may then redeliver some, which come again after later
-        // ones: skip them.
-        if previous.as_ref().is_some_and(|p| not_after(&id, p)) {
-            continue;
+/// Where one partition's messages go: converted to events of `source`
+/// (here, so partitions convert in parallel), kept as `plan` says, handed
+/// over in chunks.
+struct PartitionOut<'a> {
+    plan: &'a Plan,
+    source: &'a str,
+    tx: &'a mpsc::Sender<Chunk>,
+    /// The last `keep_last` messages by place (a gap read again may bring
+    /// older ones late).
+    ring: std::collections::BTreeMap<Place, Received>,
+    chunk: Vec<Timed>,
+}
+
+/// Where a read hands messages (a browse's partition, a tail).
+pub(super) trait Keep {
+    /// Keep `message`; `false` when nobody wants more.
+    async fn keep(&mut self, message: Delivered) -> bool;
+    /// About to wait for the next message: hand over what is held;
+    /// `false` when nobody wants more.
+    async fn idle(&mut self) -> bool;
+}
+
+impl Keep for PartitionOut<'_> {
+    async fn keep(&mut self, message: Delivered) -> bool {
+        self.push(message).await
+    }
+
+    async fn idle(&mut self) -> bool {
+        self.flush().await
+    }
+}
+
+impl<'a> PartitionOut<'a> {
+    fn new(plan: &'a Plan, source: &'a str, tx: &'a mpsc::Sender<Chunk>) -> Self {
+        PartitionOut {
+            plan,
+            source,
+            tx,
+            ring: std::collections::BTreeMap::new(),
+            chunk: Vec::with_capacity(CHUNK),
         }
-        previous = Some(id.clone());
-        let done = reached(&id, message.payload.metadata.num_messages_in_batch, last);
-        let wanted = plan.start.as_ref().is_none_or(|s| !before(&id, s))
-            && plan
+    }
+
+    /// Keep `message` if the plan wants it; `false` when the merge is gone.
+    async fn push(&mut self, message: Delivered) -> bool {
+        let id = message.message_id.id.clone();
+        let wanted = self.plan.start.as_ref().is_none_or(|s| !before(&id, s))
+            && self
+                .plan
                 .min_publish_ms
                 .is_none_or(|t| message.payload.metadata.publish_time >= t);
-        if wanted {
-            let received = Received {
-                topic: message.topic,
-                id,
-                payload: message.payload,
-            };
-            match plan.keep_last {
-                Some(n) => {
-                    if ring.len() == n {
-                        ring.pop_front();
-                    }
-                    ring.push_back(received);
+        if !wanted {
+            return true;
+        }
+        let received = Received {
+            topic: message.topic,
+            id,
+            payload: message.payload,
+        };
+        match self.plan.keep_last {
+            Some(n) => {
+                self.ring.insert(Place::of(&received.id), received);
+                if self.ring.len() > n {
+                    self.ring.pop_first();
                 }
-                None => {
-                    chunk.push(Timed::new(received, source));
-                    if chunk.len() >= CHUNK
-                        && tx.send(Ok(std::mem::take(&mut chunk))).await.is_err()
-                    {
-                        return Ok(());
-                    }
+                true
+            }
+            None => {
+                self.chunk.push(Timed::new(received, self.source));
+                self.chunk.len() < CHUNK || self.flush().await
+            }
+        }
+    }
+
+    /// Hand over the chunk so far; `false` when the merge is gone.
+    async fn flush(&mut self) -> bool {
+        if self.chunk.is_empty() {
+            return true;
+        }
+        let chunk = std::mem::take(&mut self.chunk);
+        self.tx.send(Ok(Part::Events(chunk))).await.is_ok()
+    }
+
+    /// Hand over everything kept, then what could not be read.
+    async fn finish(&mut self, unread: Option<Unread>) {
+        let ring = std::mem::take(&mut self.ring);
+        let source = self.source;
+        self.chunk
+            .extend(ring.into_values().map(|r| Timed::new(r, source)));
+        if self.flush().await {
+            if let Some(unread) = unread {
+                let _ = self.tx.send(Ok(Part::Unread(unread))).await;
+            }
+        }
+    }
+}
+
+/// A message as the crate delivers it.
+pub(super) type Delivered = pulsar::consumer::Message<Vec<u8>>;
+
+/// The next message of `reader`, handing over `out`'s chunk first when
+/// none is ready; `Ok(None)` when the stream ended. Fails after the
+/// configured timeout without a message.
+async fn next_message(
+    client: &Client,
+    reader: &mut Reader,
+    out: &mut impl Keep,
+) -> Result<Option<Delivered>, PulsarError> {
+    let next = match reader.next().now_or_never() {
+        Some(next) => next,
+        None => {
+            // Nothing ready: hand over what is, then wait.
+            if !out.idle().await {
+                return Ok(None);
+            }
+            tokio::time::timeout(client.settings.timeout, reader.next())
+                .await
+                .map_err(|_| PulsarError::Timeout {
+                    what: format!("reading {}", reader.topics().join(", ")),
+                    after: client.settings.timeout,
+                })?
+        }
+    };
+    match next {
+        None => Ok(None),
+        Some(Err(error)) => Err(PulsarError::from_client(error, &client.url)),
+        Some(Ok(message)) => Ok(Some(message)),
+    }
+}
+
+/// Read one partition up to `last`, each message once (see the module
+/// doc), then read its gaps again; hand what could not be read to the
+/// merge after the events.
+async fn read_partition(
+    client: &Client,
+    mut reader: Reader,
+    topic: &TopicName,
+    last: &MessageIdData,
+    out: &mut PartitionOut<'_>,
+) -> Result<(), PulsarError> {
+    let mut tracker = Tracker::new(out.plan.start.as_ref().map(Place::of));
+    let result = async {
+        while let Some(message) = next_message(client, &mut reader, out).await? {
+            let batch = message.payload.metadata.num_messages_in_batch;
+            let id = message.message_id.id.clone();
+            // Nothing is acknowledged on the reader's own non-durable
+            // subscription (an acknowledgement per message halves
+            // throughput); a broker may then deliver some again: the
+            // tracker knows them.
+            if tracker.arrive(&id, batch) == Arrival::Again {
+                continue;
+            }
+            let done = reached(&id, batch, last);
+            if !out.push(message).await {
+                return Ok(false);
+            }
+            if done {
+                break;
+            }
+        }
+        Ok::<bool, PulsarError>(true)
+    }
+    .await;
+    close(reader);
+    if !result? {
+        return Ok(());
+    }
+    tracker.end(last);
+    let partition = partition_of(topic);
+    if !fill_gaps(client, topic, &mut tracker, out).await {
+        return Ok(());
+    }
+    let unread = Unread::from_tracker(&tracker, partition);
+    out.finish(unread).await;
+    Ok(())
+}
+
+/// The partition index of a partition's topic name.
+pub(super) fn partition_of(topic: &TopicName) -> Option<i32> {
+    topic
+        .split_partition()
+        .and_then(|(_, p)| i32::try_from(p).ok())
+}
+
+/// Read `tracker`'s gaps again, `REREADS` times at most, handing what
+/// fills them to `out`; the gaps left stay in the tracker. `false` when
+/// nobody wants more.
+pub(super) async fn fill_gaps(
+    client: &Client,
+    topic: &TopicName,
+    tracker: &mut Tracker,
+    out: &mut impl Keep,
+) -> bool {
+    let partition = partition_of(topic);
+    for _ in 0..REREADS {
+        if tracker.complete() {
+            break;
+        }
+        match reread(client, topic, partition, tracker, out).await {
+            Ok(true) => {}
+            Ok(false) => return false,
+            // The gaps stay; the caller reports them.
+            Err(_) => break,
+        }
+    }
+    true
+}
+
+/// Read `tracker`'s gaps again with a reader that starts at the first one,
+/// handing over what fills them; `false` when nobody wants more.
+async fn reread(
+    client: &Client,
+    topic: &TopicName,
+    partition: Option<i32>,
+    tracker: &mut Tracker,
+    out: &mut impl Keep,
+) -> Result<bool, PulsarError> {
+    let (Some(first), Some(end)) = (tracker.gaps().first(), tracker.gaps().last()) else {
+        return Ok(true);
+    };
+    let (from, until) = (first.from, end.to);
+    let mut reader = open_reader(
+        client,
+        topic,
+        Some(from.to_id(partition)),
+        InitialPosition::Earliest,
+    )
+    .await?;
+    let result = async {
+        while let Some(message) = next_message(client, &mut reader, out).await? {
+            let id = message.message_id.id.clone();
+            if Place::of(&id) >= until {
+                break;
+            }
+            if tracker.in_gap(&id) {
+                tracker.arrive(&id, message.payload.metadata.num_messages_in_batch);
+                if !out.keep(message).await {
+                    return Ok(false);
+                }
+                if tracker.complete() {
+                    break;
                 }
             }
         }
-        if done {
-            break;
-        }
+        Ok(true)
     }
-    chunk.extend(ring.into_iter().map(|r| Timed::new(r, source)));
-    if !chunk.is_empty() {
-        let _ = tx.send(Ok(chunk)).await;
-    }
-    Ok(())
+    .await;
+    close(reader);
+    result
 }
 
 /// Merge partition streams by publish time (ties: partition order).
@@ -375,6 +569,7 @@ async fn merge(
     let mut tail: VecDeque<Timed> = VecDeque::new();
     let mut batch = Vec::new();
     let mut handed = 0usize;
+    let mut unread = Vec::new();
     let limit = limit.unwrap_or(usize::MAX);
     loop {
         // Refill every empty head of an open partition.
@@ -397,7 +592,11 @@ async fn merge(
                 }
             };
             match next {
-                Some(Ok(chunk)) => heads[i].extend(chunk),
+                Some(Ok(Part::Events(chunk))) => heads[i].extend(chunk),
+                Some(Ok(Part::Unread(missed))) => {
+                    unread.push(missed);
+                    open[i] = false;
+                }
                 Some(Err(error)) => return Err(error),
                 None => open[i] = false,
             }
@@ -434,9 +633,14 @@ async fn merge(
     }
     batch.extend(tail);
     batch.truncate(limit.saturating_sub(handed));
+    let reached_limit = handed + batch.len() >= limit;
     if !batch.is_empty() {
         handed += batch.len();
         out.send(batch).await;
+    }
+    // A read that stopped at its limit did not need the rest.
+    if !unread.is_empty() && !reached_limit {
+        return Err(PulsarError::Incomplete(unread));
     }
     Ok(handed)
 }

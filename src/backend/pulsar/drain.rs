@@ -18,6 +18,21 @@
 //! request. The read-ahead is handed out first by the next batch, so it
 //! never holds more than one queue's worth (`READ_AHEAD`), with a broker
 //! that counts permits per message (see `ask`).
+//!
+//! Batches are acknowledged whole. A broker acknowledges a batch entry as
+//! a whole when one of its messages is acknowledged without a batch-index
+//! ack set (pulsar-lite ignores the batch index altogether; the pulsar
+//! crate sends the message id as it is and keeps no batch state). So the
+//! drain hands out whole entries in one batch, and acknowledges an entry
+//! only once every message of it was confirmed by the target; the others
+//! of an entry that cannot be acknowledged are reported as sent and still
+//! in the source. Deliveries go through a [`Tracker`] per topic, so a
+//! message delivered again (after a reconnection) is not handed out twice,
+//! and one delivered late (out of order) is not dropped.
+//!
+//! Every message is accounted for: [`count_backlog`] counts what the
+//! subscription holds (a drain that hands out everything and acknowledges
+//! nothing), before the walk and after it ([`Drain::account`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -31,11 +46,12 @@ use pulsar::{ConsumerOptions, SubType};
 use tokio::time::Instant;
 
 use super::browse::{Reader, reached};
+use super::complete::{Arrival, Tracker};
 use super::connect::Client;
 use super::convert::{Received, take_dlq_properties};
 use super::error::PulsarError;
 use super::topic::TopicName;
-use crate::backend::{BackendError, Drain, LeaseId, Leased, Removed, keyed_in_order};
+use crate::backend::{Account, BackendError, Drain, LeaseId, Leased, Removed, keyed_in_order};
 
 /// The consumer engine's queue to the drain, in messages.
 const DRAIN_QUEUE: u32 = 2048;
@@ -59,20 +75,49 @@ const FIRST_WAIT: Duration = Duration::from_millis(50);
 /// A received message.
 type Delivered = Message<Vec<u8>>;
 
+/// A batch entry: topic, ledger, entry.
+type EntryKey = (String, u64, u64);
+
+/// What the drain knows of an entry it handed messages of.
+struct Entry {
+    /// The entry's id (no batch index): what is acknowledged.
+    id: MessageIdData,
+    /// How many messages it holds.
+    size: u32,
+    /// How many were handed out.
+    handed: u32,
+    /// How many the target confirmed (`remove`).
+    confirmed: u32,
+}
+
 /// A redrive's hold on a dead-letter topic.
 pub struct PulsarDrain {
     client: Client,
     uri: String,
+    topic: TopicName,
+    subscription: String,
     consumer: Reader,
     /// The last message of the topic when the drain started, when known.
     last: Option<MessageIdData>,
-    held: HashMap<LeaseId, (String, MessageIdData)>,
-    /// By topic (partition), the position of the last message handed out,
-    /// so a redelivery is not handed out twice: a topic delivers in order,
-    /// and what it delivers again (after a reconnection) comes from before
-    /// that position. A position per topic, not one entry per message, so
-    /// memory does not grow with the backlog.
-    handed: HashMap<String, (u64, u64, i32)>,
+    /// Leases handed out and not removed: their entry.
+    held: HashMap<LeaseId, EntryKey>,
+    /// Entries with messages handed out and not acknowledged.
+    entries: HashMap<EntryKey, Entry>,
+    /// The entry of the last message handed out, while some of its
+    /// messages are still to come (a batch is handed out whole).
+    open_entry: Option<EntryKey>,
+    /// By topic (partition), what was delivered (see the module doc).
+    trackers: HashMap<String, Tracker>,
+    /// Messages in the subscription's backlog before the walk, when counted.
+    before: Option<u64>,
+    /// The consumer was closed (by `account`).
+    closed: bool,
+    /// Only count messages, hand none out ([`count_backlog`]).
+    counting: bool,
+    /// Messages taken by this `next_batch` call (handed out or counted).
+    taken: usize,
+    /// Messages counted so far.
+    counted: u64,
     next_lease: LeaseId,
     exhausted: bool,
     /// Messages taken from the engine's queue but not handed out yet.
@@ -87,6 +132,22 @@ pub struct PulsarDrain {
 }
 
 impl PulsarDrain {
+    /// Count the backlog of `subscription` (see [`count_backlog`]), then
+    /// open a drain on it that knows the count.
+    pub async fn open_counted(
+        client: Client,
+        uri: String,
+        topic: &TopicName,
+        subscription: &str,
+    ) -> Result<PulsarDrain, BackendError> {
+        let before = count_backlog(&client, &uri, topic, subscription).await?;
+        let mut drain = PulsarDrain::open(client, uri.clone(), topic, subscription)
+            .await
+            .map_err(|e| e.at(&uri))?;
+        drain.before = Some(before);
+        Ok(drain)
+    }
+
     /// Subscribe (durably, exclusively) to `topic` as `subscription`.
     pub async fn open(
         client: Client,
@@ -125,10 +186,19 @@ impl PulsarDrain {
         let mut drain = PulsarDrain {
             client,
             uri,
+            topic: topic.clone(),
+            subscription: subscription.to_string(),
             consumer,
             last: None,
             held: HashMap::new(),
-            handed: HashMap::new(),
+            entries: HashMap::new(),
+            open_entry: None,
+            trackers: HashMap::new(),
+            before: None,
+            closed: false,
+            counting: false,
+            taken: 0,
+            counted: 0,
             next_lease: 0,
             exhausted: false,
             ahead: VecDeque::new(),
@@ -225,22 +295,39 @@ impl PulsarDrain {
     /// Add `message` to `batch` unless it was handed out before.
     fn hand_out(&mut self, message: Delivered, batch: &mut Vec<Leased>) {
         let id = message.message_id.id.clone();
+        let size = message.payload.metadata.num_messages_in_batch;
         if let Some(last) = &self.last {
-            if reached(&id, message.payload.metadata.num_messages_in_batch, last) {
+            if reached(&id, size, last) {
                 self.exhausted = true;
             }
         }
-        let position = (id.ledger_id, id.entry_id, id.batch_index.unwrap_or(-1));
-        match self.handed.get_mut(&message.topic) {
-            Some(high) if position <= *high => return,
-            Some(high) => *high = position,
-            None => {
-                self.handed.insert(message.topic.clone(), position);
-            }
+        let tracker = self.trackers.entry(message.topic.clone()).or_default();
+        if tracker.arrive(&id, size) == Arrival::Again {
+            return;
         }
+        self.taken += 1;
+        if self.counting {
+            self.counted += 1;
+            return;
+        }
+        let size = size.map_or(1, |n| u32::try_from(n).unwrap_or(1).max(1));
+        let key = (message.topic.clone(), id.ledger_id, id.entry_id);
+        let entry = self.entries.entry(key.clone()).or_insert_with(|| Entry {
+            id: MessageIdData {
+                batch_index: None,
+                batch_size: None,
+                ack_set: Vec::new(),
+                ..id.clone()
+            },
+            size,
+            handed: 0,
+            confirmed: 0,
+        });
+        entry.handed += 1;
+        self.open_entry = (entry.handed < entry.size).then(|| key.clone());
         let lease = self.next_lease;
         self.next_lease += 1;
-        self.held.insert(lease, (message.topic.clone(), id.clone()));
+        self.held.insert(lease, key);
         let mut event = Received {
             topic: message.topic,
             id,
@@ -250,6 +337,39 @@ impl PulsarDrain {
         take_dlq_properties(&mut event);
         batch.push(Leased { lease, event });
     }
+
+    /// Close the consumer: whatever it holds unacknowledged goes back to
+    /// the subscription.
+    async fn close_consumer(&mut self) {
+        if !self.closed {
+            self.exhausted = true;
+            let _ = self.ask("closing the redrive subscription", close).await;
+            self.closed = true;
+        }
+    }
+}
+
+/// How many messages the backlog of `subscription` on `topic` holds: a
+/// drain that takes everything and acknowledges nothing, then closes.
+pub async fn count_backlog(
+    client: &Client,
+    uri: &str,
+    topic: &TopicName,
+    subscription: &str,
+) -> Result<u64, BackendError> {
+    let mut drain = PulsarDrain::open(client.clone(), uri.to_string(), topic, subscription)
+        .await
+        .map_err(|e| e.at(uri))?;
+    drain.counting = true;
+    let result = loop {
+        match drain.next_batch().await {
+            Ok(_) if drain.taken == 0 => break Ok(drain.counted),
+            Ok(_) => {}
+            Err(error) => break Err(error),
+        }
+    };
+    drain.close_consumer().await;
+    result
 }
 
 /// A request to the consumer (through its engine), for `PulsarDrain::ask`.
@@ -304,6 +424,7 @@ fn close<'a>(
 impl Drain for PulsarDrain {
     async fn next_batch(&mut self) -> Result<Vec<Leased>, BackendError> {
         let mut batch = Vec::new();
+        self.taken = 0;
         // Whatever was read ahead goes first, all of it: the read-ahead
         // never holds more than one round's worth.
         while let Some(message) = self.ahead.pop_front() {
@@ -314,7 +435,7 @@ impl Drain for PulsarDrain {
             self.hand_out(message, &mut batch);
         }
         if let Some(error) = self.ahead_error.take() {
-            if batch.is_empty() {
+            if self.taken == 0 {
                 return Err(PulsarError::from_client(error, &self.client.url).at(&self.uri));
             }
             self.ahead_error = Some(error);
@@ -323,11 +444,11 @@ impl Drain for PulsarDrain {
         if self.ahead_end {
             self.exhausted = true;
         }
-        while !self.exhausted && batch.len() < BATCH {
-            let wait = if batch.is_empty() { IDLE } else { GAP };
+        while !self.exhausted && self.taken < BATCH {
+            let wait = if self.taken == 0 { IDLE } else { GAP };
             let message = match tokio::time::timeout(wait, self.consumer.next()).await {
                 Err(_) => {
-                    if batch.is_empty() {
+                    if self.taken == 0 {
                         self.check_idle().await?;
                         self.exhausted = true;
                     }
@@ -344,22 +465,70 @@ impl Drain for PulsarDrain {
             };
             self.hand_out(message, &mut batch);
         }
+        // A batch entry goes out whole (see the module doc).
+        while self.open_entry.is_some() && !self.exhausted {
+            match tokio::time::timeout(IDLE, self.consumer.next()).await {
+                Ok(Some(Ok(message))) => self.hand_out(message, &mut batch),
+                Ok(Some(Err(error))) => {
+                    return Err(PulsarError::from_client(error, &self.client.url).at(&self.uri));
+                }
+                Err(_) | Ok(None) => break,
+            }
+        }
         Ok(batch)
     }
 
     async fn remove(&mut self, leases: &[LeaseId]) -> Result<Vec<Removed>, BackendError> {
+        // Which entries every message of which is now confirmed.
         let mut outcomes: Vec<Result<(), String>> = Vec::with_capacity(leases.len());
+        let mut keys: Vec<Option<EntryKey>> = Vec::with_capacity(leases.len());
+        for lease in leases {
+            match self.held.remove(lease) {
+                Some(key) => {
+                    if let Some(entry) = self.entries.get_mut(&key) {
+                        entry.confirmed += 1;
+                    }
+                    keys.push(Some(key));
+                    outcomes.push(Ok(()));
+                }
+                None => {
+                    keys.push(None);
+                    outcomes.push(Err(format!(
+                        "event {lease} was not handed out by this drain"
+                    )));
+                }
+            }
+        }
+        let mut acked: HashMap<EntryKey, Result<(), String>> = HashMap::new();
         let limit = self.client.settings.timeout;
         let mut lost: Option<String> = None;
-        for lease in leases {
-            let outcome = match (self.held.remove(lease), &lost) {
-                (None, _) => Err(format!("event {lease} was not handed out by this drain")),
-                // The broker stopped answering: do not wait once per event.
-                (Some(_), Some(reason)) => Err(reason.clone()),
-                // Bounded: with the broker gone, an ack can wait forever
-                // on a reconnecting engine.
-                (Some((topic, id)), None) => {
-                    match tokio::time::timeout(limit, self.consumer.ack_with_id(&topic, id)).await {
+        for key in keys.iter().flatten() {
+            if acked.contains_key(key) {
+                continue;
+            }
+            let Some(entry) = self.entries.get(key) else {
+                continue;
+            };
+            if entry.confirmed < entry.size {
+                // Not all of it was moved: acknowledging it would remove
+                // the others too.
+                acked.insert(
+                    key.clone(),
+                    Err(format!(
+                        "its batch entry holds {} messages and only {} were moved: the entry stays in the topic (Pulsar acknowledges batch entries whole)",
+                        entry.size, entry.confirmed
+                    )),
+                );
+                continue;
+            }
+            let outcome = match &lost {
+                // The broker stopped answering: do not wait once per entry.
+                Some(reason) => Err(reason.clone()),
+                // Bounded: with the broker gone, an ack can wait forever on
+                // a reconnecting engine.
+                None => {
+                    let ack = self.consumer.ack_with_id(&key.0, entry.id.clone());
+                    match tokio::time::timeout(limit, ack).await {
                         Ok(result) => result.map_err(|e| format!("acknowledging failed: {e}")),
                         Err(_) => {
                             let reason =
@@ -370,7 +539,17 @@ impl Drain for PulsarDrain {
                     }
                 }
             };
-            outcomes.push(outcome);
+            if outcome.is_ok() {
+                self.entries.remove(key);
+            }
+            acked.insert(key.clone(), outcome);
+        }
+        for (outcome, key) in outcomes.iter_mut().zip(&keys) {
+            if let (Ok(()), Some(key)) = (&outcome, key) {
+                if let Some(Err(reason)) = acked.get(key) {
+                    *outcome = Err(reason.clone());
+                }
+            }
         }
         if let Some(reason) = lost {
             let outcomes: Vec<_> = outcomes
@@ -390,11 +569,21 @@ impl Drain for PulsarDrain {
         Ok(keyed_in_order(leases, outcomes))
     }
 
+    async fn account(&mut self) -> Result<Option<Account>, BackendError> {
+        // What is not acknowledged goes back to the subscription when the
+        // consumer closes; then count what it holds.
+        self.close_consumer().await;
+        let left = count_backlog(&self.client, &self.uri, &self.topic, &self.subscription).await?;
+        Ok(Some(Account {
+            before: self.before,
+            left_behind: left,
+        }))
+    }
+
     async fn finish(mut self: Box<Self>) -> Result<(), BackendError> {
         // Unacknowledged events go back to the subscription when it closes;
         // nothing read ahead is handed out any more.
-        self.exhausted = true;
-        let _ = self.ask("closing the redrive subscription", close).await;
+        self.close_consumer().await;
         Ok(())
     }
 }

@@ -45,6 +45,15 @@ pub enum PulsarError {
     /// An HTTP call (admin REST, OAuth2 token endpoint) failed.
     #[error("{0}")]
     Http(String),
+    /// Messages that exist could not be read, per partition (everything
+    /// else was handed over).
+    #[error("{}", unread_text(.0))]
+    Incomplete(Vec<super::complete::Unread>),
+}
+
+fn unread_text(unread: &[super::complete::Unread]) -> String {
+    let parts: Vec<String> = unread.iter().map(ToString::to_string).collect();
+    parts.join("; ")
 }
 
 impl PulsarError {
@@ -54,6 +63,10 @@ impl PulsarError {
             PulsarError::NoTopic { .. } => BackendError::NotFound {
                 uri: uri.to_string(),
                 detail: self.to_string(),
+            },
+            PulsarError::Incomplete(_) => BackendError::Incomplete {
+                uri: uri.to_string(),
+                message: self.to_string(),
             },
             other => BackendError::Remote {
                 uri: uri.to_string(),

@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod auth;
 pub mod browse;
+pub mod complete;
 pub mod connect;
 pub mod convert;
 pub mod discover;
@@ -321,14 +322,13 @@ impl Backend for PulsarBackend {
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
-        let drain = drain::PulsarDrain::open(
+        let drain = drain::PulsarDrain::open_counted(
             self.client.clone(),
             self.uri.clone(),
             &self.topic,
             &self.client.settings.redrive_subscription,
         )
-        .await
-        .map_err(|e| e.at(&self.uri))?;
+        .await?;
         Ok(Box::new(drain))
     }
 

@@ -1,6 +1,11 @@
 //! Tailing: a non-durable reader per partition, starting where browsing
 //! stopped (or at the newest message when nothing was browsed), handing
-//! each new message over as it arrives.
+//! each new message over as it arrives. Each partition's messages go
+//! through a [`Tracker`]: one delivered again (the crate's consumer
+//! re-subscribes after a reconnection, from where the tail started) is not
+//! handed over twice, and places skipped (by a reconnection that started
+//! later than it should, say) are read again at once; what still cannot be
+//! read ends the tail with [`PulsarError::Incomplete`].
 
 use std::sync::Arc;
 
@@ -8,7 +13,8 @@ use futures::StreamExt;
 use pulsar::consumer::InitialPosition;
 use tokio::sync::mpsc;
 
-use super::browse::{Ends, close, not_after, open_reader};
+use super::browse::{Delivered, Ends, Keep, close, fill_gaps, open_reader, partition_of};
+use super::complete::{Arrival, Place, Tracker, Unread};
 use super::connect::Client;
 use super::convert::Received;
 use super::error::PulsarError;
@@ -30,7 +36,11 @@ pub async fn tail(
             .map(|ends| ends.get(&topic.to_string()).cloned());
         let (start, initial, skip_to) = match seen {
             // Browsed and not empty: continue after its last message.
-            Some(Some(Some(last))) => (Some(last.clone()), InitialPosition::Earliest, Some(last)),
+            Some(Some(Some(last))) => (
+                Some(last.clone()),
+                InitialPosition::Earliest,
+                Some(Place::of(&last).after_entry()),
+            ),
             // Browsed and empty: everything that arrives.
             Some(Some(None)) => (None, InitialPosition::Earliest, None),
             // Not browsed: from now on.
@@ -40,7 +50,9 @@ pub async fn tail(
         let client = client.clone();
         let sink = sink.clone();
         let source = source.to_string();
+        let topic = topic.clone();
         tasks.spawn(async move {
+            let mut tracker = Tracker::new(skip_to);
             let result = async {
                 loop {
                     let message = tokio::select! {
@@ -56,17 +68,24 @@ pub async fn tail(
                     };
                     let id = message.message_id.id.clone();
                     let _ = reader.ack_with_id(&message.topic, id.clone()).await;
-                    if skip_to.as_ref().is_some_and(|last| not_after(&id, last)) {
+                    let batch = message.payload.metadata.num_messages_in_batch;
+                    if tracker.arrive(&id, batch) == Arrival::Again {
                         continue;
                     }
-                    let received = Received {
-                        topic: message.topic,
-                        id,
-                        payload: message.payload,
+                    let mut out = TailOut {
+                        sink: &sink,
+                        source: &source,
                     };
-                    let record = Record::Event(Arc::new(received.into_event(&source)));
-                    if sink.send(vec![record]).await.is_err() {
+                    if !out.keep(message).await {
                         return Ok(());
+                    }
+                    if !tracker.complete() {
+                        if !fill_gaps(&client, &topic, &mut tracker, &mut out).await {
+                            return Ok(());
+                        }
+                        if let Some(unread) = Unread::from_tracker(&tracker, partition_of(&topic)) {
+                            return Err(PulsarError::Incomplete(vec![unread]));
+                        }
                     }
                 }
             }
@@ -88,4 +107,26 @@ pub async fn tail(
         }
     }
     Ok(())
+}
+
+/// A tail's sink: each message goes on its own, as it arrives.
+struct TailOut<'a> {
+    sink: &'a mpsc::Sender<Vec<Record>>,
+    source: &'a str,
+}
+
+impl Keep for TailOut<'_> {
+    async fn keep(&mut self, message: Delivered) -> bool {
+        let received = Received {
+            topic: message.topic,
+            id: message.message_id.id,
+            payload: message.payload,
+        };
+        let record = Record::Event(Arc::new(received.into_event(self.source)));
+        self.sink.send(vec![record]).await.is_ok()
+    }
+
+    async fn idle(&mut self) -> bool {
+        true
+    }
 }
