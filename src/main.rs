@@ -43,7 +43,10 @@ fn main() -> ExitCode {
     match runtime.block_on(run(args)) {
         Ok(code) => ExitCode::from(code as u8),
         Err(error) => {
-            eprintln!("evscope: {}", evscope::sanitize::escape(&one_line(&error)));
+            eprintln!(
+                "evscope: {}",
+                evscope::sanitize::escape_masked(&one_line(&error))
+            );
             ExitCode::from(cli::EXIT_ERROR as u8)
         }
     }

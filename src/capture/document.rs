@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{VERSION, mask_paths};
+use super::VERSION;
 use crate::inspect::Inspection;
 use crate::model::{Body, BodyEncoding, Event, Meta, Problem};
 use crate::sanitize::escape_json_text;
+use crate::secrets;
 
 /// How a document is written out.
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,6 +94,21 @@ impl Document {
         doc
     }
 
+    /// The capture document with its secrets masked unless `reveal`: what
+    /// a person may see.
+    pub fn shown_value(&self, reveal: bool) -> Value {
+        let mut doc = self.to_value();
+        if !reveal {
+            secrets::mask_document(&mut doc, &self.inspection.secrets, secrets::policy());
+        }
+        doc
+    }
+
+    /// Whether the event has secrets to mask.
+    pub fn has_secrets(&self) -> bool {
+        !self.inspection.secrets.is_empty()
+    }
+
     /// Run `f` on the capture document without copying a JSON body: the
     /// body is moved into the document for the call and back afterwards.
     pub fn with_value<R>(&mut self, f: impl FnOnce(&Value) -> R) -> R {
@@ -122,10 +138,8 @@ impl Document {
     /// Without `reveal`, secrets in the body and attributes are masked, no
     /// exact copy is written, and the line says `"secrets_masked":true`.
     pub fn to_line(&self, options: DocumentOptions) -> String {
-        let secrets = &self.inspection.secret_paths;
-        if !options.reveal && !secrets.is_empty() {
-            let mut doc = self.to_value();
-            mask_paths(&mut doc, secrets);
+        if !options.reveal && self.has_secrets() {
+            let mut doc = self.shown_value(false);
             if let Value::Object(map) = &mut doc {
                 map.insert("secrets_masked".into(), Value::Bool(true));
             }

@@ -9,12 +9,10 @@
 mod document;
 mod file;
 mod line;
-mod mask;
 
 pub use document::{Document, DocumentOptions};
 pub use file::{CaptureFile, LineSpan};
 pub use line::{LineError, decode_line, is_capture_line};
-pub use mask::mask_paths;
 
 /// The key that marks a capture line, and the format version it holds.
 pub const VERSION_KEY: &str = "evscope_capture";

@@ -39,12 +39,12 @@ fn closed_pipe_is_stop(result: io::Result<()>) -> io::Result<bool> {
     }
 }
 
-/// A warning on stderr, prefixed with `evscope:`.
+/// A warning on stderr, prefixed with `evscope:`, secrets masked.
 pub fn warn(message: &str) {
     let _ = writeln!(
         io::stderr(),
         "evscope: {}",
-        crate::sanitize::escape(message)
+        crate::sanitize::escape_masked(message)
     );
 }
 

@@ -175,7 +175,7 @@ pub(super) async fn export(args: ExportArgs, context: &Context) -> Result<i32> {
     let pass = {
         let mut writer = std::io::BufWriter::new(tmp.as_file_mut());
         let bad = for_each_document(backend, &scanner, None, |document| {
-            if !document.inspection.secret_paths.is_empty() {
+            if document.has_secrets() {
                 with_secrets += 1;
             }
             writer.write_all(

@@ -30,6 +30,26 @@ impl SecretPath {
         )
     }
 
+    /// The value at this path in `doc`, looking inside strings that hold
+    /// JSON on the way.
+    pub fn lookup(&self, doc: &serde_json::Value) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        let mut value = doc.clone();
+        for segment in &self.0 {
+            if let Value::String(text) = &value {
+                value = serde_json::from_str(text).ok()?;
+            }
+            value = match (segment, value) {
+                (PathSegment::Key(k), Value::Object(mut map)) => map.remove(k.as_str())?,
+                (PathSegment::Index(i), Value::Array(mut items)) if *i < items.len() => {
+                    items.swap_remove(*i)
+                }
+                _ => return None,
+            };
+        }
+        Some(value)
+    }
+
     /// Whether this is the path of the attribute `name`.
     pub fn is_attribute(&self, name: &str) -> bool {
         matches!(self.0.as_slice(),

@@ -214,7 +214,8 @@ impl TextPolicy {
     fn collect(&self, d: &Detector, text: &str, names: &NamePolicy, spans: &mut Vec<Range<usize>>) {
         for caps in d.regex.captures_iter(text) {
             let Some(m) = caps.get(d.group) else { continue };
-            if m.as_str().is_empty() {
+            // Empty, or already masked (`…(12 chars)`): nothing to hide.
+            if m.as_str().is_empty() || m.as_str().starts_with('…') {
                 continue;
             }
             let keep = match d.check {
