@@ -416,6 +416,11 @@ fn evscope(args: &[&str]) -> Output {
     Command::new(bin)
         .args(args)
         .env("EVSCOPE_CONFIG_DIR", "/nonexistent-evscope-config")
+        // SQS sources get as far as connecting (and failing) to their endpoint.
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("runs")
 }
@@ -479,7 +484,20 @@ fn peek_masks_the_corpus_and_reveal_shows_it() {
 #[test]
 fn credentials_in_source_uris_never_reach_an_error_line() {
     let secret = "uriPass0451";
+    let capture = write_lines(&[line("r", json!({}), json!({"ok": 1}))]);
+    let capture = capture.path().to_str().unwrap().to_string();
     for args in [
+        vec![
+            "--endpoint-url".to_string(),
+            format!("http://svc:{secret}@127.0.0.1:9"),
+            "peek".to_string(),
+            "sqs://q".to_string(),
+        ],
+        vec![
+            "replay".to_string(),
+            capture.clone(),
+            format!("pulsar://svc:{secret}@127.0.0.1:9/t"),
+        ],
         vec![
             "peek".to_string(),
             format!("pulsar://svc:{secret}@127.0.0.1:9/t"),
