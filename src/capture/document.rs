@@ -97,11 +97,16 @@ impl Document {
     /// The capture document with its secrets masked unless `reveal`: what
     /// a person may see.
     pub fn shown_value(&self, reveal: bool) -> Value {
+        self.masked_value(reveal).0
+    }
+
+    /// The document, masked unless `reveal`, and whether anything was.
+    fn masked_value(&self, reveal: bool) -> (Value, bool) {
         let mut doc = self.to_value();
-        if !reveal {
-            secrets::mask_document(&mut doc, &self.inspection.secrets, secrets::policy());
-        }
-        doc
+        let masked = !reveal
+            && self.has_secrets()
+            && secrets::mask_document(&mut doc, &self.inspection.secrets, secrets::policy());
+        (doc, masked)
     }
 
     /// Whether the event has secrets to mask.
@@ -139,12 +144,12 @@ impl Document {
     /// exact copy is written, and the line says `"secrets_masked":true`.
     pub fn to_line(&self, options: DocumentOptions) -> String {
         if !options.reveal && self.has_secrets() {
-            let mut doc = self.shown_value(false);
-            if let Value::Object(map) = &mut doc {
+            // `secrets_masked` says what happened: only when a value changed.
+            if let (Value::Object(mut map), true) = self.masked_value(false) {
                 map.insert("secrets_masked".into(), Value::Bool(true));
+                let text = serde_json::to_string(&map).unwrap_or_default();
+                return escape_json_text(&text).into_owned();
             }
-            let text = serde_json::to_string(&doc).unwrap_or_default();
-            return escape_json_text(&text).into_owned();
         }
         let verbatim = match &self.body {
             Body::Json(_) => verbatim_json(&self.event.raw),

@@ -35,7 +35,7 @@ pub fn find_secrets(event: &Event, body: &Body, policy: &Policy) -> Vec<Secret> 
         ("key", event.key.as_ref()),
     ] {
         if let Some(text) = text {
-            w.string(text, &[PathSegment::Key(field.into())]);
+            w.string(text, &|| vec![PathSegment::Key(field.into())]);
         }
     }
     for (name, value) in &event.attributes {
@@ -46,14 +46,14 @@ pub fn find_secrets(event: &Event, body: &Body, policy: &Policy) -> Vec<Secret> 
         if w.names.is_secret(name) {
             w.emit(&path, Treatment::Whole);
         } else {
-            w.string(value, &path);
+            w.string(value, &|| path.to_vec());
         }
     }
     w.map(&event.system, &[PathSegment::Key("system".into())]);
     let body_path = [PathSegment::Key("body".into())];
     match body {
         Body::Json(value) => w.value(value, &body_path),
-        Body::Text(text) => w.string(text, &body_path),
+        Body::Text(text) => w.string(text, &|| body_path.to_vec()),
         Body::Binary(_) => {}
     }
     w.out
@@ -106,20 +106,17 @@ impl<'p> Walker<'p> {
     }
 
     fn emit_at(&mut self, prefix: &[PathSegment], steps: &[Step<'_>], treatment: Treatment) {
-        let mut path = prefix.to_vec();
-        path.extend(steps.iter().map(|s| match s {
-            Step::Key(k) => PathSegment::Key((*k).to_owned()),
-            Step::Index(i) => PathSegment::Index(*i),
-        }));
         self.out.push(Secret {
-            path: SecretPath(path),
+            path: SecretPath(full_path(prefix, steps)),
             treatment,
         });
     }
 
     /// A string: JSON inside it, credentials in its text, or base64 that
     /// hides one.
-    fn string(&mut self, s: &str, path: &[PathSegment]) {
+    /// `path` makes the string's path: only built when something is found
+    /// (most strings hold nothing).
+    fn string(&mut self, s: &str, path: &dyn Fn() -> Vec<PathSegment>) {
         if self.nested < MAX_NESTED
             && s.len() <= MAX_DECODE
             && matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
@@ -128,7 +125,7 @@ impl<'p> Walker<'p> {
                 serde_json::from_str::<Value>(s)
             {
                 self.nested += 1;
-                self.value(&inner, path);
+                self.value(&inner, &path());
                 self.nested -= 1;
                 return;
             }
@@ -139,7 +136,7 @@ impl<'p> Walker<'p> {
                 && s[..first.start].trim().is_empty()
                 && s[first.end..].trim().is_empty();
             self.emit(
-                path,
+                &path(),
                 if whole {
                     Treatment::Whole
                 } else {
@@ -147,7 +144,7 @@ impl<'p> Walker<'p> {
                 },
             );
         } else if self.text.hides_secret_in_base64(s, self.names) {
-            self.emit(path, Treatment::Whole);
+            self.emit(&path(), Treatment::Whole);
         }
     }
 
@@ -190,14 +187,7 @@ impl<'p> Walker<'p> {
             }
             match frame.value {
                 Value::String(s) => {
-                    let mut path = prefix.to_vec();
-                    path.extend(steps.iter().map(|s| match s {
-                        Step::Key(k) => PathSegment::Key((*k).to_owned()),
-                        Step::Index(i) => PathSegment::Index(*i),
-                    }));
-                    // Most strings hold nothing: only the path's allocation
-                    // is wasted then, and only for strings.
-                    self.string(s, &path);
+                    self.string(s, &|| full_path(prefix, &steps));
                 }
                 Value::Object(map) => {
                     self.object_pairs(map, prefix, &mut steps);
@@ -268,6 +258,16 @@ impl<'p> Walker<'p> {
             }
         }
     }
+}
+
+/// `prefix` and then `steps`, as owned segments.
+fn full_path(prefix: &[PathSegment], steps: &[Step<'_>]) -> Vec<PathSegment> {
+    let mut path = prefix.to_vec();
+    path.extend(steps.iter().map(|s| match s {
+        Step::Key(k) => PathSegment::Key((*k).to_owned()),
+        Step::Index(i) => PathSegment::Index(*i),
+    }));
+    path
 }
 
 /// Whether a value holds something to mask (a string or number, here or

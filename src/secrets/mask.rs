@@ -9,51 +9,47 @@ use crate::sanitize::mask_secret;
 /// Mask every secret of `secrets` in `doc` (a capture document, or any
 /// value their paths start from). A path that leads nowhere is ignored. A
 /// string on the way that holds JSON is decoded once, masked inside, and
-/// encoded again.
-pub fn mask_document(doc: &mut Value, secrets: &[Secret], policy: &Policy) {
+/// encoded again. Returns whether anything was masked.
+pub fn mask_document(doc: &mut Value, secrets: &[Secret], policy: &Policy) -> bool {
     let items: Vec<(&[PathSegment], Treatment)> = secrets
         .iter()
         .map(|s| (s.path.0.as_slice(), s.treatment))
         .collect();
-    apply(doc, &items, policy);
+    apply(doc, &items, policy)
 }
 
-/// Mask the value at one path (used for the token a mapping found).
-pub fn mask_value_at(doc: &mut Value, path: &[PathSegment], policy: &Policy) {
-    apply(doc, &[(path, Treatment::Whole)], policy);
-}
-
-fn apply(value: &mut Value, items: &[(&[PathSegment], Treatment)], policy: &Policy) {
+fn apply(value: &mut Value, items: &[(&[PathSegment], Treatment)], policy: &Policy) -> bool {
     // Items ending here first; a whole mask makes the rest moot.
     let mut deeper = Vec::new();
     let mut within = false;
     for (path, treatment) in items {
         match (path.is_empty(), treatment) {
-            (true, Treatment::Whole) => {
-                mask_whole(value);
-                return;
-            }
+            (true, Treatment::Whole) => return mask_whole(value),
             (true, Treatment::Within) => within = true,
             (false, _) => deeper.push((*path, *treatment)),
         }
     }
     if deeper.is_empty() {
         if within && let Value::String(s) = value {
-            let masked = policy.mask_text(s).into_owned();
-            *s = masked;
+            if let std::borrow::Cow::Owned(masked) = policy.mask_text(s) {
+                *s = masked;
+                return true;
+            }
         }
-        return;
+        return false;
     }
     if let Value::String(text) = value {
         // A JSON-encoded string: mask inside it and encode it again.
-        if let Ok(mut inner) = serde_json::from_str::<Value>(text) {
-            apply(&mut inner, &deeper, policy);
-            if let Ok(encoded) = serde_json::to_string(&inner) {
-                *text = encoded;
-            }
+        if let Ok(mut inner) = serde_json::from_str::<Value>(text)
+            && apply(&mut inner, &deeper, policy)
+            && let Ok(encoded) = serde_json::to_string(&inner)
+        {
+            *text = encoded;
+            return true;
         }
-        return;
+        return false;
     }
+    let mut changed = false;
     // Group by first segment, in order.
     let mut done = vec![false; deeper.len()];
     for i in 0..deeper.len() {
@@ -74,21 +70,30 @@ fn apply(value: &mut Value, items: &[(&[PathSegment], Treatment)], policy: &Poli
             _ => None,
         };
         if let Some(child) = child {
-            apply(child, &group, policy);
+            changed |= apply(child, &group, policy);
         }
     }
+    changed
 }
 
-/// Mask every string and number in `value`.
-fn mask_whole(value: &mut Value) {
+/// Mask every string and number in `value`; whether there was one.
+fn mask_whole(value: &mut Value) -> bool {
+    let mut changed = false;
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
         match v {
-            Value::String(s) => *s = mask_secret(s),
-            Value::Number(n) => *v = Value::String(mask_secret(&n.to_string())),
+            Value::String(s) => {
+                *s = mask_secret(s);
+                changed = true;
+            }
+            Value::Number(n) => {
+                *v = Value::String(mask_secret(&n.to_string()));
+                changed = true;
+            }
             Value::Object(m) => stack.extend(m.values_mut()),
             Value::Array(a) => stack.extend(a.iter_mut()),
             Value::Bool(_) | Value::Null => {}
         }
     }
+    changed
 }

@@ -29,7 +29,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 pub use find::find_secrets;
-pub use mask::{mask_document, mask_value_at};
+pub use mask::mask_document;
 pub use path::{PathSegment, Secret, SecretPath, Treatment};
 
 use crate::sanitize::mask_secret;

@@ -22,6 +22,8 @@
 //! the check runs for every key of every event, and normalizing plus one
 //! automaton pass over a short key is a few tens of nanoseconds.
 
+use std::cell::RefCell;
+
 use aho_corasick::{AhoCorasick, MatchKind};
 
 /// Secret words matched anywhere in a normalized name (then checked for
@@ -96,7 +98,8 @@ impl NamePolicy {
             at_word_start.push(true);
         }
         for name in extra {
-            let (normalized, _) = normalize(name);
+            let (mut normalized, mut starts) = (Vec::new(), Vec::new());
+            normalize(name, &mut normalized, &mut starts);
             if !normalized.is_empty() {
                 words.push(String::from_utf8_lossy(&normalized).into_owned());
                 at_word_start.push(true);
@@ -114,14 +117,21 @@ impl NamePolicy {
 
     /// Whether `name` names a secret (see the module documentation).
     pub fn is_secret(&self, name: &str) -> bool {
-        // Fast path: no ASCII letter of any secret word's first letters.
-        let (normalized, starts) = normalize(name);
-        if normalized.len() < 3 {
+        if name.len() < 3 {
             return false;
         }
-        for m in self.automaton.find_overlapping_iter(normalized.as_slice()) {
-            let tail = &normalized[m.end()..];
-            if !is_tail(tail) {
+        // Reused buffers: this runs for every key of every event.
+        NORMALIZED.with(|cell| {
+            let mut buffers = cell.borrow_mut();
+            let (normalized, starts) = &mut *buffers;
+            normalize(name, normalized, starts);
+            self.matches(normalized, starts)
+        })
+    }
+
+    fn matches(&self, normalized: &[u8], starts: &[usize]) -> bool {
+        for m in self.automaton.find_overlapping_iter(normalized) {
+            if !is_tail(&normalized[m.end()..]) {
                 continue;
             }
             if self.at_word_start[m.pattern().as_usize()] && !starts.contains(&m.start()) {
@@ -133,6 +143,10 @@ impl NamePolicy {
     }
 }
 
+thread_local! {
+    static NORMALIZED: RefCell<(Vec<u8>, Vec<usize>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
 fn is_tail(tail: &[u8]) -> bool {
     tail.iter().all(u8::is_ascii_digit) || TAILS.iter().any(|t| t.as_bytes() == tail)
 }
@@ -142,10 +156,12 @@ fn is_separator(c: char) -> bool {
     matches!(c, '-' | '_' | '.' | ' ' | '\t') || crate::sanitize::is_dangerous(c)
 }
 
-/// The normalized name and the positions in it where a word starts.
-fn normalize(name: &str) -> (Vec<u8>, Vec<usize>) {
-    let mut out = Vec::with_capacity(name.len());
-    let mut starts = vec![0];
+/// Write the normalized name into `out` and the positions in it where a
+/// word starts into `starts`.
+fn normalize(name: &str, out: &mut Vec<u8>, starts: &mut Vec<usize>) {
+    out.clear();
+    starts.clear();
+    starts.push(0);
     let mut prev: Option<char> = None;
     let mut after_separator = false;
     for c in name.chars() {
@@ -170,7 +186,6 @@ fn normalize(name: &str) -> (Vec<u8>, Vec<usize>) {
         let mut buf = [0u8; 4];
         out.extend_from_slice(lower.encode_utf8(&mut buf).as_bytes());
     }
-    (out, starts)
 }
 
 #[cfg(test)]
