@@ -351,6 +351,11 @@ fn corpus() -> Vec<Case> {
         "srcPass0049",
     );
     add(
+        "a problem message quoting a credential",
+        body(json!({"eventName": "X", "creationDate": "postgres://u:probPass0051@h/x"})),
+        "probPass0051",
+    );
+    add(
         "xoxp- token in a text body",
         body(json!("slack xoxp-98765-abcdefSlack50 ok")),
         "xoxp-98765-abcdefSlack50",

@@ -33,7 +33,7 @@ pub use expiration::TTL_EPOCH_SECONDS;
 pub use mappings::{DEFAULT_MAPPINGS, Mappings};
 
 use crate::model::{Body, Event, Meta, Problem};
-use crate::secrets::{Secret, SecretPath};
+use crate::secrets::{PathSegment, Secret, SecretPath};
 use expiration::Base;
 use mappings::Compiled;
 use path::{CompiledPath, Found, Scope};
@@ -148,6 +148,20 @@ impl Inspector {
             .and_then(|e| expiration::expired_problem(e, now));
         let is_expired = expired.is_some();
         problems.extend(expired);
+        // Problem messages quote values: mask what they quote.
+        let policy = crate::secrets::policy();
+        for (i, problem) in problems.iter().enumerate() {
+            if policy.finds_in_text(&problem.message) {
+                secrets.push(Secret {
+                    path: SecretPath(vec![
+                        PathSegment::Key("problems".into()),
+                        PathSegment::Index(i),
+                        PathSegment::Key("message".into()),
+                    ]),
+                    treatment: crate::secrets::Treatment::Within,
+                });
+            }
+        }
 
         Inspection {
             meta: Meta {

@@ -104,6 +104,11 @@ impl Policy {
         self.names.is_secret(name)
     }
 
+    /// Whether the value policy finds a secret in `text`.
+    pub fn finds_in_text(&self, text: &str) -> bool {
+        !self.text.spans(text, &self.names).is_empty()
+    }
+
     /// `text` with every secret in it masked ([`mask_secret`] form).
     pub fn mask_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let spans = self.text.spans(text, &self.names);
