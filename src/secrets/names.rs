@@ -77,6 +77,7 @@ pub const TAILS: &[&str] = &[
     "header",
     "headers",
     "key",
+    "code",
 ];
 
 /// Compiled name policy: built-in words plus configured ones.
@@ -228,6 +229,8 @@ mod tests {
             "pin",
             "sig",
             "password2",
+            "pinCode",
+            "authCode",
             "jwt",
         ] {
             assert!(p.is_secret(name), "{name} should be secret");

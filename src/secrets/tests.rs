@@ -30,6 +30,8 @@ fn ordinary_text_stays_as_it_is() {
     let p = Policy::builtin();
     for text in [
         "basic operations on the queue",
+        "Basic Authentication is off",
+        "Token Expired",
         "the bearer of bad news",
         "author: Jane Austen",
         "mail ann@example.com at 10:30:00",

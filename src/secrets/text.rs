@@ -272,10 +272,15 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
         .or_else(|| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).ok())
 }
 
-/// A credential after an auth scheme: at least 8 characters and not a plain
-/// lowercase word (`Bearer tokens are…`, `basic operations`).
+/// A credential after an auth scheme: at least 8 characters with a digit, a
+/// symbol or an upper-case letter past the first, so that words
+/// (`Bearer tokens are…`, `Basic Operations`) are not taken for one.
 fn is_credential(candidate: &str) -> bool {
-    candidate.len() >= 8 && !candidate.bytes().all(|b| b.is_ascii_lowercase())
+    candidate.len() >= 8
+        && candidate
+            .bytes()
+            .enumerate()
+            .any(|(i, b)| !b.is_ascii_alphabetic() || (i > 0 && b.is_ascii_uppercase()))
 }
 
 /// Sort and merge overlapping or touching ranges.
