@@ -32,6 +32,8 @@ fn ordinary_text_stays_as_it_is() {
         "basic operations on the queue",
         "Basic Authentication is off",
         "Token Expired",
+        "cannot get an OAuth2 token: connection refused",
+        "cannot read token file /run/token: permission denied",
         "the bearer of bad news",
         "author: Jane Austen",
         "mail ann@example.com at 10:30:00",
@@ -61,6 +63,14 @@ fn only_the_secret_part_of_a_text_is_masked() {
     assert_eq!(
         p.mask_text("GET /\nAuthorization: Bearer abcDEF123\nHost: x"),
         "GET /\nAuthorization: Bear…(16 chars)\nHost: x"
+    );
+    assert_eq!(
+        p.mask_text(r#"oops {"password": "hunter 22", "user": "bob"}"#),
+        r#"oops {"password": …(11 chars), "user": "bob"}"#
+    );
+    assert_eq!(
+        p.mask_text("db:\n  password: hunter22\n"),
+        "db:\n  password: …(8 chars)\n"
     );
     // Already masked text is left alone (the TUI masks its chrome again).
     let once = p.mask_text("password=hunter22").into_owned();

@@ -8,9 +8,9 @@
 //! secret query parameters (`?token=`, `access_token`, `sig`,
 //! `X-Amz-Signature`, `key`...), common provider token prefixes (`ghp_`,
 //! `gho_`, `xoxb-`, `xoxp-`, `sk_live_`, `AIza`, `glpat-`...), and the value
-//! of `name: value`, `name=value` and `"name": "value"` pairs in text whose
-//! name the name policy calls secret (header lines `Authorization: Bearer …`
-//! are masked to the end of the line). Configured `[masking] patterns` are
+//! of `name=value` and `"name": "value"` pairs in text whose name the name
+//! policy calls secret, and of `name: value` lines (a header line
+//! `Authorization: Bearer …` is masked to the end of the line). Configured `[masking] patterns` are
 //! masked too (their first capture group when they have one, else the whole
 //! match).
 //!
@@ -166,9 +166,18 @@ impl TextPolicy {
                 2,
                 Check::SecretName,
             ),
-            // `name=value`, `name: value`, `"name": "value"` pairs.
+            // `name=value` pairs anywhere.
             d(
-                r#"([A-Za-z_][A-Za-z0-9_.\-]*)["']?[ \t]*[:=][ \t]*["']?([^\s"'&,;<>]+)"#,
+                r#"([A-Za-z_][A-Za-z0-9_.\-]*)["']?[ \t]*=[ \t]*["']?([^\s"'&,;<>]+)"#,
+                2,
+                Check::SecretName,
+            ),
+            // `"name": "value"` pairs (JSON-like text). An unquoted
+            // `name: value` counts only at the start of a line (above), so
+            // that prose such as "cannot get a token: connection refused"
+            // keeps its words.
+            d(
+                r#"["']([A-Za-z_][A-Za-z0-9_.\- ]*)["'][ \t]*:[ \t]*("[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;}&]+)"#,
                 2,
                 Check::SecretName,
             ),
