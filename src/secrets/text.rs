@@ -27,6 +27,8 @@ use regex::Regex;
 use super::names::NamePolicy;
 
 /// Words one of which every built-in detector needs (ASCII case-insensitive).
+/// The first [`VALUE_TRIGGERS`] start a credential by themselves; the rest
+/// are secret names, which matter only next to a `=` or `:`.
 const TRIGGERS: &[&str] = &[
     "eyj",
     "bearer",
@@ -52,10 +54,10 @@ const TRIGGERS: &[&str] = &[
     "glpat-",
     "npm_",
     "hf_",
+    "token", // value triggers end here
     "pass",
     "pwd",
     "secret",
-    "token",
     "auth",
     "cookie",
     "credential",
@@ -65,6 +67,9 @@ const TRIGGERS: &[&str] = &[
     "otp",
     "pin",
 ];
+
+/// How many of [`TRIGGERS`] (the first ones) are value triggers.
+const VALUE_TRIGGERS: usize = 25;
 
 /// A detector: a regex, and which of its groups is the secret (0: all).
 #[derive(Debug, Clone)]
@@ -205,7 +210,7 @@ impl TextPolicy {
     /// The byte ranges of `text` that are secrets, sorted and merged.
     pub fn spans(&self, text: &str, names: &NamePolicy) -> Vec<Range<usize>> {
         let mut spans = Vec::new();
-        if self.prefilter.is_match(text) {
+        if self.triggered(text) {
             let aws = self.aws_key_id.is_match(text);
             for d in &self.detectors {
                 if d.check == Check::NextToAwsKeyId && !aws {
@@ -218,6 +223,19 @@ impl TextPolicy {
             self.collect(d, text, names, &mut spans);
         }
         merge(spans)
+    }
+
+    /// Whether a built-in detector may find something: a value trigger, or
+    /// a secret name in text that has a `=` or `:`.
+    fn triggered(&self, text: &str) -> bool {
+        let mut name = false;
+        for m in self.prefilter.find_iter(text) {
+            if m.pattern().as_usize() < VALUE_TRIGGERS {
+                return true;
+            }
+            name = true;
+        }
+        name && text.bytes().any(|b| b == b'=' || b == b':')
     }
 
     fn collect(&self, d: &Detector, text: &str, names: &NamePolicy, spans: &mut Vec<Range<usize>>) {
