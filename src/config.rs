@@ -40,6 +40,9 @@ pub struct Config {
     /// JSONPath mappings for facets, tried before the built-in ones.
     #[serde(default)]
     pub mappings: Mappings,
+    /// More secret names and patterns for masking, over the built-ins.
+    #[serde(default)]
+    pub masking: crate::secrets::MaskingConfig,
     /// Key bindings per mode, over the defaults: `[keys.list] "x" = "replay"`.
     #[serde(default)]
     pub keys: toml::Table,
@@ -139,6 +142,29 @@ mod tests {
                 .unwrap_err()
                 .starts_with("config sqs.max_hold: bad max hold `soon`")
         );
+    }
+
+    #[test]
+    fn masking_section_parses() {
+        let config =
+            Config::parse("[masking]\nnames = [\"ssn\"]\npatterns = [\"EMP-[0-9]{6}\"]\n").unwrap();
+        assert_eq!(config.masking.names, vec!["ssn".to_string()]);
+        let policy = crate::secrets::Policy::new(&config.masking).unwrap();
+        assert!(policy.is_secret_name("customer_ssn"));
+        assert_eq!(
+            policy.mask_text("badge EMP-123456 ok"),
+            "badge …(10 chars) ok"
+        );
+        let bad = crate::secrets::MaskingConfig {
+            patterns: vec!["(".into()],
+            ..Default::default()
+        };
+        let err = crate::secrets::Policy::new(&bad).unwrap_err().to_string();
+        assert!(
+            err.starts_with("[masking] patterns: `(` is not a valid regular expression"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
     }
 
     #[test]

@@ -20,4 +20,5 @@ pub mod model;
 pub mod ops;
 pub mod sanitize;
 pub mod scan;
+pub mod secrets;
 pub mod tui;

@@ -50,7 +50,10 @@ fn main() -> ExitCode {
     match runtime.block_on(run(args, log_file)) {
         Ok(code) => ExitCode::from(code as u8),
         Err(error) => {
-            eprintln!("evscope: {}", evscope::sanitize::escape(&one_line(&error)));
+            eprintln!(
+                "evscope: {}",
+                evscope::sanitize::escape_masked(&one_line(&error))
+            );
             ExitCode::from(cli::EXIT_ERROR as u8)
         }
     }

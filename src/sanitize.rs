@@ -45,6 +45,17 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with its secrets masked by the policy ([`crate::secrets`]) and
+/// then escaped: for text that is not an event's content but may quote one
+/// or name a source (error messages, reports, status lines, dialogs), so
+/// that a credential written in a URI never reaches a person.
+pub fn escape_masked(text: &str) -> Cow<'_, str> {
+    match crate::secrets::mask_text(text) {
+        Cow::Borrowed(text) => escape(text),
+        Cow::Owned(masked) => Cow::Owned(escape(&masked).into_owned()),
+    }
+}
+
 fn push_escaped(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),

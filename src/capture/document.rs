@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{VERSION, mask_paths};
+use super::VERSION;
 use crate::inspect::Inspection;
 use crate::model::{Body, BodyEncoding, Event, Meta, Problem};
 use crate::sanitize::escape_json_text;
+use crate::secrets;
 
 /// How a document is written out.
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,6 +94,26 @@ impl Document {
         doc
     }
 
+    /// The capture document with its secrets masked unless `reveal`: what
+    /// a person may see.
+    pub fn shown_value(&self, reveal: bool) -> Value {
+        self.masked_value(reveal).0
+    }
+
+    /// The document, masked unless `reveal`, and whether anything was.
+    fn masked_value(&self, reveal: bool) -> (Value, bool) {
+        let mut doc = self.to_value();
+        let masked = !reveal
+            && self.has_secrets()
+            && secrets::mask_document(&mut doc, &self.inspection.secrets, secrets::policy());
+        (doc, masked)
+    }
+
+    /// Whether the event has secrets to mask.
+    pub fn has_secrets(&self) -> bool {
+        !self.inspection.secrets.is_empty()
+    }
+
     /// Run `f` on the capture document without copying a JSON body: the
     /// body is moved into the document for the call and back afterwards.
     pub fn with_value<R>(&mut self, f: impl FnOnce(&Value) -> R) -> R {
@@ -122,15 +143,13 @@ impl Document {
     /// Without `reveal`, secrets in the body and attributes are masked, no
     /// exact copy is written, and the line says `"secrets_masked":true`.
     pub fn to_line(&self, options: DocumentOptions) -> String {
-        let secrets = &self.inspection.secret_paths;
-        if !options.reveal && !secrets.is_empty() {
-            let mut doc = self.to_value();
-            mask_paths(&mut doc, secrets);
-            if let Value::Object(map) = &mut doc {
+        if !options.reveal && self.has_secrets() {
+            // `secrets_masked` says what happened: only when a value changed.
+            if let (Value::Object(mut map), true) = self.masked_value(false) {
                 map.insert("secrets_masked".into(), Value::Bool(true));
+                let text = serde_json::to_string(&map).unwrap_or_default();
+                return escape_json_text(&text).into_owned();
             }
-            let text = serde_json::to_string(&doc).unwrap_or_default();
-            return escape_json_text(&text).into_owned();
         }
         let verbatim = match &self.body {
             Body::Json(_) => verbatim_json(&self.event.raw),

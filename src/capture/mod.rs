@@ -10,13 +10,11 @@ mod disk;
 mod document;
 mod file;
 mod line;
-mod mask;
 
 pub use disk::{Change, FileId, OnDisk, same_file};
 pub use document::{Document, DocumentOptions};
 pub use file::{CaptureFile, LINE_LIMIT, LineSpan, STREAM_LIMIT};
 pub use line::{LineError, decode_line, is_capture_line, is_partial_line, records_invalid_json};
-pub use mask::mask_paths;
 
 /// The key that marks a capture line, and the format version it holds.
 pub const VERSION_KEY: &str = "evscope_capture";

@@ -71,7 +71,11 @@ impl Summary {
 
     /// The summary as lines of text, event-supplied names escaped.
     pub fn render(&self, source: &str) -> Vec<String> {
-        let mut lines = vec![format!("{}: {} events", escape(source), self.total)];
+        let mut lines = vec![format!(
+            "{}: {} events",
+            crate::sanitize::escape_masked(source),
+            self.total
+        )];
         lines.push(format!("  expired      {:>8}", self.expired));
         lines.push(format!("  malformed    {:>8}", self.malformed));
         for (kind, count) in &self.by_reason {

@@ -33,6 +33,7 @@ pub struct Context {
 impl Context {
     /// Build from a loaded config.
     pub fn new(config: Config, read_only: bool) -> Result<Context> {
+        crate::secrets::configure(&config.masking)?;
         let inspector =
             Inspector::new(&config.mappings).context("invalid [mappings] in the config")?;
         Ok(Context {

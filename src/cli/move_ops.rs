@@ -13,7 +13,8 @@ use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::backend::{Backend, Operation, ensure, same_source, target_label};
 use crate::model::Event;
 use crate::ops::{self, JobControl, NativeRedrive, Report, Selection};
-use crate::sanitize::escape;
+// Reports name sources and quote backend errors: mask credentials in them.
+use crate::sanitize::escape_masked as escape;
 
 /// The events of `backend` that `selection` picks.
 async fn selected_events(

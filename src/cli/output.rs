@@ -60,12 +60,12 @@ pub fn stdout_closed() -> bool {
     }
 }
 
-/// A warning on stderr, prefixed with `evscope:`.
+/// A warning on stderr, prefixed with `evscope:`, secrets masked.
 pub fn warn(message: &str) {
     let _ = writeln!(
         io::stderr(),
         "evscope: {}",
-        crate::sanitize::escape(message)
+        crate::sanitize::escape_masked(message)
     );
 }
 

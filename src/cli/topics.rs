@@ -14,7 +14,7 @@ pub(super) async fn topics(args: TopicsArgs, context: &Context) -> Result<i32> {
     let listings = list_sources(&args.namespace, &context.open).await?;
     let mut out = Out::new();
     for listing in &listings {
-        let mut line = escape(&listing.source.uri).into_owned();
+        let mut line = crate::sanitize::escape_masked(&listing.source.uri).into_owned();
         if !listing.partitions.is_empty() {
             line.push_str(&format!("  partitions={}", listing.partitions.len()));
         }

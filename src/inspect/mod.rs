@@ -33,6 +33,7 @@ pub use expiration::TTL_EPOCH_SECONDS;
 pub use mappings::{DEFAULT_MAPPINGS, Mappings};
 
 use crate::model::{Body, Event, Meta, Problem};
+use crate::secrets::{PathSegment, Secret, SecretPath};
 use expiration::Base;
 use mappings::Compiled;
 use path::{CompiledPath, Found, Scope};
@@ -68,11 +69,16 @@ pub struct Inspection {
     pub meta: Meta,
     /// Every reason the event is malformed or expired.
     pub problems: Vec<Problem>,
-    /// Every JSON path (like `$.body.bearer`) where a token, signature or
-    /// password was found, for masking. A path may go through a
-    /// JSON-encoded string (`$.body.payload.password` where `payload` is a
+    /// Every secret of the event, where it is and how to hide it: what the
+    /// masking policy ([`crate::secrets`]) finds, and every value the
+    /// token, signature and password mappings find. A path may go through
+    /// a JSON-encoded string (`body.payload.password` where `payload` is a
     /// string holding JSON).
-    pub secret_paths: Vec<String>,
+    #[serde(skip)]
+    pub secrets: Vec<Secret>,
+    /// Where the security facet's token is, to show it when revealed.
+    #[serde(skip)]
+    pub token_path: Option<SecretPath>,
 }
 
 impl Inspector {
@@ -133,8 +139,8 @@ impl Inspector {
         };
         let expiry = expiration::expiry(&mut scope, m, base, &mut problems);
         let location = location::location(&mut scope, m, &mut problems);
-        let mut secret_paths = Vec::new();
-        let security = security::security(&mut scope, m, now, &mut secret_paths);
+        let mut secrets = crate::secrets::find_secrets(event, body, crate::secrets::policy());
+        let (security, token_path) = security::security(&mut scope, m, now, &mut secrets);
         let correlation = correlation::correlation(&mut scope, m);
         problems::payloads(&mut scope, m, &mut problems);
         let expired = expiry
@@ -142,6 +148,20 @@ impl Inspector {
             .and_then(|e| expiration::expired_problem(e, now));
         let is_expired = expired.is_some();
         problems.extend(expired);
+        // Problem messages quote values: mask what they quote.
+        let policy = crate::secrets::policy();
+        for (i, problem) in problems.iter().enumerate() {
+            if policy.finds_in_text(&problem.message) {
+                secrets.push(Secret {
+                    path: SecretPath(vec![
+                        PathSegment::Key("problems".into()),
+                        PathSegment::Index(i),
+                        PathSegment::Key("message".into()),
+                    ]),
+                    treatment: crate::secrets::Treatment::Within,
+                });
+            }
+        }
 
         Inspection {
             meta: Meta {
@@ -156,7 +176,8 @@ impl Inspector {
                 correlation,
             },
             problems,
-            secret_paths,
+            secrets,
+            token_path,
         }
     }
 }

@@ -37,6 +37,7 @@ use serde_json::{Map, Value};
 
 use super::InspectError;
 use crate::model::{Body, Event};
+use crate::secrets::{PathSegment, SecretPath};
 
 /// The top-level fields of the capture document.
 const ROOTS: &str =
@@ -61,6 +62,21 @@ enum Root {
 }
 
 impl Root {
+    /// The field's name in the capture document.
+    fn name(self) -> &'static str {
+        match self {
+            Root::Id => "id",
+            Root::Source => "source",
+            Root::Key => "key",
+            Root::PublishedAt => "published_at",
+            Root::ReceiveCount => "receive_count",
+            Root::Attributes => "attributes",
+            Root::AttributeTypes => "attribute_types",
+            Root::System => "system",
+            Root::Body => "body",
+        }
+    }
+
     fn from_name(name: &str) -> Option<Root> {
         Some(match name {
             "id" => Root::Id,
@@ -462,12 +478,17 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Every non-null value `path` finds, with the normalized path of each.
-    pub(crate) fn each(&mut self, path: &CompiledPath, mut f: impl FnMut(String, Found<'a>)) {
+    /// Every non-null value `path` finds, with the normalized path of each
+    /// (for people) and its structured form (for masking).
+    pub(crate) fn each(
+        &mut self,
+        path: &CompiledPath,
+        mut f: impl FnMut(String, SecretPath, Found<'a>),
+    ) {
         match &path.kind {
-            Kind::Simple { .. } => {
+            Kind::Simple { root, steps } => {
                 if let Some(found) = self.first(path) {
-                    f(path.text.clone(), found);
+                    f(path.text.clone(), self.structured(*root, steps), found);
                 }
             }
             Kind::Query(query) => {
@@ -476,16 +497,35 @@ impl<'a> Scope<'a> {
                     return;
                 };
                 for r in results.into_iter().filter(|r| !r.val.is_null()) {
-                    // Result paths are normalized (`$['body'][0]`): re-render
-                    // them in the dot notation of simple paths.
-                    let text = parse_json_path(&r.path)
-                        .ok()
-                        .and_then(|q| render(&q))
-                        .unwrap_or(r.path);
-                    f(text, Found::Owned(r.val.clone()));
+                    // Result paths are normalized (`$['body'][0]`): read
+                    // them with the JSONPath parser into segments.
+                    let parsed = parse_json_path(&r.path).ok();
+                    let text = parsed.as_ref().and_then(render).unwrap_or(r.path);
+                    let structured = parsed.map(|q| segments_of(&q)).unwrap_or_default();
+                    f(text, structured, Found::Owned(r.val.clone()));
                 }
             }
         }
+    }
+
+    /// A simple path as a structured path into the capture document, with
+    /// the attribute's real name when it matched case-insensitively.
+    fn structured(&self, root: Root, steps: &[Step]) -> SecretPath {
+        let mut out = vec![PathSegment::Key(root.name().to_owned())];
+        for (i, step) in steps.iter().enumerate() {
+            out.push(match step {
+                Step::Name(n) if i == 0 && root == Root::Attributes => {
+                    PathSegment::Key(attribute_key(self.event, n).unwrap_or(n).to_owned())
+                }
+                Step::Name(n) => PathSegment::Key(n.clone()),
+                Step::Index(i) => match usize::try_from(*i) {
+                    Ok(i) => PathSegment::Index(i),
+                    // From the end: not a fixed place, so no path.
+                    Err(_) => return SecretPath::default(),
+                },
+            });
+        }
+        SecretPath(out)
     }
 
     /// The JSON a found string holds, when it looks like a JSON object or
@@ -664,17 +704,40 @@ fn member<'v>(map: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
 /// An attribute by name: an exact match, else the first ASCII
 /// case-insensitive one. One pass (attribute maps are small).
 fn attribute<'e>(event: &'e Event, name: &str) -> Option<&'e str> {
+    let key = attribute_key(event, name)?;
+    event.attributes.get(key).map(String::as_str)
+}
+
+/// The attribute key `name` matches: itself, or else one equal to it
+/// ASCII case-insensitively.
+fn attribute_key<'e>(event: &'e Event, name: &str) -> Option<&'e str> {
     let mut folded = None;
-    for (k, v) in &event.attributes {
+    for k in event.attributes.keys() {
         if k.len() != name.len() || !k.eq_ignore_ascii_case(name) {
             continue;
         }
         if k == name {
-            return Some(v);
+            return Some(k);
         }
-        folded.get_or_insert(v.as_str());
+        folded.get_or_insert(k.as_str());
     }
     folded
+}
+
+/// The names and indexes of a normalized result path, as a structured path.
+fn segments_of(query: &JpQuery) -> SecretPath {
+    let mut out = Vec::new();
+    for segment in &query.segments {
+        match segment {
+            Segment::Selector(Selector::Name(name)) => out.push(PathSegment::Key(name.clone())),
+            Segment::Selector(Selector::Index(i)) => match usize::try_from(*i) {
+                Ok(i) => out.push(PathSegment::Index(i)),
+                Err(_) => return SecretPath::default(),
+            },
+            _ => return SecretPath::default(),
+        }
+    }
+    SecretPath(out)
 }
 
 fn string_map(map: &std::collections::BTreeMap<String, String>) -> Value {
@@ -833,7 +896,7 @@ mod tests {
         );
         let p = CompiledPath::compile("f", "$..token").expect("compiles");
         let mut paths = Vec::new();
-        Scope::new(&e, &b).each(&p, |path, _| paths.push(path));
+        Scope::new(&e, &b).each(&p, |path, _, _| paths.push(path));
         assert_eq!(paths, vec!["$.body.a.b.token".to_string()]);
     }
 
@@ -899,7 +962,7 @@ mod tests {
         for p in paths {
             let first = scope.first(p).map(|f| f.value().into_owned());
             out.push(format!("{} first {first:?}", p.text()));
-            scope.each(p, |path, f| {
+            scope.each(p, |path, _, f| {
                 out.push(format!("{} each {path} {:?}", p.text(), f.value()));
             });
         }

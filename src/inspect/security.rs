@@ -24,6 +24,7 @@ use super::path::{CompiledPath, Found, Scope};
 use super::{first_text, scalar_text};
 use crate::model::{Jwt, Security, Token, TokenKind};
 use crate::sanitize::mask_secret;
+use crate::secrets::{Secret, SecretPath, Treatment};
 
 /// base64url, with or without padding.
 const B64URL: GeneralPurpose = GeneralPurpose::new(
@@ -35,47 +36,56 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
 const REGISTERED_CLAIMS: &[&str] = &["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
 /// The security facet, or `None` when the event names no principal, token
-/// or signature. Every path holding a token, signature or password is
-/// appended to `secret_paths`.
+/// or signature, and where the token is. Every value the token, signature
+/// and password mappings find is appended to `secrets`.
 pub(crate) fn security(
     scope: &mut Scope<'_>,
     m: &Compiled,
     now: DateTime<Utc>,
-    secret_paths: &mut Vec<String>,
-) -> Option<Security> {
-    let token = found_secrets(scope, &m.token, secret_paths)
-        .map(|(value, path)| make_token(&value, path, now));
+    secrets: &mut Vec<Secret>,
+) -> (Option<Security>, Option<SecretPath>) {
+    let mut token_path = None;
+    let token = found_secrets(scope, &m.token, secrets).map(|(value, path, at)| {
+        token_path = Some(at);
+        make_token(&value, path, now)
+    });
     let signature =
-        found_secrets(scope, &m.signature, secret_paths).map(|(value, _)| mask_secret(&value));
-    found_secrets(scope, &m.password, secret_paths);
+        found_secrets(scope, &m.signature, secrets).map(|(value, _, _)| mask_secret(&value));
+    found_secrets(scope, &m.password, secrets);
     let principal = first_text(scope, &m.principal).or_else(|| jwt_subject(token.as_ref()));
     if principal.is_none() && token.is_none() && signature.is_none() {
-        return None;
+        return (None, None);
     }
-    Some(Security {
+    let security = Security {
         principal,
         token,
         signature,
-    })
+    };
+    (Some(security), token_path)
 }
 
 /// Every scalar (non-blank string or number) the paths find is a secret:
-/// its path goes into `secret_paths`. Returns the first, with its path.
+/// its place goes into `secrets`. Returns the first, with its path as text
+/// and as a structured path.
 fn found_secrets(
     scope: &mut Scope<'_>,
     paths: &[CompiledPath],
-    secret_paths: &mut Vec<String>,
-) -> Option<(String, String)> {
+    secrets: &mut Vec<Secret>,
+) -> Option<(String, String, SecretPath)> {
     let mut first = None;
     for p in paths {
-        scope.each(p, |path, found| {
+        scope.each(p, |text, path, found| {
             let Some(value) = scalar_text(&found) else {
                 return;
             };
-            if !secret_paths.contains(&path) {
-                secret_paths.push(path.clone());
+            let secret = Secret {
+                path: path.clone(),
+                treatment: Treatment::Whole,
+            };
+            if !path.0.is_empty() && !secrets.contains(&secret) {
+                secrets.push(secret);
             }
-            first.get_or_insert((value, path));
+            first.get_or_insert((value, text, path));
         });
     }
     first

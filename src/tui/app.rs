@@ -182,7 +182,7 @@ impl SourceSlot {
 
     /// The display name.
     pub fn name(&self) -> Safe {
-        Safe::new(self.info.as_ref().map_or(&self.uri, |i| &i.name))
+        Safe::masked(self.info.as_ref().map_or(&self.uri, |i| &i.name))
     }
 
     /// The URI as the backend names it.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::safe::Safe;
 use super::theme::Role;
-use crate::capture::{Document, DocumentOptions, mask_paths};
+use crate::capture::{Document, DocumentOptions};
 use crate::model::{Body, Jwt, Meta};
 
 /// Most lines a tab holds; the rest is replaced by a notice.
@@ -124,11 +124,7 @@ pub fn build(document: &Document, tab: Tab, reveal: bool, now: DateTime<Utc>) ->
 
 /// The document as a value with secrets masked unless `reveal`.
 fn masked_value(document: &Document, reveal: bool) -> Value {
-    let mut value = document.to_value();
-    if !reveal {
-        mask_paths(&mut value, &document.inspection.secret_paths);
-    }
-    value
+    document.shown_value(reveal)
 }
 
 fn body(document: &Document, reveal: bool) -> Vec<DLine> {
@@ -142,6 +138,8 @@ fn body(document: &Document, reveal: bool) -> Vec<DLine> {
         }
         Body::Text(text) => {
             out.push(vec![seg(Role::Muted, "(text body, not JSON)")]);
+            let shown = masked_value(document, reveal);
+            let text = shown.get("body").and_then(Value::as_str).unwrap_or(text);
             for line in text.split('\n') {
                 if out.full() {
                     out.truncated = true;
@@ -383,10 +381,16 @@ pub fn when(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 fn attributes(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
     let event = &document.event;
     let mut out = Lines::new();
+    let value = masked_value(document, reveal);
+    let field = |name: &str| value.get(name).and_then(Value::as_str);
     out.push(vec![seg(Role::Title, "Event")]);
-    out.label("  id", Role::Text, &event.id);
-    out.label("  source", Role::Text, &event.source);
-    out.label("  key", Role::Text, event.key.as_deref().unwrap_or("—"));
+    out.label("  id", Role::Text, field("id").unwrap_or(&event.id));
+    out.label(
+        "  source",
+        Role::Text,
+        field("source").unwrap_or(&event.source),
+    );
+    out.label("  key", Role::Text, field("key").unwrap_or("—"));
     if let Some(at) = event.published_at {
         out.label("  published", Role::Text, &when(now, at));
     }
@@ -399,7 +403,6 @@ fn attributes(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLin
         &format!("{:?}, {} bytes", document.body.encoding(), event.raw.len()).to_lowercase(),
     );
     out.push(Vec::new());
-    let value = masked_value(document, reveal);
     out.push(vec![seg(
         Role::Title,
         &format!("Attributes ({})", event.attributes.len()),
@@ -409,9 +412,9 @@ fn attributes(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLin
             let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
             let secret = document
                 .inspection
-                .secret_paths
+                .secrets
                 .iter()
-                .any(|p| p.trim_start_matches("$.attributes.") == name);
+                .any(|s| s.path.is_attribute(name));
             let role = if secret { Role::Secret } else { Role::Text };
             let kind = event
                 .attribute_types
@@ -432,13 +435,24 @@ fn attributes(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLin
         Role::Title,
         &format!("System metadata ({})", event.system.len()),
     )]);
-    for (name, v) in &event.system {
+    let empty = serde_json::Map::new();
+    let system = value
+        .get("system")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (name, v) in system {
         let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+        let secret = document
+            .inspection
+            .secrets
+            .iter()
+            .any(|s| s.path.is_system(name));
+        let role = if secret { Role::Secret } else { Role::Text };
         out.push(vec![
             seg(Role::JsonKey, &format!("  {name}")),
             seg(Role::JsonPunct, " = "),
             Seg {
-                role: Role::Text,
+                role,
                 text: Safe::capped(&text, MAX_STRING),
             },
         ]);
@@ -528,7 +542,7 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
                 // The model keeps only a masked form; the token itself is
                 // read from the event at its path, and only when revealed.
                 let shown = if reveal {
-                    secret_at(document, &token.path).unwrap_or_else(|| token.value.clone())
+                    token_at(document).unwrap_or_else(|| token.value.clone())
                 } else {
                     token.value.clone()
                 };
@@ -583,49 +597,27 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
         } else {
             Role::Expired
         };
+        let message = if reveal {
+            problem.message.as_str().into()
+        } else {
+            crate::secrets::mask_text(&problem.message)
+        };
         out.push(vec![
             seg(role, &format!("  {} ", problem.kind.as_str())),
             Seg {
                 role: Role::Text,
-                text: Safe::capped(&problem.message, MAX_STRING),
+                text: Safe::capped(&message, MAX_STRING),
             },
         ]);
     }
     out.finish("too many facets")
 }
 
-/// The string at a simple path (`$.a.b`, `$.a['b']`) of the document,
-/// looking inside JSON-encoded strings on the way (`$.body.payload.token`).
-fn secret_at(document: &Document, path: &str) -> Option<String> {
-    let mut segments = Vec::new();
-    let mut rest = path.strip_prefix('$')?;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("['") {
-            let end = after.find("']")?;
-            segments.push(after[..end].to_string());
-            rest = &after[end + 2..];
-        } else if let Some(after) = rest.strip_prefix('.') {
-            let end = after.find(['.', '[']).unwrap_or(after.len());
-            segments.push(after[..end].to_string());
-            rest = &after[end..];
-        } else {
-            return None;
-        }
-    }
-    let mut value = document.to_value();
-    for segment in &segments {
-        if let Value::String(text) = &value {
-            value = serde_json::from_str(text).ok()?;
-        }
-        value = match value {
-            Value::Object(mut map) => map.remove(segment)?,
-            Value::Array(mut items) => {
-                let index: usize = segment.parse().ok()?;
-                (index < items.len()).then(|| items.swap_remove(index))?
-            }
-            _ => return None,
-        };
-    }
+/// The token of the security facet as found in the event, at its
+/// structured path.
+fn token_at(document: &Document) -> Option<String> {
+    let path = document.inspection.token_path.as_ref()?;
+    let value = path.lookup(&document.to_value())?;
     Some(
         value
             .as_str()

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::sanitize::escape;
+use crate::sanitize::{escape, escape_masked};
 
 /// Text with every character a terminal would act on escaped
 /// (see [`crate::sanitize::escape`]).
@@ -16,6 +16,13 @@ impl Safe {
     /// Escape `text`.
     pub fn new(text: &str) -> Safe {
         Safe(escape(text).into())
+    }
+
+    /// Mask the secrets of `text` ([`crate::secrets`]) and escape it: for
+    /// the text around events (status lines, dialogs, source names and
+    /// errors), which may name a URI with credentials or quote an event.
+    pub fn masked(text: &str) -> Safe {
+        Safe(escape_masked(text).into())
     }
 
     /// Escape at most the first `max` characters of `text`, with an

@@ -110,7 +110,7 @@ impl Summary {
         {
             flags |= Flags::MALFORMED;
         }
-        let secret = !document.inspection.secret_paths.is_empty()
+        let secret = document.has_secrets()
             || meta
                 .security
                 .as_ref()
@@ -125,15 +125,20 @@ impl Summary {
         Summary {
             time_ms: time.map_or(i64::MIN, |t| t.timestamp_millis()),
             event_type: meta.event_type.as_deref().map(|t| names.get(t)),
-            id: Safe::capped(&event.id, FIELD_MAX),
-            key: event.key.as_deref().map(|k| Safe::capped(k, FIELD_MAX)),
+            // The table is not revealed with the detail: a credential in an
+            // id, key or correlation id stays masked there.
+            id: Safe::capped(&crate::secrets::mask_text(&event.id), FIELD_MAX),
+            key: event
+                .key
+                .as_deref()
+                .map(|k| Safe::capped(&crate::secrets::mask_text(k), FIELD_MAX)),
             receive_count: event.receive_count,
             at_max_receives: crate::backend::sqs::at_max_receive_count(event),
             correlation: meta
                 .correlation
                 .correlation_id
                 .as_deref()
-                .map(|c| Safe::capped(c, FIELD_MAX)),
+                .map(|c| Safe::capped(&crate::secrets::mask_text(c), FIELD_MAX)),
             flags: Flags(flags),
         }
     }

@@ -58,7 +58,11 @@ fn jwt(token: &str) -> Option<Jwt> {
 
 /// The inspection the demo decoder gives an event.
 pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
-    let mut inspection = Inspection::default();
+    // Secrets come from the real policy: what the TUI masks is decided there.
+    let mut inspection = Inspection {
+        secrets: evscope::secrets::find_secrets(event, body, evscope::secrets::policy()),
+        ..Inspection::default()
+    };
     let meta: &mut Meta = &mut inspection.meta;
     let json = body.as_json();
     let field = |name: &str| json.and_then(|b| b.get(name)).and_then(Value::as_str);
@@ -127,7 +131,11 @@ pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
             }),
             signature: None,
         });
-        inspection.secret_paths.push(path.into());
+        let structured = match path {
+            "$.body.bearer" => ["body", "bearer"],
+            _ => ["attributes", "authorization"],
+        };
+        inspection.token_path = Some(evscope::secrets::SecretPath::keys(structured));
     }
     match body {
         Body::Text(_) | Body::Binary(_) => inspection.problems.push(Problem::new(

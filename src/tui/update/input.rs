@@ -36,7 +36,7 @@ pub(super) fn validate_filter(app: &mut App) {
     app.input_error = match Filter::parse(app.filter_input.text()) {
         Ok(_) => None,
         Err(error) => Some(InputError {
-            message: Safe::new(&error.to_string()),
+            message: Safe::masked(&error.to_string()),
             position: error.position,
         }),
     };
@@ -85,7 +85,7 @@ pub(super) fn filter_input(app: &mut App, action: Action) {
                 }
                 Err(error) => {
                     app.input_error = Some(InputError {
-                        message: Safe::new(&error.to_string()),
+                        message: Safe::masked(&error.to_string()),
                         position: error.position,
                     });
                 }
@@ -165,7 +165,7 @@ pub(super) fn command_input(app: &mut App, action: Action) {
                 Mode::Prompt(Prompt::ReplayTarget) => {
                     if text.is_empty() {
                         app.input_error = Some(InputError {
-                            message: Safe::new("name a target: a file or a source"),
+                            message: Safe::masked("name a target: a file or a source"),
                             position: None,
                         });
                         return;
@@ -181,7 +181,7 @@ pub(super) fn command_input(app: &mut App, action: Action) {
                     }
                     Err(message) => {
                         app.input_error = Some(InputError {
-                            message: Safe::new(&message),
+                            message: Safe::masked(&message),
                             position: None,
                         })
                     }

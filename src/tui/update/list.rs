@@ -170,7 +170,7 @@ pub(super) fn list(app: &mut App, action: Action) {
             let text = document.to_line(DocumentOptions {
                 reveal: app.detail.reveal,
             });
-            let masked = if app.detail.reveal || document.inspection.secret_paths.is_empty() {
+            let masked = if app.detail.reveal || !document.has_secrets() {
                 ""
             } else {
                 ", secrets masked"

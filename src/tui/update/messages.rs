@@ -44,12 +44,12 @@ pub fn apply(app: &mut App, msg: Msg) {
                 return;
             }
             let mut body: Vec<Safe> = caution.lines().map(Safe::new).collect();
-            body.push(Safe::new(""));
-            body.push(Safe::new(
+            body.push(Safe::masked(""));
+            body.push(Safe::masked(
                 "evscope receives each message once and makes it visible again when done.",
             ));
             app.dialog = Some(Dialog::Confirm {
-                title: Safe::new(&format!("Receive from {uri}?")),
+                title: Safe::masked(&format!("Receive from {uri}?")),
                 body,
                 op: PendingOp::Browse { epoch, slot },
             });
@@ -72,12 +72,12 @@ pub fn apply(app: &mut App, msg: Msg) {
         }
         Msg::LoadFailed { epoch, slot, error } if epoch == app.epoch => {
             if let Some(source) = app.sources.get_mut(slot) {
-                source.state = LoadState::Failed(Safe::new(&error));
+                source.state = LoadState::Failed(Safe::masked(&error));
             }
             if app.mode == Mode::List {
                 app.dialog = Some(Dialog::Error {
-                    title: Safe::new("Cannot read a source"),
-                    message: Safe::new(&error),
+                    title: Safe::masked("Cannot read a source"),
+                    message: Safe::masked(&error),
                 });
                 app.mode = Mode::Dialog;
             }
@@ -198,13 +198,15 @@ pub fn apply(app: &mut App, msg: Msg) {
                     format!("ALL {count} events")
                 };
                 app.dialog = Some(Dialog::Confirm {
-                    title: Safe::new(&format!("Redrive {count} events?")),
+                    title: Safe::masked(&format!("Redrive {count} events?")),
                     body: vec![
-                        Safe::new(&format!("Move {what}")),
-                        Safe::new(&format!("from  {name}")),
-                        Safe::new(&format!("to    {}", crate::backend::target_label(&target))),
-                        Safe::new(""),
-                        Safe::new("Each event leaves the DLQ only after the target confirmed it."),
+                        Safe::masked(&format!("Move {what}")),
+                        Safe::masked(&format!("from  {name}")),
+                        Safe::masked(&format!("to    {}", crate::backend::target_label(&target))),
+                        Safe::masked(""),
+                        Safe::masked(
+                            "Each event leaves the DLQ only after the target confirmed it.",
+                        ),
                     ],
                     op: PendingOp::Redrive { slot, target, ids },
                 });

@@ -107,7 +107,7 @@ pub(super) fn sync_detail(app: &mut App) {
                 .decoder
                 .document(record, app.now)
                 .map(Arc::new)
-                .map_err(|e| Safe::new(&e.to_string())),
+                .map_err(|e| Safe::masked(&e.to_string())),
             None => Err(Safe::new("the row is gone")),
         };
         app.detail.document = Some((row, document));
@@ -123,7 +123,7 @@ pub(super) fn sync_detail(app: &mut App) {
         }
         Some((_, Err(error))) => vec![vec![content::Seg {
             role: super::theme::Role::Malformed,
-            text: Safe::new(&format!("unreadable: {error}")),
+            text: Safe::masked(&format!("unreadable: {error}")),
         }]],
         None => Vec::new(),
     };
@@ -133,7 +133,7 @@ pub(super) fn sync_detail(app: &mut App) {
 pub(super) fn status(app: &mut App, level: Level, text: &str) {
     app.status = Some(Status {
         level,
-        text: Safe::new(text),
+        text: Safe::masked(text),
     });
 }
 

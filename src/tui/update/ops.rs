@@ -49,7 +49,7 @@ pub(super) fn new_job(
     app.job = Some(JobState {
         id,
         verb,
-        target: Safe::new(target),
+        target: Safe::masked(target),
         progress: Default::default(),
         control: control.clone(),
         reload,
@@ -252,24 +252,24 @@ pub(super) fn start_delete(app: &mut App) {
         _ => format!("Delete the {count} selected events"),
     };
     let mut body = vec![
-        Safe::new(&what),
-        Safe::new(&format!("from  {name}")),
-        Safe::new(""),
-        Safe::new("They are gone for good: this cannot be undone."),
+        Safe::masked(&what),
+        Safe::masked(&format!("from  {name}")),
+        Safe::masked(""),
+        Safe::masked("They are gone for good: this cannot be undone."),
     ];
     if app.sources[slot].info.as_ref().map(|i| i.kind) == Some(crate::backend::SourceKind::Sqs) {
-        body.push(Safe::new(
+        body.push(Safe::masked(
             "SQS: evscope receives the queue's messages to find these (each receive counts).",
         ));
     }
     if count < rows.len() {
-        body.push(Safe::new(&format!(
+        body.push(Safe::masked(&format!(
             "({} selected rows share ids: every event with one of these ids goes)",
             rows.len()
         )));
     }
     app.dialog = Some(Dialog::Confirm {
-        title: Safe::new(&format!(
+        title: Safe::masked(&format!(
             "Delete {count} event{} from {name}?",
             if count == 1 { "" } else { "s" }
         )),
@@ -307,18 +307,18 @@ pub(super) fn start_purge(app: &mut App) {
         .and_then(|i| i.count)
         .map_or(source.loaded, |c| c as usize);
     let mut body = vec![
-        Safe::new(&format!("Delete ALL {count} events of")),
-        Safe::new(&format!("      {name}")),
-        Safe::new(""),
-        Safe::new("They are gone for good: this cannot be undone."),
+        Safe::masked(&format!("Delete ALL {count} events of")),
+        Safe::masked(&format!("      {name}")),
+        Safe::masked(""),
+        Safe::masked("They are gone for good: this cannot be undone."),
     ];
     if source.info.as_ref().map(|i| i.kind) == Some(crate::backend::SourceKind::Sqs) {
-        body.push(Safe::new(
+        body.push(Safe::masked(
             "SQS may take up to 60 seconds, and allows one purge per queue every 60 seconds.",
         ));
     }
     app.dialog = Some(Dialog::Confirm {
-        title: Safe::new(&format!("Purge {name} ({count} events)?")),
+        title: Safe::masked(&format!("Purge {name} ({count} events)?")),
         body,
         op: PendingOp::Purge { slot },
     });

@@ -35,7 +35,7 @@ fn group_label(source: &SourceSlot, members: usize) -> String {
         1 => format!("1 {noun}"),
         n => format!("{n} {noun}s"),
     };
-    format!("{} · {count}", Safe::new(scope))
+    format!("{} · {count}", Safe::masked(scope))
 }
 
 /// The sources pane.
@@ -140,7 +140,7 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         let muted = theme.style(Role::Muted);
         lines.push(Line::styled(
-            text::fit(&crate::tui::safe::Safe::new(source.uri()).to_string(), w),
+            text::fit(&crate::tui::safe::Safe::masked(source.uri()).to_string(), w),
             muted,
         ));
         if let LoadState::Expanded(members) = source.state {
@@ -157,13 +157,13 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled(kind, muted));
             if let Some(of) = &info.dlq_of {
                 lines.push(Line::styled(
-                    fit(&format!("DLQ of {}", crate::tui::safe::Safe::new(of)), w),
+                    fit(&format!("DLQ of {}", crate::tui::safe::Safe::masked(of)), w),
                     theme.style(Role::Dlq),
                 ));
             }
             if let Some(dlq) = &info.dlq {
                 lines.push(Line::styled(
-                    fit(&format!("DLQ: {}", crate::tui::safe::Safe::new(dlq)), w),
+                    fit(&format!("DLQ: {}", crate::tui::safe::Safe::masked(dlq)), w),
                     theme.style(Role::Dlq),
                 ));
             }

@@ -1,0 +1,305 @@
+//! Finding an event's secrets: a walk over its attributes, system
+//! metadata, body (JSON held in strings included) and text fields, with an
+//! explicit stack (no recursion over the document, whatever its depth).
+
+use serde_json::{Map, Value};
+
+use super::Policy;
+use super::names::NamePolicy;
+use super::path::{PathSegment, Secret, SecretPath, Treatment};
+use super::text::TextPolicy;
+use crate::model::{Body, Event};
+
+/// Largest JSON-holding string decoded to look inside it.
+const MAX_DECODE: usize = 4 << 20;
+/// Deepest nesting of JSON-in-a-string-in-JSON followed.
+const MAX_NESTED: usize = 8;
+/// Member names whose sibling holds the value of a name/value pair
+/// (`{"name": "Authorization", "value": "…"}`).
+const PAIR_NAMES: &[&str] = &["name", "key", "header", "Name", "Key", "Header"];
+const PAIR_VALUES: &[&str] = &[
+    "value",
+    "values",
+    "Value",
+    "Values",
+    "StringValue",
+    "stringValue",
+];
+
+/// Every secret of an event, by the policy.
+pub fn find_secrets(event: &Event, body: &Body, policy: &Policy) -> Vec<Secret> {
+    let mut w = Walker::new(&policy.names, &policy.text);
+    for (field, text) in [
+        ("id", Some(&event.id)),
+        ("source", Some(&event.source)),
+        ("key", event.key.as_ref()),
+    ] {
+        if let Some(text) = text {
+            w.string(text, &|| vec![PathSegment::Key(field.into())]);
+        }
+    }
+    for (name, value) in &event.attributes {
+        let path = [
+            PathSegment::Key("attributes".into()),
+            PathSegment::Key(name.clone()),
+        ];
+        if w.names.is_secret(name) {
+            w.emit(&path, Treatment::Whole);
+        } else {
+            w.string(value, &|| path.to_vec());
+        }
+    }
+    w.map(&event.system, &[PathSegment::Key("system".into())]);
+    let body_path = [PathSegment::Key("body".into())];
+    match body {
+        Body::Json(value) => w.value(value, &body_path),
+        Body::Text(text) => w.string(text, &|| body_path.to_vec()),
+        Body::Binary(_) => {}
+    }
+    w.out
+}
+
+/// Whether the policy finds any secret in `value`.
+pub(crate) fn has_secret(value: &Value, names: &NamePolicy, text: &TextPolicy) -> bool {
+    let mut w = Walker::new(names, text);
+    w.value(value, &[]);
+    !w.out.is_empty()
+}
+
+struct Walker<'p> {
+    names: &'p NamePolicy,
+    text: &'p TextPolicy,
+    out: Vec<Secret>,
+    nested: usize,
+}
+
+/// A value waiting on the walk's stack: its depth in the path, the segment
+/// that leads to it, and the member name it is under (if any).
+struct Frame<'a> {
+    depth: usize,
+    segment: Option<Step<'a>>,
+    name: Option<&'a str>,
+    value: &'a Value,
+}
+
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'p> Walker<'p> {
+    fn new(names: &'p NamePolicy, text: &'p TextPolicy) -> Self {
+        Walker {
+            names,
+            text,
+            out: Vec::new(),
+            nested: 0,
+        }
+    }
+
+    fn emit(&mut self, path: &[PathSegment], treatment: Treatment) {
+        self.out.push(Secret {
+            path: SecretPath(path.to_vec()),
+            treatment,
+        });
+    }
+
+    fn emit_at(&mut self, prefix: &[PathSegment], steps: &[Step<'_>], treatment: Treatment) {
+        self.out.push(Secret {
+            path: SecretPath(full_path(prefix, steps)),
+            treatment,
+        });
+    }
+
+    /// A string: JSON inside it, credentials in its text, or base64 that
+    /// hides one.
+    /// `path` makes the string's path: only built when something is found
+    /// (most strings hold nothing).
+    fn string(&mut self, s: &str, path: &dyn Fn() -> Vec<PathSegment>) {
+        if self.nested < MAX_NESTED
+            && s.len() <= MAX_DECODE
+            && matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
+        {
+            if let Ok(inner @ (Value::Object(_) | Value::Array(_))) =
+                serde_json::from_str::<Value>(s)
+            {
+                self.nested += 1;
+                self.value(&inner, &path());
+                self.nested -= 1;
+                return;
+            }
+        }
+        let spans = self.text.spans(s, self.names);
+        if let Some(first) = spans.first() {
+            let whole = spans.len() == 1
+                && s[..first.start].trim().is_empty()
+                && s[first.end..].trim().is_empty();
+            self.emit(
+                &path(),
+                if whole {
+                    Treatment::Whole
+                } else {
+                    Treatment::Within
+                },
+            );
+        } else if self.text.hides_secret_in_base64(s, self.names) {
+            self.emit(&path(), Treatment::Whole);
+        }
+    }
+
+    fn map(&mut self, map: &Map<String, Value>, prefix: &[PathSegment]) {
+        let frames = map
+            .iter()
+            .rev()
+            .map(|(k, v)| Frame {
+                depth: 0,
+                segment: Some(Step::Key(k)),
+                name: Some(k),
+                value: v,
+            })
+            .collect();
+        self.walk(prefix, frames);
+    }
+
+    fn value(&mut self, value: &Value, prefix: &[PathSegment]) {
+        let root = Frame {
+            depth: 0,
+            segment: None,
+            name: None,
+            value,
+        };
+        self.walk(prefix, vec![root]);
+    }
+
+    fn walk<'a>(&mut self, prefix: &[PathSegment], mut stack: Vec<Frame<'a>>) {
+        let mut steps: Vec<Step<'a>> = Vec::new();
+        while let Some(frame) = stack.pop() {
+            steps.truncate(frame.depth);
+            if let Some(segment) = frame.segment {
+                steps.push(segment);
+            }
+            if frame.name.is_some_and(|n| self.names.is_secret(n)) {
+                if has_scalar(frame.value) {
+                    self.emit_at(prefix, &steps, Treatment::Whole);
+                }
+                continue;
+            }
+            match frame.value {
+                Value::String(s) => {
+                    self.string(s, &|| full_path(prefix, &steps));
+                }
+                Value::Object(map) => {
+                    self.object_pairs(map, prefix, &mut steps);
+                    let depth = steps.len();
+                    stack.extend(map.iter().rev().map(|(k, v)| Frame {
+                        depth,
+                        segment: Some(Step::Key(k)),
+                        name: Some(k),
+                        value: v,
+                    }));
+                }
+                Value::Array(items) => {
+                    // A `[name, value]` header pair.
+                    if let [Value::String(name), value] = items.as_slice()
+                        && self.names.is_secret(name)
+                        && has_scalar(value)
+                    {
+                        steps.push(Step::Index(1));
+                        self.emit_at(prefix, &steps, Treatment::Whole);
+                        steps.pop();
+                    }
+                    let depth = steps.len();
+                    stack.extend(items.iter().enumerate().rev().map(|(i, v)| Frame {
+                        depth,
+                        segment: Some(Step::Index(i)),
+                        name: None,
+                        value: v,
+                    }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Secrets an object's members show together: the value of a
+    /// name/value pair naming a secret, and AWS secret keys next to an
+    /// access key id.
+    fn object_pairs<'a>(
+        &mut self,
+        map: &'a Map<String, Value>,
+        prefix: &[PathSegment],
+        steps: &mut Vec<Step<'a>>,
+    ) {
+        let named_secret = PAIR_NAMES.iter().any(|n| {
+            map.get(*n)
+                .and_then(Value::as_str)
+                .is_some_and(|name| self.names.is_secret(name))
+        });
+        if named_secret {
+            for key in PAIR_VALUES {
+                if let Some((k, v)) = map.get_key_value(*key)
+                    && has_scalar(v)
+                {
+                    steps.push(Step::Key(k));
+                    self.emit_at(prefix, steps, Treatment::Whole);
+                    steps.pop();
+                }
+            }
+        }
+        let has_key_id = map.values().any(|v| v.as_str().is_some_and(is_aws_key_id));
+        if has_key_id {
+            for (k, v) in map {
+                if v.as_str().is_some_and(is_aws_secret_key) {
+                    steps.push(Step::Key(k));
+                    self.emit_at(prefix, steps, Treatment::Whole);
+                    steps.pop();
+                }
+            }
+        }
+    }
+}
+
+/// `prefix` and then `steps`, as owned segments.
+fn full_path(prefix: &[PathSegment], steps: &[Step<'_>]) -> Vec<PathSegment> {
+    let mut path = prefix.to_vec();
+    path.extend(steps.iter().map(|s| match s {
+        Step::Key(k) => PathSegment::Key((*k).to_owned()),
+        Step::Index(i) => PathSegment::Index(*i),
+    }));
+    path
+}
+
+/// Whether a value holds something to mask (a string or number, here or
+/// inside).
+fn has_scalar(value: &Value) -> bool {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(_) | Value::Number(_) => return true,
+            Value::Object(m) => stack.extend(m.values()),
+            Value::Array(a) => stack.extend(a.iter()),
+            Value::Bool(_) | Value::Null => {}
+        }
+    }
+    false
+}
+
+/// `AKIA…`/`ASIA…` and the other AWS key id prefixes, 20 characters.
+fn is_aws_key_id(s: &str) -> bool {
+    let s = s.trim();
+    s.len() == 20
+        && ["AKIA", "ASIA", "ABIA", "ACCA"]
+            .iter()
+            .any(|p| s.starts_with(p))
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// 40 characters of base64 alphabet: the shape of an AWS secret key.
+fn is_aws_secret_key(s: &str) -> bool {
+    let s = s.trim();
+    s.len() == 40
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+}
