@@ -94,16 +94,27 @@ pub fn escape_json_text(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Prefixes that say what kind of credential a value is without giving any
+/// of it away: a JWT or base64 JSON, an HTTP scheme word, an AWS key id,
+/// provider token prefixes, a PEM block.
+const KIND_MARKERS: &[&str] = &[
+    "eyJ", "Bearer ", "Basic ", "Digest ", "Token ", "AKIA", "ASIA", "ghp_", "gho_", "ghu_",
+    "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "sk_live_",
+    "sk_test_", "rk_live_", "AIza", "glpat-", "npm_", "hf_", "-----BEGIN ",
+];
+
 /// A masked form of a secret: its length and, when it is 16 characters or
-/// longer, its first 4 characters (`eyJh…(153 chars)`). Shorter secrets show
-/// no character at all (`…(8 chars)`).
+/// longer and starts with a marker of its kind (`eyJ`, `Bearer `, `AKIA`,
+/// `ghp_`…), that marker (`eyJ…(153 chars)`). Nothing of the secret itself
+/// shows: a password never gives away its first characters (`…(18 chars)`).
 pub fn mask_secret(secret: &str) -> String {
     let n = secret.chars().count();
-    if n >= 16 {
-        let prefix: String = secret.chars().take(4).collect();
-        format!("{}…({n} chars)", escape(&prefix))
-    } else {
-        format!("…({n} chars)")
+    let marker = KIND_MARKERS
+        .iter()
+        .find(|m| n >= 16 && secret.starts_with(**m));
+    match marker {
+        Some(marker) => format!("{marker}…({n} chars)"),
+        None => format!("…({n} chars)"),
     }
 }
 
@@ -144,12 +155,18 @@ mod tests {
     #[test]
     fn masks_secrets() {
         let masked = mask_secret("eyJhbGciOiJIUzI1NiJ9.payload.signature");
-        assert_eq!(masked, "eyJh…(38 chars)");
+        assert_eq!(masked, "eyJ…(38 chars)");
+        // A password gives away none of its characters, however long.
+        assert_eq!(mask_secret("snapshot-password-1"), "…(19 chars)");
+        assert_eq!(
+            mask_secret("ghp_0123456789abcdefghij"),
+            "ghp_…(24 chars)"
+        );
         assert_eq!(mask_secret("short-secret"), "…(12 chars)");
         assert_eq!(mask_secret(""), "…(0 chars)");
         assert_eq!(
             mask_secret("\x1b[2Jabcdefghijklmnop"),
-            "\\x1b[2J…(20 chars)"
+            "…(20 chars)"
         );
     }
 }

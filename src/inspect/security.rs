@@ -231,7 +231,7 @@ mod tests {
         assert_eq!(decode_jwt("a.b.c.d.e", now()), None);
         let token = make_token("Bearer opaque-token-1234567890", "$.body.t".into(), now());
         assert_eq!(token.kind, TokenKind::Opaque);
-        assert_eq!(token.value, "opaq…(23 chars)");
+        assert_eq!(token.value, "…(23 chars)");
         assert_eq!(token.path, "$.body.t");
     }
 }

@@ -62,7 +62,7 @@ fn only_the_secret_part_of_a_text_is_masked() {
     );
     assert_eq!(
         p.mask_text("GET /\nAuthorization: Bearer abcDEF123\nHost: x"),
-        "GET /\nAuthorization: Bear…(16 chars)\nHost: x"
+        "GET /\nAuthorization: Bearer …(16 chars)\nHost: x"
     );
     assert_eq!(
         p.mask_text(r#"oops {"password": "hunter 22", "user": "bob"}"#),
