@@ -208,7 +208,10 @@ mod tests {
     #[test]
     fn hides_credentials_in_urls_headers_and_fields() {
         let cases = [
-            ("connecting to pulsar://alice:S3cretPw@broker:6650/t", "S3cretPw"),
+            (
+                "connecting to pulsar://alice:S3cretPw@broker:6650/t",
+                "S3cretPw",
+            ),
             (
                 "GET http://h/q?Action=x&X-Amz-Signature=abcdef123&b=1",
                 "abcdef123",
@@ -216,7 +219,7 @@ mod tests {
             ("url https://h/p?token=tok123456 done", "tok123456"),
             ("authorization: Bearer abc.def.ghi.jkl", "abc.def.ghi.jkl"),
             (r#"{"password":"hunter22","user":"bob"}"#, "hunter22"),
-            ("sent Bearer abcdefghijk to it", "abcdefghijk"),
+            ("sent Bearer abc123defghijk to it", "abc123defghijk"),
             ("key AKIAABCDEFGHIJKLMNOP used", "AKIAABCDEFGHIJKLMNOP"),
             (
                 "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature ok",

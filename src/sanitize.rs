@@ -98,9 +98,32 @@ pub fn escape_json_text(json: &str) -> Cow<'_, str> {
 /// of it away: a JWT or base64 JSON, an HTTP scheme word, an AWS key id,
 /// provider token prefixes, a PEM block.
 const KIND_MARKERS: &[&str] = &[
-    "eyJ", "Bearer ", "Basic ", "Digest ", "Token ", "AKIA", "ASIA", "ghp_", "gho_", "ghu_",
-    "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "sk_live_",
-    "sk_test_", "rk_live_", "AIza", "glpat-", "npm_", "hf_", "-----BEGIN ",
+    "eyJ",
+    "Bearer ",
+    "Basic ",
+    "Digest ",
+    "Token ",
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "xoxs-",
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "AIza",
+    "glpat-",
+    "npm_",
+    "hf_",
+    "-----BEGIN ",
 ];
 
 /// A masked form of a secret: its length and, when it is 16 characters or
@@ -158,15 +181,9 @@ mod tests {
         assert_eq!(masked, "eyJ…(38 chars)");
         // A password gives away none of its characters, however long.
         assert_eq!(mask_secret("snapshot-password-1"), "…(19 chars)");
-        assert_eq!(
-            mask_secret("ghp_0123456789abcdefghij"),
-            "ghp_…(24 chars)"
-        );
+        assert_eq!(mask_secret("ghp_0123456789abcdefghij"), "ghp_…(24 chars)");
         assert_eq!(mask_secret("short-secret"), "…(12 chars)");
         assert_eq!(mask_secret(""), "…(0 chars)");
-        assert_eq!(
-            mask_secret("\x1b[2Jabcdefghijklmnop"),
-            "…(20 chars)"
-        );
+        assert_eq!(mask_secret("\x1b[2Jabcdefghijklmnop"), "…(20 chars)");
     }
 }

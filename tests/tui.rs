@@ -125,7 +125,7 @@ fn facets_mask_and_reveal_secrets() {
     let mut app = demo_app(110, 44);
     key(&mut app, "j3");
     let masked = screen(&app);
-    assert!(masked.contains("eyJh…"), "{masked}");
+    assert!(masked.contains("eyJ…"), "{masked}");
     assert!(!masked.contains("c2lnbmVkLWJ5LWRlbW8"));
     insta::assert_snapshot!(masked);
     let detail_text = |app: &evscope::tui::app::App| -> String {

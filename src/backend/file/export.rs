@@ -215,7 +215,7 @@ impl Exporter {
             .and_then(|()| self.out.write_all(b"\n"))
             .map_err(|source| self.io_error(source))?;
         self.exported.written += 1;
-        if !document.inspection.secret_paths.is_empty() {
+        if document.has_secrets() {
             self.exported.with_secrets += 1;
         }
         Ok(())
