@@ -81,7 +81,10 @@ fn a_password_in_a_source_url_never_reaches_the_log() {
         log.iter().any(|l| l.contains("connecting to Pulsar")),
         "{err}"
     );
-    assert!(log.iter().any(|l| l.contains("alice:…(11 chars)@")), "{err}");
+    assert!(
+        log.iter().any(|l| l.contains("alice:…(11 chars)@")),
+        "{err}"
+    );
     assert!(!log.iter().any(|l| l.contains("Pa55w0rdXYZ")), "{err}");
 }
 
@@ -123,7 +126,8 @@ fn sqs_connections_and_retries_are_logged_without_the_password() {
     assert!(log.iter().any(|l| l.contains("connecting to SQS")), "{err}");
     assert!(log.iter().any(|l| l.contains("retrying after")), "{err}");
     assert!(
-        log.iter().any(|l| l.contains("user:…(11 chars)@127.0.0.1:1")),
+        log.iter()
+            .any(|l| l.contains("user:…(11 chars)@127.0.0.1:1")),
         "{err}"
     );
     assert!(!log.iter().any(|l| l.contains("SqsPa55word")), "{err}");
