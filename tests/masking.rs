@@ -21,9 +21,8 @@ use evscope::tui::decode::InspectorDecoder;
 use evscope::tui::jobs::Effect;
 use evscope::tui::keymap::Keymap;
 use evscope::tui::theme::Theme;
-use evscope::tui::update::{key_action, update};
+use evscope::tui::update::update;
 use proptest::prelude::*;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Value, json};
 
 fn b64url(v: &Value) -> String {
@@ -538,21 +537,6 @@ fn credentials_in_source_uris_never_reach_an_error_line() {
 
 // ---- the terminal UI -------------------------------------------------------
 
-fn press(app: &mut App, text: &str) {
-    for c in text.chars() {
-        let code = KeyCode::Char(c);
-        let modifiers = if c.is_ascii_uppercase() {
-            KeyModifiers::SHIFT
-        } else {
-            KeyModifiers::NONE
-        };
-        if let Some(action) = key_action(app, &KeyEvent::new(code, modifiers)) {
-            update(app, action);
-        }
-    }
-}
-
-/// An app over a capture file with the real inspector.
 fn app_over(file: &std::path::Path, w: u16, h: u16) -> App {
     let uri = format!("file:{}", file.display());
     let decoder = Arc::new(InspectorDecoder::new(Inspector::with_defaults()));
@@ -583,13 +567,13 @@ fn app_over(file: &std::path::Path, w: u16, h: u16) -> App {
 /// copies.
 fn everything_shown(app: &mut App, events: usize) -> Vec<String> {
     let mut shown = Vec::new();
-    press(app, "g");
+    tui_support::key(app, "g");
     for n in 0..events {
         if n > 0 {
-            press(app, "j");
+            tui_support::key(app, "j");
         }
         for tab in ["1", "2", "3", "4"] {
-            press(app, tab);
+            tui_support::key(app, tab);
             shown.push(tui_support::screen(app));
             shown.push(
                 app.detail
@@ -599,7 +583,7 @@ fn everything_shown(app: &mut App, events: usize) -> Vec<String> {
                     .collect(),
             );
         }
-        press(app, "y");
+        tui_support::key(app, "y");
         for effect in app.take_effects() {
             if let Effect::Copy { text } = effect {
                 shown.push(text);
@@ -644,7 +628,7 @@ fn masked_tabs_snapshot() {
     // The temp file's name changes each run, and its length with TMPDIR.
     let padded = regex::Regex::new("CAPTURE +").unwrap();
     for tab in ["1", "2", "3"] {
-        press(&mut app, tab);
+        tui_support::key(&mut app, tab);
         let screen = tui_support::screen(&app);
         let screen = screen.replace(&file.path().display().to_string(), "CAPTURE");
         tabs.push_str(&padded.replace_all(&screen, "CAPTURE "));

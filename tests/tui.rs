@@ -13,28 +13,8 @@ use evscope::tui::app::{Dialog, Mode, Pane, Preset};
 use evscope::tui::jobs::{Effect, Msg};
 use evscope::tui::keymap::Keymap;
 use evscope::tui::theme::Theme;
-use evscope::tui::update::{apply, key_action, update};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use evscope::tui::update::{apply, update};
 use tui_support::*;
-
-fn key(app: &mut evscope::tui::app::App, text: &str) {
-    for c in text.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\x1b' => KeyCode::Esc,
-            '\t' => KeyCode::Tab,
-            c => KeyCode::Char(c),
-        };
-        let modifiers = if c.is_ascii_uppercase() {
-            KeyModifiers::SHIFT
-        } else {
-            KeyModifiers::NONE
-        };
-        if let Some(action) = key_action(app, &KeyEvent::new(code, modifiers)) {
-            update(app, action);
-        }
-    }
-}
 
 // ---- snapshots -----------------------------------------------------------
 

@@ -21,10 +21,32 @@ use evscope::tui::jobs::{Effect, Msg};
 use evscope::tui::keymap::Keymap;
 use evscope::tui::summary::Summary;
 use evscope::tui::theme::Theme;
-use evscope::tui::update::{apply, update};
+use evscope::tui::update::{apply, key_action, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
+
+/// Type `text` as key presses (`\n` Enter, `\x1b` Esc, `\t` Tab; an upper
+/// case letter with Shift), each through the keymap and `update`.
+pub fn key(app: &mut App, text: &str) {
+    for c in text.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        let modifiers = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        if let Some(action) = key_action(app, &KeyEvent::new(code, modifiers)) {
+            update(app, action);
+        }
+    }
+}
 
 /// The fixed "now" of every test: times render relative to it.
 pub fn now() -> DateTime<Utc> {
