@@ -13,11 +13,10 @@
 //! - Commands log to stderr, and nothing without `-v` or a variable. The
 //!   terminal UI logs to [`log_file`] (never to the screen), warnings and
 //!   errors by default.
-//! - Every line passes through [`redact_log_text`] and then
-//!   [`crate::sanitize::escape`], whatever crate wrote it: credentials in
-//!   URLs and headers never reach a log, nor do terminal controls.
+//! - Every line passes through [`crate::sanitize::escape_masked`] (the
+//!   masking policy, then escaping), whatever crate wrote it: credentials
+//!   in URLs and headers never reach a log, nor do terminal controls.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -186,19 +185,10 @@ fn clean_lines(text: &str) -> String {
             Some(body) => (body, "\n"),
             None => (line, ""),
         };
-        out.push_str(&crate::sanitize::escape(&redact_log_text(body)));
+        out.push_str(&crate::sanitize::escape_masked(body));
         out.push_str(end);
     }
     out
-}
-
-/// `text` with every credential it holds masked by the one masking policy
-/// ([`crate::secrets::mask_text`]): URL passwords, secret query parameters,
-/// credential headers and fields, bearer/basic credentials, JWTs, AWS keys,
-/// provider tokens. Borrows when there is none. Every log line passes
-/// through here.
-pub fn redact_log_text(text: &str) -> Cow<'_, str> {
-    crate::secrets::mask_text(text)
 }
 
 #[cfg(test)]
@@ -227,7 +217,7 @@ mod tests {
             ),
         ];
         for (text, secret) in cases {
-            let out = redact_log_text(text);
+            let out = clean_lines(text);
             assert!(!out.contains(secret), "{text} -> {out}");
         }
     }
@@ -235,7 +225,7 @@ mod tests {
     #[test]
     fn leaves_plain_text_alone() {
         let text = "opened file:/tmp/a.jsonl: 12 events (token bucket full), sqs://orders";
-        assert!(matches!(redact_log_text(text), Cow::Borrowed(_)));
+        assert_eq!(clean_lines(text), text);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!
 //! [`find`] walks an event and returns where its secrets are, as
 //! structured [`SecretPath`]s; [`mask`] hides them in a capture document.
-//! [`mask_text`] and [`redact_uri`] hide the secrets of any text (error
+//! [`mask_text`] hides the secrets of any text (error
 //! messages, log lines, status lines, source URIs).
 //!
 //! The policy is the built-ins plus the config's `[masking] names` and
@@ -149,13 +149,6 @@ pub fn policy() -> &'static Policy {
 /// messages, status lines, log lines and text bodies.
 pub fn mask_text(text: &str) -> Cow<'_, str> {
     policy().mask_text(text)
-}
-
-/// A URI (or any text naming one) fit to show or log: the password of its
-/// userinfo, secret query parameters and any credential in it masked
-/// (`pulsar://alice:…(6 chars)@host/t`).
-pub fn redact_uri(uri: &str) -> Cow<'_, str> {
-    mask_text(uri)
 }
 
 #[cfg(test)]
