@@ -164,20 +164,20 @@ pub(super) async fn for_each_mapped<T: Send>(
     // Ctrl-C, SIGTERM, a lost terminal (SIGHUP) or, while following, a
     // closed stdout stop reading; the backend then settles what it holds
     // (SQS makes the messages it hid visible again) before this returns.
-    let mut stops = Stops::register();
+    // They also stop a batch being scanned, between two events.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (stopper, mut signalled) = watch_stops(stop.clone());
     let mut watch = tokio::time::interval(WATCH_TICK);
     let mut notes = HoldingNotes::default();
     let mut at_max = 0usize;
-    // Ctrl-C also stops a batch being scanned, between two events.
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stopper = tokio::spawn(stop_on_ctrl_c(stop.clone()));
     'batches: loop {
         let batch = tokio::select! {
             batch = rx.recv() => match batch {
                 Some(batch) => batch,
                 None => break,
             },
-            signal = stops.recv() => {
+            signal = &mut signalled => {
+                let signal = signal.unwrap_or("interrupted");
                 warn(&format!("{signal}: releasing what was read, then stopping"));
                 break;
             }
@@ -199,7 +199,8 @@ pub(super) async fn for_each_mapped<T: Send>(
         }
         let Some(results) = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &stop, &map))
         else {
-            warn("interrupted: releasing what was read, then stopping");
+            let signal = signalled.try_recv().unwrap_or("interrupted");
+            warn(&format!("{signal}: releasing what was read, then stopping"));
             break;
         };
         for (record, result) in batch.iter().zip(results) {
@@ -256,11 +257,22 @@ pub(super) async fn for_each_mapped<T: Send>(
     Ok(pass)
 }
 
-/// Set `stop` on Ctrl-C.
-async fn stop_on_ctrl_c(stop: Arc<std::sync::atomic::AtomicBool>) {
-    if tokio::signal::ctrl_c().await.is_ok() {
+/// Watch for the [`Stops`] (registered now): the first one is named on the
+/// returned channel, then `stop` is set (so a scan that sees `stop` finds
+/// the name already there).
+fn watch_stops(
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> (
+    tokio::task::JoinHandle<()>,
+    tokio::sync::oneshot::Receiver<&'static str>,
+) {
+    let mut stops = Stops::register();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move {
+        let _ = tx.send(stops.recv().await);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
+    });
+    (task, rx)
 }
 
 /// Ctrl-C, SIGTERM and SIGHUP, registered when this is built (not when
