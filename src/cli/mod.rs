@@ -8,6 +8,7 @@ mod move_ops;
 mod output;
 mod peek;
 mod queues;
+mod sources;
 
 mod topics;
 

@@ -182,6 +182,24 @@ pub const PASSWORD: &[&str] = &[
     "$.attributes.password",
 ];
 
+/// The event's own id. `$.body.id` is taken only from a CloudEvents or
+/// EventBridge envelope (elsewhere `id` is usually the entity's id); the
+/// message id is the fallback when none is found.
+pub const EVENT_ID: &[&str] = &[
+    "$.attributes.eventId",
+    "$.attributes.event_id",
+    "$.attributes['event-id']",
+    "$.attributes['ce-id']",
+    "$.attributes.ce_id",
+    "$.body.eventId",
+    "$.body.event_id",
+    "$.body.eventid",
+    "$.body.id",
+    "$.body.detail.eventId",
+    "$.body.data.eventId",
+    "$.body.metadata.eventId",
+];
+
 /// Correlation id.
 pub const CORRELATION_ID: &[&str] = &[
     "$.attributes.correlationId",

@@ -91,6 +91,8 @@ mappings! {
     signature => defaults::SIGNATURE;
     /// Other secret values, only reported for masking.
     password => defaults::PASSWORD;
+    /// The event's own id (falls back to the message id).
+    event_id => defaults::EVENT_ID;
     /// Correlation id.
     correlation_id => defaults::CORRELATION_ID;
     /// Causation or parent id.
@@ -125,7 +127,7 @@ mod tests {
     fn every_default_compiles() {
         let compiled = Compiled::new(&Mappings::default()).expect("defaults compile");
         assert_eq!(compiled.event_type[0].text(), "$.body.eventName");
-        assert_eq!(DEFAULT_MAPPINGS.len(), 22);
+        assert_eq!(DEFAULT_MAPPINGS.len(), 23);
     }
 
     #[test]

@@ -128,6 +128,19 @@ impl Inspector {
             .find_map(|p| text(&mut scope, p))
             .map(short_version);
 
+        let event_id = m
+            .event_id
+            .iter()
+            .filter(|p| {
+                p.text() != "$.body.id"
+                    || matches!(
+                        envelope,
+                        Some(Envelope::CloudEvents | Envelope::EventBridge)
+                    )
+            })
+            .find_map(|p| text(&mut scope, p))
+            .or_else(|| (!event.id.is_empty()).then(|| event.id.clone()));
+
         let created = first_date(&mut scope, &m.created_at, &mut problems);
         let updated_at = first_date(&mut scope, &m.updated_at, &mut problems).map(|(t, _)| t);
         let base = match created {
@@ -167,6 +180,7 @@ impl Inspector {
             meta: Meta {
                 event_type,
                 version,
+                event_id,
                 created_at: created.map(|(t, _)| t),
                 updated_at,
                 expires_at: expiry.map(|e| e.at),

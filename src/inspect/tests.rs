@@ -81,6 +81,7 @@ fn cloudevents_facets() {
         i.meta.correlation.trace_id.as_deref(),
         Some("4bf92f3577b34da6a3ce929d0e0e4736")
     );
+    assert_eq!(i.meta.event_id.as_deref(), Some("ce-1"));
     assert_eq!(i.meta.correlation.correlation_id.as_deref(), Some("flow-7"));
     assert_eq!(i.meta.correlation.causation_id.as_deref(), Some("cmd-3"));
     assert_eq!(i.meta.expires_at, None);
@@ -96,6 +97,18 @@ fn cloudevents_missing_fields_and_specversion_is_not_a_version() {
     assert_eq!(kinds(&i), vec![ProblemKind::MissingField]);
     assert_eq!(i.problems[0].message, "CloudEvents event lacks 'source'");
     assert_eq!(i.meta.version, None);
+}
+
+#[test]
+fn event_id_is_the_envelopes_else_the_message_id() {
+    let classic = json_event(json!({"eventName": "Paid", "eventId": "evt-5", "id": 42}));
+    assert_eq!(inspect(&classic).meta.event_id.as_deref(), Some("evt-5"));
+    // A plain body's `id` is the entity's, not the event's.
+    let plain = json_event(json!({"id": 42, "amount": 3}));
+    assert_eq!(inspect(&plain).meta.event_id.as_deref(), Some("m-1"));
+    let mut attr = json_event(json!({"id": 42}));
+    attr.attributes.insert("ce-id".into(), "ce-9".into());
+    assert_eq!(inspect(&attr).meta.event_id.as_deref(), Some("ce-9"));
 }
 
 // ---------------------------------------------------------------- EventBridge
@@ -127,6 +140,7 @@ fn eventbridge_facets() {
         "EventBridge's version \"0\" is the envelope's"
     );
     assert_eq!(i.meta.created_at, Some(utc("2020-12-31T02:00:00Z")));
+    assert_eq!(i.meta.event_id.as_deref(), Some("eb-1"));
     assert_eq!(i.meta.correlation.correlation_id.as_deref(), Some("flow-9"));
     assert_eq!(i.meta.correlation.causation_id.as_deref(), Some("evt-8"));
     assert_eq!(i.meta.expires_at, Some(utc("2020-12-31T03:00:00Z")));

@@ -14,6 +14,10 @@ pub struct Meta {
     pub event_type: Option<String>,
     /// Schema version when the event names one.
     pub version: Option<String>,
+    /// The event's own id from its envelope (classic `eventId`, CloudEvents
+    /// or EventBridge `id`), else the message id. Causation ids point at it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
     /// When the event says it was created (its own clock, not the broker's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,

@@ -1,0 +1,60 @@
+//! Reading several sources in one command (`flows`, `graph`, `stats`,
+//! `diff`...): scopes are expanded into their sources, each source is read
+//! once, and every kept document is handed over with the source it came from.
+
+use anyhow::Result;
+
+use super::Context;
+use super::peek::for_each_document;
+use crate::backend::SourceInfo;
+use crate::backend::list_sources;
+use crate::capture::Document;
+use crate::scan::Scanner;
+
+/// What a multi-source read saw.
+#[allow(dead_code)]
+#[derive(Debug, Default, Clone)]
+pub(super) struct Sources {
+    /// Every source read, in the order given (scopes expanded in the order
+    /// their backend lists them), each once.
+    pub read: Vec<SourceInfo>,
+    /// Unreadable lines across all sources (each reported on stderr).
+    pub bad_lines: usize,
+}
+
+/// Expand `uris` (a scope names many sources, see
+/// [`crate::backend::is_scope`]), read every source once, and hand
+/// each document `scanner` keeps to `each` with the source it is from.
+/// `each` returns `false` to stop everything.
+// The multi-source commands (flows, stats, diff) are being built on it.
+#[allow(dead_code)]
+pub(super) async fn for_each_source_document(
+    context: &Context,
+    uris: &[String],
+    scanner: &Scanner,
+    mut each: impl FnMut(&SourceInfo, Document) -> Result<bool>,
+) -> Result<Sources> {
+    let mut sources = Sources::default();
+    for uri in uris {
+        for listing in list_sources(uri, &context.open).await? {
+            let info = listing.source;
+            if sources.read.iter().any(|s| s.uri == info.uri) {
+                continue;
+            }
+            let backend = context.source(&info.uri).await?;
+            let mut stopped = false;
+            let pass = for_each_document(backend, scanner, None, |document| {
+                let go_on = each(&info, document)?;
+                stopped = !go_on;
+                Ok(go_on)
+            })
+            .await?;
+            sources.bad_lines += pass.bad_lines;
+            sources.read.push(info);
+            if stopped {
+                return Ok(sources);
+            }
+        }
+    }
+    Ok(sources)
+}
