@@ -9,10 +9,12 @@
 //! [`cli`] (the subcommands), [`sanitize`] (escaping and masking),
 //! [`logging`] (logs for bug reports).
 
+pub mod analyze;
 pub mod backend;
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod contract_files;
 pub mod filter;
 pub mod inspect;
 pub mod logging;

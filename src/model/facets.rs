@@ -144,12 +144,29 @@ pub enum ProblemKind {
     MissingField,
     /// The expiration facet says the event has expired.
     Expired,
+    /// The body breaks the contract of its type and version.
+    ContractViolation,
+    /// Contracts are loaded but none names the event's type.
+    UnknownType,
+    /// The event's version has no contract (it was checked against the latest).
+    UnknownVersion,
+    /// The event's version is deprecated by its contract.
+    DeprecatedVersion,
 }
 
 impl ProblemKind {
-    /// Whether this problem makes the event malformed (every kind but `Expired`).
+    /// Whether this problem makes the event malformed: every kind but
+    /// `Expired` and the contract notes (unknown type or version, a
+    /// deprecated version), which say something about the contract, not
+    /// that the event is broken.
     pub fn is_malformed(self) -> bool {
-        !matches!(self, ProblemKind::Expired)
+        !matches!(
+            self,
+            ProblemKind::Expired
+                | ProblemKind::UnknownType
+                | ProblemKind::UnknownVersion
+                | ProblemKind::DeprecatedVersion
+        )
     }
 
     /// The snake_case name used in captures and filters.
@@ -160,6 +177,10 @@ impl ProblemKind {
             ProblemKind::BadDate => "bad_date",
             ProblemKind::MissingField => "missing_field",
             ProblemKind::Expired => "expired",
+            ProblemKind::ContractViolation => "contract_violation",
+            ProblemKind::UnknownType => "unknown_type",
+            ProblemKind::UnknownVersion => "unknown_version",
+            ProblemKind::DeprecatedVersion => "deprecated_version",
         }
     }
 }

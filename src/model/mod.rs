@@ -2,9 +2,11 @@
 //! derives from it. Plain data: no I/O, no backend or UI knowledge.
 
 mod body;
+mod contract;
 mod facets;
 
 pub use body::{Body, BodyEncoding};
+pub use contract::{ContractStatus, Violation};
 pub use facets::{
     Correlation, Gps, Jwt, Location, Meta, Problem, ProblemKind, Security, Token, TokenKind,
 };
