@@ -49,6 +49,25 @@ pub struct Config {
     /// SQS settings: `[sqs] max_hold = "30s"`.
     #[serde(default)]
     pub sqs: SqsConfig,
+    /// Contracts events are checked against: `contracts = "PATH"` or a
+    /// list; relative paths are relative to the config file
+    /// (`--contracts` wins).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub contracts: Vec<PathBuf>,
+}
+
+/// A path or a list of paths.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(p) => vec![p],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// The `[sqs]` table.
@@ -99,7 +118,18 @@ impl Config {
             }
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
-        Self::parse(&text).map_err(|message| ConfigError::Parse { path, message })
+        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.clone(),
+            message,
+        })?;
+        if let Some(dir) = path.parent() {
+            for contracts in &mut config.contracts {
+                if contracts.is_relative() {
+                    *contracts = dir.join(&*contracts);
+                }
+            }
+        }
+        Ok(config)
     }
 
     /// Parse config text; the error is one line.
@@ -120,6 +150,17 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contracts_are_one_path_or_a_list() {
+        let one = Config::parse("contracts = \"c/asyncapi.yaml\"\n").unwrap();
+        assert_eq!(one.contracts, vec![PathBuf::from("c/asyncapi.yaml")]);
+        let many = Config::parse("contracts = [\"a\", \"/b\"]\n").unwrap();
+        assert_eq!(
+            many.contracts,
+            vec![PathBuf::from("a"), PathBuf::from("/b")]
+        );
+    }
 
     #[test]
     fn empty_config_is_default() {

@@ -89,8 +89,9 @@ async fn run(args: Cli, log_file: Option<std::path::PathBuf>) -> anyhow::Result<
         .sqs
         .max_hold
         .or(config.sqs_max_hold().map_err(anyhow::Error::msg)?);
-    let mut context =
-        Context::new(config, args.read_only)?.with_sqs(evscope::backend::SqsOptions {
+    let mut context = Context::new(config, args.read_only)?
+        .with_contracts(&args.contracts)?
+        .with_sqs(evscope::backend::SqsOptions {
             profile: args.sqs.profile,
             region: args.sqs.region,
             endpoint_url: args.sqs.endpoint_url.filter(|u| !u.trim().is_empty()),

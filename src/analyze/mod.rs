@@ -2,3 +2,4 @@
 //! I/O, no UI.
 
 pub mod contracts;
+pub mod versions;

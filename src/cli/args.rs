@@ -26,6 +26,11 @@ pub struct Cli {
     /// Config file (default: the platform config directory's evscope/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Check events against these contracts: a directory of JSON Schema
+    /// files (TYPE/VERSION.json) or an AsyncAPI 2/3 document. Repeatable;
+    /// replaces the config's `contracts`.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub contracts: Vec<PathBuf>,
     /// Theme for the terminal UI (dark, light, high-contrast, solarized, or a user theme).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
@@ -267,8 +272,10 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
 pub enum Command {
     /// Print events as capture lines (JSON Lines), secrets masked.
     Peek(PeekArgs),
-    /// Summarize a source: totals, expired, malformed by reason, types and versions.
-    /// Exits 1 when it finds expired or malformed events.
+    /// Summarize a source: totals, expired, malformed by reason, contracts,
+    /// types and versions with their shapes (distinct field sets).
+    /// Exits 1 when it finds expired or malformed events (contract
+    /// violations included, unless --contracts-advisory).
     Check(CheckArgs),
     /// Write a source to a capture file, bodies exact, for replaying later.
     Export(ExportArgs),
@@ -286,6 +293,13 @@ pub enum Command {
     /// List the topics of a Pulsar namespace: partitions, dead-letter and
     /// retry links, and subscription backlogs with --pulsar-admin-url.
     Topics(TopicsArgs),
+    /// Which versions of each event type are in use (events, first and
+    /// last seen, deprecated by contract), and which fields each type's
+    /// events carry (fat and thin variants stand out).
+    Versions(VersionsArgs),
+    /// Contracts: list the loaded ones, or infer them from events.
+    #[command(subcommand)]
+    Contracts(ContractsCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -325,6 +339,59 @@ pub struct FilterArgs {
     /// JSONPath filter, e.g. "@.meta.expired == true" or "$[?@.body.eventName == 'SEND_EMAIL']".
     #[arg(short, long, value_name = "EXPR")]
     pub filter: Option<String>,
+}
+
+/// Table for people, or JSON lines for scripts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned text.
+    #[default]
+    Table,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `versions`.
+#[derive(Debug, Args)]
+pub struct VersionsArgs {
+    /// Where to read (several sources and scopes).
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    /// Show at most N fields per type in the table.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub fields: usize,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `contracts`.
+#[derive(Debug, Subcommand)]
+pub enum ContractsCommand {
+    /// List the contracts loaded (--contracts or the config's contracts).
+    List,
+    /// Write one JSON Schema (2020-12) per event type and version seen:
+    /// DIR/TYPE/VERSION.json. `check --contracts DIR` on the same sources
+    /// then finds no violation.
+    Infer(InferArgs),
+}
+
+/// `contracts infer`.
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// Where to read (several sources and scopes).
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// The directory to write the schemas to.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Replace schema files that exist.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 /// `peek`.
@@ -367,6 +434,10 @@ pub struct TopicsArgs {
 pub struct CheckArgs {
     /// Where to read.
     pub source: String,
+    /// Report contract violations without counting them as malformed (so
+    /// they alone do not make the exit code 1).
+    #[arg(long)]
+    pub contracts_advisory: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
 }

@@ -25,6 +25,41 @@ pub struct Summary {
     located: usize,
     correlated: usize,
     by_type: BTreeMap<(String, String), usize>,
+    /// The distinct field sets (see [`shape_of`]) of each type and version.
+    shapes: BTreeMap<(String, String), std::collections::BTreeSet<u64>>,
+    contracts: ContractCounts,
+    /// Contract violations are reported but do not make an event malformed.
+    pub contracts_advisory: bool,
+}
+
+/// What checking events against contracts found.
+#[derive(Debug, Default)]
+struct ContractCounts {
+    checked: usize,
+    valid: usize,
+    /// Events with each contract note (unknown type or version, deprecated).
+    notes: BTreeMap<ProblemKind, usize>,
+}
+
+/// At most this many distinct shapes are told apart per type and version.
+const MAX_SHAPES: usize = 99;
+
+/// A hash of the field names of a body, two levels deep: events of one
+/// type with different hashes are fat and thin variants (`evscope
+/// versions` shows which fields differ). No allocation.
+fn shape_of(body: &serde_json::Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    if let serde_json::Value::Object(fields) = body {
+        for (name, value) in fields {
+            name.hash(&mut hasher);
+            if let serde_json::Value::Object(inner) = value {
+                0xffu8.hash(&mut hasher);
+                inner.keys().for_each(|k| k.hash(&mut hasher));
+            }
+        }
+    }
+    hasher.finish()
 }
 
 impl Summary {
@@ -39,6 +74,7 @@ impl Summary {
             .iter()
             .map(|p| p.kind)
             .filter(|k| k.is_malformed())
+            .filter(|k| !(self.contracts_advisory && *k == ProblemKind::ContractViolation))
             .collect();
         kinds.sort();
         kinds.dedup();
@@ -66,7 +102,33 @@ impl Summary {
                 .unwrap_or_else(|| "(no type)".into()),
             meta.version.clone().unwrap_or_else(|| "-".into()),
         );
+        if let Some(body) = document.body.as_json() {
+            let shapes = self.shapes.entry(key.clone()).or_default();
+            if shapes.len() < MAX_SHAPES {
+                shapes.insert(shape_of(body));
+            }
+        }
         *self.by_type.entry(key).or_default() += 1;
+        if let Some(status) = &meta.contract {
+            self.contracts.checked += 1;
+            self.contracts.valid += usize::from(status.valid);
+        }
+        let mut notes: Vec<ProblemKind> = problems
+            .iter()
+            .map(|p| p.kind)
+            .filter(|k| {
+                matches!(
+                    k,
+                    ProblemKind::UnknownType
+                        | ProblemKind::UnknownVersion
+                        | ProblemKind::DeprecatedVersion
+                )
+            })
+            .collect();
+        notes.dedup();
+        for kind in notes {
+            *self.contracts.notes.entry(kind).or_default() += 1;
+        }
     }
 
     /// The summary as lines of text, event-supplied names escaped.
@@ -76,17 +138,29 @@ impl Summary {
             crate::sanitize::escape_masked(source),
             self.total
         )];
-        lines.push(format!("  expired      {:>8}", self.expired));
-        lines.push(format!("  malformed    {:>8}", self.malformed));
+        lines.push(format!("  expired      {:>14}", self.expired));
+        lines.push(format!("  malformed    {:>14}", self.malformed));
         for (kind, count) in &self.by_reason {
-            lines.push(format!("    {:<15}{:>6}", kind.as_str(), count));
+            lines.push(format!("    {:<19}{:>6}", kind.as_str(), count));
+        }
+        let c = &self.contracts;
+        if c.checked > 0 || !c.notes.is_empty() {
+            lines.push(format!(
+                "  contracts    {:>14} checked, {} valid, {} violating",
+                c.checked,
+                c.valid,
+                c.checked - c.valid
+            ));
+            for (kind, count) in &c.notes {
+                lines.push(format!("    {:<19}{:>6}", kind.as_str(), count));
+            }
         }
         lines.push(format!(
-            "  with token   {:>8}  ({} expired)",
+            "  with token   {:>14}  ({} expired)",
             self.tokens, self.expired_tokens
         ));
-        lines.push(format!("  located      {:>8}", self.located));
-        lines.push(format!("  correlated   {:>8}", self.correlated));
+        lines.push(format!("  located      {:>14}", self.located));
+        lines.push(format!("  correlated   {:>14}", self.correlated));
         if !self.by_type.is_empty() {
             // Columns by display width (CJK and emoji take two, combining
             // marks none), as the terminal UI lays them out.
@@ -98,15 +172,21 @@ impl Summary {
             let version_width = widest(|(_, v)| v, 8, 24);
             lines.push(String::new());
             lines.push(format!(
-                "  {}  {}{:>8}",
+                "  {}  {}{:>8}  {:>6}",
                 fit("type", width),
                 fit("version", version_width),
-                "count"
+                "count",
+                "shapes"
             ));
-            for ((event_type, version), count) in &self.by_type {
-                let t = fit(&escape(event_type), width);
-                let v = fit(&escape(version), version_width);
-                lines.push(format!("  {t}  {v}{count:>8}"));
+            for (key, count) in &self.by_type {
+                let t = fit(&escape(&key.0), width);
+                let v = fit(&escape(&key.1), version_width);
+                let shapes = match self.shapes.get(key).map_or(0, |s| s.len()) {
+                    0 => "-".to_string(),
+                    MAX_SHAPES => format!("{MAX_SHAPES}+"),
+                    n => n.to_string(),
+                };
+                lines.push(format!("  {t}  {v}{count:>8}  {shapes:>6}"));
             }
         }
         lines
@@ -123,7 +203,10 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
     let scanner = context.scanner(&args.filter)?;
     let backend = context.source(&args.source).await?;
     let uri = backend.uri().to_string();
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        contracts_advisory: args.contracts_advisory,
+        ..Summary::default()
+    };
     let pass = for_each_document(backend, &scanner, None, |document| {
         summary.add(&document);
         Ok(true)
@@ -136,7 +219,7 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
         }
     }
     if pass.bad_lines > 0 {
-        out.line(&format!("  unreadable   {:>8}", pass.bad_lines))?;
+        out.line(&format!("  unreadable   {:>14}", pass.bad_lines))?;
     }
     out.flush()?;
     Ok(if pass.bad_lines > 0 {

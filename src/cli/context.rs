@@ -45,6 +45,25 @@ impl Context {
         })
     }
 
+    /// The same context checking events against the contracts at `paths`
+    /// (none: the config's). A contract that does not load is an error.
+    pub fn with_contracts(mut self, paths: &[std::path::PathBuf]) -> Result<Context> {
+        let paths = if paths.is_empty() {
+            &self.config.contracts
+        } else {
+            paths
+        };
+        if !paths.is_empty() {
+            let contracts = crate::contract_files::load_contracts(paths)?;
+            self.open.inspector = self
+                .open
+                .inspector
+                .clone()
+                .with_contracts(Arc::new(contracts));
+        }
+        Ok(self)
+    }
+
     /// The same context with these SQS settings.
     pub fn with_sqs(mut self, sqs: crate::backend::SqsOptions) -> Context {
         self.open.sqs = sqs;

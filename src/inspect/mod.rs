@@ -32,6 +32,7 @@ pub use dates::EPOCH_MS_CUTOFF;
 pub use expiration::TTL_EPOCH_SECONDS;
 pub use mappings::{DEFAULT_MAPPINGS, Mappings};
 
+use crate::analyze::contracts::Contracts;
 use crate::model::{Body, Event, Meta, Problem};
 use crate::secrets::{PathSegment, Secret, SecretPath};
 use expiration::Base;
@@ -60,6 +61,8 @@ pub enum InspectError {
 #[derive(Debug, Clone)]
 pub struct Inspector {
     compiled: Arc<Compiled>,
+    /// The contracts events are checked against (`--contracts`), if any.
+    contracts: Option<Arc<Contracts>>,
 }
 
 /// What inspecting one event found.
@@ -87,7 +90,20 @@ impl Inspector {
     pub fn new(mappings: &Mappings) -> Result<Inspector, InspectError> {
         Ok(Inspector {
             compiled: Arc::new(Compiled::new(mappings)?),
+            contracts: None,
         })
+    }
+
+    /// The same inspector, also checking every event against `contracts`
+    /// (`meta.contract` and the contract problems).
+    pub fn with_contracts(mut self, contracts: Arc<Contracts>) -> Inspector {
+        self.contracts = (!contracts.is_empty()).then_some(contracts);
+        self
+    }
+
+    /// The contracts events are checked against, if any.
+    pub fn contracts(&self) -> Option<&Arc<Contracts>> {
+        self.contracts.as_ref()
     }
 
     /// An inspector with the built-in mappings only.
@@ -161,6 +177,12 @@ impl Inspector {
             .and_then(|e| expiration::expired_problem(e, now));
         let is_expired = expired.is_some();
         problems.extend(expired);
+        let contract = self.contracts.as_ref().and_then(|contracts| {
+            let checked =
+                contracts.check(event_type.as_deref(), version.as_deref(), body.as_json());
+            problems.extend(checked.problems);
+            checked.status
+        });
         // Problem messages quote values: mask what they quote.
         let policy = crate::secrets::policy();
         for (i, problem) in problems.iter().enumerate() {
@@ -188,6 +210,7 @@ impl Inspector {
                 location,
                 security,
                 correlation,
+                contract,
             },
             problems,
             secrets,

@@ -34,6 +34,10 @@ pub struct Meta {
     pub security: Option<Security>,
     /// Ids tying the event to others.
     pub correlation: Correlation,
+    /// What checking the event against its contract found, when contracts
+    /// are loaded and one names its type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<super::ContractStatus>,
 }
 
 /// Country, IP address and GPS position named by an event.

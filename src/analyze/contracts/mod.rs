@@ -260,8 +260,9 @@ impl Contracts {
     }
 
     /// Check an event of `event_type` at `version` whose body is `body`
-    /// (`None`: not JSON) against the contract of its type and version, or
-    /// the latest when it names none. Events without a type are not checked.
+    /// (`None`: not JSON) against the contract of its type and version; an
+    /// event that names no version is checked against the type's contract
+    /// without a version, else the latest. Events without a type are not checked.
     pub fn check(
         &self,
         event_type: Option<&str>,
@@ -281,7 +282,11 @@ impl Contracts {
         };
         let latest = versions.last().expect("a type has at least one contract");
         let contract = match version {
-            None => latest,
+            // An event without a version: the contract without one, if any.
+            None => versions
+                .iter()
+                .find(|c| c.version.is_none())
+                .unwrap_or(latest),
             Some(v) => match versions
                 .iter()
                 .find(|c| c.version.as_deref().is_some_and(|cv| same_version(cv, v)))

@@ -138,6 +138,16 @@ fn unknown_types_unknown_versions_and_deprecated_versions_are_problems() {
     assert_eq!(kinds(&v1), vec![ProblemKind::DeprecatedVersion]);
     assert!(v1.status.unwrap().valid);
 
+    // A type with a contract without a version: events without one use it.
+    let mut files = payment_dir();
+    files.push(schema_file(
+        "PaymentCreated.json",
+        json!({"type": "object"}),
+    ));
+    let unversioned = load(&files).check(Some("PaymentCreated"), None, Some(&body));
+    assert_eq!(kinds(&unversioned), vec![]);
+    assert_eq!(unversioned.status.unwrap().schema, "PaymentCreated.json");
+
     // Without a type, nothing applies.
     assert_eq!(contracts.check(None, None, Some(&body)), Checked::default());
     // A body that is not JSON breaks any contract.
