@@ -58,6 +58,8 @@ pub enum Action {
     PresetMalformed,
     /// Show only events with a correlation id.
     PresetCorrelated,
+    /// Show only events that break their contract.
+    PresetContract,
     /// Show only events of the selected event's type.
     PresetSameType,
     /// Show only events sharing the selected event's correlation id.
@@ -166,6 +168,7 @@ impl Action {
             PresetExpired => "preset: expired events",
             PresetMalformed => "preset: malformed events",
             PresetCorrelated => "preset: events with a correlation id",
+            PresetContract => "preset: events that break their contract (--contracts)",
             PresetSameType => "preset: same type as the selected event",
             PresetSameCorrelation => "preset: same correlation id as the selected event",
             ToggleSelect => "select / unselect the event",

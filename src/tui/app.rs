@@ -81,6 +81,8 @@ pub enum Preset {
     Malformed,
     /// Events with a correlation id.
     Correlated,
+    /// Events that break their contract.
+    ContractViolations,
     /// Events of this type.
     SameType(Arc<Safe>),
     /// Events with this correlation id.
@@ -94,6 +96,7 @@ impl Preset {
             Preset::Expired => summary.flags.has(Flags::EXPIRED),
             Preset::Malformed => summary.flags.has(Flags::MALFORMED),
             Preset::Correlated => summary.correlation.is_some(),
+            Preset::ContractViolations => summary.flags.has(Flags::CONTRACT),
             Preset::SameType(t) => summary
                 .event_type
                 .as_ref()
@@ -108,6 +111,7 @@ impl Preset {
             Preset::Expired => "expired".into(),
             Preset::Malformed => "malformed".into(),
             Preset::Correlated => "has correlation id".into(),
+            Preset::ContractViolations => "breaks its contract".into(),
             Preset::SameType(t) => format!("type = {t}"),
             Preset::SameCorrelation(c) => format!("correlation = {c}"),
         }
@@ -147,6 +151,8 @@ pub struct SourceSlot {
     pub expired: usize,
     /// Malformed rows (from summaries).
     pub malformed: usize,
+    /// Rows that break their contract (from summaries).
+    pub contract_violations: usize,
     /// Rows received as often as the queue's redrive policy allows (from
     /// summaries): the next receive moves them to the dead-letter queue.
     pub at_max_receives: usize,
@@ -165,6 +171,7 @@ impl SourceSlot {
             loaded: 0,
             expired: 0,
             malformed: 0,
+            contract_violations: 0,
             at_max_receives: 0,
             group: None,
         }

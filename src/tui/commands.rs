@@ -21,6 +21,8 @@ pub enum Command {
     Export(String),
     /// `theme NAME`.
     Theme(String),
+    /// `contracts PATH`: load or reload contracts.
+    Contracts(String),
     /// `help`.
     Help,
     /// `quit`.
@@ -36,6 +38,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("purge", ""),
     ("export", "FILE"),
     ("theme", "NAME"),
+    ("contracts", "PATH"),
     ("help", ""),
     ("quit", ""),
 ];
@@ -62,6 +65,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "purge" => Ok(Command::Purge),
         "export" | "w" => need("a file name").map(Command::Export),
         "theme" => need("a theme name").map(Command::Theme),
+        "contracts" => need("a contracts directory or AsyncAPI file").map(Command::Contracts),
         "help" | "h" => Ok(Command::Help),
         "quit" | "q" | "q!" => Ok(Command::Quit),
         "" => {
@@ -101,7 +105,7 @@ pub fn candidates(before: &str, sources: &[String], config_dir: Option<&Path>) -
             pool.extend(paths(word));
             pool
         }
-        "export" | "w" => paths(word),
+        "export" | "w" | "contracts" => paths(word),
         "theme" => Theme::names(config_dir),
         _ => Vec::new(),
     };

@@ -133,7 +133,7 @@ fn body(document: &Document, reveal: bool) -> Vec<DLine> {
         Body::Json(_) => {
             let value = masked_value(document, reveal);
             let body = value.get("body").unwrap_or(&Value::Null);
-            pretty(body, &mut out, true);
+            pretty(body, &mut out, true, &violation_marks(document));
             out.finish("the body is longer")
         }
         Body::Text(text) => {
@@ -194,6 +194,25 @@ fn hex_line(offset: usize, row: &[u8]) -> DLine {
     ]
 }
 
+/// Contract violations by the JSON pointer of the value they are about,
+/// their messages joined: the Body tab marks those values in place.
+type Marks = std::collections::BTreeMap<String, String>;
+
+fn violation_marks(document: &Document) -> Marks {
+    let mut marks = Marks::new();
+    let Some(contract) = &document.inspection.meta.contract else {
+        return marks;
+    };
+    for v in &contract.violations {
+        let mark = marks.entry(v.pointer.clone()).or_default();
+        if !mark.is_empty() {
+            mark.push_str("; ");
+        }
+        mark.push_str(&v.message);
+    }
+    marks
+}
+
 /// A level of the pretty-printer's explicit stack.
 struct Level<'a> {
     items: Box<dyn Iterator<Item = (Option<&'a str>, &'a Value)> + 'a>,
@@ -201,14 +220,34 @@ struct Level<'a> {
     close: char,
     comma: bool,
     depth: usize,
+    /// The JSON pointer of this object or array, and the next item's index.
+    pointer: String,
+    index: usize,
+}
+
+/// Where a value is and how it is printed.
+struct At<'m> {
+    depth: usize,
+    comma: bool,
+    pointer: String,
+    decode_payload: bool,
+    marks: &'m Marks,
 }
 
 /// Pretty-print a JSON value with an explicit stack (no recursion over
 /// the document, whatever its depth). A `payload` string that holds JSON
-/// is shown decoded when `decode_payload`.
-fn pretty(value: &Value, out: &mut Lines, decode_payload: bool) {
+/// is shown decoded when `decode_payload`. A value whose JSON pointer is in
+/// `marks` is flagged with the mark.
+fn pretty(value: &Value, out: &mut Lines, decode_payload: bool, marks: &Marks) {
     let mut stack: Vec<Level<'_>> = Vec::new();
-    open_value(None, value, 0, false, &mut stack, out, decode_payload);
+    let root = At {
+        depth: 0,
+        comma: false,
+        pointer: String::new(),
+        decode_payload,
+        marks,
+    };
+    open_value(None, value, root, &mut stack, out);
     while let Some(level) = stack.last_mut() {
         if out.full() {
             out.truncated = true;
@@ -217,9 +256,19 @@ fn pretty(value: &Value, out: &mut Lines, decode_payload: bool) {
         match level.items.next() {
             Some((key, child)) => {
                 level.remaining -= 1;
-                let comma = level.remaining > 0;
-                let depth = level.depth + 1;
-                open_value(key, child, depth, comma, &mut stack, out, decode_payload);
+                let segment = match key {
+                    Some(k) => k.replace('~', "~0").replace('/', "~1"),
+                    None => level.index.to_string(),
+                };
+                level.index += 1;
+                let at = At {
+                    depth: level.depth + 1,
+                    comma: level.remaining > 0,
+                    pointer: format!("{}/{segment}", level.pointer),
+                    decode_payload,
+                    marks,
+                };
+                open_value(key, child, at, &mut stack, out);
             }
             None => {
                 let Some(level) = stack.pop() else { return };
@@ -255,12 +304,21 @@ fn key_segs(line: &mut DLine, key: Option<&str>) {
 fn open_value<'a>(
     key: Option<&'a str>,
     value: &'a Value,
-    depth: usize,
-    comma: bool,
+    at: At<'_>,
     stack: &mut Vec<Level<'a>>,
     out: &mut Lines,
-    decode_payload: bool,
 ) {
+    let At {
+        depth,
+        comma,
+        pointer,
+        decode_payload,
+        marks,
+    } = at;
+    let mark = marks.get(&pointer).map(|m| Seg {
+        role: Role::Malformed,
+        text: Safe::capped(&format!("  ◀ {m}"), MAX_STRING),
+    });
     let mut line = vec![indent(depth)];
     key_segs(&mut line, key);
     let scalar = |role: Role, text: String| Seg {
@@ -270,6 +328,7 @@ fn open_value<'a>(
     match value {
         Value::Object(map) if !map.is_empty() => {
             line.push(seg(Role::JsonPunct, "{"));
+            line.extend(mark);
             out.push(line);
             stack.push(Level {
                 items: Box::new(map.iter().map(|(k, v)| (Some(k.as_str()), v))),
@@ -277,11 +336,14 @@ fn open_value<'a>(
                 close: '}',
                 comma,
                 depth,
+                pointer,
+                index: 0,
             });
             return;
         }
         Value::Array(items) if !items.is_empty() => {
             line.push(seg(Role::JsonPunct, "["));
+            line.extend(mark);
             out.push(line);
             stack.push(Level {
                 items: Box::new(items.iter().map(|v| (None, v))),
@@ -289,6 +351,8 @@ fn open_value<'a>(
                 close: ']',
                 comma,
                 depth,
+                pointer,
+                index: 0,
             });
             return;
         }
@@ -300,7 +364,7 @@ fn open_value<'a>(
                     line.push(seg(Role::Muted, "(JSON string, decoded) "));
                     out.push(line);
                     let mut nested = Lines::new();
-                    pretty(&inner, &mut nested, false);
+                    pretty(&inner, &mut nested, false, &Marks::new());
                     let pad = indent(depth);
                     for mut l in nested.lines {
                         l.insert(0, pad.clone());
@@ -334,6 +398,7 @@ fn open_value<'a>(
     if comma {
         line.push(seg(Role::JsonPunct, ","));
     }
+    line.extend(mark);
     out.push(line);
 }
 
@@ -585,6 +650,42 @@ fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
     }
     if let Some(id) = &c.trace_id {
         out.label("  trace", Role::Text, id);
+    }
+    if let Some(contract) = &meta.contract {
+        out.push(Vec::new());
+        out.push(vec![seg(Role::Title, "Contract")]);
+        let version = contract
+            .version
+            .as_deref()
+            .map_or_else(String::new, |v| format!(" (version {v})"));
+        out.label(
+            "  schema",
+            Role::Text,
+            &format!("{}{version}", contract.schema),
+        );
+        if contract.valid {
+            out.label("  valid", Role::Success, "yes");
+        } else {
+            out.label(
+                "  valid",
+                Role::Malformed,
+                &format!("no: {} violations", contract.violations.len()),
+            );
+            for v in &contract.violations {
+                let at = if v.pointer.is_empty() {
+                    "(body)"
+                } else {
+                    &v.pointer
+                };
+                out.push(vec![
+                    seg(Role::Malformed, &format!("    {at} ")),
+                    Seg {
+                        role: Role::Text,
+                        text: Safe::capped(&v.message, MAX_STRING),
+                    },
+                ]);
+            }
+        }
     }
     out.push(Vec::new());
     out.push(vec![seg(

@@ -26,6 +26,10 @@ const SLICE: usize = 2048;
 
 /// Work `update` asks for.
 pub enum Effect {
+    /// Load the contracts at a path (`:contracts PATH`).
+    LoadContracts(String),
+    /// Check events against these contracts from now on.
+    UseContracts(Arc<crate::analyze::contracts::Contracts>),
     /// Open a source, describe it and browse it.
     Open {
         /// The load generation (a reload starts a new one).
@@ -267,6 +271,13 @@ pub enum Msg {
         /// Where it stands.
         progress: Progress,
     },
+    /// Contracts were loaded (or why not).
+    ContractsLoaded {
+        /// The path given.
+        path: String,
+        /// The contracts, or the one-line error.
+        result: Result<Arc<crate::analyze::contracts::Contracts>, String>,
+    },
     /// An operation ended.
     JobDone {
         /// The job id.
@@ -389,6 +400,24 @@ impl Jobs {
     pub fn run(&mut self, effect: Effect) {
         let tx = self.tx.clone();
         match effect {
+            Effect::LoadContracts(path) => {
+                tokio::spawn(async move {
+                    let paths = [std::path::PathBuf::from(&path)];
+                    let result = tokio::task::spawn_blocking(move || {
+                        crate::contract_files::load_contracts(&paths)
+                            .map(Arc::new)
+                            .map_err(|e| e.to_string())
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r);
+                    let _ = tx.send(Msg::ContractsLoaded { path, result });
+                });
+            }
+            Effect::UseContracts(contracts) => {
+                // Capture lines written from here on (export) carry them too.
+                self.open.inspector = self.open.inspector.clone().with_contracts(contracts);
+            }
             Effect::Open { epoch, slot, uri } => {
                 self.epoch.fetch_max(epoch, Ordering::SeqCst);
                 let open = self.open.clone();

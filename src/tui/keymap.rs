@@ -279,6 +279,7 @@ const DEFAULTS: &[(KeyMode, &str, Action)] = {
         (L, "E", PresetExpired),
         (L, "M", PresetMalformed),
         (L, "C", PresetCorrelated),
+        (L, "V", PresetContract),
         (L, "T", PresetSameType),
         (L, "c", PresetSameCorrelation),
         (L, "space", ToggleSelect),

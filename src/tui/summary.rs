@@ -27,6 +27,9 @@ impl Flags {
     pub const SECRET: u8 = 8;
     /// The event names a location.
     pub const LOCATED: u8 = 16;
+    /// The event breaks its contract (it is malformed too; not a column of
+    /// its own: the `V` preset and the sources pane's `V` count read it).
+    pub const CONTRACT: u8 = 32;
 
     /// The letter, bit and meaning of each flag, in column order.
     pub const LEGEND: [(char, u8, &'static str); 5] = [
@@ -109,6 +112,9 @@ impl Summary {
             .any(|p| p.kind.is_malformed())
         {
             flags |= Flags::MALFORMED;
+        }
+        if meta.contract.as_ref().is_some_and(|c| !c.valid) {
+            flags |= Flags::CONTRACT;
         }
         let secret = document.has_secrets()
             || meta

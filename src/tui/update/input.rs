@@ -220,6 +220,10 @@ pub(super) fn run_command(app: &mut App, command: Command) {
         Command::Delete => start_delete(app),
         Command::Purge => start_purge(app),
         Command::Export(path) => start_export(app, &path),
+        Command::Contracts(path) => {
+            app.effects.push(Effect::LoadContracts(path.clone()));
+            status(app, Level::Info, &format!("loading contracts from {path}…"));
+        }
         Command::Theme(name) => match Theme::load(&name, app.config_dir.as_deref()) {
             Ok(theme) => {
                 app.theme = if Theme::no_color_requested() {

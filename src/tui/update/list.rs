@@ -95,6 +95,7 @@ pub(super) fn list(app: &mut App, action: Action) {
         Action::PresetExpired => set_preset(app, Some(Preset::Expired)),
         Action::PresetMalformed => set_preset(app, Some(Preset::Malformed)),
         Action::PresetCorrelated => set_preset(app, Some(Preset::Correlated)),
+        Action::PresetContract => set_preset(app, Some(Preset::ContractViolations)),
         Action::PresetSameType | Action::PresetSameCorrelation => {
             let Some(summary) = current_summary(app) else {
                 status(app, Level::Warning, "no event under the cursor");

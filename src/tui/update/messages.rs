@@ -155,6 +155,8 @@ pub fn apply(app: &mut App, msg: Msg) {
                         usize::from(summary.flags.has(crate::tui::summary::Flags::EXPIRED));
                     source.malformed +=
                         usize::from(summary.flags.has(crate::tui::summary::Flags::MALFORMED));
+                    source.contract_violations +=
+                        usize::from(summary.flags.has(crate::tui::summary::Flags::CONTRACT));
                     source.at_max_receives += usize::from(summary.at_max_receives);
                 }
             }
@@ -175,6 +177,25 @@ pub fn apply(app: &mut App, msg: Msg) {
                 state.progress = progress;
             }
         }
+        Msg::ContractsLoaded { path, result } => match result {
+            Ok(contracts) => {
+                let count = contracts.iter().count();
+                if app.decoder.use_contracts(contracts.clone()) {
+                    app.effects.push(Effect::UseContracts(contracts));
+                    super::ops::reload(app);
+                    status(
+                        app,
+                        Level::Success,
+                        &format!(
+                            "{count} contracts from {path}: every event is checked again (V: the violations)"
+                        ),
+                    );
+                } else {
+                    status(app, Level::Warning, "this view does not check contracts");
+                }
+            }
+            Err(error) => status(app, Level::Error, &error),
+        },
         Msg::JobDone { job, outcome } => {
             let Some(state) = app.job.take_if(|j| j.id == job) else {
                 return;

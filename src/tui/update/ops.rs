@@ -485,6 +485,7 @@ pub(super) fn reload(app: &mut App) {
         source.loaded = 0;
         source.expired = 0;
         source.malformed = 0;
+        source.contract_violations = 0;
         source.at_max_receives = 0;
         source.state = LoadState::Opening;
         app.effects.push(Effect::Open {

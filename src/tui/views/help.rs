@@ -66,6 +66,22 @@ pub fn lines(
         ]));
     }
     out.push(Line::raw(""));
+    out.push(Line::styled("Sources pane counts", title));
+    for (letter, meaning) in [
+        ("E", "expired events"),
+        ("M", "malformed events"),
+        (
+            "V",
+            "of those, events that break their contract (:contracts PATH loads them)",
+        ),
+        ("H", "messages held from the queue's consumers by a follow"),
+    ] {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {letter:<22}"), key_style),
+            Span::styled(meaning, text),
+        ]));
+    }
+    out.push(Line::raw(""));
     out.push(Line::styled("Following an SQS queue (t)", title));
     for line in [
         "SQS has no read that leaves a queue alone: following receives its messages, which",

@@ -90,6 +90,9 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         if source.malformed > 0 {
             right.push_str(&format!(" M{}", source.malformed));
         }
+        if source.contract_violations > 0 {
+            right.push_str(&format!(" V{}", source.contract_violations));
+        }
         let held = app.holding.get(&slot).map_or(0, |h| h.held);
         if held > 0 {
             right.push_str(&format!(" H{held}"));
@@ -119,6 +122,13 @@ pub fn pane(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         if source.malformed > 0 {
             spans.push(Span::styled(
                 format!(" M{}", source.malformed),
+                theme.style(Role::Malformed),
+            ));
+        }
+        if source.contract_violations > 0 {
+            // Of the malformed, those that break their contract (help: V).
+            spans.push(Span::styled(
+                format!(" V{}", source.contract_violations),
                 theme.style(Role::Malformed),
             ));
         }
