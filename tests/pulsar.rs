@@ -1715,3 +1715,87 @@ fn a_redrive_of_some_messages_of_a_batch_never_removes_the_others() {
 fn broker_uri(topic: &str) -> String {
     shared().uri(topic)
 }
+
+/// The TUI's own load path (the background job that opens, describes and
+/// browses a source) through a link that loses every delivery of one
+/// entry: the source shows the gap as its failure, in its state, its pane
+/// and the status line, and keeps every event it did read.
+#[test]
+fn the_tuis_load_shows_a_gap_it_could_not_read_on_the_source() {
+    run(async {
+        use evscope::tui::action::Action;
+        use evscope::tui::app::{App, LoadState};
+        use evscope::tui::decode::InspectorDecoder;
+        use evscope::tui::jobs::Jobs;
+        use evscope::tui::update::{apply, update};
+        let topic = unique("tui-gap");
+        produce_batched(&topic, SLOW, SLOW_BATCH).await;
+        let slow = slow_relay(14, Some((3, u64::MAX)));
+        let uri = format!("{}/{topic}", slow.url());
+        let open = options(shared());
+        let decoder = std::sync::Arc::new(InspectorDecoder::new(open.inspector.clone()));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut jobs = Jobs::new(open, decoder.clone(), tx);
+        let mut app = App::new(
+            std::slice::from_ref(&uri),
+            evscope::tui::keymap::Keymap::default(),
+            evscope::tui::theme::Theme::load("dark", None).unwrap(),
+            decoder,
+            false,
+            tui_support::now(),
+        );
+        update(&mut app, Action::Resize(160, 40));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            for effect in app.take_effects() {
+                jobs.run(effect);
+            }
+            if matches!(
+                app.sources[0].state,
+                LoadState::Failed(_) | LoadState::Loaded
+            ) {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, rx.recv()).await {
+                Ok(Some(msg)) => apply(&mut app, msg),
+                _ => panic!("the load did not end; status {:?}", app.status),
+            }
+        }
+        let LoadState::Failed(error) = &app.sources[0].state else {
+            panic!("a load that missed an entry said it was complete");
+        };
+        assert!(
+            error.as_str().contains(" between ")
+                && error.as_str().contains(":3:-1 could not be read"),
+            "{}",
+            error.as_str()
+        );
+        let status = app.status.clone().map(|s| s.text.to_string());
+        assert!(
+            status
+                .as_deref()
+                .is_some_and(|s| s.contains("could not be read")),
+            "{status:?}"
+        );
+        // Everything else it read is there, each once.
+        assert_eq!(app.store.len(), SLOW - SLOW_BATCH);
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
+        terminal
+            .draw(|frame| evscope::tui::views::render(&app, &app.theme, frame))
+            .unwrap();
+        let screen: String = terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(screen.contains("could not be read"), "{screen}");
+        // The relay's counts are final once the TUI let go of the source.
+        drop((app, jobs));
+        slow.tally().assert_lossless();
+        assert!(slow.tally().dropped() >= 1, "{:?}", slow.tally());
+    });
+}
