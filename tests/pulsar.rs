@@ -1715,3 +1715,196 @@ fn a_redrive_of_some_messages_of_a_batch_never_removes_the_others() {
 fn broker_uri(topic: &str) -> String {
     shared().uri(topic)
 }
+
+/// The TUI's own load path (the background job that opens, describes and
+/// browses a source) through a link that loses every delivery of one
+/// entry: the source shows the gap as its failure, in its state, its pane
+/// and the status line, and keeps every event it did read.
+#[test]
+fn the_tuis_load_shows_a_gap_it_could_not_read_on_the_source() {
+    run(async {
+        use evscope::tui::action::Action;
+        use evscope::tui::app::{App, LoadState};
+        use evscope::tui::decode::InspectorDecoder;
+        use evscope::tui::jobs::Jobs;
+        use evscope::tui::update::{apply, update};
+        let topic = unique("tui-gap");
+        produce_batched(&topic, SLOW, SLOW_BATCH).await;
+        let slow = slow_relay(14, Some((3, u64::MAX)));
+        let uri = format!("{}/{topic}", slow.url());
+        let open = options(shared());
+        let decoder = std::sync::Arc::new(InspectorDecoder::new(open.inspector.clone()));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut jobs = Jobs::new(open, decoder.clone(), tx);
+        let mut app = App::new(
+            std::slice::from_ref(&uri),
+            evscope::tui::keymap::Keymap::default(),
+            evscope::tui::theme::Theme::load("dark", None).unwrap(),
+            decoder,
+            false,
+            tui_support::now(),
+        );
+        update(&mut app, Action::Resize(160, 40));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            for effect in app.take_effects() {
+                jobs.run(effect);
+            }
+            if matches!(
+                app.sources[0].state,
+                LoadState::Failed(_) | LoadState::Loaded
+            ) {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, rx.recv()).await {
+                Ok(Some(msg)) => apply(&mut app, msg),
+                _ => panic!("the load did not end; status {:?}", app.status),
+            }
+        }
+        let LoadState::Failed(error) = &app.sources[0].state else {
+            panic!("a load that missed an entry said it was complete");
+        };
+        assert!(
+            error.as_str().contains(" between ")
+                && error.as_str().contains(":3:-1 could not be read"),
+            "{}",
+            error.as_str()
+        );
+        let status = app.status.clone().map(|s| s.text.to_string());
+        assert!(
+            status
+                .as_deref()
+                .is_some_and(|s| s.contains("could not be read")),
+            "{status:?}"
+        );
+        // Everything else it read is there, each once.
+        assert_eq!(app.store.len(), SLOW - SLOW_BATCH);
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 40)).unwrap();
+        terminal
+            .draw(|frame| evscope::tui::views::render(&app, &app.theme, frame))
+            .unwrap();
+        let screen: String = terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(screen.contains("could not be read"), "{screen}");
+        // The relay's counts are final once the TUI let go of the source.
+        drop((app, jobs));
+        slow.tally().assert_lossless();
+        assert!(slow.tally().dropped() >= 1, "{:?}", slow.tally());
+    });
+}
+
+/// A tail that started at the newest message keeps going across a broken
+/// link: what was published while it was away is shown once it is back,
+/// without waiting for anything newer, and nothing twice. (The pulsar crate
+/// re-subscribes with the options the reader was made with: from "latest",
+/// that skipped what came meanwhile.)
+#[test]
+fn a_tail_cut_off_mid_way_shows_what_was_published_meanwhile() {
+    run(async {
+        let broker = shared();
+        let client = client(broker).await;
+        let topic = unique("tail-cut");
+        let send = |range: std::ops::Range<usize>| {
+            let client = client.clone();
+            let topic = topic.clone();
+            async move {
+                produce(
+                    &client,
+                    &topic,
+                    ProducerOptions::default(),
+                    range.map(message),
+                )
+                .await;
+            }
+        };
+        send(0..3).await;
+        let link = broker.relay.twin(broker.upstream);
+        let backend = backend::open(&format!("{}/{topic}", link.url()), &options(broker))
+            .await
+            .expect("open");
+        // Not browsed: the tail starts after the last message there is.
+        let (tx, mut rx) = mpsc::channel(16);
+        let follower = {
+            let backend = backend.clone();
+            tokio::spawn(async move { backend.tail(tx).await })
+        };
+        let mut seen = Vec::new();
+        // The tail is live once a new message shows.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        send(3..4).await;
+        if !shown(&mut rx, &mut seen, 1, "before the cut").await {
+            panic!("the tail ended: {:?}", follower.await);
+        }
+        // The link breaks and stays down while 4..8 are published.
+        let before = link.tally().connections.load(Ordering::Relaxed);
+        link.cut(true);
+        send(4..8).await;
+        link.accept();
+        shown(
+            &mut rx,
+            &mut seen,
+            5,
+            "after the cut, nothing newer published",
+        )
+        .await;
+        send(8..10).await;
+        if !shown(&mut rx, &mut seen, 7, "after the cut, newer ones").await {
+            panic!("the tail ended: {:?}", follower.await);
+        }
+        let expected: Vec<String> = (3..10)
+            .map(|i| String::from_utf8(message(i).payload).expect("utf-8"))
+            .collect();
+        assert_eq!(seen, expected);
+        // Nothing more comes (no message twice).
+        assert!(
+            tokio::time::timeout(Duration::from_millis(500), rx.recv())
+                .await
+                .is_err()
+        );
+        drop(rx);
+        follower.await.expect("join").expect("tail ends cleanly");
+        // pulsar-lite keeps a non-durable subscription's place across a
+        // reconnection, Apache Pulsar does not: there, a re-subscription
+        // without a message id starts at the newest message. Every one
+        // after the cut names where to start.
+        let again: Vec<_> = link
+            .subscribes(&full(&topic))
+            .into_iter()
+            .filter(|s| s.connection > before)
+            .collect();
+        assert!(!again.is_empty(), "no re-subscription after the cut");
+        assert!(again.iter().all(|s| s.start.is_some()), "{again:?}");
+    });
+}
+
+/// Take a tail's events (payloads as text) into `seen` until it holds
+/// `count` of them (30 s at most); `false` when the tail ended first.
+async fn shown(
+    rx: &mut mpsc::Receiver<Vec<Record>>,
+    seen: &mut Vec<String>,
+    count: usize,
+    what: &str,
+) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.len() < count {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let batch = tokio::time::timeout(left, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{what}: only {} of {count} shown: {seen:?}", seen.len()));
+        let Some(batch) = batch else {
+            return false;
+        };
+        for record in batch {
+            let raw = record.decode().expect("event").0.raw;
+            seen.push(String::from_utf8(raw).expect("utf-8"));
+        }
+    }
+    true
+}

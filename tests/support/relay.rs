@@ -56,7 +56,8 @@ pub struct Seen {
 /// One Subscribe command a client sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscribe {
-    connection: u64,
+    /// The relay's number of the connection it came on (1 for the first).
+    pub connection: u64,
     consumer_id: u64,
     /// The full topic name.
     pub topic: String,
@@ -66,6 +67,8 @@ pub struct Subscribe {
     pub durable: bool,
     /// Whether the client closed the consumer afterwards.
     pub closed: bool,
+    /// The message id it starts at, as (ledger, entry), when it names one.
+    pub start: Option<(u64, u64)>,
 }
 
 type Topics = Arc<Mutex<Seen>>;
@@ -262,6 +265,10 @@ pub struct Relay {
     pub addr: SocketAddr,
     seen: Topics,
     tally: Arc<Tally>,
+    /// Bumped by [`Relay::cut`]: connections of an older generation close.
+    cuts: Arc<AtomicU64>,
+    /// While set, new connections are closed as soon as they are accepted.
+    refusing: Arc<std::sync::atomic::AtomicBool>,
     /// The `pulsar+ssl://` URL lookup answers name, once a TLS front is in front.
     #[allow(dead_code)] // read by tests/pulsar_security.rs only
     tls_url: Arc<Mutex<Option<String>>>,
@@ -272,6 +279,28 @@ impl Relay {
     /// its own (its own runtime), so any test can use it.
     pub fn start(upstream: SocketAddr) -> Relay {
         Relay::start_with(upstream, None, Topics::default())
+    }
+
+    /// Another relay to the same broker, knowing the same topics, that
+    /// can be cut without cutting this one.
+    #[allow(dead_code)] // used by tests/pulsar.rs only
+    pub fn twin(&self, upstream: SocketAddr) -> Relay {
+        Relay::start_with(upstream, None, self.seen.clone())
+    }
+
+    /// Close every open connection at once, as a broken link would (the
+    /// counts of a frame cut midway go to the unwritten ones); with
+    /// `refuse`, close new connections too until [`Relay::accept`].
+    #[allow(dead_code)] // used by tests/pulsar.rs only
+    pub fn cut(&self, refuse: bool) {
+        self.refusing.store(refuse, Ordering::SeqCst);
+        self.cuts.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Accept connections again after [`Relay::cut`].
+    #[allow(dead_code)] // used by tests/pulsar.rs only
+    pub fn accept(&self) {
+        self.refusing.store(false, Ordering::SeqCst);
     }
 
     /// A slow relay to the same broker as `self` (see [`Shape`]), which
@@ -290,6 +319,9 @@ impl Relay {
         let tls = tls_url.clone();
         let tally = Arc::new(Tally::default());
         let counts = tally.clone();
+        let cuts = Arc::new(AtomicU64::new(0));
+        let refusing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (cut, refuse) = (cuts.clone(), refusing.clone());
         let drops_left = Arc::new(AtomicU64::new(shape.map_or(0, |s| s.drop_times)));
         let passes_left = Arc::new(AtomicU64::new(shape.map_or(0, |s| s.drop_after)));
         std::thread::spawn(move || {
@@ -304,6 +336,10 @@ impl Relay {
                     let Ok((client, _)) = listener.accept().await else {
                         continue;
                     };
+                    if refuse.load(Ordering::SeqCst) {
+                        drop(client);
+                        continue;
+                    }
                     connection += 1;
                     let urls = Urls {
                         plain: format!("pulsar://{addr}"),
@@ -318,6 +354,7 @@ impl Relay {
                         tally: counts.clone(),
                         drops_left: drops_left.clone(),
                         passes_left: passes_left.clone(),
+                        cuts: cut.clone(),
                     };
                     counts.connections.fetch_add(1, Ordering::Relaxed);
                     tokio::spawn(serve(client, upstream, urls, topics.clone(), link));
@@ -328,6 +365,8 @@ impl Relay {
             addr,
             seen,
             tally,
+            cuts,
+            refusing,
             tls_url,
         }
     }
@@ -384,6 +423,8 @@ struct Link {
     drops_left: Arc<AtomicU64>,
     /// Deliveries still to pass before dropping (shared).
     passes_left: Arc<AtomicU64>,
+    /// The relay's cut generation (see [`Relay::cut`]).
+    cuts: Arc<AtomicU64>,
 }
 
 impl Link {
@@ -467,9 +508,16 @@ async fn serve(client: TcpStream, upstream: SocketAddr, urls: Urls, topics: Topi
         let _ = broker_write.shutdown().await;
     };
     let down = fix_frames(broker_read, client_write, urls, answers_rx, &link);
+    let generation = link.cuts.load(Ordering::SeqCst);
+    let cut = async {
+        while link.cuts.load(Ordering::SeqCst) == generation {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
     tokio::select! {
         _ = up => {}
         _ = down => {}
+        _ = cut => {}
     }
     total.fold(&one);
 }
@@ -614,6 +662,10 @@ fn client_frame(frame: &[u8], topics: &Topics, connection: u64) -> Option<Vec<u8
             subscription: s.subscription.clone(),
             durable: s.durable != Some(false),
             closed: false,
+            start: s
+                .start_message_id
+                .as_ref()
+                .map(|id| (id.ledger_id, id.entry_id)),
         });
     }
     if let Some(c) = &command.close_consumer {

@@ -125,6 +125,18 @@ pub async fn last_message_id(
     }
 }
 
+/// The last message id of one partition now (`None`: it is empty), asked
+/// on a probe that takes no messages.
+pub(super) async fn partition_end(
+    client: &Client,
+    topic: &TopicName,
+) -> Result<Option<MessageIdData>, PulsarError> {
+    let mut probe = open_probe(client, topic).await?;
+    let last = last_message_id(client, &mut probe).await;
+    close(probe);
+    last
+}
+
 /// Whether `id` (with its batch size) is at or past `last`.
 pub fn reached(id: &MessageIdData, batch_size: Option<i32>, last: &MessageIdData) -> bool {
     let here = (id.ledger_id, id.entry_id);
@@ -253,10 +265,7 @@ pub async fn browse(
     // Every partition's end first, before any reader fills the connection.
     let mut lasts = Vec::with_capacity(partitions.len());
     for topic in partitions {
-        let mut probe = open_probe(client, &topic).await?;
-        let last = last_message_id(client, &mut probe).await;
-        close(probe);
-        let last = last?;
+        let last = partition_end(client, &topic).await?;
         ends.insert(topic.to_string(), last.clone());
         if let Some(last) = last {
             lasts.push((topic, last));
