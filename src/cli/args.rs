@@ -23,6 +23,10 @@ pub struct Cli {
     /// delete, purge); dry runs are allowed.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Do not journal operations that change sources or targets (the
+    /// journal still notes that one ran unjournaled).
+    #[arg(long, global = true)]
+    pub no_journal: bool,
     /// Config file (default: the platform config directory's evscope/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -286,6 +290,9 @@ pub enum Command {
     /// List the topics of a Pulsar namespace: partitions, dead-letter and
     /// retry links, and subscription backlogs with --pulsar-admin-url.
     Topics(TopicsArgs),
+    /// List the journal: every replay, redrive, delete, purge and export
+    /// over a file, who ran it, and what came of it.
+    Journal(JournalArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -433,6 +440,29 @@ pub struct RedriveArgs {
     /// (StartMessageMoveTask).
     #[arg(long)]
     pub client_side: bool,
+}
+
+/// `journal`.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// Only operations started within this long: 30m, 6h, 2d, 1w.
+    #[arg(long, value_name = "DURATION", value_parser = crate::ops::journal::parse_since)]
+    pub since: Option<chrono::Duration>,
+    /// Only operations whose source or target is this URI.
+    #[arg(long, value_name = "URI")]
+    pub source: Option<String>,
+    /// table (default) or json (one operation per line: intent and outcome).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: JournalFormat,
+}
+
+/// How `journal` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JournalFormat {
+    /// A table for people.
+    Table,
+    /// One JSON object per operation.
+    Json,
 }
 
 /// `queues`.

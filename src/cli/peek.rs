@@ -363,12 +363,43 @@ pub(super) async fn export(args: ExportArgs, context: &Context) -> Result<i32> {
     if let Some(notice) = exporter.notice() {
         warn(notice);
     }
-    let pass = for_each_document(backend, &scanner, None, |document| {
-        exporter.write(&document)?;
-        Ok(true)
-    })
-    .await?;
-    let exported = exporter.finish()?;
+    // Replacing a file changes it: journaled (a new file or a stream is not).
+    let entry = match &destination {
+        Destination::Existing(path) => {
+            let intent = crate::ops::journal::Intent::new("export", "cli")
+                .source(backend.uri())
+                .target(&format!("file:{}", path.display()))
+                .filter(args.filter.filter.as_deref())
+                .plan(crate::ops::journal::Plan {
+                    how: "replace the file".into(),
+                    ..Default::default()
+                });
+            Some(super::move_ops::journal_begin(intent, context).await?)
+        }
+        _ => None,
+    };
+    let written = async {
+        let pass = for_each_document(backend, &scanner, None, |document| {
+            exporter.write(&document)?;
+            Ok(true)
+        })
+        .await?;
+        Ok::<_, anyhow::Error>((pass, exporter.finish()?))
+    }
+    .await;
+    if let Some(entry) = entry {
+        let report = written.as_ref().map(|(pass, exported)| crate::ops::Report {
+            moved: exported.written,
+            skipped: pass.seen - exported.written - pass.bad_lines,
+            ..Default::default()
+        });
+        let error = written.as_ref().err().map(ToString::to_string);
+        super::move_ops::journal_end(
+            entry,
+            report.as_ref().map_err(|_| error.as_deref().unwrap_or("")),
+        );
+    }
+    let (pass, exported) = written?;
     eprintln!(
         "evscope: exported {} events to {}",
         exported.written,

@@ -104,6 +104,10 @@ pub struct Report {
     pub duplicated: Vec<(String, String)>,
     /// Dry runs: the ids that would be acted on.
     pub planned: Vec<String>,
+    /// The ids the target gave the events it took: `(event id, new id)`.
+    pub sent: Vec<(String, String)>,
+    /// Redrive and delete: the ids of the events taken out of the source.
+    pub removed: Vec<String>,
     /// What the source holds but could not read (unreadable capture
     /// lines), each naming where it is and why; they stay in the source.
     pub unreadable: Vec<String>,

@@ -6,6 +6,7 @@
 
 mod delete;
 mod job;
+pub mod journal;
 mod native;
 mod redrive;
 mod replay;

@@ -51,7 +51,10 @@ pub async fn replay(
             Ok(paired) => {
                 for (event, outcome) in paired {
                     match outcome {
-                        Ok(_) => report.moved += 1,
+                        Ok(new_id) => {
+                            report.moved += 1;
+                            report.sent.push((event.id.clone(), new_id));
+                        }
                         Err(reason) => report.failed.push((event.id.clone(), reason)),
                     }
                 }

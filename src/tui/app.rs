@@ -408,6 +408,9 @@ pub struct App {
     pub dialog: Option<Dialog>,
     /// First line of the help screen.
     pub help_scroll: usize,
+    /// The journal (`:journal`), shown on the help screen's overlay instead
+    /// of the help while set; closing it clears it.
+    pub journal_view: Option<Vec<Safe>>,
     /// The last result or error.
     pub status: Option<Status>,
     /// The running operation.
@@ -493,6 +496,7 @@ impl App {
             },
             dialog: None,
             help_scroll: 0,
+            journal_view: None,
             status: None,
             job: None,
             following: false,

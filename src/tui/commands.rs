@@ -23,6 +23,8 @@ pub enum Command {
     Theme(String),
     /// `help`.
     Help,
+    /// `journal`: the operations that changed sources.
+    Journal,
     /// `quit`.
     Quit,
 }
@@ -37,6 +39,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("export", "FILE"),
     ("theme", "NAME"),
     ("help", ""),
+    ("journal", ""),
     ("quit", ""),
 ];
 
@@ -63,6 +66,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "export" | "w" => need("a file name").map(Command::Export),
         "theme" => need("a theme name").map(Command::Theme),
         "help" | "h" => Ok(Command::Help),
+        "journal" => Ok(Command::Journal),
         "quit" | "q" | "q!" => Ok(Command::Quit),
         "" => {
             Err("type a command: open, replay, redrive, delete, purge, export, theme, quit".into())

@@ -26,7 +26,7 @@ mod pace;
 mod queue;
 mod send;
 
-pub use client::SqsOptions;
+pub use client::{SqsOptions, caller_identity};
 pub use discover::list_queues;
 pub use hold::settle;
 pub use max_hold::MaxHold;

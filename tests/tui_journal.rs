@@ -1,0 +1,37 @@
+//! The TUI's journal view (`:journal`), in its own test process: the
+//! process-wide journal is set once, to a file this test writes.
+
+mod tui_support;
+
+use evscope::ops::journal::{self, Journal};
+use evscope::tui::app::Mode;
+use tui_support::*;
+
+/// Two operations, one finished and one without an outcome; hostile text
+/// (a terminal escape, a URI with a password, a token) in what they name.
+const LINES: &str = r#"{"phase":"intent","id":"a","time":"2026-11-29T09:00:00Z","user":"ana","host":"ops-1","version":"0.1.0","intent":{"operation":"redrive","via":"cli","command":["evscope","redrive","sqs://orders-dlq"],"source":"sqs://orders-dlq","target":"sqs://orders","plan":{"how":"client-side"}}}
+{"phase":"outcome","id":"a","time":"2026-11-29T09:00:05Z","user":"ana","host":"ops-1","version":"0.1.0","outcome":{"done":41,"failed":1,"skipped":0,"duplicated":0,"unreadable":0,"cancelled":false,"failures":[{"id":"m9","reason":"refused","kind":"failed"}]}}
+{"phase":"intent","id":"b","time":"2026-11-29T10:00:00Z","user":"bo\u001b[31mb","host":"ops-2","version":"0.1.0","intent":{"operation":"replay","via":"tui","command":[":replay"],"source":"pulsar://bob:hunter2@broker:6650/t","target":"out.jsonl?token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl","plan":{"how":"client-side"}}}
+"#;
+
+#[test]
+fn journal_view_lists_operations_newest_first_masked_and_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    std::fs::write(&path, LINES).unwrap();
+    journal::configure(Journal {
+        path: Some(path),
+        off: false,
+    });
+    let mut app = demo_app(110, 24);
+    key(&mut app, ":journal\n");
+    assert_eq!(app.mode, Mode::Help);
+    let shown = screen(&app);
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(!shown.contains("eyJzdWIiOiJ4In0"), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown}");
+    insta::assert_snapshot!(shown);
+    key(&mut app, "\x1b");
+    assert_eq!(app.mode, Mode::List);
+    assert!(app.journal_view.is_none());
+}
