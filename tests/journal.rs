@@ -199,3 +199,50 @@ fn no_journal_is_itself_noted_and_an_export_over_a_file_is_journaled() {
         stdout(&out)
     );
 }
+
+#[test]
+fn peek_names_events_the_journal_says_were_redriven() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = two_events(dir.path());
+    let journal = dir.path().join("journal.jsonl");
+    // A redrive of line-1 out of this file (as of a Pulsar topic, which
+    // keeps what was redriven), and one out of another source.
+    let line = |id: &str, source: &str, phase: &str, body: &str| {
+        format!(
+            r#"{{"phase":"{phase}","id":"{id}","time":"2026-11-29T09:00:00Z","user":"u","host":"h","version":"0","{body}}}"#
+        )
+        .replace("{source}", source)
+    };
+    let intent = r#"intent":{"operation":"redrive","via":"cli","command":[],"source":"{source}","plan":{"how":"client-side"}}"#;
+    let outcome = r#"outcome":{"done":1,"failed":0,"skipped":0,"duplicated":0,"unreadable":0,"cancelled":false,"removed":["line-1"]}"#;
+    let uri = format!("file:{source}");
+    let text = [
+        line("a", &uri, "intent", intent),
+        line("a", &uri, "outcome", outcome),
+        line("b", "file:elsewhere", "intent", intent),
+        line(
+            "b",
+            "file:elsewhere",
+            "outcome",
+            &outcome.replace("line-1", "line-2"),
+        ),
+    ]
+    .join("\n");
+    std::fs::write(&journal, text + "\n").unwrap();
+    let config = config(dir.path(), &journal);
+    let out = evscope(
+        &["--config", config.to_str().unwrap(), "peek", &source],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2);
+    let note = stderr(&out);
+    assert!(
+        note.contains("1 of the events shown were already redriven out of this source"),
+        "{note}"
+    );
+    assert!(
+        note.contains("line-1") && !note.contains("line-2"),
+        "{note}"
+    );
+}

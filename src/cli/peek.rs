@@ -330,7 +330,18 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     };
     let mut out = Out::new();
     let mut open = true;
-    let to_line = |document: Document| document.to_line(options);
+    // Events the journal says were redriven out of this source already (a
+    // Pulsar topic keeps them): named on stderr at the end.
+    let redriven = crate::ops::journal::redriven(backend.uri());
+    let shown_redriven = std::sync::Mutex::new(Vec::new());
+    let to_line = |document: Document| {
+        if redriven.contains(&document.event.id) {
+            if let Ok(mut shown) = shown_redriven.lock() {
+                shown.push(document.event.id.clone());
+            }
+        }
+        document.to_line(options)
+    };
     let read = Reading {
         limit: args.limit,
         follow: args.follow,
@@ -347,6 +358,20 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     .await?;
     if open {
         out.flush()?;
+    }
+    let shown = shown_redriven.into_inner().unwrap_or_default();
+    if !shown.is_empty() {
+        warn(&crate::sanitize::escape_masked(&format!(
+            "{} of the events shown were already redriven out of this source (the journal says so): {}",
+            shown.len(),
+            shown
+                .iter()
+                .take(10)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if shown.len() > 10 { ", …" } else { "" }
+        )));
     }
     Ok(if pass.bad_lines > 0 { EXIT_ERROR } else { 0 })
 }

@@ -643,6 +643,18 @@ pub fn redriven_from(operations: &[Operation], dlq: &str) -> std::collections::H
         .collect()
 }
 
+/// The ids of events the process-wide journal says were redriven out of
+/// `source` (empty when there is no journal, or it cannot be read).
+pub fn redriven(source: &str) -> std::collections::HashSet<String> {
+    match current().operations() {
+        Ok(operations) => redriven_from(&operations, source),
+        Err(error) => {
+            tracing::warn!(%error, "journal");
+            Default::default()
+        }
+    }
+}
+
 fn masked(text: &str) -> String {
     mask_text(text).into_owned()
 }
