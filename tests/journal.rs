@@ -246,3 +246,54 @@ fn peek_names_events_the_journal_says_were_redriven() {
         "{note}"
     );
 }
+
+#[test]
+fn a_paced_replay_sends_everything_and_journals_its_pace() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = two_events(dir.path());
+    let journal = dir.path().join("journal.jsonl");
+    let config = config(dir.path(), &journal);
+    let config = config.to_str().unwrap();
+    let target = dir.path().join("out.jsonl");
+    let target = target.to_str().unwrap();
+    let out = evscope(
+        &[
+            "--config", config, "replay", &source, target, "--rate", "200/s",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = evscope(
+        &[
+            "--config",
+            config,
+            "replay",
+            &source,
+            target,
+            "--pace",
+            "original:4",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(target).unwrap().lines().count(), 4);
+    let lines = journal_lines(&journal);
+    assert_eq!(lines[0]["intent"]["plan"]["pace"], "200/s");
+    assert_eq!(lines[2]["intent"]["plan"]["pace"], "original:4");
+    for (flags, message) in [
+        (vec!["--rate", "fast"], "bad rate `fast`"),
+        (vec!["--pace", "original:0"], "bad pace `original:0`"),
+        (
+            vec!["--rate", "1/s", "--pace", "original"],
+            "cannot be used with",
+        ),
+    ] {
+        let mut args = vec!["--config", config, "replay", &source, target];
+        args.extend(flags);
+        let out = evscope(&args, &[]);
+        assert_eq!(out.status.code(), Some(2));
+        let error = stderr(&out);
+        assert!(error.contains(message), "{error}");
+        assert_eq!(error.lines().count(), 1, "{error}");
+    }
+}

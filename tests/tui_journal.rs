@@ -72,3 +72,31 @@ fn journal_view_lists_operations_newest_first_masked_and_escaped() {
     assert_eq!(app.mode, Mode::List);
     assert!(app.journal_view.is_none());
 }
+
+#[test]
+fn the_replay_prompt_takes_a_rate_or_the_original_pace() {
+    journal_ready();
+    let mut app = demo_app(110, 24);
+    key(&mut app, ":replay /tmp/paced.jsonl --pace original:2\n");
+    let paces: Vec<_> = effects(&mut app)
+        .into_iter()
+        .filter_map(|e| match e {
+            evscope::tui::jobs::Effect::Replay { target, pace, .. } => Some((target, pace)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        paces,
+        [(
+            "/tmp/paced.jsonl".to_string(),
+            evscope::ops::Pace::Original(2.0)
+        )]
+    );
+    // A bad pace is said, and nothing starts.
+    let mut app = demo_app(110, 24);
+    key(&mut app, "r");
+    key(&mut app, "/tmp/paced.jsonl --rate soon\n");
+    assert!(effects(&mut app).is_empty());
+    let shown = screen(&app);
+    assert!(shown.contains("bad rate `soon`"), "{shown}");
+}

@@ -412,6 +412,13 @@ pub struct ReplayArgs {
     /// To a FIFO queue: keep each event's MessageDeduplicationId instead of a fresh one.
     #[arg(long)]
     pub keep_dedup_id: bool,
+    /// Send at most this many events per second: 10/s, 120/m, 0.5.
+    #[arg(long, value_name = "N/s", value_parser = crate::ops::Pace::parse_rate, conflicts_with = "pace")]
+    pub rate: Option<crate::ops::Pace>,
+    /// Keep the gaps between the events' publish times, sped up or slowed
+    /// down: original, original:2 (twice as fast), original:0.5.
+    #[arg(long, value_name = "original[:SPEED]", value_parser = crate::ops::Pace::parse_pace)]
+    pub pace: Option<crate::ops::Pace>,
 }
 
 /// `redrive`.

@@ -49,7 +49,8 @@ fn watch_job(control: &JobControl, verb: &'static str) -> tokio::task::JoinHandl
                     if changed.is_err() { break; }
                     let p = *updates.borrow();
                     let total = p.total.map_or_else(String::new, |t| format!("/{t}"));
-                    progress(&format!("{verb} {}{total}, failed {}", p.done, p.failed));
+                    let eta = p.eta_words().map_or_else(String::new, |e| format!(", {e}"));
+                    progress(&format!("{verb} {}{total}, failed {}{eta}", p.done, p.failed));
                 }
                 _ = tokio::signal::ctrl_c() => {
                     warn("interrupted: finishing the batch in flight, then stopping");
@@ -230,6 +231,7 @@ pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
         );
     }
     ensure(target.as_ref(), Operation::Send, args.dry_run)?;
+    let pace = args.rate.or(args.pace).unwrap_or_default();
     let source_uri = source.uri().to_string();
     let (events, skipped, unreadable) = selected_events(source, &selection).await?;
     let entry = match args.dry_run {
@@ -243,6 +245,7 @@ pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
                 .plan(Plan {
                     events: Some(events.len()),
                     how: "client-side".into(),
+                    pace: pace.label(),
                     ..Plan::default()
                 });
             Some(journal_begin(intent, context).await?)
@@ -250,7 +253,7 @@ pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
     };
     let control = JobControl::new();
     let watcher = watch_job(&control, "replayed");
-    let report = ops::replay(&events, target.as_ref(), args.dry_run, &control).await;
+    let report = ops::replay_paced(&events, target.as_ref(), args.dry_run, pace, &control).await;
     let report = match entry {
         Some(entry) => journaled(entry, report),
         None => report,

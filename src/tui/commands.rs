@@ -32,7 +32,7 @@ pub enum Command {
 /// Command names with their argument, for completion and errors.
 pub const COMMANDS: &[(&str, &str)] = &[
     ("open", "SOURCE"),
-    ("replay", "TARGET"),
+    ("replay", "TARGET [--rate N/s | --pace original[:SPEED]]"),
     ("redrive", "[TARGET]"),
     ("delete", ""),
     ("purge", ""),

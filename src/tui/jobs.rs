@@ -91,6 +91,8 @@ pub enum Effect {
         events: Vec<Event>,
         /// The URIs of the sources they come from, for the journal.
         sources: Vec<String>,
+        /// How fast to send.
+        pace: ops::Pace,
     },
     /// Find where a dead-letter queue redrives to, before asking.
     PlanRedrive {
@@ -452,12 +454,14 @@ impl Jobs {
                 records,
                 events,
                 sources,
+                pace,
             } => {
                 let open = self.open.clone();
                 tokio::spawn(async move {
                     let from = sources.join(", ");
+                    let send = Sending { target, pace };
                     let outcome =
-                        run_replay(job, &control, target, records, events, &from, open, &tx)
+                        run_replay(job, &control, send, records, events, &from, open, &tx)
                             .await
                             .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::JobDone { job, outcome });
@@ -895,11 +899,17 @@ fn journaled<E: std::fmt::Display>(
     result
 }
 
+/// Where a replay sends, and how fast.
+struct Sending {
+    target: String,
+    pace: ops::Pace,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn run_replay(
     job: u64,
     control: &JobControl,
-    target: String,
+    Sending { target, pace }: Sending,
     records: Vec<Record>,
     mut events: Vec<Event>,
     from: &str,
@@ -937,13 +947,14 @@ async fn run_replay(
         .plan(Plan {
             events: Some(events.len()),
             how: "client-side".into(),
+            pace: pace.label(),
             ..Plan::default()
         });
     let entry = journal_begin(intent, &open).await?;
     let forwarder = forward_progress(job, control, tx);
     let report = journaled(
         entry,
-        ops::replay(&events, target.as_ref(), false, control).await,
+        ops::replay_paced(&events, target.as_ref(), false, pace, control).await,
     );
     forwarder.abort();
     Ok(JobOutcome {

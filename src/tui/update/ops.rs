@@ -65,10 +65,19 @@ pub(super) fn is_open_source(app: &App, target: &str) -> bool {
         .any(|s| s.uri() == target || normalized.as_deref().is_ok_and(|n| n == s.uri()))
 }
 
-pub(super) fn start_replay(app: &mut App, target: &str) {
+pub(super) fn start_replay(app: &mut App, text: &str) {
     if busy(app) {
         return;
     }
+    // `TARGET [--rate N/s | --pace original[:SPEED]]`.
+    let (target, pace) = match crate::ops::Pace::split_target(text) {
+        Ok(split) => split,
+        Err(error) => {
+            status(app, Level::Error, &error);
+            return;
+        }
+    };
+    let target = target.as_str();
     let rows = match app.edited {
         Some(_) => app.current_row().into_iter().collect(),
         None => operation_rows(app),
@@ -101,6 +110,7 @@ pub(super) fn start_replay(app: &mut App, target: &str) {
         records,
         events,
         sources,
+        pace,
     });
     status(
         app,
