@@ -246,7 +246,6 @@ pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
                     events: Some(events.len()),
                     how: "client-side".into(),
                     pace: pace.label(),
-                    ..Plan::default()
                 });
             Some(journal_begin(intent, context).await?)
         }
@@ -325,6 +324,9 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
         if confirm_move(count, source.uri(), target.uri(), native)? == Answer::ClientSide {
             native = false;
         }
+    }
+    if args.dry_run && crate::backend::is_router(target.uri()) {
+        return plan_routes(source, target.uri(), &selection).await;
     }
     let entry = match args.dry_run {
         true => None,
@@ -414,6 +416,47 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
         &report,
         ReadFirst::default(),
     ))
+}
+
+/// A dry run of a redrive through a router (each event back to its own
+/// origin): how many events go to each target, and how many name none
+/// (those would fail and stay), then the ids.
+async fn plan_routes(source: Arc<dyn Backend>, router: &str, selection: &Selection) -> Result<i32> {
+    let from = source.uri().to_string();
+    let (events, _, unreadable) = selected_events(source, selection).await?;
+    let mut routes: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut stay = 0;
+    for event in &events {
+        match crate::backend::route_of(router, event) {
+            Some(to) => *routes.entry(to).or_default() += 1,
+            None => stay += 1,
+        }
+    }
+    let mut out = Out::new();
+    let _ = out.line(&format!(
+        "dry run: would move {} events from {} to {}",
+        events.len() - stay,
+        escape(&from),
+        escape(&target_label(router))
+    ));
+    for (to, count) in &routes {
+        let _ = out.line(&format!("  to {}: {count} events", escape(to)));
+    }
+    if stay > 0 {
+        let _ = out.line(&format!(
+            "  no origin named: {stay} events (they would fail and stay; name a target with --to)"
+        ));
+    }
+    for event in &events {
+        if !out
+            .line(&format!("  {}", escape(&event.id)))
+            .unwrap_or(false)
+        {
+            break;
+        }
+    }
+    let _ = out.flush();
+    Ok(if unreadable > 0 { EXIT_ERROR } else { 0 })
 }
 
 /// `evscope delete`.

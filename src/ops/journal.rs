@@ -256,9 +256,6 @@ pub struct Plan {
     /// Pacing of a replay (`50/s`, `original:2`), when paced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pace: Option<String>,
-    /// Per target, the events routed there (a DLQ fed by several queues).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub routes: Vec<(String, usize)>,
 }
 
 impl Intent {

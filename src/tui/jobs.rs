@@ -948,7 +948,6 @@ async fn run_replay(
             events: Some(events.len()),
             how: "client-side".into(),
             pace: pace.label(),
-            ..Plan::default()
         });
     let entry = journal_begin(intent, &open).await?;
     let forwarder = forward_progress(job, control, tx);

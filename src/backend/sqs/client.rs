@@ -104,7 +104,11 @@ pub async fn caller_identity(
         )),
         Err(error) => Err(format!(
             "STS GetCallerIdentity failed: {}",
-            DisplayErrorContext(&error)
+            match (error.code(), error.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_string(),
+                _ => DisplayErrorContext(&error).to_string(),
+            }
         )),
     }
 }
