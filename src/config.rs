@@ -46,6 +46,10 @@ pub struct Config {
     /// Key bindings per mode, over the defaults: `[keys.list] "x" = "replay"`.
     #[serde(default)]
     pub keys: toml::Table,
+    /// The journal file (default: journal.jsonl in the platform state
+    /// directory).
+    #[serde(default)]
+    pub journal: Option<std::path::PathBuf>,
     /// SQS settings: `[sqs] max_hold = "30s"`.
     #[serde(default)]
     pub sqs: SqsConfig,

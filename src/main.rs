@@ -85,6 +85,10 @@ fn start_logging(args: &Cli) -> Result<Option<std::path::PathBuf>, LogError> {
 
 async fn run(args: Cli, log_file: Option<std::path::PathBuf>) -> anyhow::Result<i32> {
     let config = Config::load(args.config.as_deref())?;
+    evscope::ops::journal::configure(evscope::ops::journal::Journal::new(
+        config.journal.clone(),
+        args.no_journal,
+    ));
     let max_hold = args
         .sqs
         .max_hold

@@ -15,6 +15,11 @@ fn evscope_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_evscope"))
         .args(args)
         .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+        // Operations journal away from the user's state directory.
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("evscope-test-state"),
+        )
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

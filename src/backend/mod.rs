@@ -20,7 +20,7 @@ pub use listing::{Listing, is_scope, list_sources, sqs_scope};
 pub use pulsar::PulsarOptions;
 pub use record::Record;
 pub use sqs::SqsOptions;
-pub use uri::{SourceUri, open, open_target, target_label};
+pub use uri::{SourceUri, is_router, open, open_target, route_of, target_label};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;

@@ -91,6 +91,9 @@ fn file_url_path(text: &str, rest: &str) -> Result<PathBuf, BackendError> {
 /// How to name a target URI to a person: the URI itself, except for a
 /// Pulsar redrive router, which sends each event back to its own topic.
 pub fn target_label(uri: &str) -> String {
+    if uri == super::sqs::ROUTE_URI {
+        return "each message's origin queue (its DeadLetterQueueSourceArn)".into();
+    }
     match uri.strip_suffix(super::pulsar::ROUTE_QUERY) {
         Some(broker) if uri.starts_with("pulsar") => {
             format!(
@@ -102,6 +105,25 @@ pub fn target_label(uri: &str) -> String {
     }
 }
 
+/// Whether `target` is a redrive router: each event goes back to its own
+/// origin ([`route_of`]).
+pub fn is_router(target: &str) -> bool {
+    target == super::sqs::ROUTE_URI
+        || (target.starts_with("pulsar") && target.ends_with(super::pulsar::ROUTE_QUERY))
+}
+
+/// Where a redrive router target (`target`, see [`target_label`]) sends
+/// `event`: its origin queue or REAL_TOPIC; `None` when `target` is not a
+/// router or the event names no origin (it would stay in the DLQ).
+pub fn route_of(target: &str, event: &crate::model::Event) -> Option<String> {
+    if target == super::sqs::ROUTE_URI {
+        return super::sqs::origin_of(event);
+    }
+    let broker = target.strip_suffix(super::pulsar::ROUTE_QUERY)?;
+    let topic = super::pulsar::convert::real_topic(event)?;
+    Some(format!("{}/{topic}", broker.trim_end_matches('/')))
+}
+
 /// Open the backend for a source URI: the one door every source comes in
 /// through, which makes it read-only with `options.read_only`.
 pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>, BackendError> {
@@ -111,6 +133,9 @@ pub async fn open(text: &str, options: &OpenOptions) -> Result<Arc<dyn Backend>,
         SourceUri::File(path) => Arc::new(FileBackend::open_path(&path, options)?),
         SourceUri::Stdin => Arc::new(FileBackend::open_stdin(options).await?),
         SourceUri::Demo(part) => Arc::new(FileBackend::open_demo(part.as_deref(), options)?),
+        SourceUri::Sqs(u) if u == super::sqs::ROUTE_URI => {
+            Arc::new(super::sqs::SqsRouter::open(&options.sqs).await)
+        }
         SourceUri::Sqs(u) => Arc::new(SqsBackend::open(&u, &options.sqs).await?),
         SourceUri::Pulsar(u) => super::pulsar::open(&u, options, true).await?,
     };

@@ -23,6 +23,10 @@ pub struct Cli {
     /// delete, purge); dry runs are allowed.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Do not journal operations that change sources or targets (the
+    /// journal still notes that one ran unjournaled).
+    #[arg(long, global = true)]
+    pub no_journal: bool,
     /// Config file (default: the platform config directory's evscope/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -300,6 +304,9 @@ pub enum Command {
     /// Contracts: list the loaded ones, or infer them from events.
     #[command(subcommand)]
     Contracts(ContractsCommand),
+    /// List the journal: every replay, redrive, delete, purge and export
+    /// over a file, who ran it, and what came of it.
+    Journal(JournalArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -476,6 +483,13 @@ pub struct ReplayArgs {
     /// To a FIFO queue: keep each event's MessageDeduplicationId instead of a fresh one.
     #[arg(long)]
     pub keep_dedup_id: bool,
+    /// Send at most this many events per second: 10/s, 120/m, 0.5.
+    #[arg(long, value_name = "N/s", value_parser = crate::ops::Pace::parse_rate, conflicts_with = "pace")]
+    pub rate: Option<crate::ops::Pace>,
+    /// Keep the gaps between the events' publish times, sped up or slowed
+    /// down: original, original:2 (twice as fast), original:0.5.
+    #[arg(long, value_name = "original[:SPEED]", value_parser = crate::ops::Pace::parse_pace)]
+    pub pace: Option<crate::ops::Pace>,
 }
 
 /// `redrive`.
@@ -504,6 +518,29 @@ pub struct RedriveArgs {
     /// (StartMessageMoveTask).
     #[arg(long)]
     pub client_side: bool,
+}
+
+/// `journal`.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// Only operations started within this long: 30m, 6h, 2d, 1w.
+    #[arg(long, value_name = "DURATION", value_parser = crate::ops::journal::parse_since)]
+    pub since: Option<chrono::Duration>,
+    /// Only operations whose source or target is this URI.
+    #[arg(long, value_name = "URI")]
+    pub source: Option<String>,
+    /// table (default) or json (one operation per line: intent and outcome).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: JournalFormat,
+}
+
+/// How `journal` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JournalFormat {
+    /// A table for people.
+    Table,
+    /// One JSON object per operation.
+    Json,
 }
 
 /// `queues`.

@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod context;
 mod contracts;
+mod journal;
 mod move_ops;
 mod output;
 mod peek;
@@ -38,6 +39,7 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Topics(args) => topics::topics(args, context).await,
         Command::Versions(args) => contracts::versions(args, context).await,
         Command::Contracts(command) => contracts::contracts(command, context).await,
+        Command::Journal(args) => journal::journal(args),
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)

@@ -12,6 +12,7 @@ use super::peek::for_each_document;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::backend::{Backend, Operation, ensure, same_source, target_label};
 use crate::model::Event;
+use crate::ops::journal::{self, Intent, Plan};
 use crate::ops::{self, JobControl, NativeRedrive, Report, Selection};
 // Reports name sources and quote backend errors: mask credentials in them.
 use crate::sanitize::escape_masked as escape;
@@ -48,7 +49,8 @@ fn watch_job(control: &JobControl, verb: &'static str) -> tokio::task::JoinHandl
                     if changed.is_err() { break; }
                     let p = *updates.borrow();
                     let total = p.total.map_or_else(String::new, |t| format!("/{t}"));
-                    progress(&format!("{verb} {}{total}, failed {}", p.done, p.failed));
+                    let eta = p.eta_words().map_or_else(String::new, |e| format!(", {e}"));
+                    progress(&format!("{verb} {}{total}, failed {}{eta}", p.done, p.failed));
                 }
                 _ = tokio::signal::ctrl_c() => {
                     warn("interrupted: finishing the batch in flight, then stopping");
@@ -229,10 +231,32 @@ pub(super) async fn replay(args: ReplayArgs, context: &Context) -> Result<i32> {
         );
     }
     ensure(target.as_ref(), Operation::Send, args.dry_run)?;
+    let pace = args.rate.or(args.pace).unwrap_or_default();
+    let source_uri = source.uri().to_string();
     let (events, skipped, unreadable) = selected_events(source, &selection).await?;
+    let entry = match args.dry_run {
+        true => None,
+        false => {
+            let intent = Intent::new("replay", "cli")
+                .source(&source_uri)
+                .target(target.uri())
+                .filter(args.filter.filter.as_deref())
+                .ids(args.ids.as_ref())
+                .plan(Plan {
+                    events: Some(events.len()),
+                    how: "client-side".into(),
+                    pace: pace.label(),
+                });
+            Some(journal_begin(intent, context).await?)
+        }
+    };
     let control = JobControl::new();
     let watcher = watch_job(&control, "replayed");
-    let report = ops::replay(&events, target.as_ref(), args.dry_run, &control).await?;
+    let report = ops::replay_paced(&events, target.as_ref(), args.dry_run, pace, &control).await;
+    let report = match entry {
+        Some(entry) => journaled(entry, report),
+        None => report,
+    }?;
     watcher.abort();
     progress_done();
     if args.dry_run {
@@ -301,11 +325,37 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
             native = false;
         }
     }
+    if args.dry_run && crate::backend::is_router(target.uri()) {
+        return plan_routes(source, target.uri(), &selection).await;
+    }
+    let entry = match args.dry_run {
+        true => None,
+        false => {
+            let intent = Intent::new("redrive", "cli")
+                .source(source.uri())
+                .target(target.uri())
+                .filter(args.filter.filter.as_deref())
+                .ids(args.ids.as_ref())
+                .plan(Plan {
+                    how: if native {
+                        "sqs-move-task, else client-side".into()
+                    } else {
+                        "client-side".into()
+                    },
+                    ..Plan::default()
+                });
+            Some(journal_begin(intent, context).await?)
+        }
+    };
     let control = JobControl::new();
     let watcher = watch_job(&control, "moved");
+    let mut entry = entry;
     if native && !args.dry_run {
         match ops::redrive_native(source.as_ref(), target.uri(), &control).await {
             Ok(NativeRedrive::Moved(report)) => {
+                if let Some(entry) = entry.take() {
+                    journal_end(entry, Ok(&report));
+                }
                 watcher.abort();
                 progress_done();
                 warn("moved by SQS itself (StartMessageMoveTask)");
@@ -325,6 +375,9 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
             Err(error) => {
                 watcher.abort();
                 progress_done();
+                if let Some(entry) = entry.take() {
+                    journal_end(entry, Err(&error.to_string()));
+                }
                 return Err(error.into());
             }
         }
@@ -339,7 +392,10 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     .await;
     watcher.abort();
     progress_done();
-    let report = report?;
+    let report = match entry {
+        Some(entry) => journaled(entry, report),
+        None => report,
+    }?;
     if args.dry_run {
         if native {
             warn(
@@ -362,6 +418,47 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     ))
 }
 
+/// A dry run of a redrive through a router (each event back to its own
+/// origin): how many events go to each target, and how many name none
+/// (those would fail and stay), then the ids.
+async fn plan_routes(source: Arc<dyn Backend>, router: &str, selection: &Selection) -> Result<i32> {
+    let from = source.uri().to_string();
+    let (events, _, unreadable) = selected_events(source, selection).await?;
+    let mut routes: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut stay = 0;
+    for event in &events {
+        match crate::backend::route_of(router, event) {
+            Some(to) => *routes.entry(to).or_default() += 1,
+            None => stay += 1,
+        }
+    }
+    let mut out = Out::new();
+    let _ = out.line(&format!(
+        "dry run: would move {} events from {} to {}",
+        events.len() - stay,
+        escape(&from),
+        escape(&target_label(router))
+    ));
+    for (to, count) in &routes {
+        let _ = out.line(&format!("  to {}: {count} events", escape(to)));
+    }
+    if stay > 0 {
+        let _ = out.line(&format!(
+            "  no origin named: {stay} events (they would fail and stay; name a target with --to)"
+        ));
+    }
+    for event in &events {
+        if !out
+            .line(&format!("  {}", escape(&event.id)))
+            .unwrap_or(false)
+        {
+            break;
+        }
+    }
+    let _ = out.flush();
+    Ok(if unreadable > 0 { EXIT_ERROR } else { 0 })
+}
+
 /// `evscope delete`.
 pub(super) async fn delete(args: DeleteArgs, context: &Context) -> Result<i32> {
     if args.filter.filter.is_none() && args.ids.is_none() {
@@ -370,8 +467,10 @@ pub(super) async fn delete(args: DeleteArgs, context: &Context) -> Result<i32> {
     let selection = context.selection(&args.filter, &args.ids)?;
     let source = context.source(&args.source).await?;
     ensure(source.as_ref(), Operation::Delete, args.dry_run)?;
+    let mut count = None;
     if !args.dry_run && !args.yes {
         let (events, _, unreadable) = selected_events(source.clone(), &selection).await?;
+        count = Some(events.len());
         if events.is_empty() {
             println!("nothing to delete from {}", escape(source.uri()));
             // Unreadable lines were named on stderr as they were read.
@@ -394,12 +493,30 @@ pub(super) async fn delete(args: DeleteArgs, context: &Context) -> Result<i32> {
             _ => bail!("delete cancelled: nothing was deleted"),
         })?;
     }
+    let entry = match args.dry_run {
+        true => None,
+        false => {
+            let intent = Intent::new("delete", "cli")
+                .source(source.uri())
+                .filter(args.filter.filter.as_deref())
+                .ids(args.ids.as_ref())
+                .plan(Plan {
+                    events: count,
+                    how: "client-side".into(),
+                    ..Plan::default()
+                });
+            Some(journal_begin(intent, context).await?)
+        }
+    };
     let control = JobControl::new();
     let watcher = watch_job(&control, "deleted");
     let report = ops::delete(source.as_ref(), &selection, args.dry_run, &control).await;
     watcher.abort();
     progress_done();
-    let report = report?;
+    let report = match entry {
+        Some(entry) => journaled(entry, report),
+        None => report,
+    }?;
     if args.dry_run {
         return Ok(print_plan(
             "delete",
@@ -443,11 +560,54 @@ pub(super) async fn purge(args: PurgeArgs, context: &Context) -> Result<i32> {
             _ => bail!("purge cancelled: nothing was deleted"),
         })?;
     }
-    ops::purge(source.as_ref()).await?;
+    let intent = Intent::new("purge", "cli").source(source.uri()).plan(Plan {
+        how: "one call".into(),
+        ..Plan::default()
+    });
+    let entry = journal_begin(intent, context).await?;
+    let purged = ops::purge(source.as_ref()).await;
+    match &purged {
+        Ok(()) => journal_end(entry, Ok(&Report::default())),
+        Err(error) => journal_end(entry, Err(&error.to_string())),
+    }
+    purged?;
     let mut out = Out::new();
     let _ = out.line(&format!("purged {}", escape(source.uri())));
     let _ = out.flush();
     Ok(0)
+}
+
+/// Write the intent of an operation to the journal, with this command
+/// line and the AWS caller identity when it touches AWS. A journal that
+/// cannot be written stops the operation here, before it starts.
+pub(super) async fn journal_begin(intent: Intent, context: &Context) -> Result<journal::Entry> {
+    let words: Vec<String> = std::env::args().collect();
+    let intent = intent.command(&words).with_aws(&context.open.sqs).await;
+    let journal = journal::current();
+    if journal.off {
+        warn("--no-journal: this operation is not journaled (the journal only notes that it ran)");
+    }
+    Ok(journal.begin(intent)?)
+}
+
+/// Write the outcome of an operation to the journal; a failure is only
+/// warned about (the operation already happened).
+pub(super) fn journal_end(entry: journal::Entry, result: Result<&Report, &str>) {
+    if let Err(error) = entry.finish(result) {
+        warn(&format!("{}", escape(&error.to_string())));
+    }
+}
+
+/// [`journal_end`] for an operation's result, passed on.
+fn journaled(
+    entry: journal::Entry,
+    result: Result<Report, ops::OpsError>,
+) -> Result<Report, ops::OpsError> {
+    match &result {
+        Ok(report) => journal_end(entry, Ok(report)),
+        Err(error) => journal_end(entry, Err(&error.to_string())),
+    }
+    result
 }
 
 /// The answer to a move confirmation.

@@ -330,7 +330,18 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     };
     let mut out = Out::new();
     let mut open = true;
-    let to_line = |document: Document| document.to_line(options);
+    // Events the journal says were redriven out of this source already (a
+    // Pulsar topic keeps them): named on stderr at the end.
+    let redriven = crate::ops::journal::redriven(backend.uri());
+    let shown_redriven = std::sync::Mutex::new(Vec::new());
+    let to_line = |document: Document| {
+        if redriven.contains(&document.event.id) {
+            if let Ok(mut shown) = shown_redriven.lock() {
+                shown.push(document.event.id.clone());
+            }
+        }
+        document.to_line(options)
+    };
     let read = Reading {
         limit: args.limit,
         follow: args.follow,
@@ -348,6 +359,20 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     if open {
         out.flush()?;
     }
+    let shown = shown_redriven.into_inner().unwrap_or_default();
+    if !shown.is_empty() {
+        warn(&crate::sanitize::escape_masked(&format!(
+            "{} of the events shown were already redriven out of this source (the journal says so): {}",
+            shown.len(),
+            shown
+                .iter()
+                .take(10)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+                + if shown.len() > 10 { ", …" } else { "" }
+        )));
+    }
     Ok(if pass.bad_lines > 0 { EXIT_ERROR } else { 0 })
 }
 
@@ -363,12 +388,43 @@ pub(super) async fn export(args: ExportArgs, context: &Context) -> Result<i32> {
     if let Some(notice) = exporter.notice() {
         warn(notice);
     }
-    let pass = for_each_document(backend, &scanner, None, |document| {
-        exporter.write(&document)?;
-        Ok(true)
-    })
-    .await?;
-    let exported = exporter.finish()?;
+    // Replacing a file changes it: journaled (a new file or a stream is not).
+    let entry = match &destination {
+        Destination::Existing(path) => {
+            let intent = crate::ops::journal::Intent::new("export", "cli")
+                .source(backend.uri())
+                .target(&format!("file:{}", path.display()))
+                .filter(args.filter.filter.as_deref())
+                .plan(crate::ops::journal::Plan {
+                    how: "replace the file".into(),
+                    ..Default::default()
+                });
+            Some(super::move_ops::journal_begin(intent, context).await?)
+        }
+        _ => None,
+    };
+    let written = async {
+        let pass = for_each_document(backend, &scanner, None, |document| {
+            exporter.write(&document)?;
+            Ok(true)
+        })
+        .await?;
+        Ok::<_, anyhow::Error>((pass, exporter.finish()?))
+    }
+    .await;
+    if let Some(entry) = entry {
+        let report = written.as_ref().map(|(pass, exported)| crate::ops::Report {
+            moved: exported.written,
+            skipped: pass.seen - exported.written - pass.bad_lines,
+            ..Default::default()
+        });
+        let error = written.as_ref().err().map(ToString::to_string);
+        super::move_ops::journal_end(
+            entry,
+            report.as_ref().map_err(|_| error.as_deref().unwrap_or("")),
+        );
+    }
+    let (pass, exported) = written?;
     eprintln!(
         "evscope: exported {} events to {}",
         exported.written,

@@ -46,6 +46,21 @@ pub struct Progress {
     pub failed: usize,
     /// Events to act on, when known in advance.
     pub total: Option<usize>,
+    /// How long until the end, when it can be told (a paced replay knows
+    /// its schedule; otherwise the pace so far is assumed to hold).
+    pub eta: Option<std::time::Duration>,
+}
+
+impl Progress {
+    /// `ETA 1m 20s`-style words for the time left, when known.
+    pub fn eta_words(&self) -> Option<String> {
+        let secs = self.eta?.as_secs();
+        Some(match secs {
+            0..60 => format!("ETA {secs}s"),
+            60..3600 => format!("ETA {}m {:02}s", secs / 60, secs % 60),
+            _ => format!("ETA {}h {:02}m", secs / 3600, secs % 3600 / 60),
+        })
+    }
 }
 
 /// Cancel flag and progress channel of one running operation.
@@ -104,6 +119,10 @@ pub struct Report {
     pub duplicated: Vec<(String, String)>,
     /// Dry runs: the ids that would be acted on.
     pub planned: Vec<String>,
+    /// The ids the target gave the events it took: `(event id, new id)`.
+    pub sent: Vec<(String, String)>,
+    /// Redrive and delete: the ids of the events taken out of the source.
+    pub removed: Vec<String>,
     /// What the source holds but could not read (unreadable capture
     /// lines), each naming where it is and why; they stay in the source.
     pub unreadable: Vec<String>,

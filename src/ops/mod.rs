@@ -6,7 +6,9 @@
 
 mod delete;
 mod job;
+pub mod journal;
 mod native;
+mod pace;
 mod redrive;
 mod replay;
 mod walk;
@@ -14,8 +16,9 @@ mod walk;
 pub use delete::{delete, purge};
 pub use job::{JobControl, Progress, Report, Selection};
 pub use native::{NativeRedrive, redrive_native};
+pub use pace::Pace;
 pub use redrive::redrive;
-pub use replay::replay;
+pub use replay::{replay, replay_paced};
 
 use crate::backend::BackendError;
 

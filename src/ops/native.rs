@@ -32,6 +32,7 @@ pub async fn redrive_native(
             done: moved,
             failed: 0,
             total: p.total.and_then(|t| usize::try_from(t).ok()),
+            eta: None,
         });
     };
     Ok(match source.native_move(target, &report_progress).await? {

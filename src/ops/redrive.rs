@@ -82,7 +82,10 @@ impl BatchAction for SendThenRemove<'_> {
         let mut confirmed: Vec<(LeaseId, &Leased)> = Vec::new();
         for (leased, outcome) in paired {
             match outcome {
-                Ok(_) => confirmed.push((leased.lease, leased)),
+                Ok(new_id) => {
+                    report.sent.push((leased.event.id.clone(), new_id));
+                    confirmed.push((leased.lease, leased));
+                }
                 Err(reason) => report.failed.push((leased.event.id.clone(), reason)),
             }
         }

@@ -120,6 +120,8 @@ pub(super) async fn walk_selected(
         for id in removed {
             action.not_removed(id, &reason, &mut report);
         }
+    } else {
+        report.removed = removed;
     }
     if let Err(error) = result.and(finished.map_err(OpsError::from)) {
         report.stopped = Some(error.to_string());

@@ -415,6 +415,13 @@ pub struct App {
     pub dialog: Option<Dialog>,
     /// First line of the help screen.
     pub help_scroll: usize,
+    /// Per source slot, the ids (escaped, as rows show them) of events the
+    /// journal says were already redriven out of it (a Pulsar topic keeps
+    /// them): their rows show `R` in the dead-letter flag's place.
+    pub redriven: std::collections::HashMap<usize, std::collections::HashSet<Safe>>,
+    /// The journal (`:journal`), shown on the help screen's overlay instead
+    /// of the help while set; closing it clears it.
+    pub journal_view: Option<Vec<Safe>>,
     /// The last result or error.
     pub status: Option<Status>,
     /// The running operation.
@@ -500,6 +507,8 @@ impl App {
             },
             dialog: None,
             help_scroll: 0,
+            journal_view: None,
+            redriven: Default::default(),
             status: None,
             job: None,
             following: false,
@@ -568,7 +577,16 @@ impl App {
         self.row_at(self.cursor)
     }
 
-    /// Whether a row's source is a dead-letter queue.
+    /// Whether the journal says the row's event (id `id`, as the row
+    /// shows it) was already redriven out of its source.
+    pub fn row_redriven(&self, row: usize, id: &Safe) -> bool {
+        self.store
+            .slot(row)
+            .and_then(|slot| self.redriven.get(&slot))
+            .is_some_and(|ids| ids.contains(id))
+    }
+
+    /// Whether the row's source is a dead-letter queue.
     pub fn row_in_dlq(&self, row: usize) -> bool {
         self.store
             .slot(row)

@@ -25,6 +25,8 @@ pub enum Command {
     Contracts(String),
     /// `help`.
     Help,
+    /// `journal`: the operations that changed sources.
+    Journal,
     /// `quit`.
     Quit,
 }
@@ -32,7 +34,7 @@ pub enum Command {
 /// Command names with their argument, for completion and errors.
 pub const COMMANDS: &[(&str, &str)] = &[
     ("open", "SOURCE"),
-    ("replay", "TARGET"),
+    ("replay", "TARGET [--rate N/s | --pace original[:SPEED]]"),
     ("redrive", "[TARGET]"),
     ("delete", ""),
     ("purge", ""),
@@ -40,6 +42,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("theme", "NAME"),
     ("contracts", "PATH"),
     ("help", ""),
+    ("journal", ""),
     ("quit", ""),
 ];
 
@@ -67,6 +70,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "theme" => need("a theme name").map(Command::Theme),
         "contracts" => need("a contracts directory or AsyncAPI file").map(Command::Contracts),
         "help" | "h" => Ok(Command::Help),
+        "journal" => Ok(Command::Journal),
         "quit" | "q" | "q!" => Ok(Command::Quit),
         "" => {
             Err("type a command: open, replay, redrive, delete, purge, export, theme, quit".into())

@@ -18,6 +18,7 @@ use crate::backend::file::export::{Destination, Exporter};
 use crate::backend::{self, Backend, HoldCaution, HoldStatus, OpenOptions, Record, SourceInfo};
 use crate::filter::Filter;
 use crate::model::Event;
+use crate::ops::journal::{self, Intent, Plan};
 use crate::ops::{self, JobControl, Progress, Report, Selection};
 use crate::scan::Scanner;
 
@@ -92,6 +93,10 @@ pub enum Effect {
         records: Vec<Record>,
         /// ...or these events (an edited one).
         events: Vec<Event>,
+        /// The URIs of the sources they come from, for the journal.
+        sources: Vec<String>,
+        /// How fast to send.
+        pace: ops::Pace,
     },
     /// Find where a dead-letter queue redrives to, before asking.
     PlanRedrive {
@@ -477,12 +482,17 @@ impl Jobs {
                 target,
                 records,
                 events,
+                sources,
+                pace,
             } => {
                 let open = self.open.clone();
                 tokio::spawn(async move {
-                    let outcome = run_replay(job, &control, target, records, events, open, &tx)
-                        .await
-                        .map_err(|e| e.to_string());
+                    let from = sources.join(", ");
+                    let send = Sending { target, pace };
+                    let outcome =
+                        run_replay(job, &control, send, records, events, &from, open, &tx)
+                            .await
+                            .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::JobDone { job, outcome });
                 });
             }
@@ -547,8 +557,11 @@ impl Jobs {
                 control,
                 source,
             } => {
+                let open = self.open.clone();
                 tokio::spawn(async move {
-                    let outcome = run_purge(&control, source).await.map_err(|e| e.to_string());
+                    let outcome = run_purge(&control, source, &open)
+                        .await
+                        .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::JobDone { job, outcome });
                 });
             }
@@ -889,15 +902,50 @@ fn forward_progress(
     })
 }
 
+/// Write the intent of an operation started in the TUI to the journal (with
+/// the AWS caller identity when it touches AWS). A journal that cannot be
+/// written stops the operation here, before it starts.
+async fn journal_begin(intent: Intent, open: &OpenOptions) -> anyhow::Result<journal::Entry> {
+    let mut words = vec![format!(":{}", intent.operation)];
+    words.extend(intent.target.clone());
+    let intent = intent.command(&words).with_aws(&open.sqs).await;
+    Ok(journal::current().begin(intent)?)
+}
+
+/// Write the outcome of an operation to the journal, and pass its result
+/// on. The operation already happened: a failure to write is logged.
+fn journaled<E: std::fmt::Display>(
+    entry: journal::Entry,
+    result: Result<Report, E>,
+) -> Result<Report, E> {
+    let written = match &result {
+        Ok(report) => entry.finish(Ok(report)),
+        Err(error) => entry.finish(Err(&error.to_string())),
+    };
+    if let Err(error) = written {
+        tracing::warn!(%error, "journal");
+    }
+    result
+}
+
+/// Where a replay sends, and how fast.
+struct Sending {
+    target: String,
+    pace: ops::Pace,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run_replay(
     job: u64,
     control: &JobControl,
-    target: String,
+    Sending { target, pace }: Sending,
     records: Vec<Record>,
     mut events: Vec<Event>,
+    from: &str,
     open: OpenOptions,
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> anyhow::Result<JobOutcome> {
+    let edited = !events.is_empty();
     let target = backend::open_target(&target, &open).await?;
     // The same test as `backend::same_source`: the file's identity.
     if let Some(id) = target.file_identity() {
@@ -920,8 +968,22 @@ async fn run_replay(
         .await??;
         events.extend(decoded);
     }
+    let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+    let intent = Intent::new(if edited { "edit-and-replay" } else { "replay" }, "tui")
+        .source(from)
+        .target(target.uri())
+        .ids(Some(&ids))
+        .plan(Plan {
+            events: Some(events.len()),
+            how: "client-side".into(),
+            pace: pace.label(),
+        });
+    let entry = journal_begin(intent, &open).await?;
     let forwarder = forward_progress(job, control, tx);
-    let report = ops::replay(&events, target.as_ref(), false, control).await;
+    let report = journaled(
+        entry,
+        ops::replay_paced(&events, target.as_ref(), false, pace, control).await,
+    );
     forwarder.abort();
     Ok(JobOutcome {
         report: report?,
@@ -943,8 +1005,21 @@ async fn run_redrive(
         scanner: Scanner::new(open.inspector.clone(), None, Utc::now()),
         ids,
     };
+    let intent = Intent::new("redrive", "tui")
+        .source(source.uri())
+        .target(target.uri())
+        .ids(selection.ids.as_ref())
+        .plan(Plan {
+            events: selection.ids.as_ref().map(|ids| ids.len()),
+            how: "client-side".into(),
+            ..Plan::default()
+        });
+    let entry = journal_begin(intent, &open).await?;
     let forwarder = forward_progress(job, control, tx);
-    let report = ops::redrive(source.as_ref(), target.as_ref(), &selection, false, control).await;
+    let report = journaled(
+        entry,
+        ops::redrive(source.as_ref(), target.as_ref(), &selection, false, control).await,
+    );
     forwarder.abort();
     Ok(JobOutcome {
         report: report?,
@@ -964,8 +1039,20 @@ async fn run_delete(
         scanner: Scanner::new(open.inspector.clone(), None, Utc::now()),
         ids: Some(ids),
     };
+    let intent = Intent::new("delete", "tui")
+        .source(source.uri())
+        .ids(selection.ids.as_ref())
+        .plan(Plan {
+            events: selection.ids.as_ref().map(|ids| ids.len()),
+            how: "client-side".into(),
+            ..Plan::default()
+        });
+    let entry = journal_begin(intent, &open).await?;
     let forwarder = forward_progress(job, control, tx);
-    let report = ops::delete(source.as_ref(), &selection, false, control).await;
+    let report = journaled(
+        entry,
+        ops::delete(source.as_ref(), &selection, false, control).await,
+    );
     forwarder.abort();
     Ok(JobOutcome {
         report: report?,
@@ -973,12 +1060,24 @@ async fn run_delete(
     })
 }
 
-async fn run_purge(control: &JobControl, source: Arc<dyn Backend>) -> anyhow::Result<JobOutcome> {
+async fn run_purge(
+    control: &JobControl,
+    source: Arc<dyn Backend>,
+    open: &OpenOptions,
+) -> anyhow::Result<JobOutcome> {
     let mut report = Report::default();
     if control.is_cancelled() {
         report.cancelled = true;
     } else {
-        ops::purge(source.as_ref()).await?;
+        let intent = Intent::new("purge", "tui").source(source.uri()).plan(Plan {
+            how: "one call".into(),
+            ..Plan::default()
+        });
+        let entry = journal_begin(intent, open).await?;
+        let purged = ops::purge(source.as_ref())
+            .await
+            .map(|()| Report::default());
+        report = journaled(entry, purged)?;
     }
     Ok(JobOutcome {
         report,
@@ -996,8 +1095,44 @@ fn export(
     open: &OpenOptions,
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> Result<JobOutcome, String> {
-    let mut exporter = Exporter::create(destination, open.read_only).map_err(|e| e.to_string())?;
     let target = destination.name();
+    // Replacing a file changes it: journaled (no AWS is touched here, the
+    // rows are already read).
+    let entry = match destination.replaces_a_file() {
+        true => {
+            let intent = Intent::new("export", "tui").target(&target).plan(Plan {
+                events: Some(records.len()),
+                how: "replace the file".into(),
+                ..Plan::default()
+            });
+            let words = [":export".to_string(), target.clone()];
+            let intent = intent.command(&words);
+            Some(
+                journal::current()
+                    .begin(intent)
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        false => None,
+    };
+    let result = export_rows(job, control, destination, records, open, tx);
+    match entry {
+        Some(entry) => journaled(entry, result),
+        None => result,
+    }
+    .map(|report| JobOutcome { report, target })
+}
+
+/// [`export`]'s writing.
+fn export_rows(
+    job: u64,
+    control: &JobControl,
+    destination: &Destination,
+    records: &[Record],
+    open: &OpenOptions,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> Result<Report, String> {
+    let mut exporter = Exporter::create(destination, open.read_only).map_err(|e| e.to_string())?;
     let scanner = Scanner::new(open.inspector.clone(), None, Utc::now());
     let mut report = Report::default();
     let mut progress = Progress {
@@ -1030,5 +1165,5 @@ fn export(
     if !report.cancelled {
         exporter.finish().map_err(|e| e.to_string())?;
     }
-    Ok(JobOutcome { report, target })
+    Ok(report)
 }

@@ -35,7 +35,11 @@ impl Flags {
     pub const LEGEND: [(char, u8, &'static str); 5] = [
         ('E', Self::EXPIRED, "expired"),
         ('M', Self::MALFORMED, "malformed"),
-        ('D', Self::DLQ, "in a dead-letter queue"),
+        (
+            'D',
+            Self::DLQ,
+            "in a dead-letter queue (R: already redriven, says the journal)",
+        ),
         ('S', Self::SECRET, "carries a token, signature or secret"),
         ('L', Self::LOCATED, "located (country, IP or GPS)"),
     ];

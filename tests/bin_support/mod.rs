@@ -12,6 +12,11 @@ pub fn evscope(args: &[&str], env: &[(&str, &str)]) -> Output {
     command
         .args(args)
         .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+        // Operations journal away from the user's state directory.
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("evscope-test-state"),
+        )
         .env_remove("EVSCOPE_LOG")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())

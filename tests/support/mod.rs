@@ -385,6 +385,11 @@ pub fn evscope_command(endpoint: &str, args: &[&str]) -> tokio::process::Command
     let mut cmd = tokio::process::Command::new(evscope_bin());
     cmd.args(args)
         .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+        // Operations journal away from the user's state directory.
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("evscope-test-state"),
+        )
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")

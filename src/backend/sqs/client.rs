@@ -68,6 +68,53 @@ pub(crate) struct Connection {
 /// Build a client from the options. Loads profiles and the region; no
 /// network call is made here.
 pub(crate) async fn connect(options: &SqsOptions) -> Connection {
+    let config = load_config(options).await;
+    let target = match (&options.endpoint_url, config.region()) {
+        (Some(endpoint), _) => format!("endpoint {endpoint}"),
+        (None, Some(region)) => format!("region {region}"),
+        (None, None) => "no region".to_string(),
+    };
+    Connection {
+        client: Client::new(&config),
+        target,
+    }
+}
+
+/// Who the options' credentials are (STS GetCallerIdentity, on the same
+/// endpoint): `(account, arn, user id)`, or why that is unknown. For the
+/// journal; answered within [`FIRST_CALL_TIMEOUT`].
+pub async fn caller_identity(
+    options: &SqsOptions,
+) -> Result<(Option<String>, Option<String>, Option<String>), String> {
+    let config = load_config(options).await;
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&config)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(FIRST_CALL_TIMEOUT)
+                    .build(),
+            )
+            .build(),
+    );
+    match sts.get_caller_identity().send().await {
+        Ok(answer) => Ok((
+            answer.account().map(str::to_string),
+            answer.arn().map(str::to_string),
+            answer.user_id().map(str::to_string),
+        )),
+        Err(error) => Err(format!(
+            "STS GetCallerIdentity failed: {}",
+            match (error.code(), error.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_string(),
+                _ => DisplayErrorContext(&error).to_string(),
+            }
+        )),
+    }
+}
+
+/// The SDK config the options give (profiles and region loaded, no call).
+async fn load_config(options: &SqsOptions) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -97,16 +144,7 @@ pub(crate) async fn connect(options: &SqsOptions) -> Connection {
         chain = chain.or_else(fallback);
     }
     loader = loader.region(chain);
-    let config = loader.load().await;
-    let target = match (&options.endpoint_url, config.region()) {
-        (Some(endpoint), _) => format!("endpoint {endpoint}"),
-        (None, Some(region)) => format!("region {region}"),
-        (None, None) => "no region".to_string(),
-    };
-    Connection {
-        client: Client::new(&config),
-        target,
-    }
+    loader.load().await
 }
 
 /// A config override for the first calls made on a connection: a wrong or

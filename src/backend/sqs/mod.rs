@@ -24,13 +24,15 @@ mod max_hold;
 mod move_task;
 mod pace;
 mod queue;
+mod route;
 mod send;
 
-pub use client::SqsOptions;
+pub use client::{SqsOptions, caller_identity};
 pub use discover::list_queues;
 pub use hold::settle;
 pub use max_hold::MaxHold;
 pub use queue::QueueAttributes;
+pub use route::{ROUTE_URI, SqsRouter, origin_of};
 
 use std::sync::Arc;
 
@@ -245,13 +247,8 @@ impl Backend for SqsBackend {
         let sources = self.dlq_sources().await?;
         match sources.len() {
             0 | 1 => Ok(sources.into_iter().next()),
-            _ => Err(BackendError::Remote {
-                uri: self.queue.uri.clone(),
-                message: format!(
-                    "this is the dead-letter queue of several queues ({}): pick one with --to",
-                    sources.join(", ")
-                ),
-            }),
+            // Several: each message goes back to its own origin.
+            _ => Ok(Some(ROUTE_URI.to_string())),
         }
     }
 
@@ -347,12 +344,16 @@ impl Backend for SqsBackend {
         target: &str,
         progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
     ) -> Result<NativeMove, BackendError> {
+        if target == ROUTE_URI {
+            // No destination: SQS moves each message back to its origin.
+            return move_task::run(&self.queue, None, progress).await;
+        }
         if !target.starts_with("sqs://") && !target.starts_with("http") {
             return Ok(NativeMove::Unavailable(format!(
                 "{target} is not an SQS queue"
             )));
         }
         let target = Queue::open(self.queue.conn.clone(), target).await?;
-        move_task::run(&self.queue, &target, progress).await
+        move_task::run(&self.queue, Some(&target), progress).await
     }
 }

@@ -12,29 +12,42 @@ use crate::backend::{BackendError, NativeMove, NativeMoveProgress};
 const POLL: Duration = Duration::from_secs(1);
 
 /// Move every message of the DLQ `source` to `target`, which must be one of
-/// its source queues, with a move task.
+/// its source queues, with a move task; with no `target`, SQS moves each
+/// message back to the queue it was dead-lettered from.
 pub(crate) async fn run(
     source: &Queue,
-    target: &Queue,
+    target: Option<&Queue>,
     progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
 ) -> Result<NativeMove, BackendError> {
-    let (Some(source_arn), Some(target_arn)) = (&source.attrs.arn, &target.attrs.arn) else {
-        return Ok(NativeMove::Unavailable(
+    let no_arns = || {
+        Ok(NativeMove::Unavailable(
             "the endpoint does not report queue ARNs".into(),
-        ));
+        ))
     };
-    if target.attrs.dlq_arn.as_deref() != Some(source_arn.as_str()) {
-        return Ok(NativeMove::Unavailable(format!(
-            "{} is not the dead-letter queue of {}",
-            source.uri, target.uri
-        )));
-    }
+    let Some(source_arn) = &source.attrs.arn else {
+        return no_arns();
+    };
+    let target_arn = match target {
+        None => None,
+        Some(target) => {
+            let Some(target_arn) = &target.attrs.arn else {
+                return no_arns();
+            };
+            if target.attrs.dlq_arn.as_deref() != Some(source_arn.as_str()) {
+                return Ok(NativeMove::Unavailable(format!(
+                    "{} is not the dead-letter queue of {}",
+                    source.uri, target.uri
+                )));
+            }
+            Some(target_arn.clone())
+        }
+    };
     let started = source
         .conn
         .client
         .start_message_move_task()
         .source_arn(source_arn)
-        .destination_arn(target_arn)
+        .set_destination_arn(target_arn)
         .send()
         .await;
     let handle = match started {

@@ -239,6 +239,14 @@ pub(super) fn run_command(app: &mut App, command: Command) {
             app.mode = Mode::Help;
             app.help_scroll = 0;
         }
+        Command::Journal => match crate::ops::journal::current().operations() {
+            Ok(operations) => {
+                app.journal_view = Some(crate::tui::views::journal::lines(&operations));
+                app.mode = Mode::Help;
+                app.help_scroll = 0;
+            }
+            Err(error) => status(app, Level::Error, &error.to_string()),
+        },
         Command::Quit => app.quit = true,
     }
 }

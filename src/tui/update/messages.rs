@@ -18,6 +18,9 @@ pub fn apply(app: &mut App, msg: Msg) {
             info,
         } if epoch == app.epoch => {
             if let Some(source) = app.sources.get_mut(slot) {
+                let redriven = crate::ops::journal::redriven(backend.uri());
+                app.redriven
+                    .insert(slot, redriven.iter().map(|id| Safe::new(id)).collect());
                 source.info = Some(info);
                 source.backend = Some(backend);
                 source.state = LoadState::Loading;

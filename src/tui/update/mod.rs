@@ -330,7 +330,10 @@ pub(super) fn dialog(app: &mut App, action: Action) {
 pub(super) fn help(app: &mut App, action: Action) {
     let page = app.size.1.saturating_sub(6).max(1) as usize;
     match action {
-        Action::Cancel | Action::Help | Action::Quit => app.mode = Mode::List,
+        Action::Cancel | Action::Help | Action::Quit => {
+            app.mode = Mode::List;
+            app.journal_view = None;
+        }
         Action::Down => app.help_scroll += 1,
         Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
         Action::PageDown => app.help_scroll += page,

@@ -65,14 +65,35 @@ pub(super) fn is_open_source(app: &App, target: &str) -> bool {
         .any(|s| s.uri() == target || normalized.as_deref().is_ok_and(|n| n == s.uri()))
 }
 
-pub(super) fn start_replay(app: &mut App, target: &str) {
+pub(super) fn start_replay(app: &mut App, text: &str) {
     if busy(app) {
         return;
     }
+    // `TARGET [--rate N/s | --pace original[:SPEED]]`.
+    let (target, pace) = match crate::ops::Pace::split_target(text) {
+        Ok(split) => split,
+        Err(error) => {
+            status(app, Level::Error, &error);
+            return;
+        }
+    };
+    let target = target.as_str();
+    let rows = match app.edited {
+        Some(_) => app.current_row().into_iter().collect(),
+        None => operation_rows(app),
+    };
+    // Where the events come from, for the journal.
+    let mut sources: Vec<String> = rows
+        .iter()
+        .filter_map(|&row| app.store.slot(row))
+        .filter_map(|slot| app.sources.get(slot).map(|s| s.uri().to_string()))
+        .collect();
+    sources.sort();
+    sources.dedup();
     let (records, events, count) = match app.edited.take() {
         Some(event) => (Vec::new(), vec![event], 1),
         None => {
-            let records: Vec<Record> = operation_rows(app)
+            let records: Vec<Record> = rows
                 .into_iter()
                 .filter_map(|row| app.store.record(row).map(|(r, _)| r.clone()))
                 .collect();
@@ -88,6 +109,8 @@ pub(super) fn start_replay(app: &mut App, target: &str) {
         target: target.to_string(),
         records,
         events,
+        sources,
+        pace,
     });
     status(
         app,

@@ -123,6 +123,20 @@ pub fn lines(
 
 /// Draw the help screen over everything.
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let all = lines(&app.keymap, app.read_only, app.log_file.as_deref(), theme);
+    overlay(app, theme, frame, area, " Help: every key ", all);
+}
+
+/// A scrolled page of `all` in a box titled `title` over everything (the
+/// help screen, the journal).
+pub(super) fn overlay(
+    app: &App,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    all: Vec<Line<'static>>,
+) {
     let rect = centered(
         area,
         area.width.saturating_sub(4).min(100),
@@ -133,7 +147,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.style(Role::BorderFocus))
-        .title(Span::styled(" Help: every key ", theme.style(Role::Title)))
+        .title(Span::styled(title.to_string(), theme.style(Role::Title)))
         .title_bottom(Span::styled(
             " j/k scroll · esc closes ",
             theme.style(Role::Muted),
@@ -141,7 +155,6 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .style(theme.style(Role::Text));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let all = lines(&app.keymap, app.read_only, app.log_file.as_deref(), theme);
     let max = all.len().saturating_sub(inner.height as usize);
     let start = app.help_scroll.min(max);
     let shown: Vec<Line> = all

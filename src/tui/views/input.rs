@@ -101,7 +101,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, line: Rect, below: Re
                 Mode::Filter => {
                     " enter apply · esc cancel · tab complete · e.g. @.meta.expired == true"
                 }
-                Mode::Prompt(_) => " enter replay · esc cancel · tab complete (known sources, files)",
+                Mode::Prompt(_) => " enter replay · esc cancel · tab complete · pace: TARGET --rate 10/s or --pace original[:SPEED]",
                 _ => " open SOURCE · replay TARGET · redrive [TARGET] · delete · purge · export FILE · theme NAME · quit",
             }
             .to_string();

@@ -5,6 +5,7 @@ mod detail;
 mod dialog;
 pub mod help;
 mod input;
+pub mod journal;
 mod sources;
 mod status;
 mod table;
@@ -40,6 +41,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         }
     }
     match app.mode {
+        Mode::Help if app.journal_view.is_some() => journal::render(app, theme, frame, area),
         Mode::Help => help::render(app, theme, frame, area),
         Mode::Dialog => dialog::render(app, theme, frame, area),
         _ => {}

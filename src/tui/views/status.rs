@@ -108,14 +108,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .map_or_else(String::new, |k| format!(" {k} cancels"))
         };
         let label = format!(
-            "{} {}{total}{} ",
+            "{} {}{total}{}{} ",
             job.verb,
             p.done,
             if p.failed > 0 {
                 format!(" ({} failed)", p.failed)
             } else {
                 String::new()
-            }
+            },
+            p.eta_words().map_or_else(String::new, |e| format!(" {e}"))
         );
         let gauge = LineGauge::default()
             .ratio(ratio.clamp(0.0, 1.0))

@@ -207,6 +207,12 @@ fn summary_cells(
             _ => Role::Located,
         };
         if flags.has(bit) {
+            // A dead-letter event the journal says was redriven already.
+            let letter = if bit == Flags::DLQ && app.row_redriven(row, &summary.id) {
+                'R'
+            } else {
+                letter
+            };
             spans.push(Span::styled(letter.to_string(), theme.style(role)));
         } else {
             spans.push(Span::styled("·", theme.style(Role::Muted)));
