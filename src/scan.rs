@@ -29,6 +29,8 @@ pub struct Scanner {
     /// What the filter reads of the inspection and of the document.
     filter_needs: Needs,
     fields: Fields,
+    /// The filter reads neither the body nor a facet.
+    head_only: bool,
     /// What the documents handed over carry.
     needs: Needs,
 }
@@ -49,6 +51,7 @@ impl Scanner {
             now,
             filter_needs,
             fields,
+            head_only: filter_needs == Needs::NONE && !fields.has("body"),
             needs: Needs::ALL,
         }
     }
@@ -95,6 +98,17 @@ impl Scanner {
         if let (Some(filter), Record::Line { .. }) = (&self.filter, record) {
             if !filter.might_match(record.bytes()) {
                 return Ok(None);
+            }
+        }
+        if let (Some(_), Record::Line { file, index }) = (&self.filter, record) {
+            // A filter that reads neither the body nor a facet (`@.receive_count
+            // > 3`) is decided on the other fields; only kept lines are parsed
+            // whole.
+            if let Some(event) = self.head_only.then(|| file.decode_head(*index)).flatten() {
+                let body = Body::Json(serde_json::Value::Null);
+                if !self.keeps(&mut Document::new(event, body, Inspection::default())) {
+                    return Ok(None);
+                }
             }
         }
         let expect_json = record.expects_json();
