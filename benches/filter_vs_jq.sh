@@ -1,40 +1,78 @@
 #!/usr/bin/env bash
-# Filter throughput: evscope against jq on the same generated capture, with
-# the same predicate, whole process, in one run (the machine is shared and
-# noisy: compare the two side by side, not across runs).
+# Filter, check and background-inspection throughput: evscope beside jaq
+# and jq on the same generated capture, whole process, in one run (the
+# machine is shared and noisy: compare side by side, not across runs).
 #
 #   benches/filter_vs_jq.sh [EVENTS]        (default 1000000)
 #
-# Prints wall time, CPU time, peak RSS and matching lines for each tool, and
-# evscope's time and peak memory to open the capture (index every line).
+# ROUNDS (default 2) rounds. EVSCOPE_BEFORE=path/to/evscope adds a row for
+# another evscope build (the one before a change) to each case. jaq: `cargo
+# install jaq --locked`; a missing jaq or jq is skipped.
+#
+# Prints one row per tool and case: wall time, CPU time (user + system),
+# peak RSS and output lines. Each jaq/jq program is the nearest equivalent
+# of the evscope command; evscope recomputes the facets (`meta`, `problems`)
+# from the body as of now, jaq and jq read the ones the capture stored.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1000000}
+rounds=${ROUNDS:-2}
 data=bench-data/events-$events.jsonl
 mkdir -p bench-data
 [ -f "$data" ] || python3 benches/gen_capture.py "$data" "$events"
-cargo build --release --quiet --bin evscope --example open_capture
-bin=target/release/evscope
+cargo build --release --quiet --bin evscope --example open_capture --example tui_memory
+target_dir=${CARGO_TARGET_DIR:-target}
+bin=$target_dir/release/evscope
 size_mb=$(( $(stat -c %s "$data") / 1000000 ))
-echo "capture: $data, $events events, $size_mb MB; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "capture: $data, $events events, $size_mb MB; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-measure() { # name, command...
-  local name=$1; shift
+measure() { # case, tool, command...
+  local case=$1 tool=$2; shift 2
   local out; out=$(mktemp)
-  /usr/bin/time -f "%e %U %S %M" -o "$out.time" "$@" > "$out"
-  read -r wall user sys rss_kb < "$out.time"
-  printf "%-22s wall %6.2f s  cpu %6.2f s  peak RSS %5d MB  matches %d\n" \
-    "$name" "$wall" "$(echo "$user + $sys" | bc)" $((rss_kb / 1024)) "$(wc -l < "$out")"
-  rm -f "$out" "$out.time"
+  if ! /usr/bin/time -f "%e %U %S %M" -o "$out.time" "$@" > "$out" 2> "$out.err"; then
+    # check exits 3 when it finds problems: that is a result, not a failure
+    grep -q "Command exited with non-zero status 3" "$out.time" || { cat "$out.err" >&2; }
+  fi
+  read -r wall user sys rss_kb < <(tail -1 "$out.time")
+  printf "| %-28s | %-8s | %6.2f s | %6.2f s | %5d MB | %8d |\n" \
+    "$case" "$tool" "$wall" "$(echo "$user + $sys" | bc)" $((rss_kb / 1024)) "$(wc -l < "$out")"
+  rm -f "$out" "$out.time" "$out.err"
 }
 
-# Warm the page cache so both read from memory.
-cat "$data" > /dev/null
-for round in 1 2; do
+have() { command -v "$1" > /dev/null; }
+
+# case name | evscope predicate | jq program (jaq and jq)
+cases=(
+  "literal|@.body.eventName == 'SEND_EMAIL'|select(.body.eventName == \"SEND_EMAIL\")"
+  "no literal|@.body.eventName == 'SEND_EMAIL' || @.id == 'never'|select(.body.eventName == \"SEND_EMAIL\" or .id == \"never\")"
+  "meta.expired|@.meta.expired == true|select(.meta.expired == true)"
+  "correlation id|@.meta.correlation.correlation_id == 'corr-4242'|select(.body.correlationId == \"corr-4242\")"
+  "receive_count > 3|@.receive_count > 3|select(.receive_count > 3)"
+  "problems bad_date|@.problems[?@.kind == 'bad_date']|select(.body.creationDate == \"not a date\")"
+)
+
+cat "$data" > /dev/null # page cache warm for everyone
+for round in $(seq 1 "$rounds"); do
+  echo
   echo "round $round"
-  measure "jq (select)" jq -c 'select(.body.eventName == "SEND_EMAIL" and .meta.expired == true)' "$data"
-  measure "evscope peek --filter" "$bin" peek "$data" --filter "@.body.eventName == 'SEND_EMAIL' && @.meta.expired == true"
-  measure "evscope (no prefilter)" "$bin" peek "$data" --filter "@.body.eventName == 'SEND_EMAIL' && @.meta.expired == true || @.id == 'never'"
+  echo "| case | tool | wall | CPU | peak RSS | lines out |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  for c in "${cases[@]}"; do
+    IFS='|' read -r name predicate program <<< "$c"
+    measure "$name" evscope "$bin" peek "$data" --filter "$predicate"
+    [ -n "${EVSCOPE_BEFORE:-}" ] && measure "$name" before "$EVSCOPE_BEFORE" peek "$data" --filter "$predicate"
+    have jaq && measure "$name" jaq jaq -c "$program" "$data"
+    have jq && measure "$name" jq jq -c "$program" "$data"
+  done
+  measure "check" evscope "$bin" check "$data"
+  [ -n "${EVSCOPE_BEFORE:-}" ] && measure "check" before "$EVSCOPE_BEFORE" check "$data"
+  count='reduce inputs as $e ({}; .[$e.body.eventName] += 1)'
+  have jaq && measure "check" jaq jaq -n -c "$count" "$data"
+  have jq && measure "check" jq jq -n -c "$count" "$data"
+  measure "TUI background inspection" evscope "$target_dir/release/examples/tui_memory" "$data"
 done
-echo "open (index every line, no decoding):"
-target/release/examples/open_capture "$data"
+echo
+echo "open (read the file and index every line, no decoding):"
+"$target_dir/release/examples/open_capture" "$data"
+echo "TUI (open, rows and summaries of every event):"
+"$target_dir/release/examples/tui_memory" "$data"

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Write a synthetic capture of N events (default 1,000,000) for the filter
-benchmark: capture lines with CloudEvents, EventBridge and classic bodies,
-a tenth of them SEND_EMAIL, some expired. Deterministic (seeded)."""
+benchmark: capture lines with classic bodies (eventId, eventName,
+creationDate, expirationTime, correlationId, a JSON-encoded payload), a
+tenth of them SEND_EMAIL, about 30% expired, one in a hundred with a
+creation date that is not a date, receive counts 1 to 5. Deterministic
+(seeded)."""
 import json
 import random
 import sys
@@ -17,6 +20,8 @@ def main():
             name = names[i % len(names)]
             expired = rng.random() < 0.3
             created = "2020-12-30 23:15:58.999" if expired else "2026-11-20 08:00:00.000"
+            if i % 100 == 99:
+                created = "not a date"
             body = {
                 "eventId": i, "eventName": name, "creationDate": created,
                 "expirationTime": 300000 if expired else 4102444800000,
@@ -25,7 +30,7 @@ def main():
             }
             line = {
                 "evscope_capture": 1, "id": f"m{i}", "source": "sqs://bench",
-                "receive_count": 1 + i % 3, "attributes": {}, "body_encoding": "json",
+                "receive_count": 1 + i % 5, "attributes": {}, "body_encoding": "json",
                 "meta": {"expired": expired}, "body": body,
             }
             out.write(json.dumps(line, separators=(",", ":")) + "\n")

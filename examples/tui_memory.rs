@@ -2,7 +2,8 @@
 //! from a capture file on disk (read into memory, like `evscope FILE`), and how long
 //! the background inspection of all rows takes.
 //!
-//! `cargo run --release --example tui_memory [N]`
+//! `cargo run --release --example tui_memory [N | FILE]`: N generated
+//! events (default 1,000,000), or the capture FILE.
 
 #[path = "../benches/tui_support.rs"]
 mod tui_support;
@@ -22,17 +23,22 @@ fn rss_kib() -> u64 {
 }
 
 fn main() -> std::io::Result<()> {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
-    let mut file = tempfile::NamedTempFile::new()?;
-    file.write_all(&tui_support::lines(n))?;
-    file.flush()?;
-    let size = file.as_file().metadata()?.len();
+    let arg = std::env::args().nth(1);
+    let mut generated = tempfile::NamedTempFile::new()?;
+    let path = match arg.as_deref().map(|a| (a, a.parse::<usize>())) {
+        Some((file, Err(_))) => std::path::PathBuf::from(file),
+        count => {
+            let n = count.and_then(|(_, n)| n.ok()).unwrap_or(1_000_000);
+            generated.write_all(&tui_support::lines(n))?;
+            generated.flush()?;
+            generated.path().to_path_buf()
+        }
+    };
+    let size = std::fs::metadata(&path)?.len();
     let before = rss_kib();
     let started = Instant::now();
-    let capture = evscope::capture::CaptureFile::open(file.path(), "bench")?;
+    let capture = evscope::capture::CaptureFile::open(&path, "bench")?;
+    let n = capture.len();
     let indexed = started.elapsed();
     let app = tui_support::loaded_app(capture, 200, 60);
     let loaded = started.elapsed();

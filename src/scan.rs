@@ -8,29 +8,61 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::backend::Record;
-use crate::capture::{Document, LineError};
+use crate::capture::{Document, Fields, LineError};
 use crate::filter::Filter;
-use crate::inspect::{Inspection, Inspector};
+use crate::inspect::{Inspection, Inspector, Needs};
 use crate::model::{Body, Event};
 
 /// Inspects and filters events.
+///
+/// Inspection is lazy: the filter is evaluated on an inspection of only
+/// the facets it reads ([`Needs::of_text`]) and a document of only the
+/// fields it reads ([`Fields::read_by`]); the events it keeps are then
+/// inspected for what the output needs ([`Scanner::needs`]). Both go
+/// through [`Inspector::inspect_for`], so a facet is computed the same way
+/// whoever asks.
 #[derive(Debug, Clone)]
 pub struct Scanner {
     inspector: Inspector,
     filter: Option<Filter>,
     now: DateTime<Utc>,
+    /// What the filter reads of the inspection and of the document.
+    filter_needs: Needs,
+    fields: Fields,
+    /// The filter reads neither the body nor a facet.
+    head_only: bool,
+    /// What the documents handed over carry.
+    needs: Needs,
 }
 
 impl Scanner {
     /// A scanner inspecting with `inspector` as of `now`, keeping the events
-    /// `filter` matches (all when `None` or a match-all filter).
+    /// `filter` matches (all when `None` or a match-all filter). The
+    /// documents it hands over are fully inspected.
     pub fn new(inspector: Inspector, filter: Option<Filter>, now: DateTime<Utc>) -> Self {
         let filter = filter.filter(|f| !f.is_match_all());
+        let (filter_needs, fields) = match &filter {
+            Some(f) => (Needs::of_text(f.expression()), Fields::read_by(f)),
+            None => (Needs::NONE, Fields::ALL),
+        };
         Scanner {
             inspector,
             filter,
             now,
+            filter_needs,
+            fields,
+            head_only: filter_needs == Needs::NONE && !fields.has("body"),
+            needs: Needs::ALL,
         }
+    }
+
+    /// The same scanner handing over documents inspected for `needs` only
+    /// (the rest of their inspection is empty): [`Needs::FACETS`] for a
+    /// reader that counts facets and problems and shows no event, so that
+    /// no secret is looked for.
+    pub fn needs(mut self, needs: Needs) -> Self {
+        self.needs = needs;
+        self
     }
 
     /// Whether events are filtered (so a count of events read is not a
@@ -47,7 +79,9 @@ impl Scanner {
     /// Inspect one decoded event. `expect_json` says whether the source
     /// promises JSON bodies.
     pub fn inspect(&self, event: Event, body: Body, expect_json: bool) -> Document {
-        let inspection = self.inspector.inspect(&event, &body, self.now, expect_json);
+        let inspection =
+            self.inspector
+                .inspect_for(&event, &body, self.now, expect_json, self.needs);
         Document::new(event, body, inspection)
     }
 
@@ -55,7 +89,7 @@ impl Scanner {
     pub fn keeps(&self, document: &mut Document) -> bool {
         match &self.filter {
             None => true,
-            Some(filter) => document.with_value(|doc| filter.matches(doc)),
+            Some(filter) => document.with_fields(self.fields, |doc| filter.matches(doc)),
         }
     }
 
@@ -66,25 +100,43 @@ impl Scanner {
                 return Ok(None);
             }
         }
+        if let (Some(_), Record::Line { file, index }) = (&self.filter, record) {
+            // A filter that reads neither the body nor a facet (`@.receive_count
+            // > 3`) is decided on the other fields; only kept lines are parsed
+            // whole.
+            if let Some(event) = self.head_only.then(|| file.decode_head(*index)).flatten() {
+                let body = Body::Json(serde_json::Value::Null);
+                if !self.keeps(&mut Document::new(event, body, Inspection::default())) {
+                    return Ok(None);
+                }
+            }
+        }
         let expect_json = record.expects_json();
         let (event, body) = record.decode()?;
-        if self
-            .filter
-            .as_ref()
-            .is_some_and(|f| !f.reads_derived_fields())
-        {
-            // The filter reads no facet: inspect only the events it keeps.
-            let mut document = Document::new(event, body, Inspection::default());
-            if !self.keeps(&mut document) {
-                return Ok(None);
-            }
-            document.inspection =
-                self.inspector
-                    .inspect(&document.event, &document.body, self.now, expect_json);
-            return Ok(Some(document));
+        if self.filter.is_none() {
+            return Ok(Some(self.inspect(event, body, expect_json)));
         }
-        let mut document = self.inspect(event, body, expect_json);
-        Ok(self.keeps(&mut document).then_some(document))
+        // Inspect for the filter, then for the output what it keeps.
+        let inspection = match self.filter_needs {
+            Needs::NONE => Inspection::default(),
+            needs => self
+                .inspector
+                .inspect_for(&event, &body, self.now, expect_json, needs),
+        };
+        let mut document = Document::new(event, body, inspection);
+        if !self.keeps(&mut document) {
+            return Ok(None);
+        }
+        if self.filter_needs != self.needs {
+            document.inspection = self.inspector.inspect_for(
+                &document.event,
+                &document.body,
+                self.now,
+                expect_json,
+                self.needs,
+            );
+        }
+        Ok(Some(document))
     }
 
     /// [`Scanner::scan`] over a batch on every core, each kept document
@@ -138,6 +190,86 @@ mod tests {
                 index,
             })
             .collect()
+    }
+
+    /// The demo's events (every kind of facet, problem and secret) and a
+    /// few more, as records of one capture.
+    fn varied() -> Vec<Record> {
+        let mut text = Vec::new();
+        for part in crate::backend::DEMO_PARTS {
+            text.extend(crate::backend::demo_capture(part).unwrap());
+        }
+        text.extend_from_slice(
+            br#"{"eventName":"X","creationDate":"2020-12-30 23:15:58.999","expirationTime":300000,"correlationId":"c-1","payload":"{\"password\":\"hunter2\"}"}
+{"eventName":"Y","creationDate":"not a date","payload":"{broken"}
+not json at all
+"#,
+        );
+        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(text, "test"));
+        (0..file.len())
+            .map(|index| Record::Line {
+                file: file.clone(),
+                index,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lazy_inspection_keeps_and_shows_what_a_full_one_does() {
+        let now = Utc::now();
+        let inspector = Inspector::with_defaults();
+        let records = varied();
+        let mut kept_some = 0;
+        for expr in [
+            "@.meta.expired == true",
+            "@.meta.type == 'PaymentCreated'",
+            "@.meta.correlation.correlation_id == 'corr-payment-42'",
+            "@.meta.security.principal",
+            "@.meta.location",
+            "@.meta.version == 'v2'",
+            "@.meta.event_id == 'evt-pay-42'",
+            "@.meta.created_at > '2026'",
+            "@.problems[?@.kind != 'expired']",
+            "@.receive_count > 1",
+            "@.body.eventName == 'X' || @.id == 'never'",
+            "length(@.meta) > 0",
+            "@.attributes.correlationId == 'corr-payment-42'",
+        ] {
+            let filter = Filter::parse(expr).unwrap();
+            let scanner = Scanner::new(inspector.clone(), Some(filter.clone()), now);
+            for record in &records {
+                let (event, body) = record.decode().unwrap();
+                let inspection = inspector.inspect(&event, &body, now, record.expects_json());
+                let mut full = Document::new(event, body, inspection);
+                let expected = full.with_value(|doc| filter.matches(doc)).then_some(full);
+                let got = scanner.scan(record).unwrap();
+                assert_eq!(
+                    got.as_ref().map(|d| (&d.event, &d.inspection)),
+                    expected.as_ref().map(|d| (&d.event, &d.inspection)),
+                    "{expr}"
+                );
+                kept_some += usize::from(got.is_some());
+            }
+        }
+        assert!(kept_some > 20, "the filters keep events ({kept_some})");
+    }
+
+    #[test]
+    fn counting_needs_every_facet_and_no_secret() {
+        let now = Utc::now();
+        let inspector = Inspector::with_defaults();
+        let scanner = Scanner::new(inspector.clone(), None, now).needs(Needs::FACETS);
+        let mut with_secrets = 0;
+        for record in varied() {
+            let (event, body) = record.decode().unwrap();
+            let full = inspector.inspect(&event, &body, now, record.expects_json());
+            let counted = scanner.scan(&record).unwrap().unwrap().inspection;
+            with_secrets += usize::from(!full.secrets.is_empty());
+            assert_eq!(counted.meta, full.meta);
+            assert_eq!(counted.problems, full.problems);
+            assert!(counted.secrets.is_empty() && counted.token_path.is_none());
+        }
+        assert!(with_secrets > 2, "{with_secrets} events carry secrets");
     }
 
     #[test]

@@ -694,8 +694,13 @@ fn evscope_unprivileged(dir: &Path, args: &[&str]) -> Output {
     } else {
         Command::new(env!("CARGO_BIN_EXE_evscope"))
     };
+    // The journal goes where the unprivileged user may write it.
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    set_mode(&state, 0o777);
     command
         .args(args)
+        .env("XDG_STATE_HOME", &state)
         .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
         .stdin(Stdio::null())
         .output()

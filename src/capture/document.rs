@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::VERSION;
+use crate::filter::Filter;
 use crate::inspect::Inspection;
 use crate::model::{Body, BodyEncoding, Event, Meta, Problem};
 use crate::sanitize::escape_json_text;
@@ -117,10 +118,29 @@ impl Document {
     /// Run `f` on the capture document without copying a JSON body: the
     /// body is moved into the document for the call and back afterwards.
     pub fn with_value<R>(&mut self, f: impl FnOnce(&Value) -> R) -> R {
-        let mut doc = serde_json::to_value(self.head(None, false)).unwrap_or(Value::Null);
+        self.with_fields(Fields::ALL, f)
+    }
+
+    /// Whether `filter` keeps this document. Builds only the fields of the
+    /// capture document the filter may read (see [`Fields::read_by`]).
+    pub fn matches(&mut self, filter: &Filter) -> bool {
+        self.with_fields(Fields::read_by(filter), |doc| filter.matches(doc))
+    }
+
+    /// [`Document::with_value`] on a document holding only `fields` (the
+    /// same values as in the whole document).
+    pub fn with_fields<R>(&mut self, fields: Fields, f: impl FnOnce(&Value) -> R) -> R {
+        let mut doc = if fields == Fields::ALL {
+            serde_json::to_value(self.head(None, false)).unwrap_or(Value::Null)
+        } else {
+            Value::Object(self.head_fields(fields))
+        };
         let Value::Object(map) = &mut doc else {
             return f(&doc);
         };
+        if fields.0 & Fields::BODY == 0 {
+            return f(&doc);
+        }
         let body = match &mut self.body {
             Body::Json(value) => std::mem::take(value),
             other => other.to_capture_value(),
@@ -133,6 +153,36 @@ impl Document {
             }
         }
         result
+    }
+
+    /// The fields of [`Document::head`] in `fields`, serialized alike.
+    fn head_fields(&self, fields: Fields) -> Map<String, Value> {
+        fn json(value: impl Serialize) -> Value {
+            serde_json::to_value(value).unwrap_or(Value::Null)
+        }
+        let e = &self.event;
+        let mut map = Map::new();
+        // By index in `Fields::NAMES`, in that order.
+        let mut put = |i: usize, value: &dyn Fn() -> Value| {
+            if fields.0 & (1 << i) != 0 {
+                map.insert(Fields::NAMES[i].into(), value());
+            }
+        };
+        put(0, &|| Value::from(VERSION));
+        put(1, &|| Value::String(e.id.clone()));
+        put(2, &|| Value::String(e.source.clone()));
+        put(3, &|| json(&e.key));
+        put(4, &|| json(e.published_at));
+        put(5, &|| json(e.receive_count));
+        put(6, &|| json(&e.attributes));
+        if !e.attribute_types.is_empty() {
+            put(7, &|| json(&e.attribute_types));
+        }
+        put(8, &|| Value::Object(e.system.clone()));
+        put(9, &|| json(self.body.encoding()));
+        put(10, &|| json(&self.inspection.meta));
+        put(11, &|| json(&self.inspection.problems));
+        map
     }
 
     /// The capture line (without newline), safe for a terminal or a pipe.
@@ -178,6 +228,60 @@ impl Document {
     }
 }
 
+/// Which top-level fields of a capture document to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fields(u16);
+
+impl Fields {
+    /// The fields of a capture document as [`Document::with_value`] builds
+    /// it (a line's `raw_base64` and `secrets_masked` are never there).
+    pub const NAMES: [&'static str; 13] = [
+        "evscope_capture",
+        "id",
+        "source",
+        "key",
+        "published_at",
+        "receive_count",
+        "attributes",
+        "attribute_types",
+        "system",
+        "body_encoding",
+        "meta",
+        "problems",
+        "body",
+    ];
+
+    const BODY: u16 = 1 << 12;
+
+    /// Every field.
+    pub const ALL: Fields = Fields((1 << Self::NAMES.len()) - 1);
+
+    /// The fields `filter` may read: all of them when it may read the
+    /// document without naming a field (see [`crate::inspect::reads_whole`]),
+    /// else those whose name appears in its expression.
+    pub fn read_by(filter: &Filter) -> Fields {
+        let text = filter.expression();
+        if crate::inspect::reads_whole(text) {
+            return Fields::ALL;
+        }
+        let mut fields = Fields(0);
+        for (i, name) in Self::NAMES.iter().enumerate() {
+            if text.contains(name) {
+                fields.0 |= 1 << i;
+            }
+        }
+        fields
+    }
+
+    /// Whether the field `name` is in the set.
+    pub fn has(self, name: &str) -> bool {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+}
+
 /// The raw body as text when it can be written verbatim into a line: one
 /// line, no surrounding whitespace, nothing a terminal would act on.
 fn verbatim_json(raw: &[u8]) -> Option<&str> {
@@ -187,4 +291,46 @@ fn verbatim_json(raw: &[u8]) -> Option<&str> {
         && !text.contains(['\n', '\r'])
         && !crate::sanitize::has_dangerous(text);
     clean.then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Record;
+
+    #[test]
+    fn a_partial_document_holds_the_same_values_as_the_whole() {
+        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(
+            crate::backend::demo_capture("payments").unwrap(),
+            "test",
+        ));
+        let inspector = crate::inspect::Inspector::with_defaults();
+        for index in 0..file.len() {
+            let record = Record::Line {
+                file: file.clone(),
+                index,
+            };
+            let (event, body) = record.decode().unwrap();
+            let inspection = inspector.inspect(&event, &body, Utc::now(), false);
+            let mut document = Document::new(event, body, inspection);
+            let whole = document.to_value();
+            assert_eq!(document.with_fields(Fields::ALL, Value::clone), whole);
+            for (i, name) in Fields::NAMES.iter().enumerate() {
+                let only = document.with_fields(Fields(1 << i), Value::clone);
+                let expected: Map<String, Value> = whole
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                assert_eq!(only, Value::Object(expected), "{name}");
+            }
+            // All but one field, in the whole document's order.
+            let most = document.with_fields(Fields(Fields::ALL.0 & !1), Value::clone);
+            let keys: Vec<&String> = most.as_object().unwrap().keys().collect();
+            let whole_keys: Vec<&String> = whole.as_object().unwrap().keys().skip(1).collect();
+            assert_eq!(keys, whole_keys);
+        }
+    }
 }

@@ -18,7 +18,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::disk::{FileId, OnDisk};
-use super::line::{LineError, decode_line};
+use super::line::{LineError, decode_head, decode_line};
 use crate::model::{Body, Event};
 
 /// The most a stream (stdin, a FIFO, a device) may hold.
@@ -202,6 +202,15 @@ impl CaptureFile {
     /// Decode line `index` into an event and its body.
     pub fn decode(&self, index: usize) -> Result<(Event, Body), LineError> {
         decode_line(
+            self.line(index),
+            self.lines[index].number as usize,
+            &self.source,
+        )
+    }
+
+    /// The event of line `index` without its body (see [`decode_head`]).
+    pub fn decode_head(&self, index: usize) -> Option<Event> {
+        decode_head(
             self.line(index),
             self.lines[index].number as usize,
             &self.source,

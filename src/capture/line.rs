@@ -95,6 +95,22 @@ pub fn decode_line(line: &[u8], line_no: usize, source: &str) -> Result<(Event, 
     }
 }
 
+/// The event of a line without decoding its body (`raw` left empty), for
+/// a reader that looks only at the other fields: `None` when that cannot
+/// be told without the full [`decode_line`] (a capture line that does not
+/// decode, or whose body is not plain JSON). Where this gives an event,
+/// `decode_line` gives the same event, with its body.
+pub fn decode_head(line: &[u8], line_no: usize, source: &str) -> Option<Event> {
+    if !is_capture_line(line) {
+        return Some(Event::new(format!("line-{line_no}"), source, Vec::new()));
+    }
+    let rec: CaptureLine = serde_json::from_slice(line).ok()?;
+    let plain_json = rec.version <= super::VERSION
+        && rec.body_encoding == BodyEncoding::Json
+        && rec.raw_base64.is_none();
+    plain_json.then(|| event_of(rec, source, Vec::new()))
+}
+
 /// Whether `line` is the beginning of a capture line that ends before its
 /// JSON does: what a writer leaves when it stops mid-line.
 pub fn is_partial_line(line: &[u8]) -> bool {
@@ -117,7 +133,7 @@ fn decode_capture_line(
         line: line_no,
         reason,
     };
-    let rec: CaptureLine =
+    let mut rec: CaptureLine =
         serde_json::from_slice(line).map_err(|e| error(format!("unreadable capture line: {e}")))?;
     if rec.version > super::VERSION {
         return Err(error(format!(
@@ -127,7 +143,7 @@ fn decode_capture_line(
         )));
     }
     let b64 = base64::engine::general_purpose::STANDARD;
-    let (raw, body) = match (rec.raw_base64, rec.body_encoding) {
+    let (raw, body) = match (rec.raw_base64.take(), rec.body_encoding) {
         (Some(exact), encoding) => {
             let raw = b64
                 .decode(exact.as_bytes())
@@ -162,7 +178,11 @@ fn decode_capture_line(
             (raw, body)
         }
     };
-    let event = Event {
+    Ok((event_of(rec, source, raw), body))
+}
+
+fn event_of(rec: CaptureLine<'_>, source: &str, raw: Vec<u8>) -> Event {
+    Event {
         id: rec.id,
         source: rec.source.unwrap_or_else(|| source.to_string()),
         key: rec.key,
@@ -172,8 +192,7 @@ fn decode_capture_line(
         attribute_types: rec.attribute_types,
         system: rec.system,
         raw,
-    };
-    Ok((event, body))
+    }
 }
 
 #[cfg(test)]
@@ -208,6 +227,29 @@ mod tests {
         assert_eq!(event.source, "sqs://q");
         assert_eq!(event.raw, br#"{"b" : 2}"#);
         assert_eq!(body.as_json().unwrap()["b"], 2);
+    }
+
+    #[test]
+    fn the_head_of_a_line_is_its_event_without_the_body() {
+        let lines: [&[u8]; 4] = [
+            br#"{"evscope_capture":1,"id":"m1","source":"sqs://q","receive_count":4,"attributes":{"a":"1"},"body_encoding":"json","body":{"b" : 2}}"#,
+            br#"{"eventName":"X"}"#,
+            b"not json {",
+            br#"{"evscope_capture":1,"id":"m2","body_encoding":"json","body":[1]}"#,
+        ];
+        for line in lines {
+            let (mut event, _) = decode_line(line, 5, "file:x").unwrap();
+            event.raw.clear();
+            assert_eq!(decode_head(line, 5, "file:x"), Some(event));
+        }
+        let whole_decode_needed: [&[u8]; 3] = [
+            br#"{"evscope_capture":1,"id":"m1","source":"sqs://q","body_enc"#,
+            br#"{"evscope_capture":1,"id":"m1","body_encoding":"base64","body":"AAE="}"#,
+            br#"{"evscope_capture":1,"id":"m1","body_encoding":"json","raw_base64":"e30=","body":{}}"#,
+        ];
+        for line in whole_decode_needed {
+            assert_eq!(decode_head(line, 5, "file:x"), None);
+        }
     }
 
     #[test]

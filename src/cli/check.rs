@@ -9,6 +9,7 @@ use super::output::Out;
 use super::peek::for_each_document;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::capture::Document;
+use crate::inspect::Needs;
 use crate::model::ProblemKind;
 use crate::sanitize::escape;
 use crate::tui::views::text::{fit, width as text_width};
@@ -200,7 +201,8 @@ impl Summary {
 
 /// `evscope check`.
 pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
-    let scanner = context.scanner(&args.filter)?;
+    // Counts only: no secret is looked for, no event is shown.
+    let scanner = context.scanner(&args.filter)?.needs(Needs::FACETS);
     let backend = context.source(&args.source).await?;
     let uri = backend.uri().to_string();
     let mut summary = Summary {

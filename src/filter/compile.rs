@@ -11,7 +11,8 @@
 //! jsonpath-rust.
 
 use jsonpath_rust::parser::model::{
-    Filter as JpFilter, FilterAtom, FnArg, Literal, Segment, Selector, Test, TestFunction,
+    Comparable, Comparison, Filter as JpFilter, FilterAtom, FnArg, Literal, Segment, Selector,
+    SingularQuery, SingularQuerySegment, Test, TestFunction,
 };
 use jsonpath_rust::query::Query;
 use jsonpath_rust::query::state::State;
@@ -48,10 +49,140 @@ pub(super) enum Node {
         search: bool,
         not: bool,
     },
+    /// A comparison between literals and paths of names and indexes,
+    /// evaluated here with jsonpath-rust's rules (see [`compare`]).
+    Compare {
+        op: Op,
+        lhs: Operand,
+        rhs: Operand,
+    },
+    /// An existence test on a path of names and indexes (`@.meta.location`,
+    /// `!@.body.x`): true when the path leads to a node, even `null`.
+    Exists {
+        steps: Vec<Step>,
+        not: bool,
+    },
     /// A `match`/`search` whose pattern does not compile: jsonpath-rust
     /// evaluates it to false (true when negated). [`super::Filter::parse`]
     /// reports such patterns; only hand-built predicates keep them.
     Constant(bool),
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone)]
+pub(super) enum Operand {
+    /// A literal, as the JSON value jsonpath-rust turns it into.
+    Value(Value),
+    /// A singular query: the node it leads to, or nothing.
+    Path(Vec<Step>),
+}
+
+impl Operand {
+    fn of(comparable: &Comparable) -> Option<Operand> {
+        match comparable {
+            Comparable::Literal(literal) => Some(Operand::Value(match literal {
+                Literal::Int(v) => Value::from(*v),
+                Literal::Float(v) => Value::from(*v),
+                Literal::String(v) => Value::from(v.as_str()),
+                Literal::Bool(v) => Value::from(*v),
+                Literal::Null => Value::Null,
+            })),
+            Comparable::SingularQuery(
+                SingularQuery::Current(segments) | SingularQuery::Root(segments),
+            ) => Some(Operand::Path(
+                segments
+                    .iter()
+                    .map(|segment| match segment {
+                        SingularQuerySegment::Name(name) => Step::Name(name.clone()),
+                        SingularQuerySegment::Index(index) => Step::Index(*index),
+                    })
+                    .collect(),
+            )),
+            Comparable::Function(_) => None,
+        }
+    }
+
+    fn get<'a>(&'a self, doc: &'a Value) -> Option<&'a Value> {
+        match self {
+            Operand::Value(value) => Some(value),
+            Operand::Path(steps) => resolve(doc, steps),
+        }
+    }
+}
+
+/// A comparison of two singular operands, as jsonpath-rust's `Comparison`
+/// decides it (RFC 9535 2.3.5.2.2): nothing equals only nothing; numbers
+/// compare as `f64` (equal within `f64::EPSILON`), strings by bytes, other
+/// values equal when they are the same JSON and are never ordered.
+fn compare(op: Op, lhs: Option<&Value>, rhs: Option<&Value>) -> bool {
+    fn number(v: &Value) -> Option<f64> {
+        v.as_f64().or_else(|| v.as_i64().map(|i| i as f64))
+    }
+    let eq = || match (lhs, rhs) {
+        (Some(a), Some(b)) => match (number(a), number(b)) {
+            (Some(x), Some(y)) => (x - y).abs() < f64::EPSILON,
+            _ => a == b,
+        },
+        (None, None) => true,
+        _ => false,
+    };
+    let lt = |a: Option<&Value>, b: Option<&Value>| match (a, b) {
+        (Some(a), Some(b)) => match (number(a), number(b), a.as_str(), b.as_str()) {
+            (Some(x), Some(y), _, _) => x < y,
+            (_, _, Some(x), Some(y)) => x < y,
+            _ => false,
+        },
+        _ => false,
+    };
+    match op {
+        Op::Eq => eq(),
+        Op::Ne => !eq(),
+        Op::Lt => lt(lhs, rhs),
+        Op::Gt => lt(rhs, lhs),
+        Op::Le => lt(lhs, rhs) || eq(),
+        Op::Ge => lt(rhs, lhs) || eq(),
+    }
+}
+
+/// The native form of a comparison whose sides are literals or singular
+/// queries; `None` for a side that calls a function.
+fn native_comparison(comparison: &Comparison) -> Option<Node> {
+    let (op, lhs, rhs) = match comparison {
+        Comparison::Eq(l, r) => (Op::Eq, l, r),
+        Comparison::Ne(l, r) => (Op::Ne, l, r),
+        Comparison::Gt(l, r) => (Op::Gt, l, r),
+        Comparison::Gte(l, r) => (Op::Ge, l, r),
+        Comparison::Lt(l, r) => (Op::Lt, l, r),
+        Comparison::Lte(l, r) => (Op::Le, l, r),
+    };
+    Some(Node::Compare {
+        op,
+        lhs: Operand::of(lhs)?,
+        rhs: Operand::of(rhs)?,
+    })
+}
+
+/// The steps of a query made of single name and index selectors.
+fn segment_steps(segments: &[Segment]) -> Option<Vec<Step>> {
+    segments
+        .iter()
+        .map(|segment| match segment {
+            Segment::Selector(Selector::Name(name)) => Some(Step::Name(name.clone())),
+            Segment::Selector(Selector::Index(index)) => Some(Step::Index(*index)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One step of a path of names and indexes.
@@ -64,22 +195,19 @@ pub(super) enum Step {
 /// The steps of `@.a.b[0]` (or `$.a.b[0]`: both are the document), or
 /// `None` for anything that can select several nodes or is not a path.
 fn path_steps(arg: &FnArg) -> Option<Vec<Step>> {
-    let segments = match arg {
-        FnArg::Test(test) => match test.as_ref() {
-            Test::RelQuery(segments) => segments,
-            Test::AbsQuery(query) => &query.segments,
-            Test::Function(_) => return None,
-        },
-        FnArg::Literal(_) | FnArg::Filter(_) => return None,
-    };
-    segments
-        .iter()
-        .map(|segment| match segment {
-            Segment::Selector(Selector::Name(name)) => Some(Step::Name(name.clone())),
-            Segment::Selector(Selector::Index(index)) => Some(Step::Index(*index)),
-            _ => None,
-        })
-        .collect()
+    match arg {
+        FnArg::Test(test) => test_steps(test),
+        FnArg::Literal(_) | FnArg::Filter(_) => None,
+    }
+}
+
+/// The steps of a query test of names and indexes.
+fn test_steps(test: &Test) -> Option<Vec<Step>> {
+    match test {
+        Test::RelQuery(segments) => segment_steps(segments),
+        Test::AbsQuery(query) => segment_steps(&query.segments),
+        Test::Function(_) => None,
+    }
 }
 
 /// The node a path of names and indexes leads to; negative indexes count
@@ -156,10 +284,15 @@ pub(super) fn compile(filter: &JpFilter, bad: &mut Vec<BadPattern>) -> Node {
                     };
                 }
             }
+            if let Some(steps) = test_steps(expr) {
+                return Node::Exists { steps, not: *not };
+            }
             check_nested(expr, bad);
             Node::Atom(atom.clone())
         }
-        JpFilter::Atom(atom) => Node::Atom(atom.clone()),
+        JpFilter::Atom(atom @ FilterAtom::Comparison(comparison)) => {
+            native_comparison(comparison).unwrap_or_else(|| Node::Atom(atom.clone()))
+        }
     }
 }
 
@@ -272,6 +405,8 @@ pub(super) fn evaluate(node: &Node, doc: &Value) -> bool {
             let text = resolve(doc, subject).and_then(Value::as_str);
             text.is_some_and(|t| bounded_match(regex, t, *search)) != *not
         }
+        Node::Compare { op, lhs, rhs } => compare(*op, lhs.get(doc), rhs.get(doc)),
+        Node::Exists { steps, not } => resolve(doc, steps).is_some() != *not,
         Node::Constant(value) => *value,
     }
 }

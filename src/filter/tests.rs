@@ -1239,3 +1239,71 @@ fn derived_fields_are_detected_conservatively() {
     assert!(!reads("@.body.eventName == 'SEND_EMAIL' && @.key == 'k'"));
     assert!(!reads(""));
 }
+
+#[test]
+fn native_comparisons_and_tests_agree_with_jsonpath() {
+    let values = [
+        json!(null),
+        json!(true),
+        json!(false),
+        json!(3),
+        json!(3.0),
+        json!(-2.5),
+        json!(12345678901234u64),
+        json!("3"),
+        json!("abc"),
+        json!("abd"),
+        json!("Málaga"),
+        json!([1, 2]),
+        json!({"a": 1}),
+    ];
+    let literals = [
+        "null",
+        "true",
+        "false",
+        "3",
+        "3.0",
+        "-2.5",
+        "'3'",
+        "'abc'",
+        "'Málaga'",
+    ];
+    let ops = ["==", "!=", "<", "<=", ">", ">="];
+    for a in &values {
+        for b in &values {
+            let doc = json!({"body": {"a": a, "b": b, "list": [a, b]}});
+            let mut exprs = vec![
+                "@.body.a".to_string(),
+                "!@.body.a".to_string(),
+                "@.body.list[-2]".to_string(),
+                "@.body.list[2]".to_string(),
+                "!@.body.missing".to_string(),
+            ];
+            for op in ops {
+                exprs.push(format!("@.body.a {op} @.body.b"));
+                exprs.push(format!("@.body.a {op} @.body.missing"));
+                exprs.push(format!("@.body.missing {op} @.body.other"));
+                exprs.push(format!("@.body.list[1] {op} @.body.a"));
+                for literal in literals {
+                    exprs.push(format!("@.body.a {op} {literal}"));
+                    exprs.push(format!("{literal} {op} @.body.b"));
+                }
+            }
+            for expr in &exprs {
+                let filter = parse(expr);
+                assert!(
+                    matches!(
+                        filter.predicate.as_ref().map(|p| &p.node),
+                        Some(compile::Node::Compare { .. } | compile::Node::Exists { .. })
+                    ),
+                    "{expr} is evaluated natively"
+                );
+                assert_eq!(
+                    filter.matches(&doc),
+                    reference(expr, &doc),
+                    "{expr} on {doc}"
+                );
+            }
+        }
+    }
+}

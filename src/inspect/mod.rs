@@ -15,6 +15,7 @@ mod defaults;
 mod expiration;
 mod location;
 mod mappings;
+mod needs;
 mod path;
 mod problems;
 mod security;
@@ -31,6 +32,7 @@ pub use correlation::traceparent_trace_id;
 pub use dates::EPOCH_MS_CUTOFF;
 pub use expiration::TTL_EPOCH_SECONDS;
 pub use mappings::{DEFAULT_MAPPINGS, Mappings};
+pub use needs::{Needs, reads_whole};
 
 use crate::analyze::contracts::Contracts;
 use crate::model::{Body, Event, Meta, Problem};
@@ -126,67 +128,140 @@ impl Inspector {
         now: DateTime<Utc>,
         expect_json: bool,
     ) -> Inspection {
+        self.inspect_for(event, body, now, expect_json, Needs::ALL)
+    }
+
+    /// [`Inspector::inspect`] computing only the parts in `needs`: those
+    /// are the same as in a full inspection, the others are left empty
+    /// (`None`, `false`, no problem, no secret). With [`Needs::ALL`] this
+    /// is the full inspection.
+    pub fn inspect_for(
+        &self,
+        event: &Event,
+        body: &Body,
+        now: DateTime<Utc>,
+        expect_json: bool,
+        needs: Needs,
+    ) -> Inspection {
         let m = &*self.compiled;
+        let needs = needs.widened(self.contracts.is_some());
         let mut problems = Vec::new();
-        problems::body_json(&event.raw, body, expect_json, &mut problems);
+        if needs.has(Needs::PROBLEMS) {
+            problems::body_json(&event.raw, body, expect_json, &mut problems);
+        }
         let envelope = Envelope::detect(body);
-        if let Some(envelope) = envelope {
+        if let (Some(envelope), true) = (envelope, needs.has(Needs::PROBLEMS)) {
             problems::missing_fields(body, envelope, &mut problems);
+        }
+        if needs == Needs::NONE {
+            return Inspection::default();
         }
 
         let mut scope = Scope::with_names(event, body, &m.names);
-        let event_type = first_text(&mut scope, &m.event_type);
+        let event_type = if needs.has(Needs::TYPE) {
+            first_text(&mut scope, &m.event_type)
+        } else {
+            None
+        };
         let version = m
             .version
             .iter()
+            .filter(|_| needs.has(Needs::VERSION))
             // EventBridge's top-level `version` is the envelope's, always "0".
             .filter(|p| envelope != Some(Envelope::EventBridge) || p.text() != "$.body.version")
             .find_map(|p| text(&mut scope, p))
             .map(short_version);
 
-        let event_id = m
-            .event_id
-            .iter()
-            .filter(|p| {
-                p.text() != "$.body.id"
-                    || matches!(
-                        envelope,
-                        Some(Envelope::CloudEvents | Envelope::EventBridge)
-                    )
-            })
-            .find_map(|p| text(&mut scope, p))
-            .or_else(|| (!event.id.is_empty()).then(|| event.id.clone()));
-
-        let created = first_date(&mut scope, &m.created_at, &mut problems);
-        let updated_at = first_date(&mut scope, &m.updated_at, &mut problems).map(|(t, _)| t);
-        let base = match created {
-            Some((at, p)) => Some(Base { at, name: p.name() }),
-            None => event.published_at.map(|at| Base {
-                at,
-                name: "published_at",
-            }),
+        let event_id = if needs.has(Needs::EVENT_ID) {
+            m.event_id
+                .iter()
+                .filter(|p| {
+                    p.text() != "$.body.id"
+                        || matches!(
+                            envelope,
+                            Some(Envelope::CloudEvents | Envelope::EventBridge)
+                        )
+                })
+                .find_map(|p| text(&mut scope, p))
+                .or_else(|| (!event.id.is_empty()).then(|| event.id.clone()))
+        } else {
+            None
         };
-        let expiry = expiration::expiry(&mut scope, m, base, &mut problems);
-        let location = location::location(&mut scope, m, &mut problems);
-        let mut secrets = crate::secrets::find_secrets(event, body, crate::secrets::policy());
-        let (security, token_path) = security::security(&mut scope, m, now, &mut secrets);
-        let correlation = correlation::correlation(&mut scope, m);
-        problems::payloads(&mut scope, m, &mut problems);
+
+        let (created, updated_at) = if needs.has(Needs::DATES) {
+            (
+                first_date(&mut scope, &m.created_at, &mut problems),
+                first_date(&mut scope, &m.updated_at, &mut problems).map(|(t, _)| t),
+            )
+        } else {
+            (None, None)
+        };
+        let expiry = if needs.has(Needs::EXPIRY) {
+            let base = match created {
+                Some((at, p)) => Some(Base { at, name: p.name() }),
+                None => event.published_at.map(|at| Base {
+                    at,
+                    name: "published_at",
+                }),
+            };
+            expiration::expiry(&mut scope, m, base, &mut problems)
+        } else {
+            None
+        };
+        let location = if needs.has(Needs::LOCATION) {
+            location::location(&mut scope, m, &mut problems)
+        } else {
+            None
+        };
+        let mut secrets = if needs.has(Needs::SECRETS) {
+            crate::secrets::find_secrets(event, body, crate::secrets::policy())
+        } else {
+            Vec::new()
+        };
+        let (security, token_path) = if needs.has(Needs::SECURITY) {
+            // Where the security facet's secrets are is only kept for masking.
+            let mut found = Vec::new();
+            let facet = security::security(&mut scope, m, now, &mut found);
+            if needs.has(Needs::SECRETS) {
+                secrets.append(&mut found);
+                facet
+            } else {
+                (facet.0, None)
+            }
+        } else {
+            (None, None)
+        };
+        let correlation = if needs.has(Needs::CORRELATION) {
+            correlation::correlation(&mut scope, m)
+        } else {
+            Default::default()
+        };
+        if needs.has(Needs::PROBLEMS) {
+            problems::payloads(&mut scope, m, &mut problems);
+        }
         let expired = expiry
             .as_ref()
             .and_then(|e| expiration::expired_problem(e, now));
         let is_expired = expired.is_some();
         problems.extend(expired);
-        let contract = self.contracts.as_ref().and_then(|contracts| {
-            let checked =
-                contracts.check(event_type.as_deref(), version.as_deref(), body.as_json());
-            problems.extend(checked.problems);
-            checked.status
-        });
+        let contract = self
+            .contracts
+            .as_ref()
+            .filter(|_| needs.has(Needs::CONTRACT))
+            .and_then(|contracts| {
+                let checked =
+                    contracts.check(event_type.as_deref(), version.as_deref(), body.as_json());
+                problems.extend(checked.problems);
+                checked.status
+            });
+        if !needs.has(Needs::PROBLEMS) {
+            // Problems found on the way to a facet are not asked for.
+            problems.clear();
+        }
         // Problem messages quote values: mask what they quote.
         let policy = crate::secrets::policy();
         for (i, problem) in problems.iter().enumerate() {
-            if policy.finds_in_text(&problem.message) {
+            if needs.has(Needs::SECRETS) && policy.finds_in_text(&problem.message) {
                 secrets.push(Secret {
                     path: SecretPath(vec![
                         PathSegment::Key("problems".into()),

@@ -863,7 +863,7 @@ async fn filter_worker(
                         }
                         decoder
                             .document(record, now)
-                            .is_ok_and(|mut d| d.with_value(|v| job.filter.matches(v)))
+                            .is_ok_and(|mut d| d.matches(&job.filter))
                     }) else {
                         return;
                     };

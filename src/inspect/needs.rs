@@ -1,0 +1,163 @@
+//! Which parts of an inspection a reader needs: [`Inspector::inspect_for`]
+//! computes only those, through the same code as a full inspection, so the
+//! parts it computes are the same as the full inspection's.
+//!
+//! [`Inspector::inspect_for`]: super::Inspector::inspect_for
+
+/// A set of inspection parts. [`Needs::ALL`] is a full inspection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Needs(u16);
+
+impl Needs {
+    /// Nothing: an empty inspection.
+    pub const NONE: Needs = Needs(0);
+    /// `meta.type`.
+    pub const TYPE: Needs = Needs(1);
+    /// `meta.version`.
+    pub const VERSION: Needs = Needs(1 << 1);
+    /// `meta.event_id`.
+    pub const EVENT_ID: Needs = Needs(1 << 2);
+    /// `meta.created_at` and `meta.updated_at` (and their date problems).
+    pub const DATES: Needs = Needs(1 << 3);
+    /// `meta.expires_at` and `meta.expired` (and the expiry problems);
+    /// includes [`Needs::DATES`], the base of relative lifetimes.
+    pub const EXPIRY: Needs = Needs(1 << 4 | 1 << 3);
+    /// `meta.location` (and its problems).
+    pub const LOCATION: Needs = Needs(1 << 5);
+    /// `meta.security`.
+    pub const SECURITY: Needs = Needs(1 << 6);
+    /// `meta.correlation`.
+    pub const CORRELATION: Needs = Needs(1 << 7);
+    /// `meta.contract` (and the contract problems). With contracts loaded
+    /// it brings [`Needs::TYPE`] and [`Needs::VERSION`], which choose the
+    /// contract (see [`Needs::widened`]).
+    pub const CONTRACT: Needs = Needs(1 << 10);
+    /// Every problem: the body and envelope checks, the payload checks, and
+    /// the parts that report problems (dates, expiry, location, contract).
+    pub const PROBLEMS: Needs = Needs(1 << 10 | 1 << 8 | 1 << 5 | 1 << 4 | 1 << 3);
+    /// The secrets and token path masking needs (see
+    /// [`crate::secrets`]); includes [`Needs::SECURITY`] and
+    /// [`Needs::PROBLEMS`], whose values and messages are masked too.
+    pub const SECRETS: Needs = Needs(Needs::PROBLEMS.0 | 1 << 9 | 1 << 6);
+    /// Every facet and problem, no secrets: what counting needs (`check`).
+    pub const FACETS: Needs = Needs(((1 << 11) - 1) & !(1 << 9));
+    /// A full inspection.
+    pub const ALL: Needs = Needs((1 << 11) - 1);
+
+    /// The parts these parts are computed from: the contract needs the type
+    /// and version when contracts are loaded.
+    pub const fn widened(self, contracts: bool) -> Needs {
+        if contracts && self.has(Needs::CONTRACT) {
+            self.with(Needs::TYPE).with(Needs::VERSION)
+        } else {
+            self
+        }
+    }
+
+    /// Both sets.
+    pub const fn with(self, other: Needs) -> Needs {
+        Needs(self.0 | other.0)
+    }
+
+    /// Whether every part of `other` is in this set.
+    pub const fn has(self, other: Needs) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The parts a reader of the capture document's `meta` and `problems`
+    /// needs, when `text` is all it says of them (a filter expression):
+    /// `problems` anywhere needs every problem; each facet of `meta` whose
+    /// name appears is needed; `meta` in any other form (`@.meta`,
+    /// `@.meta[?…]`, `@.meta.*`, `@..x`), and any read of the whole
+    /// document (see [`reads_whole`]), needs every facet. Conservative: a
+    /// name inside a string literal counts as a read.
+    pub fn of_text(text: &str) -> Needs {
+        if reads_whole(text) {
+            return Needs::FACETS;
+        }
+        let mut needs = Needs::NONE;
+        if text.contains("problems") {
+            needs = needs.with(Needs::PROBLEMS);
+        }
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let mut meta = false;
+        for (at, _) in text.match_indices("meta") {
+            let after = &text[at + 4..];
+            if text[..at].ends_with(word) || after.starts_with(word) {
+                continue; // `metadata`, `x_meta`: another name
+            }
+            meta = true;
+            if !(after.starts_with('.') || after.starts_with("['") || after.starts_with("[\"")) {
+                return Needs::FACETS;
+            }
+        }
+        if meta {
+            for (name, part) in [
+                ("type", Needs::TYPE),
+                ("version", Needs::VERSION),
+                ("event_id", Needs::EVENT_ID),
+                ("created_at", Needs::DATES),
+                ("updated_at", Needs::DATES),
+                ("expires_at", Needs::EXPIRY),
+                ("expired", Needs::EXPIRY),
+                ("location", Needs::LOCATION),
+                ("security", Needs::SECURITY),
+                ("correlation", Needs::CORRELATION),
+                ("contract", Needs::CONTRACT),
+            ] {
+                if text.contains(name) {
+                    needs = needs.with(part);
+                }
+            }
+        }
+        needs
+    }
+}
+
+/// Whether a JSONPath expression may read any member of the document
+/// without naming it: a wildcard, a descendant segment, an escape (a name
+/// spelled `'\u006d…'`), or `@`/`$` not followed by a name segment
+/// (`length(@)`, `@[?…]`). Conservative: text in string literals counts.
+pub fn reads_whole(text: &str) -> bool {
+    if text.contains(['*', '\\']) || text.contains("..") {
+        return true;
+    }
+    text.match_indices(['@', '$']).any(|(at, _)| {
+        let after = &text[at + 1..];
+        !(after.starts_with('.') || after.starts_with("['") || after.starts_with("[\""))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Needs;
+
+    #[test]
+    fn a_filter_needs_the_facets_it_names() {
+        assert_eq!(Needs::of_text("@.body.x == 1"), Needs::NONE);
+        assert_eq!(Needs::of_text("@.body.metadata.type == 1"), Needs::NONE);
+        assert_eq!(Needs::of_text("@.meta.expired == true"), Needs::EXPIRY);
+        assert!(Needs::EXPIRY.has(Needs::DATES));
+        assert_eq!(
+            Needs::of_text("@.meta['correlation'].correlation_id == 'a'"),
+            Needs::CORRELATION
+        );
+        assert_eq!(
+            Needs::of_text("@.problems[?@.kind == 'bad_date']"),
+            Needs::PROBLEMS
+        );
+        for whole in [
+            "@.meta",
+            "length(@.meta) > 1",
+            "@.meta.*",
+            "@..expired",
+            "@.meta[?@]",
+            "length(@) > 3",
+            "@['me\\u0074a'].expired",
+        ] {
+            assert_eq!(Needs::of_text(whole), Needs::FACETS, "{whole}");
+        }
+        assert!(Needs::ALL.has(Needs::FACETS) && Needs::ALL.has(Needs::SECRETS));
+        assert!(!Needs::FACETS.has(Needs::SECRETS));
+    }
+}
