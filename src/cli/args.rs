@@ -286,6 +286,15 @@ pub enum Command {
     /// List the topics of a Pulsar namespace: partitions, dead-letter and
     /// retry links, and subscription backlogs with --pulsar-admin-url.
     Topics(TopicsArgs),
+    /// List business flows (events sharing a correlation id) across
+    /// sources: state (failed, stuck, open, complete), types, sources, times.
+    /// With --check exits 1 when a flow is failed or stuck.
+    Flows(super::flows::FlowsArgs),
+    /// Show one flow as a tree of causation (text, json, dot, mermaid).
+    Flow(super::flows::FlowArgs),
+    /// Draw the cascade graph: which event type causes which, how often,
+    /// how fast (dot, mermaid, json).
+    Graph(super::flows::GraphArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.

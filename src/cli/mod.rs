@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod context;
+mod flows;
 mod move_ops;
 mod output;
 mod peek;
@@ -35,6 +36,9 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Delete(args) => move_ops::delete(args, context).await,
         Command::Purge(args) => move_ops::purge(args, context).await,
         Command::Topics(args) => topics::topics(args, context).await,
+        Command::Flows(args) => flows::flows(args, context).await,
+        Command::Flow(args) => flows::flow(args, context).await,
+        Command::Graph(args) => flows::graph(args, context).await,
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)

@@ -339,3 +339,59 @@ pub(crate) fn count_types<'a>(
     }
     counts
 }
+
+impl FlowTree {
+    /// The tree-drawing prefix of each node (`├─ `, `│  └─ `...), for a
+    /// text tree: one per node, in node order.
+    pub fn prefixes(&self) -> Vec<String> {
+        let n = self.nodes.len();
+        // Whether each node is the last child of its parent.
+        let mut last = vec![true; n];
+        let mut last_child_of: HashMap<usize, usize> = HashMap::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(p) = node.parent {
+                if let Some(previous) = last_child_of.insert(p, i) {
+                    last[previous] = false;
+                }
+            }
+        }
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| {
+                if node.parent.is_none() {
+                    return String::new();
+                }
+                // Walk up: this node's connector, then a rail or a gap per
+                // ancestor that is not the root.
+                let mut parts = vec![if last[i] { "└─ " } else { "├─ " }];
+                let mut up = node.parent;
+                while let Some(a) = up {
+                    if self.nodes[a].parent.is_none() {
+                        break;
+                    }
+                    parts.push(if last[a] { "   " } else { "│  " });
+                    up = self.nodes[a].parent;
+                }
+                parts.reverse();
+                parts.concat()
+            })
+            .collect()
+    }
+}
+
+/// A time gap for people: `250ms`, `4.2s`, `3m05s`, `2h03m`, `3d04h`, with
+/// a `-` when the child is dated before its parent (clock skew).
+pub fn gap_text(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    let s = ms / 1000;
+    let body = match s {
+        _ if ms < 1000 => format!("{ms}ms"),
+        0..60 => format!("{:.1}s", ms as f64 / 1000.0),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
+    };
+    format!("{sign}{body}")
+}

@@ -333,3 +333,27 @@ fn percentiles_are_nearest_rank() {
     assert_eq!(percentile(&mut two, 50), Some(10));
     assert_eq!(percentile(&mut two, 95), Some(20));
 }
+
+#[test]
+fn tree_prefixes_draw_rails_for_siblings_still_to_come() {
+    let mut a = Analysis::new();
+    let q = a.source("file:x", false);
+    a.push(q, ev("f", "1", None, "A", 0));
+    a.push(q, ev("f", "2", Some("1"), "B", 1));
+    a.push(q, ev("f", "3", Some("2"), "C", 2));
+    a.push(q, ev("f", "4", Some("1"), "D", 3));
+    a.push(q, ev("f", "5", Some("4"), "E", 4));
+    let tree = tree_of(&a, "f");
+    assert_eq!(shape(&tree), ["0:1", "1:2", "2:3", "1:4", "2:5"]);
+    assert_eq!(tree.prefixes(), ["", "├─ ", "│  └─ ", "└─ ", "   └─ "]);
+}
+
+#[test]
+fn gaps_read_as_people_write_them() {
+    assert_eq!(gap_text(250), "250ms");
+    assert_eq!(gap_text(4_200), "4.2s");
+    assert_eq!(gap_text(185_000), "3m05s");
+    assert_eq!(gap_text(7_380_000), "2h03m");
+    assert_eq!(gap_text(273_600_000), "3d04h");
+    assert_eq!(gap_text(-2_000), "-2.0s");
+}
