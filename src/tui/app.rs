@@ -39,6 +39,8 @@ pub enum Mode {
     Dialog,
     /// The help screen.
     Help,
+    /// The flows view: every flow, failed and stuck first.
+    Flows,
 }
 
 impl Mode {
@@ -50,6 +52,7 @@ impl Mode {
             Mode::Command | Mode::Prompt(_) => KeyMode::Command,
             Mode::Dialog => KeyMode::Dialog,
             Mode::Help => KeyMode::Help,
+            Mode::Flows => KeyMode::Flows,
         }
     }
 }
@@ -85,6 +88,9 @@ pub enum Preset {
     SameType(Arc<Safe>),
     /// Events with this correlation id.
     SameCorrelation(Safe),
+    /// Events of failed or stuck flows (decided per row from the flows
+    /// state, see [`App::troubled_flow`]).
+    TroubledFlows,
 }
 
 impl Preset {
@@ -99,6 +105,7 @@ impl Preset {
                 .as_ref()
                 .is_some_and(|s| Arc::ptr_eq(s, t) || s == t),
             Preset::SameCorrelation(c) => summary.correlation.as_ref() == Some(c),
+            Preset::TroubledFlows => summary.correlation.is_some(),
         }
     }
 
@@ -110,6 +117,7 @@ impl Preset {
             Preset::Correlated => "has correlation id".into(),
             Preset::SameType(t) => format!("type = {t}"),
             Preset::SameCorrelation(c) => format!("correlation = {c}"),
+            Preset::TroubledFlows => "failed or stuck flows".into(),
         }
     }
 }
@@ -404,6 +412,8 @@ pub struct App {
     pub marks: Marks,
     /// The detail pane.
     pub detail: DetailState,
+    /// Flows of the loaded rows, linked in the background.
+    pub flows: super::flows::FlowsState,
     /// The popup, in dialog mode.
     pub dialog: Option<Dialog>,
     /// First line of the help screen.
@@ -491,6 +501,7 @@ impl App {
                 lines: Vec::new(),
                 built_for: None,
             },
+            flows: Default::default(),
             dialog: None,
             help_scroll: 0,
             status: None,
@@ -559,6 +570,20 @@ impl App {
     /// The row under the cursor.
     pub fn current_row(&self) -> Option<usize> {
         self.row_at(self.cursor)
+    }
+
+    /// The state of a row's flow, once the flows are linked.
+    pub fn flow_state(&self, row: usize) -> Option<crate::analyze::flows::FlowState> {
+        self.flows.result.as_ref()?.state_of_row(row)
+    }
+
+    /// Whether a row's flow has failed or is stuck.
+    pub fn troubled_flow(&self, row: usize) -> bool {
+        use crate::analyze::flows::FlowState;
+        matches!(
+            self.flow_state(row),
+            Some(FlowState::Failed | FlowState::Stuck)
+        )
     }
 
     /// Whether a row's source is a dead-letter queue.

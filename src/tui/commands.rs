@@ -23,6 +23,8 @@ pub enum Command {
     Theme(String),
     /// `help`.
     Help,
+    /// `flows`: the flows view.
+    Flows,
     /// `quit`.
     Quit,
 }
@@ -36,6 +38,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("purge", ""),
     ("export", "FILE"),
     ("theme", "NAME"),
+    ("flows", ""),
     ("help", ""),
     ("quit", ""),
 ];
@@ -63,6 +66,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "export" | "w" => need("a file name").map(Command::Export),
         "theme" => need("a theme name").map(Command::Theme),
         "help" | "h" => Ok(Command::Help),
+        "flows" => Ok(Command::Flows),
         "quit" | "q" | "q!" => Ok(Command::Quit),
         "" => {
             Err("type a command: open, replay, redrive, delete, purge, export, theme, quit".into())

@@ -47,7 +47,7 @@ pub struct Graph {
     pub edges: Vec<Edge>,
 }
 
-impl Linked<'_> {
+impl Linked {
     /// The cascade graph. Only links a causation id names count as edges;
     /// events hung under a flow's root for want of a parent do not.
     pub fn graph(&self, settings: &Settings) -> Graph {

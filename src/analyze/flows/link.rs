@@ -1,6 +1,7 @@
 //! Grouping events into flows and linking each event to its parent.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::{
     Analysis, FlowFlags, FlowState, FlowSummary, FlowTree, Held, Settings, Terminal, TreeNode,
@@ -12,9 +13,9 @@ const NONE: u32 = u32::MAX;
 
 /// One flow, linked: its events in flow order and each one's parent.
 #[derive(Debug, Clone)]
-pub(crate) struct FlowLinks<'a> {
-    /// The shared correlation id.
-    pub correlation_id: &'a str,
+pub(crate) struct FlowLinks {
+    /// The event whose correlation id names the flow (its first added).
+    pub named_by: u32,
     /// Event indices (into the analysis) in flow order: by time (events
     /// without one last), then in the order they were added.
     pub members: Vec<u32>,
@@ -33,39 +34,42 @@ pub(crate) struct FlowLinks<'a> {
 }
 
 /// Every flow of an [`Analysis`], linked. Cheap to query again with other
-/// [`Settings`].
+/// [`Settings`]; owns the analysis, so it can be kept and shared (the
+/// terminal UI computes it in the background and keeps the result).
 #[derive(Debug, Clone)]
-pub struct Linked<'a> {
-    pub(crate) analysis: &'a Analysis,
-    pub(crate) flows: Vec<FlowLinks<'a>>,
+pub struct Linked {
+    pub(crate) analysis: Arc<Analysis>,
+    pub(crate) flows: Vec<FlowLinks>,
     /// Flow of each event ([`NONE`] without a correlation id).
     flow_of: Vec<u32>,
     /// Types seen as the parent of some event (causing another).
-    pub(crate) causing: BTreeSet<&'a str>,
+    pub(crate) causing: BTreeSet<Box<str>>,
 }
 
-impl<'a> Linked<'a> {
-    pub(super) fn new(analysis: &'a Analysis) -> Linked<'a> {
+impl Linked {
+    /// Group the events of `analysis` into flows and link each event to
+    /// its parent.
+    pub fn new(analysis: Arc<Analysis>) -> Linked {
         let events = &analysis.events;
         let mut index: HashMap<&str, u32> = HashMap::new();
-        let mut groups: Vec<(&str, Vec<u32>)> = Vec::new();
+        let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
         let mut flow_of = vec![NONE; events.len()];
         for (i, held) in events.iter().enumerate() {
             let Some(correlation) = held.summary.correlation_id.as_deref() else {
                 continue;
             };
             let flow = *index.entry(correlation).or_insert_with(|| {
-                groups.push((correlation, Vec::new()));
+                groups.push((i as u32, Vec::new()));
                 (groups.len() - 1) as u32
             });
             groups[flow as usize].1.push(i as u32);
             flow_of[i] = flow;
         }
-        let mut causing = BTreeSet::new();
+        let mut causing: BTreeSet<&str> = BTreeSet::new();
         let flows = groups
             .into_iter()
-            .map(|(correlation_id, members)| {
-                let flow = link_flow(analysis, correlation_id, members);
+            .map(|(named_by, members)| {
+                let flow = link_flow(&analysis, named_by, members);
                 for (p, &parent) in flow.parents.iter().enumerate() {
                     if parent != NONE && flow.caused[p] {
                         let held = &events[flow.members[parent as usize] as usize];
@@ -76,6 +80,7 @@ impl<'a> Linked<'a> {
                 flow
             })
             .collect();
+        let causing = causing.into_iter().map(Box::from).collect();
         Linked {
             analysis,
             flows,
@@ -84,9 +89,23 @@ impl<'a> Linked<'a> {
         }
     }
 
+    /// The analysis linked.
+    pub fn analysis(&self) -> &Analysis {
+        &self.analysis
+    }
+
+    /// The correlation id of the flow at `flow`.
+    pub fn correlation_id(&self, flow: usize) -> Option<&str> {
+        let links = self.flows.get(flow)?;
+        self.analysis.events[links.named_by as usize]
+            .summary
+            .correlation_id
+            .as_deref()
+    }
+
     /// The terminal types under `settings`.
-    pub(crate) fn terminal(&'a self, settings: &'a Settings) -> Terminal<'a> {
-        terminal_types(settings, self.causing.iter().copied())
+    pub(crate) fn terminal<'s>(&'s self, settings: &'s Settings) -> Terminal<'s> {
+        terminal_types(settings, self.causing.iter().map(|t| &**t))
     }
 
     /// Number of flows.
@@ -127,9 +146,7 @@ impl<'a> Linked<'a> {
 
     /// The index of the flow with this correlation id.
     pub fn find(&self, correlation_id: &str) -> Option<usize> {
-        self.flows
-            .iter()
-            .position(|f| f.correlation_id == correlation_id)
+        (0..self.flows.len()).find(|&f| self.correlation_id(f) == Some(correlation_id))
     }
 
     /// The tree of the flow at `flow` (see [`Linked::find`]).
@@ -191,16 +208,11 @@ impl<'a> Linked<'a> {
             .flat_map(|f| f.members.iter().map(|&m| m as usize))
     }
 
-    pub(crate) fn held(&self, links: &FlowLinks<'_>, position: u32) -> &'a Held {
+    pub(crate) fn held(&self, links: &FlowLinks, position: u32) -> &Held {
         &self.analysis.events[links.members[position as usize] as usize]
     }
 
-    fn state(
-        &self,
-        links: &FlowLinks<'_>,
-        terminal: &Terminal<'_>,
-        settings: &Settings,
-    ) -> FlowState {
+    fn state(&self, links: &FlowLinks, terminal: &Terminal<'_>, settings: &Settings) -> FlowState {
         if links.dlq {
             return FlowState::Failed;
         }
@@ -223,7 +235,7 @@ impl<'a> Linked<'a> {
 
     fn summarize(
         &self,
-        links: &FlowLinks<'_>,
+        links: &FlowLinks,
         terminal: &Terminal<'_>,
         settings: &Settings,
     ) -> FlowSummary {
@@ -248,7 +260,12 @@ impl<'a> Linked<'a> {
             .iter()
             .filter_map(|&m| events[m as usize].summary.time);
         FlowSummary {
-            correlation_id: links.correlation_id.to_string(),
+            correlation_id: self.analysis.events[links.named_by as usize]
+                .summary
+                .correlation_id
+                .as_deref()
+                .unwrap_or_default()
+                .to_string(),
             state: self.state(links, terminal, settings),
             flags: links.flags,
             events: links.members.len(),
@@ -264,11 +281,7 @@ impl<'a> Linked<'a> {
 }
 
 /// Order the members of one flow and link each to its parent.
-fn link_flow<'a>(
-    analysis: &'a Analysis,
-    correlation_id: &'a str,
-    mut members: Vec<u32>,
-) -> FlowLinks<'a> {
+fn link_flow(analysis: &Analysis, named_by: u32, mut members: Vec<u32>) -> FlowLinks {
     let events = &analysis.events;
     let summary = |m: u32| &events[m as usize].summary;
     // Flow order: by time, events without a time last, ties by arrival.
@@ -332,7 +345,7 @@ fn link_flow<'a>(
         })
         .collect();
     FlowLinks {
-        correlation_id,
+        named_by,
         members,
         parents,
         caused,

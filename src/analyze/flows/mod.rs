@@ -130,6 +130,13 @@ impl Analysis {
         &self.sources
     }
 
+    /// The message id and source URI of the `i`th event added.
+    pub fn event(&self, i: usize) -> Option<(&str, &str)> {
+        let held = self.events.get(i)?;
+        let source = &self.sources[held.source as usize];
+        Some((&held.summary.message_id, &source.uri))
+    }
+
     /// Number of events added.
     pub fn len(&self) -> usize {
         self.events.len()
@@ -141,8 +148,8 @@ impl Analysis {
     }
 
     /// Group the events into flows and link each to its parent.
-    pub fn link(&self) -> Linked<'_> {
-        Linked::new(self)
+    pub fn link(self) -> Linked {
+        Linked::new(std::sync::Arc::new(self))
     }
 }
 

@@ -51,7 +51,7 @@ fn payments() -> Analysis {
 }
 
 fn state(a: &Analysis, s: &Settings, flow: &str) -> FlowState {
-    let flows = a.link().flows(s);
+    let flows = a.clone().link().flows(s);
     flows
         .iter()
         .find(|f| f.correlation_id == flow)
@@ -92,7 +92,7 @@ fn terminal_types_are_inferred_unless_configured() {
 #[test]
 fn a_flow_summary_lists_types_sources_and_times() {
     let a = payments();
-    let flows = a.link().flows(&settings());
+    let flows = a.clone().link().flows(&settings());
     let p2 = flows.iter().find(|f| f.correlation_id == "p2").unwrap();
     assert_eq!(p2.events, 2);
     assert_eq!(p2.types, ["PaymentCreated", "AuthCreated"]);
@@ -113,7 +113,7 @@ fn flags_say_expired_and_malformed_whatever_the_state() {
     let mut bad = ev("p2", "b3", Some("b1"), "Broken", 1);
     bad.malformed = true;
     a.push(q, bad);
-    let flows = a.link().flows(&settings());
+    let flows = a.clone().link().flows(&settings());
     let p1 = flows.iter().find(|f| f.correlation_id == "p1").unwrap();
     assert!(p1.flags.expired && !p1.flags.malformed);
     assert_eq!(p1.state, FlowState::Complete);
@@ -129,7 +129,7 @@ fn events_without_correlation_are_in_no_flow() {
     let mut e = ev("x", "1", None, "T", 0);
     e.correlation_id = None;
     a.push(q, e);
-    let linked = a.link();
+    let linked = a.clone().link();
     assert!(linked.is_empty());
     assert_eq!(linked.flow_of(0), None);
     // It still counts as a node of the graph.
@@ -137,7 +137,7 @@ fn events_without_correlation_are_in_no_flow() {
 }
 
 fn tree_of(a: &Analysis, flow: &str) -> FlowTree {
-    let linked = a.link();
+    let linked = a.clone().link();
     linked
         .tree(linked.find(flow).unwrap(), &settings())
         .unwrap()
@@ -175,7 +175,7 @@ fn events_arriving_out_of_order_are_ordered_by_time() {
     a.push(q, ev("f", "1", None, "A", 1));
     let tree = tree_of(&a, "f");
     assert_eq!(shape(&tree), ["0:1", "1:2", "2:3"]);
-    let flows = a.link().flows(&settings());
+    let flows = a.clone().link().flows(&settings());
     assert_eq!(flows[0].types, ["A", "B", "C"]);
 }
 
@@ -192,7 +192,7 @@ fn a_missing_parent_hangs_under_the_first_event() {
     assert!(tree.nodes[2].caused);
     assert!(tree.flow.flags.missing_parent);
     // Hanging is no causation: only B -> C is an edge.
-    let graph = a.link().graph(&settings());
+    let graph = a.clone().link().graph(&settings());
     let edges: Vec<_> = graph
         .edges
         .iter()
@@ -283,7 +283,7 @@ fn events_without_time_come_last() {
     untimed.time = None;
     a.push(q, untimed);
     a.push(q, ev("f", "1", None, "Timed", 3));
-    let flows = a.link().flows(&settings());
+    let flows = a.clone().link().flows(&settings());
     assert_eq!(flows[0].types, ["Timed", "Untimed"]);
     assert_eq!(flows[0].started_at, Some(at(3)));
     assert_eq!(flows[0].last_at, Some(at(3)));
@@ -292,7 +292,7 @@ fn events_without_time_come_last() {
 #[test]
 fn the_graph_counts_types_and_causation_with_dlq_edges_apart() {
     let a = payments();
-    let graph = a.link().graph(&settings());
+    let graph = a.clone().link().graph(&settings());
     let node = |t: &str| graph.nodes.iter().find(|n| n.event_type == t).unwrap();
     assert_eq!(node("PaymentCreated").count, 5);
     assert_eq!(node("AuthCreated").count, 5);

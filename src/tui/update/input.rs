@@ -235,6 +235,7 @@ pub(super) fn run_command(app: &mut App, command: Command) {
             app.mode = Mode::Help;
             app.help_scroll = 0;
         }
+        Command::Flows => open_flows(app),
         Command::Quit => app.quit = true,
     }
 }

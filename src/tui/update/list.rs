@@ -52,6 +52,7 @@ pub(super) fn list(app: &mut App, action: Action) {
         Action::TabAttributes => set_tab(app, 1),
         Action::TabFacets => set_tab(app, 2),
         Action::TabRaw => set_tab(app, 3),
+        Action::TabFlow => set_tab(app, 4),
         Action::NextSource | Action::PrevSource => {
             let items = app.sources.len() + 1;
             let at = match app.scope {
@@ -95,6 +96,8 @@ pub(super) fn list(app: &mut App, action: Action) {
         Action::PresetExpired => set_preset(app, Some(Preset::Expired)),
         Action::PresetMalformed => set_preset(app, Some(Preset::Malformed)),
         Action::PresetCorrelated => set_preset(app, Some(Preset::Correlated)),
+        Action::PresetTroubledFlows => set_preset(app, Some(Preset::TroubledFlows)),
+        Action::Flows => open_flows(app),
         Action::PresetSameType | Action::PresetSameCorrelation => {
             let Some(summary) = current_summary(app) else {
                 status(app, Level::Warning, "no event under the cursor");

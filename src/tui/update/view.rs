@@ -126,7 +126,7 @@ pub(super) fn extend_view(app: &mut App) {
             .map(|s| app.covers(scope, s))
             .collect()
     });
-    let rows = app.view.rows.get_or_insert_with(Vec::new);
+    let mut rows = app.view.rows.take().unwrap_or_default();
     for row in start..limit {
         if let Some(covered) = &covered {
             if !app.store.slot(row).is_some_and(|slot| covered[slot]) {
@@ -137,12 +137,16 @@ pub(super) fn extend_view(app: &mut App) {
             if !app.store.summary(row).is_some_and(|s| preset.keeps(s)) {
                 continue;
             }
+            if *preset == Preset::TroubledFlows && !app.troubled_flow(row) {
+                continue;
+            }
         }
         if app.filter.filter.is_some() && !app.filter.hits[row] {
             continue;
         }
         rows.push(row as u32);
     }
+    app.view.rows = Some(rows);
     app.view.scanned = limit;
 }
 
@@ -217,4 +221,68 @@ pub(super) fn wheel(app: &mut App, x: u16, y: u16, down: bool) {
     app.focus = focus;
     move_by(app, if down { 3 } else { -3 });
     app.focus = before;
+}
+
+/// Open the flows view (`f`, `:flows`).
+pub(super) fn open_flows(app: &mut App) {
+    app.mode = Mode::Flows;
+    let shown = app.flows.shown().len();
+    app.flows.view_cursor = app.flows.view_cursor.min(shown.saturating_sub(1));
+    if app.flows.result.is_none() {
+        status(app, Level::Info, "linking flows…");
+    }
+}
+
+/// Keys in the flows view: move, show one state, open the flow under the
+/// cursor (its events, with the Flow tab), close.
+pub(super) fn flows_view(app: &mut App, action: Action) {
+    let shown = app.flows.shown();
+    let page = app.size.1.saturating_sub(8).max(1) as usize;
+    let last = shown.len().saturating_sub(1);
+    let cursor = &mut app.flows.view_cursor;
+    match action {
+        Action::Cancel | Action::Quit | Action::Flows => app.mode = Mode::List,
+        Action::Down => *cursor = (*cursor + 1).min(last),
+        Action::Up => *cursor = cursor.saturating_sub(1),
+        Action::PageDown => *cursor = (*cursor + page).min(last),
+        Action::PageUp => *cursor = cursor.saturating_sub(page),
+        Action::Top => *cursor = 0,
+        Action::Bottom => *cursor = last,
+        Action::NextFlowState => {
+            app.flows.view_state = crate::tui::flows::next_state(app.flows.view_state);
+            app.flows.view_cursor = 0;
+        }
+        Action::Submit => {
+            let Some(row) = shown
+                .get(*cursor)
+                .and_then(|&flow| app.flows.first_row(flow))
+            else {
+                return;
+            };
+            let Some(correlation) = app.store.summary(row).and_then(|s| s.correlation.clone())
+            else {
+                return;
+            };
+            app.mode = Mode::List;
+            app.preset = Some(Preset::SameCorrelation(correlation));
+            rebuild_view(app);
+            if let Some(at) = app
+                .view
+                .rows
+                .as_ref()
+                .and_then(|r| r.binary_search(&(row as u32)).ok())
+            {
+                app.cursor = at;
+            }
+            set_tab(app, Tab::Flow.index());
+            app.focus = Pane::Table;
+            let label = app.preset.as_ref().map(Preset::label).unwrap_or_default();
+            status(
+                app,
+                Level::Info,
+                &format!("preset: {label} (esc clears it)"),
+            );
+        }
+        _ => {}
+    }
 }

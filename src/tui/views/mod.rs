@@ -3,6 +3,7 @@
 
 mod detail;
 mod dialog;
+mod flows;
 pub mod help;
 mod input;
 mod sources;
@@ -41,6 +42,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     }
     match app.mode {
         Mode::Help => help::render(app, theme, frame, area),
+        Mode::Flows => flows::render(app, theme, frame, area),
         Mode::Dialog => dialog::render(app, theme, frame, area),
         _ => {}
     }
