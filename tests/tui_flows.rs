@@ -152,3 +152,26 @@ fn the_troubled_flows_preset_keeps_failed_and_stuck_flows() {
         ]
     );
 }
+
+#[test]
+fn enter_on_a_flow_node_jumps_to_that_event() {
+    let mut app = demo_app(120, 40);
+    // From the SMS (notifications) to its flow's AuthFailed (the DLQ).
+    go_to(&mut app, "line-6");
+    key(&mut app, "5\t");
+    assert_eq!(app.focus, evscope::tui::app::Pane::Detail);
+    key(&mut app, "jj");
+    assert_eq!(app.flows.node, 2);
+    assert!(screen(&app).contains("› "), "the flow cursor is drawn");
+    key(&mut app, "\n");
+    assert_eq!(app.focus, evscope::tui::app::Pane::Table);
+    assert_eq!(app.current_row(), Some(row_of(&app, "c0ffee00-0001")));
+    // A jump to an event the preset hides drops the preset: with only the
+    // SMSes shown, jump to the flow's AuthCreated.
+    go_to(&mut app, "line-6");
+    key(&mut app, "T");
+    assert_eq!(ids_shown(&app), ["line-5", "line-6"]);
+    key(&mut app, "\tj\n");
+    assert_eq!(app.preset, None);
+    assert_eq!(app.current_row(), Some(row_of(&app, "8f1c2a60-0005")));
+}

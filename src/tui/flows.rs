@@ -97,6 +97,8 @@ pub struct FlowsState {
     pub view_cursor: usize,
     /// The one state the flows view shows (all when `None`).
     pub view_state: Option<FlowState>,
+    /// The Flow tab's cursor: which event of the tree (node index).
+    pub node: usize,
 }
 
 impl FlowsState {
@@ -203,9 +205,27 @@ fn time(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(|| "-".into(), |t| t.format("%m-%d %H:%M:%S").to_string())
 }
 
+/// Lines of the Flow tab above its first event.
+pub const HEAD_LINES: usize = 2;
+
+/// The row of node `node` of the tree of `row`'s flow, when loaded.
+pub fn node_row(flows: &FlowsState, row: usize, node: usize) -> Option<usize> {
+    let result = flows.result.as_ref()?;
+    let flow = result.flow_of_row(row)?;
+    let tree = result.linked.tree(flow, &result.settings)?;
+    let node = tree.nodes.get(node)?;
+    let analysis = result.linked.analysis();
+    result
+        .linked
+        .members(flow)
+        .find(|&i| analysis.event(i) == Some((node.message_id.as_str(), node.source.as_str())))
+        .and_then(|i| result.rows.get(i))
+        .map(|&r| r as usize)
+}
+
 /// The Flow tab of `row`: its flow's tree across every source, the row's
 /// own event marked, each node with its source, time since its parent and
-/// flags.
+/// flags; the node under the tab's cursor highlighted.
 pub fn tab_lines(flows: &FlowsState, row: usize) -> Vec<DLine> {
     let Some(result) = &flows.result else {
         return vec![vec![seg(Role::Muted, "linking flows…")]];
@@ -241,7 +261,7 @@ pub fn tab_lines(flows: &FlowsState, row: usize) -> Vec<DLine> {
     ));
     let mut lines = vec![head, Vec::new()];
     let own = own.and_then(|i| result.linked.analysis().event(i));
-    for (node, prefix) in tree.nodes.iter().zip(tree.prefixes()) {
+    for (n, (node, prefix)) in tree.nodes.iter().zip(tree.prefixes()).enumerate() {
         // The row's own event: same message id in the same source.
         let is_own = own == Some((node.message_id.as_str(), node.source.as_str()));
         let kind = node.event_type.as_deref().unwrap_or(NO_TYPE);
@@ -274,6 +294,12 @@ pub fn tab_lines(flows: &FlowsState, row: usize) -> Vec<DLine> {
         for (role, flag) in flags {
             line.push(seg(role, &format!("  [{flag}]")));
         }
+        let cursor = if n == flows.node {
+            seg(Role::Key, "› ")
+        } else {
+            seg(Role::Muted, "  ")
+        };
+        line.insert(0, cursor);
         lines.push(line);
     }
     lines

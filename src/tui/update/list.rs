@@ -41,6 +41,7 @@ pub(super) fn list(app: &mut App, action: Action) {
                 app.focus = Pane::Table;
             }
             Pane::Table => app.focus = Pane::Detail,
+            Pane::Detail if app.detail.tab == Tab::Flow => jump_to_flow_node(app),
             Pane::Detail => app.focus = Pane::Table,
         },
         Action::NextTab => set_tab(app, (app.detail.tab.index() + 1) % Tab::ALL.len()),

@@ -113,6 +113,7 @@ pub(super) fn sync_detail(app: &mut App) {
         };
         app.detail.document = Some((row, document));
         app.detail.scroll = 0;
+        app.flows.node = 0;
     }
     let key = (row, app.detail.tab, app.detail.reveal);
     if app.detail.built_for == Some(key) {

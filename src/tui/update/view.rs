@@ -11,6 +11,9 @@ use crate::tui::jobs::Effect;
 use crate::tui::layout::contains;
 use crate::tui::summary::Summary;
 
+/// Lines above the first event in the Flow tab (the flow's line, a blank).
+const FLOW_HEAD: usize = crate::tui::flows::HEAD_LINES;
+
 pub(super) fn page(app: &App) -> usize {
     match app.focus {
         Pane::Detail => app.areas().detail_lines().max(1),
@@ -26,6 +29,19 @@ pub(super) fn move_by(app: &mut App, delta: isize) {
     match app.focus {
         Pane::Sources => app.source_cursor = clamp(app.source_cursor, app.sources.len() + 1),
         Pane::Table => app.cursor = clamp(app.cursor, app.shown()),
+        Pane::Detail if app.detail.tab == Tab::Flow => {
+            // The Flow tab moves a cursor over its events (enter jumps).
+            let nodes = app.detail.lines.len().saturating_sub(FLOW_HEAD);
+            app.flows.node = clamp(app.flows.node, nodes);
+            let visible = app.areas().detail_lines().max(1);
+            let line = app.flows.node + FLOW_HEAD;
+            if line < app.detail.scroll + FLOW_HEAD {
+                app.detail.scroll = app.flows.node;
+            } else if line >= app.detail.scroll + visible {
+                app.detail.scroll = line + 1 - visible;
+            }
+            app.detail.built_for = None;
+        }
         Pane::Detail => {
             let visible = app.areas().detail_lines();
             let max = app.detail.lines.len().saturating_sub(visible) + 1;
@@ -284,5 +300,32 @@ pub(super) fn flows_view(app: &mut App, action: Action) {
             );
         }
         _ => {}
+    }
+}
+
+/// `enter` in the Flow tab: show the event under the flow cursor in the
+/// table (dropping scope, preset and filter when they hide it).
+pub(super) fn jump_to_flow_node(app: &mut App) {
+    let Some(here) = app.current_row() else {
+        return;
+    };
+    let Some(row) = crate::tui::flows::node_row(&app.flows, here, app.flows.node) else {
+        status(app, Level::Warning, "that event is not loaded");
+        return;
+    };
+    let position = |app: &App| match &app.view.rows {
+        None => Some(row),
+        Some(rows) => rows.binary_search(&(row as u32)).ok(),
+    };
+    if position(app).is_none() {
+        app.scope = None;
+        app.preset = None;
+        set_filter(app, "", None);
+        rebuild_view(app);
+    }
+    if let Some(at) = position(app) {
+        app.cursor = at;
+        app.flows.node = 0;
+        app.focus = Pane::Table;
     }
 }
