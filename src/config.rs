@@ -58,6 +58,9 @@ pub struct Config {
     /// (`--contracts` wins).
     #[serde(default, deserialize_with = "one_or_many")]
     pub contracts: Vec<PathBuf>,
+    /// Flows: `[flows] stuck_after = "10m"`, `terminal = ["AuthSucceeded"]`.
+    #[serde(default)]
+    pub flows: FlowsConfig,
 }
 
 /// A path or a list of paths.
@@ -72,6 +75,19 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D
         OneOrMany::One(p) => vec![p],
         OneOrMany::Many(v) => v,
     })
+}
+
+/// The `[flows]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowsConfig {
+    /// How old a flow's last event may be before the flow is stuck ("5m").
+    #[serde(default)]
+    pub stuck_after: Option<String>,
+    /// The types that end a flow; empty: inferred (types never seen
+    /// causing another).
+    #[serde(default)]
+    pub terminal: Vec<String>,
 }
 
 /// The `[sqs]` table.
@@ -93,6 +109,20 @@ impl Config {
             .map(crate::backend::sqs::MaxHold::parse)
             .transpose()
             .map_err(|e| format!("config sqs.max_hold: {e}"))
+    }
+}
+
+impl Config {
+    /// `flows.stuck_after`, checked: one line naming the key when it is bad.
+    pub fn flows_stuck_after(&self) -> Result<Option<std::time::Duration>, String> {
+        self.flows
+            .stuck_after
+            .as_deref()
+            .map(|text| {
+                humantime::parse_duration(text)
+                    .map_err(|e| format!("config flows.stuck_after: bad duration `{text}`: {e}"))
+            })
+            .transpose()
     }
 }
 
@@ -186,6 +216,24 @@ mod tests {
             bad.sqs_max_hold()
                 .unwrap_err()
                 .starts_with("config sqs.max_hold: bad max hold `soon`")
+        );
+    }
+
+    #[test]
+    fn flows_section_is_read_and_checked() {
+        let config =
+            Config::parse("[flows]\nstuck_after = \"1h 30m\"\nterminal = [\"AuthFailed\"]\n")
+                .unwrap();
+        assert_eq!(
+            config.flows_stuck_after().unwrap(),
+            Some(std::time::Duration::from_secs(5400))
+        );
+        assert_eq!(config.flows.terminal, ["AuthFailed"]);
+        let bad = Config::parse("[flows]\nstuck_after = \"soon\"\n").unwrap();
+        let err = bad.flows_stuck_after().unwrap_err();
+        assert!(
+            err.starts_with("config flows.stuck_after: bad duration `soon`"),
+            "{err}"
         );
     }
 

@@ -5,7 +5,7 @@
 //! The rooms: [`model`] (the normalized event and its facets), [`inspect`]
 //! (facet extraction), [`filter`] (the JSONPath filter language),
 //! [`capture`] (the JSONL format), [`backend`] (sources behind one trait),
-//! [`scan`] (inspect and filter in bulk), [`ops`] (replay and redrive),
+//! [`scan`] (inspect and filter in bulk), [`analyze`] (flows across sources), [`ops`] (replay and redrive),
 //! [`cli`] (the subcommands), [`sanitize`] (escaping and masking),
 //! [`logging`] (logs for bug reports).
 

@@ -83,7 +83,7 @@ fn peek_prints_every_demo_event_as_capture_lines() {
     let out = evscope(&["peek", "demo"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let docs = lines(&out);
-    assert_eq!(docs.len(), 23);
+    assert_eq!(docs.len(), 32);
     for doc in &docs {
         assert_eq!(doc["evscope_capture"], 1);
         assert!(doc["id"].is_string());
@@ -122,7 +122,7 @@ fn check_summarizes_and_exits_one_on_problems() {
     let out = evscope(&["check", "demo"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("demo: 23 events"), "{text}");
+    assert!(text.starts_with("demo: 32 events"), "{text}");
     for needle in [
         "expired",
         "malformed",
@@ -341,7 +341,7 @@ fn replay_sends_copies_with_exact_counts() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("3 moved, 0 failed, 5 skipped"),
+        stdout(&out).contains("3 moved, 0 failed, 14 skipped"),
         "{}",
         stdout(&out)
     );

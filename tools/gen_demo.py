@@ -7,6 +7,7 @@ lines, the classic envelope) with live and expired, malformed, located,
 token-carrying and hostile events.
 """
 import base64
+import datetime
 import json
 
 def b64url(obj):
@@ -89,6 +90,44 @@ binary = cap(P, "8f1c2a60-0008", base64.b64encode(bytes([0x08, 0x96, 0x01, 0x12,
 binary["body_encoding"] = "base64"
 payments.append(binary)
 
+# Flows in every state (`evscope flows demo`, the TUI's flows view): payment
+# 48 completes, 49 is stuck after AuthCreated, 50 goes through
+# AuthPendingFraud to AuthSucceeded hours later. (43 fails into the DLQ and
+# ends with an SMS on the notifications source: one flow, three sources.)
+def step(n, mid, eid, etype, time, published, data, cause=None):
+    attributes = {"correlationId": f"corr-payment-{n}"}
+    extra = {"correlationid": f"corr-payment-{n}"}
+    if cause:
+        attributes["causationId"] = cause
+        extra["causationid"] = cause
+    return cap(P, mid, cloudevent(eid, etype, time, dict(paymentId=n, **data), **extra), published, 1,
+               attributes, {"SentTimestamp": sent_ms(published)}, key=f"payment-{n}")
+
+def sent_ms(published):
+    when = datetime.datetime.fromisoformat(published.replace("Z", "+00:00"))
+    return str(round(when.timestamp() * 1000))
+
+payments += [
+    step(48, "8f1c2a60-0009", "evt-pay-48", "PaymentCreated", "2026-11-20T09:23:00.000Z", "2026-11-20T09:23:00.020Z",
+         {"amount": 42.00, "currency": "EUR"}),
+    step(48, "8f1c2a60-0010", "evt-auth-48", "AuthCreated", "2026-11-20T09:23:00.250Z", "2026-11-20T09:23:00.270Z",
+         {"authId": "A-48"}, "evt-pay-48"),
+    step(48, "8f1c2a60-0011", "evt-authok-48", "AuthSucceeded", "2026-11-20T09:23:00.900Z", "2026-11-20T09:23:00.920Z",
+         {"authId": "A-48", "approved": True}, "evt-auth-48"),
+    step(49, "8f1c2a60-0012", "evt-pay-49", "PaymentCreated", "2026-11-20T09:24:00.000Z", "2026-11-20T09:24:00.020Z",
+         {"amount": 310.00, "currency": "EUR"}),
+    step(49, "8f1c2a60-0013", "evt-auth-49", "AuthCreated", "2026-11-20T09:24:00.300Z", "2026-11-20T09:24:00.320Z",
+         {"authId": "A-49"}, "evt-pay-49"),
+    step(50, "8f1c2a60-0014", "evt-pay-50", "PaymentCreated", "2026-11-20T09:25:00.000Z", "2026-11-20T09:25:00.020Z",
+         {"amount": 1999.00, "currency": "EUR"}),
+    step(50, "8f1c2a60-0015", "evt-auth-50", "AuthCreated", "2026-11-20T09:25:00.200Z", "2026-11-20T09:25:00.220Z",
+         {"authId": "A-50"}, "evt-pay-50"),
+    step(50, "8f1c2a60-0016", "evt-fraud-50", "AuthPendingFraud", "2026-11-20T09:25:01.100Z",
+         "2026-11-20T09:25:01.120Z", {"authId": "A-50", "check": "pending_fraud_check"}, "evt-auth-50"),
+    step(50, "8f1c2a60-0017", "evt-authok-50", "AuthSucceeded", "2026-11-20T13:40:00.000Z", "2026-11-20T13:40:00.020Z",
+         {"authId": "A-50", "approved": True}, "evt-fraud-50"),
+]
+
 dlq = [
     cap(D, "c0ffee00-0001", cloudevent("evt-authfail-43", "AuthFailed", "2026-11-20T09:16:11.000Z",
         {"paymentId": 43, "authId": "A-43", "reason": "insufficient_funds"}, correlationid="corr-payment-43",
@@ -125,8 +164,8 @@ notifications = [
             gpsCoordinates={"latitude": "41.385878", "longitud": "2.170757"}),
     classic(105, "SEND_SMS", "2026-11-20 08:10:00.000", user="app_general", bearer=LIVE_JWT,
             payload=json.dumps({"to": "+34600000000", "text": "Your code is 4821"})),
-    classic(106, "SEND_SMS", "2026-11-20 08:11:00.000", user="app_legacy", bearer=EXPIRED_JWT,
-            correlationId="corr-payment-43"),
+    classic(106, "SEND_SMS", "2026-11-20 09:16:12.000", user="app_legacy", bearer=EXPIRED_JWT,
+            correlationId="corr-payment-43", causationId="evt-authfail-43"),
     classic(107, "SEND_EMAIL", "2026-13-45 99:00:00.000"),
     {"eventName": "SEND_EMAIL", "payload": "{to: 'ana@example.com'", "creationDate": "2026-11-20 08:20:00.000"},
     classic(109, "SEND_EMAIL", "2026-11-20 08:30:00.000",

@@ -3,7 +3,7 @@
 # the real servers the backend tests start (moto's SQS server, pulsar-lite in
 # .venv; LocalStack's SQS, which needs Python >= 3.13, in .venv-localstack),
 # then runs the quality gates and every test. protoc comes from a crate
-# (see .cargo/config.toml), so nothing else needs installing.
+# (see .cargo/config.toml); graphviz comes from apt when `dot` is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +37,17 @@ if ! .venv-localstack/bin/python -c 'import sys; sys.exit(sys.version_info < (3,
 fi
 .venv-localstack/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-localstack.txt
 export EVSCOPE_TEST_LOCALSTACK_PYTHON="$PWD/.venv-localstack/bin/python"
+
+# Graphviz: the flow and graph tests render their DOT output with `dot`.
+if ! command -v dot >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y --no-install-recommends graphviz >/dev/null ||
+      { apt-get update >/dev/null && apt-get install -y --no-install-recommends graphviz >/dev/null; }
+  else
+    sudo apt-get install -y --no-install-recommends graphviz >/dev/null ||
+      { sudo apt-get update >/dev/null && sudo apt-get install -y --no-install-recommends graphviz >/dev/null; }
+  fi
+fi
 
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings

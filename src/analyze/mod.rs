@@ -1,5 +1,6 @@
-//! Computations over events that the CLI and the TUI both call: pure, no
-//! I/O, no UI.
+//! Computations over events that the CLI and the TUI both call: pure
+//! computation on events or compact summaries of them, no I/O, no UI.
 
 pub mod contracts;
+pub mod flows;
 pub mod versions;

@@ -307,6 +307,15 @@ pub enum Command {
     /// List the journal: every replay, redrive, delete, purge and export
     /// over a file, who ran it, and what came of it.
     Journal(JournalArgs),
+    /// List business flows (events sharing a correlation id) across
+    /// sources: state (failed, stuck, open, complete), types, sources, times.
+    /// With --check exits 1 when a flow is failed or stuck.
+    Flows(super::flows::FlowsArgs),
+    /// Show one flow as a tree of causation (text, json, dot, mermaid).
+    Flow(super::flows::FlowArgs),
+    /// Draw the cascade graph: which event type causes which, how often,
+    /// how fast (dot, mermaid, json).
+    Graph(super::flows::GraphArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.

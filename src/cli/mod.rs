@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod context;
 mod contracts;
+mod flows;
 mod journal;
 mod move_ops;
 mod output;
@@ -40,6 +41,9 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Versions(args) => contracts::versions(args, context).await,
         Command::Contracts(command) => contracts::contracts(command, context).await,
         Command::Journal(args) => journal::journal(args),
+        Command::Flows(args) => flows::flows(args, context).await,
+        Command::Flow(args) => flows::flow(args, context).await,
+        Command::Graph(args) => flows::graph(args, context).await,
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)

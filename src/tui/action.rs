@@ -42,6 +42,8 @@ pub enum Action {
     TabFacets,
     /// Show the raw tab.
     TabRaw,
+    /// Show the flow tab.
+    TabFlow,
     /// Show only the next source's events.
     NextSource,
     /// Show only the previous source's events.
@@ -64,6 +66,13 @@ pub enum Action {
     PresetSameType,
     /// Show only events sharing the selected event's correlation id.
     PresetSameCorrelation,
+    /// Show only events of failed or stuck flows.
+    PresetTroubledFlows,
+    /// Open the flows view.
+    Flows,
+    /// Flows view: show the next state only (all, failed, stuck, open,
+    /// complete).
+    NextFlowState,
     /// Select or unselect the event under the cursor.
     ToggleSelect,
     /// Select every shown event.
@@ -160,6 +169,7 @@ impl Action {
             TabAttributes => "detail: attributes and system metadata",
             TabFacets => "detail: facets (expiration, location, security, correlation)",
             TabRaw => "detail: raw capture line",
+            TabFlow => "detail: the event's flow across sources (causation tree)",
             NextSource => "show the next source only",
             PrevSource => "show the previous source only",
             Filter => "edit the filter expression",
@@ -171,6 +181,9 @@ impl Action {
             PresetContract => "preset: events that break their contract (--contracts)",
             PresetSameType => "preset: same type as the selected event",
             PresetSameCorrelation => "preset: same correlation id as the selected event",
+            PresetTroubledFlows => "preset: events of failed or stuck flows",
+            Flows => "flows view: every flow, failed and stuck first",
+            NextFlowState => "show one state: all, failed, stuck, open, complete",
             ToggleSelect => "select / unselect the event",
             SelectAll => "select every shown event",
             ClearSelection => "clear the selection",
@@ -227,6 +240,7 @@ impl Action {
             PresetExpired => "expired",
             PresetMalformed => "malformed",
             PresetSameCorrelation => "same corr",
+            NextFlowState => "state",
             Reveal => "reveal",
             Submit => "apply",
             Cancel => "close",

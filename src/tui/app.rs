@@ -39,6 +39,8 @@ pub enum Mode {
     Dialog,
     /// The help screen.
     Help,
+    /// The flows view: every flow, failed and stuck first.
+    Flows,
 }
 
 impl Mode {
@@ -50,6 +52,7 @@ impl Mode {
             Mode::Command | Mode::Prompt(_) => KeyMode::Command,
             Mode::Dialog => KeyMode::Dialog,
             Mode::Help => KeyMode::Help,
+            Mode::Flows => KeyMode::Flows,
         }
     }
 }
@@ -87,6 +90,9 @@ pub enum Preset {
     SameType(Arc<Safe>),
     /// Events with this correlation id.
     SameCorrelation(Safe),
+    /// Events of failed or stuck flows (decided per row from the flows
+    /// state, see [`App::troubled_flow`]).
+    TroubledFlows,
 }
 
 impl Preset {
@@ -102,6 +108,7 @@ impl Preset {
                 .as_ref()
                 .is_some_and(|s| Arc::ptr_eq(s, t) || s == t),
             Preset::SameCorrelation(c) => summary.correlation.as_ref() == Some(c),
+            Preset::TroubledFlows => summary.correlation.is_some(),
         }
     }
 
@@ -114,6 +121,7 @@ impl Preset {
             Preset::ContractViolations => "breaks its contract".into(),
             Preset::SameType(t) => format!("type = {t}"),
             Preset::SameCorrelation(c) => format!("correlation = {c}"),
+            Preset::TroubledFlows => "failed or stuck flows".into(),
         }
     }
 }
@@ -411,6 +419,8 @@ pub struct App {
     pub marks: Marks,
     /// The detail pane.
     pub detail: DetailState,
+    /// Flows of the loaded rows, linked in the background.
+    pub flows: super::flows::FlowsState,
     /// The popup, in dialog mode.
     pub dialog: Option<Dialog>,
     /// First line of the help screen.
@@ -505,6 +515,7 @@ impl App {
                 lines: Vec::new(),
                 built_for: None,
             },
+            flows: Default::default(),
             dialog: None,
             help_scroll: 0,
             journal_view: None,
@@ -586,7 +597,21 @@ impl App {
             .is_some_and(|ids| ids.contains(id))
     }
 
-    /// Whether the row's source is a dead-letter queue.
+    /// The state of a row's flow, once the flows are linked.
+    pub fn flow_state(&self, row: usize) -> Option<crate::analyze::flows::FlowState> {
+        self.flows.result.as_ref()?.state_of_row(row)
+    }
+
+    /// Whether a row's flow has failed or is stuck.
+    pub fn troubled_flow(&self, row: usize) -> bool {
+        use crate::analyze::flows::FlowState;
+        matches!(
+            self.flow_state(row),
+            Some(FlowState::Failed | FlowState::Stuck)
+        )
+    }
+
+    /// Whether a row's source is a dead-letter queue.
     pub fn row_in_dlq(&self, row: usize) -> bool {
         self.store
             .slot(row)

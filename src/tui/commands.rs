@@ -27,6 +27,8 @@ pub enum Command {
     Help,
     /// `journal`: the operations that changed sources.
     Journal,
+    /// `flows`: the flows view.
+    Flows,
     /// `quit`.
     Quit,
 }
@@ -41,6 +43,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("export", "FILE"),
     ("theme", "NAME"),
     ("contracts", "PATH"),
+    ("flows", ""),
     ("help", ""),
     ("journal", ""),
     ("quit", ""),
@@ -71,6 +74,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "contracts" => need("a contracts directory or AsyncAPI file").map(Command::Contracts),
         "help" | "h" => Ok(Command::Help),
         "journal" => Ok(Command::Journal),
+        "flows" => Ok(Command::Flows),
         "quit" | "q" | "q!" => Ok(Command::Quit),
         "" => {
             Err("type a command: open, replay, redrive, delete, purge, export, theme, quit".into())

@@ -42,15 +42,19 @@ pub enum Tab {
     Facets,
     /// The capture line.
     Raw,
+    /// The event's flow: a tree across every source (built from the
+    /// flows state, not from the document).
+    Flow,
 }
 
 impl Tab {
     /// Every tab, in order, with its title.
-    pub const ALL: [(Tab, &'static str); 4] = [
+    pub const ALL: [(Tab, &'static str); 5] = [
         (Tab::Body, "Body"),
         (Tab::Attributes, "Attributes"),
         (Tab::Facets, "Facets"),
         (Tab::Raw, "Raw"),
+        (Tab::Flow, "Flow"),
     ];
 
     /// Position in [`Tab::ALL`].
@@ -119,6 +123,8 @@ pub fn build(document: &Document, tab: Tab, reveal: bool, now: DateTime<Utc>) ->
         Tab::Attributes => attributes(document, reveal, now),
         Tab::Facets => facets(document, reveal, now),
         Tab::Raw => raw(document, reveal),
+        // Built by `update::sync_detail` from the flows state.
+        Tab::Flow => Vec::new(),
     }
 }
 

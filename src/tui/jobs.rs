@@ -49,6 +49,8 @@ pub enum Effect {
         /// Its backend.
         backend: Arc<dyn Backend>,
     },
+    /// Link the flows of the loaded rows (in a blocking task).
+    ComputeFlows(super::flows::FlowsJob),
     /// Compute the row summaries of new rows.
     Summarize {
         /// The load generation.
@@ -251,6 +253,8 @@ pub enum Msg {
         /// The source slot.
         slot: usize,
     },
+    /// A flows pass finished.
+    Flows(Arc<super::flows::FlowsResult>),
     /// Summaries of rows `start..`.
     Summaries {
         /// The load generation.
@@ -439,6 +443,14 @@ impl Jobs {
             }
             Effect::Summarize { epoch, chunk } => {
                 let _ = self.summary_tx.send(SummaryJob { epoch, chunk });
+            }
+            Effect::ComputeFlows(job) => {
+                tokio::spawn(async move {
+                    let done = tokio::task::spawn_blocking(move || super::flows::compute(job));
+                    if let Ok(result) = done.await {
+                        let _ = tx.send(Msg::Flows(Arc::new(result)));
+                    }
+                });
             }
             Effect::FilterRows {
                 generation,

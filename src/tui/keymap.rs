@@ -23,16 +23,19 @@ pub enum KeyMode {
     Dialog,
     /// The help screen.
     Help,
+    /// The flows view.
+    Flows,
 }
 
 impl KeyMode {
     /// Every mode, in help order.
-    pub const ALL: [KeyMode; 5] = [
+    pub const ALL: [KeyMode; 6] = [
         KeyMode::List,
         KeyMode::Filter,
         KeyMode::Command,
         KeyMode::Dialog,
         KeyMode::Help,
+        KeyMode::Flows,
     ];
 
     /// The config table name (`[keys.list]`).
@@ -43,6 +46,7 @@ impl KeyMode {
             KeyMode::Command => "command",
             KeyMode::Dialog => "dialog",
             KeyMode::Help => "help",
+            KeyMode::Flows => "flows",
         }
     }
 
@@ -245,7 +249,7 @@ pub struct Keymap {
 /// The compiled-in bindings: (mode, key, action).
 const DEFAULTS: &[(KeyMode, &str, Action)] = {
     use Action::*;
-    use KeyMode::{Command as C, Dialog as D, Filter as F, Help as H, List as L};
+    use KeyMode::{Command as C, Dialog as D, Filter as F, Flows as W, Help as H, List as L};
     &[
         (L, "?", Help),
         (L, "j", Down),
@@ -271,6 +275,7 @@ const DEFAULTS: &[(KeyMode, &str, Action)] = {
         (L, "2", TabAttributes),
         (L, "3", TabFacets),
         (L, "4", TabRaw),
+        (L, "5", TabFlow),
         (L, "]", NextSource),
         (L, "[", PrevSource),
         (L, "/", Filter),
@@ -282,6 +287,8 @@ const DEFAULTS: &[(KeyMode, &str, Action)] = {
         (L, "V", PresetContract),
         (L, "T", PresetSameType),
         (L, "c", PresetSameCorrelation),
+        (L, "F", PresetTroubledFlows),
+        (L, "f", Flows),
         (L, "space", ToggleSelect),
         (L, "a", SelectAll),
         (L, "u", ClearSelection),
@@ -335,6 +342,21 @@ const DEFAULTS: &[(KeyMode, &str, Action)] = {
         (D, "esc", Cancel),
         (D, "q", Cancel),
         (D, "ctrl-c", Cancel),
+        (W, "esc", Cancel),
+        (W, "q", Cancel),
+        (W, "f", Cancel),
+        (W, "ctrl-c", Cancel),
+        (W, "j", Down),
+        (W, "down", Down),
+        (W, "k", Up),
+        (W, "up", Up),
+        (W, "pagedown", PageDown),
+        (W, "pageup", PageUp),
+        (W, "g", Top),
+        (W, "G", Bottom),
+        (W, "enter", Submit),
+        (W, "s", NextFlowState),
+        (W, "tab", NextFlowState),
         (H, "esc", Cancel),
         (H, "q", Cancel),
         (H, "?", Cancel),

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod content;
 pub mod decode;
 pub mod event_loop;
+pub mod flows;
 pub mod input;
 pub mod jobs;
 pub mod keymap;
@@ -100,6 +101,11 @@ pub async fn run(
         chrono::Utc::now(),
     );
     app.config_dir = Config::dir();
+    app.flows.stuck_after = context
+        .config
+        .flows_stuck_after()
+        .map_err(anyhow::Error::msg)?;
+    app.flows.terminal = context.config.flows.terminal.clone();
     app.log_file = log_file;
     watch_signals(tx);
     terminal::install_panic_hook();

@@ -71,6 +71,9 @@ pub struct Summary {
     pub correlation: Option<Safe>,
     /// Expired, malformed, secret, located (DLQ is added per source).
     pub flags: Flags,
+    /// What flows need of the event, when it has a correlation id (moved
+    /// out into the flows state when the summary arrives).
+    pub flow: Option<Box<crate::analyze::flows::EventSummary>>,
 }
 
 /// Type names already seen, shared by the summaries of one worker so a
@@ -150,6 +153,11 @@ impl Summary {
                 .as_deref()
                 .map(|c| Safe::capped(&crate::secrets::mask_text(c), FIELD_MAX)),
             flags: Flags(flags),
+            flow: meta
+                .correlation
+                .correlation_id
+                .is_some()
+                .then(|| Box::new(crate::analyze::flows::EventSummary::of(document))),
         }
     }
 
@@ -164,6 +172,7 @@ impl Summary {
             at_max_receives: false,
             correlation: None,
             flags: Flags(Flags::MALFORMED),
+            flow: None,
         }
     }
 

@@ -100,9 +100,25 @@ pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
             .or(field("correlationid"))
             .or(field("correlationId"))
             .map(str::to_string),
-        causation_id: event.attributes.get("causationId").cloned(),
+        causation_id: event
+            .attributes
+            .get("causationId")
+            .map(String::as_str)
+            .or(field("causationid"))
+            .or(field("causationId"))
+            .map(str::to_string),
         trace_id: None,
     };
+    // What flows link by: the envelope's id (CloudEvents `id`, classic
+    // `eventId`), else the message id.
+    meta.event_id = field("specversion")
+        .and(field("id"))
+        .map(str::to_string)
+        .or_else(|| {
+            json.and_then(|b| b.get("eventId"))
+                .map(|v| v.to_string().trim_matches('"').to_string())
+        })
+        .or_else(|| Some(event.id.clone()));
     let expires = json
         .and_then(|b| b.get("expirationTime"))
         .and_then(Value::as_i64)
@@ -330,7 +346,25 @@ pub fn load_records(
             slot,
         },
     );
-    drop(app.take_effects());
+    link_flows(app);
+}
+
+/// Run the flows passes an app asked for, synchronously, the way the
+/// background task would; drop every other effect.
+pub fn link_flows(app: &mut App) {
+    loop {
+        let mut linked = false;
+        for effect in app.take_effects() {
+            if let Effect::ComputeFlows(job) = effect {
+                let result = evscope::tui::flows::compute(job);
+                apply(app, Msg::Flows(Arc::new(result)));
+                linked = true;
+            }
+        }
+        if !linked {
+            break;
+        }
+    }
 }
 
 /// The demo's source info for a part.

@@ -247,6 +247,7 @@ pub(super) fn run_command(app: &mut App, command: Command) {
             }
             Err(error) => status(app, Level::Error, &error.to_string()),
         },
+        Command::Flows => open_flows(app),
         Command::Quit => app.quit = true,
     }
 }

@@ -41,6 +41,7 @@ pub(super) fn list(app: &mut App, action: Action) {
                 app.focus = Pane::Table;
             }
             Pane::Table => app.focus = Pane::Detail,
+            Pane::Detail if app.detail.tab == Tab::Flow => jump_to_flow_node(app),
             Pane::Detail => app.focus = Pane::Table,
         },
         Action::NextTab => set_tab(app, (app.detail.tab.index() + 1) % Tab::ALL.len()),
@@ -52,6 +53,7 @@ pub(super) fn list(app: &mut App, action: Action) {
         Action::TabAttributes => set_tab(app, 1),
         Action::TabFacets => set_tab(app, 2),
         Action::TabRaw => set_tab(app, 3),
+        Action::TabFlow => set_tab(app, 4),
         Action::NextSource | Action::PrevSource => {
             let items = app.sources.len() + 1;
             let at = match app.scope {
@@ -96,6 +98,8 @@ pub(super) fn list(app: &mut App, action: Action) {
         Action::PresetMalformed => set_preset(app, Some(Preset::Malformed)),
         Action::PresetCorrelated => set_preset(app, Some(Preset::Correlated)),
         Action::PresetContract => set_preset(app, Some(Preset::ContractViolations)),
+        Action::PresetTroubledFlows => set_preset(app, Some(Preset::TroubledFlows)),
+        Action::Flows => open_flows(app),
         Action::PresetSameType | Action::PresetSameCorrelation => {
             let Some(summary) = current_summary(app) else {
                 status(app, Level::Warning, "no event under the cursor");

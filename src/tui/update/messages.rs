@@ -147,8 +147,11 @@ pub fn apply(app: &mut App, msg: Msg) {
         Msg::Summaries {
             epoch,
             start,
-            summaries,
+            mut summaries,
         } if epoch == app.epoch => {
+            if start == app.store.summarized() {
+                gather_flows(app, start, &mut summaries);
+            }
             for (n, summary) in summaries.iter().enumerate() {
                 let Some(slot) = app.store.slot(start + n) else {
                     continue;
@@ -165,6 +168,21 @@ pub fn apply(app: &mut App, msg: Msg) {
             }
             if app.store.add_summaries(start, summaries) {
                 extend_view(app);
+            }
+        }
+        Msg::Flows(result) => {
+            app.flows.running = false;
+            if result.generation == app.flows.generation {
+                app.flows.result = Some(result);
+                if app.detail.tab == crate::tui::content::Tab::Flow {
+                    app.detail.built_for = None;
+                }
+                if app.preset == Some(crate::tui::app::Preset::TroubledFlows) {
+                    rebuild_view(app);
+                }
+            }
+            if app.flows.stale || app.flows.result.is_none() {
+                request_flows(app);
             }
         }
         Msg::FilterHits {
@@ -395,4 +413,59 @@ pub(super) fn finish_job(app: &mut App, state: &JobState, outcome: Result<JobOut
             status(app, level, &text);
         }
     }
+}
+
+/// Move the flow summaries out of new row summaries into the flows state,
+/// and ask for a flows pass.
+fn gather_flows(app: &mut App, start: usize, summaries: &mut [crate::tui::summary::Summary]) {
+    let mut part = Vec::new();
+    for (n, summary) in summaries.iter_mut().enumerate() {
+        let Some(flow) = summary.flow.take() else {
+            continue;
+        };
+        let Some(slot) = app.store.slot(start + n) else {
+            continue;
+        };
+        part.push(crate::tui::flows::FlowInput {
+            row: (start + n) as u32,
+            slot: slot as u32,
+            summary: *flow,
+        });
+    }
+    if part.is_empty() {
+        return;
+    }
+    app.flows.parts.push(part.into());
+    request_flows(app);
+}
+
+/// Start a flows pass over what is gathered, or mark the running one
+/// stale so another follows it: at most one runs at a time.
+pub(in crate::tui) fn request_flows(app: &mut App) {
+    if app.flows.running {
+        app.flows.stale = true;
+        return;
+    }
+    if app.flows.parts.is_empty() {
+        return;
+    }
+    app.flows.generation += 1;
+    app.flows.running = true;
+    app.flows.stale = false;
+    let mut settings = crate::analyze::flows::Settings::at(app.now);
+    if let Some(d) = app.flows.stuck_after {
+        settings.stuck_after = d;
+    }
+    settings.terminal = app.flows.terminal.clone();
+    app.effects
+        .push(Effect::ComputeFlows(crate::tui::flows::FlowsJob {
+            generation: app.flows.generation,
+            parts: app.flows.parts.clone(),
+            slots: app
+                .sources
+                .iter()
+                .map(|s| (s.uri().to_string(), s.is_dlq()))
+                .collect(),
+            settings,
+        }));
 }

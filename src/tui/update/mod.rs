@@ -70,6 +70,7 @@ pub fn update(app: &mut App, action: Action) {
             Mode::Command | Mode::Prompt(_) => command_input(app, action),
             Mode::Dialog => dialog(app, action),
             Mode::Help => help(app, action),
+            Mode::Flows => flows_view(app, action),
         },
     }
     settle(app);
@@ -112,12 +113,14 @@ pub(super) fn sync_detail(app: &mut App) {
         };
         app.detail.document = Some((row, document));
         app.detail.scroll = 0;
+        app.flows.node = 0;
     }
     let key = (row, app.detail.tab, app.detail.reveal);
     if app.detail.built_for == Some(key) {
         return;
     }
     app.detail.lines = match &app.detail.document {
+        _ if app.detail.tab == content::Tab::Flow => crate::tui::flows::tab_lines(&app.flows, row),
         Some((_, Ok(document))) => {
             content::build(document, app.detail.tab, app.detail.reveal, app.now)
         }

@@ -504,6 +504,9 @@ pub(super) fn reload(app: &mut App) {
     app.filter.generation += 1;
     app.filter.hits.clear();
     app.view = View::default();
+    app.flows.parts.clear();
+    app.flows.result = None;
+    app.flows.generation += 1;
     for (slot, source) in app.sources.iter_mut().enumerate() {
         source.loaded = 0;
         source.expired = 0;

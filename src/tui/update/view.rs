@@ -11,6 +11,9 @@ use crate::tui::jobs::Effect;
 use crate::tui::layout::contains;
 use crate::tui::summary::Summary;
 
+/// Lines above the first event in the Flow tab (the flow's line, a blank).
+const FLOW_HEAD: usize = crate::tui::flows::HEAD_LINES;
+
 pub(super) fn page(app: &App) -> usize {
     match app.focus {
         Pane::Detail => app.areas().detail_lines().max(1),
@@ -26,6 +29,19 @@ pub(super) fn move_by(app: &mut App, delta: isize) {
     match app.focus {
         Pane::Sources => app.source_cursor = clamp(app.source_cursor, app.sources.len() + 1),
         Pane::Table => app.cursor = clamp(app.cursor, app.shown()),
+        Pane::Detail if app.detail.tab == Tab::Flow => {
+            // The Flow tab moves a cursor over its events (enter jumps).
+            let nodes = app.detail.lines.len().saturating_sub(FLOW_HEAD);
+            app.flows.node = clamp(app.flows.node, nodes);
+            let visible = app.areas().detail_lines().max(1);
+            let line = app.flows.node + FLOW_HEAD;
+            if line < app.detail.scroll + FLOW_HEAD {
+                app.detail.scroll = app.flows.node;
+            } else if line >= app.detail.scroll + visible {
+                app.detail.scroll = line + 1 - visible;
+            }
+            app.detail.built_for = None;
+        }
         Pane::Detail => {
             let visible = app.areas().detail_lines();
             let max = app.detail.lines.len().saturating_sub(visible) + 1;
@@ -126,7 +142,7 @@ pub(super) fn extend_view(app: &mut App) {
             .map(|s| app.covers(scope, s))
             .collect()
     });
-    let rows = app.view.rows.get_or_insert_with(Vec::new);
+    let mut rows = app.view.rows.take().unwrap_or_default();
     for row in start..limit {
         if let Some(covered) = &covered {
             if !app.store.slot(row).is_some_and(|slot| covered[slot]) {
@@ -137,12 +153,16 @@ pub(super) fn extend_view(app: &mut App) {
             if !app.store.summary(row).is_some_and(|s| preset.keeps(s)) {
                 continue;
             }
+            if *preset == Preset::TroubledFlows && !app.troubled_flow(row) {
+                continue;
+            }
         }
         if app.filter.filter.is_some() && !app.filter.hits[row] {
             continue;
         }
         rows.push(row as u32);
     }
+    app.view.rows = Some(rows);
     app.view.scanned = limit;
 }
 
@@ -217,4 +237,95 @@ pub(super) fn wheel(app: &mut App, x: u16, y: u16, down: bool) {
     app.focus = focus;
     move_by(app, if down { 3 } else { -3 });
     app.focus = before;
+}
+
+/// Open the flows view (`f`, `:flows`).
+pub(super) fn open_flows(app: &mut App) {
+    app.mode = Mode::Flows;
+    let shown = app.flows.shown().len();
+    app.flows.view_cursor = app.flows.view_cursor.min(shown.saturating_sub(1));
+    if app.flows.result.is_none() {
+        status(app, Level::Info, "linking flows…");
+    }
+}
+
+/// Keys in the flows view: move, show one state, open the flow under the
+/// cursor (its events, with the Flow tab), close.
+pub(super) fn flows_view(app: &mut App, action: Action) {
+    let shown = app.flows.shown();
+    let page = app.size.1.saturating_sub(8).max(1) as usize;
+    let last = shown.len().saturating_sub(1);
+    let cursor = &mut app.flows.view_cursor;
+    match action {
+        Action::Cancel | Action::Quit | Action::Flows => app.mode = Mode::List,
+        Action::Down => *cursor = (*cursor + 1).min(last),
+        Action::Up => *cursor = cursor.saturating_sub(1),
+        Action::PageDown => *cursor = (*cursor + page).min(last),
+        Action::PageUp => *cursor = cursor.saturating_sub(page),
+        Action::Top => *cursor = 0,
+        Action::Bottom => *cursor = last,
+        Action::NextFlowState => {
+            app.flows.view_state = crate::tui::flows::next_state(app.flows.view_state);
+            app.flows.view_cursor = 0;
+        }
+        Action::Submit => {
+            let Some(row) = shown
+                .get(*cursor)
+                .and_then(|&flow| app.flows.first_row(flow))
+            else {
+                return;
+            };
+            let Some(correlation) = app.store.summary(row).and_then(|s| s.correlation.clone())
+            else {
+                return;
+            };
+            app.mode = Mode::List;
+            app.preset = Some(Preset::SameCorrelation(correlation));
+            rebuild_view(app);
+            if let Some(at) = app
+                .view
+                .rows
+                .as_ref()
+                .and_then(|r| r.binary_search(&(row as u32)).ok())
+            {
+                app.cursor = at;
+            }
+            set_tab(app, Tab::Flow.index());
+            app.focus = Pane::Table;
+            let label = app.preset.as_ref().map(Preset::label).unwrap_or_default();
+            status(
+                app,
+                Level::Info,
+                &format!("preset: {label} (esc clears it)"),
+            );
+        }
+        _ => {}
+    }
+}
+
+/// `enter` in the Flow tab: show the event under the flow cursor in the
+/// table (dropping scope, preset and filter when they hide it).
+pub(super) fn jump_to_flow_node(app: &mut App) {
+    let Some(here) = app.current_row() else {
+        return;
+    };
+    let Some(row) = crate::tui::flows::node_row(&app.flows, here, app.flows.node) else {
+        status(app, Level::Warning, "that event is not loaded");
+        return;
+    };
+    let position = |app: &App| match &app.view.rows {
+        None => Some(row),
+        Some(rows) => rows.binary_search(&(row as u32)).ok(),
+    };
+    if position(app).is_none() {
+        app.scope = None;
+        app.preset = None;
+        set_filter(app, "", None);
+        rebuild_view(app);
+    }
+    if let Some(at) = position(app) {
+        app.cursor = at;
+        app.flows.node = 0;
+        app.focus = Pane::Table;
+    }
 }

@@ -40,6 +40,7 @@ pub fn lines(
             KeyMode::Command => "Command line and prompts (command)",
             KeyMode::Dialog => "Confirmations (dialog)",
             KeyMode::Help => "This screen (help)",
+            KeyMode::Flows => "The flows view (flows; f or :flows)",
         };
         out.push(Line::styled(heading, title));
         for (action, keys) in keymap.grouped(mode) {
@@ -62,6 +63,23 @@ pub fn lines(
     for (letter, _, meaning) in Flags::LEGEND {
         out.push(Line::from(vec![
             Span::styled(format!("  {letter:<22}"), key_style),
+            Span::styled(meaning, text),
+        ]));
+    }
+    for (marker, meaning) in [
+        (
+            "✗",
+            "its flow failed (an event of it sits in a dead-letter queue)",
+        ),
+        (
+            "!",
+            "its flow is stuck (last event not terminal, older than stuck_after)",
+        ),
+        ("…", "its flow is open (last event not terminal, recent)"),
+        ("✓", "its flow is complete (last event of a terminal type)"),
+    ] {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {marker:<22}"), key_style),
             Span::styled(meaning, text),
         ]));
     }

@@ -3,6 +3,7 @@
 
 mod detail;
 mod dialog;
+mod flows;
 pub mod help;
 mod input;
 pub mod journal;
@@ -43,6 +44,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     match app.mode {
         Mode::Help if app.journal_view.is_some() => journal::render(app, theme, frame, area),
         Mode::Help => help::render(app, theme, frame, area),
+        Mode::Flows => flows::render(app, theme, frame, area),
         Mode::Dialog => dialog::render(app, theme, frame, area),
         _ => {}
     }

@@ -25,7 +25,8 @@ struct Columns {
 }
 
 const MARK: usize = 1;
-const FLAGS: usize = 5;
+/// The five flag letters and the flow-state marker.
+const FLAGS: usize = 6;
 
 impl Columns {
     fn for_width(width: usize) -> Columns {
@@ -33,7 +34,7 @@ impl Columns {
         let receives = 3;
         let fixed = MARK + FLAGS + time + receives + 7;
         let free = width.saturating_sub(fixed);
-        if free >= 48 {
+        if free >= 47 {
             Columns {
                 time,
                 kind: free * 24 / 100,
@@ -218,6 +219,12 @@ fn summary_cells(
             spans.push(Span::styled("·", theme.style(Role::Muted)));
         }
     }
+    // The state of the event's flow (✗ failed, ! stuck, … open, ✓ complete).
+    let state = app.flow_state(row);
+    let style = state.map_or(theme.style(Role::Muted), |s| {
+        theme.style(crate::tui::flows::role(s))
+    });
+    spans.push(Span::styled(crate::tui::flows::marker(state), style));
     spans.push(Span::raw(" "));
     let time = summary.time().map_or_else(
         || "—".to_string(),
