@@ -218,6 +218,7 @@ def main():
     ap.add_argument("--messages", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--rate", type=float, default=0)
+    ap.add_argument("--also", default="", help="also time these commands each round: check,export")
     ap.add_argument("--redrive", type=int, default=0, help="also redrive a batched DLQ of this many")
     ap.add_argument("--evscope-args", nargs="*", default=[])
     ap.add_argument("binaries", nargs="+")
@@ -259,6 +260,22 @@ def main():
                         ids.add(v["id"])
                     for i, mid in seen.items():
                         ids_of[i] = mid
+                    for command in [c for c in args.also.split(",") if c]:
+                        relay2, rport2 = start_relay(bport, args.rate, None, topic)
+                        uri = "pulsar://127.0.0.1:%d/%s" % (rport2, topic.split("/", 2)[2])
+                        path = os.path.join(tmp, "export.jsonl")
+                        extra = ["-o", path] if command == "export" else []
+                        t1 = time.time()
+                        done = subprocess.run([binary, command, uri, "--pulsar-timeout", "30"] + extra,
+                                              capture_output=True, env=env, stdin=subprocess.DEVNULL)
+                        took = time.time() - t1
+                        stop_relay(relay2)
+                        lines = sum(1 for _ in open(path)) if command == "export" and os.path.exists(path) else None
+                        print("ROUND %s #%d %s: %.1fs (%.0f msg/s), exit %d, %s lines written, stderr %r" % (
+                            os.path.basename(binary), rnd, command, took, args.messages / took, done.returncode,
+                            lines, done.stderr.decode(errors="replace").strip()[-200:]), flush=True)
+                        if os.path.exists(path):
+                            os.remove(path)
                     missing = set(range(args.messages)) - set(seen)
                     print("ROUND %s #%d: %d of %d read (%d twice) in %.1fs (%.0f msg/s), exit %d, missing %s, stderr %r"
                           % (os.path.basename(binary), rnd, len(seen), args.messages, dupes, secs,
