@@ -9,6 +9,7 @@
 //! [`cli`] (the subcommands), [`sanitize`] (escaping and masking),
 //! [`logging`] (logs for bug reports).
 
+pub mod analyze;
 pub mod backend;
 pub mod capture;
 pub mod cli;

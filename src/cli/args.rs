@@ -286,6 +286,9 @@ pub enum Command {
     /// List the topics of a Pulsar namespace: partitions, dead-letter and
     /// retry links, and subscription backlogs with --pulsar-admin-url.
     Topics(TopicsArgs),
+    /// Pivot events: counts (or sums, averages, percentiles) of one key
+    /// against another, with totals; time keys draw a bar column.
+    Stats(StatsArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -462,6 +465,65 @@ pub struct DeleteArgs {
     /// Do not ask for confirmation.
     #[arg(long, short)]
     pub yes: bool,
+}
+
+/// `stats`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "KEY: minute, hour, day, week (the event's own time, else its publish time), type, version, source, problem, country, expired, event_id, or a JSONPath into the capture document ($.body.status, $.attributes.tenant).\nExample: evscope stats reservations.jsonl --rows day --cols '$.body.status'"
+)]
+pub struct StatsArgs {
+    /// Where to read (several sources and scopes are read one after another).
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// What the rows are.
+    #[arg(long, value_name = "KEY")]
+    pub rows: String,
+    /// What the columns are (default: one value column).
+    #[arg(long, value_name = "KEY")]
+    pub cols: Option<String>,
+    /// The value of each cell: count, sum:PATH, avg:PATH, p50:PATH, p95:PATH or max:PATH.
+    #[arg(long, value_name = "VALUE", default_value = "count")]
+    pub value: String,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
+    /// Keep the N largest columns; the rest are summed as `other`.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Time zone of the minute/hour/day/week boundaries (IANA name).
+    #[arg(long, value_name = "TZ", default_value = "UTC")]
+    pub tz: String,
+    /// Print the equivalent SQL over a Parquet export (evscope export -o
+    /// events.parquet) instead of reading the sources.
+    #[arg(long, value_enum, value_name = "DIALECT", num_args = 0..=1, default_missing_value = "duckdb")]
+    pub print_sql: Option<SqlDialect>,
+}
+
+/// `stats --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    /// Aligned columns (a bar column for time rows).
+    Table,
+    /// CSV: the rows key, one column per column value, then total.
+    Csv,
+    /// One JSON object with every cell.
+    Json,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// `stats --print-sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqlDialect {
+    /// DuckDB, reading the Parquet file.
+    Duckdb,
+    /// Amazon Athena (Trino).
+    Athena,
+    /// Spark SQL.
+    Spark,
 }
 
 /// `purge`.

@@ -9,6 +9,7 @@ mod output;
 mod peek;
 mod queues;
 mod sources;
+mod stats;
 
 mod topics;
 
@@ -35,6 +36,7 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Delete(args) => move_ops::delete(args, context).await,
         Command::Purge(args) => move_ops::purge(args, context).await,
         Command::Topics(args) => topics::topics(args, context).await,
+        Command::Stats(args) => stats::stats(args, context).await,
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)

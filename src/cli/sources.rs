@@ -12,7 +12,6 @@ use crate::capture::Document;
 use crate::scan::Scanner;
 
 /// What a multi-source read saw.
-#[allow(dead_code)]
 #[derive(Debug, Default, Clone)]
 pub(super) struct Sources {
     /// Every source read, in the order given (scopes expanded in the order
@@ -26,8 +25,6 @@ pub(super) struct Sources {
 /// [`crate::backend::is_scope`]), read every source once, and hand
 /// each document `scanner` keeps to `each` with the source it is from.
 /// `each` returns `false` to stop everything.
-// The multi-source commands (flows, stats, diff) are being built on it.
-#[allow(dead_code)]
 pub(super) async fn for_each_source_document(
     context: &Context,
     uris: &[String],

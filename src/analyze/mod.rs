@@ -1,0 +1,5 @@
+//! Analyses over many events: pivots and time buckets, comparisons of two
+//! sources.
+
+pub mod field;
+pub mod stats;
