@@ -1020,3 +1020,70 @@ fn stats_bad_keys_and_print_sql() {
         stdout(&out)
     );
 }
+
+#[test]
+fn diff_reports_missing_extra_changed_and_duplicates_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |id: &str, amount: i64, sent: &str| {
+        format!(
+            "{{\"eventId\":\"{id}\",\"eventName\":\"PaymentCreated\",\"amount\":{amount},\"sentAt\":\"{sent}\"}}\n"
+        )
+    };
+    let old = write(
+        dir.path(),
+        "old.jsonl",
+        &[line("e1", 1, "x"), line("e2", 2, "x"), line("e3", 3, "x")].concat(),
+    );
+    let new = write(
+        dir.path(),
+        "new.jsonl",
+        &[
+            line("e1", 1, "y"),
+            line("e2", 9, "y"),
+            line("e4", 4, "y"),
+            line("e4", 4, "y"),
+        ]
+        .concat(),
+    );
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let out = evscope(&[
+        "diff",
+        old,
+        new,
+        "--ignore",
+        "$.body.sentAt",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(json["only_a"], serde_json::json!(["e3"]));
+    assert_eq!(json["only_b"], serde_json::json!(["e4"]));
+    assert_eq!(
+        json["different"],
+        serde_json::json!([{"key": "e2", "paths": ["$.body.amount"]}])
+    );
+    assert_eq!(
+        json["duplicates_b"],
+        serde_json::json!([{"key": "e4", "count": 2}])
+    );
+    assert_eq!(json["same"], 1);
+    // The same capture against itself matches: exit 0.
+    let out = evscope(&["diff", old, old]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("same                3"),
+        "{}",
+        stdout(&out)
+    );
+    // Errors: exit 2, one line.
+    assert_one_line_error(&evscope(&["diff", old, "/nonexistent/x.jsonl"]), "x.jsonl");
+    assert_one_line_error(
+        &evscope(&["diff", old, new, "--ignore", "$.attributes.x"]),
+        "--ignore",
+    );
+    assert_one_line_error(
+        &evscope(&["diff", old, new, "--key", "$.body["]),
+        "--key: bad JSONPath",
+    );
+}

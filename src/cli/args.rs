@@ -289,6 +289,10 @@ pub enum Command {
     /// Pivot events: counts (or sums, averages, percentiles) of one key
     /// against another, with totals; time keys draw a bar column.
     Stats(StatsArgs),
+    /// Compare two sources event by event: only in A, only in B, different,
+    /// duplicated, and the lag from A to B. Exits 0 when they match, 1 when
+    /// they differ.
+    Diff(DiffArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -500,6 +504,37 @@ pub struct StatsArgs {
     /// events.parquet) instead of reading the sources.
     #[arg(long, value_enum, value_name = "DIALECT", num_args = 0..=1, default_missing_value = "duckdb")]
     pub print_sql: Option<SqlDialect>,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side (a capture of the old bus, a queue, a topic, a scope).
+    pub a: String,
+    /// The new side.
+    pub b: String,
+    /// Match events by this JSONPath (default: the event's own id, else a
+    /// hash of the body).
+    #[arg(long, value_name = "PATH")]
+    pub key: Option<String>,
+    /// Leave this body path (and everything under it) out of the
+    /// comparison, e.g. $.body.sentAt or $.body.items[*].ts. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+}
+
+/// `diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Counts, then the keys of each list.
+    Table,
+    /// One JSON object.
+    Json,
 }
 
 /// `stats --format`.

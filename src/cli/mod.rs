@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod context;
+mod diff;
 mod move_ops;
 mod output;
 mod peek;
@@ -37,6 +38,7 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Purge(args) => move_ops::purge(args, context).await,
         Command::Topics(args) => topics::topics(args, context).await,
         Command::Stats(args) => stats::stats(args, context).await,
+        Command::Diff(args) => diff::diff(args, context).await,
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)
