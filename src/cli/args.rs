@@ -392,6 +392,34 @@ pub struct ExportArgs {
     pub force: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// What to write: capture lines, or Parquet (the default for a FILE
+    /// ending in .parquet).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ExportFormatArg>,
+}
+
+/// `export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    /// Capture lines (JSON Lines), exact bodies for replay.
+    Jsonl,
+    /// Parquet: the capture fields as columns, for DuckDB, Athena or Spark.
+    Parquet,
+}
+
+impl ExportArgs {
+    /// The format asked for, else the one the output's extension names.
+    pub fn export_format(&self) -> crate::backend::file::export::ExportFormat {
+        use crate::backend::file::export::ExportFormat;
+        match self.format {
+            Some(ExportFormatArg::Parquet) => ExportFormat::Parquet,
+            Some(ExportFormatArg::Jsonl) => ExportFormat::Lines,
+            None if crate::backend::file::parquet::is_parquet_path(&self.output) => {
+                ExportFormat::Parquet
+            }
+            None => ExportFormat::Lines,
+        }
+    }
 }
 
 /// `replay`.
