@@ -49,6 +49,25 @@ fn held_messages_in_the_status_bar_and_the_sources_pane() {
     insta::assert_snapshot!(screen(&app));
 }
 
+/// The histogram above the table charts the shown events: with a filter,
+/// only those it keeps, in buckets fitted to the width.
+#[test]
+fn histogram_of_the_filtered_events() {
+    let mut app = demo_app(120, 30);
+    key(&mut app, "/@.meta.type == 'PaymentCreated'\n");
+    run_background(&mut app);
+    let text = screen(&app);
+    let line = text
+        .lines()
+        .find(|l| l.contains("/col"))
+        .expect("a histogram line");
+    assert!(
+        line.contains("2026-11-20 09:15") && line.contains("0s/col"),
+        "{line}"
+    );
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn narrow_terminal() {
     let mut app = demo_app(80, 24);

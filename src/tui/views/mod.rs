@@ -4,6 +4,7 @@
 mod detail;
 mod dialog;
 pub mod help;
+mod histogram;
 mod input;
 mod sources;
 mod status;
@@ -29,6 +30,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         sources::bar(app, theme, frame, rect);
     }
     table::render(app, theme, frame, areas.table);
+    histogram::render(app, theme, frame, areas.table);
     detail::render(app, theme, frame, areas.detail);
     match app.mode {
         Mode::Filter | Mode::Command | Mode::Prompt(_) => {
