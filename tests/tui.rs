@@ -68,6 +68,43 @@ fn histogram_of_the_filtered_events() {
     insta::assert_snapshot!(text);
 }
 
+/// `:stats type` counts the events shown (here: those the filter keeps);
+/// picking a row filters the table to it, within the filter.
+#[test]
+fn stats_view_counts_the_shown_events_and_picking_a_row_filters() {
+    let mut app = demo_app(100, 30);
+    key(&mut app, "/@.meta.type != 'SEND_EMAIL'\n");
+    run_background(&mut app);
+    let shown = app.shown();
+    key(&mut app, ":stats type\n");
+    assert_eq!(app.mode, Mode::Stats);
+    assert!(screen(&app).contains("counting the events shown"));
+    run_background(&mut app);
+    let pivot = app.stats.as_ref().unwrap().pivot.clone().expect("counted");
+    assert_eq!(pivot.events as usize, shown);
+    assert!(
+        !pivot.rows.iter().any(|r| r == "SEND_EMAIL"),
+        "{:?}",
+        pivot.rows
+    );
+    key(&mut app, "j");
+    insta::assert_snapshot!(screen(&app));
+    let picked = pivot.rows[1].clone();
+    let count = pivot.row_totals[1].unwrap() as usize;
+    key(&mut app, "\n");
+    run_background(&mut app);
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(
+        app.filter.text,
+        format!("(@.meta.type != 'SEND_EMAIL') && (@.meta.type == '{picked}')")
+    );
+    assert_eq!(app.shown(), count);
+    // Bad keys say so and leave the view closed.
+    key(&mut app, ":stats colour\n");
+    assert_eq!(app.mode, Mode::List);
+    assert!(app.stats.is_none());
+}
+
 #[test]
 fn narrow_terminal() {
     let mut app = demo_app(80, 24);

@@ -549,6 +549,12 @@ impl Stats {
             values.iter_mut().for_each(Vec::clear);
         }
         Pivot {
+            row_labels: rows.clone(),
+            col_labels: if spec.cols.is_some() {
+                cols.clone()
+            } else {
+                Vec::new()
+            },
             rows_key: spec.rows.name(),
             cols_key: spec.cols.as_ref().map(Key::name),
             value: spec.measure.name(),
@@ -592,6 +598,10 @@ pub struct Pivot {
     pub total: Option<f64>,
     /// How many events were counted.
     pub events: u64,
+    /// The label behind each row (to filter by a row).
+    pub row_labels: Vec<Label>,
+    /// The label behind each column but `other`.
+    pub col_labels: Vec<Label>,
 }
 
 /// An output format.
@@ -686,8 +696,10 @@ pub fn bar(value: f64, max: f64, width: usize) -> String {
     out
 }
 
-fn table(pivot: &Pivot) -> Vec<String> {
-    use crate::tui::views::text::{fit, width};
+/// The table format's cells (header first, `total` row last, labels
+/// masked and escaped) and each column's width.
+pub fn grid(pivot: &Pivot) -> (Vec<Vec<String>>, Vec<usize>) {
+    use crate::tui::views::text::width;
     let mut header = vec![pivot.rows_key.clone()];
     header.extend(pivot.header());
     let mut grid: Vec<Vec<String>> = vec![header];
@@ -706,6 +718,12 @@ fn table(pivot: &Pivot) -> Vec<String> {
             if c == 0 { widest.min(48) } else { widest }
         })
         .collect();
+    (grid, widths)
+}
+
+fn table(pivot: &Pivot) -> Vec<String> {
+    use crate::tui::views::text::{fit, width};
+    let (grid, widths) = grid(pivot);
     let max = pivot
         .row_totals
         .iter()

@@ -39,6 +39,8 @@ pub enum Mode {
     Dialog,
     /// The help screen.
     Help,
+    /// The stats view (`:stats`).
+    Stats,
 }
 
 impl Mode {
@@ -49,7 +51,8 @@ impl Mode {
             Mode::Filter => KeyMode::Filter,
             Mode::Command | Mode::Prompt(_) => KeyMode::Command,
             Mode::Dialog => KeyMode::Dialog,
-            Mode::Help => KeyMode::Help,
+            // Moving, picking and closing, as in the help screen.
+            Mode::Help | Mode::Stats => KeyMode::Help,
         }
     }
 }
@@ -408,6 +411,10 @@ pub struct App {
     pub dialog: Option<Dialog>,
     /// First line of the help screen.
     pub help_scroll: usize,
+    /// The stats view, while open.
+    pub stats: Option<super::stats_view::StatsView>,
+    /// The last stats request (a newer one stops an older one's work).
+    pub stats_generation: u64,
     /// The last result or error.
     pub status: Option<Status>,
     /// The running operation.
@@ -493,6 +500,8 @@ impl App {
             },
             dialog: None,
             help_scroll: 0,
+            stats: None,
+            stats_generation: 0,
             status: None,
             job: None,
             following: false,

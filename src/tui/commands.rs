@@ -21,6 +21,8 @@ pub enum Command {
     Export(String),
     /// `theme NAME`.
     Theme(String),
+    /// `stats ROWS [COLS]`: the pivot of the events shown.
+    Stats(String, Option<String>),
     /// `help`.
     Help,
     /// `quit`.
@@ -36,6 +38,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("purge", ""),
     ("export", "FILE"),
     ("theme", "NAME"),
+    ("stats", "ROWS [COLS]"),
     ("help", ""),
     ("quit", ""),
 ];
@@ -62,6 +65,14 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "purge" => Ok(Command::Purge),
         "export" | "w" => need("a file name").map(Command::Export),
         "theme" => need("a theme name").map(Command::Theme),
+        "stats" => {
+            let words = need("a key: day, hour, type, source, $.body.status…")?;
+            let mut words = words.split_whitespace().map(str::to_string);
+            match (words.next(), words.next(), words.next()) {
+                (Some(rows), cols, None) => Ok(Command::Stats(rows, cols)),
+                _ => Err("`stats` takes ROWS and at most COLS (keys without spaces)".into()),
+            }
+        }
         "help" | "h" => Ok(Command::Help),
         "quit" | "q" | "q!" => Ok(Command::Quit),
         "" => {

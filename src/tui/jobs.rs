@@ -72,6 +72,8 @@ pub enum Effect {
         /// otherwise the cost is asked first ([`Msg::FollowCaution`]).
         confirmed: bool,
     },
+    /// Count the shown events for the stats view.
+    Stats(super::stats_view::StatsJob),
     /// Stop following every source.
     StopFollowing,
     /// Stop every load and follow (before a reload).
@@ -169,6 +171,13 @@ pub struct JobOutcome {
 
 /// What background work sends back.
 pub enum Msg {
+    /// The stats view's table.
+    Stats {
+        /// The request it answers.
+        generation: u64,
+        /// The table.
+        pivot: Box<crate::analyze::stats::Pivot>,
+    },
     /// A source opened.
     Opened {
         /// The load generation.
@@ -342,6 +351,8 @@ pub struct Jobs {
     filter_tx: mpsc::UnboundedSender<FilterJob>,
     epoch: Arc<AtomicU64>,
     generation: Arc<AtomicU64>,
+    /// The stats view's decoder and latest request.
+    stats: (Arc<dyn Decoder>, Arc<AtomicU64>),
     loaders: Vec<JoinHandle<()>>,
     tails: Vec<JoinHandle<()>>,
     /// Closing it (dropping the sender) stops every follow gracefully: each
@@ -366,6 +377,7 @@ impl Jobs {
             epoch.clone(),
             tx.clone(),
         ));
+        let stats = (decoder.clone(), Arc::new(AtomicU64::new(0)));
         tokio::spawn(filter_worker(
             filter_rx,
             decoder,
@@ -379,6 +391,7 @@ impl Jobs {
             filter_tx,
             epoch,
             generation,
+            stats,
             loaders: Vec::new(),
             tails: Vec::new(),
             stop_tails: None,
@@ -431,6 +444,13 @@ impl Jobs {
                 self.tails.push(tokio::spawn(follow(
                     epoch, slot, backend, confirmed, stop, tx,
                 )));
+            }
+            Effect::Stats(job) => {
+                let (decoder, current) = self.stats.clone();
+                current.fetch_max(job.generation, Ordering::SeqCst);
+                tokio::task::spawn_blocking(move || {
+                    super::stats_view::compute(job, decoder, current, tx)
+                });
             }
             Effect::StopFollowing => {
                 // Each follow lets go of its messages and reports.

@@ -19,6 +19,7 @@ pub mod keymap;
 pub mod layout;
 pub mod marks;
 pub mod safe;
+pub mod stats_view;
 pub mod store;
 pub mod summary;
 pub mod terminal;

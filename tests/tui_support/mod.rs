@@ -445,6 +445,15 @@ pub fn run_background(app: &mut App) -> Vec<Effect> {
                     );
                 }
             }
+            Effect::Stats(job) => {
+                // The stats view's count, run here as the job runner would.
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let current = Arc::new(std::sync::atomic::AtomicU64::new(0));
+                evscope::tui::stats_view::compute(job, Arc::new(DemoDecoder), current, tx);
+                while let Ok(msg) = rx.try_recv() {
+                    apply(app, msg);
+                }
+            }
             other => rest.push(other),
         }
     }

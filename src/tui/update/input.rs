@@ -231,6 +231,7 @@ pub(super) fn run_command(app: &mut App, command: Command) {
             }
             Err(error) => status(app, Level::Error, &error.to_string()),
         },
+        Command::Stats(rows, cols) => super::stats::open(app, &rows, cols.as_deref()),
         Command::Help => {
             app.mode = Mode::Help;
             app.help_scroll = 0;

@@ -10,6 +10,7 @@ mod input;
 mod list;
 mod messages;
 mod ops;
+mod stats;
 mod view;
 
 use input::*;
@@ -70,6 +71,7 @@ pub fn update(app: &mut App, action: Action) {
             Mode::Command | Mode::Prompt(_) => command_input(app, action),
             Mode::Dialog => dialog(app, action),
             Mode::Help => help(app, action),
+            Mode::Stats => stats::keys(app, action),
         },
     }
     settle(app);

@@ -7,6 +7,7 @@ pub mod help;
 mod histogram;
 mod input;
 mod sources;
+mod stats;
 mod status;
 mod table;
 pub mod text;
@@ -43,6 +44,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     }
     match app.mode {
         Mode::Help => help::render(app, theme, frame, area),
+        Mode::Stats => stats::render(app, theme, frame, area),
         Mode::Dialog => dialog::render(app, theme, frame, area),
         _ => {}
     }
