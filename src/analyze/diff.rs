@@ -98,10 +98,20 @@ struct Kept {
     hash: u64,
     published_ms: Option<i64>,
     raw: Vec<u8>,
+    /// The body with its secrets masked, for events that carry any.
+    shown: Option<Value>,
     copies: u64,
     matched: bool,
     /// Position among A's keys, so the report keeps A's order.
     order: usize,
+}
+
+/// The body with secrets masked, when the event carries any.
+fn shown_body(document: &Document) -> Option<Value> {
+    document
+        .has_secrets()
+        .then(|| document.shown_value(false).get("body").cloned())
+        .flatten()
 }
 
 /// An event in both sides whose bodies differ.
@@ -111,9 +121,9 @@ pub struct Difference {
     pub key: String,
     /// The body paths that differ (`$.body.amount`), in document order.
     pub paths: Vec<String>,
-    /// A's body (for a side-by-side view).
+    /// A's body (for a side-by-side view), secrets masked.
     pub a: Value,
-    /// B's body.
+    /// B's body, secrets masked.
     pub b: Value,
 }
 
@@ -216,6 +226,7 @@ impl Differ {
             hash,
             published_ms: document.event.published_at.map(|t| t.timestamp_millis()),
             raw: document.event.raw.clone(),
+            shown: shown_body(document),
             copies: 0,
             matched: false,
             order,
@@ -253,6 +264,8 @@ impl Differ {
             // the canonical forms cannot make a difference appear).
             self.same += 1;
         } else {
+            let a = kept.shown.clone().unwrap_or(a);
+            let b = shown_body(document).unwrap_or(b);
             self.different.push(Difference { key, paths, a, b });
         }
     }
@@ -435,6 +448,61 @@ fn path_text(path: &[Step]) -> String {
         }
     }
     text
+}
+
+/// `value` pretty-printed for a side-by-side view: each line with the
+/// body path of the value it shows (as the report names paths), and
+/// whether that path is one of `paths` or under one.
+pub fn pretty_lines(value: &Value, paths: &[String]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    pretty(value, &mut Vec::new(), 0, None, false, &mut out);
+    out.into_iter()
+        .map(|(text, path)| {
+            let hit = paths.iter().any(|p| {
+                path.strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+            });
+            (text, hit)
+        })
+        .collect()
+}
+
+fn pretty(
+    value: &Value,
+    path: &mut Vec<Step>,
+    depth: usize,
+    name: Option<&str>,
+    comma: bool,
+    out: &mut Vec<(String, String)>,
+) {
+    let indent = "  ".repeat(depth);
+    let head = match name {
+        Some(n) => format!("{indent}{}: ", Value::String(n.to_owned())),
+        None => indent.clone(),
+    };
+    let tail = if comma { "," } else { "" };
+    let here = path_text(path);
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push((format!("{head}{{"), here.clone()));
+            for (i, (key, item)) in map.iter().enumerate() {
+                path.push(Step::Name(key.clone()));
+                pretty(item, path, depth + 1, Some(key), i + 1 < map.len(), out);
+                path.pop();
+            }
+            out.push((format!("{indent}}}{tail}"), here));
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push((format!("{head}["), here.clone()));
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                pretty(item, path, depth + 1, None, i + 1 < items.len(), out);
+                path.pop();
+            }
+            out.push((format!("{indent}]{tail}"), here));
+        }
+        scalar => out.push((format!("{head}{scalar}{tail}"), here)),
+    }
 }
 
 /// The report as JSON: `only_a`, `only_b`, `different` (`key`, `paths`),

@@ -41,6 +41,8 @@ pub enum Mode {
     Help,
     /// The stats view (`:stats`).
     Stats,
+    /// The compare view (`:diff`).
+    Compare,
 }
 
 impl Mode {
@@ -52,7 +54,7 @@ impl Mode {
             Mode::Command | Mode::Prompt(_) => KeyMode::Command,
             Mode::Dialog => KeyMode::Dialog,
             // Moving, picking and closing, as in the help screen.
-            Mode::Help | Mode::Stats => KeyMode::Help,
+            Mode::Help | Mode::Stats | Mode::Compare => KeyMode::Help,
         }
     }
 }
@@ -415,6 +417,8 @@ pub struct App {
     pub stats: Option<super::stats_view::StatsView>,
     /// The last stats request (a newer one stops an older one's work).
     pub stats_generation: u64,
+    /// The compare view, while open.
+    pub compare: Option<super::compare_view::CompareView>,
     /// The last result or error.
     pub status: Option<Status>,
     /// The running operation.
@@ -502,6 +506,7 @@ impl App {
             help_scroll: 0,
             stats: None,
             stats_generation: 0,
+            compare: None,
             status: None,
             job: None,
             following: false,

@@ -21,6 +21,8 @@ pub enum Command {
     Export(String),
     /// `theme NAME`.
     Theme(String),
+    /// `diff A B`: compare two sources.
+    Diff(String, String),
     /// `stats ROWS [COLS]`: the pivot of the events shown.
     Stats(String, Option<String>),
     /// `help`.
@@ -39,6 +41,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("export", "FILE"),
     ("theme", "NAME"),
     ("stats", "ROWS [COLS]"),
+    ("diff", "A B"),
     ("help", ""),
     ("quit", ""),
 ];
@@ -65,6 +68,14 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "purge" => Ok(Command::Purge),
         "export" | "w" => need("a file name").map(Command::Export),
         "theme" => need("a theme name").map(Command::Theme),
+        "diff" => {
+            let words = need("two sources: A B")?;
+            let mut words = words.split_whitespace().map(str::to_string);
+            match (words.next(), words.next(), words.next()) {
+                (Some(a), Some(b), None) => Ok(Command::Diff(a, b)),
+                _ => Err("`diff` takes two sources: A B".into()),
+            }
+        }
         "stats" => {
             let words = need("a key: day, hour, type, source, $.body.status…")?;
             let mut words = words.split_whitespace().map(str::to_string);

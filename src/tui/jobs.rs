@@ -72,6 +72,8 @@ pub enum Effect {
         /// otherwise the cost is asked first ([`Msg::FollowCaution`]).
         confirmed: bool,
     },
+    /// Compare two sources for the compare view.
+    Compare(super::compare_view::CompareJob),
     /// Count the shown events for the stats view.
     Stats(super::stats_view::StatsJob),
     /// Stop following every source.
@@ -171,6 +173,13 @@ pub struct JobOutcome {
 
 /// What background work sends back.
 pub enum Msg {
+    /// The compare view's comparison.
+    Compare {
+        /// The request it answers.
+        generation: u64,
+        /// The report, or why the sources could not be read.
+        report: Box<Result<crate::analyze::diff::DiffReport, String>>,
+    },
     /// The stats view's table.
     Stats {
         /// The request it answers.
@@ -444,6 +453,11 @@ impl Jobs {
                 self.tails.push(tokio::spawn(follow(
                     epoch, slot, backend, confirmed, stop, tx,
                 )));
+            }
+            Effect::Compare(job) => {
+                let open = self.open.clone();
+                let decoder = self.stats.0.clone();
+                tokio::spawn(super::compare_view::compare(job, open, decoder, tx));
             }
             Effect::Stats(job) => {
                 let (decoder, current) = self.stats.clone();

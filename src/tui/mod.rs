@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod commands;
+pub mod compare_view;
 pub mod content;
 pub mod decode;
 pub mod event_loop;

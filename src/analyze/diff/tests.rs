@@ -154,3 +154,38 @@ fn json_shape() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn pretty_lines_mark_the_differing_paths() {
+    let value = json!({"a": 1, "items": [{"ts": 2}], "b": {"c": true}});
+    let lines = pretty_lines(
+        &value,
+        &["$.body.items[0]".to_string(), "$.body.b.c".into()],
+    );
+    let marked: Vec<&str> = lines
+        .iter()
+        .filter(|(_, hit)| *hit)
+        .map(|(t, _)| t.trim())
+        .collect();
+    assert_eq!(marked, ["{", "\"ts\": 2", "}", "\"c\": true"]);
+    assert_eq!(lines[0].0, "{");
+    assert_eq!(lines[1].0, "  \"a\": 1,");
+}
+
+#[test]
+fn bodies_kept_for_a_side_by_side_view_are_masked() {
+    let a = vec![document(
+        "1",
+        "2026-01-01T00:00:00Z",
+        r#"{"eventId":"k","password":"hunter2-secret","n":1}"#,
+    )];
+    let b = vec![document(
+        "2",
+        "2026-01-01T00:00:00Z",
+        r#"{"eventId":"k","password":"hunter2-secret","n":2}"#,
+    )];
+    let report = diff(DiffSpec::default(), &a, &b);
+    assert_eq!(report.different[0].paths, ["$.body.n"]);
+    let shown = format!("{} {}", report.different[0].a, report.different[0].b);
+    assert!(!shown.contains("hunter2"), "{shown}");
+}

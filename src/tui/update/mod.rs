@@ -72,6 +72,7 @@ pub fn update(app: &mut App, action: Action) {
             Mode::Dialog => dialog(app, action),
             Mode::Help => help(app, action),
             Mode::Stats => stats::keys(app, action),
+            Mode::Compare => stats::compare_keys(app, action),
         },
     }
     settle(app);

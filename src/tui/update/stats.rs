@@ -1,10 +1,12 @@
 //! The stats view: opening it (`:stats ROWS [COLS]`), moving in it, and
-//! picking a row or cell, which filters the table to its events.
+//! picking a row or cell, which filters the table to its events; and the
+//! compare view (`:diff A B`).
 
 use super::*;
 use crate::filter::Filter;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Level, Mode};
+use crate::tui::compare_view::{CompareJob, CompareView};
 use crate::tui::jobs::Effect;
 use crate::tui::stats_view::{StatsJob, StatsView};
 
@@ -79,5 +81,46 @@ fn pick(app: &mut App) {
             status(app, Level::Info, &format!("filter: {text}"));
         }
         Err(error) => status(app, Level::Error, &error.to_string()),
+    }
+}
+
+/// Open the compare view and ask the background to read and compare.
+pub(super) fn open_compare(app: &mut App, a: &str, b: &str) {
+    app.stats_generation += 1;
+    let generation = app.stats_generation;
+    app.effects.push(Effect::Compare(CompareJob {
+        generation,
+        a: a.to_owned(),
+        b: b.to_owned(),
+    }));
+    app.compare = Some(CompareView::new(a, b, generation));
+    app.mode = Mode::Compare;
+}
+
+/// Keys in the compare view: h/l change list, j/k pick, esc closes.
+pub(super) fn compare_keys(app: &mut App, action: Action) {
+    let Some(view) = app.compare.as_mut() else {
+        app.mode = Mode::List;
+        return;
+    };
+    let last = view.len().saturating_sub(1);
+    match action {
+        Action::Cancel | Action::Help | Action::Quit => {
+            app.mode = Mode::List;
+            app.compare = None;
+        }
+        Action::Down => view.cursor = (view.cursor + 1).min(last),
+        Action::Up => view.cursor = view.cursor.saturating_sub(1),
+        Action::PageDown | Action::Bottom => view.cursor = last,
+        Action::PageUp | Action::Top => view.cursor = 0,
+        Action::NextTab => {
+            view.list = (view.list + 1) % 3;
+            view.cursor = 0;
+        }
+        Action::PrevTab => {
+            view.list = (view.list + 2) % 3;
+            view.cursor = 0;
+        }
+        _ => {}
     }
 }

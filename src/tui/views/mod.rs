@@ -1,6 +1,7 @@
 //! Pure views: `render` draws the whole screen from the state and a theme,
 //! and changes nothing.
 
+mod compare;
 mod detail;
 mod dialog;
 pub mod help;
@@ -45,6 +46,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     match app.mode {
         Mode::Help => help::render(app, theme, frame, area),
         Mode::Stats => stats::render(app, theme, frame, area),
+        Mode::Compare => compare::render(app, theme, frame, area),
         Mode::Dialog => dialog::render(app, theme, frame, area),
         _ => {}
     }
