@@ -112,7 +112,9 @@ async fn read(uri: &str, open: &OpenOptions, mut each: impl FnMut(&Record)) -> R
     let (tx, mut rx) = mpsc::channel(4);
     let reader = tokio::spawn(async move { backend.browse(None, tx).await });
     while let Some(batch) = rx.recv().await {
-        batch.iter().for_each(&mut each);
+        // Decoding and comparing is CPU work: off the runtime's workers,
+        // so the UI's frames do not wait for it.
+        tokio::task::block_in_place(|| batch.iter().for_each(&mut each));
     }
     match reader.await {
         Ok(result) => result.map(drop).map_err(|e| e.to_string()),
