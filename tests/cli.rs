@@ -930,3 +930,170 @@ fn operations_select_what_peek_selects() {
     );
     assert_eq!(std::fs::read_to_string(&dlq).unwrap(), "{\"a\":1}\n");
 }
+
+fn reservations(dir: &Path) -> PathBuf {
+    let mut text = String::new();
+    for (i, (time, status)) in [
+        ("2026-03-01T09:00:00Z", "CONFIRMED"),
+        ("2026-03-01T23:30:00Z", "CANCELLED"),
+        ("2026-03-02T08:00:00Z", "CONFIRMED"),
+        ("2026-03-02T09:00:00Z", "PENDING"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        text.push_str(&format!(
+            "{{\"eventId\":\"r{i}\",\"eventName\":\"ReservationChanged\",\"creationDate\":\"{time}\",\"status\":\"{status}\",\"amount\":{}}}\n",
+            (i + 1) * 10
+        ));
+    }
+    write(dir, "reservations.jsonl", &text)
+}
+
+#[test]
+fn stats_pivots_days_against_status_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = reservations(dir.path());
+    let file = file.to_str().unwrap();
+    let args = ["stats", file, "--rows", "day", "--cols", "$.body.status"];
+    let out = evscope(&[&args[..], &["--format", "csv"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "day,CANCELLED,CONFIRMED,PENDING,total\n2026-03-01,1,1,0,2\n2026-03-02,0,1,1,2\ntotal,1,2,1,4\n"
+    );
+    // Madrid: 23:30 UTC on 1 March is already 2 March.
+    let out = evscope(&[&args[..], &["--format", "csv", "--tz", "Europe/Madrid"]].concat());
+    assert!(
+        stdout(&out).contains("\n2026-03-02,1,1,1,3\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = evscope(
+        &[
+            &args[..],
+            &["--format", "json", "--value", "sum:$.body.amount"],
+        ]
+        .concat(),
+    );
+    let json: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(json["value"], "sum:$.body.amount");
+    assert_eq!(json["total"], 100);
+    assert_eq!(json["cells"].as_array().unwrap().len(), 6);
+    let out = evscope(&[&args[..], &["--format", "markdown", "--top", "1"]].concat());
+    assert_eq!(
+        stdout(&out).lines().next().unwrap(),
+        "| day | CONFIRMED | other | total |"
+    );
+    let table = stdout(&evscope(&[
+        "stats",
+        file,
+        "--rows",
+        "hour",
+        "--filter",
+        "@.body.status == 'CONFIRMED'",
+    ]));
+    assert_eq!(table.lines().count(), 4, "{table}");
+    assert!(table.contains('█'), "{table}");
+}
+
+#[test]
+fn stats_bad_keys_and_print_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = reservations(dir.path());
+    let file = file.to_str().unwrap();
+    assert_one_line_error(
+        &evscope(&["stats", file, "--rows", "colour"]),
+        "--rows: unknown key `colour`",
+    );
+    assert_one_line_error(
+        &evscope(&["stats", file, "--rows", "day", "--tz", "Nowhere"]),
+        "unknown time zone",
+    );
+    assert_one_line_error(
+        &evscope(&["stats", file, "--rows", "day", "--value", "sum:$.body["]),
+        "--value: bad JSONPath",
+    );
+    let out = evscope(&[
+        "stats",
+        file,
+        "--rows",
+        "day",
+        "--cols",
+        "$.body.status",
+        "--print-sql",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("json_extract_string(body, '$.status') AS col_key"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn diff_reports_missing_extra_changed_and_duplicates_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |id: &str, amount: i64, sent: &str| {
+        format!(
+            "{{\"eventId\":\"{id}\",\"eventName\":\"PaymentCreated\",\"amount\":{amount},\"sentAt\":\"{sent}\"}}\n"
+        )
+    };
+    let old = write(
+        dir.path(),
+        "old.jsonl",
+        &[line("e1", 1, "x"), line("e2", 2, "x"), line("e3", 3, "x")].concat(),
+    );
+    let new = write(
+        dir.path(),
+        "new.jsonl",
+        &[
+            line("e1", 1, "y"),
+            line("e2", 9, "y"),
+            line("e4", 4, "y"),
+            line("e4", 4, "y"),
+        ]
+        .concat(),
+    );
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let out = evscope(&[
+        "diff",
+        old,
+        new,
+        "--ignore",
+        "$.body.sentAt",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(json["only_a"], serde_json::json!(["e3"]));
+    assert_eq!(json["only_b"], serde_json::json!(["e4"]));
+    assert_eq!(
+        json["different"],
+        serde_json::json!([{"key": "e2", "paths": ["$.body.amount"]}])
+    );
+    assert_eq!(
+        json["duplicates_b"],
+        serde_json::json!([{"key": "e4", "count": 2}])
+    );
+    assert_eq!(json["same"], 1);
+    // The same capture against itself matches: exit 0.
+    let out = evscope(&["diff", old, old]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("same                3"),
+        "{}",
+        stdout(&out)
+    );
+    // Errors: exit 2, one line.
+    assert_one_line_error(&evscope(&["diff", old, "/nonexistent/x.jsonl"]), "x.jsonl");
+    assert_one_line_error(
+        &evscope(&["diff", old, new, "--ignore", "$.attributes.x"]),
+        "--ignore",
+    );
+    assert_one_line_error(
+        &evscope(&["diff", old, new, "--key", "$.body["]),
+        "--key: bad JSONPath",
+    );
+}

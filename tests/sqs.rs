@@ -816,3 +816,69 @@ async fn a_prefix_scope_lists_its_queues_and_a_queue_name_stays_one_queue() {
         Some(&*format!("sqs://{base}-dlq"))
     );
 }
+
+/// The parallel change of a bus: a capture of the old bus compared with
+/// the SQS queue the new one publishes to. The browse leaves the queue as
+/// it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_of_a_capture_against_a_queue() {
+    let moto = moto();
+    let c = client(&moto.endpoint()).await;
+    let name = unique("diff");
+    let url = create_queue(&c, &name, &[]).await;
+    let event = |id: &str, amount: i64, bus: &str| {
+        format!(
+            r#"{{"eventId":"{id}","eventName":"PaymentCreated","amount":{amount},"bus":"{bus}"}}"#
+        )
+    };
+    put(
+        &c,
+        &url,
+        &[
+            Msg::body(event("e1", 1, "sqs")),
+            Msg::body(event("e2", 20, "sqs")),
+            Msg::body(event("e4", 4, "sqs")),
+        ],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("old-bus.jsonl");
+    let old = [
+        event("e1", 1, "memory"),
+        event("e2", 2, "memory"),
+        event("e3", 3, "memory"),
+    ];
+    std::fs::write(&capture, old.join("\n") + "\n").unwrap();
+    let capture = capture.to_str().unwrap();
+    let queue = format!("sqs://{name}");
+    let args = [
+        "diff",
+        capture,
+        &queue,
+        "--ignore",
+        "$.body.bus",
+        "--format",
+        "json",
+    ];
+    let out = evscope(&moto.endpoint(), &args).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(json["only_a"], serde_json::json!(["e3"]));
+    assert_eq!(json["only_b"], serde_json::json!(["e4"]));
+    assert_eq!(
+        json["different"],
+        serde_json::json!([{"key": "e2", "paths": ["$.body.amount"]}])
+    );
+    assert_eq!(json["same"], 1);
+    assert_eq!(json["events"], serde_json::json!({"a": 3, "b": 3}));
+    assert_eq!(depth(&c, &url).await, (3, 0));
+    // The queue against itself matches.
+    let out = evscope(&moto.endpoint(), &["diff", &queue, &queue]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}

@@ -49,6 +49,125 @@ fn held_messages_in_the_status_bar_and_the_sources_pane() {
     insta::assert_snapshot!(screen(&app));
 }
 
+/// The histogram above the table charts the shown events: with a filter,
+/// only those it keeps, in buckets fitted to the width.
+#[test]
+fn histogram_of_the_filtered_events() {
+    let mut app = demo_app(120, 30);
+    key(&mut app, "/@.meta.type == 'PaymentCreated'\n");
+    run_background(&mut app);
+    let text = screen(&app);
+    let line = text
+        .lines()
+        .find(|l| l.contains("/col"))
+        .expect("a histogram line");
+    assert!(
+        line.contains("2026-11-20 09:15") && line.contains("0s/col"),
+        "{line}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+/// `:stats type` counts the events shown (here: those the filter keeps);
+/// picking a row filters the table to it, within the filter.
+#[test]
+fn stats_view_counts_the_shown_events_and_picking_a_row_filters() {
+    let mut app = demo_app(100, 30);
+    key(&mut app, "/@.meta.type != 'SEND_EMAIL'\n");
+    run_background(&mut app);
+    let shown = app.shown();
+    key(&mut app, ":stats type\n");
+    assert_eq!(app.mode, Mode::Stats);
+    assert!(screen(&app).contains("counting the events shown"));
+    run_background(&mut app);
+    let pivot = app.stats.as_ref().unwrap().pivot.clone().expect("counted");
+    assert_eq!(pivot.events as usize, shown);
+    assert!(
+        !pivot.rows.iter().any(|r| r == "SEND_EMAIL"),
+        "{:?}",
+        pivot.rows
+    );
+    key(&mut app, "j");
+    insta::assert_snapshot!(screen(&app));
+    let picked = pivot.rows[1].clone();
+    let count = pivot.row_totals[1].unwrap() as usize;
+    key(&mut app, "\n");
+    run_background(&mut app);
+    assert_eq!(app.mode, Mode::List);
+    assert_eq!(
+        app.filter.text,
+        format!("(@.meta.type != 'SEND_EMAIL') && (@.meta.type == '{picked}')")
+    );
+    assert_eq!(app.shown(), count);
+    // Bad keys say so and leave the view closed.
+    key(&mut app, ":stats colour\n");
+    assert_eq!(app.mode, Mode::List);
+    assert!(app.stats.is_none());
+}
+
+/// `:diff A B` reads both sources in the background, then lists what
+/// differs and shows the picked pair side by side, differing lines marked.
+#[test]
+fn compare_view_lists_and_shows_a_pair_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |id: &str, amount: i64| {
+        format!(
+            "{{\"eventId\":\"{id}\",\"eventName\":\"PaymentCreated\",\"amount\":{amount},\"currency\":\"EUR\"}}\n"
+        )
+    };
+    let a = dir.path().join("old.jsonl");
+    let b = dir.path().join("new.jsonl");
+    std::fs::write(&a, [line("e1", 1), line("e2", 2), line("e3", 3)].concat()).unwrap();
+    std::fs::write(&b, [line("e1", 1), line("e2", 20), line("e4", 4)].concat()).unwrap();
+    let mut app = demo_app(110, 24);
+    key(
+        &mut app,
+        &format!(":diff {} {}\n", a.display(), b.display()),
+    );
+    assert_eq!(app.mode, Mode::Compare);
+    assert!(screen(&app).contains("reading and comparing"));
+    run_background(&mut app);
+    let report = app
+        .compare
+        .as_ref()
+        .unwrap()
+        .report
+        .clone()
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.only_a, ["e3"]);
+    assert_eq!(report.only_b, ["e4"]);
+    assert_eq!(report.different[0].paths, ["$.body.amount"]);
+    let text = screen(&app)
+        .replace(&a.display().to_string(), "OLD")
+        .replace(&b.display().to_string(), "NEW");
+    insta::assert_snapshot!(text);
+    // The differing line is highlighted on both sides, the others are not.
+    let terminal = draw(&app);
+    let buffer = terminal.backend().buffer();
+    let warning = app.theme.style(evscope::tui::theme::Role::Warning).fg;
+    let style_of = |needle: &str| {
+        (0..buffer.area.height)
+            .find_map(|y| {
+                let row: String = (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect();
+                let x = row.find(needle)?;
+                let column = row[..x].chars().count() as u16;
+                Some(buffer[(column, y)].fg)
+            })
+            .unwrap()
+    };
+    assert_eq!(Some(style_of("\"amount\": 20")), warning);
+    assert_eq!(Some(style_of("\"amount\": 2,")), warning);
+    assert_ne!(Some(style_of("\"currency\"")), warning);
+    key(&mut app, "l");
+    assert_eq!(app.compare.as_ref().unwrap().list, 0);
+    key(&mut app, "q");
+    assert_eq!(app.mode, Mode::List);
+    assert!(app.compare.is_none());
+}
+
 #[test]
 fn narrow_terminal() {
     let mut app = demo_app(80, 24);

@@ -2,5 +2,9 @@
 //! computation on events or compact summaries of them, no I/O, no UI.
 
 pub mod contracts;
+pub mod diff;
+pub mod field;
 pub mod flows;
+pub mod stats;
+pub mod timeline;
 pub mod versions;

@@ -11,6 +11,7 @@
 
 mod drain;
 pub mod export;
+pub mod parquet;
 pub mod replace;
 
 use std::io::Write;

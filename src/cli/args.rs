@@ -316,6 +316,13 @@ pub enum Command {
     /// Draw the cascade graph: which event type causes which, how often,
     /// how fast (dot, mermaid, json).
     Graph(super::flows::GraphArgs),
+    /// Pivot events: counts (or sums, averages, percentiles) of one key
+    /// against another, with totals; time keys draw a bar column.
+    Stats(StatsArgs),
+    /// Compare two sources event by event: only in A, only in B, different,
+    /// duplicated, and the lag from A to B. Exits 0 when they match, 1 when
+    /// they differ.
+    Diff(DiffArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -472,6 +479,34 @@ pub struct ExportArgs {
     pub force: bool,
     #[command(flatten)]
     pub filter: FilterArgs,
+    /// What to write: capture lines, or Parquet (the default for a FILE
+    /// ending in .parquet).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ExportFormatArg>,
+}
+
+/// `export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    /// Capture lines (JSON Lines), exact bodies for replay.
+    Jsonl,
+    /// Parquet: the capture fields as columns, for DuckDB, Athena or Spark.
+    Parquet,
+}
+
+impl ExportArgs {
+    /// The format asked for, else the one the output's extension names.
+    pub fn export_format(&self) -> crate::backend::file::export::ExportFormat {
+        use crate::backend::file::export::ExportFormat;
+        match self.format {
+            Some(ExportFormatArg::Parquet) => ExportFormat::Parquet,
+            Some(ExportFormatArg::Jsonl) => ExportFormat::Lines,
+            None if crate::backend::file::parquet::is_parquet_path(&self.output) => {
+                ExportFormat::Parquet
+            }
+            None => ExportFormat::Lines,
+        }
+    }
 }
 
 /// `replay`.
@@ -579,6 +614,96 @@ pub struct DeleteArgs {
     /// Do not ask for confirmation.
     #[arg(long, short)]
     pub yes: bool,
+}
+
+/// `stats`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "KEY: minute, hour, day, week (the event's own time, else its publish time), type, version, source, problem, country, expired, event_id, or a JSONPath into the capture document ($.body.status, $.attributes.tenant).\nExample: evscope stats reservations.jsonl --rows day --cols '$.body.status'"
+)]
+pub struct StatsArgs {
+    /// Where to read (several sources and scopes are read one after another).
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// What the rows are.
+    #[arg(long, value_name = "KEY")]
+    pub rows: String,
+    /// What the columns are (default: one value column).
+    #[arg(long, value_name = "KEY")]
+    pub cols: Option<String>,
+    /// The value of each cell: count, sum:PATH, avg:PATH, p50:PATH, p95:PATH or max:PATH.
+    #[arg(long, value_name = "VALUE", default_value = "count")]
+    pub value: String,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
+    /// Keep the N largest columns; the rest are summed as `other`.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Time zone of the minute/hour/day/week boundaries (IANA name).
+    #[arg(long, value_name = "TZ", default_value = "UTC")]
+    pub tz: String,
+    /// Print the equivalent SQL over a Parquet export (evscope export -o
+    /// events.parquet) instead of reading the sources.
+    #[arg(long, value_enum, value_name = "DIALECT", num_args = 0..=1, default_missing_value = "duckdb")]
+    pub print_sql: Option<SqlDialect>,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side (a capture of the old bus, a queue, a topic, a scope).
+    pub a: String,
+    /// The new side.
+    pub b: String,
+    /// Match events by this JSONPath (default: the event's own id, else a
+    /// hash of the body).
+    #[arg(long, value_name = "PATH")]
+    pub key: Option<String>,
+    /// Leave this body path (and everything under it) out of the
+    /// comparison, e.g. $.body.sentAt or $.body.items[*].ts. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+}
+
+/// `diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// Counts, then the keys of each list.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// `stats --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    /// Aligned columns (a bar column for time rows).
+    Table,
+    /// CSV: the rows key, one column per column value, then total.
+    Csv,
+    /// One JSON object with every cell.
+    Json,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// `stats --print-sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqlDialect {
+    /// DuckDB, reading the Parquet file.
+    Duckdb,
+    /// Amazon Athena (Trino).
+    Athena,
+    /// Spark SQL.
+    Spark,
 }
 
 /// `purge`.

@@ -7,11 +7,13 @@ mod context;
 mod contracts;
 mod flows;
 mod journal;
+mod diff;
 mod move_ops;
 mod output;
 mod peek;
 mod queues;
 mod sources;
+mod stats;
 
 mod topics;
 
@@ -44,6 +46,8 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Flows(args) => flows::flows(args, context).await,
         Command::Flow(args) => flows::flow(args, context).await,
         Command::Graph(args) => flows::graph(args, context).await,
+        Command::Stats(args) => stats::stats(args, context).await,
+        Command::Diff(args) => diff::diff(args, context).await,
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)

@@ -384,7 +384,8 @@ pub(super) async fn export(args: ExportArgs, context: &Context) -> Result<i32> {
     let sources: Vec<_> = backend.file_identity().into_iter().collect();
     let destination = Destination::find(&args.output, &sources)?;
     destination.check_overwrite(args.force, context.open.read_only)?;
-    let mut exporter = Exporter::create(&destination, context.open.read_only)?;
+    let mut exporter =
+        Exporter::create_as(&destination, context.open.read_only, args.export_format())?;
     if let Some(notice) = exporter.notice() {
         warn(notice);
     }

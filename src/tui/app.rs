@@ -41,6 +41,10 @@ pub enum Mode {
     Help,
     /// The flows view: every flow, failed and stuck first.
     Flows,
+    /// The stats view (`:stats`).
+    Stats,
+    /// The compare view (`:diff`).
+    Compare,
 }
 
 impl Mode {
@@ -51,8 +55,9 @@ impl Mode {
             Mode::Filter => KeyMode::Filter,
             Mode::Command | Mode::Prompt(_) => KeyMode::Command,
             Mode::Dialog => KeyMode::Dialog,
-            Mode::Help => KeyMode::Help,
             Mode::Flows => KeyMode::Flows,
+            // Moving, picking and closing, as in the help screen.
+            Mode::Help | Mode::Stats | Mode::Compare => KeyMode::Help,
         }
     }
 }
@@ -432,6 +437,12 @@ pub struct App {
     /// The journal (`:journal`), shown on the help screen's overlay instead
     /// of the help while set; closing it clears it.
     pub journal_view: Option<Vec<Safe>>,
+    /// The stats view, while open.
+    pub stats: Option<super::stats_view::StatsView>,
+    /// The last stats request (a newer one stops an older one's work).
+    pub stats_generation: u64,
+    /// The compare view, while open.
+    pub compare: Option<super::compare_view::CompareView>,
     /// The last result or error.
     pub status: Option<Status>,
     /// The running operation.
@@ -520,6 +531,9 @@ impl App {
             help_scroll: 0,
             journal_view: None,
             redriven: Default::default(),
+            stats: None,
+            stats_generation: 0,
+            compare: None,
             status: None,
             job: None,
             following: false,

@@ -23,6 +23,10 @@ pub enum Command {
     Theme(String),
     /// `contracts PATH`: load or reload contracts.
     Contracts(String),
+    /// `diff A B`: compare two sources.
+    Diff(String, String),
+    /// `stats ROWS [COLS]`: the pivot of the events shown.
+    Stats(String, Option<String>),
     /// `help`.
     Help,
     /// `journal`: the operations that changed sources.
@@ -44,6 +48,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("theme", "NAME"),
     ("contracts", "PATH"),
     ("flows", ""),
+    ("stats", "ROWS [COLS]"),
+    ("diff", "A B"),
     ("help", ""),
     ("journal", ""),
     ("quit", ""),
@@ -72,6 +78,22 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "export" | "w" => need("a file name").map(Command::Export),
         "theme" => need("a theme name").map(Command::Theme),
         "contracts" => need("a contracts directory or AsyncAPI file").map(Command::Contracts),
+        "diff" => {
+            let words = need("two sources: A B")?;
+            let mut words = words.split_whitespace().map(str::to_string);
+            match (words.next(), words.next(), words.next()) {
+                (Some(a), Some(b), None) => Ok(Command::Diff(a, b)),
+                _ => Err("`diff` takes two sources: A B".into()),
+            }
+        }
+        "stats" => {
+            let words = need("a key: day, hour, type, source, $.body.status…")?;
+            let mut words = words.split_whitespace().map(str::to_string);
+            match (words.next(), words.next(), words.next()) {
+                (Some(rows), cols, None) => Ok(Command::Stats(rows, cols)),
+                _ => Err("`stats` takes ROWS and at most COLS (keys without spaces)".into()),
+            }
+        }
         "help" | "h" => Ok(Command::Help),
         "journal" => Ok(Command::Journal),
         "flows" => Ok(Command::Flows),

@@ -79,6 +79,10 @@ pub enum Effect {
         /// otherwise the cost is asked first ([`Msg::FollowCaution`]).
         confirmed: bool,
     },
+    /// Compare two sources for the compare view.
+    Compare(super::compare_view::CompareJob),
+    /// Count the shown events for the stats view.
+    Stats(super::stats_view::StatsJob),
     /// Stop following every source.
     StopFollowing,
     /// Stop every load and follow (before a reload).
@@ -180,6 +184,20 @@ pub struct JobOutcome {
 
 /// What background work sends back.
 pub enum Msg {
+    /// The compare view's comparison.
+    Compare {
+        /// The request it answers.
+        generation: u64,
+        /// The report, or why the sources could not be read.
+        report: Box<Result<crate::analyze::diff::DiffReport, String>>,
+    },
+    /// The stats view's table.
+    Stats {
+        /// The request it answers.
+        generation: u64,
+        /// The table.
+        pivot: Box<crate::analyze::stats::Pivot>,
+    },
     /// A source opened.
     Opened {
         /// The load generation.
@@ -362,6 +380,8 @@ pub struct Jobs {
     filter_tx: mpsc::UnboundedSender<FilterJob>,
     epoch: Arc<AtomicU64>,
     generation: Arc<AtomicU64>,
+    /// The stats view's decoder and latest request.
+    stats: (Arc<dyn Decoder>, Arc<AtomicU64>),
     loaders: Vec<JoinHandle<()>>,
     tails: Vec<JoinHandle<()>>,
     /// Closing it (dropping the sender) stops every follow gracefully: each
@@ -386,6 +406,7 @@ impl Jobs {
             epoch.clone(),
             tx.clone(),
         ));
+        let stats = (decoder.clone(), Arc::new(AtomicU64::new(0)));
         tokio::spawn(filter_worker(
             filter_rx,
             decoder,
@@ -399,6 +420,7 @@ impl Jobs {
             filter_tx,
             epoch,
             generation,
+            stats,
             loaders: Vec::new(),
             tails: Vec::new(),
             stop_tails: None,
@@ -477,6 +499,18 @@ impl Jobs {
                 self.tails.push(tokio::spawn(follow(
                     epoch, slot, backend, confirmed, stop, tx,
                 )));
+            }
+            Effect::Compare(job) => {
+                let open = self.open.clone();
+                let decoder = self.stats.0.clone();
+                tokio::spawn(super::compare_view::compare(job, open, decoder, tx));
+            }
+            Effect::Stats(job) => {
+                let (decoder, current) = self.stats.clone();
+                current.fetch_max(job.generation, Ordering::SeqCst);
+                tokio::task::spawn_blocking(move || {
+                    super::stats_view::compute(job, decoder, current, tx)
+                });
             }
             Effect::StopFollowing => {
                 // Each follow lets go of its messages and reports.

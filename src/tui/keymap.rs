@@ -372,6 +372,12 @@ const DEFAULTS: &[(KeyMode, &str, Action)] = {
         (H, "home", Top),
         (H, "G", Bottom),
         (H, "end", Bottom),
+        // The stats view (:stats) moves and picks with the help keys.
+        (H, "enter", Activate),
+        (H, "h", PrevTab),
+        (H, "left", PrevTab),
+        (H, "l", NextTab),
+        (H, "right", NextTab),
     ]
 };
 

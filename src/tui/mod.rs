@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod commands;
+pub mod compare_view;
 pub mod content;
 pub mod decode;
 pub mod event_loop;
@@ -20,6 +21,7 @@ pub mod keymap;
 pub mod layout;
 pub mod marks;
 pub mod safe;
+pub mod stats_view;
 pub mod store;
 pub mod summary;
 pub mod terminal;

@@ -479,6 +479,33 @@ pub fn run_background(app: &mut App) -> Vec<Effect> {
                     );
                 }
             }
+            Effect::Compare(job) => {
+                // Both sources read and compared as the job runner would,
+                // with the real inspector (event ids from envelopes).
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let decoder = Arc::new(evscope::tui::decode::InspectorDecoder::new(
+                    Inspector::with_defaults(),
+                ));
+                let runtime = tokio::runtime::Runtime::new().unwrap();
+                runtime.block_on(evscope::tui::compare_view::compare(
+                    job,
+                    options(),
+                    decoder,
+                    tx,
+                ));
+                while let Ok(msg) = rx.try_recv() {
+                    apply(app, msg);
+                }
+            }
+            Effect::Stats(job) => {
+                // The stats view's count, run here as the job runner would.
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let current = Arc::new(std::sync::atomic::AtomicU64::new(0));
+                evscope::tui::stats_view::compute(job, Arc::new(DemoDecoder), current, tx);
+                while let Ok(msg) = rx.try_recv() {
+                    apply(app, msg);
+                }
+            }
             other => rest.push(other),
         }
     }

@@ -14,6 +14,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::parquet::ParquetSink;
 use super::replace::{Replacement, clean_stale_temps};
 use crate::capture::{Document, DocumentOptions, FileId};
 
@@ -161,11 +162,27 @@ impl Write for Output {
     }
 }
 
+/// What an export writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Capture lines (JSON Lines).
+    #[default]
+    Lines,
+    /// One Parquet file (see [`super::parquet`]).
+    Parquet,
+}
+
+/// Where the written events go: lines, or the Parquet writer.
+enum Sink {
+    Lines(BufWriter<Output>),
+    Parquet(Box<ParquetSink<BufWriter<Output>>>),
+}
+
 /// Capture lines being written to a [`Destination`], exact bodies (for
 /// replay): nothing reaches a file's path before [`Exporter::finish`].
 pub struct Exporter {
     path: String,
-    out: BufWriter<Output>,
+    out: Sink,
     exported: Exported,
     notice: Option<String>,
 }
@@ -175,6 +192,15 @@ impl Exporter {
     /// and [`Destination::check_overwrite`]). Stale temporary files of an
     /// earlier interrupted export there are removed (not in read-only mode).
     pub fn create(destination: &Destination, read_only: bool) -> Result<Exporter, ExportError> {
+        Exporter::create_as(destination, read_only, ExportFormat::Lines)
+    }
+
+    /// [`Exporter::create`] writing `format`.
+    pub fn create_as(
+        destination: &Destination,
+        read_only: bool,
+        format: ExportFormat,
+    ) -> Result<Exporter, ExportError> {
         let path = destination.name();
         let (output, notice) = match destination {
             Destination::Stdout => (Ok(Output::Stdout(io::stdout())), None),
@@ -194,9 +220,21 @@ impl Exporter {
             path: path.clone(),
             source,
         })?;
+        let out = BufWriter::with_capacity(1 << 16, output);
+        let out = match format {
+            ExportFormat::Lines => Sink::Lines(out),
+            ExportFormat::Parquet => {
+                Sink::Parquet(Box::new(ParquetSink::new(out).map_err(|e| {
+                    ExportError::Io {
+                        path: path.clone(),
+                        source: io::Error::other(e),
+                    }
+                })?))
+            }
+        };
         Ok(Exporter {
             path,
-            out: BufWriter::with_capacity(1 << 16, output),
+            out,
             exported: Exported::default(),
             notice,
         })
@@ -209,11 +247,15 @@ impl Exporter {
 
     /// Write one event as a capture line.
     pub fn write(&mut self, document: &Document) -> Result<(), ExportError> {
-        let line = document.to_line(DocumentOptions { reveal: true });
-        self.out
-            .write_all(line.as_bytes())
-            .and_then(|()| self.out.write_all(b"\n"))
-            .map_err(|source| self.io_error(source))?;
+        let written = match &mut self.out {
+            Sink::Lines(out) => {
+                let line = document.to_line(DocumentOptions { reveal: true });
+                out.write_all(line.as_bytes())
+                    .and_then(|()| out.write_all(b"\n"))
+            }
+            Sink::Parquet(sink) => sink.write(document).map_err(io::Error::other),
+        };
+        written.map_err(|source| self.io_error(source))?;
         self.exported.written += 1;
         if document.has_secrets() {
             self.exported.with_secrets += 1;
@@ -233,10 +275,11 @@ impl Exporter {
             path: path.clone(),
             source,
         };
-        let output = self
-            .out
-            .into_inner()
-            .map_err(|e| io_error(e.into_error()))?;
+        let out = match self.out {
+            Sink::Lines(out) => out,
+            Sink::Parquet(sink) => sink.finish().map_err(|e| io_error(io::Error::other(e)))?,
+        };
+        let output = out.into_inner().map_err(|e| io_error(e.into_error()))?;
         match output {
             Output::Stdout(mut out) => out.flush().map_err(io_error)?,
             Output::Stream(_) => {}

@@ -235,6 +235,8 @@ pub(super) fn run_command(app: &mut App, command: Command) {
             }
             Err(error) => status(app, Level::Error, &error.to_string()),
         },
+        Command::Stats(rows, cols) => super::stats::open(app, &rows, cols.as_deref()),
+        Command::Diff(a, b) => super::stats::open_compare(app, &a, &b),
         Command::Help => {
             app.mode = Mode::Help;
             app.help_scroll = 0;

@@ -185,6 +185,16 @@ pub fn apply(app: &mut App, msg: Msg) {
                 request_flows(app);
             }
         }
+        Msg::Compare { generation, report } => {
+            if let Some(view) = app.compare.as_mut().filter(|v| v.generation == generation) {
+                view.report = Some(*report);
+            }
+        }
+        Msg::Stats { generation, pivot } => {
+            if let Some(view) = app.stats.as_mut().filter(|v| v.generation == generation) {
+                view.pivot = Some(*pivot);
+            }
+        }
         Msg::FilterHits {
             generation,
             start,

@@ -10,6 +10,7 @@ mod input;
 mod list;
 mod messages;
 mod ops;
+mod stats;
 mod view;
 
 use input::*;
@@ -71,6 +72,8 @@ pub fn update(app: &mut App, action: Action) {
             Mode::Dialog => dialog(app, action),
             Mode::Help => help(app, action),
             Mode::Flows => flows_view(app, action),
+            Mode::Stats => stats::keys(app, action),
+            Mode::Compare => stats::compare_keys(app, action),
         },
     }
     settle(app);

@@ -1,13 +1,16 @@
 //! Pure views: `render` draws the whole screen from the state and a theme,
 //! and changes nothing.
 
+mod compare;
 mod detail;
 mod dialog;
 mod flows;
 pub mod help;
+mod histogram;
 mod input;
 pub mod journal;
 mod sources;
+mod stats;
 mod status;
 mod table;
 pub mod text;
@@ -31,6 +34,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         sources::bar(app, theme, frame, rect);
     }
     table::render(app, theme, frame, areas.table);
+    histogram::render(app, theme, frame, areas.table);
     detail::render(app, theme, frame, areas.detail);
     match app.mode {
         Mode::Filter | Mode::Command | Mode::Prompt(_) => {
@@ -45,6 +49,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Mode::Help if app.journal_view.is_some() => journal::render(app, theme, frame, area),
         Mode::Help => help::render(app, theme, frame, area),
         Mode::Flows => flows::render(app, theme, frame, area),
+        Mode::Stats => stats::render(app, theme, frame, area),
+        Mode::Compare => compare::render(app, theme, frame, area),
         Mode::Dialog => dialog::render(app, theme, frame, area),
         _ => {}
     }

@@ -65,8 +65,8 @@ fn cell(spans: &mut Vec<Span<'static>>, text: &str, width: usize, style: Style) 
     spans.push(Span::raw(" "));
 }
 
-/// Draw the table.
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// The table's title: the count shown, and what is under way.
+pub(super) fn title<'a>(app: &App, theme: &Theme) -> Line<'a> {
     let shown = app.shown();
     let mut title = vec![Span::styled(" Events ", theme.style(Role::Title))];
     let counts = if app.constrained() {
@@ -91,7 +91,13 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if app.following {
         title.push(Span::styled("following ", theme.style(Role::Success)));
     }
-    let block = pane_block(app, theme, Pane::Table).title(Line::from(title));
+    Line::from(title)
+}
+
+/// Draw the table.
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let shown = app.shown();
+    let block = pane_block(app, theme, Pane::Table).title(title(app, theme));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {

@@ -1,0 +1,592 @@
+//! Comparing two sources event by event (the parallel change of a bus: does
+//! the new one carry every event of the old, unchanged, and how late?).
+//!
+//! Events are matched by key: the event's own id (`meta.event_id` when the
+//! envelope gives one) by default, else a hash of the body; `--key` takes a
+//! JSONPath. Bodies are compared as JSON, paths under `--ignore` left out.
+//! Pure: the caller hands over every document of A, then every one of B.
+//! Memory: A's raw bodies are kept (to name the differing paths); of B only
+//! the keys.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use jsonpath_rust::parser::model::{Segment, Selector};
+use jsonpath_rust::parser::parse_json_path;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::field::{FieldPath, PathError, label_of};
+use crate::capture::Document;
+use crate::model::Body;
+
+/// One step of a path in a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Name(String),
+    Index(usize),
+}
+
+/// One step of an `--ignore` path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pattern {
+    Name(String),
+    Index(usize),
+    /// `*` or `[*]`: any member or element.
+    Any,
+}
+
+/// A path to leave out of the comparison, and everything under it.
+#[derive(Debug, Clone)]
+pub struct Ignore {
+    steps: Vec<Pattern>,
+}
+
+impl Ignore {
+    /// Parse `$.body.sentAt`, `$.body.items[*].ts`. Paths not under `$.body`
+    /// are refused: only bodies are compared.
+    pub fn parse(text: &str) -> Result<Ignore, PathError> {
+        let bad = |reason: &str| PathError {
+            path: text.trim().to_owned(),
+            reason: reason.to_owned(),
+        };
+        let query = parse_json_path(text.trim()).map_err(|e| bad(&e.to_string()))?;
+        let mut segments = query.segments.iter();
+        match segments.next() {
+            Some(Segment::Selector(Selector::Name(n))) if n == "body" => {}
+            _ => {
+                return Err(bad(
+                    "give a path under $.body (bodies are what is compared)",
+                ));
+            }
+        }
+        let steps = segments
+            .map(|segment| match segment {
+                Segment::Selector(Selector::Name(n)) => Ok(Pattern::Name(n.clone())),
+                Segment::Selector(Selector::Index(i)) if *i >= 0 => Ok(Pattern::Index(*i as usize)),
+                Segment::Selector(Selector::Wildcard) => Ok(Pattern::Any),
+                _ => Err(bad("give names, indexes and * only")),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Ignore { steps })
+    }
+
+    /// Whether `path` is this path or under it.
+    fn covers(&self, path: &[Step]) -> bool {
+        self.steps.len() <= path.len()
+            && self.steps.iter().zip(path).all(|(p, s)| match (p, s) {
+                (Pattern::Any, _) => true,
+                (Pattern::Name(a), Step::Name(b)) => a == b,
+                (Pattern::Index(a), Step::Index(b)) => a == b,
+                _ => false,
+            })
+    }
+}
+
+/// How events are matched and compared.
+#[derive(Debug, Clone, Default)]
+pub struct DiffSpec {
+    /// The matching key; `None`: the event id, else a hash of the body.
+    pub key: Option<FieldPath>,
+    /// Body paths left out of the comparison.
+    pub ignore: Vec<Ignore>,
+}
+
+/// What is kept of an event of A.
+#[derive(Debug)]
+struct Kept {
+    hash: u64,
+    published_ms: Option<i64>,
+    raw: Vec<u8>,
+    /// The body with its secrets masked, for events that carry any.
+    shown: Option<Value>,
+    copies: u64,
+    matched: bool,
+    /// Position among A's keys, so the report keeps A's order.
+    order: usize,
+}
+
+/// The body with secrets masked, when the event carries any.
+fn shown_body(document: &Document) -> Option<Value> {
+    document
+        .has_secrets()
+        .then(|| document.shown_value(false).get("body").cloned())
+        .flatten()
+}
+
+/// An event in both sides whose bodies differ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    /// The matching key.
+    pub key: String,
+    /// The body paths that differ (`$.body.amount`), in document order.
+    pub paths: Vec<String>,
+    /// A's body (for a side-by-side view), secrets masked.
+    pub a: Value,
+    /// B's body, secrets masked.
+    pub b: Value,
+}
+
+/// A key seen more than once on one side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Duplicate {
+    /// The key.
+    pub key: String,
+    /// How many times it was seen.
+    pub count: u64,
+}
+
+/// Lag from A to B over the matched events with both publish times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lag {
+    /// Median, ms.
+    pub p50: i64,
+    /// 95th percentile, ms.
+    pub p95: i64,
+    /// Largest, ms.
+    pub max: i64,
+}
+
+/// The outcome of a comparison.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiffReport {
+    /// Keys only in A, in A's order.
+    pub only_a: Vec<String>,
+    /// Keys only in B, in B's order.
+    pub only_b: Vec<String>,
+    /// Keys in both with different bodies, in B's order.
+    pub different: Vec<Difference>,
+    /// Keys seen more than once in A.
+    pub duplicates_a: Vec<Duplicate>,
+    /// Keys seen more than once in B.
+    pub duplicates_b: Vec<Duplicate>,
+    /// Keys in both with the same body.
+    pub same: u64,
+    /// Lag from A to B, when any matched pair has both publish times.
+    pub lag_ms: Option<Lag>,
+    /// Events read from A and from B.
+    pub events: (u64, u64),
+}
+
+impl DiffReport {
+    /// Whether A and B carry the same events, once each, unchanged.
+    pub fn matches(&self) -> bool {
+        self.only_a.is_empty()
+            && self.only_b.is_empty()
+            && self.different.is_empty()
+            && self.duplicates_a.is_empty()
+            && self.duplicates_b.is_empty()
+    }
+}
+
+/// A comparison in progress: every event of A first, then those of B.
+#[derive(Debug, Default)]
+pub struct Differ {
+    spec: DiffSpec,
+    a: HashMap<String, Kept>,
+    b_seen: HashMap<String, u64>,
+    b_order: Vec<String>,
+    different: Vec<Difference>,
+    same: u64,
+    lags: Vec<i64>,
+    events: (u64, u64),
+}
+
+impl Differ {
+    /// Nothing read yet.
+    pub fn new(spec: DiffSpec) -> Differ {
+        Differ {
+            spec,
+            ..Differ::default()
+        }
+    }
+
+    /// The matching key of `document`.
+    pub fn key_of(&self, document: &Document) -> String {
+        if let Some(path) = &self.spec.key
+            && let Some(value) = path.find(document)
+        {
+            return label_of(&value);
+        }
+        if self.spec.key.is_none()
+            && let Some(id) = own_id(document)
+        {
+            return id.to_owned();
+        }
+        format!("body#{:016x}", body_hash(&document.body, &[]))
+    }
+
+    /// An event of A.
+    pub fn add_a(&mut self, document: &Document) {
+        self.events.0 += 1;
+        let key = self.key_of(document);
+        let order = self.a.len();
+        let hash = body_hash(&document.body, &self.spec.ignore);
+        let entry = self.a.entry(key).or_insert_with(|| Kept {
+            hash,
+            published_ms: document.event.published_at.map(|t| t.timestamp_millis()),
+            raw: document.event.raw.clone(),
+            shown: shown_body(document),
+            copies: 0,
+            matched: false,
+            order,
+        });
+        entry.copies += 1;
+    }
+
+    /// An event of B (after every event of A).
+    pub fn add_b(&mut self, document: &Document) {
+        self.events.1 += 1;
+        let key = self.key_of(document);
+        let seen = self.b_seen.entry(key.clone()).or_default();
+        *seen += 1;
+        if *seen > 1 {
+            return;
+        }
+        let Some(kept) = self.a.get_mut(&key) else {
+            self.b_order.push(key);
+            return;
+        };
+        kept.matched = true;
+        if let (Some(a), Some(b)) = (kept.published_ms, document.event.published_at) {
+            self.lags.push(b.timestamp_millis() - a);
+        }
+        if kept.hash == body_hash(&document.body, &self.spec.ignore) {
+            self.same += 1;
+            return;
+        }
+        let a = Body::decode(&kept.raw).to_capture_value();
+        let b = document.body.to_capture_value();
+        let mut paths = Vec::new();
+        differing_paths(&a, &b, &mut Vec::new(), &self.spec.ignore, &mut paths);
+        if paths.is_empty() {
+            // Equal once ignored paths are left out (a hash collision of
+            // the canonical forms cannot make a difference appear).
+            self.same += 1;
+        } else {
+            let a = kept.shown.clone().unwrap_or(a);
+            let b = shown_body(document).unwrap_or(b);
+            self.different.push(Difference { key, paths, a, b });
+        }
+    }
+
+    /// The report.
+    pub fn finish(self) -> DiffReport {
+        let mut only_a: Vec<(usize, String)> = Vec::new();
+        let mut duplicates_a = Vec::new();
+        for (key, kept) in &self.a {
+            if !kept.matched {
+                only_a.push((kept.order, key.clone()));
+            }
+            if kept.copies > 1 {
+                duplicates_a.push(Duplicate {
+                    key: key.clone(),
+                    count: kept.copies,
+                });
+            }
+        }
+        only_a.sort();
+        duplicates_a.sort_by(|x, y| x.key.cmp(&y.key));
+        let mut duplicates_b: Vec<Duplicate> = self
+            .b_seen
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|(key, n)| Duplicate {
+                key: key.clone(),
+                count: *n,
+            })
+            .collect();
+        duplicates_b.sort_by(|x, y| x.key.cmp(&y.key));
+        let mut lags = self.lags;
+        lags.sort_unstable();
+        let rank = |q: f64| {
+            let n = lags.len();
+            lags[((q * n as f64).ceil() as usize).clamp(1, n) - 1]
+        };
+        let lag_ms = (!lags.is_empty()).then(|| Lag {
+            p50: rank(0.5),
+            p95: rank(0.95),
+            max: lags[lags.len() - 1],
+        });
+        DiffReport {
+            only_a: only_a.into_iter().map(|(_, k)| k).collect(),
+            only_b: self.b_order,
+            different: self.different,
+            duplicates_a,
+            duplicates_b,
+            same: self.same,
+            lag_ms,
+            events: self.events,
+        }
+    }
+}
+
+/// The id the event's envelope gives: `meta.event_id` when it is not just
+/// the message id, or when the body holds it as a string (a capture whose
+/// message ids are the event ids).
+fn own_id(document: &Document) -> Option<&str> {
+    let id = document.inspection.meta.event_id.as_deref()?;
+    if id != document.event.id {
+        return Some(id);
+    }
+    let quoted = format!("\"{id}\"");
+    memchr::memmem::find(&document.event.raw, quoted.as_bytes()).map(|_| id)
+}
+
+/// A hash of the body's canonical form (object members in name order),
+/// the paths under `ignore` left out. Stable within one run.
+fn body_hash(body: &Body, ignore: &[Ignore]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    match body {
+        Body::Json(value) => hash_value(value, &mut Vec::new(), ignore, &mut hasher),
+        Body::Text(text) => text.hash(&mut hasher),
+        Body::Binary(bytes) => bytes.hash(&mut hasher),
+    }
+    hasher.finish()
+}
+
+fn hash_value(value: &Value, path: &mut Vec<Step>, ignore: &[Ignore], h: &mut DefaultHasher) {
+    if !ignore.is_empty() && ignore.iter().any(|i| i.covers(path)) {
+        return;
+    }
+    match value {
+        Value::Null => 0u8.hash(h),
+        Value::Bool(b) => (1u8, b).hash(h),
+        Value::Number(n) => (2u8, n.to_string()).hash(h),
+        Value::String(s) => (3u8, s).hash(h),
+        Value::Array(items) => {
+            (4u8, items.len()).hash(h);
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                hash_value(item, path, ignore, h);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            5u8.hash(h);
+            let mut names: Vec<&String> = map.keys().collect();
+            names.sort_unstable();
+            for name in names {
+                name.hash(h);
+                path.push(Step::Name(name.clone()));
+                hash_value(&map[name], path, ignore, h);
+                path.pop();
+            }
+        }
+    }
+}
+
+/// Every path where `a` and `b` differ, leaves first reached, not under an
+/// ignored path. Object members are compared by name, array elements by
+/// position.
+fn differing_paths(
+    a: &Value,
+    b: &Value,
+    path: &mut Vec<Step>,
+    ignore: &[Ignore],
+    out: &mut Vec<String>,
+) {
+    if ignore.iter().any(|i| i.covers(path)) {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (name, value) in x {
+                path.push(Step::Name(name.clone()));
+                match y.get(name) {
+                    Some(other) => differing_paths(value, other, path, ignore, out),
+                    None => note(path, ignore, out),
+                }
+                path.pop();
+            }
+            for name in y.keys().filter(|n| !x.contains_key(*n)) {
+                path.push(Step::Name(name.clone()));
+                note(path, ignore, out);
+                path.pop();
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for i in 0..x.len().max(y.len()) {
+                path.push(Step::Index(i));
+                match (x.get(i), y.get(i)) {
+                    (Some(p), Some(q)) => differing_paths(p, q, path, ignore, out),
+                    _ => note(path, ignore, out),
+                }
+                path.pop();
+            }
+        }
+        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => {}
+        _ if a == b => {}
+        _ => note(path, ignore, out),
+    }
+}
+
+fn note(path: &[Step], ignore: &[Ignore], out: &mut Vec<String>) {
+    if !ignore.iter().any(|i| i.covers(path)) {
+        out.push(path_text(path));
+    }
+}
+
+/// `$.body.items[0]['a b']`.
+fn path_text(path: &[Step]) -> String {
+    let mut text = String::from("$.body");
+    for step in path {
+        match step {
+            Step::Index(i) => text.push_str(&format!("[{i}]")),
+            Step::Name(n)
+                if !n.is_empty()
+                    && !n.starts_with(|c: char| c.is_ascii_digit())
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                text.push('.');
+                text.push_str(n);
+            }
+            Step::Name(n) => text.push_str(&format!(
+                "['{}']",
+                n.replace('\\', "\\\\").replace('\'', "\\'")
+            )),
+        }
+    }
+    text
+}
+
+/// `value` pretty-printed for a side-by-side view: each line with the
+/// body path of the value it shows (as the report names paths), and
+/// whether that path is one of `paths` or under one.
+pub fn pretty_lines(value: &Value, paths: &[String]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    pretty(value, &mut Vec::new(), 0, None, false, &mut out);
+    out.into_iter()
+        .map(|(text, path)| {
+            let hit = paths.iter().any(|p| {
+                path.strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+            });
+            (text, hit)
+        })
+        .collect()
+}
+
+fn pretty(
+    value: &Value,
+    path: &mut Vec<Step>,
+    depth: usize,
+    name: Option<&str>,
+    comma: bool,
+    out: &mut Vec<(String, String)>,
+) {
+    let indent = "  ".repeat(depth);
+    let head = match name {
+        Some(n) => format!("{indent}{}: ", Value::String(n.to_owned())),
+        None => indent.clone(),
+    };
+    let tail = if comma { "," } else { "" };
+    let here = path_text(path);
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push((format!("{head}{{"), here.clone()));
+            for (i, (key, item)) in map.iter().enumerate() {
+                path.push(Step::Name(key.clone()));
+                pretty(item, path, depth + 1, Some(key), i + 1 < map.len(), out);
+                path.pop();
+            }
+            out.push((format!("{indent}}}{tail}"), here));
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push((format!("{head}["), here.clone()));
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                pretty(item, path, depth + 1, None, i + 1 < items.len(), out);
+                path.pop();
+            }
+            out.push((format!("{indent}]{tail}"), here));
+        }
+        scalar => out.push((format!("{head}{scalar}{tail}"), here)),
+    }
+}
+
+/// The report as JSON: `only_a`, `only_b`, `different` (`key`, `paths`),
+/// `duplicates_a`, `duplicates_b` (`key`, `count`), `same`, `lag_ms`
+/// (`p50`, `p95`, `max`, or null). Keys masked; the caller escapes the text.
+pub fn to_json(report: &DiffReport) -> Value {
+    let mask = |text: &str| crate::secrets::mask_text(text).into_owned();
+    let masked = |keys: &[String]| keys.iter().map(|k| mask(k)).collect::<Vec<_>>();
+    let dups = |d: &[Duplicate]| {
+        d.iter()
+            .map(|d| json!({"key": mask(&d.key), "count": d.count}))
+            .collect::<Vec<_>>()
+    };
+    json!({
+        "only_a": masked(&report.only_a),
+        "only_b": masked(&report.only_b),
+        "different": report.different.iter().map(|d| json!({
+            "key": mask(&d.key),
+            "paths": d.paths.iter().map(|p| mask(p)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "duplicates_a": dups(&report.duplicates_a),
+        "duplicates_b": dups(&report.duplicates_b),
+        "same": report.same,
+        "lag_ms": report.lag_ms,
+        "events": {"a": report.events.0, "b": report.events.1},
+    })
+}
+
+/// The report as lines for a terminal: counts, then each list, keys masked
+/// and escaped.
+pub fn to_lines(report: &DiffReport, a: &str, b: &str) -> Vec<String> {
+    let safe = |text: &str| crate::sanitize::escape_masked(text).into_owned();
+    let mut lines = vec![
+        format!("A: {} ({} events)", safe(a), report.events.0),
+        format!("B: {} ({} events)", safe(b), report.events.1),
+        format!("same         {:>8}", report.same),
+        format!("only in A    {:>8}", report.only_a.len()),
+        format!("only in B    {:>8}", report.only_b.len()),
+        format!("different    {:>8}", report.different.len()),
+        format!(
+            "duplicates   {:>8} in A, {} in B",
+            report.duplicates_a.len(),
+            report.duplicates_b.len()
+        ),
+    ];
+    lines.push(match report.lag_ms {
+        Some(lag) => format!(
+            "lag A→B      p50 {} ms, p95 {} ms, max {} ms",
+            lag.p50, lag.p95, lag.max
+        ),
+        None => "lag A→B      - (no publish times on both sides)".into(),
+    });
+    let mut list = |title: &str, items: Vec<String>| {
+        if !items.is_empty() {
+            lines.push(String::new());
+            lines.push(title.to_owned());
+            lines.extend(items.into_iter().map(|i| format!("  {i}")));
+        }
+    };
+    list(
+        "only in A:",
+        report.only_a.iter().map(|k| safe(k)).collect(),
+    );
+    list(
+        "only in B:",
+        report.only_b.iter().map(|k| safe(k)).collect(),
+    );
+    list(
+        "different:",
+        report
+            .different
+            .iter()
+            .map(|d| format!("{}  {}", safe(&d.key), safe(&d.paths.join(", "))))
+            .collect(),
+    );
+    let dups = |d: &[Duplicate]| {
+        d.iter()
+            .map(|d| format!("{} ×{}", safe(&d.key), d.count))
+            .collect()
+    };
+    list("duplicated in A:", dups(&report.duplicates_a));
+    list("duplicated in B:", dups(&report.duplicates_b));
+    lines
+}
+
+#[cfg(test)]
+mod tests;

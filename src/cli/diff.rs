@@ -1,0 +1,74 @@
+//! `diff`: compare two sources event by event.
+
+use anyhow::Result;
+
+use super::args::{DiffArgs, DiffFormat};
+use super::output::Out;
+use super::sources::for_each_source_document;
+use super::{Context, EXIT_ERROR, EXIT_FOUND};
+use crate::analyze::diff::{self, DiffSpec, Differ, Ignore};
+use crate::analyze::field::FieldPath;
+
+/// `evscope diff`: exit 0 when A and B match, 1 when they differ, 2 on
+/// errors (unreadable lines included: a diff that missed lines proves
+/// nothing).
+pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
+    let spec = DiffSpec {
+        key: args
+            .key
+            .as_deref()
+            .map(FieldPath::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--key: {e}"))?,
+        ignore: args
+            .ignore
+            .iter()
+            .map(|p| Ignore::parse(p))
+            .collect::<Result<_, _>>()
+            .map_err(|e| anyhow::anyhow!("--ignore: {e}"))?,
+    };
+    let scanner = context.scanner(&args.filter)?;
+    let mut differ = Differ::new(spec);
+    let read_a = for_each_source_document(
+        context,
+        std::slice::from_ref(&args.a),
+        &scanner,
+        |_, doc| {
+            differ.add_a(&doc);
+            Ok(true)
+        },
+    )
+    .await?;
+    let read_b = for_each_source_document(
+        context,
+        std::slice::from_ref(&args.b),
+        &scanner,
+        |_, doc| {
+            differ.add_b(&doc);
+            Ok(true)
+        },
+    )
+    .await?;
+    let report = differ.finish();
+    let mut out = Out::new();
+    let lines = match args.format {
+        DiffFormat::Table => diff::to_lines(&report, &args.a, &args.b),
+        DiffFormat::Json => {
+            let text = serde_json::to_string(&diff::to_json(&report))?;
+            vec![crate::sanitize::escape_json_text(&text).into_owned()]
+        }
+    };
+    for line in lines {
+        if !out.line(&line)? {
+            break;
+        }
+    }
+    out.flush()?;
+    Ok(if read_a.bad_lines + read_b.bad_lines > 0 {
+        EXIT_ERROR
+    } else if report.matches() {
+        0
+    } else {
+        EXIT_FOUND
+    })
+}

@@ -1,0 +1,126 @@
+//! The stats view: opening it (`:stats ROWS [COLS]`), moving in it, and
+//! picking a row or cell, which filters the table to its events; and the
+//! compare view (`:diff A B`).
+
+use super::*;
+use crate::filter::Filter;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Level, Mode};
+use crate::tui::compare_view::{CompareJob, CompareView};
+use crate::tui::jobs::Effect;
+use crate::tui::stats_view::{StatsJob, StatsView};
+
+/// Open the view and ask the background for the pivot of the shown events.
+pub(super) fn open(app: &mut App, rows: &str, cols: Option<&str>) {
+    app.stats_generation += 1;
+    let view = match StatsView::new(rows, cols, app.stats_generation) {
+        Ok(view) => view,
+        Err(error) => {
+            status(app, Level::Error, &format!(":stats: {error}"));
+            return;
+        }
+    };
+    app.effects.push(Effect::Stats(StatsJob {
+        generation: view.generation,
+        spec: view.spec.clone(),
+        chunks: app.store.chunks().to_vec(),
+        rows: app.view.rows.clone().map(Arc::new),
+    }));
+    app.stats = Some(view);
+    app.mode = Mode::Stats;
+}
+
+/// Keys in the stats view: up and down pick a row, left and right a cell
+/// (the first column is the whole row), enter filters, esc closes.
+pub(super) fn keys(app: &mut App, action: Action) {
+    let Some(view) = app.stats.as_mut() else {
+        app.mode = Mode::List;
+        return;
+    };
+    let (rows, cols) = view
+        .pivot
+        .as_ref()
+        .map_or((0, 0), |p| (p.rows.len(), p.cols.len()));
+    match action {
+        Action::Cancel | Action::Help | Action::Quit => {
+            app.mode = Mode::List;
+            app.stats = None;
+        }
+        Action::Down => view.row = (view.row + 1).min(rows.saturating_sub(1)),
+        Action::Up => view.row = view.row.saturating_sub(1),
+        Action::PageDown | Action::Bottom => view.row = rows.saturating_sub(1),
+        Action::PageUp | Action::Top => view.row = 0,
+        Action::NextTab => view.col = (view.col + 1).min(cols),
+        Action::PrevTab => view.col = view.col.saturating_sub(1),
+        Action::Activate => pick(app),
+        _ => {}
+    }
+}
+
+/// Filter the table to the picked row or cell, within the filter already
+/// in force (the view counted the events it showed).
+fn pick(app: &mut App) {
+    let Some(view) = &app.stats else { return };
+    let expr = match view.selected_filter() {
+        Ok(expr) => expr,
+        Err(why) => {
+            status(app, Level::Warning, &why);
+            return;
+        }
+    };
+    let text = match app.filter.text.trim() {
+        "" => expr,
+        current => format!("({current}) && ({expr})"),
+    };
+    match Filter::parse(&text) {
+        Ok(filter) => {
+            app.filter_input.set(&text);
+            set_filter(app, &text, Some(filter));
+            app.mode = Mode::List;
+            app.stats = None;
+            status(app, Level::Info, &format!("filter: {text}"));
+        }
+        Err(error) => status(app, Level::Error, &error.to_string()),
+    }
+}
+
+/// Open the compare view and ask the background to read and compare.
+pub(super) fn open_compare(app: &mut App, a: &str, b: &str) {
+    app.stats_generation += 1;
+    let generation = app.stats_generation;
+    app.effects.push(Effect::Compare(CompareJob {
+        generation,
+        a: a.to_owned(),
+        b: b.to_owned(),
+    }));
+    app.compare = Some(CompareView::new(a, b, generation));
+    app.mode = Mode::Compare;
+}
+
+/// Keys in the compare view: h/l change list, j/k pick, esc closes.
+pub(super) fn compare_keys(app: &mut App, action: Action) {
+    let Some(view) = app.compare.as_mut() else {
+        app.mode = Mode::List;
+        return;
+    };
+    let last = view.len().saturating_sub(1);
+    match action {
+        Action::Cancel | Action::Help | Action::Quit => {
+            app.mode = Mode::List;
+            app.compare = None;
+        }
+        Action::Down => view.cursor = (view.cursor + 1).min(last),
+        Action::Up => view.cursor = view.cursor.saturating_sub(1),
+        Action::PageDown | Action::Bottom => view.cursor = last,
+        Action::PageUp | Action::Top => view.cursor = 0,
+        Action::NextTab => {
+            view.list = (view.list + 1) % 3;
+            view.cursor = 0;
+        }
+        Action::PrevTab => {
+            view.list = (view.list + 2) % 3;
+            view.cursor = 0;
+        }
+        _ => {}
+    }
+}
