@@ -5,6 +5,7 @@
 //! any point can leave an event in both places (a duplicate), never in none.
 
 mod delete;
+pub mod edit;
 mod job;
 pub mod journal;
 mod native;
