@@ -702,6 +702,11 @@ fn evscope_unprivileged(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("XDG_STATE_HOME", &state)
         .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+        // A journal the unprivileged user can write (it creates the folder).
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("evscope-test-state-unprivileged"),
+        )
         .stdin(Stdio::null())
         .output()
         .expect("evscope runs")

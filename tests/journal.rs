@@ -297,3 +297,38 @@ fn a_paced_replay_sends_everything_and_journals_its_pace() {
         assert_eq!(error.lines().count(), 1, "{error}");
     }
 }
+
+#[test]
+fn a_redrive_at_a_rate_moves_everything_and_journals_its_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = two_events(dir.path());
+    let journal = dir.path().join("journal.jsonl");
+    let config = config(dir.path(), &journal);
+    let target = dir.path().join("back.jsonl");
+    let out = evscope(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "redrive",
+            &source,
+            "--to",
+            target.to_str().unwrap(),
+            "--rate",
+            "1000/s",
+            "--yes",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 moved, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap().lines().count(), 2);
+    assert_eq!(std::fs::read_to_string(&source).unwrap().lines().count(), 0);
+    let lines = journal_lines(&journal);
+    assert_eq!(lines[0]["intent"]["plan"]["pace"], "1000/s");
+    assert_eq!(lines[0]["intent"]["plan"]["how"], "client-side");
+    assert_eq!(lines[1]["outcome"]["removed"].as_array().unwrap().len(), 2);
+}

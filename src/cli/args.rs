@@ -562,6 +562,10 @@ pub struct RedriveArgs {
     /// (StartMessageMoveTask).
     #[arg(long)]
     pub client_side: bool,
+    /// Move at most this many events per second: 10/s, 120/m (evscope
+    /// then moves them itself, not SQS's StartMessageMoveTask).
+    #[arg(long, value_name = "N/s", value_parser = crate::ops::Pace::parse_rate)]
+    pub rate: Option<crate::ops::Pace>,
 }
 
 /// `journal`.

@@ -307,8 +307,16 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     }
     ensure(target.as_ref(), Operation::Send, args.dry_run)?;
     let everything = args.filter.filter.is_none() && args.ids.is_none();
-    let mut native =
-        everything && !args.client_side && is_sqs(source.uri()) && is_sqs(target.uri());
+    let rate = match args.rate {
+        Some(ops::Pace::Rate(rate)) => Some(rate),
+        _ => None,
+    };
+    // A rate is kept by evscope's own move.
+    let mut native = everything
+        && !args.client_side
+        && rate.is_none()
+        && is_sqs(source.uri())
+        && is_sqs(target.uri());
     if !args.dry_run && !args.yes {
         let (count, unreadable) = if everything {
             (source.describe().await?.count.map(|c| c as usize), 0)
@@ -342,6 +350,7 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
                     } else {
                         "client-side".into()
                     },
+                    pace: args.rate.and_then(ops::Pace::label),
                     ..Plan::default()
                 });
             Some(journal_begin(intent, context).await?)
@@ -382,11 +391,12 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
             }
         }
     }
-    let report = ops::redrive(
+    let report = ops::redrive_paced(
         source.as_ref(),
         target.as_ref(),
         &selection,
         args.dry_run,
+        rate,
         &control,
     )
     .await;

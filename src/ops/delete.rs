@@ -18,7 +18,7 @@ pub async fn delete(
     control: &JobControl,
 ) -> Result<Report, OpsError> {
     ensure(source, Operation::Delete, dry_run)?;
-    walk_selected(source, selection, dry_run, control, &mut Remove).await
+    walk_selected(source, selection, dry_run, None, control, &mut Remove).await
 }
 
 /// Delete's action: remove the chosen events.

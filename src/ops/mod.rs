@@ -5,6 +5,7 @@
 //! any point can leave an event in both places (a duplicate), never in none.
 
 mod delete;
+pub mod edit;
 mod job;
 pub mod journal;
 mod native;
@@ -17,7 +18,7 @@ pub use delete::{delete, purge};
 pub use job::{JobControl, Progress, Report, Selection};
 pub use native::{NativeRedrive, redrive_native};
 pub use pace::Pace;
-pub use redrive::redrive;
+pub use redrive::{redrive, redrive_paced};
 pub use replay::{replay, replay_paced};
 
 use crate::backend::BackendError;

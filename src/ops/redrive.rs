@@ -21,6 +21,19 @@ pub async fn redrive(
     dry_run: bool,
     control: &JobControl,
 ) -> Result<Report, OpsError> {
+    redrive_paced(source, target, selection, dry_run, None, control).await
+}
+
+/// [`redrive`] moving at most `rate` events a second when given (the walk
+/// waits between batches; cancel is seen while it waits).
+pub async fn redrive_paced(
+    source: &dyn Backend,
+    target: &dyn Backend,
+    selection: &Selection,
+    dry_run: bool,
+    rate: Option<f64>,
+    control: &JobControl,
+) -> Result<Report, OpsError> {
     if crate::backend::same_source(source, target) {
         return Err(OpsError::SameTarget(source.uri().to_string()));
     }
@@ -30,6 +43,7 @@ pub async fn redrive(
         source,
         selection,
         dry_run,
+        rate,
         control,
         &mut SendThenRemove { target },
     )

@@ -39,11 +39,13 @@ pub(super) trait BatchAction: Send {
 /// report saying why it stopped (`Report::stopped`), so what was already
 /// done is still reported exactly: when the drain removes on finish and
 /// finishing failed, the events it had confirmed are counted by
-/// [`BatchAction::not_removed`] instead.
+/// [`BatchAction::not_removed`] instead. With `rate`, the walk waits
+/// after a batch until it is no more than `rate` events a second ahead.
 pub(super) async fn walk_selected(
     source: &dyn Backend,
     selection: &Selection,
     dry_run: bool,
+    rate: Option<f64>,
     control: &JobControl,
     action: &mut dyn BatchAction,
 ) -> Result<Report, OpsError> {
@@ -53,6 +55,7 @@ pub(super) async fn walk_selected(
         return plan_selected(source, selection, control).await;
     }
     let mut drain = source.drain().await?;
+    let started = std::time::Instant::now();
     let mut report = Report::default();
     let mut removed = Vec::new();
     let mut drained = false;
@@ -94,6 +97,16 @@ pub(super) async fn walk_selected(
             action
                 .act(drain.as_mut(), chosen, &mut report, &mut removed)
                 .await?;
+            if let Some(rate) = rate {
+                // Not ahead of `rate` events a second since the start.
+                let due = std::time::Duration::from_secs_f64(report.moved as f64 / rate);
+                while started.elapsed() < due && !control.is_cancelled() {
+                    let nap = due
+                        .saturating_sub(started.elapsed())
+                        .min(std::time::Duration::from_millis(200));
+                    tokio::time::sleep(nap).await;
+                }
+            }
             progress.done = report.moved;
             progress.failed = report.failed.len() + report.duplicated.len();
             control.report(progress);

@@ -21,7 +21,8 @@ use super::jobs::{Effect, Jobs, Msg};
 use super::terminal::{Host, osc52};
 use super::update::{apply, key_action, mouse_action, update};
 use super::views;
-use crate::model::{Body, Event as EvEvent};
+use crate::model::Event as EvEvent;
+use crate::ops::edit::EditDoc;
 
 /// The shortest time between two frames.
 pub const FRAME: Duration = Duration::from_millis(16);
@@ -142,59 +143,41 @@ pub fn editor_command(
     Ok((program, words.collect()))
 }
 
-/// Hand the terminal to $VISUAL / $EDITOR with the event's body, and read
-/// the edited body back into a copy of the event.
+/// Hand the terminal to $VISUAL / $EDITOR with the event's edit document
+/// ([`EditDoc`]: body, attributes with their data types, key or group id,
+/// deduplication id), and read the edited copy back. An edit that does
+/// not read back (broken JSON, a type SQS refuses) reopens the editor with
+/// the error on top; saving it unchanged, or an editor that fails, gives up
+/// and nothing is replayed.
 fn suspend_and_edit(host: &mut impl Host, event: &EvEvent) -> Result<EvEvent, String> {
-    let body = event.body();
-    let (text, json) = match &body {
-        Body::Json(value) => (
-            serde_json::to_string_pretty(value).map_err(|e| e.to_string())?,
-            true,
-        ),
-        Body::Text(text) => (text.clone(), false),
-        Body::Binary(_) => return Err("a binary body cannot be edited as text".into()),
-    };
+    let doc = EditDoc::of(event).ok_or("a binary body cannot be edited as text")?;
     let file = tempfile::Builder::new()
         .prefix("evscope-edit-")
-        .suffix(if json { ".json" } else { ".txt" })
+        .suffix(".json")
         .tempfile()
         .map_err(|e| format!("cannot create a temporary file: {e}"))?;
-    std::fs::write(file.path(), text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", file.path().display()))?;
     let (program, args) = editor_command(
         std::env::var("VISUAL").ok().as_deref(),
         std::env::var("EDITOR").ok().as_deref(),
     )?;
-    host.suspend()
-        .map_err(|e| format!("cannot leave the UI: {e}"))?;
-    let status = tokio::task::block_in_place(|| {
-        std::process::Command::new(&program)
-            .args(&args)
-            .arg(file.path())
-            .status()
-    });
-    let resumed = host.resume();
-    let status = status.map_err(|e| format!("cannot run the editor `{program}`: {e}"))?;
-    resumed.map_err(|e| format!("cannot return to the UI: {e}"))?;
-    if !status.success() {
-        return Err(format!("the editor exited with {status}: nothing replayed"));
-    }
-    let edited = std::fs::read(file.path())
-        .map_err(|e| format!("cannot read {}: {e}", file.path().display()))?;
-    let raw = if json {
-        let value: serde_json::Value = serde_json::from_slice(&edited)
-            .map_err(|e| format!("the edited body is no longer JSON ({e}): nothing replayed"))?;
-        serde_json::to_vec(&value).map_err(|e| e.to_string())?
-    } else {
-        let mut edited = edited;
-        if edited.last() == Some(&b'\n') {
-            edited.pop();
+    let path = file.path().to_path_buf();
+    crate::ops::edit::edit_until_valid(event, doc, &path, || {
+        host.suspend()
+            .map_err(|e| format!("cannot leave the UI: {e}"))?;
+        let status = tokio::task::block_in_place(|| {
+            std::process::Command::new(&program)
+                .args(&args)
+                .arg(&path)
+                .status()
+        });
+        let resumed = host.resume();
+        let status = status.map_err(|e| format!("cannot run the editor `{program}`: {e}"))?;
+        resumed.map_err(|e| format!("cannot return to the UI: {e}"))?;
+        if !status.success() {
+            return Err(format!("the editor exited with {status}: nothing replayed"));
         }
-        edited
-    };
-    let mut copy = event.clone();
-    copy.raw = raw;
-    Ok(copy)
+        Ok(())
+    })
 }
 
 #[cfg(test)]

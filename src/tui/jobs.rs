@@ -992,6 +992,10 @@ async fn run_replay(
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> anyhow::Result<JobOutcome> {
     let edited = !events.is_empty();
+    // An edited copy is sent with the deduplication id its document names
+    // (none: a fresh one).
+    let mut open = open;
+    open.sqs.keep_dedup_id |= edited;
     let target = backend::open_target(&target, &open).await?;
     // The same test as `backend::same_source`: the file's identity.
     if let Some(id) = target.file_identity() {
