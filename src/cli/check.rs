@@ -6,10 +6,10 @@ use anyhow::Result;
 
 use super::args::CheckArgs;
 use super::output::Out;
-use super::peek::for_each_document;
+use super::peek::{Reading, for_each_mapped};
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::capture::Document;
-use crate::inspect::Needs;
+use crate::inspect::{Inspection, Needs};
 use crate::model::ProblemKind;
 use crate::sanitize::escape;
 use crate::tui::views::text::{fit, width as text_width};
@@ -29,9 +29,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn add(&mut self, document: &Document) {
-        let meta = &document.inspection.meta;
-        let problems = &document.inspection.problems;
+    fn add(&mut self, inspection: &Inspection) {
+        let meta = &inspection.meta;
+        let problems = &inspection.problems;
         self.total += 1;
         if meta.expired {
             self.expired += 1;
@@ -126,8 +126,16 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
     let backend = context.source(&args.source).await?;
     let uri = backend.uri().to_string();
     let mut summary = Summary::default();
-    let pass = for_each_document(backend, &scanner, None, |document| {
-        summary.add(&document);
+    let read = Reading {
+        limit: None,
+        follow: false,
+        yes: false,
+    };
+    // Only the inspection is kept from each event, on the scanning cores:
+    // a batch's bodies are dropped as soon as they are inspected.
+    let inspection = |document: Document| document.inspection;
+    let pass = for_each_mapped(backend, &scanner, read, inspection, |inspection| {
+        summary.add(&inspection);
         Ok(true)
     })
     .await?;
