@@ -20,7 +20,7 @@ rounds=${ROUNDS:-2}
 data=bench-data/events-$events.jsonl
 mkdir -p bench-data
 [ -f "$data" ] || python3 benches/gen_capture.py "$data" "$events"
-cargo build --release --quiet --bin evscope --example open_capture --example tui_memory
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin evscope --example open_capture --example tui_memory
 target_dir=${CARGO_TARGET_DIR:-target}
 bin=$target_dir/release/evscope
 size_mb=$(( $(stat -c %s "$data") / 1000000 ))
@@ -41,14 +41,14 @@ measure() { # case, tool, command...
 
 have() { command -v "$1" > /dev/null; }
 
-# case name | evscope predicate | jq program (jaq and jq)
+# case name ~ evscope predicate ~ jq program (jaq and jq)
 cases=(
-  "literal|@.body.eventName == 'SEND_EMAIL'|select(.body.eventName == \"SEND_EMAIL\")"
-  "no literal|@.body.eventName == 'SEND_EMAIL' || @.id == 'never'|select(.body.eventName == \"SEND_EMAIL\" or .id == \"never\")"
-  "meta.expired|@.meta.expired == true|select(.meta.expired == true)"
-  "correlation id|@.meta.correlation.correlation_id == 'corr-4242'|select(.body.correlationId == \"corr-4242\")"
-  "receive_count > 3|@.receive_count > 3|select(.receive_count > 3)"
-  "problems bad_date|@.problems[?@.kind == 'bad_date']|select(.body.creationDate == \"not a date\")"
+  "literal~@.body.eventName == 'SEND_EMAIL'~select(.body.eventName == \"SEND_EMAIL\")"
+  "no literal~@.body.eventName == 'SEND_EMAIL' || @.id == 'never'~select(.body.eventName == \"SEND_EMAIL\" or .id == \"never\")"
+  "meta.expired~@.meta.expired == true~select(.meta.expired == true)"
+  "correlation id~@.meta.correlation.correlation_id == 'corr-4242'~select(.body.correlationId == \"corr-4242\")"
+  "receive_count > 3~@.receive_count > 3~select(.receive_count > 3)"
+  "problems bad_date~@.problems[?@.kind == 'bad_date']~select(.body.creationDate == \"not a date\")"
 )
 
 cat "$data" > /dev/null # page cache warm for everyone
@@ -58,7 +58,7 @@ for round in $(seq 1 "$rounds"); do
   echo "| case | tool | wall | CPU | peak RSS | lines out |"
   echo "| --- | --- | --- | --- | --- | --- |"
   for c in "${cases[@]}"; do
-    IFS='|' read -r name predicate program <<< "$c"
+    IFS='~' read -r name predicate program <<< "$c"
     measure "$name" evscope "$bin" peek "$data" --filter "$predicate"
     [ -n "${EVSCOPE_BEFORE:-}" ] && measure "$name" before "$EVSCOPE_BEFORE" peek "$data" --filter "$predicate"
     have jaq && measure "$name" jaq jaq -c "$program" "$data"

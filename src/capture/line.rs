@@ -69,7 +69,10 @@ pub fn records_invalid_json(line: &[u8]) -> bool {
     struct Kind {
         kind: String,
     }
-    memchr::memmem::find(line, b"\"invalid_json\"").is_some()
+    // Built once: `memmem::find` builds its searcher on every call.
+    static WORD: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"invalid_json\""));
+    WORD.find(line).is_some()
         && serde_json::from_slice::<Problems>(line)
             .is_ok_and(|p| p.problems.iter().any(|k| k.kind == "invalid_json"))
 }

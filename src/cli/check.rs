@@ -6,10 +6,10 @@ use anyhow::Result;
 
 use super::args::CheckArgs;
 use super::output::Out;
-use super::peek::for_each_document;
+use super::peek::{Reading, for_each_mapped};
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::capture::Document;
-use crate::inspect::Needs;
+use crate::inspect::{Inspection, Needs};
 use crate::model::ProblemKind;
 use crate::sanitize::escape;
 use crate::tui::views::text::{fit, width as text_width};
@@ -64,9 +64,9 @@ fn shape_of(body: &serde_json::Value) -> u64 {
 }
 
 impl Summary {
-    fn add(&mut self, document: &Document) {
-        let meta = &document.inspection.meta;
-        let problems = &document.inspection.problems;
+    fn add(&mut self, inspection: &Inspection, shape: Option<u64>) {
+        let meta = &inspection.meta;
+        let problems = &inspection.problems;
         self.total += 1;
         if meta.expired {
             self.expired += 1;
@@ -103,10 +103,10 @@ impl Summary {
                 .unwrap_or_else(|| "(no type)".into()),
             meta.version.clone().unwrap_or_else(|| "-".into()),
         );
-        if let Some(body) = document.body.as_json() {
+        if let Some(shape) = shape {
             let shapes = self.shapes.entry(key.clone()).or_default();
             if shapes.len() < MAX_SHAPES {
-                shapes.insert(shape_of(body));
+                shapes.insert(shape);
             }
         }
         *self.by_type.entry(key).or_default() += 1;
@@ -209,10 +209,28 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
         contracts_advisory: args.contracts_advisory,
         ..Summary::default()
     };
-    let pass = for_each_document(backend, &scanner, None, |document| {
-        summary.add(&document);
-        Ok(true)
-    })
+    let read = Reading {
+        limit: None,
+        follow: false,
+        yes: false,
+    };
+    // Only the inspection and the body's shape are kept from each event, on
+    // the scanning cores: a batch's bodies are dropped as soon as they are
+    // inspected.
+    let inspection = |document: Document| {
+        let shape = document.body.as_json().map(shape_of);
+        (document.inspection, shape)
+    };
+    let pass = for_each_mapped(
+        backend,
+        &scanner,
+        read,
+        inspection,
+        |(inspection, shape)| {
+            summary.add(&inspection, shape);
+            Ok(true)
+        },
+    )
     .await?;
     let mut out = Out::new();
     for line in summary.render(&uri) {
