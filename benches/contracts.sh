@@ -5,6 +5,7 @@
 # Prints wall and CPU seconds per run and the CPU added per event.
 #
 #   benches/contracts.sh [EVENTS] [ROUNDS]
+#   BIN=path/to/evscope benches/contracts.sh   (measure a binary already built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1000000}
@@ -12,15 +13,19 @@ rounds=${2:-3}
 data=${TMPDIR:-/tmp}/evscope-bench-$events.jsonl
 contracts=${TMPDIR:-/tmp}/evscope-bench-contracts-$events
 [ -f "$data" ] || python3 benches/gen_capture.py "$data" "$events"
-cargo build --release --quiet
-bin=target/release/evscope
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet
+fi
+bin=${BIN:-target/release/evscope}
 rm -rf "$contracts"
 "$bin" contracts infer "$data" -o "$contracts" 2>/dev/null
 echo "contracts: $(find "$contracts" -name '*.json' | wc -l) schemas inferred from $events events"
 
 run() { # label, args...
   local label=$1; shift
-  local t; t=$( { /usr/bin/time -f "%e %U %S" "$bin" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  local out; out=$(mktemp)
+  /usr/bin/time -o "$out" -f "%e %U %S" "$bin" "$@" >/dev/null 2>/dev/null || true
+  local t; t=$(tail -1 "$out"); rm -f "$out"
   # shellcheck disable=SC2086
   set -- $t
   printf '%-16s wall %6.2f s  cpu %6.2f s\n' "$label" "$1" "$(echo "$2 + $3" | bc)"

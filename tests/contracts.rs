@@ -208,3 +208,30 @@ fn a_contract_that_does_not_load_is_one_line_naming_the_file() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn the_demo_contracts_find_every_kind_of_contract_problem() {
+    let contracts = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/contracts");
+    let out = evscope(&["--contracts", contracts, "check", "demo"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "contract_violation      3",
+        "unknown_type            2",
+        "unknown_version         1",
+        "deprecated_version      2",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    // The AsyncAPI document and the schema directory load side by side.
+    let list = stdout(&evscope(&["--contracts", contracts, "contracts", "list"]));
+    assert!(
+        list.contains("payments.asyncapi.yaml#/components/messages/PaymentCreatedV1  (deprecated)"),
+        "{list}"
+    );
+    assert!(list.contains("OrderPlaced/2.json"), "{list}");
+    assert!(
+        !list.contains("common/classic.json"),
+        "a shared definition is no contract: {list}"
+    );
+}

@@ -137,6 +137,14 @@ mod tests {
         assert_eq!(Needs::of_text("@.body.x == 1"), Needs::NONE);
         assert_eq!(Needs::of_text("@.body.metadata.type == 1"), Needs::NONE);
         assert_eq!(Needs::of_text("@.meta.expired == true"), Needs::EXPIRY);
+        assert_eq!(
+            Needs::of_text("@.meta.contract.valid == false"),
+            Needs::CONTRACT
+        );
+        // The contract is chosen by type and version, when there are contracts.
+        assert!(Needs::CONTRACT.widened(true).has(Needs::TYPE.with(Needs::VERSION)));
+        assert_eq!(Needs::CONTRACT.widened(false), Needs::CONTRACT);
+        assert!(Needs::PROBLEMS.has(Needs::CONTRACT));
         assert!(Needs::EXPIRY.has(Needs::DATES));
         assert_eq!(
             Needs::of_text("@.meta['correlation'].correlation_id == 'a'"),
