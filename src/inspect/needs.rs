@@ -142,7 +142,11 @@ mod tests {
             Needs::CONTRACT
         );
         // The contract is chosen by type and version, when there are contracts.
-        assert!(Needs::CONTRACT.widened(true).has(Needs::TYPE.with(Needs::VERSION)));
+        assert!(
+            Needs::CONTRACT
+                .widened(true)
+                .has(Needs::TYPE.with(Needs::VERSION))
+        );
         assert_eq!(Needs::CONTRACT.widened(false), Needs::CONTRACT);
         assert!(Needs::PROBLEMS.has(Needs::CONTRACT));
         assert!(Needs::EXPIRY.has(Needs::DATES));
