@@ -237,6 +237,52 @@ pub fn keyed_in_order<K: Clone, O>(keys: &[K], outcomes: Vec<O>) -> Vec<(K, O)> 
     keys.iter().cloned().zip(outcomes).collect()
 }
 
+/// The sends of a router (a target that sends each event to its own
+/// destination: an SQS DLQ's origins, a Pulsar DLQ's `REAL_TOPIC`s): the
+/// events grouped by destination, each group in the events' order, and an
+/// outcome per event, already set for those without a destination.
+pub struct Routed<K> {
+    /// Each destination with the indexes of its events.
+    pub groups: Vec<(K, Vec<usize>)>,
+    /// Per event: `Some(Err(why))` when it has no destination, else `None`
+    /// until its group is sent.
+    pub outcomes: Vec<Option<SendOutcome>>,
+}
+
+impl<K: PartialEq> Routed<K> {
+    /// Group `events` by `destination` (or why an event has none).
+    pub fn new(events: &[Event], destination: impl Fn(&Event) -> Result<K, String>) -> Self {
+        let mut routed = Routed {
+            groups: Vec::new(),
+            outcomes: vec![None; events.len()],
+        };
+        for (index, event) in events.iter().enumerate() {
+            match destination(event) {
+                Err(why) => routed.outcomes[index] = Some(Err(why)),
+                Ok(key) => match routed.groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, members)) => members.push(index),
+                    None => routed.groups.push((key, vec![index])),
+                },
+            }
+        }
+        routed
+    }
+}
+
+/// The outcomes of a router's sends, named by the events' `ids`; an event
+/// whose outcome was never set failed with `unset`.
+pub fn routed_outcomes(
+    ids: &[String],
+    outcomes: Vec<Option<SendOutcome>>,
+    unset: &str,
+) -> Vec<Sent> {
+    let outcomes: Vec<SendOutcome> = outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(unset.to_string())))
+        .collect();
+    keyed_in_order(ids, outcomes)
+}
+
 /// Identifies an event held by a [`Drain`] until it is removed or released.
 pub type LeaseId = u64;
 

@@ -12,8 +12,8 @@ use super::convert::real_topic;
 use super::send::Producers;
 use super::topic::{ROUTE_QUERY, TopicName};
 use crate::backend::{
-    Backend, BackendError, Capabilities, Drain, Record, SendOutcome, Sent, SourceInfo, SourceKind,
-    keyed_in_order,
+    Backend, BackendError, Capabilities, Drain, Record, Routed, Sent, SourceInfo, SourceKind,
+    routed_outcomes,
 };
 use crate::model::Event;
 
@@ -74,29 +74,15 @@ impl Backend for PulsarRouter {
 
     async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError> {
         let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
-        let mut outcomes: Vec<Option<SendOutcome>> = vec![None; events.len()];
-        // Group by topic, keeping each topic's events in order.
-        let mut groups: Vec<(TopicName, Vec<usize>)> = Vec::new();
-        for (index, event) in events.iter().enumerate() {
-            let topic = match real_topic(event) {
-                None => {
-                    outcomes[index] =
-                        Some(Err("no REAL_TOPIC property: name a target with --to".into()));
-                    continue;
-                }
-                Some(text) => match TopicName::parse(text) {
-                    Ok(topic) => topic,
-                    Err(reason) => {
-                        outcomes[index] = Some(Err(format!("bad REAL_TOPIC: {reason}")));
-                        continue;
-                    }
-                },
-            };
-            match groups.iter_mut().find(|(t, _)| *t == topic) {
-                Some((_, members)) => members.push(index),
-                None => groups.push((topic, vec![index])),
+        let Routed {
+            groups,
+            mut outcomes,
+        } = Routed::new(events, |event| match real_topic(event) {
+            None => Err("no REAL_TOPIC property: name a target with --to".into()),
+            Some(text) => {
+                TopicName::parse(text).map_err(|reason| format!("bad REAL_TOPIC: {reason}"))
             }
-        }
+        });
         for (topic, members) in groups {
             let chosen: Vec<&Event> = members.iter().map(|&i| &events[i]).collect();
             let sent = match self.producers.send(&topic, &chosen).await {
@@ -106,11 +92,7 @@ impl Backend for PulsarRouter {
                 Err(error) if error.is_connection_lost() => {
                     if outcomes.iter().any(|o| matches!(o, Some(Ok(_)))) {
                         let reason = format!("not sent: {error}");
-                        let outcomes: Vec<SendOutcome> = outcomes
-                            .into_iter()
-                            .map(|o| o.unwrap_or_else(|| Err(reason.clone())))
-                            .collect();
-                        return Ok(keyed_in_order(&ids, outcomes));
+                        return Ok(routed_outcomes(&ids, outcomes, &reason));
                     }
                     return Err(error.at(&self.uri));
                 }
@@ -120,11 +102,7 @@ impl Backend for PulsarRouter {
                 outcomes[index] = Some(outcome);
             }
         }
-        let outcomes: Vec<SendOutcome> = outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err("not sent".into())))
-            .collect();
-        Ok(keyed_in_order(&ids, outcomes))
+        Ok(routed_outcomes(&ids, outcomes, "not sent"))
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {

@@ -13,8 +13,8 @@ use tokio::sync::{Mutex, mpsc};
 use super::client::{self, Connection, SqsOptions};
 use super::queue::{Queue, name_of, uri_of};
 use crate::backend::{
-    Backend, BackendError, Capabilities, Drain, Record, SendOutcome, Sent, SourceInfo, SourceKind,
-    keyed_in_order,
+    Backend, BackendError, Capabilities, Drain, Record, Routed, Sent, SourceInfo, SourceKind,
+    routed_outcomes,
 };
 use crate::model::Event;
 
@@ -101,21 +101,14 @@ impl Backend for SqsRouter {
 
     async fn send(&self, events: &[Event]) -> Result<Vec<Sent>, BackendError> {
         let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
-        let mut outcomes: Vec<Option<SendOutcome>> = vec![None; events.len()];
-        // Group by origin, keeping each origin's messages in order.
-        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-        for (index, event) in events.iter().enumerate() {
-            let Some(origin) = origin_of(event) else {
-                outcomes[index] = Some(Err(
-                    "no DeadLetterQueueSourceArn (it was not dead-lettered by SQS): name a target with --to".into(),
-                ));
-                continue;
-            };
-            match groups.iter_mut().find(|(o, _)| *o == origin) {
-                Some((_, members)) => members.push(index),
-                None => groups.push((origin, vec![index])),
-            }
-        }
+        let Routed {
+            groups,
+            mut outcomes,
+        } = Routed::new(events, |event| {
+            origin_of(event).ok_or_else(|| {
+                "no DeadLetterQueueSourceArn (it was not dead-lettered by SQS): name a target with --to".into()
+            })
+        });
         for (origin, members) in groups {
             let sent = match self.queue(&origin).await {
                 Ok(queue) => {
@@ -129,11 +122,7 @@ impl Backend for SqsRouter {
                 outcomes[index] = Some(outcome);
             }
         }
-        let outcomes = outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err("not sent".into())))
-            .collect();
-        Ok(keyed_in_order(&ids, outcomes))
+        Ok(routed_outcomes(&ids, outcomes, "not sent"))
     }
 
     async fn drain(&self) -> Result<Box<dyn Drain>, BackendError> {
