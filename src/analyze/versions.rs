@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::contracts::{Contracts, compare_versions, same_version};
+use super::contracts::{Contracts, compare_optional_versions, same_version};
 
 /// How deep field paths are followed into a body.
 pub const MAX_DEPTH: usize = 8;
@@ -162,9 +162,8 @@ impl Versions {
                         });
                     }
                 }
-                versions.sort_by(|a, b| match (&a.version, &b.version) {
-                    (Some(x), Some(y)) => compare_versions(x, y),
-                    (x, y) => x.is_some().cmp(&y.is_some()),
+                versions.sort_by(|a, b| {
+                    compare_optional_versions(a.version.as_deref(), b.version.as_deref())
                 });
                 let mut fields: Vec<FieldShare> = acc
                     .fields

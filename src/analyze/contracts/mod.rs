@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::model::{ContractStatus, Problem, ProblemKind, Violation};
 pub use infer::{ENUM_MAX, ENUM_REPEAT, InferredSchema, Inferrer, infer_schemas};
-pub use version::{compare_versions, same_version};
+pub use version::{compare_optional_versions, compare_versions, same_version};
 
 /// At most this many violations are kept per event; the last one says how
 /// many more there were.
@@ -226,12 +226,8 @@ impl Contracts {
             });
         }
         versions.push(contract);
-        versions.sort_by(|a, b| match (&a.version, &b.version) {
-            (Some(x), Some(y)) => compare_versions(x, y),
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        });
+        versions
+            .sort_by(|a, b| compare_optional_versions(a.version.as_deref(), b.version.as_deref()));
         Ok(())
     }
 

@@ -37,6 +37,15 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// [`compare_versions`] for versions that may be missing: a contract or
+/// an event without a version comes first.
+pub fn compare_optional_versions(a: Option<&str>, b: Option<&str>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => compare_versions(x, y),
+        (x, y) => x.is_some().cmp(&y.is_some()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
