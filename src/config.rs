@@ -61,6 +61,13 @@ pub struct Config {
     /// Flows: `[flows] stuck_after = "10m"`, `terminal = ["AuthSucceeded"]`.
     #[serde(default)]
     pub flows: FlowsConfig,
+    /// The events table's columns: `[columns] show = [...]`, `width`,
+    /// `[[columns.custom]] name = "amount" path = "$.body.data.amount"`.
+    #[serde(default)]
+    pub columns: crate::tui::columns::ColumnsConfig,
+    /// Saved filters: `[filters] NAME = "EXPR"`.
+    #[serde(default)]
+    pub filters: std::collections::BTreeMap<String, String>,
 }
 
 /// A path or a list of paths.

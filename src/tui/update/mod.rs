@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
+mod filters;
 mod input;
 mod list;
 mod messages;
 mod ops;
+mod sort;
 mod stats;
 mod view;
 
@@ -74,6 +76,7 @@ pub fn update(app: &mut App, action: Action) {
             Mode::Flows => flows_view(app, action),
             Mode::Stats => stats::keys(app, action),
             Mode::Compare => stats::compare_keys(app, action),
+            Mode::Picker => filters::picker_keys(app, action),
         },
     }
     settle(app);
