@@ -1,6 +1,6 @@
 //! The values of the custom columns, read from each decoded event in the
-//! background, in row order, one worker at a time (so the slices of one
-//! set of columns reach the UI in order).
+//! background, in row order (jobs run one after another, see
+//! [`super::jobs::run_in_order`], so the slices reach the UI in order).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,27 +24,6 @@ pub struct ColumnJob {
     pub columns: Arc<Vec<CustomColumn>>,
     /// The rows, in order.
     pub chunks: Vec<Chunk>,
-}
-
-/// Run column jobs one after another until the channel closes.
-pub async fn worker(
-    mut jobs: mpsc::UnboundedReceiver<ColumnJob>,
-    decoder: Arc<dyn Decoder>,
-    generation: Arc<AtomicU64>,
-    tx: mpsc::UnboundedSender<Msg>,
-) {
-    while let Some(job) = jobs.recv().await {
-        if job.generation < generation.load(Ordering::SeqCst) {
-            continue;
-        }
-        let decoder = decoder.clone();
-        let current = generation.clone();
-        let tx = tx.clone();
-        let work = tokio::task::spawn_blocking(move || run(job, &*decoder, &current, &tx));
-        if work.await.is_err() {
-            return;
-        }
-    }
 }
 
 /// Read the values of one job's rows, sending them as they are read (a

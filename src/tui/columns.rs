@@ -253,11 +253,7 @@ impl TableColumns {
 
     /// Add a custom column (not shown yet). Its values start empty.
     pub fn add_custom(&mut self, name: &str, path: &str) -> Result<ColumnId, String> {
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-        if !valid {
+        if !super::commands::is_plain_name(name) {
             return Err(format!(
                 "column name `{name}`: use letters, digits, `_` and `-`"
             ));

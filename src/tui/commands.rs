@@ -74,6 +74,15 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("quit", ""),
 ];
 
+/// Whether `name` can name a column or a saved filter: letters, digits,
+/// `_` and `-` (so it is one word on the command line).
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
 /// Parse a command line.
 pub fn parse(line: &str) -> Result<Command, String> {
     let line = line.trim();

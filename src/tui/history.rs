@@ -149,11 +149,7 @@ impl SavedFilters {
 
     /// Save `expression` as `name` in the state directory's file.
     pub fn save(&mut self, name: &str, expression: &str) -> Result<(), String> {
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-        if !valid {
+        if !super::commands::is_plain_name(name) {
             return Err(format!(
                 "filter name `{name}`: use letters, digits, `_` and `-`"
             ));

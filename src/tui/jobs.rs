@@ -437,27 +437,34 @@ impl Jobs {
         let generation = Arc::new(AtomicU64::new(0));
         let (summary_tx, summary_rx) = mpsc::unbounded_channel();
         let (filter_tx, filter_rx) = mpsc::unbounded_channel();
-        tokio::spawn(summary_worker(
+        // Each worker's own handles on the decoder and the channel.
+        let handles = |decoder: &Arc<dyn Decoder>, tx: &mpsc::UnboundedSender<Msg>| {
+            (decoder.clone(), tx.clone())
+        };
+        let (d, t) = handles(&decoder, &tx);
+        tokio::spawn(run_in_order(
             summary_rx,
-            decoder.clone(),
             epoch.clone(),
-            tx.clone(),
+            |job: &SummaryJob| job.epoch,
+            move |job, latest| summarize(job, &*d, latest, &t),
         ));
-        let stats = (decoder.clone(), Arc::new(AtomicU64::new(0)));
+        let (d, t) = handles(&decoder, &tx);
+        tokio::spawn(run_in_order(
+            filter_rx,
+            generation.clone(),
+            |job: &FilterJob| job.generation,
+            move |job, latest| filter_rows(job, &*d, latest, &t),
+        ));
         let (columns_tx, columns_rx) = mpsc::unbounded_channel();
         let columns_generation = Arc::new(AtomicU64::new(0));
-        tokio::spawn(super::column_values::worker(
+        let (d, t) = handles(&decoder, &tx);
+        tokio::spawn(run_in_order(
             columns_rx,
-            decoder.clone(),
             columns_generation.clone(),
-            tx.clone(),
+            |job: &super::column_values::ColumnJob| job.generation,
+            move |job, latest| super::column_values::run(job, &*d, latest, &t),
         ));
-        tokio::spawn(filter_worker(
-            filter_rx,
-            decoder,
-            generation.clone(),
-            tx.clone(),
-        ));
+        let stats = (decoder, Arc::new(AtomicU64::new(0)));
         Jobs {
             tx,
             open,
@@ -907,95 +914,95 @@ async fn follow(
     }
 }
 
-async fn summary_worker(
-    mut jobs: mpsc::UnboundedReceiver<SummaryJob>,
-    decoder: Arc<dyn Decoder>,
-    epoch: Arc<AtomicU64>,
-    tx: mpsc::UnboundedSender<Msg>,
+/// Run jobs one after another, each in a blocking task, skipping a job
+/// older than `latest` (its answers would be dropped), so the answers of
+/// one kind of work reach the UI in order. `work` gets `latest` to stop
+/// between two slices when a newer job is asked for.
+pub(super) async fn run_in_order<J: Send + 'static>(
+    mut jobs: mpsc::UnboundedReceiver<J>,
+    latest: Arc<AtomicU64>,
+    age: fn(&J) -> u64,
+    work: impl Fn(J, &AtomicU64) + Clone + Send + 'static,
 ) {
     while let Some(job) = jobs.recv().await {
-        if job.epoch < epoch.load(Ordering::SeqCst) {
+        if age(&job) < latest.load(Ordering::SeqCst) {
             continue;
         }
-        let decoder = decoder.clone();
-        let epoch = epoch.clone();
-        let tx = tx.clone();
-        let work = tokio::task::spawn_blocking(move || {
-            let now = Utc::now();
-            for (n, slice) in job.chunk.records.chunks(SLICE).enumerate() {
-                if job.epoch < epoch.load(Ordering::SeqCst) {
-                    return;
-                }
-                let summaries: Vec<Summary> = slice
-                    .par_iter()
-                    .map_init(TypeNames::default, |names, record| {
-                        match decoder.document(record, now) {
-                            Ok(document) => Summary::of_with(&document, names),
-                            Err(error) => Summary::unreadable(&error.to_string()),
-                        }
-                    })
-                    .collect();
-                let msg = Msg::Summaries {
-                    epoch: job.epoch,
-                    start: job.chunk.start + n * SLICE,
-                    summaries,
-                };
-                if tx.send(msg).is_err() {
-                    return;
-                }
-            }
-        });
-        if work.await.is_err() {
+        let latest = latest.clone();
+        let work = work.clone();
+        if tokio::task::spawn_blocking(move || work(job, &latest))
+            .await
+            .is_err()
+        {
             return;
         }
     }
 }
 
-async fn filter_worker(
-    mut jobs: mpsc::UnboundedReceiver<FilterJob>,
-    decoder: Arc<dyn Decoder>,
-    generation: Arc<AtomicU64>,
-    tx: mpsc::UnboundedSender<Msg>,
+/// The row summaries of a chunk, a slice at a time.
+fn summarize(
+    job: SummaryJob,
+    decoder: &dyn Decoder,
+    epoch: &AtomicU64,
+    tx: &mpsc::UnboundedSender<Msg>,
 ) {
-    while let Some(job) = jobs.recv().await {
-        if job.generation < generation.load(Ordering::SeqCst) {
-            continue;
-        }
-        let decoder = decoder.clone();
-        let current = generation.clone();
-        let tx = tx.clone();
-        let work = tokio::task::spawn_blocking(move || {
-            let now = Utc::now();
-            for chunk in &job.chunks {
-                for (n, slice) in chunk.records.chunks(SLICE).enumerate() {
-                    // A newer filter (or quitting) stops the scan between
-                    // two events, not at the end of the slice.
-                    let stale = || job.generation < current.load(Ordering::SeqCst);
-                    let Some(hits) = crate::scan::par_until(slice, &stale, |record| {
-                        if matches!(record, Record::Line { .. })
-                            && !job.filter.might_match(record.bytes())
-                        {
-                            return false;
-                        }
-                        decoder
-                            .document(record, now)
-                            .is_ok_and(|mut d| d.matches(&job.filter))
-                    }) else {
-                        return;
-                    };
-                    let msg = Msg::FilterHits {
-                        generation: job.generation,
-                        start: chunk.start + n * SLICE,
-                        hits,
-                    };
-                    if tx.send(msg).is_err() {
-                        return;
-                    }
-                }
-            }
-        });
-        if work.await.is_err() {
+    let now = Utc::now();
+    for (n, slice) in job.chunk.records.chunks(SLICE).enumerate() {
+        if job.epoch < epoch.load(Ordering::SeqCst) {
             return;
+        }
+        let summaries: Vec<Summary> = slice
+            .par_iter()
+            .map_init(TypeNames::default, |names, record| {
+                match decoder.document(record, now) {
+                    Ok(document) => Summary::of_with(&document, names),
+                    Err(error) => Summary::unreadable(&error.to_string()),
+                }
+            })
+            .collect();
+        let msg = Msg::Summaries {
+            epoch: job.epoch,
+            start: job.chunk.start + n * SLICE,
+            summaries,
+        };
+        if tx.send(msg).is_err() {
+            return;
+        }
+    }
+}
+
+/// Which rows of some chunks a filter keeps, a slice at a time.
+fn filter_rows(
+    job: FilterJob,
+    decoder: &dyn Decoder,
+    current: &AtomicU64,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    let now = Utc::now();
+    for chunk in &job.chunks {
+        for (n, slice) in chunk.records.chunks(SLICE).enumerate() {
+            // A newer filter (or quitting) stops the scan between
+            // two events, not at the end of the slice.
+            let stale = || job.generation < current.load(Ordering::SeqCst);
+            let Some(hits) = crate::scan::par_until(slice, &stale, |record| {
+                if matches!(record, Record::Line { .. }) && !job.filter.might_match(record.bytes())
+                {
+                    return false;
+                }
+                decoder
+                    .document(record, now)
+                    .is_ok_and(|mut d| d.matches(&job.filter))
+            }) else {
+                return;
+            };
+            let msg = Msg::FilterHits {
+                generation: job.generation,
+                start: chunk.start + n * SLICE,
+                hits,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
         }
     }
 }

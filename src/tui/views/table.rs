@@ -47,6 +47,9 @@ pub(super) fn title<'a>(app: &App, theme: &Theme) -> Line<'a> {
             theme.style(Role::Muted),
         ));
     }
+    if app.sort.running {
+        title.push(Span::styled("sorting ", theme.style(Role::Muted)));
+    }
     if app.following {
         title.push(Span::styled("following ", theme.style(Role::Success)));
     }
