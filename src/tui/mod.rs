@@ -12,6 +12,7 @@ pub mod app;
 pub mod commands;
 pub mod compare_view;
 pub mod content;
+pub mod context;
 pub mod decode;
 pub mod event_loop;
 pub mod flows;
@@ -103,6 +104,14 @@ pub async fn run(
         chrono::Utc::now(),
     );
     app.config_dir = Config::dir();
+    app.context = context::ContextState::new(
+        context.chosen.name.clone().map(|name| context::Active {
+            name,
+            production: context.chosen.production,
+        }),
+        Arc::new(context.config.clone()),
+        context.chosen.flags.clone(),
+    );
     app.flows.stuck_after = context
         .config
         .flows_stuck_after()

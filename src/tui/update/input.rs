@@ -153,7 +153,9 @@ pub(super) fn command_input(app: &mut App, action: Action) {
                         .chars()
                         .take(app.command_input.cursor())
                         .collect();
-                    commands::candidates(&before, &uris, app.config_dir.as_deref())
+                    crate::tui::context::candidates(app, &before).unwrap_or_else(|| {
+                        commands::candidates(&before, &uris, app.config_dir.as_deref())
+                    })
                 }
             };
             app.command_input.complete(candidates);
@@ -250,6 +252,7 @@ pub(super) fn run_command(app: &mut App, command: Command) {
             Err(error) => status(app, Level::Error, &error.to_string()),
         },
         Command::Flows => open_flows(app),
+        Command::Context(name) => super::context::switch(app, &name),
         Command::Quit => app.quit = true,
     }
 }

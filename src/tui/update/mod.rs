@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
+mod context;
 mod input;
 mod list;
 mod messages;
@@ -31,10 +32,16 @@ pub fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
     if key.kind != KeyEventKind::Press {
         return None;
     }
-    if let Some(action) = app.keymap.action(app.mode.keys(), key) {
+    // The production type-back dialog edits a line, as the command line does.
+    let typing_back = super::context::typing_back(app);
+    let keys = match typing_back {
+        true => super::keymap::KeyMode::Command,
+        false => app.mode.keys(),
+    };
+    if let Some(action) = app.keymap.action(keys, key) {
         return Some(action);
     }
-    let typing = matches!(app.mode, Mode::Filter | Mode::Command | Mode::Prompt(_));
+    let typing = typing_back || matches!(app.mode, Mode::Filter | Mode::Command | Mode::Prompt(_));
     match key.code {
         ratatui::crossterm::event::KeyCode::Char(c)
             if typing
@@ -166,6 +173,9 @@ pub(super) fn disabled_by_read_only(app: &mut App, action: &Action) {
 }
 
 pub(super) fn dialog(app: &mut App, action: Action) {
+    if super::context::typing_back(app) {
+        return super::context::type_back(app, action);
+    }
     match action {
         Action::Confirm => {
             let dialog = app.dialog.take();
