@@ -165,7 +165,10 @@ fn context_command_switches_sources_settings_and_read_only() {
     // Read-only: the keys that change sources are disabled.
     key(&mut app, "d");
     let status = app.status.as_ref().unwrap().text.to_string();
-    assert!(status.contains("disabled"), "{status}");
+    assert!(
+        status.ends_with("is disabled: the context prod is read-only"),
+        "{status}"
+    );
     // A context without sources reopens those open now, with its settings.
     key(&mut app, ":context prod-rw\n");
     assert!(!app.read_only);

@@ -162,13 +162,17 @@ pub(super) fn refuse_read_only(app: &mut App, action: &Action) -> bool {
 
 /// Say in the status bar that `action` is disabled by `--read-only`.
 pub(super) fn disabled_by_read_only(app: &mut App, action: &Action) {
+    let why = match &app.context.active {
+        // The context, not the flag, made this run read-only.
+        Some(active) if !app.context.flags.read_only => {
+            format!("the context {} is read-only", active.name)
+        }
+        _ => "evscope runs with --read-only".to_string(),
+    };
     status(
         app,
         Level::Warning,
-        &format!(
-            "{} is disabled: evscope runs with --read-only",
-            action.description()
-        ),
+        &format!("{} is disabled: {why}", action.description()),
     );
 }
 
