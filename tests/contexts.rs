@@ -396,3 +396,80 @@ async fn a_production_context_reaches_sqs_by_its_settings_and_guards_a_purge() {
     }
     assert_eq!(left, 0);
 }
+
+/// Run evscope with its standard input on a pseudo-terminal where `typed`
+/// was typed (standard output and error captured).
+#[cfg(unix)]
+fn on_a_terminal(args: &[&str], typed: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two descriptors it opened into the two ints;
+    // the null name, termios and winsize mean defaults.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // SAFETY: both descriptors are open and owned by nobody else.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut terminal = std::fs::File::from(master);
+    terminal.write_all(typed.as_bytes()).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_evscope"))
+        .args(args)
+        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("evscope-test-state"),
+        )
+        .env_remove("EVSCOPE_LOG")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::from(slave))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("evscope runs")
+}
+
+/// On a terminal the name is asked for; only the exact name lets the
+/// change run.
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_name_is_typed_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = prod_config(dir.path());
+    let source = dir.path().join("orders.jsonl");
+    let path = capture(&source, &["1", "2"]);
+    let args = [
+        "--config",
+        &config,
+        "--context",
+        "prod",
+        "delete",
+        &path,
+        "--ids",
+        "1",
+        "--yes",
+    ];
+    let out = on_a_terminal(&args, "Prod\n");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Context `prod` is production: delete file:"),
+        "{err}"
+    );
+    assert!(err.contains("Type the context's name to go on: "), "{err}");
+    assert!(
+        err.contains("evscope: that is not `prod`: delete file:"),
+        "{err}"
+    );
+    assert_eq!(ids(&source), ["1", "2"]);
+    let out = on_a_terminal(&args, "prod\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(ids(&source), ["2"]);
+}
