@@ -292,6 +292,29 @@ fn production_runs_a_change_with_the_exact_name_and_yes() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(ids(&source), ["3"]);
+    // A --confirm-context naming another context than the one in effect,
+    // or one when none is, is a mistake: refused, nothing changed.
+    for context in [&["--context", "dev"][..], &[]] {
+        let mut args = vec!["--config", &config];
+        args.extend(context);
+        args.extend([
+            "--confirm-context",
+            "prod",
+            "delete",
+            &path,
+            "--ids",
+            "3",
+            "--yes",
+        ]);
+        let out = evscope(&args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{context:?}");
+        assert!(
+            stderr(&out).contains("nothing was changed"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(ids(&source), ["3"]);
+    }
 }
 
 #[test]

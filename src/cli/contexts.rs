@@ -151,10 +151,24 @@ pub fn pick<'c>(
 /// source or a file passes here before it starts (the journal's intent is
 /// written right after). In a production context it needs the context's
 /// name: `--confirm-context NAME`, or typed back on a terminal; off a
-/// terminal without the flag it is refused and nothing changes. `what`
-/// says what would happen.
+/// terminal without the flag it is refused and nothing changes. A
+/// `--confirm-context` that names another context than the one in effect
+/// (or one when none is) is refused too: it says the user believes they
+/// are somewhere they are not. `what` says what would happen.
 pub fn confirm_change(context: &Context, what: &str) -> Result<()> {
-    let Some(name) = context.chosen.production_name() else {
+    let chosen = &context.chosen;
+    if let Some(typed) = &chosen.confirm {
+        match &chosen.name {
+            Some(name) if contexts::confirms(name, typed) => {}
+            Some(name) => bail!(
+                "--confirm-context {typed} does not name the context `{name}`: {what} refused, nothing was changed"
+            ),
+            None => bail!(
+                "--confirm-context {typed} but no context is in effect (--context {typed}?): {what} refused, nothing was changed"
+            ),
+        }
+    }
+    let Some(name) = chosen.production_name() else {
         return Ok(());
     };
     match &context.chosen.confirm {
