@@ -69,6 +69,13 @@ pub struct Config {
     /// The context opened when `--context` names none.
     #[serde(default)]
     pub default_context: Option<String>,
+    /// The events table's columns: `[columns] show = [...]`, `width`,
+    /// `[[columns.custom]] name = "amount" path = "$.body.data.amount"`.
+    #[serde(default)]
+    pub columns: crate::tui::columns::ColumnsConfig,
+    /// Saved filters: `[filters] NAME = "EXPR"`.
+    #[serde(default)]
+    pub filters: std::collections::BTreeMap<String, String>,
 }
 
 /// A path or a list of paths.

@@ -23,4 +23,5 @@ pub mod ops;
 pub mod sanitize;
 pub mod scan;
 pub mod secrets;
+pub mod state;
 pub mod tui;

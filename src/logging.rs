@@ -67,12 +67,7 @@ pub enum LogError {
 /// `~/.local/state/evscope`, on Linux), or its local data directory where
 /// the platform has no state directory (macOS, Windows).
 pub fn log_file() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "evscope")?;
-    let dir = dirs
-        .state_dir()
-        .unwrap_or_else(|| dirs.data_local_dir())
-        .to_path_buf();
-    Some(dir.join(LOG_FILE_NAME))
+    Some(crate::state::dir()?.join(LOG_FILE_NAME))
 }
 
 /// The filter directive in force and the variable it came from (`None`

@@ -177,7 +177,7 @@ fn narrow_terminal() {
 
 #[test]
 fn help_screen() {
-    let mut app = demo_app(100, 50);
+    let mut app = demo_app(100, 53);
     key(&mut app, "?");
     assert_eq!(app.mode, Mode::Help);
     insta::assert_snapshot!(screen(&app));
@@ -197,6 +197,9 @@ fn filter_error_keeps_the_previous_filter() {
     let error = app.input_error.clone().expect("an error");
     assert_eq!(error.position, Some(22));
     assert_eq!(app.filter.text, "@.meta.expired == true");
+    // Typing stopped the old filter's scan; it runs again and applies.
+    run_background(&mut app);
+    assert_eq!(app.shown(), 1);
     insta::assert_snapshot!(screen(&app));
 }
 

@@ -15,7 +15,6 @@
 //! control characters; whoever shows a line to a person escapes it again
 //! ([`crate::sanitize`]).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -134,9 +133,7 @@ impl Journal {
 /// The default journal: `journal.jsonl` in the platform state directory
 /// (`$XDG_STATE_HOME/evscope` on Linux).
 pub fn default_path() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "evscope")?;
-    let dir = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir());
-    Some(dir.join(FILE_NAME))
+    Some(crate::state::dir()?.join(FILE_NAME))
 }
 
 static CURRENT: OnceLock<Journal> = OnceLock::new();
@@ -561,26 +558,7 @@ impl Entry {
 fn append(path: &Path, line: &Line) -> Result<(), String> {
     let mut text = serde_json::to_string(line).map_err(|e| e.to_string())?;
     text.push('\n');
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create its folder: {e}"))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-    }
-    let mut file = options.open(path).map_err(|e| match e.raw_os_error() {
-        Some(libc::ELOOP) => "it is a symbolic link, which evscope does not write through".into(),
-        _ => e.to_string(),
-    })?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("it is not a regular file".into());
-    }
-    file.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-    file.flush().map_err(|e| e.to_string())
+    crate::state::append_line(path, &text)
 }
 
 fn read_lines(path: &Path) -> Result<Vec<Line>, JournalError> {

@@ -70,6 +70,12 @@ pub enum Action {
     PresetTroubledFlows,
     /// Open the flows view.
     Flows,
+    /// Open the picker of saved and recent filters.
+    PickFilter,
+    /// Sort by the next column (after the last: arrival order).
+    SortNext,
+    /// Flip the sort direction.
+    SortReverse,
     /// Flows view: show the next state only (all, failed, stuck, open,
     /// complete).
     NextFlowState,
@@ -183,6 +189,9 @@ impl Action {
             PresetSameCorrelation => "preset: same correlation id as the selected event",
             PresetTroubledFlows => "preset: events of failed or stuck flows",
             Flows => "flows view: every flow, failed and stuck first",
+            PickFilter => "pick a saved or recent filter",
+            SortNext => "sort by the next column (then arrival order)",
+            SortReverse => "flip the sort: ascending / descending",
             NextFlowState => "show one state: all, failed, stuck, open, complete",
             ToggleSelect => "select / unselect the event",
             SelectAll => "select every shown event",

@@ -45,6 +45,8 @@ pub enum Mode {
     Stats,
     /// The compare view (`:diff`).
     Compare,
+    /// The picker of saved and recent filters.
+    Picker,
 }
 
 impl Mode {
@@ -57,7 +59,7 @@ impl Mode {
             Mode::Dialog => KeyMode::Dialog,
             Mode::Flows => KeyMode::Flows,
             // Moving, picking and closing, as in the help screen.
-            Mode::Help | Mode::Stats | Mode::Compare => KeyMode::Help,
+            Mode::Help | Mode::Stats | Mode::Compare | Mode::Picker => KeyMode::Help,
         }
     }
 }
@@ -218,6 +220,9 @@ pub struct View {
     pub rows: Option<Vec<u32>>,
     /// Rows examined so far (the rest wait for summaries or filter results).
     pub scanned: usize,
+    /// When the table is sorted: the first shown rows in sorted order (rows
+    /// shown since the last sort follow them, until the next one).
+    pub sorted: Option<Vec<u32>>,
 }
 
 /// The filter expression in effect.
@@ -231,6 +236,28 @@ pub struct FilterState {
     pub generation: u64,
     /// Whether each row matched, for rows `0..hits.len()`.
     pub hits: Vec<bool>,
+}
+
+/// The live filter: the table follows the expression being typed.
+#[derive(Debug, Clone, Default)]
+pub struct LiveFilter {
+    /// The last keystroke's wake-up token.
+    pub token: u64,
+    /// The token whose wake-up will apply the expression typed.
+    pub pending: Option<u64>,
+    /// The filter in effect when typing began (esc goes back to it).
+    pub before: Option<(String, Option<Filter>)>,
+    /// Typing stopped the scan of the filter in effect.
+    pub cancelled: bool,
+}
+
+/// The picker of saved and recent filters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picker {
+    /// What each line shows, and the expression it applies.
+    pub items: Vec<(Safe, String)>,
+    /// The line under the cursor.
+    pub cursor: usize,
 }
 
 /// A filter expression that does not parse.
@@ -422,10 +449,25 @@ pub struct App {
     pub view: View,
     /// The filter expression in effect.
     pub filter: FilterState,
+    /// The table's columns.
+    pub columns: super::columns::TableColumns,
+    /// The columns the config asks for (`:columns reset` goes back to them).
+    pub configured_columns: super::columns::TableColumns,
+    /// The table's sort.
+    pub sort: super::sort::SortState,
     /// The quick filter in effect.
     pub preset: Option<Preset>,
     /// The filter being edited.
     pub filter_input: LineInput,
+    /// The live filter's bookkeeping.
+    pub live: LiveFilter,
+    /// Saved filters (`[filters]`, `:filter save`).
+    pub saved_filters: super::history::SavedFilters,
+    /// Where the filter and command histories are kept across runs (none:
+    /// for this run only).
+    pub history_dir: Option<PathBuf>,
+    /// The filter picker, while open.
+    pub picker: Option<Picker>,
     /// The command line or prompt being edited.
     pub command_input: LineInput,
     /// Why the text being edited is wrong.
@@ -527,8 +569,15 @@ impl App {
             store: Store::default(),
             view: View::default(),
             filter: FilterState::default(),
+            columns: Default::default(),
+            configured_columns: Default::default(),
+            sort: Default::default(),
             preset: None,
             filter_input: LineInput::default(),
+            live: Default::default(),
+            saved_filters: Default::default(),
+            history_dir: None,
+            picker: None,
             command_input: LineInput::default(),
             input_error: None,
             cursor: 0,
@@ -588,6 +637,11 @@ impl App {
         });
     }
 
+    /// Queue work again (tests that run some effects themselves).
+    pub fn push_effect(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
     /// Take the work `update` asked for.
     /// In a production context, operations that change a source are held
     /// here until the context's name is typed back ([`super::context::guard`]).
@@ -614,9 +668,30 @@ impl App {
 
     /// The row at a position of the view.
     pub fn row_at(&self, position: usize) -> Option<usize> {
+        if let Some(row) = self.view.sorted.as_ref().and_then(|s| s.get(position)) {
+            return Some(*row as usize);
+        }
         match &self.view.rows {
             Some(rows) => rows.get(position).map(|r| *r as usize),
             None => (position < self.store.len()).then_some(position),
+        }
+    }
+
+    /// Where a row is shown, if it is.
+    pub fn position_of(&self, row: usize) -> Option<usize> {
+        let sorted = self.view.sorted.as_deref().unwrap_or_default();
+        if let Some(at) = sorted.iter().position(|r| *r as usize == row) {
+            return Some(at);
+        }
+        // Rows shown after the last sort follow the sorted ones.
+        let tail = sorted.len();
+        match &self.view.rows {
+            Some(rows) => rows
+                .get(tail..)?
+                .binary_search(&(row as u32))
+                .ok()
+                .map(|at| at + tail),
+            None => (row >= tail && row < self.store.len()).then_some(row),
         }
     }
 

@@ -27,6 +27,20 @@ pub enum Command {
     Diff(String, String),
     /// `stats ROWS [COLS]`: the pivot of the events shown.
     Stats(String, Option<String>),
+    /// `sort COLUMN [asc|desc]`, `sort off`.
+    Sort(String, Option<String>),
+    /// `columns [NAME[:WIDTH]...]`, `columns reset`.
+    Columns(Vec<String>),
+    /// `column add NAME PATH`, `column remove NAME`.
+    Column(String, String, Option<String>),
+    /// `filter NAME`: apply a saved filter.
+    Filter(String),
+    /// `filter save NAME`: save the filter in effect.
+    FilterSave(String),
+    /// `filter delete NAME`: forget a saved filter.
+    FilterDelete(String),
+    /// `filters`: pick a saved or recent filter.
+    Filters,
     /// `help`.
     Help,
     /// `journal`: the operations that changed sources.
@@ -52,6 +66,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("flows", ""),
     ("stats", "ROWS [COLS]"),
     ("diff", "A B"),
+    ("sort", "COLUMN [asc|desc] | off"),
+    ("columns", "[NAME[:WIDTH]...] | reset"),
+    ("column", "add NAME PATH | remove NAME"),
+    ("filter", "NAME | save NAME | delete NAME"),
+    ("filters", ""),
     ("help", ""),
     ("journal", ""),
     ("context", "[NAME]"),
@@ -97,6 +116,40 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 _ => Err("`stats` takes ROWS and at most COLS (keys without spaces)".into()),
             }
         }
+        "sort" => {
+            let words = need("a column (time, type, id…), maybe asc or desc, or off")?;
+            let mut words = words.split_whitespace().map(str::to_string);
+            match (words.next(), words.next(), words.next()) {
+                (Some(column), direction, None) => Ok(Command::Sort(column, direction)),
+                _ => Err("`sort` takes COLUMN and at most asc or desc".into()),
+            }
+        }
+        "columns" => Ok(Command::Columns(
+            arg.split_whitespace().map(str::to_string).collect(),
+        )),
+        "column" => {
+            let words = need("add NAME PATH or remove NAME")?;
+            let mut words = words.splitn(3, char::is_whitespace).map(str::trim);
+            match (words.next(), words.next(), words.next()) {
+                (Some(verb), Some(name), path) if !name.is_empty() => Ok(Command::Column(
+                    verb.to_string(),
+                    name.to_string(),
+                    path.filter(|p| !p.is_empty()).map(str::to_string),
+                )),
+                _ => Err("`column` takes add NAME PATH or remove NAME".into()),
+            }
+        }
+        "filter" => {
+            let words = need("a saved filter's name, or save NAME")?;
+            let words: Vec<&str> = words.split_whitespace().collect();
+            match words.as_slice() {
+                ["save", name] => Ok(Command::FilterSave(name.to_string())),
+                ["delete", name] => Ok(Command::FilterDelete(name.to_string())),
+                [name] => Ok(Command::Filter(name.to_string())),
+                _ => Err("`filter` takes NAME, save NAME or delete NAME".into()),
+            }
+        }
+        "filters" => Ok(Command::Filters),
         "help" | "h" => Ok(Command::Help),
         "journal" => Ok(Command::Journal),
         "flows" => Ok(Command::Flows),
@@ -116,9 +169,23 @@ pub fn parse(line: &str) -> Result<Command, String> {
     }
 }
 
+/// Names completion offers besides sources and files.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// The table's column names.
+    pub columns: Vec<String>,
+    /// The saved filters' names.
+    pub filters: Vec<String>,
+}
+
 /// Completion candidates for the word being typed at the end of `before`
 /// (the text left of the cursor). `sources` are the known source URIs.
-pub fn candidates(before: &str, sources: &[String], config_dir: Option<&Path>) -> Vec<String> {
+pub fn candidates(
+    before: &str,
+    sources: &[String],
+    config_dir: Option<&Path>,
+    names: &Names,
+) -> Vec<String> {
     let words: Vec<&str> = before.split(' ').collect();
     let word = words.last().copied().unwrap_or("");
     if words.len() <= 1 {
@@ -141,6 +208,27 @@ pub fn candidates(before: &str, sources: &[String], config_dir: Option<&Path>) -
         }
         "export" | "w" | "contracts" => paths(word),
         "theme" => Theme::names(config_dir),
+        "sort" if words.len() == 2 => {
+            let mut pool = names.columns.clone();
+            pool.push("off".into());
+            pool
+        }
+        "sort" if words.len() == 3 => vec!["asc".into(), "desc".into()],
+        "columns" => {
+            let mut pool = names.columns.clone();
+            if words.len() == 2 {
+                pool.push("reset".into());
+            }
+            pool
+        }
+        "column" if words.len() == 2 => vec!["add".into(), "remove".into()],
+        "column" if words.len() == 3 && words[1] == "remove" => names.columns.clone(),
+        "filter" if words.len() == 2 => {
+            let mut pool = names.filters.clone();
+            pool.extend(["save".to_string(), "delete".to_string()]);
+            pool
+        }
+        "filter" if words.len() == 3 && words[1] == "delete" => names.filters.clone(),
         _ => Vec::new(),
     };
     let mut out: Vec<String> = pool.into_iter().filter(|c| c.starts_with(word)).collect();
@@ -205,6 +293,23 @@ mod tests {
         assert_eq!(parse("purge"), Ok(Command::Purge));
         assert_eq!(parse(" q "), Ok(Command::Quit));
         assert_eq!(
+            parse("sort time desc"),
+            Ok(Command::Sort("time".into(), Some("desc".into())))
+        );
+        assert_eq!(
+            parse("column add amount $.body.data[0].amount"),
+            Ok(Command::Column(
+                "add".into(),
+                "amount".into(),
+                Some("$.body.data[0].amount".into())
+            ))
+        );
+        assert_eq!(
+            parse("filter save stuck"),
+            Ok(Command::FilterSave("stuck".into()))
+        );
+        assert_eq!(parse("columns"), Ok(Command::Columns(vec![])));
+        assert_eq!(
             parse("replay"),
             Err("`replay` needs a target: a file or a source URI".into())
         );
@@ -217,12 +322,33 @@ mod tests {
 
     #[test]
     fn completes_commands_and_sources() {
-        assert_eq!(candidates("re", &[], None), vec!["replay", "redrive"]);
+        let none = Names::default();
+        assert_eq!(
+            candidates("re", &[], None, &none),
+            vec!["replay", "redrive"]
+        );
         let sources = vec!["demo:payments".to_string(), "demo:payments.dlq".to_string()];
         assert_eq!(
-            candidates("replay demo:p", &sources, None),
+            candidates("replay demo:p", &sources, None, &none),
             vec!["demo:payments", "demo:payments.dlq"]
         );
-        assert_eq!(candidates("theme so", &[], None), vec!["solarized"]);
+        assert_eq!(candidates("theme so", &[], None, &none), vec!["solarized"]);
+        let names = Names {
+            columns: vec!["time".into(), "type".into(), "amount".into()],
+            filters: vec!["stuck".into()],
+        };
+        assert_eq!(
+            candidates("sort t", &[], None, &names),
+            vec!["time", "type"]
+        );
+        assert_eq!(candidates("sort time d", &[], None, &names), vec!["desc"]);
+        assert_eq!(
+            candidates("filter s", &[], None, &names),
+            vec!["save", "stuck"]
+        );
+        assert_eq!(
+            candidates("column remove am", &[], None, &names),
+            vec!["amount"]
+        );
     }
 }

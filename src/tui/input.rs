@@ -133,13 +133,27 @@ impl LineInput {
         self.edited();
     }
 
-    /// Remember the current text in the history.
-    pub fn commit_history(&mut self) {
+    /// Remember the current text in the history; returns it when it is a
+    /// new entry (for the history file).
+    pub fn commit_history(&mut self) -> Option<String> {
         let text = self.text.trim().to_string();
-        if !text.is_empty() && self.history.last() != Some(&text) {
-            self.history.push(text);
-        }
         self.history_pos = None;
+        if !text.is_empty() && self.history.last() != Some(&text) {
+            self.history.push(text.clone());
+            return Some(text);
+        }
+        None
+    }
+
+    /// Start with these entries (oldest first), from an earlier run.
+    pub fn set_history(&mut self, entries: Vec<String>) {
+        self.history = entries;
+        self.history_pos = None;
+    }
+
+    /// The entries, oldest first.
+    pub fn history(&self) -> &[String] {
+        &self.history
     }
 
     /// Recall an older (`back`) or newer entry.

@@ -67,6 +67,20 @@ pub enum Effect {
         /// The rows, in order.
         chunks: Vec<Chunk>,
     },
+    /// Stop the filter scans older than this generation.
+    CancelFilter(u64),
+    /// Send [`Msg::Wake`] with this token after a while (the live filter
+    /// waits for typing to pause).
+    Wake {
+        /// Given back.
+        token: u64,
+        /// How long to wait.
+        after: std::time::Duration,
+    },
+    /// Read the custom columns' values of rows.
+    ColumnValues(super::column_values::ColumnJob),
+    /// Sort the shown rows.
+    Sort(super::sort::SortJob),
     /// Follow new events of a source.
     Follow {
         /// The load generation.
@@ -307,6 +321,27 @@ pub enum Msg {
         /// The contracts, or the one-line error.
         result: Result<Arc<crate::analyze::contracts::Contracts>, String>,
     },
+    /// A wake-up asked for with [`Effect::Wake`].
+    Wake {
+        /// Its token.
+        token: u64,
+    },
+    /// Custom column values of rows `start..`, per column.
+    ColumnValues {
+        /// The columns' generation.
+        generation: u64,
+        /// The first row.
+        start: usize,
+        /// Per custom column, its value in each row.
+        values: Vec<Vec<Option<super::columns::Cell>>>,
+    },
+    /// The shown rows in sorted order.
+    Sorted {
+        /// The sort request it answers.
+        generation: u64,
+        /// The rows, sorted.
+        order: Vec<u32>,
+    },
     /// An operation ended.
     JobDone {
         /// The job id.
@@ -380,6 +415,8 @@ pub struct Jobs {
     open: OpenOptions,
     summary_tx: mpsc::UnboundedSender<SummaryJob>,
     filter_tx: mpsc::UnboundedSender<FilterJob>,
+    columns_tx: mpsc::UnboundedSender<super::column_values::ColumnJob>,
+    columns_generation: Arc<AtomicU64>,
     epoch: Arc<AtomicU64>,
     generation: Arc<AtomicU64>,
     /// The stats view's decoder and latest request.
@@ -409,6 +446,14 @@ impl Jobs {
             tx.clone(),
         ));
         let stats = (decoder.clone(), Arc::new(AtomicU64::new(0)));
+        let (columns_tx, columns_rx) = mpsc::unbounded_channel();
+        let columns_generation = Arc::new(AtomicU64::new(0));
+        tokio::spawn(super::column_values::worker(
+            columns_rx,
+            decoder.clone(),
+            columns_generation.clone(),
+            tx.clone(),
+        ));
         tokio::spawn(filter_worker(
             filter_rx,
             decoder,
@@ -420,6 +465,8 @@ impl Jobs {
             open,
             summary_tx,
             filter_tx,
+            columns_tx,
+            columns_generation,
             epoch,
             generation,
             stats,
@@ -491,6 +538,29 @@ impl Jobs {
                     generation,
                     filter,
                     chunks,
+                });
+            }
+            Effect::CancelFilter(generation) => {
+                self.generation.fetch_max(generation, Ordering::SeqCst);
+            }
+            Effect::Wake { token, after } => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Msg::Wake { token });
+                });
+            }
+            Effect::ColumnValues(job) => {
+                self.columns_generation
+                    .fetch_max(job.generation, Ordering::SeqCst);
+                let _ = self.columns_tx.send(job);
+            }
+            Effect::Sort(job) => {
+                tokio::task::spawn_blocking(move || {
+                    let order = super::sort::order(&job);
+                    let _ = tx.send(Msg::Sorted {
+                        generation: job.generation,
+                        order,
+                    });
                 });
             }
             Effect::Follow {

@@ -9,6 +9,8 @@
 
 pub mod action;
 pub mod app;
+pub mod column_values;
+pub mod columns;
 pub mod commands;
 pub mod compare_view;
 pub mod content;
@@ -16,12 +18,14 @@ pub mod context;
 pub mod decode;
 pub mod event_loop;
 pub mod flows;
+pub mod history;
 pub mod input;
 pub mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod marks;
 pub mod safe;
+pub mod sort;
 pub mod stats_view;
 pub mod store;
 pub mod summary;
@@ -117,6 +121,7 @@ pub async fn run(
         .flows_stuck_after()
         .map_err(anyhow::Error::msg)?;
     app.flows.terminal = context.config.flows.terminal.clone();
+    setup_from_config(&mut app, &context.config, crate::state::dir())?;
     app.log_file = log_file;
     watch_signals(tx);
     terminal::install_panic_hook();
@@ -151,6 +156,34 @@ pub async fn run(
         }
     }
     result.map(|()| 0)
+}
+
+/// What the config and the state directory give the UI: columns, saved
+/// filters and the histories of earlier runs. A bad `[columns]` or
+/// `[filters]` entry stops here with one line.
+pub fn setup_from_config(
+    app: &mut app::App,
+    config: &Config,
+    state_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    let columns = columns::TableColumns::from_config(&config.columns)
+        .map_err(|e| anyhow::anyhow!("invalid [columns] in the config file: {e}"))?;
+    for (name, expression) in &config.filters {
+        crate::filter::Filter::parse(expression).map_err(|e| {
+            anyhow::anyhow!("invalid filter `{name}` in the config file's [filters]: {e}")
+        })?;
+    }
+    app.configured_columns = columns.clone();
+    app.columns = columns;
+    app.saved_filters = history::SavedFilters::load(config.filters.clone(), state_dir.as_deref());
+    if let Some(dir) = &state_dir {
+        app.filter_input
+            .set_history(history::HistoryFile::new(dir, "filter").load());
+        app.command_input
+            .set_history(history::HistoryFile::new(dir, "command").load());
+    }
+    app.history_dir = state_dir;
+    Ok(())
 }
 
 /// Quit cleanly (terminal restored) on SIGTERM and SIGHUP.

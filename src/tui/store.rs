@@ -18,12 +18,65 @@ pub struct Chunk {
     pub records: Arc<[Record]>,
 }
 
+/// Values per row, appended in order in shared slices, so a background
+/// task (a sort) can take a snapshot of a million of them by cloning a few
+/// hundred `Arc`s.
+#[derive(Debug, Clone)]
+pub struct Chunked<T> {
+    parts: Vec<(usize, Arc<[T]>)>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            parts: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The value of row `row`.
+    pub fn get(&self, row: usize) -> Option<&T> {
+        if row >= self.len {
+            return None;
+        }
+        let at = self.parts.partition_point(|(start, _)| *start <= row) - 1;
+        let (start, items) = &self.parts[at];
+        items.get(row - start)
+    }
+
+    /// Append values for rows `start..`; ignored (false) unless they
+    /// continue the ones already there.
+    pub fn extend_at(&mut self, start: usize, values: Vec<T>) -> bool {
+        if start != self.len {
+            return false;
+        }
+        if !values.is_empty() {
+            self.len += values.len();
+            self.parts.push((start, values.into()));
+        }
+        true
+    }
+}
+
 /// All rows.
 #[derive(Debug, Default)]
 pub struct Store {
     chunks: Vec<Chunk>,
     len: usize,
-    summaries: Vec<Summary>,
+    summaries: Chunked<Summary>,
 }
 
 impl Store {
@@ -78,6 +131,11 @@ impl Store {
         self.summaries.get(row)
     }
 
+    /// Every summary so far, for a background pass.
+    pub fn summaries(&self) -> &Chunked<Summary> {
+        &self.summaries
+    }
+
     /// How many rows have their summary.
     pub fn summarized(&self) -> usize {
         self.summaries.len()
@@ -86,10 +144,6 @@ impl Store {
     /// Add summaries for rows `start..`; ignored unless they continue the
     /// ones already there.
     pub fn add_summaries(&mut self, start: usize, summaries: Vec<Summary>) -> bool {
-        if start != self.summaries.len() {
-            return false;
-        }
-        self.summaries.extend(summaries);
-        true
+        self.summaries.extend_at(start, summaries)
     }
 }

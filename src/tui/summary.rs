@@ -56,6 +56,10 @@ pub struct Summary {
     /// When the broker accepted the event (or the event says it was
     /// created), in milliseconds since the epoch; `i64::MIN` when unknown.
     pub time_ms: i64,
+    /// The event's own time (when it says it was created), else the
+    /// publish time, in milliseconds since the epoch; `i64::MIN` when
+    /// unknown. Sorting by time uses it.
+    pub event_time_ms: i64,
     /// The event type.
     pub event_type: Option<Arc<Safe>>,
     /// The event id.
@@ -135,8 +139,10 @@ impl Summary {
             flags |= Flags::LOCATED;
         }
         let time = event.published_at.or(meta.created_at);
+        let event_time = meta.created_at.or(event.published_at);
         Summary {
             time_ms: time.map_or(i64::MIN, |t| t.timestamp_millis()),
+            event_time_ms: event_time.map_or(i64::MIN, |t| t.timestamp_millis()),
             event_type: meta.event_type.as_deref().map(|t| names.get(t)),
             // The table is not revealed with the detail: a credential in an
             // id, key or correlation id stays masked there.
@@ -165,6 +171,7 @@ impl Summary {
     pub fn unreadable(reason: &str) -> Summary {
         Summary {
             time_ms: i64::MIN,
+            event_time_ms: i64::MIN,
             event_type: None,
             id: Safe::capped(reason, FIELD_MAX),
             key: None,

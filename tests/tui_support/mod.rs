@@ -506,8 +506,41 @@ pub fn run_background(app: &mut App) -> Vec<Effect> {
                     apply(app, msg);
                 }
             }
+            Effect::Sort(job) => {
+                let order = evscope::tui::sort::order(&job);
+                apply(
+                    app,
+                    Msg::Sorted {
+                        generation: job.generation,
+                        order,
+                    },
+                );
+            }
+            Effect::ColumnValues(job) => {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let current = std::sync::atomic::AtomicU64::new(0);
+                evscope::tui::column_values::run(job, &DemoDecoder, &current, &tx);
+                while let Ok(msg) = rx.try_recv() {
+                    apply(app, msg);
+                }
+            }
+            // The pause the live filter waits for is over at once here.
+            Effect::Wake { token, .. } => apply(app, Msg::Wake { token }),
             other => rest.push(other),
         }
     }
+    // What the answers asked for in turn (a sort after new values).
+    if !app_effects_empty(app) {
+        rest.extend(run_background(app));
+    }
     rest
+}
+
+fn app_effects_empty(app: &mut App) -> bool {
+    let effects = app.take_effects();
+    let empty = effects.is_empty();
+    for effect in effects {
+        app.push_effect(effect);
+    }
+    empty
 }

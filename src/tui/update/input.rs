@@ -64,6 +64,7 @@ pub(super) fn edit_line(input: &mut crate::tui::input::LineInput, action: &Actio
 pub(super) fn filter_input(app: &mut App, action: Action) {
     if edit_line(&mut app.filter_input, &action) {
         validate_filter(app);
+        super::filters::typed(app);
         return;
     }
     match action {
@@ -71,14 +72,13 @@ pub(super) fn filter_input(app: &mut App, action: Action) {
             let text = app.filter_input.text().trim().to_string();
             match Filter::parse(&text) {
                 Ok(filter) => {
-                    app.filter_input.commit_history();
                     let filter = (!filter.is_match_all()).then_some(filter);
                     let note = if filter.is_some() {
                         format!("filter: {text}")
                     } else {
                         "filter cleared".into()
                     };
-                    set_filter(app, &text, filter);
+                    super::filters::commit(app, &text, filter);
                     app.mode = Mode::List;
                     app.input_error = None;
                     status(app, Level::Info, &note);
@@ -92,19 +92,36 @@ pub(super) fn filter_input(app: &mut App, action: Action) {
             }
         }
         Action::Cancel => {
+            super::filters::cancel(app);
             app.mode = Mode::List;
             app.input_error = None;
+        }
+        Action::PickFilter => {
+            app.mode = Mode::List;
+            app.input_error = None;
+            super::filters::cancel(app);
+            super::filters::open_picker(app);
         }
         Action::Complete => {
             let (_, word) = app.filter_input.current_word();
             let stem = word.trim_start_matches(['(', '!']);
+            // The custom columns' paths are fields too.
+            let custom: Vec<String> = app
+                .columns
+                .custom
+                .iter()
+                .map(|c| format!("@{}", c.path.text().trim_start_matches('$')))
+                .collect();
             let candidates: Vec<String> = FILTER_FIELDS
                 .iter()
+                .copied()
+                .chain(custom.iter().map(String::as_str))
                 .filter(|f| f.starts_with(stem) && !stem.is_empty())
                 .map(|f| format!("{}{f}", &word[..word.len() - stem.len()]))
                 .collect();
             app.filter_input.complete(candidates);
             validate_filter(app);
+            super::filters::typed(app);
         }
         _ => {}
     }
@@ -153,8 +170,12 @@ pub(super) fn command_input(app: &mut App, action: Action) {
                         .chars()
                         .take(app.command_input.cursor())
                         .collect();
+                    let names = commands::Names {
+                        columns: app.columns.names(),
+                        filters: app.saved_filters.names(),
+                    };
                     crate::tui::context::candidates(app, &before).unwrap_or_else(|| {
-                        commands::candidates(&before, &uris, app.config_dir.as_deref())
+                        commands::candidates(&before, &uris, app.config_dir.as_deref(), &names)
                     })
                 }
             };
@@ -162,7 +183,9 @@ pub(super) fn command_input(app: &mut App, action: Action) {
         }
         Action::Submit => {
             let text = app.command_input.text().trim().to_string();
-            app.command_input.commit_history();
+            if let Some(entry) = app.command_input.commit_history() {
+                super::filters::remember(app, "command", &entry);
+            }
             match app.mode {
                 Mode::Prompt(Prompt::ReplayTarget) => {
                     if text.is_empty() {
@@ -253,6 +276,17 @@ pub(super) fn run_command(app: &mut App, command: Command) {
         },
         Command::Flows => open_flows(app),
         Command::Context(name) => super::context::switch(app, &name),
+        Command::Sort(column, direction) => {
+            super::sort::command(app, &column, direction.as_deref())
+        }
+        Command::Columns(words) => super::sort::columns_command(app, &words),
+        Command::Column(verb, name, path) => {
+            super::sort::column_command(app, &verb, &name, path.as_deref())
+        }
+        Command::Filter(name) => super::filters::apply_saved(app, &name),
+        Command::FilterSave(name) => super::filters::save(app, &name),
+        Command::FilterDelete(name) => super::filters::delete(app, &name),
+        Command::Filters => super::filters::open_picker(app),
         Command::Quit => app.quit = true,
     }
 }

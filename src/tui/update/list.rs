@@ -77,6 +77,7 @@ pub(super) fn list(app: &mut App, action: Action) {
             let text = app.filter.text.clone();
             app.filter_input.set(&text);
             validate_filter(app);
+            super::filters::begin(app);
         }
         Action::Command => {
             app.mode = Mode::Command;
@@ -100,6 +101,8 @@ pub(super) fn list(app: &mut App, action: Action) {
         Action::PresetContract => set_preset(app, Some(Preset::ContractViolations)),
         Action::PresetTroubledFlows => set_preset(app, Some(Preset::TroubledFlows)),
         Action::Flows => open_flows(app),
+        Action::SortNext => super::sort::cycle(app),
+        Action::SortReverse => super::sort::flip(app),
         Action::PresetSameType | Action::PresetSameCorrelation => {
             let Some(summary) = current_summary(app) else {
                 status(app, Level::Warning, "no event under the cursor");

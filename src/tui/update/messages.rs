@@ -168,6 +168,7 @@ pub fn apply(app: &mut App, msg: Msg) {
             }
             if app.store.add_summaries(start, summaries) {
                 extend_view(app);
+                super::sort::request(app);
             }
         }
         Msg::Flows(result) => {
@@ -202,7 +203,15 @@ pub fn apply(app: &mut App, msg: Msg) {
         } if generation == app.filter.generation && start == app.filter.hits.len() => {
             app.filter.hits.extend(hits);
             extend_view(app);
+            super::sort::request(app);
         }
+        Msg::Wake { token } => super::filters::wake(app, token),
+        Msg::Sorted { generation, order } => super::sort::sorted(app, generation, order),
+        Msg::ColumnValues {
+            generation,
+            start,
+            values,
+        } => super::sort::values(app, generation, start, values),
         Msg::Progress { job, progress } => {
             if let Some(state) = app.job.as_mut().filter(|j| j.id == job) {
                 state.progress = progress;
@@ -346,11 +355,13 @@ fn push_records(app: &mut App, slot: usize, records: Vec<Record>) {
             chunks: vec![chunk.clone()],
         });
     }
+    super::sort::values_of_chunk(app, &chunk);
     app.effects.push(Effect::Summarize {
         epoch: app.epoch,
         chunk,
     });
     extend_view(app);
+    super::sort::request(app);
     if app.following && at_end {
         app.cursor = app.shown().saturating_sub(1);
     }

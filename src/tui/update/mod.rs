@@ -7,10 +7,12 @@ use std::sync::Arc;
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
 mod context;
+mod filters;
 mod input;
 mod list;
 mod messages;
 mod ops;
+mod sort;
 mod stats;
 mod view;
 
@@ -81,6 +83,7 @@ pub fn update(app: &mut App, action: Action) {
             Mode::Flows => flows_view(app, action),
             Mode::Stats => stats::keys(app, action),
             Mode::Compare => stats::compare_keys(app, action),
+            Mode::Picker => filters::picker_keys(app, action),
         },
     }
     settle(app);

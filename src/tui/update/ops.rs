@@ -507,6 +507,7 @@ pub(super) fn reload(app: &mut App) {
     app.flows.parts.clear();
     app.flows.result = None;
     app.flows.generation += 1;
+    super::sort::recompute_values(app);
     for (slot, source) in app.sources.iter_mut().enumerate() {
         source.loaded = 0;
         source.expired = 0;

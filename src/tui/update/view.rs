@@ -109,14 +109,12 @@ pub(super) fn rebuild_view(app: &mut App) {
     app.view = View {
         rows: app.constrained().then(Vec::new),
         scanned: 0,
+        sorted: None,
     };
     extend_view(app);
-    app.cursor = match (keep, &app.view.rows) {
-        (Some(row), Some(rows)) => rows.binary_search(&(row as u32)).unwrap_or(0),
-        (Some(row), None) => row,
-        (None, _) => 0,
-    };
+    app.cursor = keep.and_then(|row| app.position_of(row)).unwrap_or(0);
     app.offset = app.cursor.saturating_sub(app.areas().table_rows() / 2);
+    super::sort::restart(app);
 }
 
 /// Examine the rows that can be decided now.
@@ -167,6 +165,7 @@ pub(super) fn extend_view(app: &mut App) {
 }
 
 pub(super) fn set_filter(app: &mut App, text: &str, filter: Option<Filter>) {
+    app.live.cancelled = false;
     app.filter.text = text.to_string();
     app.filter.generation += 1;
     app.filter.hits.clear();
@@ -282,12 +281,7 @@ pub(super) fn flows_view(app: &mut App, action: Action) {
             app.mode = Mode::List;
             app.preset = Some(Preset::SameCorrelation(correlation));
             rebuild_view(app);
-            if let Some(at) = app
-                .view
-                .rows
-                .as_ref()
-                .and_then(|r| r.binary_search(&(row as u32)).ok())
-            {
+            if let Some(at) = app.position_of(row) {
                 app.cursor = at;
             }
             set_tab(app, Tab::Flow.index());
@@ -313,10 +307,7 @@ pub(super) fn jump_to_flow_node(app: &mut App) {
         status(app, Level::Warning, "that event is not loaded");
         return;
     };
-    let position = |app: &App| match &app.view.rows {
-        None => Some(row),
-        Some(rows) => rows.binary_search(&(row as u32)).ok(),
-    };
+    let position = |app: &App| app.position_of(row);
     if position(app).is_none() {
         app.scope = None;
         app.preset = None;

@@ -9,6 +9,7 @@ pub mod help;
 mod histogram;
 mod input;
 pub mod journal;
+mod picker;
 mod sources;
 mod stats;
 mod status;
@@ -52,6 +53,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Mode::Stats => stats::render(app, theme, frame, area),
         Mode::Compare => compare::render(app, theme, frame, area),
         Mode::Dialog => dialog::render(app, theme, frame, area),
+        Mode::Picker => picker::render(app, theme, frame, area),
         _ => {}
     }
 }

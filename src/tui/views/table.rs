@@ -10,52 +10,11 @@ use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarStat
 use super::pane_block;
 use super::text::fit;
 use crate::tui::app::{App, Pane};
+use crate::tui::columns::ColumnId;
 use crate::tui::summary::{Flags, Summary};
 use crate::tui::theme::{Role, Theme};
 
-/// Column widths for an inner width.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    time: usize,
-    kind: usize,
-    id: usize,
-    key: usize,
-    receives: usize,
-    correlation: usize,
-}
-
 const MARK: usize = 1;
-/// The five flag letters and the flow-state marker.
-const FLAGS: usize = 6;
-
-impl Columns {
-    fn for_width(width: usize) -> Columns {
-        let time = 14;
-        let receives = 3;
-        let fixed = MARK + FLAGS + time + receives + 7;
-        let free = width.saturating_sub(fixed);
-        if free >= 47 {
-            Columns {
-                time,
-                kind: free * 24 / 100,
-                id: free * 28 / 100,
-                key: free * 18 / 100,
-                receives,
-                correlation: free - free * 24 / 100 - free * 28 / 100 - free * 18 / 100,
-            }
-        } else {
-            let free = free + 1;
-            Columns {
-                time,
-                kind: free * 30 / 100,
-                id: free * 36 / 100,
-                key: 0,
-                receives,
-                correlation: free - free * 30 / 100 - free * 36 / 100,
-            }
-        }
-    }
-}
 
 fn cell(spans: &mut Vec<Span<'static>>, text: &str, width: usize, style: Style) {
     if width == 0 {
@@ -103,28 +62,27 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if inner.height == 0 {
         return;
     }
-    let columns = Columns::for_width(inner.width as usize);
+    let widths = app.columns.widths(inner.width as usize, MARK);
     let header_style = theme.style(Role::Header);
     let mut header = vec![Span::raw(" ".repeat(MARK))];
-    cell(&mut header, "FLAGS", FLAGS, header_style);
-    cell(&mut header, "TIME (UTC)", columns.time, header_style);
-    cell(&mut header, "TYPE", columns.kind, header_style);
-    cell(&mut header, "ID", columns.id, header_style);
-    cell(&mut header, "KEY", columns.key, header_style);
-    cell(&mut header, "RCV", columns.receives, header_style);
-    cell(
-        &mut header,
-        "CORRELATION",
-        columns.correlation,
-        header_style,
-    );
+    for (spec, width) in app.columns.shown.iter().zip(&widths) {
+        let mut name = app.columns.header(spec.id);
+        if let Some(key) = app.sort.key.filter(|k| k.column == spec.id) {
+            // The arrow shows even in a narrow column.
+            if name.chars().count() >= *width {
+                name = name.chars().take(width.saturating_sub(1)).collect();
+            }
+            name.push(if key.descending { '▼' } else { '▲' });
+        }
+        cell(&mut header, &name, *width, header_style);
+    }
     let mut lines = vec![Line::from(header)];
     let rows = inner.height.saturating_sub(1) as usize;
     for position in app.offset..(app.offset + rows).min(shown) {
         let Some(row) = app.row_at(position) else {
             break;
         };
-        lines.push(row_line(app, theme, row, position == app.cursor, columns));
+        lines.push(row_line(app, theme, row, position == app.cursor, &widths));
     }
     if shown == 0 {
         let text = if app.store.is_empty() {
@@ -158,7 +116,7 @@ fn row_line(
     theme: &Theme,
     row: usize,
     under_cursor: bool,
-    columns: Columns,
+    widths: &[usize],
 ) -> Line<'static> {
     let marked = app.marks.contains(row);
     let base = if marked {
@@ -171,13 +129,24 @@ fn row_line(
         theme.style(Role::Marked),
     )];
     match app.store.summary(row) {
-        Some(summary) => summary_cells(app, theme, row, summary, base, columns, &mut spans),
+        Some(summary) => {
+            for (spec, width) in app.columns.shown.iter().zip(widths) {
+                let cell = Cells {
+                    app,
+                    theme,
+                    row,
+                    summary,
+                    base,
+                };
+                cell.push(spec.id, *width, &mut spans);
+            }
+        }
         None => {
-            cell(&mut spans, "", FLAGS, base);
+            let width = widths.iter().copied().find(|w| *w > 0).unwrap_or(0);
             cell(
                 &mut spans,
                 "inspecting…",
-                columns.time,
+                width.max(11),
                 theme.style(Role::Muted),
             );
         }
@@ -192,84 +161,121 @@ fn row_line(
     Line::from(spans)
 }
 
-fn summary_cells(
-    app: &App,
-    theme: &Theme,
+/// What the cells of one inspected row are made from.
+struct Cells<'a> {
+    app: &'a App,
+    theme: &'a Theme,
     row: usize,
-    summary: &Summary,
+    summary: &'a Summary,
     base: Style,
-    columns: Columns,
-    spans: &mut Vec<Span<'static>>,
-) {
-    let mut flags = summary.flags;
-    if app.row_in_dlq(row) {
-        flags.0 |= Flags::DLQ;
+}
+
+impl Cells<'_> {
+    fn flags(&self) -> Flags {
+        let mut flags = self.summary.flags;
+        if self.app.row_in_dlq(self.row) {
+            flags.0 |= Flags::DLQ;
+        }
+        flags
     }
-    for (letter, bit, _) in Flags::LEGEND {
-        let role = match bit {
-            Flags::EXPIRED => Role::Expired,
-            Flags::MALFORMED => Role::Malformed,
-            Flags::DLQ => Role::Dlq,
-            Flags::SECRET => Role::Secret,
-            _ => Role::Located,
-        };
-        if flags.has(bit) {
-            // A dead-letter event the journal says was redriven already.
-            let letter = if bit == Flags::DLQ && app.row_redriven(row, &summary.id) {
-                'R'
-            } else {
-                letter
-            };
-            spans.push(Span::styled(letter.to_string(), theme.style(role)));
-        } else {
-            spans.push(Span::styled("·", theme.style(Role::Muted)));
+
+    /// Push the cell of column `id`, `width` wide (nothing when 0).
+    fn push(&self, id: ColumnId, width: usize, spans: &mut Vec<Span<'static>>) {
+        let (app, theme, summary, base) = (self.app, self.theme, self.summary, self.base);
+        if width == 0 {
+            return;
+        }
+        match id {
+            ColumnId::Flags => self.flag_cells(width, spans),
+            ColumnId::Time => {
+                let time = summary.time().map_or_else(
+                    || "—".to_string(),
+                    |t| t.format("%m-%d %H:%M:%S").to_string(),
+                );
+                cell(spans, &time, width, theme.style(Role::Muted));
+            }
+            ColumnId::Type => {
+                let flags = self.flags();
+                let kind = summary.event_type.as_deref().map_or("—", |t| t.as_str());
+                let style = if flags.has(Flags::MALFORMED) {
+                    base.patch(theme.style(Role::Malformed))
+                } else if flags.has(Flags::EXPIRED) {
+                    base.patch(theme.style(Role::Expired))
+                } else {
+                    base
+                };
+                cell(spans, kind, width, style);
+            }
+            ColumnId::Id => cell(spans, summary.id.as_str(), width, base),
+            ColumnId::Key => {
+                let key = summary.key.as_ref().map_or("—", |k| k.as_str());
+                cell(spans, key, width, base);
+            }
+            ColumnId::Receives => {
+                let mut receives = summary
+                    .receive_count
+                    .map_or_else(String::new, |n| n.to_string());
+                let style = if summary.at_max_receives {
+                    // At maxReceiveCount: the next receive moves it to the DLQ.
+                    receives.push('!');
+                    theme.style(Role::Error)
+                } else if summary.receive_count.is_some_and(|n| n > 1) {
+                    theme.style(Role::Warning)
+                } else {
+                    base
+                };
+                cell(spans, &receives, width, style);
+            }
+            ColumnId::Correlation => {
+                let correlation = summary.correlation.as_ref().map_or("—", |c| c.as_str());
+                cell(spans, correlation, width, base);
+            }
+            ColumnId::Custom(n) => match app.columns.value(n, self.row) {
+                Some(Some(value)) => cell(spans, value.text.as_str(), width, base),
+                Some(None) => cell(spans, "—", width, theme.style(Role::Muted)),
+                None => cell(spans, "…", width, theme.style(Role::Muted)),
+            },
         }
     }
-    // The state of the event's flow (✗ failed, ! stuck, … open, ✓ complete).
-    let state = app.flow_state(row);
-    let style = state.map_or(theme.style(Role::Muted), |s| {
-        theme.style(crate::tui::flows::role(s))
-    });
-    spans.push(Span::styled(crate::tui::flows::marker(state), style));
-    spans.push(Span::raw(" "));
-    let time = summary.time().map_or_else(
-        || "—".to_string(),
-        |t| t.format("%m-%d %H:%M:%S").to_string(),
-    );
-    cell(spans, &time, columns.time, theme.style(Role::Muted));
-    let kind = summary.event_type.as_deref().map_or("—", |t| t.as_str());
-    let kind_style = if flags.has(Flags::MALFORMED) {
-        base.patch(theme.style(Role::Malformed))
-    } else if flags.has(Flags::EXPIRED) {
-        base.patch(theme.style(Role::Expired))
-    } else {
-        base
-    };
-    cell(spans, kind, columns.kind, kind_style);
-    cell(spans, summary.id.as_str(), columns.id, base);
-    cell(
-        spans,
-        summary.key.as_ref().map_or("—", |k| k.as_str()),
-        columns.key,
-        base,
-    );
-    let mut receives = summary
-        .receive_count
-        .map_or_else(String::new, |n| n.to_string());
-    let receive_style = if summary.at_max_receives {
-        // At maxReceiveCount: the next receive moves it to the DLQ.
-        receives.push('!');
-        theme.style(Role::Error)
-    } else if summary.receive_count.is_some_and(|n| n > 1) {
-        theme.style(Role::Warning)
-    } else {
-        base
-    };
-    cell(spans, &receives, columns.receives, receive_style);
-    cell(
-        spans,
-        summary.correlation.as_ref().map_or("—", |c| c.as_str()),
-        columns.correlation,
-        base,
-    );
+
+    /// The five flag letters and the flow-state marker.
+    fn flag_cells(&self, width: usize, spans: &mut Vec<Span<'static>>) {
+        let (app, theme, summary) = (self.app, self.theme, self.summary);
+        let flags = self.flags();
+        let mut used = 0;
+        for (letter, bit, _) in Flags::LEGEND {
+            let role = match bit {
+                Flags::EXPIRED => Role::Expired,
+                Flags::MALFORMED => Role::Malformed,
+                Flags::DLQ => Role::Dlq,
+                Flags::SECRET => Role::Secret,
+                _ => Role::Located,
+            };
+            if used == width {
+                break;
+            }
+            used += 1;
+            if flags.has(bit) {
+                // A dead-letter event the journal says was redriven already.
+                let letter = if bit == Flags::DLQ && app.row_redriven(self.row, &summary.id) {
+                    'R'
+                } else {
+                    letter
+                };
+                spans.push(Span::styled(letter.to_string(), theme.style(role)));
+            } else {
+                spans.push(Span::styled("·", theme.style(Role::Muted)));
+            }
+        }
+        if used < width {
+            // The state of the event's flow (✗ failed, ! stuck, … open, ✓ complete).
+            let state = app.flow_state(self.row);
+            let style = state.map_or(theme.style(Role::Muted), |s| {
+                theme.style(crate::tui::flows::role(s))
+            });
+            spans.push(Span::styled(crate::tui::flows::marker(state), style));
+            used += 1;
+        }
+        spans.push(Span::raw(" ".repeat(width - used + 1)));
+    }
 }
