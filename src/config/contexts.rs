@@ -411,6 +411,19 @@ read_only = true
         );
     }
 
+    /// The README's example config loads as it is written.
+    #[test]
+    fn the_readme_config_example_loads() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## Configuration").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let text = &section[start..start + section[start..].find("```").unwrap()];
+        let config = Config::parse(text).unwrap();
+        assert_eq!(config.contexts.names(), ["prod", "staging"]);
+        assert_eq!(config.default_context.as_deref(), Some("staging"));
+        crate::inspect::Inspector::new(&config.mappings).unwrap();
+    }
+
     #[test]
     fn only_the_exact_name_confirms() {
         assert!(confirms("prod", "prod"));
