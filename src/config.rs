@@ -8,6 +8,8 @@ use serde::Deserialize;
 
 use crate::inspect::Mappings;
 
+pub mod contexts;
+
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -61,6 +63,12 @@ pub struct Config {
     /// Flows: `[flows] stuck_after = "10m"`, `terminal = ["AuthSucceeded"]`.
     #[serde(default)]
     pub flows: FlowsConfig,
+    /// Contexts: `[contexts.NAME]` (see [`contexts`]).
+    #[serde(default)]
+    pub contexts: contexts::Contexts,
+    /// The context opened when `--context` names none.
+    #[serde(default)]
+    pub default_context: Option<String>,
     /// The events table's columns: `[columns] show = [...]`, `width`,
     /// `[[columns.custom]] name = "amount" path = "$.body.data.amount"`.
     #[serde(default)]
@@ -164,6 +172,7 @@ impl Config {
             message,
         })?;
         if let Some(dir) = path.parent() {
+            config.contexts.resolve_paths(dir);
             for contracts in &mut config.contracts {
                 if contracts.is_relative() {
                     *contracts = dir.join(&*contracts);
@@ -175,7 +184,7 @@ impl Config {
 
     /// Parse config text; the error is one line.
     pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();
             match e.span() {
                 Some(span) => {
@@ -184,7 +193,14 @@ impl Config {
                 }
                 None => message,
             }
-        })
+        })?;
+        if let Some(name) = &config.default_context {
+            config
+                .contexts
+                .get(name)
+                .map_err(|e| format!("default_context: {e}"))?;
+        }
+        Ok(config)
     }
 }
 

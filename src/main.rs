@@ -89,24 +89,45 @@ async fn run(args: Cli, log_file: Option<std::path::PathBuf>) -> anyhow::Result<
         config.journal.clone(),
         args.no_journal,
     ));
-    let max_hold = args
-        .sqs
-        .max_hold
-        .or(config.sqs_max_hold().map_err(anyhow::Error::msg)?);
-    let mut context = Context::new(config, args.read_only)?
+    // A context fills in what the flags did not give.
+    let flags = cli::contexts::Flags {
+        sqs: args.sqs.clone(),
+        pulsar: args.pulsar.clone(),
+        read_only: args.read_only,
+        theme: args.theme.clone(),
+        sources: args.sources.clone(),
+    };
+    let chosen =
+        cli::contexts::pick(args.context.as_deref(), &config).map_err(anyhow::Error::msg)?;
+    let settings = flags
+        .settings(chosen.as_ref().map(|(_, c)| *c), &config)
+        .map_err(anyhow::Error::msg)?;
+    let mut command = args.command;
+    if let Some(command) = &mut command {
+        cli::contexts::fill_sources(command, chosen.as_ref())?;
+    }
+    let chosen = cli::contexts::Chosen {
+        production: chosen.as_ref().is_some_and(|(_, c)| c.production),
+        name: chosen.map(|(name, _)| name),
+        confirm: args.confirm_context,
+        flags,
+    };
+    let mut context = Context::new(config, settings.read_only)?
         .with_contracts(&args.contracts)?
-        .with_sqs(evscope::backend::SqsOptions {
-            profile: args.sqs.profile,
-            region: args.sqs.region,
-            endpoint_url: args.sqs.endpoint_url.filter(|u| !u.trim().is_empty()),
-            visibility_timeout: args.sqs.visibility_timeout,
-            keep_dedup_id: false,
-            max_hold,
-        });
-    context.open.pulsar = args.pulsar.to_options();
-    let code = match args.command {
+        .with_sqs(settings.sqs);
+    context.open.pulsar = settings.pulsar;
+    context.chosen = chosen;
+    let code = match command {
         Some(command) => cli::run(command, &context).await,
-        None => evscope::tui::run(&context, &args.sources, args.theme.as_deref(), log_file).await,
+        None => {
+            evscope::tui::run(
+                &context,
+                &settings.sources,
+                settings.theme.as_deref(),
+                log_file,
+            )
+            .await
+        }
     };
     // SQS messages a browse held are made visible again in the background
     // when the browse was cut short: wait for that before exiting. A follow

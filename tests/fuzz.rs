@@ -329,6 +329,38 @@ proptest! {
     }
 
     #[test]
+    fn contexts_of_any_shape_load_or_fail_in_one_line(
+        name in "[a-z\\- ]{0,8}",
+        entries in prop::collection::vec(
+            (
+                prop::sample::select(
+                    evscope::config::contexts::KEYS
+                        .iter()
+                        .copied()
+                        .chain(["bogus", "pulsar_token"])
+                        .collect::<Vec<_>>(),
+                ),
+                prop::sample::select(vec![
+                    "true", "\"x\"", "0", "-1", "1e9", "3.5", "[]", "[\"a\", 1]", "{ a = 1 }",
+                    "\"2m\"", "\"forever\"", "nan", "inf", "-inf", "43200", "99999999999",
+                ]),
+            ),
+            0..5,
+        ),
+        default in prop::option::of("[a-z]{0,3}"),
+    ) {
+        let mut text = String::new();
+        if let Some(default) = default {
+            text.push_str(&format!("default_context = \"{default}\"\n"));
+        }
+        text.push_str(&format!("[contexts.\"{name}\"]\n"));
+        for (key, value) in entries {
+            text.push_str(&format!("{key} = {value}\n"));
+        }
+        survive_config(&text);
+    }
+
+    #[test]
     fn any_text_as_a_config_never_panics(text in "\\PC{0,60}") {
         survive_config(&text);
     }

@@ -40,8 +40,10 @@ pub enum BackendError {
         /// Why, and what to do instead.
         why: String,
     },
-    /// `--read-only` forbids changing sources.
-    #[error("{uri}: refused in read-only mode (drop --read-only to change sources)")]
+    /// `--read-only` (or a read-only context) forbids changing sources.
+    #[error(
+        "{uri}: refused in read-only mode (drop --read-only, or set read_only = false in the context, to change sources)"
+    )]
     ReadOnly {
         /// The source URI.
         uri: String,

@@ -43,6 +43,14 @@ pub struct Cli {
     /// EVSCOPE_LOG (or RUST_LOG) takes a filter instead, e.g. `debug`.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Open the config's [contexts.NAME]: its sources and settings fill in
+    /// what the flags do not give (default: the config's default_context).
+    #[arg(long, global = true, value_name = "NAME", env = "EVSCOPE_CONTEXT")]
+    pub context: Option<String>,
+    /// In a production context, the context's name: with --yes, lets an
+    /// operation that changes a source run off a terminal.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub confirm_context: Option<String>,
     #[command(flatten)]
     pub sqs: SqsArgs,
     #[command(flatten)]
@@ -323,6 +331,9 @@ pub enum Command {
     /// duplicated, and the lag from A to B. Exits 0 when they match, 1 when
     /// they differ.
     Diff(DiffArgs),
+    /// List the contexts of the config file ([contexts.NAME]); `*` marks
+    /// the one in effect.
+    Contexts,
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -377,8 +388,8 @@ pub enum OutputFormat {
 /// `versions`.
 #[derive(Debug, Args)]
 pub struct VersionsArgs {
-    /// Where to read (several sources and scopes).
-    #[arg(required = true, value_name = "SOURCE")]
+    /// Where to read (several sources and scopes); none: the --context's sources.
+    #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -404,8 +415,8 @@ pub enum ContractsCommand {
 /// `contracts infer`.
 #[derive(Debug, Args)]
 pub struct InferArgs {
-    /// Where to read (several sources and scopes).
-    #[arg(required = true, value_name = "SOURCE")]
+    /// Where to read (several sources and scopes); none: the --context's sources.
+    #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// The directory to write the schemas to.
     #[arg(short, long, value_name = "DIR")]
@@ -626,8 +637,8 @@ pub struct DeleteArgs {
     after_help = "KEY: minute, hour, day, week (the event's own time, else its publish time), type, version, source, problem, country, expired, event_id, or a JSONPath into the capture document ($.body.status, $.attributes.tenant).\nExample: evscope stats reservations.jsonl --rows day --cols '$.body.status'"
 )]
 pub struct StatsArgs {
-    /// Where to read (several sources and scopes are read one after another).
-    #[arg(required = true, value_name = "SOURCE")]
+    /// Where to read (several sources and scopes are read one after another); none: the --context's sources.
+    #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// What the rows are.
     #[arg(long, value_name = "KEY")]

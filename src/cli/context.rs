@@ -28,6 +28,8 @@ pub struct Context {
     pub config: Config,
     /// Options every backend is opened with.
     pub open: OpenOptions,
+    /// The context the run is in (`--context`), if any.
+    pub chosen: super::contexts::Chosen,
 }
 
 impl Context {
@@ -42,6 +44,7 @@ impl Context {
                 read_only,
                 ..OpenOptions::new(inspector)
             },
+            chosen: Default::default(),
         })
     }
 

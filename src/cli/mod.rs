@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod context;
+pub mod contexts;
 mod contracts;
 mod diff;
 mod flows;
@@ -17,7 +18,7 @@ mod stats;
 
 mod topics;
 
-pub use args::{CheckArgs, Cli, Command, FilterArgs, PulsarArgs, SqsArgs};
+pub use args::{CheckArgs, Cli, Command, FilterArgs, PulsarArgs, SqsArgs, TIMEOUT_RANGE};
 pub use context::Context;
 
 use anyhow::Result;
@@ -48,6 +49,7 @@ pub async fn run(command: Command, context: &Context) -> Result<i32> {
         Command::Graph(args) => flows::graph(args, context).await,
         Command::Stats(args) => stats::stats(args, context).await,
         Command::Diff(args) => diff::diff(args, context).await,
+        Command::Contexts => contexts::list(context),
         Command::Completions { shell } => {
             args::print_completions(shell);
             Ok(0)

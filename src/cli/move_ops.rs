@@ -591,6 +591,9 @@ pub(super) async fn purge(args: PurgeArgs, context: &Context) -> Result<i32> {
 /// line and the AWS caller identity when it touches AWS. A journal that
 /// cannot be written stops the operation here, before it starts.
 pub(super) async fn journal_begin(intent: Intent, context: &Context) -> Result<journal::Entry> {
+    // The production guard: every operation that changes something is
+    // journaled first, so none starts without passing it.
+    super::contexts::confirm_change(context, &intent_words(&intent))?;
     let words: Vec<String> = std::env::args().collect();
     let intent = intent.command(&words).with_aws(&context.open.sqs).await;
     let journal = journal::current();
@@ -598,6 +601,20 @@ pub(super) async fn journal_begin(intent: Intent, context: &Context) -> Result<j
         warn("--no-journal: this operation is not journaled (the journal only notes that it ran)");
     }
     Ok(journal.begin(intent)?)
+}
+
+/// What an operation will do, for the production guard: `redrive
+/// sqs://orders-dlq → sqs://orders`.
+fn intent_words(intent: &Intent) -> String {
+    let mut words = intent.operation.clone();
+    for uri in intent.source.iter().chain(&intent.target) {
+        if words.len() > intent.operation.len() {
+            words.push_str(" →");
+        }
+        words.push(' ');
+        words.push_str(uri);
+    }
+    words
 }
 
 /// Write the outcome of an operation to the journal; a failure is only

@@ -281,6 +281,20 @@ pub enum Dialog {
         /// What "yes" does.
         op: PendingOp,
     },
+    /// In a production context, the context's name typed back before an
+    /// operation that changes a source runs (see [`super::context`]).
+    TypeBack {
+        /// What asks.
+        title: Safe,
+        /// What will happen.
+        body: Vec<Safe>,
+        /// The name to type.
+        name: String,
+        /// What was typed.
+        input: LineInput,
+        /// Why the last answer was refused.
+        error: Option<Safe>,
+    },
     /// An error worth stopping for.
     Error {
         /// What failed.
@@ -503,6 +517,8 @@ pub struct App {
     pub edited: Option<Event>,
     /// The user asked to quit.
     pub quit: bool,
+    /// The context (`--context`, `:context`) and its production guard.
+    pub context: super::context::ContextState,
     /// Load generation; a reload bumps it.
     pub epoch: u64,
     pub(super) next_job: u64,
@@ -590,6 +606,7 @@ impl App {
             refollow: Default::default(),
             edited: None,
             quit: false,
+            context: Default::default(),
             epoch: 1,
             next_job: 1,
             effects: Vec::new(),
@@ -626,13 +643,19 @@ impl App {
     }
 
     /// Take the work `update` asked for.
+    /// In a production context, operations that change a source are held
+    /// here until the context's name is typed back ([`super::context::guard`]).
     pub fn take_effects(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.effects)
+        let effects = std::mem::take(&mut self.effects);
+        super::context::guard(self, effects)
     }
 
     /// The screen areas for the current size.
     pub fn areas(&self) -> Areas {
-        Areas::of(Rect::new(0, 0, self.size.0, self.size.1))
+        Areas::of(super::context::inner(
+            self,
+            Rect::new(0, 0, self.size.0, self.size.1),
+        ))
     }
 
     /// Number of rows shown.

@@ -47,6 +47,8 @@ pub enum Command {
     Journal,
     /// `flows`: the flows view.
     Flows,
+    /// `context [NAME]`: switch context (no name: list them).
+    Context(String),
     /// `quit`.
     Quit,
 }
@@ -71,6 +73,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("filters", ""),
     ("help", ""),
     ("journal", ""),
+    ("context", "[NAME]"),
     ("quit", ""),
 ];
 
@@ -159,6 +162,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "help" | "h" => Ok(Command::Help),
         "journal" => Ok(Command::Journal),
         "flows" => Ok(Command::Flows),
+        "context" | "ctx" => Ok(Command::Context(arg.to_string())),
         "quit" | "q" | "q!" => Ok(Command::Quit),
         "" => {
             Err("type a command: open, replay, redrive, delete, purge, export, theme, quit".into())

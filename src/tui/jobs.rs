@@ -164,6 +164,8 @@ pub enum Effect {
         /// The source.
         source: Arc<dyn Backend>,
     },
+    /// Reach sources as a context says from now on (`:context`).
+    UseContext(Box<super::context::Reach>),
     /// Write rows to a capture file.
     Export {
         /// The job id.
@@ -502,6 +504,11 @@ impl Jobs {
             Effect::UseContracts(contracts) => {
                 // Capture lines written from here on (export) carry them too.
                 self.open.inspector = self.open.inspector.clone().with_contracts(contracts);
+            }
+            Effect::UseContext(reach) => {
+                self.open.sqs = reach.sqs;
+                self.open.pulsar = reach.pulsar;
+                self.open.read_only = reach.read_only;
             }
             Effect::Open { epoch, slot, uri } => {
                 self.epoch.fetch_max(epoch, Ordering::SeqCst);

@@ -14,6 +14,7 @@ pub mod columns;
 pub mod commands;
 pub mod compare_view;
 pub mod content;
+pub mod context;
 pub mod decode;
 pub mod event_loop;
 pub mod flows;
@@ -107,6 +108,14 @@ pub async fn run(
         chrono::Utc::now(),
     );
     app.config_dir = Config::dir();
+    app.context = context::ContextState::new(
+        context.chosen.name.clone().map(|name| context::Active {
+            name,
+            production: context.chosen.production,
+        }),
+        Arc::new(context.config.clone()),
+        context.chosen.flags.clone(),
+    );
     app.flows.stuck_after = context
         .config
         .flows_stuck_after()

@@ -63,11 +63,13 @@ pub enum Role {
     Key,
     /// Progress gauges.
     Gauge,
+    /// A production context: the outer frame and the type-back dialog.
+    Danger,
 }
 
 impl Role {
     /// Every role with its name in theme files.
-    pub const ALL: [(Role, &'static str); 26] = [
+    pub const ALL: [(Role, &'static str); 27] = [
         (Role::Text, "text"),
         (Role::Border, "border"),
         (Role::BorderFocus, "border_focus"),
@@ -94,6 +96,7 @@ impl Role {
         (Role::Status, "status"),
         (Role::Key, "key"),
         (Role::Gauge, "gauge"),
+        (Role::Danger, "danger"),
     ];
 
     fn index(self) -> usize {

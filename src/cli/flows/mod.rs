@@ -25,8 +25,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 /// `flows`.
 #[derive(Debug, Args)]
 pub struct FlowsArgs {
-    /// Where to read: files, queues, topics, scopes (sqs://PREFIX*...).
-    #[arg(required = true, value_name = "SOURCE")]
+    /// Where to read: files, queues, topics, scopes (sqs://PREFIX*...); none: the --context's sources.
+    #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// Only flows in these states (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "STATE,..")]
@@ -64,8 +64,8 @@ pub enum ListFormat {
 /// `flow`.
 #[derive(Debug, Args)]
 pub struct FlowArgs {
-    /// Where to read: files, queues, topics, scopes.
-    #[arg(required = true, value_name = "SOURCE")]
+    /// Where to read: files, queues, topics, scopes; none: the --context's sources.
+    #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// The flow's correlation id.
     #[arg(long, value_name = "ID")]
@@ -95,8 +95,8 @@ pub enum TreeFormat {
 /// `graph`.
 #[derive(Debug, Args)]
 pub struct GraphArgs {
-    /// Where to read: files, queues, topics, scopes.
-    #[arg(required = true, value_name = "SOURCE")]
+    /// Where to read: files, queues, topics, scopes; none: the --context's sources.
+    #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
     /// dot (graphviz), mermaid, or json.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]

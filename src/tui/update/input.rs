@@ -174,7 +174,9 @@ pub(super) fn command_input(app: &mut App, action: Action) {
                         columns: app.columns.names(),
                         filters: app.saved_filters.names(),
                     };
-                    commands::candidates(&before, &uris, app.config_dir.as_deref(), &names)
+                    crate::tui::context::candidates(app, &before).unwrap_or_else(|| {
+                        commands::candidates(&before, &uris, app.config_dir.as_deref(), &names)
+                    })
                 }
             };
             app.command_input.complete(candidates);
@@ -273,6 +275,7 @@ pub(super) fn run_command(app: &mut App, command: Command) {
             Err(error) => status(app, Level::Error, &error.to_string()),
         },
         Command::Flows => open_flows(app),
+        Command::Context(name) => super::context::switch(app, &name),
         Command::Sort(column, direction) => {
             super::sort::command(app, &column, direction.as_deref())
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 
+mod context;
 mod filters;
 mod input;
 mod list;
@@ -33,10 +34,16 @@ pub fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
     if key.kind != KeyEventKind::Press {
         return None;
     }
-    if let Some(action) = app.keymap.action(app.mode.keys(), key) {
+    // The production type-back dialog edits a line, as the command line does.
+    let typing_back = super::context::typing_back(app);
+    let keys = match typing_back {
+        true => super::keymap::KeyMode::Command,
+        false => app.mode.keys(),
+    };
+    if let Some(action) = app.keymap.action(keys, key) {
         return Some(action);
     }
-    let typing = matches!(app.mode, Mode::Filter | Mode::Command | Mode::Prompt(_));
+    let typing = typing_back || matches!(app.mode, Mode::Filter | Mode::Command | Mode::Prompt(_));
     match key.code {
         ratatui::crossterm::event::KeyCode::Char(c)
             if typing
@@ -158,17 +165,24 @@ pub(super) fn refuse_read_only(app: &mut App, action: &Action) -> bool {
 
 /// Say in the status bar that `action` is disabled by `--read-only`.
 pub(super) fn disabled_by_read_only(app: &mut App, action: &Action) {
+    let why = match &app.context.active {
+        // The context, not the flag, made this run read-only.
+        Some(active) if !app.context.flags.read_only => {
+            format!("the context {} is read-only", active.name)
+        }
+        _ => "evscope runs with --read-only".to_string(),
+    };
     status(
         app,
         Level::Warning,
-        &format!(
-            "{} is disabled: evscope runs with --read-only",
-            action.description()
-        ),
+        &format!("{} is disabled: {why}", action.description()),
     );
 }
 
 pub(super) fn dialog(app: &mut App, action: Action) {
+    if super::context::typing_back(app) {
+        return super::context::type_back(app, action);
+    }
     match action {
         Action::Confirm => {
             let dialog = app.dialog.take();

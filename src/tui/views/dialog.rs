@@ -30,6 +30,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Span::styled(" / esc  cancel", theme.style(Role::Text)),
             ]),
         ),
+        Dialog::TypeBack { .. } => {
+            return crate::tui::context::render_type_back(app, theme, frame, area);
+        }
         Dialog::Error { title, message } => (
             title.as_str(),
             Role::Error,

@@ -26,7 +26,7 @@ use super::theme::{Role, Theme};
 
 /// Draw the screen.
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
-    let area = frame.area();
+    let area = super::context::draw_frame(app, theme, frame);
     let areas = Areas::of(area);
     if let Some(rect) = areas.sources {
         sources::pane(app, theme, frame, rect);

@@ -139,6 +139,10 @@ pub fn hints(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if app.mode == Mode::Help {
         mode = crate::tui::keymap::KeyMode::Help;
     }
+    if crate::tui::context::typing_back(app) {
+        // The type-back dialog shows its own keys.
+        return;
+    }
     for (action, keys) in app.keymap.grouped(mode) {
         let hint = action.hint();
         if hint.is_empty() || (app.read_only && action.changes_sources()) {
