@@ -105,6 +105,41 @@ fn stats_view_counts_the_shown_events_and_picking_a_row_filters() {
     assert!(app.stats.is_none());
 }
 
+/// `:stats flow-state` counts each shown event under its flow's state as
+/// the flows pass judged it (the table's flow mark); a view opened before
+/// the flows are linked is counted again when they are.
+#[test]
+fn stats_view_by_flow_state_follows_the_flows_pass() {
+    let mut app = demo_app(100, 30);
+    let flows = app.flows.result.take().expect("demo flows linked");
+    key(&mut app, ":stats flow-state\n");
+    run_background(&mut app);
+    let pivot = app.stats.as_ref().unwrap().pivot.clone().expect("counted");
+    assert_eq!(pivot.rows, ["(none)"], "nothing linked yet");
+    apply(&mut app, Msg::Flows(flows));
+    run_background(&mut app);
+    let pivot = app.stats.as_ref().unwrap().pivot.clone().expect("counted");
+    let mut expected = std::collections::BTreeMap::<String, f64>::new();
+    for row in 0..app.store.len() {
+        let state = app.flow_state(row).map_or("(none)", |s| s.as_str());
+        *expected.entry(state.to_string()).or_default() += 1.0;
+    }
+    let counted: std::collections::BTreeMap<String, f64> = pivot
+        .rows
+        .iter()
+        .cloned()
+        .zip(pivot.row_totals.iter().map(|v| v.unwrap()))
+        .collect();
+    assert_eq!(counted, expected);
+    assert_eq!(counted["failed"], 9.0);
+    assert_eq!(pivot.events, 32);
+    // Flow states are no filter: picking says where to look instead.
+    key(&mut app, "\n");
+    assert_eq!(app.mode, Mode::Stats);
+    let status = app.status.clone().unwrap().text.to_string();
+    assert!(status.contains("flows view"), "{status}");
+}
+
 /// `:diff A B` reads both sources in the background, then lists what
 /// differs and shows the picked pair side by side, differing lines marked.
 #[test]

@@ -180,6 +180,7 @@ pub fn apply(app: &mut App, msg: Msg) {
                 if app.preset == Some(crate::tui::app::Preset::TroubledFlows) {
                     rebuild_view(app);
                 }
+                super::stats::flows_linked(app);
             }
             if app.flows.stale || app.flows.result.is_none() {
                 request_flows(app);

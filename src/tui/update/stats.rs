@@ -20,14 +20,36 @@ pub(super) fn open(app: &mut App, rows: &str, cols: Option<&str>) {
             return;
         }
     };
+    app.stats = Some(view);
+    app.mode = Mode::Stats;
+    request(app);
+}
+
+/// Ask the background for the pivot of the open stats view.
+fn request(app: &mut App) {
+    let Some(view) = &app.stats else { return };
     app.effects.push(Effect::Stats(StatsJob {
         generation: view.generation,
         spec: view.spec.clone(),
         chunks: app.store.chunks().to_vec(),
         rows: app.view.rows.clone().map(Arc::new),
+        flows: app.flows.result.clone(),
     }));
-    app.stats = Some(view);
-    app.mode = Mode::Stats;
+}
+
+/// Count the open stats view again when it shows flow states: newer flows
+/// were linked (the first pass may finish after the view opened).
+pub(super) fn flows_linked(app: &mut App) {
+    let Some(view) = app.stats.as_mut() else {
+        return;
+    };
+    let spec = &view.spec;
+    if !(spec.rows.is_flow_state() || spec.cols.as_ref().is_some_and(|k| k.is_flow_state())) {
+        return;
+    }
+    app.stats_generation += 1;
+    view.generation = app.stats_generation;
+    request(app);
 }
 
 /// Keys in the stats view: up and down pick a row, left and right a cell
