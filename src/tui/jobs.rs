@@ -197,6 +197,8 @@ pub enum Msg {
         generation: u64,
         /// The table.
         pivot: Box<crate::analyze::stats::Pivot>,
+        /// Its cells as shown, laid out off the UI thread.
+        cells: Box<super::stats_view::Cells>,
     },
     /// A source opened.
     Opened {

@@ -30,6 +30,8 @@ pub struct StatsView {
     pub generation: u64,
     /// The table, once computed.
     pub pivot: Option<Pivot>,
+    /// Its cells as shown, once computed.
+    pub cells: Option<Cells>,
     /// The row under the cursor (the total row is not selectable).
     pub row: usize,
     /// The column under the cursor: 0 the whole row, n the n-th column.
@@ -55,6 +57,7 @@ impl StatsView {
             spec,
             generation,
             pivot: None,
+            cells: None,
             row: 0,
             col: 0,
         })
@@ -139,6 +142,18 @@ fn time_filter(unit: TimeUnit, label: &Label) -> String {
     )
 }
 
+/// A pivot's cells as the view shows them: labels masked and escaped,
+/// numbers formatted, each column's width. Laid out with the count, off
+/// the UI thread, so a frame only draws the rows on screen however many
+/// rows the pivot has (a key such as `event_id` gives one per event).
+#[derive(Debug, Clone, Default)]
+pub struct Cells {
+    /// The header, the rows, then the `total` row.
+    pub lines: Vec<Vec<String>>,
+    /// Each column's width.
+    pub widths: Vec<usize>,
+}
+
 /// One stats request for the background.
 pub struct StatsJob {
     /// The request.
@@ -202,9 +217,12 @@ pub fn compute(
             stats.add_labelled(row, col, None);
         }
     }
+    let pivot = stats.finish();
+    let (lines, widths) = crate::analyze::stats::grid(&pivot);
     let _ = tx.send(Msg::Stats {
         generation: job.generation,
-        pivot: Box::new(stats.finish()),
+        pivot: Box::new(pivot),
+        cells: Box::new(Cells { lines, widths }),
     });
 }
 

@@ -191,9 +191,14 @@ pub fn apply(app: &mut App, msg: Msg) {
                 view.report = Some(*report);
             }
         }
-        Msg::Stats { generation, pivot } => {
+        Msg::Stats {
+            generation,
+            pivot,
+            cells,
+        } => {
             if let Some(view) = app.stats.as_mut().filter(|v| v.generation == generation) {
                 view.pivot = Some(*pivot);
+                view.cells = Some(*cells);
             }
         }
         Msg::FilterHits {
