@@ -69,3 +69,17 @@ pub async fn redrive_native(
         NativeMove::Unavailable(reason) => NativeRedrive::Unavailable(reason),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::native_rate;
+
+    #[test]
+    fn only_whole_rates_sqs_accepts_go_to_sqs() {
+        assert_eq!(native_rate(1.0), Some(1));
+        assert_eq!(native_rate(500.0), Some(500));
+        for rate in [0.5, 0.001, 501.0, 2.5, 100_000.0] {
+            assert_eq!(native_rate(rate), None, "{rate}");
+        }
+    }
+}
