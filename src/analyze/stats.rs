@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::field::{FieldPath, PathError, label_of, number_of};
 use super::flows::{Analysis, EventSummary, FlowState, Settings, SourceId};
 use crate::capture::Document;
+use crate::inspect::Needs;
 
 /// The label of events a key finds nothing in.
 pub const NONE_LABEL: &str = "(none)";
@@ -132,6 +133,28 @@ impl Key {
     /// Whether the key is a time bucket.
     pub fn is_time(&self) -> bool {
         matches!(self, Key::Time(_))
+    }
+
+    /// The parts of an inspection this key reads (the rest need not be
+    /// computed: see [`crate::scan::Scanner::needs`]).
+    pub fn needs(&self) -> Needs {
+        match self {
+            Key::Time(_) => Needs::DATES,
+            Key::Type => Needs::TYPE,
+            Key::Version => Needs::VERSION,
+            Key::Source => Needs::NONE,
+            Key::Problem => Needs::PROBLEMS,
+            Key::Country => Needs::LOCATION,
+            Key::Expired => Needs::EXPIRY,
+            Key::EventId => Needs::EVENT_ID,
+            // What a flow summary holds: ids, type, time, flags.
+            Key::FlowState => Needs::EVENT_ID
+                .with(Needs::CORRELATION)
+                .with(Needs::TYPE)
+                .with(Needs::EXPIRY)
+                .with(Needs::PROBLEMS),
+            Key::Path(path) => Needs::of_text(path.text()),
+        }
     }
 
     /// Whether the key is the flow state, which one event alone cannot tell.
@@ -357,6 +380,22 @@ pub struct Spec {
     pub tz: Tz,
     /// Keep only the N largest columns, the rest folded into `other`.
     pub top: Option<usize>,
+}
+
+impl Spec {
+    /// The parts of an inspection the pivot reads: its keys' and its
+    /// value's. Labels are masked when shown, so secrets need not be found
+    /// in each event.
+    pub fn needs(&self) -> Needs {
+        let mut needs = self.rows.needs();
+        if let Some(cols) = &self.cols {
+            needs = needs.with(cols.needs());
+        }
+        if let Some(path) = &self.measure.path {
+            needs = needs.with(Needs::of_text(path.text()));
+        }
+        needs
+    }
 }
 
 /// Parse a `--tz` value (an IANA name, or UTC).

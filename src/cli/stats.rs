@@ -42,7 +42,7 @@ pub(super) async fn stats(args: StatsArgs, context: &Context) -> Result<i32> {
         out.flush()?;
         return Ok(0);
     }
-    let scanner = context.scanner(&args.filter)?;
+    let scanner = context.scanner(&args.filter)?.needs(spec.needs());
     let mut pivot = Stats::new(spec);
     pivot.judge_flows(super::flows::settings(context, &args.judge)?);
     // `demo` is read as its parts, so its DLQ counts as one (flow-state).

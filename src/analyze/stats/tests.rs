@@ -407,3 +407,17 @@ fn flow_state_has_no_sql_and_parses_both_spellings() {
     let error = Key::parse("flow").unwrap_err().to_string();
     assert!(error.contains("flow-state"), "{error}");
 }
+
+#[test]
+fn a_pivot_needs_only_what_its_keys_and_value_read() {
+    use crate::inspect::Needs;
+    let needs = spec("day", Some("$.meta.type"), "sum:$.body.amount").needs();
+    assert_eq!(needs, Needs::DATES.with(Needs::TYPE));
+    assert_eq!(spec("source", None, "count").needs(), Needs::NONE);
+    assert!(
+        spec("flow-state", None, "count")
+            .needs()
+            .has(Needs::CORRELATION)
+    );
+    assert_eq!(spec("$.meta", None, "count").needs(), Needs::FACETS);
+}
