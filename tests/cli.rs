@@ -1074,6 +1074,30 @@ fn stats_by_flow_state_on_the_demo() {
     );
 }
 
+/// A key path onto a secret-named member shows it masked in `stats` and
+/// `diff`, however little else they inspect.
+#[test]
+fn stats_and_diff_keys_on_secret_members_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.jsonl",
+        "{\"eventId\":\"e1\",\"amount\":1,\"password\":\"hunter22\"}\n",
+    );
+    let b = write(
+        dir.path(),
+        "b.jsonl",
+        "{\"eventId\":\"e1\",\"amount\":5,\"password\":\"hunter22\"}\n",
+    );
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let stats = evscope(&["stats", a, "--rows", "$.body.password"]);
+    let diff = evscope(&["diff", a, b, "--key", "$.body.password"]);
+    for out in [&stats, &diff] {
+        assert!(!stdout(out).contains("hunter22"), "{}", stdout(out));
+    }
+    assert!(stdout(&diff).contains("$.body.amount"), "{}", stdout(&diff));
+}
+
 #[test]
 fn diff_reports_missing_extra_changed_and_duplicates_with_exit_codes() {
     let dir = tempfile::tempdir().unwrap();

@@ -153,7 +153,7 @@ impl Key {
                 .with(Needs::TYPE)
                 .with(Needs::EXPIRY)
                 .with(Needs::PROBLEMS),
-            Key::Path(path) => Needs::of_text(path.text()),
+            Key::Path(path) => path_needs(path),
         }
     }
 
@@ -384,18 +384,24 @@ pub struct Spec {
 
 impl Spec {
     /// The parts of an inspection the pivot reads: its keys' and its
-    /// value's. Labels are masked when shown, so secrets need not be found
-    /// in each event.
+    /// value's. Facet labels are masked when shown, so facet keys need no
+    /// secrets found; paths do (see [`path_needs`]).
     pub fn needs(&self) -> Needs {
         let mut needs = self.rows.needs();
         if let Some(cols) = &self.cols {
             needs = needs.with(cols.needs());
         }
         if let Some(path) = &self.measure.path {
-            needs = needs.with(Needs::of_text(path.text()));
+            needs = needs.with(path_needs(path));
         }
         needs
     }
+}
+
+/// What reading `path` needs: the facets it names, and the secrets (a path
+/// reads values as shown, so `$.body.password` finds the masked value).
+pub fn path_needs(path: &FieldPath) -> Needs {
+    Needs::of_text(path.text()).with(Needs::SECRETS)
 }
 
 /// Parse a `--tz` value (an IANA name, or UTC).

@@ -411,13 +411,19 @@ fn flow_state_has_no_sql_and_parses_both_spellings() {
 #[test]
 fn a_pivot_needs_only_what_its_keys_and_value_read() {
     use crate::inspect::Needs;
-    let needs = spec("day", Some("$.meta.type"), "sum:$.body.amount").needs();
+    let needs = spec("day", Some("type"), "count").needs();
     assert_eq!(needs, Needs::DATES.with(Needs::TYPE));
+    // Paths read values as shown: secrets masked.
+    let needs = spec("day", Some("$.meta.type"), "sum:$.body.amount").needs();
+    assert_eq!(needs, Needs::DATES.with(Needs::TYPE).with(Needs::SECRETS));
     assert_eq!(spec("source", None, "count").needs(), Needs::NONE);
     assert!(
         spec("flow-state", None, "count")
             .needs()
             .has(Needs::CORRELATION)
     );
-    assert_eq!(spec("$.meta", None, "count").needs(), Needs::FACETS);
+    assert_eq!(
+        spec("$.meta", None, "count").needs(),
+        Needs::FACETS.with(Needs::SECRETS)
+    );
 }
