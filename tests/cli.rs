@@ -1036,6 +1036,68 @@ fn stats_bad_keys_and_print_sql() {
     );
 }
 
+/// `--rows flow-state` labels each event by its flow's state as `evscope
+/// flows` judges it, across the demo's queue and its DLQ: 3 failed flows
+/// of 9 events, 3 complete of 8, 2 stuck of 3, and 12 events in no flow.
+#[test]
+fn stats_by_flow_state_on_the_demo() {
+    let counts = |extra: &[&str]| {
+        let out = evscope(&[&["stats", "demo", "--format", "csv"][..], extra].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(
+        counts(&["--rows", "flow-state"]),
+        "flow-state,count\ncomplete,8\nfailed,9\nstuck,3\n(none),12\ntotal,32\n"
+    );
+    // Judged with a stuck-after age longer than the demo's age: open.
+    assert_eq!(
+        counts(&["--rows", "flow-state", "--stuck-after", "36500d"]),
+        "flow-state,count\ncomplete,8\nfailed,9\nopen,3\n(none),12\ntotal,32\n"
+    );
+    // As columns, against another key, after a filter.
+    let text = counts(&[
+        "--rows",
+        "source",
+        "--cols",
+        "flow_state",
+        "--filter",
+        "@.meta.type != 'SEND_EMAIL'",
+    ]);
+    assert_eq!(
+        text,
+        "source,complete,failed,stuck,(none),total\ndemo:notifications,0,1,0,3,4\ndemo:payments,8,5,3,1,17\ndemo:payments.dlq,0,3,0,1,4\ntotal,8,9,3,5,25\n"
+    );
+    assert_one_line_error(
+        &evscope(&["stats", "demo", "--rows", "flow-state", "--print-sql"]),
+        "flow-state is worked out across events",
+    );
+}
+
+/// A key path onto a secret-named member shows it masked in `stats` and
+/// `diff`, however little else they inspect.
+#[test]
+fn stats_and_diff_keys_on_secret_members_are_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.jsonl",
+        "{\"eventId\":\"e1\",\"amount\":1,\"password\":\"hunter22\"}\n",
+    );
+    let b = write(
+        dir.path(),
+        "b.jsonl",
+        "{\"eventId\":\"e1\",\"amount\":5,\"password\":\"hunter22\"}\n",
+    );
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let stats = evscope(&["stats", a, "--rows", "$.body.password"]);
+    let diff = evscope(&["diff", a, b, "--key", "$.body.password"]);
+    for out in [&stats, &diff] {
+        assert!(!stdout(out).contains("hunter22"), "{}", stdout(out));
+    }
+    assert!(stdout(&diff).contains("$.body.amount"), "{}", stdout(&diff));
+}
+
 #[test]
 fn diff_reports_missing_extra_changed_and_duplicates_with_exit_codes() {
     let dir = tempfile::tempdir().unwrap();

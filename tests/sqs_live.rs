@@ -525,6 +525,62 @@ mod ui {
         }
     }
 
+    /// The TUI's redrive of a whole SQS DLQ goes through SQS's own move
+    /// task (the job's cancel key cancels it at SQS, as Ctrl-C does in the
+    /// CLI: `sqs_ops_live`), and the status says how many it moved.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_tuis_redrive_of_a_whole_dlq_is_sqss_move_task() {
+        set_test_credentials();
+        let ls = localstack();
+        let endpoint = ls.endpoint();
+        let c = client(&endpoint).await;
+        let state = tempfile::tempdir().unwrap();
+        evscope::ops::journal::configure(evscope::ops::journal::Journal::new(
+            Some(state.path().join("journal.jsonl")),
+            false,
+        ));
+        let total = 12;
+        let (origin, dlq_name, dlq, dlq_arn) = dead_lettered(&c, "tuimove", total).await;
+        let mut ui = Ui::open(
+            &[format!("sqs://{dlq_name}")],
+            options(&endpoint, MaxHold::Forever),
+        )
+        .await;
+        ui.app.scope = Some(0);
+        update(&mut ui.app, Action::Redrive);
+        ui.run_effects();
+        ui.until("asked", |app| {
+            matches!(
+                app.dialog,
+                Some(Dialog::Confirm {
+                    op: PendingOp::Redrive { .. },
+                    ..
+                })
+            )
+        })
+        .await;
+        update(&mut ui.app, Action::Confirm);
+        ui.run_effects();
+        ui.until("the job ends", |app| app.job.is_none()).await;
+        let status = ui.app.status.as_ref().unwrap().text.to_string();
+        assert!(status.contains(&format!("{total} moved")), "{status}");
+        assert_eq!(depth(&c, &dlq).await, (0, 0), "{status}");
+        assert_eq!(take_all(&c, &origin).await.len(), total, "{status}");
+        // SQS did it: its task list has the completed task.
+        let listed = c
+            .list_message_move_tasks()
+            .source_arn(&dlq_arn)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.results().first().and_then(|t| t.status()),
+            Some("COMPLETED")
+        );
+        let journal = std::fs::read_to_string(state.path().join("journal.jsonl")).unwrap();
+        assert!(journal.contains("sqs-move-task"), "{journal}");
+    }
+
     fn follow_dialog(app: &App) -> Option<usize> {
         match &app.dialog {
             Some(Dialog::Confirm {

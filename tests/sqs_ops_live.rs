@@ -251,3 +251,85 @@ async fn the_journal_records_the_aws_caller_identity() {
     );
     assert_eq!(lines[1]["outcome"]["new_ids"][0][0], "line-1");
 }
+
+/// `redrive --rate 1/s` has SQS's move task keep the rate
+/// (MaxNumberOfMessagesPerSecond); Ctrl-C cancels the task
+/// (CancelMessageMoveTask) and the report counts what it had moved, which
+/// is what left the DLQ. A second redrive moves the rest. Every wait has a
+/// deadline: a hung evscope fails the test instead of hanging it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_move_task_is_cancelled_by_ctrl_c_and_reports_what_it_moved() {
+    use std::time::Duration;
+    let ls = localstack();
+    let endpoint = ls.endpoint();
+    let c = client(&endpoint).await;
+    let total = 24;
+    let (origin, dlq_name, dlq, dlq_arn) = dead_lettered(&c, "paced", total).await;
+    let state = tempfile::tempdir().unwrap();
+    let dlq_uri = format!("sqs://{dlq_name}");
+    let child = evscope_command(&endpoint, &["redrive", &dlq_uri, "--yes", "--rate", "1/s"])
+        .env("XDG_STATE_HOME", state.path())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("evscope runs");
+    let pid = child.id().expect("running").to_string();
+    // The task runs at 1 a second: wait until it has moved two.
+    let running = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let listed = c
+                .list_message_move_tasks()
+                .source_arn(&dlq_arn)
+                .send()
+                .await
+                .unwrap();
+            if let Some(task) = listed.results().first()
+                && task.status() == Some("RUNNING")
+                && task.approximate_number_of_messages_moved() >= 2
+            {
+                return task.max_number_of_messages_per_second();
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await
+    .expect("the move task runs within 30 s");
+    assert_eq!(running, Some(1), "the rate reached SQS");
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("evscope ends within 60 s of Ctrl-C")
+        .unwrap();
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}\n{}", stderr(&out));
+    assert!(report.contains("(cancelled)"), "{report}");
+    assert!(
+        stderr(&out).contains("cancelled SQS's move (CancelMessageMoveTask)"),
+        "{}",
+        stderr(&out)
+    );
+    let moved: usize = report
+        .split(" moved,")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count: {report}"));
+    assert!((2..total).contains(&moved), "{report}");
+    // What the report says moved is what left the DLQ.
+    assert_eq!(depth(&c, &dlq).await.0 as usize, total - moved, "{report}");
+    assert_eq!(take_all(&c, &origin).await.len(), moved, "{report}");
+    let lines = journal_of(&state);
+    assert_eq!(lines[1]["outcome"]["done"], moved, "{lines:?}");
+    // The rest goes with a second redrive (the cancelled task blocks nothing).
+    let second = tokio::time::timeout(
+        Duration::from_secs(120),
+        run(&endpoint, &state, &["redrive", &dlq_uri, "--yes"]),
+    )
+    .await
+    .expect("the second redrive ends within 120 s");
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(depth(&c, &dlq).await, (0, 0));
+    assert_eq!(take_all(&c, &origin).await.len(), total - moved);
+}

@@ -105,6 +105,126 @@ fn stats_view_counts_the_shown_events_and_picking_a_row_filters() {
     assert!(app.stats.is_none());
 }
 
+/// `:stats flow-state` counts each shown event under its flow's state as
+/// the flows pass judged it (the table's flow mark); a view opened before
+/// the flows are linked is counted again when they are.
+#[test]
+fn stats_view_by_flow_state_follows_the_flows_pass() {
+    let mut app = demo_app(100, 30);
+    let flows = app.flows.result.take().expect("demo flows linked");
+    key(&mut app, ":stats flow-state\n");
+    run_background(&mut app);
+    let pivot = app.stats.as_ref().unwrap().pivot.clone().expect("counted");
+    assert_eq!(pivot.rows, ["(none)"], "nothing linked yet");
+    apply(&mut app, Msg::Flows(flows));
+    run_background(&mut app);
+    let pivot = app.stats.as_ref().unwrap().pivot.clone().expect("counted");
+    let mut expected = std::collections::BTreeMap::<String, f64>::new();
+    for row in 0..app.store.len() {
+        let state = app.flow_state(row).map_or("(none)", |s| s.as_str());
+        *expected.entry(state.to_string()).or_default() += 1.0;
+    }
+    let counted: std::collections::BTreeMap<String, f64> = pivot
+        .rows
+        .iter()
+        .cloned()
+        .zip(pivot.row_totals.iter().map(|v| v.unwrap()))
+        .collect();
+    assert_eq!(counted, expected);
+    assert_eq!(counted["failed"], 9.0);
+    assert_eq!(pivot.events, 32);
+    // Flow states are no filter: picking says where to look instead.
+    key(&mut app, "\n");
+    assert_eq!(app.mode, Mode::Stats);
+    let status = app.status.clone().unwrap().text.to_string();
+    assert!(status.contains("flows view"), "{status}");
+}
+
+/// The foreground of the first cell of `needle` on the first screen row
+/// that holds it.
+fn fg_of(app: &evscope::tui::app::App, needle: &str) -> Option<ratatui::style::Color> {
+    let terminal = draw(app);
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height).find_map(|y| {
+        let row: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect();
+        let x = row.find(needle)?;
+        let column = row[..x].chars().count() as u16;
+        buffer[(column, y)].fg.into()
+    })
+}
+
+/// Bodies longer than the view scroll: enter moves the keys to them, j/k
+/// and the page keys scroll both sides together, the differing lines stay
+/// highlighted, enter goes back to the list, picking another pair starts
+/// at its top.
+#[test]
+fn compare_view_bodies_scroll_and_keep_the_differences_highlighted() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |id: &str, last: i64| {
+        let mut body = serde_json::json!({"eventId": id, "eventName": "PaymentCreated"});
+        for i in 0..40 {
+            body[format!("field{i:02}")] = serde_json::json!(i);
+        }
+        body["zlast"] = serde_json::json!(last);
+        format!("{body}\n")
+    };
+    let a = dir.path().join("old.jsonl");
+    let b = dir.path().join("new.jsonl");
+    std::fs::write(&a, [line("e1", 1), line("e2", 2)].concat()).unwrap();
+    std::fs::write(&b, [line("e1", 10), line("e2", 20)].concat()).unwrap();
+    let mut app = demo_app(110, 24);
+    key(
+        &mut app,
+        &format!(":diff {} {}\n", a.display(), b.display()),
+    );
+    run_background(&mut app);
+    let text = screen(&app);
+    assert!(text.contains(" A 1-"), "{text}");
+    assert!(!text.contains("zlast"), "{text}");
+    // j in the list picks; enter gives the keys to the bodies.
+    key(&mut app, "\n");
+    assert!(app.compare.as_ref().unwrap().bodies);
+    key(&mut app, "jj");
+    assert_eq!(app.compare.as_ref().unwrap().scroll, 2);
+    assert_eq!(app.compare.as_ref().unwrap().cursor, 0);
+    key(&mut app, "G");
+    let view = app.compare.as_ref().unwrap();
+    let page = evscope::tui::views::compare::body_height(app.size);
+    assert_eq!(view.scroll, view.body_lines() - page);
+    let warning = app.theme.style(evscope::tui::theme::Role::Warning).fg;
+    assert_eq!(fg_of(&app, "\"zlast\": 10"), warning);
+    // A's line is left of B's on the same row: the first found.
+    assert_eq!(fg_of(&app, "\"zlast\": 1"), warning);
+    assert_ne!(fg_of(&app, "\"field39\""), warning);
+    let text = screen(&app)
+        .replace(&a.display().to_string(), "OLD")
+        .replace(&b.display().to_string(), "NEW");
+    assert!(
+        !text.contains("\"eventId\""),
+        "scrolled past the top: {text}"
+    );
+    insta::assert_snapshot!(text);
+    // Past the end it stays at the end; up a page and back to the top.
+    key(&mut app, "j");
+    assert_eq!(app.compare.as_ref().unwrap().scroll, view_scroll(&app));
+    key(&mut app, "g");
+    assert_eq!(app.compare.as_ref().unwrap().scroll, 0);
+    // Back in the list, the next pair starts at its top.
+    key(&mut app, "G\n");
+    assert!(!app.compare.as_ref().unwrap().bodies);
+    key(&mut app, "j");
+    let view = app.compare.as_ref().unwrap();
+    assert_eq!((view.cursor, view.scroll), (1, 0));
+}
+
+/// The last scroll line of the picked pair.
+fn view_scroll(app: &evscope::tui::app::App) -> usize {
+    let view = app.compare.as_ref().unwrap();
+    view.body_lines() - evscope::tui::views::compare::body_height(app.size)
+}
+
 /// `:diff A B` reads both sources in the background, then lists what
 /// differs and shows the picked pair side by side, differing lines marked.
 #[test]

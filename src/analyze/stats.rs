@@ -10,7 +10,9 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use super::field::{FieldPath, PathError, label_of, number_of};
+use super::flows::{Analysis, EventSummary, FlowState, Settings, SourceId};
 use crate::capture::Document;
+use crate::inspect::Needs;
 
 /// The label of events a key finds nothing in.
 pub const NONE_LABEL: &str = "(none)";
@@ -22,7 +24,7 @@ pub const OTHER_LABEL: &str = "other";
 pub enum StatsError {
     /// A key that is neither a known facet nor a JSONPath.
     #[error(
-        "unknown key `{0}`: give minute, hour, day, week, type, version, source, problem, country, expired, event_id or a JSONPath such as $.body.status"
+        "unknown key `{0}`: give minute, hour, day, week, type, version, source, problem, country, expired, event_id, flow-state or a JSONPath such as $.body.status"
     )]
     UnknownKey(String),
     /// A value that is not count or FUNCTION:PATH.
@@ -82,6 +84,10 @@ pub enum Key {
     Expired,
     /// `meta.event_id`.
     EventId,
+    /// The state of the event's flow (failed, stuck, open, complete; see
+    /// [`crate::analyze::flows`]), which depends on every other event:
+    /// [`Stats`] labels it once all events are in.
+    FlowState,
     /// Any JSONPath into the capture document.
     Path(FieldPath),
 }
@@ -102,6 +108,7 @@ impl Key {
             "country" => Key::Country,
             "expired" => Key::Expired,
             "event_id" | "event-id" => Key::EventId,
+            "flow-state" | "flow_state" => Key::FlowState,
             path if path.starts_with('$') => Key::Path(FieldPath::parse(path)?),
             other => return Err(StatsError::UnknownKey(other.to_owned())),
         })
@@ -118,6 +125,7 @@ impl Key {
             Key::Country => "country".into(),
             Key::Expired => "expired".into(),
             Key::EventId => "event_id".into(),
+            Key::FlowState => "flow-state".into(),
             Key::Path(path) => path.text().into(),
         }
     }
@@ -127,7 +135,43 @@ impl Key {
         matches!(self, Key::Time(_))
     }
 
-    /// The label of `document` under this key.
+    /// The parts of an inspection this key reads (the rest need not be
+    /// computed: see [`crate::scan::Scanner::needs`]).
+    pub fn needs(&self) -> Needs {
+        match self {
+            Key::Time(_) => Needs::DATES,
+            Key::Type => Needs::TYPE,
+            Key::Version => Needs::VERSION,
+            Key::Source => Needs::NONE,
+            Key::Problem => Needs::PROBLEMS,
+            Key::Country => Needs::LOCATION,
+            Key::Expired => Needs::EXPIRY,
+            Key::EventId => Needs::EVENT_ID,
+            // What a flow summary holds: ids, type, time, flags.
+            Key::FlowState => Needs::EVENT_ID
+                .with(Needs::CORRELATION)
+                .with(Needs::TYPE)
+                .with(Needs::EXPIRY)
+                .with(Needs::PROBLEMS),
+            Key::Path(path) => path_needs(path),
+        }
+    }
+
+    /// Whether the key is the flow state, which one event alone cannot tell.
+    pub fn is_flow_state(&self) -> bool {
+        matches!(self, Key::FlowState)
+    }
+
+    /// The label of an event under [`Key::FlowState`]: its flow's state,
+    /// or nothing when it is in no flow (it has no correlation id).
+    pub fn flow_label(state: Option<FlowState>) -> Label {
+        state.map_or(Label::Missing, |s| Label::Text(s.as_str().into()))
+    }
+
+    /// The label of `document` under this key. [`Key::FlowState`] needs
+    /// the other events: here it is [`Label::Missing`], and [`Stats`]
+    /// (or a caller that linked the flows, with [`Key::flow_label`]) labels
+    /// it instead.
     pub fn label(&self, document: &Document, tz: Tz) -> Label {
         let meta = &document.inspection.meta;
         let text = |s: Option<&String>| s.map_or(Label::Missing, |s| Label::Text(s.clone()));
@@ -156,6 +200,7 @@ impl Key {
             Key::Country => text(meta.location.as_ref().and_then(|l| l.country.as_ref())),
             Key::Expired => Label::Text(meta.expired.to_string()),
             Key::EventId => text(meta.event_id.as_ref()),
+            Key::FlowState => Label::Missing,
             Key::Path(path) => path
                 .find(document)
                 .map_or(Label::Missing, |v| Label::Text(label_of(&v))),
@@ -337,6 +382,28 @@ pub struct Spec {
     pub top: Option<usize>,
 }
 
+impl Spec {
+    /// The parts of an inspection the pivot reads: its keys' and its
+    /// value's. Facet labels are masked when shown, so facet keys need no
+    /// secrets found; paths do (see [`path_needs`]).
+    pub fn needs(&self) -> Needs {
+        let mut needs = self.rows.needs();
+        if let Some(cols) = &self.cols {
+            needs = needs.with(cols.needs());
+        }
+        if let Some(path) = &self.measure.path {
+            needs = needs.with(path_needs(path));
+        }
+        needs
+    }
+}
+
+/// What reading `path` needs: the facets it names, and the secrets (a path
+/// reads values as shown, so `$.body.password` finds the masked value).
+pub fn path_needs(path: &FieldPath) -> Needs {
+    Needs::of_text(path.text()).with(Needs::SECRETS)
+}
+
 /// Parse a `--tz` value (an IANA name, or UTC).
 pub fn parse_tz(text: &str) -> Result<Tz, StatsError> {
     text.trim()
@@ -409,6 +476,22 @@ pub struct Stats {
     spec: Spec,
     cells: HashMap<(Label, Label), Acc>,
     events: u64,
+    /// With a flow-state key: the events held until every one is in.
+    flows: Option<FlowPass>,
+}
+
+/// The events of a pivot with a flow-state key, held until [`Stats::finish`]
+/// links their flows: one compact summary per event (as `evscope flows`
+/// keeps), and the labels that do not depend on flows.
+#[derive(Debug)]
+struct FlowPass {
+    analysis: Analysis,
+    settings: Settings,
+    /// Per event added: its row and column label (`None` where the key is
+    /// the flow state) and its number.
+    pending: Vec<(Option<Label>, Option<Label>, Option<f64>)>,
+    /// The source of the last event added, to register each source once.
+    current: Option<(String, SourceId)>,
 }
 
 /// The column label used when there is no column key.
@@ -417,12 +500,29 @@ fn single_column() -> Label {
 }
 
 impl Stats {
-    /// No events yet.
+    /// No events yet. Flows (for a flow-state key) are judged with the
+    /// default settings at the current time; see [`Stats::judge_flows`].
     pub fn new(spec: Spec) -> Stats {
+        let needs_flows =
+            spec.rows.is_flow_state() || spec.cols.as_ref().is_some_and(Key::is_flow_state);
         Stats {
+            flows: needs_flows.then(|| FlowPass {
+                analysis: Analysis::new(),
+                settings: Settings::at(Utc::now()),
+                pending: Vec::new(),
+                current: None,
+            }),
             spec,
             cells: HashMap::new(),
             events: 0,
+        }
+    }
+
+    /// Judge flows (stuck-after age, terminal types, the time they are
+    /// judged at) with `settings` (for a flow-state key; else unused).
+    pub fn judge_flows(&mut self, settings: Settings) {
+        if let Some(pass) = &mut self.flows {
+            pass.settings = settings;
         }
     }
 
@@ -431,15 +531,43 @@ impl Stats {
         &self.spec
     }
 
-    /// Count one event.
+    /// Count one event, read from the source it names, not a dead-letter
+    /// queue (see [`Stats::add_from`]).
     pub fn add(&mut self, document: &Document) {
-        let row = self.spec.rows.label(document, self.spec.tz);
-        let col = match &self.spec.cols {
-            Some(key) => key.label(document, self.spec.tz),
-            None => single_column(),
-        };
+        let source = document.event.source.clone();
+        self.add_from(&source, false, document);
+    }
+
+    /// Count one event read from `source` (a dead-letter queue when `dlq`:
+    /// its flow then failed).
+    pub fn add_from(&mut self, source: &str, dlq: bool, document: &Document) {
+        let tz = self.spec.tz;
+        let label = |key: &Key| (!key.is_flow_state()).then(|| key.label(document, tz));
         let number = self.spec.measure.number(document);
-        self.add_labelled(row, col, number);
+        let Some(pass) = &mut self.flows else {
+            let row = self.spec.rows.label(document, tz);
+            let col = match &self.spec.cols {
+                Some(key) => key.label(document, tz),
+                None => single_column(),
+            };
+            self.add_labelled(row, col, number);
+            return;
+        };
+        let row = label(&self.spec.rows);
+        let col = match &self.spec.cols {
+            Some(key) => label(key),
+            None => Some(single_column()),
+        };
+        let id = match &pass.current {
+            Some((uri, id)) if uri == source => *id,
+            _ => {
+                let id = pass.analysis.source(source, dlq);
+                pass.current = Some((source.to_owned(), id));
+                id
+            }
+        };
+        pass.analysis.push(id, EventSummary::of(document));
+        pass.pending.push((row, col, number));
     }
 
     /// Count one event already labelled (for callers that label events
@@ -452,11 +580,20 @@ impl Stats {
 
     /// The table: rows sorted by key, columns by key (or the `--top` largest
     /// then `other`), totals on both sides.
-    pub fn finish(self) -> Pivot {
+    pub fn finish(mut self) -> Pivot {
+        if let Some(pass) = self.flows.take() {
+            let linked = pass.analysis.link();
+            let states = linked.states(&pass.settings);
+            for (i, (row, col, number)) in pass.pending.into_iter().enumerate() {
+                let state = || Key::flow_label(linked.flow_of(i).map(|f| states[f]));
+                self.add_labelled(row.unwrap_or_else(state), col.unwrap_or_else(state), number);
+            }
+        }
         let Stats {
             spec,
             cells,
             events,
+            flows: _,
         } = self;
         let func = spec.measure.func;
         let mut row_accs: HashMap<Label, Acc> = HashMap::new();
@@ -965,6 +1102,12 @@ fn sql_of_key(key: &Key, tz: Tz, dialect: Dialect) -> Result<String, String> {
         Key::Country => "country".into(),
         Key::Expired => "expired".into(),
         Key::EventId => "event_id".into(),
+        Key::FlowState => {
+            return Err(
+                "flow-state is worked out across events (evscope flows): the Parquet columns do not hold it"
+                    .into(),
+            );
+        }
         Key::Path(path) => sql_of_path(path, dialect).ok_or_else(|| {
             format!(
                 "`{}` is not in the Parquet columns (body, attributes, meta facets)",

@@ -211,11 +211,29 @@ pub struct NativeMoveProgress {
     pub status: String,
 }
 
+/// How a native move runs and is followed ([`Backend::native_move`]).
+pub struct NativeMoveControl<'a> {
+    /// At most this many events per second (SQS:
+    /// MaxNumberOfMessagesPerSecond, 1 to 500); the service's own pace
+    /// when `None`.
+    pub rate: Option<u32>,
+    /// Told where the move stands, each time the service is asked.
+    pub progress: &'a (dyn Fn(NativeMoveProgress) + Send + Sync),
+    /// Whether the user asked to stop: the move is then cancelled at the
+    /// service (SQS CancelMessageMoveTask).
+    pub cancelled: &'a (dyn Fn() -> bool + Send + Sync),
+}
+
 /// What came of asking a backend for a native move.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NativeMove {
     /// The move ran to its end: how many events it moved.
     Done(NativeMoveProgress),
+    /// The move was cancelled as asked: how many events it had moved when
+    /// it stopped (the rest are still in the source). The status is the
+    /// service's last word (`CANCELLED`, or `CANCELLING` when it had not
+    /// confirmed the stop within the wait).
+    Cancelled(NativeMoveProgress),
     /// Not available here (another target kind, or the endpoint lacks it):
     /// the reason, for a note to the user.
     Unavailable(String),
@@ -447,15 +465,16 @@ pub trait Backend: Send + Sync {
     }
 
     /// Move every event to `target` with the service's own mechanism (SQS
-    /// StartMessageMoveTask from a DLQ to its source), reporting progress
-    /// as it goes. [`NativeMove::Unavailable`] when there is none here: the
-    /// caller then moves events itself.
+    /// StartMessageMoveTask from a DLQ to its source), at `control`'s rate,
+    /// reporting progress as it goes and cancelling it at the service when
+    /// `control` says so. [`NativeMove::Unavailable`] when there is none
+    /// here: the caller then moves events itself.
     async fn native_move(
         &self,
         target: &str,
-        progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
+        control: &NativeMoveControl<'_>,
     ) -> Result<NativeMove, BackendError> {
-        let _ = (target, progress);
+        let _ = (target, control);
         Ok(NativeMove::Unavailable(
             "this source has no native move".into(),
         ))

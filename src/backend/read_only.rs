@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::{
     Backend, BackendError, Capabilities, Drain, HoldCaution, HoldStatus, NativeMove,
-    NativeMoveProgress, Operation, Record, Sent, SourceInfo,
+    NativeMoveControl, Operation, Record, Sent, SourceInfo,
 };
 use crate::model::Event;
 
@@ -121,7 +121,7 @@ impl Backend for ReadOnly {
     async fn native_move(
         &self,
         _target: &str,
-        _progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
+        _control: &NativeMoveControl<'_>,
     ) -> Result<NativeMove, BackendError> {
         Err(self.refused())
     }

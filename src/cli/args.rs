@@ -634,7 +634,7 @@ pub struct DeleteArgs {
 /// `stats`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "KEY: minute, hour, day, week (the event's own time, else its publish time), type, version, source, problem, country, expired, event_id, or a JSONPath into the capture document ($.body.status, $.attributes.tenant).\nExample: evscope stats reservations.jsonl --rows day --cols '$.body.status'"
+    after_help = "KEY: minute, hour, day, week (the event's own time, else its publish time), type, version, source, problem, country, expired, event_id, flow-state (the state of the event's flow, as evscope flows judges it: failed, stuck, open, complete, or (none) without a correlation id), or a JSONPath into the capture document ($.body.status, $.attributes.tenant).\nExample: evscope stats reservations.jsonl --rows day --cols '$.body.status'"
 )]
 pub struct StatsArgs {
     /// Where to read (several sources and scopes are read one after another); none: the --context's sources.
@@ -664,6 +664,9 @@ pub struct StatsArgs {
     /// events.parquet) instead of reading the sources.
     #[arg(long, value_enum, value_name = "DIALECT", num_args = 0..=1, default_missing_value = "duckdb")]
     pub print_sql: Option<SqlDialect>,
+    /// How flows are judged for the flow-state key.
+    #[command(flatten)]
+    pub judge: super::flows::JudgeArgs,
 }
 
 /// `diff`.

@@ -8,6 +8,7 @@ use super::sources::for_each_source_document;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::analyze::diff::{self, DiffSpec, Differ, Ignore};
 use crate::analyze::field::FieldPath;
+use crate::inspect::Needs;
 
 /// `evscope diff`: exit 0 when A and B match, 1 when they differ, 2 on
 /// errors (unreadable lines included: a diff that missed lines proves
@@ -27,7 +28,15 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
             .collect::<Result<_, _>>()
             .map_err(|e| anyhow::anyhow!("--ignore: {e}"))?,
     };
-    let scanner = context.scanner(&args.filter)?;
+    // The key is all a diff reads of the inspection: the event id (masked
+    // when printed), or what --key names (read as shown, secrets masked).
+    // Bodies are compared as read, and this command prints keys and paths,
+    // never bodies.
+    let needs = spec
+        .key
+        .as_ref()
+        .map_or(Needs::EVENT_ID, crate::analyze::stats::path_needs);
+    let scanner = context.scanner(&args.filter)?.needs(needs);
     let mut differ = Differ::new(spec);
     let read_a = for_each_source_document(
         context,

@@ -311,10 +311,12 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
         Some(ops::Pace::Rate(rate)) => Some(rate),
         _ => None,
     };
-    // A rate is kept by evscope's own move.
+    // SQS keeps a rate of whole messages per second (1 to 500) itself;
+    // any other rate is kept by evscope's own move.
+    let native_rate = rate.map(ops::native_rate);
     let mut native = everything
         && !args.client_side
-        && rate.is_none()
+        && native_rate.is_none_or(|r| r.is_some())
         && is_sqs(source.uri())
         && is_sqs(target.uri());
     if !args.dry_run && !args.yes {
@@ -360,14 +362,25 @@ pub(super) async fn redrive(args: RedriveArgs, context: &Context) -> Result<i32>
     let watcher = watch_job(&control, "moved");
     let mut entry = entry;
     if native && !args.dry_run {
-        match ops::redrive_native(source.as_ref(), target.uri(), &control).await {
+        let rate = native_rate.flatten();
+        match ops::redrive_native(source.as_ref(), target.uri(), rate, &control).await {
             Ok(NativeRedrive::Moved(report)) => {
                 if let Some(entry) = entry.take() {
                     journal_end(entry, Ok(&report));
                 }
                 watcher.abort();
                 progress_done();
-                warn("moved by SQS itself (StartMessageMoveTask)");
+                warn(&match (report.cancelled, rate) {
+                    (true, _) => format!(
+                        "cancelled SQS's move (CancelMessageMoveTask) after {} moved: the rest stay in {}",
+                        report.moved,
+                        escape(source.uri())
+                    ),
+                    (false, Some(rate)) => format!(
+                        "moved by SQS itself (StartMessageMoveTask, at most {rate} a second)"
+                    ),
+                    (false, None) => "moved by SQS itself (StartMessageMoveTask)".into(),
+                });
                 return Ok(print_report(
                     "redrive",
                     source.uri(),

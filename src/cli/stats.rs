@@ -42,10 +42,13 @@ pub(super) async fn stats(args: StatsArgs, context: &Context) -> Result<i32> {
         out.flush()?;
         return Ok(0);
     }
-    let scanner = context.scanner(&args.filter)?;
+    let scanner = context.scanner(&args.filter)?.needs(spec.needs());
     let mut pivot = Stats::new(spec);
-    let read = for_each_source_document(context, &args.sources, &scanner, |_, document| {
-        pivot.add(&document);
+    pivot.judge_flows(super::flows::settings(context, &args.judge)?);
+    // `demo` is read as its parts, so its DLQ counts as one (flow-state).
+    let sources = crate::tui::expand_sources(&args.sources);
+    let read = for_each_source_document(context, &sources, &scanner, |info, document| {
+        pivot.add_from(&info.uri, info.dlq_of.is_some(), &document);
         Ok(true)
     })
     .await?;

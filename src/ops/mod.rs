@@ -16,7 +16,7 @@ mod walk;
 
 pub use delete::{delete, purge};
 pub use job::{JobControl, Progress, Report, Selection};
-pub use native::{NativeRedrive, redrive_native};
+pub use native::{NativeRedrive, native_rate, redrive_native};
 pub use pace::Pace;
 pub use redrive::{redrive, redrive_paced};
 pub use replay::{replay, replay_paced};

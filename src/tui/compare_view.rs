@@ -31,6 +31,10 @@ pub struct CompareView {
     pub list: usize,
     /// The item picked in that list.
     pub cursor: usize,
+    /// Whether the keys scroll the bodies (else they pick in the list).
+    pub bodies: bool,
+    /// The first line of the bodies shown (both sides scroll together).
+    pub scroll: usize,
 }
 
 impl CompareView {
@@ -43,7 +47,25 @@ impl CompareView {
             report: None,
             list: 2,
             cursor: 0,
+            bodies: false,
+            scroll: 0,
         }
+    }
+
+    /// The picked pair of the different list, when that list is shown.
+    pub fn pair(&self) -> Option<&crate::analyze::diff::Difference> {
+        match (&self.report, self.list) {
+            (Some(Ok(report)), 2) => report.different.get(self.cursor),
+            _ => None,
+        }
+    }
+
+    /// Lines of the longer body of the picked pair, pretty-printed.
+    pub fn body_lines(&self) -> usize {
+        self.pair().map_or(0, |pair| {
+            let lines = |v| crate::analyze::diff::pretty_lines(v, &[]).len();
+            lines(&pair.a).max(lines(&pair.b))
+        })
     }
 
     /// How many items the current list holds.

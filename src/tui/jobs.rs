@@ -213,6 +213,8 @@ pub enum Msg {
         generation: u64,
         /// The table.
         pivot: Box<crate::analyze::stats::Pivot>,
+        /// Its cells as shown, laid out off the UI thread.
+        cells: Box<super::stats_view::Cells>,
     },
     /// A source opened.
     Opened {
@@ -1139,20 +1141,44 @@ async fn run_redrive(
         scanner: Scanner::new(open.inspector.clone(), None, Utc::now()),
         ids,
     };
+    // All of an SQS DLQ to SQS: SQS's own move task, when the endpoint
+    // has it (cancelled at SQS by the job's cancel key).
+    let native = selection.ids.is_none()
+        && source.uri().starts_with("sqs://")
+        && target.uri().starts_with("sqs://");
     let intent = Intent::new("redrive", "tui")
         .source(source.uri())
         .target(target.uri())
         .ids(selection.ids.as_ref())
         .plan(Plan {
             events: selection.ids.as_ref().map(|ids| ids.len()),
-            how: "client-side".into(),
+            how: if native {
+                "sqs-move-task, else client-side".into()
+            } else {
+                "client-side".into()
+            },
             ..Plan::default()
         });
     let entry = journal_begin(intent, &open).await?;
     let forwarder = forward_progress(job, control, tx);
+    let mut moved_natively = None;
+    if native {
+        match ops::redrive_native(source.as_ref(), target.uri(), None, control).await {
+            Ok(ops::NativeRedrive::Moved(report)) => moved_natively = Some(Ok(report)),
+            Ok(ops::NativeRedrive::Unavailable(reason)) => {
+                tracing::info!(%reason, "no move task here: evscope moves the events itself");
+            }
+            Err(error) => moved_natively = Some(Err(error)),
+        }
+    }
     let report = journaled(
         entry,
-        ops::redrive(source.as_ref(), target.as_ref(), &selection, false, control).await,
+        match moved_natively {
+            Some(report) => report,
+            None => {
+                ops::redrive(source.as_ref(), target.as_ref(), &selection, false, control).await
+            }
+        },
     );
     forwarder.abort();
     Ok(JobOutcome {

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
 use super::decode::Decoder;
+use super::flows::FlowsResult;
 use super::jobs::Msg;
 use super::store::Chunk;
 use crate::analyze::stats::{Key, Label, Measure, Pivot, Spec, Stats, StatsError, TimeUnit};
@@ -29,6 +30,8 @@ pub struct StatsView {
     pub generation: u64,
     /// The table, once computed.
     pub pivot: Option<Pivot>,
+    /// Its cells as shown, once computed.
+    pub cells: Option<Cells>,
     /// The row under the cursor (the total row is not selectable).
     pub row: usize,
     /// The column under the cursor: 0 the whole row, n the n-th column.
@@ -54,6 +57,7 @@ impl StatsView {
             spec,
             generation,
             pivot: None,
+            cells: None,
             row: 0,
             col: 0,
         })
@@ -87,6 +91,11 @@ pub fn key_filter(key: &Key, label: &Label) -> Result<String, String> {
         Key::EventId => "@.meta.event_id".into(),
         Key::Expired => "@.meta.expired".into(),
         Key::Problem => return Err("rows of problems cannot be filtered yet: use M".into()),
+        Key::FlowState => {
+            return Err(
+                "flow states are not a filter: use the flows view (f, s picks a state)".into(),
+            );
+        }
         Key::Path(path) => match path.text().strip_prefix('$') {
             Some(rest) => format!("@{rest}"),
             None => return Err("this path cannot be a filter".into()),
@@ -133,6 +142,18 @@ fn time_filter(unit: TimeUnit, label: &Label) -> String {
     )
 }
 
+/// A pivot's cells as the view shows them: labels masked and escaped,
+/// numbers formatted, each column's width. Laid out with the count, off
+/// the UI thread, so a frame only draws the rows on screen however many
+/// rows the pivot has (a key such as `event_id` gives one per event).
+#[derive(Debug, Clone, Default)]
+pub struct Cells {
+    /// The header, the rows, then the `total` row.
+    pub lines: Vec<Vec<String>>,
+    /// Each column's width.
+    pub widths: Vec<usize>,
+}
+
 /// One stats request for the background.
 pub struct StatsJob {
     /// The request.
@@ -143,6 +164,9 @@ pub struct StatsJob {
     pub chunks: Vec<Chunk>,
     /// The rows shown, in order (`None`: all).
     pub rows: Option<Arc<Vec<u32>>>,
+    /// The flows linked last (for a flow-state key: rows it has not
+    /// linked yet are in no flow).
+    pub flows: Option<Arc<FlowsResult>>,
 }
 
 /// Compute `job` on the blocking pool: decode and label the shown rows on
@@ -155,13 +179,19 @@ pub fn compute(
     tx: mpsc::UnboundedSender<Msg>,
 ) {
     let now = Utc::now();
-    let records: Vec<&crate::backend::Record> = match &job.rows {
+    let records: Vec<(usize, &crate::backend::Record)> = match &job.rows {
         Some(rows) => rows
             .iter()
-            .filter_map(|&row| record(&job.chunks, row as usize))
+            .filter_map(|&row| Some((row as usize, record(&job.chunks, row as usize)?)))
             .collect(),
-        None => job.chunks.iter().flat_map(|c| c.records.iter()).collect(),
+        None => job
+            .chunks
+            .iter()
+            .flat_map(|c| c.records.iter().enumerate().map(|(i, r)| (c.start + i, r)))
+            .collect(),
     };
+    let flow_state =
+        |row: usize| Key::flow_label(job.flows.as_ref().and_then(|f| f.state_of_row(row)));
     let mut stats = Stats::new(job.spec.clone());
     let stale = || current.load(Ordering::SeqCst) > job.generation;
     for step in records.chunks(STEP) {
@@ -171,14 +201,15 @@ pub fn compute(
         }
         let labelled: Vec<_> = step
             .par_iter()
-            .filter_map(|record| {
+            .filter_map(|&(i, record)| {
                 let doc = decoder.document(record, now).ok()?;
                 let spec = &job.spec;
-                let row = spec.rows.label(&doc, spec.tz);
-                let col = match &spec.cols {
-                    Some(key) => key.label(&doc, spec.tz),
-                    None => Label::Missing,
+                let label = |key: &Key| match key {
+                    Key::FlowState => flow_state(i),
+                    key => key.label(&doc, spec.tz),
                 };
+                let row = label(&spec.rows);
+                let col = spec.cols.as_ref().map_or(Label::Missing, label);
                 Some((row, col))
             })
             .collect();
@@ -186,9 +217,12 @@ pub fn compute(
             stats.add_labelled(row, col, None);
         }
     }
+    let pivot = stats.finish();
+    let (lines, widths) = crate::analyze::stats::grid(&pivot);
     let _ = tx.send(Msg::Stats {
         generation: job.generation,
-        pivot: Box::new(stats.finish()),
+        pivot: Box::new(pivot),
+        cells: Box::new(Cells { lines, widths }),
     });
 }
 

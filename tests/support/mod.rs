@@ -305,6 +305,41 @@ pub struct Got {
     pub receives: u32,
 }
 
+/// A DLQ (maxReceiveCount 1) holding `n` messages dead-lettered from one
+/// queue by receiving them past the count (a move task without a
+/// destination needs their origin): (queue URL, DLQ name, DLQ URL, DLQ ARN).
+pub async fn dead_lettered(c: &Client, base: &str, n: usize) -> (String, String, String, String) {
+    let dlq_name = unique(&format!("{base}-dlq"));
+    let dlq = create_queue(c, &dlq_name, &[]).await;
+    let dlq_arn = arn(c, &dlq).await;
+    let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":1}}"#);
+    let url = create_queue(
+        c,
+        &unique(base),
+        &[(QueueAttributeName::RedrivePolicy, &policy)],
+    )
+    .await;
+    let msgs: Vec<Msg> = (0..n)
+        .map(|i| Msg::body(format!("{{\"n\":{i}}}")))
+        .collect();
+    put(c, &url, &msgs).await;
+    for _ in 0..(n * 2) {
+        if depth(c, &dlq).await.0 as usize == n {
+            break;
+        }
+        c.receive_message()
+            .queue_url(&url)
+            .visibility_timeout(0)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(depth(c, &dlq).await.0 as usize, n, "all dead-lettered");
+    assert_eq!(depth(c, &url).await, (0, 0));
+    (url, dlq_name, dlq, dlq_arn)
+}
+
 /// Take every message off a queue (receiving and deleting them): what a
 /// consumer would get. Stops after an empty receive.
 pub async fn take_all(client: &Client, url: &str) -> Vec<Got> {

@@ -274,3 +274,156 @@ fn sql_for_each_dialect() {
     let err = sql(&spec("$.system.x", None, "count"), Dialect::DuckDb, "t").unwrap_err();
     assert!(err.contains("not in the Parquet columns"), "{err}");
 }
+
+/// A CloudEvents-style event of flow `flow` (none: no correlation id).
+fn flow_event(
+    flow: Option<&str>,
+    id: &str,
+    cause: Option<&str>,
+    kind: &str,
+    time: &str,
+) -> Document {
+    let mut body = serde_json::json!({
+        "specversion": "1.0", "source": "/payments", "id": id, "type": kind, "time": time,
+    });
+    if let Some(flow) = flow {
+        body["correlationid"] = flow.into();
+    }
+    if let Some(cause) = cause {
+        body["causationid"] = cause.into();
+    }
+    document(time, &body.to_string())
+}
+
+#[test]
+fn flow_state_labels_each_event_by_its_flow_across_sources() {
+    let queue = "file:payments.jsonl";
+    let dlq = "file:payments.dlq.jsonl";
+    let events = [
+        // p1: complete (AuthSucceeded never causes anything).
+        (
+            queue,
+            flow_event(
+                Some("p1"),
+                "a1",
+                None,
+                "PaymentCreated",
+                "2026-01-01T10:00:00Z",
+            ),
+        ),
+        (
+            queue,
+            flow_event(
+                Some("p1"),
+                "a2",
+                Some("a1"),
+                "AuthSucceeded",
+                "2026-01-01T10:00:01Z",
+            ),
+        ),
+        // p2: failed, its second event sits in the DLQ (read from another source).
+        (
+            queue,
+            flow_event(
+                Some("p2"),
+                "b1",
+                None,
+                "PaymentCreated",
+                "2026-01-01T10:01:00Z",
+            ),
+        ),
+        (
+            dlq,
+            flow_event(
+                Some("p2"),
+                "b2",
+                Some("b1"),
+                "AuthSucceeded",
+                "2026-01-01T10:01:01Z",
+            ),
+        ),
+        // p3: stuck, a PaymentCreated (which causes others) long before `now`.
+        (
+            queue,
+            flow_event(
+                Some("p3"),
+                "c1",
+                None,
+                "PaymentCreated",
+                "2026-01-01T10:02:00Z",
+            ),
+        ),
+        // p4: open, a PaymentCreated a minute before `now`.
+        (
+            queue,
+            flow_event(
+                Some("p4"),
+                "d1",
+                None,
+                "PaymentCreated",
+                "2026-01-02T11:59:00Z",
+            ),
+        ),
+        // In no flow.
+        (
+            queue,
+            flow_event(None, "e1", None, "PaymentCreated", "2026-01-01T10:03:00Z"),
+        ),
+    ];
+    let mut stats = Stats::new(spec("flow-state", Some("type"), "count"));
+    stats.judge_flows(crate::analyze::flows::Settings::at(
+        "2026-01-02T12:00:00Z".parse().unwrap(),
+    ));
+    for (source, doc) in &events {
+        stats.add_from(source, *source == dlq, doc);
+    }
+    let p = stats.finish();
+    assert_eq!(p.rows_key, "flow-state");
+    assert_eq!(p.rows, ["complete", "failed", "open", "stuck", "(none)"]);
+    assert_eq!(p.cols, ["AuthSucceeded", "PaymentCreated"]);
+    let counts = |values: &[Option<f64>]| values.iter().map(|v| v.unwrap()).collect::<Vec<_>>();
+    assert_eq!(counts(&p.row_totals), [2.0, 2.0, 1.0, 1.0, 1.0]);
+    // The failed flow's events count as failed in both sources.
+    assert_eq!(counts(&p.values[1]), [1.0, 1.0]);
+    assert_eq!(p.total, Some(7.0));
+    // As columns too, and judged later the open flow is stuck.
+    let mut stats = Stats::new(spec("type", Some("flow-state"), "count"));
+    stats.judge_flows(crate::analyze::flows::Settings::at(
+        "2026-01-03T12:00:00Z".parse().unwrap(),
+    ));
+    for (source, doc) in &events {
+        stats.add_from(source, *source == dlq, doc);
+    }
+    let p = stats.finish();
+    assert_eq!(p.cols, ["complete", "failed", "stuck", "(none)"]);
+    assert_eq!(counts(&p.col_totals), [2.0, 2.0, 2.0, 1.0]);
+}
+
+#[test]
+fn flow_state_has_no_sql_and_parses_both_spellings() {
+    assert!(Key::parse("flow_state").unwrap().is_flow_state());
+    let error = sql(&spec("flow-state", None, "count"), Dialect::DuckDb, "t").unwrap_err();
+    assert!(error.contains("flow-state"), "{error}");
+    let error = Key::parse("flow").unwrap_err().to_string();
+    assert!(error.contains("flow-state"), "{error}");
+}
+
+#[test]
+fn a_pivot_needs_only_what_its_keys_and_value_read() {
+    use crate::inspect::Needs;
+    let needs = spec("day", Some("type"), "count").needs();
+    assert_eq!(needs, Needs::DATES.with(Needs::TYPE));
+    // Paths read values as shown: secrets masked.
+    let needs = spec("day", Some("$.meta.type"), "sum:$.body.amount").needs();
+    assert_eq!(needs, Needs::DATES.with(Needs::TYPE).with(Needs::SECRETS));
+    assert_eq!(spec("source", None, "count").needs(), Needs::NONE);
+    assert!(
+        spec("flow-state", None, "count")
+            .needs()
+            .has(Needs::CORRELATION)
+    );
+    assert_eq!(
+        spec("$.meta", None, "count").needs(),
+        Needs::FACETS.with(Needs::SECRETS)
+    );
+}

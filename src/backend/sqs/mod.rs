@@ -31,6 +31,7 @@ pub use client::{SqsOptions, caller_identity};
 pub use discover::list_queues;
 pub use hold::settle;
 pub use max_hold::MaxHold;
+pub use move_task::MAX_RATE as MOVE_TASK_MAX_RATE;
 pub use queue::QueueAttributes;
 pub use route::{ROUTE_URI, SqsRouter, origin_of};
 
@@ -43,7 +44,7 @@ use self::browse::Mode;
 use self::queue::{Queue, name_of, uri_of};
 use super::{
     Backend, BackendError, Capabilities, Drain, HoldCaution, HoldStatus, NativeMove,
-    NativeMoveProgress, Record, Sent, SourceInfo, SourceKind, keyed_in_order,
+    NativeMoveControl, Record, Sent, SourceInfo, SourceKind, keyed_in_order,
 };
 use crate::model::Event;
 
@@ -342,11 +343,11 @@ impl Backend for SqsBackend {
     async fn native_move(
         &self,
         target: &str,
-        progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
+        control: &NativeMoveControl<'_>,
     ) -> Result<NativeMove, BackendError> {
         if target == ROUTE_URI {
             // No destination: SQS moves each message back to its origin.
-            return move_task::run(&self.queue, None, progress).await;
+            return move_task::run(&self.queue, None, control).await;
         }
         if !target.starts_with("sqs://") && !target.starts_with("http") {
             return Ok(NativeMove::Unavailable(format!(
@@ -354,6 +355,6 @@ impl Backend for SqsBackend {
             )));
         }
         let target = Queue::open(self.queue.conn.clone(), target).await?;
-        move_task::run(&self.queue, Some(&target), progress).await
+        move_task::run(&self.queue, Some(&target), control).await
     }
 }

@@ -1,15 +1,26 @@
 //! SQS's own redrive: StartMessageMoveTask from a dead-letter queue back to
-//! its source, followed with ListMessageMoveTasks until it ends. Where the
-//! endpoint lacks it (moto), the caller falls back to the client-side move.
+//! its source (at MaxNumberOfMessagesPerSecond when a rate is given),
+//! followed with ListMessageMoveTasks until it ends, and stopped with
+//! CancelMessageMoveTask when the user cancels. Where the endpoint lacks it
+//! (moto), the caller falls back to the client-side move.
 
 use std::time::Duration;
 
 use super::client::Failure;
 use super::queue::Queue;
-use crate::backend::{BackendError, NativeMove, NativeMoveProgress};
+use crate::backend::{BackendError, NativeMove, NativeMoveControl, NativeMoveProgress};
 
 /// How often the task's progress is read.
 const POLL: Duration = Duration::from_secs(1);
+/// How often, between two reads, a cancel request is looked for.
+const CANCEL_CHECK: Duration = Duration::from_millis(100);
+/// How many reads after a cancel to wait for the task to say it stopped.
+/// (LocalStack leaves a task that finished before the cancel reached it
+/// `CANCELLING` for good: the count read then is the answer.)
+const CANCEL_WAIT_POLLS: u32 = 30;
+
+/// The fastest rate SQS accepts for a move task.
+pub const MAX_RATE: u32 = 500;
 
 /// Move every message of the DLQ `source` to `target`, which must be one of
 /// its source queues, with a move task; with no `target`, SQS moves each
@@ -17,7 +28,7 @@ const POLL: Duration = Duration::from_secs(1);
 pub(crate) async fn run(
     source: &Queue,
     target: Option<&Queue>,
-    progress: &(dyn Fn(NativeMoveProgress) + Send + Sync),
+    control: &NativeMoveControl<'_>,
 ) -> Result<NativeMove, BackendError> {
     let no_arns = || {
         Ok(NativeMove::Unavailable(
@@ -42,12 +53,20 @@ pub(crate) async fn run(
             Some(target_arn.clone())
         }
     };
+    if let Some(rate) = control.rate
+        && !(1..=MAX_RATE).contains(&rate)
+    {
+        return Ok(NativeMove::Unavailable(format!(
+            "a move task keeps 1 to {MAX_RATE} messages per second, not {rate}"
+        )));
+    }
     let started = source
         .conn
         .client
         .start_message_move_task()
         .source_arn(source_arn)
         .set_destination_arn(target_arn)
+        .set_max_number_of_messages_per_second(control.rate.map(|r| r as i32))
         .send()
         .await;
     let handle = match started {
@@ -63,8 +82,33 @@ pub(crate) async fn run(
             };
         }
     };
+    // Reads since the cancel was sent, once it was.
+    let mut since_cancel: Option<u32> = None;
+    let mut last = NativeMoveProgress {
+        moved: 0,
+        total: None,
+        status: "RUNNING".into(),
+    };
     loop {
-        tokio::time::sleep(POLL).await;
+        // Wait for the next read, looking for a cancel meanwhile.
+        let mut waited = Duration::ZERO;
+        while waited < POLL {
+            if since_cancel.is_none() && (control.cancelled)() {
+                since_cancel = Some(0);
+                if let Some(moved) = cancel(source, &handle).await? {
+                    last.moved = last.moved.max(moved);
+                }
+                break;
+            }
+            tokio::time::sleep(CANCEL_CHECK).await;
+            waited += CANCEL_CHECK;
+        }
+        if let Some(n) = &mut since_cancel {
+            *n += 1;
+            if *n > CANCEL_WAIT_POLLS {
+                return Ok(NativeMove::Cancelled(last));
+            }
+        }
         let listed = source
             .conn
             .client
@@ -89,9 +133,11 @@ pub(crate) async fn run(
                 .and_then(|n| u64::try_from(n).ok()),
             status: status.clone(),
         };
-        progress(now.clone());
+        (control.progress)(now.clone());
+        last = now.clone();
         match status.as_str() {
             "COMPLETED" => return Ok(NativeMove::Done(now)),
+            "CANCELLED" if since_cancel.is_some() => return Ok(NativeMove::Cancelled(now)),
             "FAILED" | "CANCELLED" => {
                 return Err(BackendError::Remote {
                     uri: source.uri.clone(),
@@ -104,6 +150,35 @@ pub(crate) async fn run(
                 });
             }
             _ => {}
+        }
+    }
+}
+
+/// Ask SQS to stop the task `handle`: how many it had moved, when it says.
+/// A task that is no longer running cannot be cancelled; that is no error
+/// (the next read tells how it ended).
+async fn cancel(source: &Queue, handle: &str) -> Result<Option<u64>, BackendError> {
+    if handle.is_empty() {
+        return Ok(None);
+    }
+    let cancelled = source
+        .conn
+        .client
+        .cancel_message_move_task()
+        .task_handle(handle)
+        .send()
+        .await;
+    match cancelled {
+        Ok(out) => Ok(u64::try_from(out.approximate_number_of_messages_moved()).ok()),
+        Err(e) => {
+            let error = source.call_error(&e, "cancelling the message move task");
+            match error.failure {
+                Failure::Auth | Failure::NoQueue => Err(source.error(error)),
+                _ => {
+                    tracing::info!(uri = %source.uri, reason = %error.message, "the move task could not be cancelled");
+                    Ok(None)
+                }
+            }
         }
     }
 }

@@ -148,7 +148,7 @@ async fn gather(
 }
 
 /// The judging settings: the flag, else the config, else the default.
-fn settings(context: &Context, judge: &JudgeArgs) -> Result<Settings> {
+pub(in crate::cli) fn settings(context: &Context, judge: &JudgeArgs) -> Result<Settings> {
     let mut settings = Settings::at(chrono::Utc::now());
     if let Some(d) = judge.stuck_after.or(context
         .config

@@ -181,6 +181,7 @@ pub fn apply(app: &mut App, msg: Msg) {
                 if app.preset == Some(crate::tui::app::Preset::TroubledFlows) {
                     rebuild_view(app);
                 }
+                super::stats::flows_linked(app);
             }
             if app.flows.stale || app.flows.result.is_none() {
                 request_flows(app);
@@ -191,9 +192,14 @@ pub fn apply(app: &mut App, msg: Msg) {
                 view.report = Some(*report);
             }
         }
-        Msg::Stats { generation, pivot } => {
+        Msg::Stats {
+            generation,
+            pivot,
+            cells,
+        } => {
             if let Some(view) = app.stats.as_mut().filter(|v| v.generation == generation) {
                 view.pivot = Some(*pivot);
+                view.cells = Some(*cells);
             }
         }
         Msg::FilterHits {

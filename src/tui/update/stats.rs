@@ -20,14 +20,36 @@ pub(super) fn open(app: &mut App, rows: &str, cols: Option<&str>) {
             return;
         }
     };
+    app.stats = Some(view);
+    app.mode = Mode::Stats;
+    request(app);
+}
+
+/// Ask the background for the pivot of the open stats view.
+fn request(app: &mut App) {
+    let Some(view) = &app.stats else { return };
     app.effects.push(Effect::Stats(StatsJob {
         generation: view.generation,
         spec: view.spec.clone(),
         chunks: app.store.chunks().to_vec(),
         rows: app.view.rows.clone().map(Arc::new),
+        flows: app.flows.result.clone(),
     }));
-    app.stats = Some(view);
-    app.mode = Mode::Stats;
+}
+
+/// Count the open stats view again when it shows flow states: newer flows
+/// were linked (the first pass may finish after the view opened).
+pub(super) fn flows_linked(app: &mut App) {
+    let Some(view) = app.stats.as_mut() else {
+        return;
+    };
+    let spec = &view.spec;
+    if !(spec.rows.is_flow_state() || spec.cols.as_ref().is_some_and(|k| k.is_flow_state())) {
+        return;
+    }
+    app.stats_generation += 1;
+    view.generation = app.stats_generation;
+    request(app);
 }
 
 /// Keys in the stats view: up and down pick a row, left and right a cell
@@ -97,8 +119,12 @@ pub(super) fn open_compare(app: &mut App, a: &str, b: &str) {
     app.mode = Mode::Compare;
 }
 
-/// Keys in the compare view: h/l change list, j/k pick, esc closes.
+/// Keys in the compare view: h/l change list, j/k pick, enter moves the
+/// keys to the bodies of the picked pair (as enter moves them from the
+/// table to the detail), where j/k, page keys, g and G scroll both sides
+/// together; enter again goes back to the list; esc closes.
 pub(super) fn compare_keys(app: &mut App, action: Action) {
+    let page = crate::tui::views::compare::body_height(app.size).max(1);
     let Some(view) = app.compare.as_mut() else {
         app.mode = Mode::List;
         return;
@@ -109,18 +135,39 @@ pub(super) fn compare_keys(app: &mut App, action: Action) {
             app.mode = Mode::List;
             app.compare = None;
         }
-        Action::Down => view.cursor = (view.cursor + 1).min(last),
-        Action::Up => view.cursor = view.cursor.saturating_sub(1),
-        Action::PageDown | Action::Bottom => view.cursor = last,
-        Action::PageUp | Action::Top => view.cursor = 0,
-        Action::NextTab => {
-            view.list = (view.list + 1) % 3;
+        Action::Activate => view.bodies = !view.bodies && view.pair().is_some(),
+        Action::NextTab | Action::PrevTab => {
+            let step = if action == Action::NextTab { 1 } else { 2 };
+            view.list = (view.list + step) % 3;
             view.cursor = 0;
+            view.scroll = 0;
+            view.bodies = false;
         }
-        Action::PrevTab => {
-            view.list = (view.list + 2) % 3;
-            view.cursor = 0;
+        action if view.bodies => {
+            let max = view.body_lines().saturating_sub(page);
+            view.scroll = match action {
+                Action::Down => view.scroll + 1,
+                Action::Up => view.scroll.saturating_sub(1),
+                Action::PageDown => view.scroll + page,
+                Action::PageUp => view.scroll.saturating_sub(page),
+                Action::Top => 0,
+                Action::Bottom => max,
+                _ => view.scroll,
+            }
+            .min(max);
         }
-        _ => {}
+        action => {
+            let cursor = view.cursor;
+            view.cursor = match action {
+                Action::Down => (cursor + 1).min(last),
+                Action::Up => cursor.saturating_sub(1),
+                Action::PageDown | Action::Bottom => last,
+                Action::PageUp | Action::Top => 0,
+                _ => cursor,
+            };
+            if view.cursor != cursor {
+                view.scroll = 0;
+            }
+        }
     }
 }

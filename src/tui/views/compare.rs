@@ -21,14 +21,44 @@ fn safe(text: &str) -> String {
     crate::sanitize::escape_json_text(&masked).into_owned()
 }
 
-/// Draw the view over `area`.
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let Some(view) = &app.compare else { return };
-    let rect = centered(
+/// The popup's rectangle in a screen of `area`.
+fn popup(area: Rect) -> Rect {
+    centered(
         area,
         area.width.saturating_sub(2),
         area.height.saturating_sub(2),
-    );
+    )
+}
+
+/// The counts line, the lists line, and the rest (list and bodies) of
+/// the popup's inside.
+fn parts(inner: Rect) -> [Rect; 3] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(inner)
+}
+
+/// The block around one body, unstyled: a rule on its left, a title.
+fn body_block<'a>(title: String) -> Block<'a> {
+    Block::default().borders(Borders::LEFT).title(title)
+}
+
+/// How many body lines the view shows on a screen of `size` (columns,
+/// rows): a page when scrolling the bodies.
+pub fn body_height(size: (u16, u16)) -> usize {
+    let rect = popup(Rect::new(0, 0, size.0, size.1));
+    let inner = Block::default().borders(Borders::ALL).inner(rect);
+    let [_, _, body] = parts(inner);
+    body_block(String::new()).inner(body).height as usize
+}
+
+/// Draw the view over `area`.
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(view) = &app.compare else { return };
+    let rect = popup(area);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -43,7 +73,13 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.style(Role::Title),
         ))
         .title_bottom(Span::styled(
-            " h/l list · j/k pick · esc closes ",
+            if view.bodies {
+                " j/k scroll · pgup/pgdn page · g/G top/end · enter back to the list · esc closes "
+            } else if view.pair().is_some() {
+                " h/l list · j/k pick · enter scrolls the bodies · esc closes "
+            } else {
+                " h/l list · j/k pick · esc closes "
+            },
             theme.style(Role::Muted),
         ))
         .style(theme.style(Role::Text));
@@ -65,24 +101,17 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         Some(Ok(report)) => report,
     };
-    let [counts, tabs, body] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(1),
-    ])
-    .areas(inner);
+    let [counts, tabs, body] = parts(inner);
     frame.render_widget(Paragraph::new(counts_line(report, theme)), counts);
     frame.render_widget(Paragraph::new(tabs_line(view, report, theme)), tabs);
     let [list, detail] =
         Layout::horizontal([Constraint::Percentage(30), Constraint::Min(10)]).areas(body);
     render_list(view, report, theme, frame, list);
-    if view.list == 2
-        && let Some(pair) = report.different.get(view.cursor)
-    {
+    if let Some(pair) = view.pair() {
         let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
             .areas(detail);
-        render_body("A", &pair.a, &pair.paths, theme, frame, a);
-        render_body("B", &pair.b, &pair.paths, theme, frame, b);
+        render_body("A", &pair.a, &pair.paths, view, theme, frame, a);
+        render_body("B", &pair.b, &pair.paths, view, theme, frame, b);
     }
 }
 
@@ -157,23 +186,41 @@ fn render_list(
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// One side's body from the view's scroll line on, the lines of the
+/// differing paths highlighted; the title says which lines show.
 fn render_body(
     side: &str,
     value: &serde_json::Value,
     paths: &[String],
+    view: &CompareView,
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
 ) {
-    let block = Block::default()
-        .borders(Borders::LEFT)
-        .border_style(theme.style(Role::Border))
-        .title(Span::styled(format!(" {side} "), theme.style(Role::Header)));
+    let lines = pretty_lines(value, paths);
+    let height = body_block(String::new()).inner(area).height as usize;
+    let first = view.scroll.min(lines.len().saturating_sub(1));
+    let shown = lines.len().saturating_sub(first).min(height);
+    let title = if lines.len() > height || first > 0 {
+        format!(" {side} {}-{}/{} ", first + 1, first + shown, lines.len())
+    } else {
+        format!(" {side} ")
+    };
+    let (border, border_type) = if view.bodies {
+        (Role::BorderFocus, BorderType::Thick)
+    } else {
+        (Role::Border, BorderType::Plain)
+    };
+    let block = body_block(title)
+        .border_type(border_type)
+        .border_style(theme.style(border))
+        .title_style(theme.style(Role::Header));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let lines: Vec<Line> = pretty_lines(value, paths)
+    let lines: Vec<Line> = lines
         .into_iter()
+        .skip(first)
         .take(inner.height as usize)
         .map(|(text, hit)| {
             let role = if hit { Role::Warning } else { Role::Text };

@@ -1,7 +1,7 @@
 //! Pure views: `render` draws the whole screen from the state and a theme,
 //! and changes nothing.
 
-mod compare;
+pub mod compare;
 mod detail;
 mod dialog;
 mod flows;

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use super::centered;
 use super::text::{fit, width};
-use crate::analyze::stats::grid;
 use crate::tui::app::App;
+use crate::tui::stats_view::Cells;
 use crate::tui::theme::{Role, Theme};
 
 /// Draw the view over `area`.
@@ -43,12 +43,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .style(theme.style(Role::Text));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let Some(pivot) = &view.pivot else {
+    let Some(Cells {
+        lines: cells,
+        widths,
+    }) = &view.cells
+    else {
         let line = Line::styled("counting the events shown…", theme.style(Role::Muted));
         frame.render_widget(Paragraph::new(line), inner);
         return;
     };
-    let (cells, widths) = grid(pivot);
     let height = inner.height as usize;
     // Header, then the rows around the cursor, then the total.
     let body = height.saturating_sub(2).max(1);
