@@ -868,6 +868,125 @@ async fn topics_link_dead_letters_and_show_backlogs_from_the_admin_api_async() {
     );
 }
 
+#[test]
+fn peek_names_what_the_redrive_subscription_acknowledged_from_the_admin_api() {
+    run(peek_names_what_the_redrive_subscription_acknowledged_from_the_admin_api_async());
+}
+
+async fn peek_names_what_the_redrive_subscription_acknowledged_from_the_admin_api_async() {
+    let broker = shared();
+    let topic = unique("acked");
+    let dlq = format!("{topic}-DLQ");
+    fill_dlq(broker, &dlq, &topic, 5).await;
+    // The redrive subscription consumed all five and acknowledged 0, 1 and 3.
+    let client = client(broker).await;
+    let mut consumer: pulsar::Consumer<Vec<u8>, _> = client
+        .consumer()
+        .with_topic(full(&dlq))
+        .with_subscription("evscope-redrive")
+        .with_subscription_type(SubType::Exclusive)
+        .with_options(ConsumerOptions::default().with_initial_position(InitialPosition::Earliest))
+        .build()
+        .await
+        .expect("consumer");
+    let mut positions = Vec::new();
+    for i in 0..5 {
+        let m = tokio::time::timeout(Duration::from_secs(10), consumer.next())
+            .await
+            .expect("a message")
+            .expect("some")
+            .expect("ok");
+        let id = m.message_id.id.clone();
+        positions.push(format!("{}:{}", id.ledger_id, id.entry_id));
+        if [0, 1, 3].contains(&i) {
+            consumer.ack(&m).await.expect("ack");
+        }
+    }
+    consumer.close().await.expect("close");
+    // A stand-in for the admin REST API (pulsar-lite has none), answering
+    // the cursor those acknowledgements leave: everything up to message 1,
+    // and the range (2..3].
+    let stats = serde_json::json!({"cursors": {
+        "evscope-redrive": {
+            "markDeletePosition": positions[1],
+            "individuallyDeletedMessages": format!("[({}..{}]]", positions[2], positions[3]),
+        },
+        "someone-else": {"markDeletePosition": positions[4], "individuallyDeletedMessages": "[]"}
+    }})
+    .to_string();
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let admin_url = format!("http://{}", admin.local_addr().expect("addr"));
+    let expected_path = format!("/admin/v2/persistent/public/default/{dlq}/internalStats");
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut s, _)) = admin.accept().await {
+            let mut buf = vec![0; 4096];
+            let n = s.read(&mut buf).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]).to_string();
+            let (status, body) = if request.starts_with(&format!("GET {expected_path} ")) {
+                ("200 OK", stats.as_str())
+            } else {
+                ("404 Not Found", r#"{"reason":"Topic not found"}"#)
+            };
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(answer.as_bytes()).await;
+        }
+    });
+    let uri = broker.uri(&dlq);
+    let peek = |admin: Option<&str>| {
+        let mut args = vec!["peek", uri.as_str()];
+        if let Some(admin) = admin {
+            args.extend(["--pulsar-admin-url", admin]);
+        }
+        let out = evscope(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let ids: BTreeMap<u64, String> = text(&out.stdout)
+            .lines()
+            .map(|l| {
+                let line: serde_json::Value = serde_json::from_str(l).expect("capture line");
+                let n = line["body"]["n"].as_u64().expect("n");
+                (n, line["id"].as_str().expect("id").to_string())
+            })
+            .collect();
+        assert_eq!(ids.len(), 5, "{}", text(&out.stdout));
+        (ids, text(&out.stderr))
+    };
+    let (ids, stderr) = peek(Some(&admin_url));
+    let note = stderr
+        .lines()
+        .find(|l| l.contains("already redriven"))
+        .unwrap_or_else(|| panic!("no redriven note: {stderr}"));
+    assert!(
+        note.contains("3 of the events shown were already redriven out of this source"),
+        "{note}"
+    );
+    assert!(note.contains("redrive subscription"), "{note}");
+    let named: BTreeSet<&str> = note.rsplit_once(": ").expect("ids").1.split(", ").collect();
+    let acknowledged: BTreeSet<&str> = [0, 1, 3].iter().map(|n| ids[n].as_str()).collect();
+    assert_eq!(named, acknowledged, "{note}");
+    // An admin API that cannot be reached flags nothing and fails nothing.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!("http://{}", listener.local_addr().expect("addr"))
+    };
+    let (_, stderr) = peek(Some(&closed));
+    assert!(!stderr.contains("already redriven"), "{stderr}");
+    let out = evscope(&["-v", "peek", &uri, "--pulsar-admin-url", &closed]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("reading the redrive subscription's position"),
+        "{}",
+        text(&out.stderr)
+    );
+    let (_, stderr) = peek(None);
+    assert!(!stderr.contains("already redriven"), "{stderr}");
+}
+
 /// Reader throughput (run by benches/pulsar_reader.sh, in release mode):
 /// 100k messages on one topic, read by evscope (in-process browse, and the
 /// whole `evscope peek` process) and by the official Python client

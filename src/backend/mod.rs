@@ -22,6 +22,8 @@ pub use record::Record;
 pub use sqs::SqsOptions;
 pub use uri::{SourceUri, is_router, open, open_target, route_of, target_label};
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
@@ -361,6 +363,14 @@ pub struct Account {
     pub left_behind: u64,
 }
 
+/// The events a redrive already consumed from a source, as the server
+/// itself records it (a Pulsar redrive subscription's acknowledged
+/// positions, read through the admin API).
+pub trait Acknowledged: Send + Sync + std::fmt::Debug {
+    /// Whether the event with this id was acknowledged.
+    fn contains(&self, id: &str) -> bool;
+}
+
 /// One source of events behind a common interface.
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -462,6 +472,13 @@ pub trait Backend: Send + Sync {
             uri: self.uri().to_string(),
             what: "purging",
         })
+    }
+
+    /// What a redrive already consumed from this source, as the server
+    /// records it; `None` when the backend cannot tell (the default, and a
+    /// Pulsar topic without a reachable admin API).
+    async fn redrive_acknowledged(&self) -> Option<Arc<dyn Acknowledged>> {
+        None
     }
 
     /// Move every event to `target` with the service's own mechanism (SQS

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 use super::{
-    Backend, BackendError, Capabilities, Drain, HoldCaution, HoldStatus, NativeMove,
+    Acknowledged, Backend, BackendError, Capabilities, Drain, HoldCaution, HoldStatus, NativeMove,
     NativeMoveControl, Operation, Record, Sent, SourceInfo,
 };
 use crate::model::Event;
@@ -112,6 +112,10 @@ impl Backend for ReadOnly {
 
     fn cannot(&self, operation: Operation) -> Option<String> {
         self.inner.cannot(operation)
+    }
+
+    async fn redrive_acknowledged(&self) -> Option<Arc<dyn Acknowledged>> {
+        self.inner.redrive_acknowledged().await
     }
 
     async fn purge(&self) -> Result<(), BackendError> {

@@ -331,11 +331,14 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     let mut out = Out::new();
     let mut open = true;
     // Events the journal says were redriven out of this source already (a
-    // Pulsar topic keeps them): named on stderr at the end.
+    // Pulsar topic keeps them), or that the redrive subscription has
+    // acknowledged (Pulsar, with the admin API): named on stderr at the end.
     let redriven = crate::ops::journal::redriven(backend.uri());
+    let acknowledged = backend.redrive_acknowledged().await;
     let shown_redriven = std::sync::Mutex::new(Vec::new());
     let to_line = |document: Document| {
-        if redriven.contains(&document.event.id) {
+        let id = &document.event.id;
+        if redriven.contains(id) || acknowledged.as_ref().is_some_and(|a| a.contains(id)) {
             if let Ok(mut shown) = shown_redriven.lock() {
                 shown.push(document.event.id.clone());
             }
@@ -362,8 +365,13 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
     let shown = shown_redriven.into_inner().unwrap_or_default();
     if !shown.is_empty() {
         warn(&crate::sanitize::escape_masked(&format!(
-            "{} of the events shown were already redriven out of this source (the journal says so): {}",
+            "{} of the events shown were already redriven out of this source ({}): {}",
             shown.len(),
+            if acknowledged.is_some() {
+                "the journal or the redrive subscription's position says so"
+            } else {
+                "the journal says so"
+            },
             shown
                 .iter()
                 .take(10)

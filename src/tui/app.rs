@@ -490,6 +490,10 @@ pub struct App {
     /// journal says were already redriven out of it (a Pulsar topic keeps
     /// them): their rows show `R` in the dead-letter flag's place.
     pub redriven: std::collections::HashMap<usize, std::collections::HashSet<Safe>>,
+    /// Per source slot, what its redrive subscription acknowledged, as the
+    /// server says (Pulsar with the admin API): those rows show `R` too.
+    pub redrive_acknowledged:
+        std::collections::HashMap<usize, std::sync::Arc<dyn crate::backend::Acknowledged>>,
     /// The journal (`:journal`), shown on the help screen's overlay instead
     /// of the help while set; closing it clears it.
     pub journal_view: Option<Vec<Safe>>,
@@ -596,6 +600,7 @@ impl App {
             help_scroll: 0,
             journal_view: None,
             redriven: Default::default(),
+            redrive_acknowledged: Default::default(),
             stats: None,
             stats_generation: 0,
             compare: None,
@@ -700,13 +705,18 @@ impl App {
         self.row_at(self.cursor)
     }
 
-    /// Whether the journal says the row's event (id `id`, as the row
-    /// shows it) was already redriven out of its source.
+    /// Whether the journal, or the source's redrive subscription, says the
+    /// row's event (id `id`, as the row shows it) was already redriven out
+    /// of its source.
     pub fn row_redriven(&self, row: usize, id: &Safe) -> bool {
-        self.store
-            .slot(row)
-            .and_then(|slot| self.redriven.get(&slot))
-            .is_some_and(|ids| ids.contains(id))
+        let Some(slot) = self.store.slot(row) else {
+            return false;
+        };
+        self.redriven.get(&slot).is_some_and(|ids| ids.contains(id))
+            || self
+                .redrive_acknowledged
+                .get(&slot)
+                .is_some_and(|acknowledged| acknowledged.contains(id.as_str()))
     }
 
     /// The state of a row's flow, once the flows are linked.

@@ -227,6 +227,16 @@ pub enum Msg {
         /// What it knows about itself.
         info: SourceInfo,
     },
+    /// What a redrive already consumed from an opened source, as the
+    /// server records it (a Pulsar redrive subscription's position).
+    RedriveAcknowledged {
+        /// The load generation.
+        epoch: u64,
+        /// The source slot.
+        slot: usize,
+        /// The acknowledged events.
+        acknowledged: Arc<dyn backend::Acknowledged>,
+    },
     /// Browsing an opened source has side effects (an SQS receive counts
     /// toward maxReceiveCount): the user decides whether to go on.
     BrowseCaution {
@@ -790,6 +800,20 @@ async fn load(
         .is_err()
     {
         return;
+    }
+    // The admin API answers on its own time: the browse does not wait.
+    {
+        let backend = backend.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if let Some(acknowledged) = backend.redrive_acknowledged().await {
+                let _ = tx.send(Msg::RedriveAcknowledged {
+                    epoch,
+                    slot,
+                    acknowledged,
+                });
+            }
+        });
     }
     match caution {
         // The browse waits for the user's answer (Effect::Browse).

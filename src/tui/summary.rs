@@ -38,7 +38,7 @@ impl Flags {
         (
             'D',
             Self::DLQ,
-            "in a dead-letter queue (R: already redriven, says the journal)",
+            "in a dead-letter queue (R: already redriven, says the journal or the redrive subscription)",
         ),
         ('S', Self::SECRET, "carries a token, signature or secret"),
         ('L', Self::LOCATED, "located (country, IP or GPS)"),

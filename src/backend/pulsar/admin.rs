@@ -1,8 +1,10 @@
 //! The admin REST API, for what the binary protocol does not tell: the
 //! subscriptions of a topic and their backlogs
 //! (`GET /admin/v2/{persistent|non-persistent}/{tenant}/{namespace}/{topic}/stats`,
-//! `/partitioned-stats` for partitioned topics).
+//! `/partitioned-stats` for partitioned topics), and what a subscription
+//! acknowledged (`/internalStats`, per partition; see [`super::acked`]).
 
+use super::acked::{Cursor, cursor_of};
 use super::discover::Subscription;
 use super::error::PulsarError;
 use super::http::Http;
@@ -40,14 +42,23 @@ impl Admin {
         Ok(headers)
     }
 
-    /// The subscriptions of `topic` with their backlogs.
-    pub async fn subscriptions(
+    /// The acknowledged positions of `subscription` on `topic` (one
+    /// partition, or a topic that is not partitioned); `None` when the
+    /// topic has no such subscription.
+    pub async fn cursor(
         &self,
         topic: &TopicName,
-        partitioned: bool,
-    ) -> Result<Vec<Subscription>, PulsarError> {
-        let url = format!(
-            "{}/admin/v2/{}/{}/{}/{}/{}",
+        subscription: &str,
+    ) -> Result<Option<Cursor>, PulsarError> {
+        let url = format!("{}/internalStats", self.topic_url(topic));
+        let stats = self.http.get_json(&url, &self.headers().await?).await?;
+        Ok(cursor_of(&stats, subscription))
+    }
+
+    /// `{base}/admin/v2/{domain}/{tenant}/{namespace}/{topic}`.
+    fn topic_url(&self, topic: &TopicName) -> String {
+        format!(
+            "{}/admin/v2/{}/{}/{}/{}",
             self.base,
             if topic.persistent {
                 "persistent"
@@ -57,6 +68,18 @@ impl Admin {
             topic.tenant,
             topic.namespace,
             topic.local,
+        )
+    }
+
+    /// The subscriptions of `topic` with their backlogs.
+    pub async fn subscriptions(
+        &self,
+        topic: &TopicName,
+        partitioned: bool,
+    ) -> Result<Vec<Subscription>, PulsarError> {
+        let url = format!(
+            "{}/{}",
+            self.topic_url(topic),
             if partitioned {
                 "partitioned-stats"
             } else {

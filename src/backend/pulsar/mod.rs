@@ -10,6 +10,7 @@
 //! and ORIGIN_MESSAGE_ID are not sent back: a drained event carries them in
 //! `system.dlq`, and the redriven message has the original properties.
 
+pub mod acked;
 pub mod admin;
 pub mod auth;
 pub mod browse;
@@ -39,8 +40,8 @@ use self::connect::Client;
 pub use self::topic::ROUTE_QUERY;
 use self::topic::{PulsarUri, Target, TopicName, topic_uri};
 use super::{
-    Backend, BackendError, Capabilities, Drain, OpenOptions, Operation, Record, Sent, SourceInfo,
-    SourceKind, keyed_in_order,
+    Acknowledged, Backend, BackendError, Capabilities, Drain, OpenOptions, Operation, Record, Sent,
+    SourceInfo, SourceKind, keyed_in_order,
 };
 use crate::model::Event;
 
@@ -218,6 +219,25 @@ impl PulsarBackend {
     pub fn partitions(&self) -> &[TopicName] {
         &self.partitions
     }
+
+    /// The redrive subscription's acknowledged positions on each partition,
+    /// from the admin API at `admin_url`.
+    async fn redrive_cursors(&self, admin_url: &str) -> Result<acked::TopicCursors, PulsarError> {
+        let admin = admin::Admin::new(admin_url, &self.client.settings)?;
+        let subscription = &self.client.settings.redrive_subscription;
+        let mut cursors = acked::TopicCursors::default();
+        for partition in &self.partitions {
+            let index = partition
+                .split_partition()
+                .filter(|(base, _)| *base == self.topic)
+                .and_then(|(_, index)| i32::try_from(index).ok())
+                .unwrap_or(-1);
+            if let Some(cursor) = admin.cursor(partition, subscription).await? {
+                cursors.partitions.insert(index, cursor);
+            }
+        }
+        Ok(cursors)
+    }
 }
 
 #[async_trait]
@@ -335,6 +355,18 @@ impl Backend for PulsarBackend {
     async fn redrive_target(&self) -> Result<Option<String>, BackendError> {
         // Each message goes back to the topic in its REAL_TOPIC property.
         Ok(Some(format!("{}/{ROUTE_QUERY}", self.client.url)))
+    }
+
+    async fn redrive_acknowledged(&self) -> Option<Arc<dyn Acknowledged>> {
+        let admin_url = self.client.settings.admin_url.as_deref()?;
+        match self.redrive_cursors(admin_url).await {
+            Ok(cursors) => Some(Arc::new(cursors)),
+            Err(error) => {
+                // The journal still flags redriven events: browsing goes on.
+                tracing::warn!(%error, uri = %self.uri, "reading the redrive subscription's position");
+                None
+            }
+        }
     }
 }
 

@@ -88,6 +88,7 @@ pub(super) fn switch(app: &mut App, name: &str) {
     app.browse_confirmed.clear();
     app.follow_confirmed.clear();
     app.redriven.clear();
+    app.redrive_acknowledged.clear();
     app.scope = None;
     app.source_cursor = 0;
     app.sources = uris.iter().map(|uri| SourceSlot::new(uri)).collect();

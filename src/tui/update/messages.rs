@@ -21,10 +21,19 @@ pub fn apply(app: &mut App, msg: Msg) {
                 let redriven = crate::ops::journal::redriven(backend.uri());
                 app.redriven
                     .insert(slot, redriven.iter().map(|id| Safe::new(id)).collect());
+                // The redrive subscription's position follows in its own message.
+                app.redrive_acknowledged.remove(&slot);
                 source.info = Some(info);
                 source.backend = Some(backend);
                 source.state = LoadState::Loading;
             }
+        }
+        Msg::RedriveAcknowledged {
+            epoch,
+            slot,
+            acknowledged,
+        } if epoch == app.epoch => {
+            app.redrive_acknowledged.insert(slot, acknowledged);
         }
         Msg::BrowseCaution {
             epoch,
