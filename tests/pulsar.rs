@@ -985,6 +985,67 @@ async fn peek_names_what_the_redrive_subscription_acknowledged_from_the_admin_ap
     );
     let (_, stderr) = peek(None);
     assert!(!stderr.contains("already redriven"), "{stderr}");
+    // The TUI's load asks too, in the background: those rows show `R`.
+    use evscope::tui::app::LoadState;
+    let mut open = options(broker);
+    open.pulsar.admin_url = Some(admin_url);
+    let (app, _jobs) = tui_load(&uri, open, |app| {
+        matches!(app.sources[0].state, LoadState::Loaded)
+            && !app.redrive_acknowledged.is_empty()
+            && app.store.len() == 5
+            && app.store.summary(4).is_some()
+    })
+    .await;
+    let flagged: BTreeSet<String> = (0..app.store.len())
+        .filter_map(|row| {
+            let id = app.store.summary(row)?.id.clone();
+            app.row_redriven(row, &id).then(|| id.as_str().to_string())
+        })
+        .collect();
+    assert_eq!(app.store.len(), 5);
+    let acknowledged: BTreeSet<String> = acknowledged.into_iter().map(String::from).collect();
+    assert_eq!(flagged, acknowledged);
+}
+
+/// Load `uri` in a TUI app the way the event loop does (its background
+/// jobs run, their messages applied) until `done` holds; the app and its
+/// jobs.
+async fn tui_load(
+    uri: &str,
+    open: OpenOptions,
+    done: impl Fn(&evscope::tui::app::App) -> bool,
+) -> (evscope::tui::app::App, evscope::tui::jobs::Jobs) {
+    use evscope::tui::action::Action;
+    use evscope::tui::app::App;
+    use evscope::tui::decode::InspectorDecoder;
+    use evscope::tui::jobs::Jobs;
+    use evscope::tui::update::{apply, update};
+    let decoder = std::sync::Arc::new(InspectorDecoder::new(open.inspector.clone()));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut jobs = Jobs::new(open, decoder.clone(), tx);
+    let mut app = App::new(
+        &[uri.to_string()],
+        evscope::tui::keymap::Keymap::default(),
+        evscope::tui::theme::Theme::load("dark", None).unwrap(),
+        decoder,
+        false,
+        tui_support::now(),
+    );
+    update(&mut app, Action::Resize(160, 40));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        for effect in app.take_effects() {
+            jobs.run(effect);
+        }
+        if done(&app) {
+            return (app, jobs);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, rx.recv()).await {
+            Ok(Some(msg)) => apply(&mut app, msg),
+            _ => panic!("the load did not end; status {:?}", app.status),
+        }
+    }
 }
 
 /// Reader throughput (run by benches/pulsar_reader.sh, in release mode):
@@ -1842,45 +1903,19 @@ fn broker_uri(topic: &str) -> String {
 #[test]
 fn the_tuis_load_shows_a_gap_it_could_not_read_on_the_source() {
     run(async {
-        use evscope::tui::action::Action;
-        use evscope::tui::app::{App, LoadState};
-        use evscope::tui::decode::InspectorDecoder;
-        use evscope::tui::jobs::Jobs;
-        use evscope::tui::update::{apply, update};
+        use evscope::tui::app::LoadState;
         let topic = unique("tui-gap");
         produce_batched(&topic, SLOW, SLOW_BATCH).await;
         let slow = slow_relay(14, Some((3, u64::MAX)));
         let uri = format!("{}/{topic}", slow.url());
         let open = options(shared());
-        let decoder = std::sync::Arc::new(InspectorDecoder::new(open.inspector.clone()));
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut jobs = Jobs::new(open, decoder.clone(), tx);
-        let mut app = App::new(
-            std::slice::from_ref(&uri),
-            evscope::tui::keymap::Keymap::default(),
-            evscope::tui::theme::Theme::load("dark", None).unwrap(),
-            decoder,
-            false,
-            tui_support::now(),
-        );
-        update(&mut app, Action::Resize(160, 40));
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            for effect in app.take_effects() {
-                jobs.run(effect);
-            }
-            if matches!(
+        let (app, jobs) = tui_load(&uri, open, |app| {
+            matches!(
                 app.sources[0].state,
                 LoadState::Failed(_) | LoadState::Loaded
-            ) {
-                break;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, rx.recv()).await {
-                Ok(Some(msg)) => apply(&mut app, msg),
-                _ => panic!("the load did not end; status {:?}", app.status),
-            }
-        }
+            )
+        })
+        .await;
         let LoadState::Failed(error) = &app.sources[0].state else {
             panic!("a load that missed an entry said it was complete");
         };

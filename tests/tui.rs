@@ -1547,3 +1547,68 @@ async fn opening_a_file_says_it_removed_stale_temporary_files() {
     assert!(notice.contains("removed 1 temporary file(s)"), "{notice}");
     assert!(!stale.exists());
 }
+
+/// What a redrive subscription acknowledged, as a Pulsar backend reports it
+/// (read from the admin API there; tests/pulsar.rs covers that part).
+#[derive(Debug)]
+struct AcknowledgedIds(Vec<String>);
+
+impl evscope::backend::Acknowledged for AcknowledgedIds {
+    fn contains(&self, id: &str) -> bool {
+        self.0.iter().any(|i| i == id)
+    }
+}
+
+#[test]
+fn dead_letters_the_redrive_subscription_acknowledged_show_r() {
+    // Tall enough to show every row.
+    let mut app = demo_app(160, 120);
+    let dlq_rows: Vec<usize> = (0..app.shown())
+        .filter_map(|p| app.row_at(p))
+        .filter(|r| app.store.slot(*r) == Some(1))
+        .collect();
+    assert!(dlq_rows.len() >= 2, "the demo DLQ has events");
+    let id = |app: &evscope::tui::app::App, row: usize| app.store.summary(row).unwrap().id.clone();
+    let (acked, kept) = (id(&app, dlq_rows[0]), id(&app, dlq_rows[1]));
+    let line_of = |screen: &str, id: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("{id} not shown: {screen}"))
+            .to_string()
+    };
+    let before = screen(&app);
+    let epoch = app.epoch;
+    let acknowledged = Arc::new(AcknowledgedIds(vec![acked.as_str().to_string()]));
+    // A message of an older load changes nothing.
+    apply(
+        &mut app,
+        Msg::RedriveAcknowledged {
+            epoch: epoch.wrapping_sub(1),
+            slot: 1,
+            acknowledged: acknowledged.clone(),
+        },
+    );
+    assert!(!app.row_redriven(dlq_rows[0], &acked));
+    apply(
+        &mut app,
+        Msg::RedriveAcknowledged {
+            epoch,
+            slot: 1,
+            acknowledged,
+        },
+    );
+    assert!(app.row_redriven(dlq_rows[0], &acked));
+    assert!(!app.row_redriven(dlq_rows[1], &kept));
+    let after = screen(&app);
+    let (was, now) = (
+        line_of(&before, acked.as_str()),
+        line_of(&after, acked.as_str()),
+    );
+    assert_ne!(was, now, "the row shows R now");
+    assert_eq!(was.replacen('D', "R", 1), now, "{was}\n{now}");
+    assert_eq!(
+        line_of(&before, kept.as_str()),
+        line_of(&after, kept.as_str())
+    );
+}

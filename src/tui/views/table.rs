@@ -259,7 +259,8 @@ impl Cells<'_> {
             }
             used += 1;
             if flags.has(bit) {
-                // A dead-letter event the journal says was redriven already.
+                // A dead-letter event the journal or its redrive subscription says
+                // was redriven already.
                 let letter = if bit == Flags::DLQ && app.row_redriven(self.row, &summary.id) {
                     'R'
                 } else {
