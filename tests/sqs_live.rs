@@ -567,16 +567,8 @@ mod ui {
         assert_eq!(depth(&c, &dlq).await, (0, 0), "{status}");
         assert_eq!(take_all(&c, &origin).await.len(), total, "{status}");
         // SQS did it: its task list has the completed task.
-        let listed = c
-            .list_message_move_tasks()
-            .source_arn(&dlq_arn)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            listed.results().first().and_then(|t| t.status()),
-            Some("COMPLETED")
-        );
+        let task = move_task(&c, &dlq_arn).await;
+        assert_eq!(task.as_ref().and_then(|t| t.status()), Some("COMPLETED"));
         let journal = std::fs::read_to_string(state.path().join("journal.jsonl")).unwrap();
         assert!(journal.contains("sqs-move-task"), "{journal}");
     }
