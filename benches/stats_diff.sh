@@ -3,7 +3,8 @@
 # 1,000,000) and, for diff, its copy as a new bus would carry it
 # (benches/gen_diff_side.py), whole process, release build.
 #
-#   benches/stats_diff.sh [EVENTS]
+#   benches/stats_diff.sh [EVENTS]     (NO_BUILD=1: use the binary already built;
+#                                       CARGO_TARGET_DIR: where it is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1000000}
@@ -12,7 +13,7 @@ b=bench-data/events-$events-b.jsonl
 mkdir -p bench-data
 [ -f "$a" ] || python3 benches/gen_capture.py "$a" "$events"
 [ -f "$b" ] || python3 benches/gen_diff_side.py "$a" "$b"
-cargo build --release --quiet --bin evscope
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin evscope
 bin=${CARGO_TARGET_DIR:-target}/release/evscope
 echo "A: $a ($(wc -l < "$a") lines), B: $b ($(wc -l < "$b") lines); $(nproc) cores"
 cat "$a" "$b" > /dev/null
@@ -21,17 +22,21 @@ measure() { # name, command...
   local name=$1; shift
   local out; out=$(mktemp)
   /usr/bin/time -f "%e %U %S %M" -o "$out.time" "$@" > "$out" || true
-  read -r wall user sys rss_kb < "$out.time"
+  # GNU time puts "Command exited with non-zero status N" first (diff
+  # exits 1 when the sides differ): the figures are the last line.
+  read -r wall user sys rss_kb < <(tail -n 1 "$out.time")
   printf "%-34s wall %6.2f s  cpu %6.2f s  peak RSS %5d MB\n" \
     "$name" "$wall" "$(echo "$user + $sys" | bc)" $((rss_kb / 1024))
   rm -f "$out" "$out.time"
 }
 
 for round in 1 2; do
-  echo "round $round"
+  echo "round $round (load average $(cut -d" " -f1-3 /proc/loadavg))"
+  measure "stats --rows source (no facet)" "$bin" stats "$a" --rows source
   measure "stats --rows type" "$bin" stats "$a" --rows type
   measure "stats --rows day --cols type" "$bin" stats "$a" --rows day --cols type
   measure "stats --rows \$.body.eventName" "$bin" stats "$a" --rows '$.body.eventName'
   measure "diff A B --ignore \$.body.bus" "$bin" diff "$a" "$b" --ignore '$.body.bus'
+  measure "stats --rows flow-state" "$bin" stats "$a" --rows flow-state
   measure "peek --filter (reference)" "$bin" peek "$a" --filter "@.id == 'never'"
 done

@@ -8,7 +8,6 @@ mod localstack;
 mod support;
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::QueueAttributeName;
 use localstack::localstack;
 use serde_json::Value;
 use support::*;
@@ -17,36 +16,17 @@ use support::*;
 /// dead-lettered from the first and one from the second by receiving
 /// them past the count: (first URL, second URL, DLQ name, DLQ URL).
 async fn two_origins(c: &Client, base: &str) -> (String, String, String, String) {
-    let dlq_name = unique(&format!("{base}-dlq"));
-    let dlq = create_queue(c, &dlq_name, &[]).await;
-    let dlq_arn = arn(c, &dlq).await;
-    let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":1}}"#);
+    let (dlq_name, dlq, _, policy) = dlq_with_policy(c, base).await;
     let mut origins = Vec::new();
+    let mut dead = 0;
     for (name, n) in [("a", 2), ("b", 1)] {
-        let url = create_queue(
-            c,
-            &unique(&format!("{base}-{name}")),
-            &[(QueueAttributeName::RedrivePolicy, &policy)],
-        )
-        .await;
         let msgs: Vec<Msg> = (0..n)
             .map(|i| Msg::body(format!("{{\"from\":\"{name}\",\"n\":{i}}}")))
             .collect();
-        put(c, &url, &msgs).await;
-        // The first receive counts 1; the next moves each to the DLQ.
-        for _ in 0..3 {
-            c.receive_message()
-                .queue_url(&url)
-                .visibility_timeout(0)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .unwrap();
-        }
-        assert_eq!(depth(c, &url).await, (0, 0), "{name} dead-lettered");
-        origins.push(url);
+        dead += n;
+        let base = format!("{base}-{name}");
+        origins.push(dead_letter(c, &base, &policy, &msgs, &dlq, dead).await);
     }
-    assert_eq!(depth(c, &dlq).await.0, 3);
     let b = origins.pop().unwrap();
     let a = origins.pop().unwrap();
     (a, b, dlq_name, dlq)
@@ -276,13 +256,7 @@ async fn a_paced_move_task_is_cancelled_by_ctrl_c_and_reports_what_it_moved() {
     // The task runs at 1 a second: wait until it has moved two.
     let running = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
-            let listed = c
-                .list_message_move_tasks()
-                .source_arn(&dlq_arn)
-                .send()
-                .await
-                .unwrap();
-            if let Some(task) = listed.results().first()
+            if let Some(task) = move_task(&c, &dlq_arn).await
                 && task.status() == Some("RUNNING")
                 && task.approximate_number_of_messages_moved() >= 2
             {

@@ -367,9 +367,13 @@ fn hash_value(value: &Value, path: &mut Vec<Step>, ignore: &[Ignore], h: &mut De
             let mut names: Vec<&String> = map.keys().collect();
             names.sort_unstable();
             for name in names {
-                name.hash(h);
                 path.push(Step::Name(name.clone()));
-                hash_value(&map[name], path, ignore, h);
+                // An ignored member leaves no trace, its name included, so
+                // a side that has it hashes as one that does not.
+                if ignore.is_empty() || !ignore.iter().any(|i| i.covers(path)) {
+                    name.hash(h);
+                    hash_value(&map[name], path, ignore, h);
+                }
                 path.pop();
             }
         }

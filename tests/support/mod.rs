@@ -305,26 +305,37 @@ pub struct Got {
     pub receives: u32,
 }
 
-/// A DLQ (maxReceiveCount 1) holding `n` messages dead-lettered from one
-/// queue by receiving them past the count (a move task without a
-/// destination needs their origin): (queue URL, DLQ name, DLQ URL, DLQ ARN).
-pub async fn dead_lettered(c: &Client, base: &str, n: usize) -> (String, String, String, String) {
+/// A dead-letter queue and its redrive policy (maxReceiveCount 1):
+/// (name, URL, ARN, policy).
+pub async fn dlq_with_policy(c: &Client, base: &str) -> (String, String, String, String) {
     let dlq_name = unique(&format!("{base}-dlq"));
     let dlq = create_queue(c, &dlq_name, &[]).await;
     let dlq_arn = arn(c, &dlq).await;
     let policy = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":1}}"#);
+    (dlq_name, dlq, dlq_arn, policy)
+}
+
+/// A queue named after `base` under `policy` whose `msgs` are
+/// dead-lettered into `dlq` by receiving them past the count (SQS then
+/// records their origin), until `dlq` holds `expect` (a bounded number of
+/// receives): its URL.
+pub async fn dead_letter(
+    c: &Client,
+    base: &str,
+    policy: &str,
+    msgs: &[Msg],
+    dlq: &str,
+    expect: usize,
+) -> String {
     let url = create_queue(
         c,
         &unique(base),
-        &[(QueueAttributeName::RedrivePolicy, &policy)],
+        &[(QueueAttributeName::RedrivePolicy, policy)],
     )
     .await;
-    let msgs: Vec<Msg> = (0..n)
-        .map(|i| Msg::body(format!("{{\"n\":{i}}}")))
-        .collect();
-    put(c, &url, &msgs).await;
-    for _ in 0..(n * 2) {
-        if depth(c, &dlq).await.0 as usize == n {
+    put(c, &url, msgs).await;
+    for _ in 0..(msgs.len() * 2 + 2) {
+        if depth(c, dlq).await.0 as usize == expect {
             break;
         }
         c.receive_message()
@@ -335,9 +346,35 @@ pub async fn dead_lettered(c: &Client, base: &str, n: usize) -> (String, String,
             .await
             .unwrap();
     }
-    assert_eq!(depth(c, &dlq).await.0 as usize, n, "all dead-lettered");
-    assert_eq!(depth(c, &url).await, (0, 0));
+    assert_eq!(depth(c, dlq).await.0 as usize, expect, "dead-lettered");
+    assert_eq!(depth(c, &url).await, (0, 0), "{base} dead-lettered");
+    url
+}
+
+/// A DLQ holding `n` messages dead-lettered from one queue (a move task
+/// without a destination needs their origin): (queue URL, DLQ name, DLQ
+/// URL, DLQ ARN).
+pub async fn dead_lettered(c: &Client, base: &str, n: usize) -> (String, String, String, String) {
+    let (dlq_name, dlq, dlq_arn, policy) = dlq_with_policy(c, base).await;
+    let msgs: Vec<Msg> = (0..n)
+        .map(|i| Msg::body(format!("{{\"n\":{i}}}")))
+        .collect();
+    let url = dead_letter(c, base, &policy, &msgs, &dlq, n).await;
     (url, dlq_name, dlq, dlq_arn)
+}
+
+/// The first move task ListMessageMoveTasks gives for the DLQ `arn`.
+pub async fn move_task(
+    c: &Client,
+    arn: &str,
+) -> Option<aws_sdk_sqs::types::ListMessageMoveTasksResultEntry> {
+    let listed = c
+        .list_message_move_tasks()
+        .source_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    listed.results().first().cloned()
 }
 
 /// Take every message off a queue (receiving and deleting them): what a

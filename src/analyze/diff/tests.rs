@@ -189,3 +189,20 @@ fn bodies_kept_for_a_side_by_side_view_are_masked() {
     let shown = format!("{} {}", report.different[0].a, report.different[0].b);
     assert!(!shown.contains("hunter2"), "{shown}");
 }
+
+/// A member only one side has, ignored, leaves the bodies' hashes equal:
+/// the pair is settled by its hash, not by decoding and walking both.
+#[test]
+fn an_ignored_member_on_one_side_leaves_the_hashes_equal() {
+    let ignore = vec![Ignore::parse("$.body.bus").unwrap()];
+    let a = document("a", "2026-01-01T00:00:00Z", r#"{"eventId":"e1","n":1}"#);
+    let b = document(
+        "b",
+        "2026-01-01T00:00:00Z",
+        r#"{"eventId":"e1","n":1,"bus":"sqs"}"#,
+    );
+    assert_eq!(body_hash(&a.body, &ignore), body_hash(&b.body, &ignore));
+    assert_ne!(body_hash(&a.body, &[]), body_hash(&b.body, &[]));
+    let report = diff(DiffSpec { key: None, ignore }, &[a], &[b]);
+    assert_eq!((report.same, report.different.len()), (1, 0));
+}
