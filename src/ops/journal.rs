@@ -129,6 +129,21 @@ impl Journal {
     pub fn operations(&self) -> Result<Vec<Operation>, JournalError> {
         Ok(pair(self.read()?))
     }
+
+    /// The operations named `operation` (`"redrive"`), as
+    /// [`Journal::operations`] pairs them: only the lines holding that word
+    /// are parsed (an intent names its operation, and every line's id ends
+    /// with it, see [`Head`]), so a long journal costs a byte search.
+    pub fn operations_named(&self, operation: &str) -> Result<Vec<Operation>, JournalError> {
+        let Some(path) = &self.path else {
+            return Err(JournalError::NoPlace);
+        };
+        let word = memchr::memmem::Finder::new(operation.as_bytes());
+        let lines = read_lines_where(path, |l| word.find(l.as_bytes()).is_some())?;
+        let mut operations = pair(lines);
+        operations.retain(|op| op.intent.operation == operation);
+        Ok(operations)
+    }
 }
 
 /// The default journal: `journal.jsonl` in the platform state directory
@@ -584,6 +599,11 @@ fn append(path: &Path, line: &Line) -> Result<(), String> {
 }
 
 fn read_lines(path: &Path) -> Result<Vec<Line>, JournalError> {
+    read_lines_where(path, |_| true)
+}
+
+/// [`read_lines`], parsing only the lines `keep` accepts.
+fn read_lines_where(path: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<Line>, JournalError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -596,6 +616,7 @@ fn read_lines(path: &Path) -> Result<Vec<Line>, JournalError> {
     };
     Ok(text
         .lines()
+        .filter(|l| keep(l))
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect())
 }
@@ -643,7 +664,8 @@ pub fn redriven_from(operations: &[Operation], dlq: &str) -> std::collections::H
 /// The ids of events the process-wide journal says were redriven out of
 /// `source` (empty when there is no journal, or it cannot be read).
 pub fn redriven(source: &str) -> std::collections::HashSet<String> {
-    match current().operations() {
+    // Every peek asks: only the redrive lines are parsed.
+    match current().operations_named("redrive") {
         Ok(operations) => redriven_from(&operations, source),
         Err(error) => {
             tracing::warn!(%error, "journal");
@@ -882,6 +904,44 @@ mod tests {
         let ids = redriven_from(&ops, "pulsar://h:6650/dlq");
         assert!(ids.contains("a"));
         assert!(redriven_from(&ops, "pulsar://h:6650/other").is_empty());
+    }
+
+    #[test]
+    fn operations_named_pairs_only_that_operation_as_a_full_read_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_in(&dir);
+        let moved = |id: &str| Report {
+            moved: 1,
+            removed: vec![id.into()],
+            ..Report::default()
+        };
+        // A replay that mentions the word, a purge, two redrives (one
+        // unfinished), interleaved.
+        let replay = journal
+            .begin(Intent::new("replay", "cli").source("file:redrive.jsonl"))
+            .unwrap();
+        let first = journal
+            .begin(Intent::new("redrive", "cli").source("sqs://q-dlq"))
+            .unwrap();
+        let purge = journal.begin(Intent::new("purge", "cli")).unwrap();
+        journal
+            .begin(Intent::new("redrive", "tui").source("sqs://q-dlq"))
+            .unwrap();
+        first.finish(Ok(&moved("a"))).unwrap();
+        replay.finish(Ok(&moved("b"))).unwrap();
+        purge.finish(Ok(&Report::default())).unwrap();
+        let all: Vec<Operation> = journal
+            .operations()
+            .unwrap()
+            .into_iter()
+            .filter(|op| op.intent.operation == "redrive")
+            .collect();
+        let named = journal.operations_named("redrive").unwrap();
+        assert_eq!(named, all);
+        assert_eq!(named.len(), 2);
+        assert!(named[0].outcome.is_some() && named[1].outcome.is_none());
+        let ids = redriven_from(&named, "sqs://q-dlq");
+        assert_eq!(ids.into_iter().collect::<Vec<_>>(), vec!["a".to_string()]);
     }
 
     #[test]
