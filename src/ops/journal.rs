@@ -130,19 +130,45 @@ impl Journal {
         Ok(pair(self.read()?))
     }
 
-    /// The operations named `operation` (`"redrive"`), as
-    /// [`Journal::operations`] pairs them: only the lines holding that word
-    /// are parsed (an intent names its operation, and every line's id ends
-    /// with it, see [`Head`]), so a long journal costs a byte search.
-    pub fn operations_named(&self, operation: &str) -> Result<Vec<Operation>, JournalError> {
+    /// The redrives out of `dlq` (as [`Journal::operations`] pairs them),
+    /// without parsing the rest: only lines holding the word `redrive` are
+    /// looked at (an intent names its operation, and every line's id ends
+    /// with it, see [`Head`]), intents first, and only the outcomes of
+    /// redrives out of `dlq` are parsed (a redrive's outcome lists every id
+    /// it moved: megabytes, for a large one).
+    pub fn redrives_of(&self, dlq: &str) -> Result<Vec<Operation>, JournalError> {
         let Some(path) = &self.path else {
             return Err(JournalError::NoPlace);
         };
-        let word = memchr::memmem::Finder::new(operation.as_bytes());
-        let lines = read_lines_where(path, |l| word.find(l.as_bytes()).is_some())?;
-        let mut operations = pair(lines);
-        operations.retain(|op| op.intent.operation == operation);
-        Ok(operations)
+        let text = read_text(path)?;
+        let dlq = clean_uri(dlq);
+        let word = memchr::memmem::Finder::new("redrive");
+        let mut lines: Vec<Line> = Vec::new();
+        let mut outcomes: Vec<&str> = Vec::new();
+        for line in text.lines().filter(|l| word.find(l.as_bytes()).is_some()) {
+            // A quote inside a JSON string is escaped: `"intent":` is a key.
+            if line.contains("\"intent\":") {
+                lines.extend(serde_json::from_str::<Line>(line).ok().filter(|l| {
+                    l.intent.as_ref().is_some_and(|i| {
+                        i.operation == "redrive" && i.source.as_deref() == Some(dlq.as_str())
+                    })
+                }));
+            } else {
+                outcomes.push(line);
+            }
+        }
+        // Ids are plain words (time, process, sequence, operation).
+        let wanted: Vec<String> = lines
+            .iter()
+            .map(|l| format!("\"id\":\"{}\"", l.head.id))
+            .collect();
+        for line in outcomes {
+            if wanted.iter().any(|id| line.contains(id.as_str())) {
+                lines.extend(serde_json::from_str::<Line>(line).ok());
+            }
+        }
+        // Intents come before their outcomes in the file: pairing needs that order.
+        Ok(pair(lines))
     }
 }
 
@@ -599,26 +625,22 @@ fn append(path: &Path, line: &Line) -> Result<(), String> {
 }
 
 fn read_lines(path: &Path) -> Result<Vec<Line>, JournalError> {
-    read_lines_where(path, |_| true)
-}
-
-/// [`read_lines`], parsing only the lines `keep` accepts.
-fn read_lines_where(path: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<Line>, JournalError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(JournalError::Read {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            });
-        }
-    };
-    Ok(text
+    Ok(read_text(path)?
         .lines()
-        .filter(|l| keep(l))
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect())
+}
+
+/// The journal's text; a missing file is empty.
+fn read_text(path: &Path) -> Result<String, JournalError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(JournalError::Read {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// Pair intents (and unjournaled notes) with their outcomes by id, in the
@@ -665,7 +687,7 @@ pub fn redriven_from(operations: &[Operation], dlq: &str) -> std::collections::H
 /// `source` (empty when there is no journal, or it cannot be read).
 pub fn redriven(source: &str) -> std::collections::HashSet<String> {
     // Every peek asks: only the redrive lines are parsed.
-    match current().operations_named("redrive") {
+    match current().redrives_of(source) {
         Ok(operations) => redriven_from(&operations, source),
         Err(error) => {
             tracing::warn!(%error, "journal");
@@ -907,7 +929,7 @@ mod tests {
     }
 
     #[test]
-    fn operations_named_pairs_only_that_operation_as_a_full_read_does() {
+    fn redrives_of_a_dlq_are_paired_as_a_full_read_pairs_them() {
         let dir = tempfile::tempdir().unwrap();
         let journal = journal_in(&dir);
         let moved = |id: &str| Report {
@@ -915,33 +937,46 @@ mod tests {
             removed: vec![id.into()],
             ..Report::default()
         };
-        // A replay that mentions the word, a purge, two redrives (one
-        // unfinished), interleaved.
+        // A replay that mentions the word, a purge, a redrive out of
+        // another queue, two redrives out of the DLQ (one unfinished),
+        // interleaved.
         let replay = journal
             .begin(Intent::new("replay", "cli").source("file:redrive.jsonl"))
             .unwrap();
         let first = journal
             .begin(Intent::new("redrive", "cli").source("sqs://q-dlq"))
             .unwrap();
+        let other = journal
+            .begin(Intent::new("redrive", "cli").source("sqs://other-dlq"))
+            .unwrap();
         let purge = journal.begin(Intent::new("purge", "cli")).unwrap();
         journal
             .begin(Intent::new("redrive", "tui").source("sqs://q-dlq"))
             .unwrap();
         first.finish(Ok(&moved("a"))).unwrap();
+        other.finish(Ok(&moved("c"))).unwrap();
         replay.finish(Ok(&moved("b"))).unwrap();
         purge.finish(Ok(&Report::default())).unwrap();
         let all: Vec<Operation> = journal
             .operations()
             .unwrap()
             .into_iter()
-            .filter(|op| op.intent.operation == "redrive")
+            .filter(|op| {
+                op.intent.operation == "redrive"
+                    && op.intent.source.as_deref() == Some("sqs://q-dlq")
+            })
             .collect();
-        let named = journal.operations_named("redrive").unwrap();
-        assert_eq!(named, all);
-        assert_eq!(named.len(), 2);
-        assert!(named[0].outcome.is_some() && named[1].outcome.is_none());
-        let ids = redriven_from(&named, "sqs://q-dlq");
+        let only = journal.redrives_of("sqs://q-dlq").unwrap();
+        assert_eq!(only, all);
+        assert_eq!(only.len(), 2);
+        assert!(only[0].outcome.is_some() && only[1].outcome.is_none());
+        let ids = redriven_from(&only, "sqs://q-dlq");
         assert_eq!(ids.into_iter().collect::<Vec<_>>(), vec!["a".to_string()]);
+        let other = redriven_from(
+            &journal.redrives_of("sqs://other-dlq").unwrap(),
+            "sqs://other-dlq",
+        );
+        assert_eq!(other.into_iter().collect::<Vec<_>>(), vec!["c".to_string()]);
     }
 
     #[test]
