@@ -131,11 +131,10 @@ impl Journal {
     }
 
     /// The redrives out of `dlq` (as [`Journal::operations`] pairs them),
-    /// without parsing the rest: only lines holding the word `redrive` are
-    /// looked at (an intent names its operation, and every line's id ends
-    /// with it, see [`Head`]), intents first, and only the outcomes of
-    /// redrives out of `dlq` are parsed (a redrive's outcome lists every id
-    /// it moved: megabytes, for a large one).
+    /// without parsing the rest: only intents holding the word `redrive`
+    /// are parsed, then only the outcomes that name one of their ids (a
+    /// redrive's outcome lists every id it moved: megabytes, for a large
+    /// one).
     pub fn redrives_of(&self, dlq: &str) -> Result<Vec<Operation>, JournalError> {
         let Some(path) = &self.path else {
             return Err(JournalError::NoPlace);
@@ -145,22 +144,23 @@ impl Journal {
         let word = memchr::memmem::Finder::new("redrive");
         let mut lines: Vec<Line> = Vec::new();
         let mut outcomes: Vec<&str> = Vec::new();
-        for line in text.lines().filter(|l| word.find(l.as_bytes()).is_some()) {
+        for line in text.lines() {
             // A quote inside a JSON string is escaped: `"intent":` is a key.
-            if line.contains("\"intent\":") {
+            if !line.contains("\"intent\":") {
+                outcomes.push(line);
+            } else if word.find(line.as_bytes()).is_some() {
                 lines.extend(serde_json::from_str::<Line>(line).ok().filter(|l| {
                     l.intent.as_ref().is_some_and(|i| {
                         i.operation == "redrive" && i.source.as_deref() == Some(dlq.as_str())
                     })
                 }));
-            } else {
-                outcomes.push(line);
             }
         }
-        // Ids are plain words (time, process, sequence, operation).
+        // Each id as JSON text: an outcome that names it holds that text
+        // (pairing then keeps only outcomes whose own id it is).
         let wanted: Vec<String> = lines
             .iter()
-            .map(|l| format!("\"id\":\"{}\"", l.head.id))
+            .filter_map(|l| serde_json::to_string(&l.head.id).ok())
             .collect();
         for line in outcomes {
             if wanted.iter().any(|id| line.contains(id.as_str())) {
