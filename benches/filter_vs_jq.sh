@@ -6,8 +6,12 @@
 #   benches/filter_vs_jq.sh [EVENTS]        (default 1000000)
 #
 # ROUNDS (default 2) rounds. EVSCOPE_BEFORE=path/to/evscope adds a row for
-# another evscope build (the one before a change) to each case. jaq: `cargo
-# install jaq --locked`; a missing jaq or jq is skipped.
+# another evscope build (the one before a change) to each case, and
+# TUI_BEFORE=path/to/tui_memory one to the TUI case. jaq: `cargo install
+# jaq --locked`; a missing jaq or jq is skipped.
+#
+# `peek` reads the running user's journal (to name events already
+# redriven out of the source): a journal of large redrives costs there.
 #
 # Prints one row per tool and case: wall time, CPU time (user + system),
 # peak RSS and output lines. Each jaq/jq program is the nearest equivalent
@@ -70,6 +74,7 @@ for round in $(seq 1 "$rounds"); do
   have jaq && measure "check" jaq jaq -n -c "$count" "$data"
   have jq && measure "check" jq jq -n -c "$count" "$data"
   measure "TUI background inspection" evscope "$target_dir/release/examples/tui_memory" "$data"
+  [ -n "${TUI_BEFORE:-}" ] && measure "TUI background inspection" before "$TUI_BEFORE" "$data"
 done
 echo
 echo "open (read the file and index every line, no decoding):"

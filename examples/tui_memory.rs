@@ -11,6 +11,11 @@ mod tui_support;
 use std::io::Write;
 use std::time::Instant;
 
+// The allocator the evscope binary uses (the inspection allocates many
+// small values: glibc's malloc would measure something the TUI never runs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

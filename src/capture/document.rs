@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::VERSION;
 use crate::filter::Filter;
-use crate::inspect::Inspection;
+use crate::inspect::{Inspection, MetaRead};
 use crate::model::{Body, BodyEncoding, Event, Meta, Problem};
 use crate::sanitize::escape_json_text;
 use crate::secrets;
@@ -130,7 +130,7 @@ impl Document {
     /// [`Document::with_value`] on a document holding only `fields` (the
     /// same values as in the whole document).
     pub fn with_fields<R>(&mut self, fields: Fields, f: impl FnOnce(&Value) -> R) -> R {
-        let mut doc = if fields == Fields::ALL {
+        let mut doc = if fields.top == Fields::ALL.top && fields.meta == Fields::ALL.meta {
             serde_json::to_value(self.head(None, false)).unwrap_or(Value::Null)
         } else {
             Value::Object(self.head_fields(fields))
@@ -138,7 +138,7 @@ impl Document {
         let Value::Object(map) = &mut doc else {
             return f(&doc);
         };
-        if fields.0 & Fields::BODY == 0 {
+        if fields.top & Fields::BODY == 0 {
             return f(&doc);
         }
         let body = match &mut self.body {
@@ -164,7 +164,7 @@ impl Document {
         let mut map = Map::new();
         // By index in `Fields::NAMES`, in that order.
         let mut put = |i: usize, value: &dyn Fn() -> Value| {
-            if fields.0 & (1 << i) != 0 {
+            if fields.top & (1 << i) != 0 {
                 map.insert(Fields::NAMES[i].into(), value());
             }
         };
@@ -180,7 +180,7 @@ impl Document {
         }
         put(8, &|| Value::Object(e.system.clone()));
         put(9, &|| json(self.body.encoding()));
-        put(10, &|| json(&self.inspection.meta));
+        put(10, &|| meta_value(&self.inspection.meta, fields.meta));
         put(11, &|| json(&self.inspection.problems));
         map
     }
@@ -228,9 +228,15 @@ impl Document {
     }
 }
 
-/// Which top-level fields of a capture document to build.
+/// Which top-level fields of a capture document to build, and which
+/// members of its `meta`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fields(u16);
+pub struct Fields {
+    /// Bits of [`Fields::NAMES`].
+    top: u16,
+    /// Bits of [`Fields::META_NAMES`].
+    meta: u16,
+}
 
 impl Fields {
     /// The fields of a capture document as [`Document::with_value`] builds
@@ -251,26 +257,53 @@ impl Fields {
         "body",
     ];
 
+    /// The members of `meta`, in the order [`Meta`] serializes them.
+    pub const META_NAMES: [&'static str; 11] = [
+        "type",
+        "version",
+        "event_id",
+        "created_at",
+        "updated_at",
+        "expires_at",
+        "expired",
+        "location",
+        "security",
+        "correlation",
+        "contract",
+    ];
+
     const BODY: u16 = 1 << 12;
 
     /// Every field.
-    pub const ALL: Fields = Fields((1 << Self::NAMES.len()) - 1);
+    pub const ALL: Fields = Fields {
+        top: (1 << Self::NAMES.len()) - 1,
+        meta: (1 << Self::META_NAMES.len()) - 1,
+    };
 
     /// The fields `filter` may read: all of them when it may read the
     /// document without naming a field (see [`crate::inspect::reads_whole`]),
-    /// else those whose name appears in its expression.
+    /// else those whose name appears in its expression; of `meta`, all its
+    /// members when the filter reads it whole, else those whose name
+    /// appears (see [`MetaRead`]).
     pub fn read_by(filter: &Filter) -> Fields {
         let text = filter.expression();
         if crate::inspect::reads_whole(text) {
             return Fields::ALL;
         }
-        let mut fields = Fields(0);
-        for (i, name) in Self::NAMES.iter().enumerate() {
-            if text.contains(name) {
-                fields.0 |= 1 << i;
-            }
+        let named = |names: &[&str]| {
+            names
+                .iter()
+                .enumerate()
+                .filter(|(_, name)| text.contains(*name))
+                .fold(0u16, |bits, (i, _)| bits | 1 << i)
+        };
+        Fields {
+            top: named(&Self::NAMES),
+            meta: match MetaRead::of_text(text) {
+                MetaRead::Whole => Fields::ALL.meta,
+                _ => named(&Self::META_NAMES),
+            },
         }
-        fields
     }
 
     /// Whether the field `name` is in the set.
@@ -278,8 +311,40 @@ impl Fields {
         Self::NAMES
             .iter()
             .position(|n| *n == name)
-            .is_some_and(|i| self.0 & (1 << i) != 0)
+            .is_some_and(|i| self.top & (1 << i) != 0)
     }
+}
+
+/// The members of `meta` in `keep` (bits of [`Fields::META_NAMES`]),
+/// serialized as the whole [`Meta`] serializes them.
+fn meta_value(meta: &Meta, keep: u16) -> Value {
+    fn json(value: impl Serialize) -> Value {
+        serde_json::to_value(value).unwrap_or(Value::Null)
+    }
+    if keep == Fields::ALL.meta {
+        return json(meta);
+    }
+    let mut map = Map::new();
+    // By index in `Fields::META_NAMES`; `None`: skipped when serialized.
+    let mut put = |i: usize, value: &dyn Fn() -> Option<Value>| {
+        if keep & (1 << i) != 0 {
+            if let Some(value) = value() {
+                map.insert(Fields::META_NAMES[i].into(), value);
+            }
+        }
+    };
+    put(0, &|| Some(json(&meta.event_type)));
+    put(1, &|| Some(json(&meta.version)));
+    put(2, &|| meta.event_id.as_ref().map(json));
+    put(3, &|| meta.created_at.map(json));
+    put(4, &|| meta.updated_at.map(json));
+    put(5, &|| Some(json(meta.expires_at)));
+    put(6, &|| Some(Value::Bool(meta.expired)));
+    put(7, &|| Some(json(&meta.location)));
+    put(8, &|| Some(json(&meta.security)));
+    put(9, &|| Some(json(&meta.correlation)));
+    put(10, &|| meta.contract.as_ref().map(json));
+    Value::Object(map)
 }
 
 /// The raw body as text when it can be written verbatim into a line: one
@@ -316,7 +381,11 @@ mod tests {
             let whole = document.to_value();
             assert_eq!(document.with_fields(Fields::ALL, Value::clone), whole);
             for (i, name) in Fields::NAMES.iter().enumerate() {
-                let only = document.with_fields(Fields(1 << i), Value::clone);
+                let fields = Fields {
+                    top: 1 << i,
+                    meta: Fields::ALL.meta,
+                };
+                let only = document.with_fields(fields, Value::clone);
                 let expected: Map<String, Value> = whole
                     .as_object()
                     .unwrap()
@@ -327,10 +396,74 @@ mod tests {
                 assert_eq!(only, Value::Object(expected), "{name}");
             }
             // All but one field, in the whole document's order.
-            let most = document.with_fields(Fields(Fields::ALL.0 & !1), Value::clone);
+            let most = Fields {
+                top: Fields::ALL.top & !1,
+                ..Fields::ALL
+            };
+            let most = document.with_fields(most, Value::clone);
             let keys: Vec<&String> = most.as_object().unwrap().keys().collect();
             let whole_keys: Vec<&String> = whole.as_object().unwrap().keys().skip(1).collect();
             assert_eq!(keys, whole_keys);
+        }
+    }
+
+    #[test]
+    fn a_partial_meta_holds_the_same_members_as_the_whole() {
+        let mut text = Vec::new();
+        for part in crate::backend::DEMO_PARTS {
+            text.extend(crate::backend::demo_capture(part).unwrap());
+        }
+        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(text, "test"));
+        let inspector = crate::inspect::Inspector::with_defaults();
+        let meta_only = |meta: u16| Fields { top: 1 << 10, meta };
+        let mut members = 0;
+        for index in 0..file.len() {
+            let record = Record::Line {
+                file: file.clone(),
+                index,
+            };
+            let (event, body) = record.decode().unwrap();
+            let inspection = inspector.inspect(&event, &body, Utc::now(), false);
+            let mut document = Document::new(event, body, inspection);
+            let whole = document.to_value()["meta"].clone();
+            let whole = whole.as_object().unwrap();
+            members += whole.len();
+            // Every member has a bit, and each bit builds its member alone.
+            assert!(
+                whole
+                    .keys()
+                    .all(|k| Fields::META_NAMES.contains(&k.as_str()))
+            );
+            for (i, name) in Fields::META_NAMES.iter().enumerate() {
+                let only = document.with_fields(meta_only(1 << i), Value::clone);
+                let expected: Map<String, Value> = whole
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                assert_eq!(only["meta"], Value::Object(expected), "{name}");
+            }
+            // All but one member, in the whole meta's order.
+            let most = document.with_fields(meta_only(Fields::ALL.meta & !1), Value::clone);
+            let keys: Vec<&String> = most["meta"].as_object().unwrap().keys().collect();
+            let whole_keys: Vec<&String> = whole.keys().filter(|k| *k != "type").collect();
+            assert_eq!(keys, whole_keys);
+        }
+        assert!(members > 100, "{members} members");
+    }
+
+    #[test]
+    fn a_filter_reads_the_meta_members_it_names() {
+        let read = |expr: &str| Fields::read_by(&Filter::parse(expr).unwrap());
+        let expired = read("@.meta.expired == true");
+        assert!(expired.has("meta") && !expired.has("body"));
+        assert_eq!(expired.meta, 1 << 6);
+        assert_eq!(
+            read("@.meta['correlation'].correlation_id == 'c' && @.meta.type == 'X'").meta,
+            1 << 9 | 1
+        );
+        for whole in ["length(@.meta) > 2", "@.meta[?@ == 'X']", "@..expired"] {
+            assert_eq!(read(whole).meta, Fields::ALL.meta, "{whole}");
         }
     }
 }

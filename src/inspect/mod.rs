@@ -32,7 +32,7 @@ pub use correlation::traceparent_trace_id;
 pub use dates::EPOCH_MS_CUTOFF;
 pub use expiration::TTL_EPOCH_SECONDS;
 pub use mappings::{DEFAULT_MAPPINGS, Mappings};
-pub use needs::{Needs, reads_whole};
+pub use needs::{MetaRead, Needs, reads_whole};
 
 use crate::analyze::contracts::Contracts;
 use crate::model::{Body, Event, Meta, Problem};

@@ -79,18 +79,10 @@ impl Needs {
         if text.contains("problems") {
             needs = needs.with(Needs::PROBLEMS);
         }
-        let word = |c: char| c.is_alphanumeric() || c == '_';
-        let mut meta = false;
-        for (at, _) in text.match_indices("meta") {
-            let after = &text[at + 4..];
-            if text[..at].ends_with(word) || after.starts_with(word) {
-                continue; // `metadata`, `x_meta`: another name
-            }
-            meta = true;
-            if !(after.starts_with('.') || after.starts_with("['") || after.starts_with("[\"")) {
-                return Needs::FACETS;
-            }
-        }
+        let meta = match MetaRead::of_text(text) {
+            MetaRead::Whole => return Needs::FACETS,
+            read => read == MetaRead::Members,
+        };
         if meta {
             for (name, part) in [
                 ("type", Needs::TYPE),
@@ -111,6 +103,40 @@ impl Needs {
             }
         }
         needs
+    }
+}
+
+/// How an expression that does not read the whole document (see
+/// [`reads_whole`]) reads `meta`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaRead {
+    /// `meta` does not appear as a name.
+    Not,
+    /// Only through members named after it (`@.meta.expired`,
+    /// `@.meta['type']`): a member whose name does not appear in the text
+    /// is not read.
+    Members,
+    /// Any other way (`@.meta`, `length(@.meta)`, `@.meta[?…]`).
+    Whole,
+}
+
+impl MetaRead {
+    /// How `text` reads `meta`. Conservative: a name inside a string
+    /// literal counts as a read.
+    pub fn of_text(text: &str) -> MetaRead {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let mut read = MetaRead::Not;
+        for (at, _) in text.match_indices("meta") {
+            let after = &text[at + 4..];
+            if text[..at].ends_with(word) || after.starts_with(word) {
+                continue; // `metadata`, `x_meta`: another name
+            }
+            if !(after.starts_with('.') || after.starts_with("['") || after.starts_with("[\"")) {
+                return MetaRead::Whole;
+            }
+            read = MetaRead::Members;
+        }
+        read
     }
 }
 

@@ -128,6 +128,47 @@ impl Journal {
     pub fn operations(&self) -> Result<Vec<Operation>, JournalError> {
         Ok(pair(self.read()?))
     }
+
+    /// The redrives out of `dlq` (as [`Journal::operations`] pairs them),
+    /// without parsing the rest: only intents holding the word `redrive`
+    /// are parsed, then only the outcomes that name one of their ids (a
+    /// redrive's outcome lists every id it moved: megabytes, for a large
+    /// one).
+    pub fn redrives_of(&self, dlq: &str) -> Result<Vec<Operation>, JournalError> {
+        let Some(path) = &self.path else {
+            return Err(JournalError::NoPlace);
+        };
+        let text = read_text(path)?;
+        let dlq = clean_uri(dlq);
+        let word = memchr::memmem::Finder::new("redrive");
+        let mut lines: Vec<Line> = Vec::new();
+        let mut outcomes: Vec<&str> = Vec::new();
+        for line in text.lines() {
+            // A quote inside a JSON string is escaped: `"intent":` is a key.
+            if !line.contains("\"intent\":") {
+                outcomes.push(line);
+            } else if word.find(line.as_bytes()).is_some() {
+                lines.extend(serde_json::from_str::<Line>(line).ok().filter(|l| {
+                    l.intent.as_ref().is_some_and(|i| {
+                        i.operation == "redrive" && i.source.as_deref() == Some(dlq.as_str())
+                    })
+                }));
+            }
+        }
+        // Each id as JSON text: an outcome that names it holds that text
+        // (pairing then keeps only outcomes whose own id it is).
+        let wanted: Vec<String> = lines
+            .iter()
+            .filter_map(|l| serde_json::to_string(&l.head.id).ok())
+            .collect();
+        for line in outcomes {
+            if wanted.iter().any(|id| line.contains(id.as_str())) {
+                lines.extend(serde_json::from_str::<Line>(line).ok());
+            }
+        }
+        // Intents come before their outcomes in the file: pairing needs that order.
+        Ok(pair(lines))
+    }
 }
 
 /// The default journal: `journal.jsonl` in the platform state directory
@@ -562,20 +603,22 @@ fn append(path: &Path, line: &Line) -> Result<(), String> {
 }
 
 fn read_lines(path: &Path) -> Result<Vec<Line>, JournalError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(JournalError::Read {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            });
-        }
-    };
-    Ok(text
+    Ok(read_text(path)?
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect())
+}
+
+/// The journal's text; a missing file is empty.
+fn read_text(path: &Path) -> Result<String, JournalError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(JournalError::Read {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// Pair intents (and unjournaled notes) with their outcomes by id, in the
@@ -621,7 +664,8 @@ pub fn redriven_from(operations: &[Operation], dlq: &str) -> std::collections::H
 /// The ids of events the process-wide journal says were redriven out of
 /// `source` (empty when there is no journal, or it cannot be read).
 pub fn redriven(source: &str) -> std::collections::HashSet<String> {
-    match current().operations() {
+    // Every peek asks: only the redrive lines are parsed.
+    match current().redrives_of(source) {
         Ok(operations) => redriven_from(&operations, source),
         Err(error) => {
             tracing::warn!(%error, "journal");
@@ -860,6 +904,57 @@ mod tests {
         let ids = redriven_from(&ops, "pulsar://h:6650/dlq");
         assert!(ids.contains("a"));
         assert!(redriven_from(&ops, "pulsar://h:6650/other").is_empty());
+    }
+
+    #[test]
+    fn redrives_of_a_dlq_are_paired_as_a_full_read_pairs_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = journal_in(&dir);
+        let moved = |id: &str| Report {
+            moved: 1,
+            removed: vec![id.into()],
+            ..Report::default()
+        };
+        // A replay that mentions the word, a purge, a redrive out of
+        // another queue, two redrives out of the DLQ (one unfinished),
+        // interleaved.
+        let replay = journal
+            .begin(Intent::new("replay", "cli").source("file:redrive.jsonl"))
+            .unwrap();
+        let first = journal
+            .begin(Intent::new("redrive", "cli").source("sqs://q-dlq"))
+            .unwrap();
+        let other = journal
+            .begin(Intent::new("redrive", "cli").source("sqs://other-dlq"))
+            .unwrap();
+        let purge = journal.begin(Intent::new("purge", "cli")).unwrap();
+        journal
+            .begin(Intent::new("redrive", "tui").source("sqs://q-dlq"))
+            .unwrap();
+        first.finish(Ok(&moved("a"))).unwrap();
+        other.finish(Ok(&moved("c"))).unwrap();
+        replay.finish(Ok(&moved("b"))).unwrap();
+        purge.finish(Ok(&Report::default())).unwrap();
+        let all: Vec<Operation> = journal
+            .operations()
+            .unwrap()
+            .into_iter()
+            .filter(|op| {
+                op.intent.operation == "redrive"
+                    && op.intent.source.as_deref() == Some("sqs://q-dlq")
+            })
+            .collect();
+        let only = journal.redrives_of("sqs://q-dlq").unwrap();
+        assert_eq!(only, all);
+        assert_eq!(only.len(), 2);
+        assert!(only[0].outcome.is_some() && only[1].outcome.is_none());
+        let ids = redriven_from(&only, "sqs://q-dlq");
+        assert_eq!(ids.into_iter().collect::<Vec<_>>(), vec!["a".to_string()]);
+        let other = redriven_from(
+            &journal.redrives_of("sqs://other-dlq").unwrap(),
+            "sqs://other-dlq",
+        );
+        assert_eq!(other.into_iter().collect::<Vec<_>>(), vec!["c".to_string()]);
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 pub mod find;
 pub mod mask;
+mod memo;
 pub mod names;
 pub mod path;
 pub mod text;

@@ -83,6 +83,8 @@ pub const TAILS: &[&str] = &[
 /// Compiled name policy: built-in words plus configured ones.
 #[derive(Debug, Clone)]
 pub struct NamePolicy {
+    /// Identity for the per-thread memory of answers (see [`super::memo`]).
+    id: u64,
     automaton: AhoCorasick,
     /// Per pattern id: whether the word must start a word of the name.
     at_word_start: Vec<bool>,
@@ -111,6 +113,7 @@ impl NamePolicy {
             .build(&words)
             .unwrap_or_else(|e| unreachable!("plain words always build: {e}"));
         NamePolicy {
+            id: super::memo::next_id(),
             automaton,
             at_word_start,
         }
@@ -121,13 +124,21 @@ impl NamePolicy {
         if name.len() < 3 {
             return false;
         }
-        // Reused buffers: this runs for every key of every event.
-        NORMALIZED.with(|cell| {
-            let mut buffers = cell.borrow_mut();
-            let (normalized, starts) = &mut *buffers;
-            normalize(name, normalized, starts);
-            self.matches(normalized, starts)
+        // This runs for every key of every event: the same few names.
+        super::memo::remembered(&ANSWERS, self.id, name, || {
+            // Reused buffers.
+            NORMALIZED.with(|cell| {
+                let mut buffers = cell.borrow_mut();
+                let (normalized, starts) = &mut *buffers;
+                normalize(name, normalized, starts);
+                self.matches(normalized, starts)
+            })
         })
+    }
+
+    /// The identity its answers are remembered under.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     fn matches(&self, normalized: &[u8], starts: &[usize]) -> bool {
@@ -145,6 +156,7 @@ impl NamePolicy {
 }
 
 thread_local! {
+    static ANSWERS: super::memo::Store<bool> = const { RefCell::new(Vec::new()) };
     static NORMALIZED: RefCell<(Vec<u8>, Vec<usize>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 

@@ -26,6 +26,11 @@ use regex::Regex;
 
 use super::names::NamePolicy;
 
+thread_local! {
+    static SPANS: super::memo::Store<Vec<Range<usize>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Words one of which every built-in detector needs (ASCII case-insensitive).
 /// The first [`VALUE_TRIGGERS`] start a credential by themselves; the rest
 /// are secret names, which matter only next to a `=` or `:`.
@@ -101,6 +106,8 @@ const QUERY_NAMES: &[&str] = &["key", "code"];
 /// The compiled value policy.
 #[derive(Debug, Clone)]
 pub struct TextPolicy {
+    /// Identity for the per-thread memory of answers (see [`super::memo`]).
+    id: u64,
     prefilter: AhoCorasick,
     detectors: Vec<Detector>,
     aws_key_id: Regex,
@@ -200,6 +207,7 @@ impl TextPolicy {
             })
             .collect();
         TextPolicy {
+            id: super::memo::next_id(),
             prefilter,
             detectors,
             aws_key_id: regex(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
@@ -209,8 +217,20 @@ impl TextPolicy {
 
     /// The byte ranges of `text` that are secrets, sorted and merged.
     pub fn spans(&self, text: &str, names: &NamePolicy) -> Vec<Range<usize>> {
+        let triggered = self.triggered(text);
+        if !triggered && self.extra.is_empty() {
+            return Vec::new();
+        }
+        // Texts that wake a detector (a source URI) repeat from event to
+        // event: their regex runs are remembered, per pair of policies.
+        let id = self.id << 32 | names.id(); // ids stay far below 2^32
+        super::memo::remembered(&SPANS, id, text, || self.spans_of(text, triggered, names))
+    }
+
+    /// [`TextPolicy::spans`], computed.
+    fn spans_of(&self, text: &str, triggered: bool, names: &NamePolicy) -> Vec<Range<usize>> {
         let mut spans = Vec::new();
-        if self.triggered(text) {
+        if triggered {
             let aws = self.aws_key_id.is_match(text);
             for d in &self.detectors {
                 if d.check == Check::NextToAwsKeyId && !aws {
