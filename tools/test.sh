@@ -51,4 +51,10 @@ fi
 
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+# The journals, logs and histories the tests leave go to a state directory
+# of their own, never the user's (a journal there grows with every run and
+# every `peek` reads it).
+XDG_STATE_HOME="$(mktemp -d)"
+export XDG_STATE_HOME
+trap 'rm -rf "$XDG_STATE_HOME"' EXIT
 cargo test --locked --all-targets
