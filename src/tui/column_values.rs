@@ -13,9 +13,6 @@ use super::decode::Decoder;
 use super::jobs::Msg;
 use super::store::Chunk;
 
-/// Rows per message.
-const SLICE: usize = 2048;
-
 /// Read the custom columns' values of some rows.
 pub struct ColumnJob {
     /// The columns' generation; older ones are abandoned.
@@ -36,33 +33,27 @@ pub fn run(
 ) {
     let now = Utc::now();
     let stale = || job.generation < current.load(Ordering::SeqCst);
-    for chunk in &job.chunks {
-        for (n, slice) in chunk.records.chunks(SLICE).enumerate() {
-            let Some(rows) = crate::scan::par_until(slice, &stale, |record| {
-                let document = decoder.document(record, now).ok();
-                job.columns
-                    .iter()
-                    .map(|column| document.as_ref().and_then(|d| column.cell(d)))
-                    .collect::<Vec<Option<Cell>>>()
-            }) else {
-                return;
-            };
-            // Per column, its values in these rows.
-            let mut values: Vec<Vec<Option<Cell>>> =
-                vec![Vec::with_capacity(rows.len()); job.columns.len()];
-            for row in rows {
-                for (column, cell) in values.iter_mut().zip(row) {
-                    column.push(cell);
-                }
-            }
-            let msg = Msg::ColumnValues {
-                generation: job.generation,
-                start: chunk.start + n * SLICE,
-                values,
-            };
-            if tx.send(msg).is_err() {
-                return;
+    let cells = |record: &crate::backend::Record| {
+        let document = decoder.document(record, now).ok();
+        job.columns
+            .iter()
+            .map(|column| document.as_ref().and_then(|d| column.cell(d)))
+            .collect::<Vec<Option<Cell>>>()
+    };
+    let message = |start, rows: Vec<Vec<Option<Cell>>>| {
+        // Per column, its values in these rows.
+        let mut values: Vec<Vec<Option<Cell>>> =
+            vec![Vec::with_capacity(rows.len()); job.columns.len()];
+        for row in rows {
+            for (column, cell) in values.iter_mut().zip(row) {
+                column.push(cell);
             }
         }
-    }
+        Msg::ColumnValues {
+            generation: job.generation,
+            start,
+            values,
+        }
+    };
+    super::jobs::per_slice(&job.chunks, &stale, cells, message, tx);
 }

@@ -1004,7 +1004,30 @@ fn summarize(
     }
 }
 
-/// Which rows of some chunks a filter keeps, a slice at a time.
+/// Work out something per record of `chunks`, a slice at a time on every
+/// core, and send what `message` makes of each slice (given its first
+/// row). Stops between two records once `stale` says a newer job was asked
+/// for, or when the UI is gone.
+pub(super) fn per_slice<T: Send>(
+    chunks: &[Chunk],
+    stale: &(dyn Fn() -> bool + Sync),
+    each: impl Fn(&Record) -> T + Sync,
+    message: impl Fn(usize, Vec<T>) -> Msg,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    for chunk in chunks {
+        for (n, slice) in chunk.records.chunks(SLICE).enumerate() {
+            let Some(results) = crate::scan::par_until(slice, stale, &each) else {
+                return;
+            };
+            if tx.send(message(chunk.start + n * SLICE, results)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Which rows of some chunks a filter keeps.
 fn filter_rows(
     job: FilterJob,
     decoder: &dyn Decoder,
@@ -1012,32 +1035,22 @@ fn filter_rows(
     tx: &mpsc::UnboundedSender<Msg>,
 ) {
     let now = Utc::now();
-    for chunk in &job.chunks {
-        for (n, slice) in chunk.records.chunks(SLICE).enumerate() {
-            // A newer filter (or quitting) stops the scan between
-            // two events, not at the end of the slice.
-            let stale = || job.generation < current.load(Ordering::SeqCst);
-            let Some(hits) = crate::scan::par_until(slice, &stale, |record| {
-                if matches!(record, Record::Line { .. }) && !job.filter.might_match(record.bytes())
-                {
-                    return false;
-                }
-                decoder
-                    .document(record, now)
-                    .is_ok_and(|mut d| d.matches(&job.filter))
-            }) else {
-                return;
-            };
-            let msg = Msg::FilterHits {
-                generation: job.generation,
-                start: chunk.start + n * SLICE,
-                hits,
-            };
-            if tx.send(msg).is_err() {
-                return;
-            }
+    // A newer filter (or quitting) stops the scan between two events.
+    let stale = || job.generation < current.load(Ordering::SeqCst);
+    let keeps = |record: &Record| {
+        if matches!(record, Record::Line { .. }) && !job.filter.might_match(record.bytes()) {
+            return false;
         }
-    }
+        decoder
+            .document(record, now)
+            .is_ok_and(|mut d| d.matches(&job.filter))
+    };
+    let message = |start, hits| Msg::FilterHits {
+        generation: job.generation,
+        start,
+        hits,
+    };
+    per_slice(&job.chunks, &stale, keeps, message, tx);
 }
 
 /// Forward a job's progress to the UI until aborted.
