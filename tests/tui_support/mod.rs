@@ -452,7 +452,18 @@ pub fn ids_shown(app: &App) -> Vec<String> {
 /// the background workers would; other effects are returned.
 pub fn run_background(app: &mut App) -> Vec<Effect> {
     let mut rest = Vec::new();
-    for effect in app.take_effects() {
+    // Until the answers ask for nothing more (a sort after new values).
+    loop {
+        let effects = app.take_effects();
+        if effects.is_empty() {
+            return rest;
+        }
+        run_effects(app, effects, &mut rest);
+    }
+}
+
+fn run_effects(app: &mut App, effects: Vec<Effect>, rest: &mut Vec<Effect>) {
+    for effect in effects {
         match effect {
             Effect::FilterRows {
                 generation,
@@ -529,18 +540,4 @@ pub fn run_background(app: &mut App) -> Vec<Effect> {
             other => rest.push(other),
         }
     }
-    // What the answers asked for in turn (a sort after new values).
-    if !app_effects_empty(app) {
-        rest.extend(run_background(app));
-    }
-    rest
-}
-
-fn app_effects_empty(app: &mut App) -> bool {
-    let effects = app.take_effects();
-    let empty = effects.is_empty();
-    for effect in effects {
-        app.push_effect(effect);
-    }
-    empty
 }

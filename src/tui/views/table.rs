@@ -133,15 +133,15 @@ fn row_line(
     )];
     match app.store.summary(row) {
         Some(summary) => {
+            let cells = Cells {
+                app,
+                theme,
+                row,
+                summary,
+                base,
+            };
             for (spec, width) in app.columns.shown.iter().zip(widths) {
-                let cell = Cells {
-                    app,
-                    theme,
-                    row,
-                    summary,
-                    base,
-                };
-                cell.push(spec.id, *width, &mut spans);
+                cells.push(spec.id, *width, &mut spans);
             }
         }
         None => {
