@@ -2,7 +2,8 @@
 //! CLI, the TUI and the operations share. Batches are processed on every
 //! core, in order.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -10,8 +11,8 @@ use rayon::prelude::*;
 use crate::backend::Record;
 use crate::capture::{Document, Fields, LineError};
 use crate::filter::Filter;
-use crate::inspect::{Inspection, Inspector, Needs};
-use crate::model::{Body, Event};
+use crate::inspect::{Inspection, Inspector, Needs, body_members_read};
+use crate::model::{Body, Event, Members};
 
 /// Inspects and filters events.
 ///
@@ -33,6 +34,39 @@ pub struct Scanner {
     head_only: bool,
     /// What the documents handed over carry.
     needs: Needs,
+    /// The body members the filter and its inspection read (see
+    /// [`Members`]): the filter is evaluated on a body holding only those.
+    filter_members: Members,
+    /// The body members of the documents handed over.
+    members: Members,
+    /// How many events the filter kept so far, of how many.
+    kept: Arc<KeptShare>,
+}
+
+/// The share of events a filter keeps. A kept event whose body was built
+/// in part for the filter is parsed again whole for its reader, so when
+/// most are kept, building the whole body at once costs less. Either way
+/// gives the same documents.
+#[derive(Debug, Default)]
+struct KeptShare {
+    seen: AtomicUsize,
+    kept: AtomicUsize,
+}
+
+impl KeptShare {
+    /// Whether building only the filter's members is likely to pay: until
+    /// a few hundred events are seen, and while at most a quarter are kept.
+    fn partial_pays(&self) -> bool {
+        let seen = self.seen.load(Ordering::Relaxed);
+        seen < 512 || self.kept.load(Ordering::Relaxed) * 4 <= seen
+    }
+
+    fn count(&self, kept: bool) {
+        self.seen.fetch_add(1, Ordering::Relaxed);
+        if kept {
+            self.kept.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Scanner {
@@ -45,6 +79,12 @@ impl Scanner {
             Some(f) => (Needs::of_text(f.expression()), Fields::read_by(f)),
             None => (Needs::NONE, Fields::ALL),
         };
+        let filter_members = match &filter {
+            Some(f) => inspector
+                .body_members(filter_needs)
+                .union(&body_members_read(f.expression())),
+            None => Members::All,
+        };
         Scanner {
             inspector,
             filter,
@@ -53,6 +93,9 @@ impl Scanner {
             fields,
             head_only: filter_needs == Needs::NONE && !fields.has("body"),
             needs: Needs::ALL,
+            filter_members,
+            members: Members::All,
+            kept: Arc::default(),
         }
     }
 
@@ -62,6 +105,14 @@ impl Scanner {
     /// no secret is looked for.
     pub fn needs(mut self, needs: Needs) -> Self {
         self.needs = needs;
+        self
+    }
+
+    /// The same scanner handing over documents whose body holds only the
+    /// members their inspection read (see [`Inspector::body_members`]):
+    /// for a reader of facets and problems that never looks at the body.
+    pub fn body_for_needs_only(mut self) -> Self {
+        self.members = self.inspector.body_members(self.needs);
         self
     }
 
@@ -112,11 +163,17 @@ impl Scanner {
             }
         }
         let expect_json = record.expects_json();
-        let (event, body) = record.decode()?;
         if self.filter.is_none() {
+            let (event, body, _) = record.decode_members(&self.members)?;
             return Ok(Some(self.inspect(event, body, expect_json)));
         }
         // Inspect for the filter, then for the output what it keeps.
+        let members = if self.kept.partial_pays() {
+            &self.filter_members
+        } else {
+            &self.members
+        };
+        let (event, body, partial) = record.decode_members(members)?;
         let inspection = match self.filter_needs {
             Needs::NONE => Inspection::default(),
             needs => self
@@ -124,8 +181,13 @@ impl Scanner {
                 .inspect_for(&event, &body, self.now, expect_json, needs),
         };
         let mut document = Document::new(event, body, inspection);
-        if !self.keeps(&mut document) {
+        let kept = self.keeps(&mut document);
+        self.kept.count(kept);
+        if !kept {
             return Ok(None);
+        }
+        if partial && *members != self.members {
+            document.body = Body::decode_members(&document.event.raw, &self.members);
         }
         if self.filter_needs != self.needs {
             document.inspection = self.inspector.inspect_for(
@@ -234,6 +296,10 @@ not json at all
             "@.body.eventName == 'X' || @.id == 'never'",
             "length(@.meta) > 0",
             "@.attributes.correlationId == 'corr-payment-42'",
+            "@.body.payload && @.meta.expired == true",
+            "@.body['eventName'] == 'Y' && @.meta.type == 'Y'",
+            "@.body.amount > 10 || @.meta.location.country",
+            "@.body[0]",
         ] {
             let filter = Filter::parse(expr).unwrap();
             let scanner = Scanner::new(inspector.clone(), Some(filter.clone()), now);
@@ -244,8 +310,10 @@ not json at all
                 let expected = full.with_value(|doc| filter.matches(doc)).then_some(full);
                 let got = scanner.scan(record).unwrap();
                 assert_eq!(
-                    got.as_ref().map(|d| (&d.event, &d.inspection)),
-                    expected.as_ref().map(|d| (&d.event, &d.inspection)),
+                    got.as_ref().map(|d| (&d.event, &d.body, &d.inspection)),
+                    expected
+                        .as_ref()
+                        .map(|d| (&d.event, &d.body, &d.inspection)),
                     "{expr}"
                 );
                 kept_some += usize::from(got.is_some());

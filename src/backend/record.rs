@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::capture::{CaptureFile, LineError, is_capture_line, records_invalid_json};
-use crate::model::{Body, Event};
+use crate::model::{Body, Event, Members};
 
 /// One event from a backend.
 #[derive(Debug, Clone)]
@@ -29,6 +29,19 @@ impl Record {
                 Ok(((**event).clone(), body))
             }
             Record::Line { file, index } => file.decode(*index),
+        }
+    }
+
+    /// [`Record::decode`] building only `members` of a JSON object body.
+    /// The flag says whether the body may lack members: then
+    /// `Body::decode(&event.raw)` is the whole body.
+    pub fn decode_members(&self, members: &Members) -> Result<(Event, Body, bool), LineError> {
+        match self {
+            Record::Event(event) => {
+                let body = Body::decode_members(&event.raw, members);
+                Ok(((**event).clone(), body, !members.is_all()))
+            }
+            Record::Line { file, index } => file.decode_members(*index, members),
         }
     }
 

@@ -18,8 +18,8 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use super::disk::{FileId, OnDisk};
-use super::line::{LineError, decode_head, decode_line};
-use crate::model::{Body, Event};
+use super::line::{LineError, decode_head, decode_line, decode_line_members};
+use crate::model::{Body, Event, Members};
 
 /// The most a stream (stdin, a FIFO, a device) may hold.
 pub const STREAM_LIMIT: usize = 1 << 30;
@@ -205,6 +205,21 @@ impl CaptureFile {
             self.line(index),
             self.lines[index].number as usize,
             &self.source,
+        )
+    }
+
+    /// [`CaptureFile::decode`] building only `members` of the body (see
+    /// [`decode_line_members`]).
+    pub fn decode_members(
+        &self,
+        index: usize,
+        members: &Members,
+    ) -> Result<(Event, Body, bool), LineError> {
+        decode_line_members(
+            self.line(index),
+            self.lines[index].number as usize,
+            &self.source,
+            members,
         )
     }
 

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::VERSION_KEY;
-use crate::model::{Body, BodyEncoding, Event};
+use crate::model::{Body, BodyEncoding, Event, Members, parse_members_str};
 
 /// A capture line that cannot be read back as an event.
 #[derive(Debug, thiserror::Error)]
@@ -40,8 +40,10 @@ struct CaptureLine<'a> {
     attribute_types: BTreeMap<String, String>,
     #[serde(default)]
     system: Map<String, Value>,
-    #[serde(borrow)]
-    body: &'a RawValue,
+    /// Absent only in the head of a line split before its body (see
+    /// [`split_body`]); a whole line without one is unreadable.
+    #[serde(borrow, default)]
+    body: Option<&'a RawValue>,
     body_encoding: BodyEncoding,
     #[serde(default)]
     raw_base64: Option<String>,
@@ -88,14 +90,28 @@ pub fn records_invalid_json(line: &[u8]) -> bool {
 /// an error either: it is an event whose text body is the fragment, which
 /// the inspector reports as invalid JSON (see [`is_partial_line`]).
 pub fn decode_line(line: &[u8], line_no: usize, source: &str) -> Result<(Event, Body), LineError> {
+    decode_line_members(line, line_no, source, &Members::All).map(|(event, body, _)| (event, body))
+}
+
+/// [`decode_line`] building only `members` of a JSON object body (see
+/// [`Members`]). The flag says whether the body may lack members: then
+/// `Body::decode(&event.raw)` is the whole body [`decode_line`] gives.
+pub fn decode_line_members(
+    line: &[u8],
+    line_no: usize,
+    source: &str,
+    members: &Members,
+) -> Result<(Event, Body, bool), LineError> {
+    let partial = !members.is_all();
     if is_capture_line(line) {
-        match decode_capture_line(line, line_no, source) {
-            Err(_) if is_partial_line(line) => Ok(plain_line(line, line_no, source)),
+        match decode_capture_line(line, line_no, source, members) {
+            Err(_) if is_partial_line(line) => Ok(plain_line(line, line_no, source, members)),
             decoded => decoded,
         }
     } else {
-        Ok(plain_line(line, line_no, source))
+        Ok(plain_line(line, line_no, source, members))
     }
+    .map(|(event, body, projected)| (event, body, partial && projected))
 }
 
 /// The event of a line without decoding its body (`raw` left empty), for
@@ -121,23 +137,40 @@ pub fn is_partial_line(line: &[u8]) -> bool {
         && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err_and(|e| e.is_eof())
 }
 
-fn plain_line(line: &[u8], line_no: usize, source: &str) -> (Event, Body) {
+/// A line that is a body; the flag: its body was decoded from `raw` (so
+/// it may be projected).
+fn plain_line(line: &[u8], line_no: usize, source: &str, members: &Members) -> (Event, Body, bool) {
     let raw = line.to_vec();
-    let body = Body::decode(&raw);
-    (Event::new(format!("line-{line_no}"), source, raw), body)
+    let body = Body::decode_members(&raw, members);
+    (
+        Event::new(format!("line-{line_no}"), source, raw),
+        body,
+        true,
+    )
 }
 
+/// A capture line; the flag: its body was decoded from the event's `raw`
+/// (so it may be projected).
 fn decode_capture_line(
     line: &[u8],
     line_no: usize,
     source: &str,
-) -> Result<(Event, Body), LineError> {
+    members: &Members,
+) -> Result<(Event, Body, bool), LineError> {
     let error = |reason: String| LineError {
         line: line_no,
         reason,
     };
+    if let Some(decoded) = decode_split(line, source, members) {
+        return Ok(decoded);
+    }
     let mut rec: CaptureLine =
         serde_json::from_slice(line).map_err(|e| error(format!("unreadable capture line: {e}")))?;
+    let Some(body) = rec.body else {
+        return Err(error(
+            "unreadable capture line: missing field `body`".into(),
+        ));
+    };
     if rec.version > super::VERSION {
         return Err(error(format!(
             "capture format version {} is newer than this evscope reads ({})",
@@ -146,13 +179,14 @@ fn decode_capture_line(
         )));
     }
     let b64 = base64::engine::general_purpose::STANDARD;
+    let from_raw = rec.raw_base64.is_none() && rec.body_encoding == BodyEncoding::Json;
     let (raw, body) = match (rec.raw_base64.take(), rec.body_encoding) {
         (Some(exact), encoding) => {
             let raw = b64
                 .decode(exact.as_bytes())
                 .map_err(|e| error(format!("raw_base64 is not base64: {e}")))?;
             let body = match encoding {
-                BodyEncoding::Json => serde_json::from_str(rec.body.get())
+                BodyEncoding::Json => serde_json::from_str(body.get())
                     .map(Body::Json)
                     .unwrap_or_else(|_| Body::decode(&raw)),
                 _ => Body::decode(&raw),
@@ -160,18 +194,18 @@ fn decode_capture_line(
             (raw, body)
         }
         (None, BodyEncoding::Json) => {
-            let text = rec.body.get();
-            let value =
-                serde_json::from_str(text).map_err(|e| error(format!("body is not JSON: {e}")))?;
+            let text = body.get();
+            let value = parse_members_str(text, members)
+                .map_err(|e| error(format!("body is not JSON: {e}")))?;
             (text.as_bytes().to_vec(), Body::Json(value))
         }
         (None, BodyEncoding::Utf8) => {
-            let text: String = serde_json::from_str(rec.body.get())
+            let text: String = serde_json::from_str(body.get())
                 .map_err(|_| error("body_encoding is utf8 but body is not a string".to_string()))?;
             (text.as_bytes().to_vec(), Body::Text(text))
         }
         (None, BodyEncoding::Base64) => {
-            let text: String = serde_json::from_str(rec.body.get()).map_err(|_| {
+            let text: String = serde_json::from_str(body.get()).map_err(|_| {
                 error("body_encoding is base64 but body is not a string".to_string())
             })?;
             let raw = b64
@@ -181,7 +215,148 @@ fn decode_capture_line(
             (raw, body)
         }
     };
-    Ok((event_of(rec, source, raw), body))
+    Ok((event_of(rec, source, raw), body, from_raw))
+}
+
+/// The common case decoded in one pass over the body: a line whose last
+/// member is a JSON `body` with no `raw_base64` (how evscope writes
+/// them). The head before it and the body are parsed apart, so the body is
+/// read once instead of skipped and then parsed. `None` for any other
+/// line, which the whole-line path decodes (with the same result where
+/// this gives one: both halves are parsed by serde_json, and a line split
+/// wrongly fails to parse).
+fn decode_split(line: &[u8], source: &str, members: &Members) -> Option<(Event, Body, bool)> {
+    let split = split_body(line)?;
+    let mut head = Vec::with_capacity(split.key + 1);
+    head.extend_from_slice(line[..split.key].trim_ascii_end());
+    match head.last_mut() {
+        Some(b',') => *head.last_mut()? = b'}',
+        Some(b'{') => head.push(b'}'),
+        _ => return None,
+    }
+    let rec: CaptureLine = serde_json::from_slice(&head).ok()?;
+    let plain = rec.body.is_none()
+        && rec.version <= super::VERSION
+        && rec.body_encoding == BodyEncoding::Json
+        && rec.raw_base64.is_none();
+    if !plain {
+        return None;
+    }
+    let text = std::str::from_utf8(line[split.value..split.end].trim_ascii_end()).ok()?;
+    let value = parse_members_str(text, members).ok()?;
+    Some((
+        event_of(rec, source, text.as_bytes().to_vec()),
+        Body::Json(value),
+        true,
+    ))
+}
+
+/// Where the `body` member of a capture line sits, when it is the last.
+struct BodySplit {
+    /// The opening quote of its name.
+    key: usize,
+    /// The start of its value.
+    value: usize,
+    /// The line's closing brace (the value ends before it).
+    end: usize,
+}
+
+/// Find the top-level `body` member of a capture line by its structure
+/// alone (strings and brackets, nothing validated: the halves are parsed
+/// afterwards). `None` when it is not found as a plain name (an escaped
+/// name could spell it), or the line does not end with a brace.
+///
+/// Hand-written: no JSON crate reports where a member's value starts.
+fn split_body(line: &[u8]) -> Option<BodySplit> {
+    let end = line.len() - line.iter().rev().position(|b| !b.is_ascii_whitespace())? - 1;
+    if line[end] != b'}' {
+        return None;
+    }
+    let mut i = skip_ws(line, 0);
+    if line.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    loop {
+        let key = skip_ws(line, i);
+        if line.get(key) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string_end(line, key)?;
+        let name = &line[key + 1..key_end - 1];
+        if name.contains(&b'\\') {
+            return None;
+        }
+        i = skip_ws(line, key_end);
+        if line.get(i) != Some(&b':') {
+            return None;
+        }
+        let value = skip_ws(line, i + 1);
+        if name == b"body" {
+            return (value < end).then_some(BodySplit { key, value, end });
+        }
+        i = skip_ws(line, value_end(line, value)?);
+        match line.get(i) {
+            Some(b',') => i += 1,
+            _ => return None,
+        }
+    }
+}
+
+fn skip_ws(line: &[u8], mut i: usize) -> usize {
+    while line.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// The index after the string that opens at `start` (a quote). A byte
+/// loop: the strings before a body are short, where `memchr` costs more
+/// to start than it saves.
+fn string_end(line: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        match line.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+}
+
+/// The index after the value that starts at `start`.
+fn value_end(line: &[u8], start: usize) -> Option<usize> {
+    match line.get(start)? {
+        b'"' => string_end(line, start),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = start;
+            loop {
+                match line.get(i)? {
+                    b'"' => {
+                        i = string_end(line, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let len = line[start..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
+                .unwrap_or(line.len() - start);
+            Some(start + len)
+        }
+    }
 }
 
 fn event_of(rec: CaptureLine<'_>, source: &str, raw: Vec<u8>) -> Event {
@@ -265,6 +440,45 @@ mod tests {
         let whole = br#"{"evscope_capture":1,"id":"m1","body_encoding":"json","body":1}"#;
         assert!(!is_partial_line(whole));
         assert!(!is_partial_line(br#"{"evscope_capture":1,"id":5}"#));
+    }
+
+    #[test]
+    fn a_line_split_before_its_body_decodes_as_a_whole_one() {
+        let lines: [&[u8]; 9] = [
+            br#"{"evscope_capture":1,"id":"m1","source":"sqs://q","receive_count":4,"attributes":{"a":"}\"x"},"system":{"s":[1,{"t":"]"}]},"body_encoding":"json","meta":{"x":"\"body\":"},"body":{"b" : [2, "}"]}  }"#,
+            br#"{"evscope_capture":1,"id":"m2","body_encoding":"json","body":"text" }"#,
+            br#"{"evscope_capture":1,"id":"m3","body_encoding":"json","body":{"a":1},"key":"k"}"#,
+            br#"{"evscope_capture":1,"id":"m4","body_encoding":"json","bo\u0064y":1,"body":{}}"#,
+            br#"{"evscope_capture":1,"id":"m5","body_encoding":"json","body":1,"body":{}}"#,
+            br#"{"evscope_capture":1,"id":"m6","body_encoding":"utf8","body":"x"}"#,
+            br#"{"evscope_capture":1,"id":"m7","body_encoding":"json","raw_base64":"e30=","body":{}}"#,
+            br#"{"evscope_capture":2,"id":"m8","body_encoding":"json","body":{}}"#,
+            br#"{"evscope_capture":1,"id":"m9","id":"x","body_encoding":"json","body":{}}"#,
+        ];
+        for line in lines {
+            let split = decode_split(line, "file:x", &Members::All);
+            let whole = {
+                let mut rec: Result<CaptureLine, _> = serde_json::from_slice(line);
+                rec.as_mut()
+                    .ok()
+                    .and_then(|r| r.body.take())
+                    .map(|b| b.get().to_owned())
+            };
+            if let Some((event, body, _)) = &split {
+                assert_eq!(Some(String::from_utf8(event.raw.clone()).unwrap()), whole);
+                let full = decode_line(line, 1, "file:x").unwrap();
+                assert_eq!((event, body), (&full.0, &full.1));
+            }
+            // Only the plain one-body lines are split.
+            let expect_split = line.starts_with(br#"{"evscope_capture":1,"id":"m1""#)
+                || line.starts_with(br#"{"evscope_capture":1,"id":"m2""#);
+            assert_eq!(
+                split.is_some(),
+                expect_split,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
     }
 
     #[test]

@@ -3,8 +3,11 @@
 use serde::Deserialize;
 
 use super::InspectError;
+use super::Needs;
 use super::defaults;
-use super::path::{CompiledPath, FirstNames};
+use super::path::{BodyPart, CompiledPath, FirstNames};
+use super::problems::Envelope;
+use crate::model::Members;
 
 macro_rules! mappings {
     ($( $(#[$doc:meta])* $field:ident => $defaults:path; )*) => {
@@ -105,6 +108,90 @@ mappings! {
     payload => defaults::PAYLOAD;
     /// Declared payload format; `JSON` means the payload string must parse.
     payload_format => defaults::PAYLOAD_FORMAT;
+}
+
+impl Compiled {
+    /// The paths an inspection for `needs` may evaluate (secrets aside:
+    /// the masking walk reads the whole body).
+    fn paths_for(&self, needs: Needs) -> Vec<&CompiledPath> {
+        let parts: [(Needs, &[&Vec<CompiledPath>]); 8] = [
+            (Needs::TYPE, &[&self.event_type]),
+            (Needs::VERSION, &[&self.version]),
+            (Needs::EVENT_ID, &[&self.event_id]),
+            (Needs::DATES, &[&self.created_at, &self.updated_at]),
+            (
+                Needs::EXPIRY,
+                &[
+                    &self.expires_at,
+                    &self.expiration_time,
+                    &self.ttl,
+                    &self.retention_expires_at,
+                ],
+            ),
+            (
+                Needs::LOCATION,
+                &[
+                    &self.country,
+                    &self.country_code_format,
+                    &self.ip,
+                    &self.gps,
+                ],
+            ),
+            (
+                Needs::SECURITY,
+                &[
+                    &self.principal,
+                    &self.token,
+                    &self.signature,
+                    &self.password,
+                ],
+            ),
+            (
+                Needs::CORRELATION,
+                &[
+                    &self.correlation_id,
+                    &self.causation_id,
+                    &self.traceparent,
+                    &self.trace_id,
+                ],
+            ),
+        ];
+        let payloads: &[&Vec<CompiledPath>] = if needs.has(Needs::PROBLEMS) {
+            &[&self.payload, &self.payload_format]
+        } else {
+            &[]
+        };
+        parts
+            .into_iter()
+            .filter(move |(part, _)| needs.has(*part))
+            .flat_map(|(_, fields)| fields.iter().copied())
+            .chain(payloads.iter().copied())
+            .flatten()
+            .collect()
+    }
+
+    /// The top-level body members an inspection for `needs` reads:
+    /// those its paths start with, and those that tell the envelope;
+    /// the whole body when a path may read any member, or for secrets.
+    pub(crate) fn body_members(&self, needs: Needs) -> Members {
+        if needs == Needs::NONE {
+            return Members::only(Vec::<String>::new());
+        }
+        if needs.has(Needs::SECRETS) {
+            return Members::All;
+        }
+        let mut names: Vec<String> = Envelope::member_names(needs.has(Needs::PROBLEMS))
+            .map(str::to_owned)
+            .collect();
+        for path in self.paths_for(needs) {
+            match path.body_part() {
+                BodyPart::Nothing => {}
+                BodyPart::Member(name) => names.push(name.clone()),
+                BodyPart::Whole => return Members::All,
+            }
+        }
+        Members::only(names)
+    }
 }
 
 fn compile(

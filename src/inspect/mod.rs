@@ -32,10 +32,10 @@ pub use correlation::traceparent_trace_id;
 pub use dates::EPOCH_MS_CUTOFF;
 pub use expiration::TTL_EPOCH_SECONDS;
 pub use mappings::{DEFAULT_MAPPINGS, Mappings};
-pub use needs::{MetaRead, Needs, reads_whole};
+pub use needs::{MetaRead, Needs, body_members_read, reads_whole};
 
 use crate::analyze::contracts::Contracts;
-use crate::model::{Body, Event, Meta, Problem};
+use crate::model::{Body, Event, Members, Meta, Problem};
 use crate::secrets::{PathSegment, Secret, SecretPath};
 use expiration::Base;
 use mappings::Compiled;
@@ -106,6 +106,17 @@ impl Inspector {
     /// The contracts events are checked against, if any.
     pub fn contracts(&self) -> Option<&Arc<Contracts>> {
         self.contracts.as_ref()
+    }
+
+    /// The top-level body members an inspection for `needs` reads (see
+    /// [`Members`]): an event whose body holds only those gets the same
+    /// parts from [`Inspector::inspect_for`] as with its whole body.
+    pub fn body_members(&self, needs: Needs) -> Members {
+        let needs = needs.widened(self.contracts.is_some());
+        if self.contracts.is_some() && needs.has(Needs::CONTRACT) {
+            return Members::All;
+        }
+        self.compiled.body_members(needs)
     }
 
     /// An inspector with the built-in mappings only.

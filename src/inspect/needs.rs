@@ -4,6 +4,8 @@
 //!
 //! [`Inspector::inspect_for`]: super::Inspector::inspect_for
 
+use crate::model::Members;
+
 /// A set of inspection parts. [`Needs::ALL`] is a full inspection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Needs(u16);
@@ -140,6 +142,44 @@ impl MetaRead {
     }
 }
 
+/// The top-level body members an expression that is all `text` says of
+/// them (a filter) may read: each name written after `body` (`@.body.x`,
+/// `@.body['x-y']`); every member when `body` appears in any other form
+/// (`@.body`, `@.body[0]`, `length(@.body)`) or the expression may read the
+/// whole document (see [`reads_whole`]). Conservative: a name inside a
+/// string literal counts as a read.
+pub fn body_members_read(text: &str) -> Members {
+    if reads_whole(text) {
+        return Members::All;
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices("body") {
+        let after = &text[at + 4..];
+        if text[..at].ends_with(word) || after.starts_with(word) {
+            continue; // `body_encoding`, `nobody`: another name
+        }
+        let name = if let Some(rest) = after.strip_prefix('.') {
+            let end = rest.find(|c: char| !word(c)).unwrap_or(rest.len());
+            &rest[..end]
+        } else if let Some(quote) = ["['", "[\""].into_iter().find(|q| after.starts_with(q)) {
+            let rest = &after[2..];
+            let close = &quote[1..];
+            match rest.find(close) {
+                Some(end) => &rest[..end],
+                None => return Members::All,
+            }
+        } else {
+            return Members::All;
+        };
+        if name.is_empty() {
+            return Members::All;
+        }
+        names.push(name.to_owned());
+    }
+    Members::only(names)
+}
+
 /// Whether a JSONPath expression may read any member of the document
 /// without naming it: a wildcard, a descendant segment, an escape (a name
 /// spelled `'\u006d…'`), or `@`/`$` not followed by a name segment
@@ -156,7 +196,38 @@ pub fn reads_whole(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::Needs;
+    use super::{Needs, body_members_read};
+    use crate::model::Members;
+
+    #[test]
+    fn a_filter_reads_the_body_members_it_names() {
+        assert_eq!(
+            body_members_read("@.id == 'x'"),
+            Members::only(Vec::<String>::new())
+        );
+        assert_eq!(
+            body_members_read(
+                "@.body.eventName == 'A' || @.body['detail-type'] && @.body_encoding"
+            ),
+            Members::only(["eventName", "detail-type"])
+        );
+        assert_eq!(
+            body_members_read("@.body.payload.to == 'x'"),
+            Members::only(["payload"])
+        );
+        for whole in [
+            "@.body",
+            "length(@.body) > 1",
+            "@.body[0] == 1",
+            "@.body.*",
+            "@..eventName",
+            "@.body[?@.x]",
+            "@.body['un",
+            "@.body. x",
+        ] {
+            assert!(body_members_read(whole).is_all(), "{whole}");
+        }
+    }
 
     #[test]
     fn a_filter_needs_the_facets_it_names() {

@@ -119,6 +119,19 @@ pub(crate) struct CompiledPath {
     /// The bit of the path's first name in the [`FirstNames`] of its
     /// mapping set, if it was given one.
     gate: Option<u8>,
+    /// What the path reads of the body.
+    body: BodyPart,
+}
+
+/// What a path reads of the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BodyPart {
+    /// Nothing.
+    Nothing,
+    /// The top-level member of this name, and only what is inside it.
+    Member(String),
+    /// Anything in it.
+    Whole,
 }
 
 impl CompiledPath {
@@ -170,12 +183,33 @@ impl CompiledPath {
             (Some(root), Some(steps)) => Kind::Simple { root, steps },
             _ => Kind::Query(query),
         };
+        let body = match (&kind, root) {
+            (
+                Kind::Simple {
+                    root: Root::Body,
+                    steps,
+                },
+                _,
+            ) => match steps.first() {
+                Some(Step::Name(name)) => BodyPart::Member(name.clone()),
+                _ => BodyPart::Whole,
+            },
+            (_, Some(root)) if root != Root::Body => BodyPart::Nothing,
+            (Kind::Simple { .. }, _) => BodyPart::Nothing,
+            (Kind::Query(_), _) => BodyPart::Whole,
+        };
         Ok(CompiledPath {
             text,
             name,
             kind,
             gate: None,
+            body,
         })
+    }
+
+    /// What the path reads of the body.
+    pub(crate) fn body_part(&self) -> &BodyPart {
+        &self.body
     }
 
     /// The normalized path text.

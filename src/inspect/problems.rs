@@ -44,6 +44,22 @@ impl Envelope {
         }
     }
 
+    /// The body members envelope detection reads, and with `required`
+    /// those the missing-field checks read.
+    pub(crate) fn member_names(required: bool) -> impl Iterator<Item = &'static str> {
+        const DETECTED_BY: [&str; 4] = ["specversion", "detail-type", "eventName", "eventId"];
+        let all = [
+            Envelope::CloudEvents,
+            Envelope::EventBridge,
+            Envelope::Classic,
+        ];
+        let required = all
+            .into_iter()
+            .filter(move |_| required)
+            .flat_map(|e| e.required().iter().copied());
+        DETECTED_BY.into_iter().chain(required)
+    }
+
     fn name(self) -> &'static str {
         match self {
             Envelope::CloudEvents => "CloudEvents",

@@ -4,6 +4,8 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::members::{Members, parse_members};
+
 /// How a body is written in a capture: the JSON value itself, a UTF-8
 /// string, or base64 of the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +34,13 @@ impl Body {
     /// Decode raw bytes: JSON when they parse as JSON, else text when they
     /// are UTF-8, else binary.
     pub fn decode(raw: &[u8]) -> Body {
-        if let Ok(value) = serde_json::from_slice::<Value>(raw) {
+        Body::decode_members(raw, &Members::All)
+    }
+
+    /// [`Body::decode`] building only `members` of a JSON object body (see
+    /// [`parse_members`]): JSON, text or binary for the same bytes.
+    pub fn decode_members(raw: &[u8], members: &Members) -> Body {
+        if let Ok(value) = parse_members(raw, members) {
             return Body::Json(value);
         }
         match std::str::from_utf8(raw) {

@@ -4,12 +4,14 @@
 mod body;
 mod contract;
 mod facets;
+mod members;
 
 pub use body::{Body, BodyEncoding};
 pub use contract::{ContractStatus, Violation};
 pub use facets::{
     Correlation, Gps, Jwt, Location, Meta, Problem, ProblemKind, Security, Token, TokenKind,
 };
+pub use members::{Members, parse_members, parse_members_str};
 
 use std::collections::BTreeMap;
 

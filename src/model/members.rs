@@ -1,0 +1,254 @@
+//! Building only some members of a JSON object body: a reader that looks
+//! at three members of a thirty-member body pays for three values, not
+//! thirty, while the body is still checked exactly as a full parse checks
+//! it (so it is JSON, or not, for the same bodies).
+//!
+//! Written by hand on serde_json's own parser rather than with a lazy or
+//! SIMD parser crate: what counts as JSON (recursion limit, numbers out of
+//! range, lone surrogates) must be serde_json's, which builds every other
+//! body and event in evscope.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// Which top-level members of a JSON object body to build.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Members {
+    /// Every member: the whole body.
+    #[default]
+    All,
+    /// Only members with these names (sorted, without repeats); the others
+    /// are checked and dropped. A body that is not an object is whole.
+    Only(Arc<[Box<str>]>),
+}
+
+impl Members {
+    /// Only the members named `names`.
+    pub fn only<S: Into<Box<str>>>(names: impl IntoIterator<Item = S>) -> Members {
+        let mut names: Vec<Box<str>> = names.into_iter().map(Into::into).collect();
+        names.sort_unstable();
+        names.dedup();
+        Members::Only(names.into())
+    }
+
+    /// The members either set builds.
+    pub fn union(&self, other: &Members) -> Members {
+        match (self, other) {
+            (Members::Only(a), Members::Only(b)) => {
+                Members::only(a.iter().chain(b.iter()).cloned())
+            }
+            _ => Members::All,
+        }
+    }
+
+    /// Whether every member is built.
+    pub fn is_all(&self) -> bool {
+        matches!(self, Members::All)
+    }
+
+    /// Whether the member `name` is built.
+    pub fn has(&self, name: &str) -> bool {
+        match self {
+            Members::All => true,
+            Members::Only(names) => names.binary_search_by(|n| (**n).cmp(name)).is_ok(),
+        }
+    }
+}
+
+/// Parse `raw` as JSON like `serde_json::from_slice::<Value>`, accepting
+/// and refusing exactly the same texts, but of a top-level object keep
+/// only the members in `members` (in their order; a repeated name keeps
+/// its first place and last value, as a full parse does).
+pub fn parse_members(raw: &[u8], members: &Members) -> serde_json::Result<Value> {
+    match std::str::from_utf8(raw) {
+        // Checked once here, not again in every string.
+        Ok(text) => parse_members_str(text, members),
+        // Bytes that are not UTF-8 are not JSON: the full parse says why.
+        Err(_) => serde_json::from_slice(raw),
+    }
+}
+
+/// [`parse_members`] of a text.
+pub fn parse_members_str(text: &str, members: &Members) -> serde_json::Result<Value> {
+    let object = text.trim_start().starts_with('{');
+    if members.is_all() || !object {
+        return serde_json::from_str(text);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = de.deserialize_map(Projected(members))?;
+    de.end()?;
+    Ok(value)
+}
+
+/// The top-level object, with only some members built.
+struct Projected<'m>(&'m Members);
+
+impl<'de> Visitor<'de> for Projected<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key_seed(Key)? {
+            if self.0.has(&key) {
+                let value: Value = access.next_value()?;
+                map.insert(key.into_owned(), value);
+            } else {
+                access.next_value::<Checked>()?;
+            }
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// A member name, borrowed from the text when it has no escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+}
+
+/// A value parsed as a `Value` would be (same nesting limit, same number
+/// and string checks) and thrown away: unlike `IgnoredAny`, which skips
+/// without those checks, it refuses what a full parse refuses.
+struct Checked;
+
+impl<'de> de::Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Checked)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full(raw: &str) -> serde_json::Result<Value> {
+        serde_json::from_str(raw)
+    }
+
+    #[test]
+    fn keeps_only_the_named_members_in_order() {
+        let raw = r#"{"b":1,"a":{"x":[1,2]},"c":"t\"x","a2":null,"b":7}"#;
+        let got = parse_members(raw.as_bytes(), &Members::only(["b", "a", "zz"])).unwrap();
+        let text = serde_json::to_string(&got).unwrap();
+        assert_eq!(text, r#"{"b":7,"a":{"x":[1,2]}}"#);
+        let all = parse_members(raw.as_bytes(), &Members::All).unwrap();
+        assert_eq!(all, full(raw).unwrap());
+        // Escaped names are names too.
+        let got = parse_members(br#"{"\u0061":1,"b":2}"#, &Members::only(["a"])).unwrap();
+        assert_eq!(got, serde_json::json!({"a": 1}));
+    }
+
+    #[test]
+    fn refuses_exactly_what_a_full_parse_refuses() {
+        let deep = format!(r#"{{"skip":{}{}}}"#, "[".repeat(200), "]".repeat(200));
+        let cases = [
+            r#"{"skip":1e400,"a":1}"#,
+            r#"{"skip":"\ud800","a":1}"#,
+            r#"{"skip":"tab	inside","a":1}"#,
+            r#"{"skip":[1,],"a":1}"#,
+            r#"{"skip":01,"a":1}"#,
+            r#"{"skip":tru,"a":1}"#,
+            r#"{"a":1} trailing"#,
+            r#"{"a":1,}"#,
+            r#"{"a":1"#,
+            deep.as_str(),
+            r#"{"skip":{"k":1e-400},"a":[]}"#,
+            r#"{"skip":-0.0e+5,"a":"\u00e9"}"#,
+            r#"  {"a":1}  "#,
+            r#"[1,{"a":2}]"#,
+            r#""{\"a\":1}""#,
+        ];
+        for raw in cases {
+            let projected = parse_members(raw.as_bytes(), &Members::only(["a"]));
+            assert_eq!(projected.is_ok(), full(raw).is_ok(), "{raw}");
+            if let (Ok(got), Ok(Value::Object(whole))) = (&projected, full(raw)) {
+                let expected: Map<String, Value> =
+                    whole.into_iter().filter(|(k, _)| k == "a").collect();
+                assert_eq!(got, &Value::Object(expected), "{raw}");
+            }
+        }
+    }
+
+    #[test]
+    fn members_join_and_answer() {
+        let a = Members::only(["x", "y"]);
+        assert!(a.has("x") && !a.has("z"));
+        assert_eq!(
+            a.union(&Members::only(["z", "x"])),
+            Members::only(["x", "y", "z"])
+        );
+        assert!(a.union(&Members::All).is_all());
+        assert!(Members::All.has("anything"));
+    }
+}
