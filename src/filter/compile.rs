@@ -10,6 +10,8 @@
 //! nested filter like `@.items[?match(@.sku, 'A.*')]`) still go through
 //! jsonpath-rust.
 
+use std::borrow::Cow;
+
 use jsonpath_rust::parser::model::{
     Comparable, Comparison, Filter as JpFilter, FilterAtom, FnArg, Literal, Segment, Selector,
     SingularQuery, SingularQuerySegment, Test, TestFunction,
@@ -113,10 +115,10 @@ impl Operand {
         }
     }
 
-    fn get<'a>(&'a self, doc: &'a Value) -> Option<&'a Value> {
+    fn get<'a, D: Lookup + ?Sized>(&'a self, doc: &'a D) -> Option<Cow<'a, Value>> {
         match self {
-            Operand::Value(value) => Some(value),
-            Operand::Path(steps) => resolve(doc, steps),
+            Operand::Value(value) => Some(Cow::Borrowed(value)),
+            Operand::Path(steps) => doc.lookup(steps),
         }
     }
 }
@@ -186,10 +188,37 @@ fn segment_steps(segments: &[Segment]) -> Option<Vec<Step>> {
 }
 
 /// One step of a path of names and indexes.
-#[derive(Debug, Clone)]
-pub(super) enum Step {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// A member name.
     Name(String),
+    /// An array index; negative counts from the end.
     Index(i64),
+}
+
+/// What a filter is evaluated against: the capture document as a JSON
+/// value, or anything that answers paths of names and indexes exactly as
+/// that document would, without being built (see
+/// [`super::Filter::matches_lookup`]).
+pub trait Lookup {
+    /// The node `steps` lead to from the document's root, if any.
+    fn lookup(&self, steps: &[Step]) -> Option<Cow<'_, Value>>;
+
+    /// The whole document, for the parts of a predicate only jsonpath-rust
+    /// evaluates; `None` when it is not at hand.
+    fn whole(&self) -> Option<&Value> {
+        None
+    }
+}
+
+impl Lookup for Value {
+    fn lookup(&self, steps: &[Step]) -> Option<Cow<'_, Value>> {
+        resolve(self, steps).map(Cow::Borrowed)
+    }
+
+    fn whole(&self) -> Option<&Value> {
+        Some(self)
+    }
 }
 
 /// The steps of `@.a.b[0]` (or `$.a.b[0]`: both are the document), or
@@ -212,7 +241,7 @@ fn test_steps(test: &Test) -> Option<Vec<Step>> {
 
 /// The node a path of names and indexes leads to; negative indexes count
 /// from the end, as in RFC 9535.
-fn resolve<'a>(doc: &'a Value, steps: &[Step]) -> Option<&'a Value> {
+pub fn resolve<'a>(doc: &'a Value, steps: &[Step]) -> Option<&'a Value> {
     steps.iter().try_fold(doc, |node, step| match step {
         Step::Name(name) => node.as_object()?.get(name),
         Step::Index(index) => {
@@ -385,14 +414,29 @@ fn bounded_match(regex: &Regex, text: &str, search: bool) -> bool {
     regex.is_match(&text[..end])
 }
 
-/// Evaluates with `@` and `$` bound to `doc`.
-pub(super) fn evaluate(node: &Node, doc: &Value) -> bool {
-    match node {
-        Node::Any(any) => any.iter().any(|n| evaluate(n, doc)),
-        Node::All(all) => all.iter().all(|n| evaluate(n, doc)),
-        Node::Not(inner) => !evaluate(inner, doc),
+/// Evaluates with `@` and `$` bound to `doc`; `None` when a part only
+/// jsonpath-rust evaluates meets a document that is not a JSON value.
+pub(super) fn evaluate<D: Lookup + ?Sized>(node: &Node, doc: &D) -> Option<bool> {
+    Some(match node {
+        Node::Any(any) => {
+            for n in any {
+                if evaluate(n, doc)? {
+                    return Some(true);
+                }
+            }
+            false
+        }
+        Node::All(all) => {
+            for n in all {
+                if !evaluate(n, doc)? {
+                    return Some(false);
+                }
+            }
+            true
+        }
+        Node::Not(inner) => !evaluate(inner, doc)?,
         Node::Atom(atom) => atom
-            .process(State::root(doc))
+            .process(State::root(doc.whole()?))
             .ok_val()
             .and_then(|v| v.as_bool())
             .unwrap_or(false),
@@ -402,11 +446,25 @@ pub(super) fn evaluate(node: &Node, doc: &Value) -> bool {
             search,
             not,
         } => {
-            let text = resolve(doc, subject).and_then(Value::as_str);
+            let found = doc.lookup(subject);
+            let text = found.as_deref().and_then(Value::as_str);
             text.is_some_and(|t| bounded_match(regex, t, *search)) != *not
         }
-        Node::Compare { op, lhs, rhs } => compare(*op, lhs.get(doc), rhs.get(doc)),
-        Node::Exists { steps, not } => resolve(doc, steps).is_some() != *not,
+        Node::Compare { op, lhs, rhs } => {
+            compare(*op, lhs.get(doc).as_deref(), rhs.get(doc).as_deref())
+        }
+        Node::Exists { steps, not } => doc.lookup(steps).is_some() != *not,
         Node::Constant(value) => *value,
+    })
+}
+
+/// Whether `node` can be evaluated without the whole document (no part of
+/// it is left to jsonpath-rust).
+pub(super) fn is_native(node: &Node) -> bool {
+    match node {
+        Node::Any(nodes) | Node::All(nodes) => nodes.iter().all(is_native),
+        Node::Not(inner) => is_native(inner),
+        Node::Atom(_) => false,
+        _ => true,
     }
 }

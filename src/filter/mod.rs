@@ -62,7 +62,7 @@ use jsonpath_rust::parser::parse_json_path;
 use memchr::memmem::Finder;
 use serde_json::Value;
 
-pub use compile::{REGEX_SIZE_LIMIT, REGEX_SUBJECT_LIMIT};
+pub use compile::{Lookup, REGEX_SIZE_LIMIT, REGEX_SUBJECT_LIMIT, Step, resolve};
 pub use error::{FilterError, FilterErrorKind};
 
 use diagnose::{Issue, Token};
@@ -265,8 +265,27 @@ impl Filter {
     pub fn matches(&self, doc: &Value) -> bool {
         match &self.predicate {
             None => true,
+            Some(predicate) => compile::evaluate(&predicate.node, doc).unwrap_or(false),
+        }
+    }
+
+    /// [`Filter::matches`] on a document that answers the filter's paths
+    /// (see [`Lookup`]) instead of being built: `None` when the filter has
+    /// a part only a whole document evaluates (see [`Filter::is_native`]).
+    pub fn matches_lookup<D: Lookup + ?Sized>(&self, doc: &D) -> Option<bool> {
+        match &self.predicate {
+            None => Some(true),
             Some(predicate) => compile::evaluate(&predicate.node, doc),
         }
+    }
+
+    /// Whether the filter is evaluated by paths of names and indexes alone
+    /// (comparisons, existence tests, `match`/`search` on a path), so that
+    /// [`Filter::matches_lookup`] always answers.
+    pub fn is_native(&self) -> bool {
+        self.predicate
+            .as_ref()
+            .is_none_or(|p| compile::is_native(&p.node))
     }
 
     /// Cheap pre-check on the raw bytes of a capture line or JSON line:

@@ -1307,3 +1307,38 @@ fn native_comparisons_and_tests_agree_with_jsonpath() {
         }
     }
 }
+
+/// A document that answers paths and nothing else.
+struct PathsOnly(Value);
+
+impl Lookup for PathsOnly {
+    fn lookup(&self, steps: &[Step]) -> Option<std::borrow::Cow<'_, Value>> {
+        resolve(&self.0, steps).map(std::borrow::Cow::Borrowed)
+    }
+}
+
+#[test]
+fn a_document_answering_paths_matches_as_the_built_one() {
+    let doc = json!({"id": "m1", "receive_count": 4, "meta": {"expired": true, "type": "A"},
+        "body": {"a": 2, "list": [1, 2], "s": "hello"}});
+    for expr in [
+        "@.meta.expired == true",
+        "@.receive_count > 3 && @.meta.type == 'A'",
+        "@.body.list[-1] == 2 || @.id == 'x'",
+        "!@.body.missing && match(@.body.s, 'h.*')",
+        "@.body.a >= 3",
+    ] {
+        let filter = parse(expr);
+        assert!(filter.is_native(), "{expr}");
+        assert_eq!(
+            filter.matches_lookup(&PathsOnly(doc.clone())),
+            Some(filter.matches(&doc)),
+            "{expr}"
+        );
+    }
+    // Only jsonpath-rust evaluates a function of a node list.
+    let whole = parse("length(@.body.list) == 2");
+    assert!(!whole.is_native());
+    assert_eq!(whole.matches_lookup(&PathsOnly(doc.clone())), None);
+    assert_eq!(whole.matches_lookup(&doc), Some(true));
+}
