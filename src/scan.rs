@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::backend::Record;
-use crate::capture::{Document, Fields, LineError};
+use crate::capture::{Document, DocumentPaths, Fields, LineError};
 use crate::filter::Filter;
 use crate::inspect::{Inspection, Inspector, Needs, body_members_read};
 use crate::model::{Body, Event, Members};
@@ -32,6 +32,8 @@ pub struct Scanner {
     fields: Fields,
     /// The filter reads neither the body nor a facet.
     head_only: bool,
+    /// The filter is evaluated on paths alone (see [`Filter::is_native`]).
+    native: bool,
     /// What the documents handed over carry.
     needs: Needs,
     /// The body members the filter and its inspection read (see
@@ -85,6 +87,7 @@ impl Scanner {
                 .union(&body_members_read(f.expression())),
             None => Members::All,
         };
+        let native = filter.as_ref().is_some_and(Filter::is_native);
         Scanner {
             inspector,
             filter,
@@ -92,6 +95,7 @@ impl Scanner {
             filter_needs,
             fields,
             head_only: filter_needs == Needs::NONE && !fields.has("body"),
+            native,
             needs: Needs::ALL,
             filter_members,
             members: Members::All,
@@ -140,7 +144,14 @@ impl Scanner {
     pub fn keeps(&self, document: &mut Document) -> bool {
         match &self.filter {
             None => true,
-            Some(filter) => document.with_fields(self.fields, |doc| filter.matches(doc)),
+            Some(filter) => {
+                let answered = self
+                    .native
+                    .then(|| filter.matches_lookup(&DocumentPaths(document)))
+                    .flatten();
+                answered
+                    .unwrap_or_else(|| document.with_fields(self.fields, |doc| filter.matches(doc)))
+            }
         }
     }
 
@@ -300,6 +311,10 @@ not json at all
             "@.body['eventName'] == 'Y' && @.meta.type == 'Y'",
             "@.body.amount > 10 || @.meta.location.country",
             "@.body[0]",
+            "@.source == 'x' || @.key || @.published_at > '2020' || @.attributes.a || @.system.x",
+            "@.body_encoding == 'json' && @.evscope_capture == 1 && @.problems[0].kind",
+            "@.meta.expires_at > '2026' || @.meta.correlation || @.meta[0] || @.meta.nothing",
+            "@.attribute_types || @.receive_count == @.meta.location.country",
         ] {
             let filter = Filter::parse(expr).unwrap();
             let scanner = Scanner::new(inspector.clone(), Some(filter.clone()), now);

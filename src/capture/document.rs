@@ -8,6 +8,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod lookup;
+
+pub use lookup::DocumentPaths;
+
 use super::VERSION;
 use crate::filter::Filter;
 use crate::inspect::{Inspection, MetaRead};

@@ -12,7 +12,7 @@ mod file;
 mod line;
 
 pub use disk::{Change, FileId, OnDisk, same_file};
-pub use document::{Document, DocumentOptions, Fields};
+pub use document::{Document, DocumentOptions, DocumentPaths, Fields};
 pub use file::{CaptureFile, LINE_LIMIT, LineSpan, STREAM_LIMIT};
 pub use line::{LineError, decode_line, is_capture_line, is_partial_line, records_invalid_json};
 
