@@ -4,6 +4,7 @@
 mod body;
 mod contract;
 mod facets;
+pub mod rfc3339;
 
 pub use body::{Body, BodyEncoding};
 pub use contract::{ContractStatus, Violation};
