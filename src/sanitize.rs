@@ -25,11 +25,46 @@ pub fn is_dangerous(c: char) -> bool {
 /// Whether `text` holds any dangerous character. Plain printable ASCII,
 /// the common case, is settled by a byte scan without decoding characters.
 pub fn has_dangerous(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
-        return false;
+    next_dangerous(text, 0).is_some()
+}
+
+/// The length of the run of plain printable ASCII (0x20..0x7f) `bytes`
+/// start with. Checked 16 bytes at a time (a loop the compiler turns into
+/// vector instructions), then byte by byte.
+fn plain_ascii_len(bytes: &[u8]) -> usize {
+    const CHUNK: usize = 16;
+    let mut at = 0;
+    for chunk in bytes.chunks_exact(CHUNK) {
+        // `b - 0x20` wraps below 0x20: one comparison per byte.
+        let unusual = chunk
+            .iter()
+            .fold(false, |any, b| any | (b.wrapping_sub(0x20) >= 0x5f));
+        if unusual {
+            break;
+        }
+        at += CHUNK;
     }
-    text.chars().any(is_dangerous)
+    at + bytes[at..]
+        .iter()
+        .position(|b| b.wrapping_sub(0x20) >= 0x5f)
+        .unwrap_or(bytes.len() - at)
+}
+
+/// The byte offset and the character of the first dangerous character of
+/// `text` at or after `from` (a character boundary). Runs of printable
+/// ASCII are skipped without decoding characters.
+fn next_dangerous(text: &str, from: usize) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    loop {
+        at += plain_ascii_len(&bytes[at..]);
+        // Everything before `at` is whole characters: `at` is a boundary.
+        let c = text.get(at..)?.chars().next()?;
+        if is_dangerous(c) {
+            return Some((at, c));
+        }
+        at += c.len_utf8();
+    }
 }
 
 /// `text` with every dangerous character written as a visible escape
@@ -77,20 +112,25 @@ fn push_escaped(out: &mut String, c: char) {
 /// `\uXXXX`. Such characters can only occur inside JSON strings, so the
 /// result decodes to the same value.
 pub fn escape_json_text(json: &str) -> Cow<'_, str> {
-    if !has_dangerous(json) {
+    let Some(mut found) = next_dangerous(json, 0) else {
         return Cow::Borrowed(json);
-    }
+    };
     let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if is_dangerous(c) {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                let _ = write!(out, "\\u{:04x}", unit);
-            }
-        } else {
-            out.push(c);
+    let mut copied = 0;
+    loop {
+        let (at, c) = found;
+        out.push_str(&json[copied..at]);
+        let mut units = [0u16; 2];
+        for unit in c.encode_utf16(&mut units) {
+            let _ = write!(out, "\\u{:04x}", unit);
+        }
+        copied = at + c.len_utf8();
+        match next_dangerous(json, copied) {
+            Some(next) => found = next,
+            None => break,
         }
     }
+    out.push_str(&json[copied..]);
     Cow::Owned(out)
 }
 
@@ -173,6 +213,45 @@ mod tests {
         assert!(!safe.chars().any(is_dangerous));
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn json_escape_escapes_exactly_the_dangerous_characters() {
+        // Every dangerous character at every offset of a chunk, between
+        // printable ASCII and other non-ASCII text.
+        let dangerous: Vec<char> = (0u32..0xe0100)
+            .filter_map(char::from_u32)
+            .filter(|c| is_dangerous(*c))
+            .collect();
+        let fillers = [
+            "",
+            "a",
+            "é",
+            "日本",
+            "0123456789abcdef",
+            "x".repeat(37).leak(),
+        ];
+        for (i, c) in dangerous.iter().enumerate() {
+            let before = fillers[i % fillers.len()].repeat(1 + i % 3);
+            let after = fillers[(i / 3) % fillers.len()];
+            let text = format!("{before}{c}{after}{c}");
+            let mut units = [0u16; 2];
+            let escaped: String = c
+                .encode_utf16(&mut units)
+                .iter()
+                .map(|u| format!("\\u{u:04x}"))
+                .collect();
+            assert_eq!(
+                escape_json_text(&text),
+                format!("{before}{escaped}{after}{escaped}"),
+                "{c:?}"
+            );
+            assert!(has_dangerous(&text));
+        }
+        for text in fillers.iter().map(|f| f.repeat(5)) {
+            assert!(matches!(escape_json_text(&text), Cow::Borrowed(_)));
+            assert!(!has_dangerous(&text));
+        }
     }
 
     #[test]

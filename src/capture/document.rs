@@ -1,6 +1,7 @@
 //! The capture document of an event: the JSON object filters run against,
 //! and the line `peek` and `export` write.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -15,6 +16,7 @@ pub use lookup::DocumentPaths;
 use super::VERSION;
 use crate::filter::Filter;
 use crate::inspect::{Inspection, MetaRead};
+use crate::model::rfc3339::{Fraction, Rfc3339};
 use crate::model::{Body, BodyEncoding, Event, Meta, Problem};
 use crate::sanitize::escape_json_text;
 use crate::secrets;
@@ -44,6 +46,7 @@ struct Head<'a> {
     id: &'a str,
     source: &'a str,
     key: Option<&'a str>,
+    #[serde(serialize_with = "crate::model::rfc3339::serialize_option")]
     published_at: Option<DateTime<Utc>>,
     receive_count: Option<u32>,
     attributes: &'a BTreeMap<String, String>,
@@ -176,7 +179,7 @@ impl Document {
         put(1, &|| Value::String(e.id.clone()));
         put(2, &|| Value::String(e.source.clone()));
         put(3, &|| json(&e.key));
-        put(4, &|| json(e.published_at));
+        put(4, &|| time_value(e.published_at));
         put(5, &|| json(e.receive_count));
         put(6, &|| json(&e.attributes));
         if !e.attribute_types.is_empty() {
@@ -202,7 +205,7 @@ impl Document {
             if let (Value::Object(mut map), true) = self.masked_value(false) {
                 map.insert("secrets_masked".into(), Value::Bool(true));
                 let text = serde_json::to_string(&map).unwrap_or_default();
-                return escape_json_text(&text).into_owned();
+                return escaped(text);
             }
         }
         let verbatim = match &self.body {
@@ -210,7 +213,7 @@ impl Document {
             _ => None,
         };
         let (body_text, raw_base64) = match verbatim {
-            Some(text) => (text.to_string(), None),
+            Some(text) => (Cow::Borrowed(text), None),
             None => {
                 let body_text =
                     serde_json::to_string(&self.body.to_capture_value()).unwrap_or_default();
@@ -220,15 +223,28 @@ impl Document {
                     }
                     _ => None,
                 };
-                (body_text, exact)
+                (Cow::Owned(body_text), exact)
             }
         };
-        let mut line = serde_json::to_string(&self.head(raw_base64, false)).unwrap_or_default();
+        // One buffer, sized for the head and the body.
+        let mut line = Vec::with_capacity(body_text.len() + 1024);
+        if serde_json::to_writer(&mut line, &self.head(raw_base64, false)).is_err() {
+            line.clear();
+        }
         line.pop(); // the closing brace: the body goes last
-        line.push_str(",\"body\":");
-        line.push_str(&body_text);
-        line.push('}');
-        escape_json_text(&line).into_owned()
+        line.extend_from_slice(b",\"body\":");
+        line.extend_from_slice(body_text.as_bytes());
+        line.push(b'}');
+        // serde_json writes UTF-8, and the body is a `str`.
+        escaped(String::from_utf8(line).unwrap_or_default())
+    }
+}
+
+/// `line` through [`escape_json_text`], not copied when nothing changes.
+fn escaped(line: String) -> String {
+    match escape_json_text(&line) {
+        Cow::Borrowed(_) => line,
+        Cow::Owned(escaped) => escaped,
     }
 }
 
@@ -340,15 +356,22 @@ fn meta_value(meta: &Meta, keep: u16) -> Value {
     put(0, &|| Some(json(&meta.event_type)));
     put(1, &|| Some(json(&meta.version)));
     put(2, &|| meta.event_id.as_ref().map(json));
-    put(3, &|| meta.created_at.map(json));
-    put(4, &|| meta.updated_at.map(json));
-    put(5, &|| Some(json(meta.expires_at)));
+    put(3, &|| meta.created_at.map(|t| time_value(Some(t))));
+    put(4, &|| meta.updated_at.map(|t| time_value(Some(t))));
+    put(5, &|| Some(time_value(meta.expires_at)));
     put(6, &|| Some(Value::Bool(meta.expired)));
     put(7, &|| Some(json(&meta.location)));
     put(8, &|| Some(json(&meta.security)));
     put(9, &|| Some(json(&meta.correlation)));
     put(10, &|| meta.contract.as_ref().map(json));
     Value::Object(map)
+}
+
+/// A time as its capture document holds it (as chrono serializes it).
+fn time_value(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| {
+        Value::String(Rfc3339::new(t, Fraction::Auto).as_str().to_owned())
+    })
 }
 
 /// The raw body as text when it can be written verbatim into a line: one

@@ -19,7 +19,7 @@
 //! [`ProblemKind::BadDate`] naming the field and value, even when an earlier
 //! source already gave the expiry.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::dates::{self, EPOCH_MS_CUTOFF};
 use super::mappings::Compiled;
@@ -123,9 +123,15 @@ fn keep<'a>(found: &mut Option<Expiry<'a>>, expiry: impl FnOnce() -> Expiry<'a>)
     }
 }
 
+/// Whether `expiry` is before `now`: the `expired` facet, without writing
+/// the problem's message (see [`expired_problem`]).
+pub(crate) fn has_expired(expiry: &Expiry<'_>, now: DateTime<Utc>) -> bool {
+    now > expiry.at
+}
+
 /// The `Expired` problem when `expiry` is before `now`.
 pub(crate) fn expired_problem(expiry: &Expiry<'_>, now: DateTime<Utc>) -> Option<Problem> {
-    (now > expiry.at).then(|| {
+    has_expired(expiry, now).then(|| {
         Problem::new(
             ProblemKind::Expired,
             format!(
@@ -273,5 +279,5 @@ pub(crate) fn bad_date(p: &CompiledPath, shown: &str, what: &str) -> Problem {
 
 /// A time as RFC 3339 with milliseconds, in UTC.
 pub(crate) fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    crate::model::rfc3339::millis(t)
 }

@@ -250,11 +250,17 @@ impl Inspector {
         if needs.has(Needs::PROBLEMS) {
             problems::payloads(&mut scope, m, &mut problems);
         }
-        let expired = expiry
+        let is_expired = expiry
             .as_ref()
-            .and_then(|e| expiration::expired_problem(e, now));
-        let is_expired = expired.is_some();
-        problems.extend(expired);
+            .is_some_and(|e| expiration::has_expired(e, now));
+        if is_expired && needs.has(Needs::PROBLEMS) {
+            // The message (a duration, dates) is written only when asked for.
+            problems.extend(
+                expiry
+                    .as_ref()
+                    .and_then(|e| expiration::expired_problem(e, now)),
+            );
+        }
         let contract = self
             .contracts
             .as_ref()

@@ -19,12 +19,21 @@ pub struct Meta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// When the event says it was created (its own clock, not the broker's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::rfc3339::serialize_option"
+    )]
     pub created_at: Option<DateTime<Utc>>,
     /// When the event says it was last updated (`updateDate`, `updatedAt`...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::rfc3339::serialize_option"
+    )]
     pub updated_at: Option<DateTime<Utc>>,
     /// When the event stops being valid.
+    #[serde(serialize_with = "super::rfc3339::serialize_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether `expires_at` is in the past at inspection time.
     pub expired: bool,
@@ -111,6 +120,7 @@ pub struct Jwt {
     /// The claims (sub, iss, exp...).
     pub claims: Map<String, Value>,
     /// The `exp` claim as a time.
+    #[serde(serialize_with = "super::rfc3339::serialize_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether the token itself has expired.
     pub expired: bool,

@@ -5,6 +5,7 @@ mod body;
 mod contract;
 mod facets;
 mod members;
+pub mod rfc3339;
 
 pub use body::{Body, BodyEncoding};
 pub use contract::{ContractStatus, Violation};
