@@ -5,11 +5,12 @@
 //! envelope gives one) by default, else a hash of the body; `--key` takes a
 //! JSONPath. Bodies are compared as JSON, paths under `--ignore` left out.
 //! Pure: the caller hands over every document of A, then every one of B.
-//! Memory: A's raw bodies are kept (to name the differing paths); of B only
-//! the keys.
+//! Memory: of A, per key its body's hash, its time and its raw body (one
+//! buffer for all, to name the differing paths); of B only the keys B
+//! alone carries.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use jsonpath_rust::parser::model::{Segment, Selector};
 use jsonpath_rust::parser::parse_json_path;
@@ -19,6 +20,9 @@ use serde_json::{Value, json};
 use super::field::{FieldPath, PathError, label_of};
 use crate::capture::Document;
 use crate::model::Body;
+use hash::raw_body_hash;
+
+mod hash;
 
 /// One step of a path in a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +96,67 @@ pub struct DiffSpec {
     pub ignore: Vec<Ignore>,
 }
 
-/// What is kept of an event of A.
+impl DiffSpec {
+    /// The matching key of `document`, and the body's hash when the key
+    /// is made of it.
+    fn key<'d>(&self, document: &'d Document) -> (Cow<'d, str>, Option<u64>) {
+        if let Some(path) = &self.key
+            && let Some(value) = path.find(document)
+        {
+            return (Cow::Owned(label_of(&value)), None);
+        }
+        if self.key.is_none()
+            && let Some(id) = own_id(document)
+        {
+            return (Cow::Borrowed(id), None);
+        }
+        let hash = raw_body_hash(&document.event.raw, &[]);
+        (Cow::Owned(format!("body#{hash:016x}")), Some(hash))
+    }
+
+    /// What a diff keeps of `document`, its raw body moved out of it. Runs
+    /// on any thread (the CLI computes these on every core).
+    pub fn summary(&self, mut document: Document) -> Summary {
+        let mut summary = self.summary_of(&document);
+        summary.raw = std::mem::take(&mut document.event.raw);
+        summary
+    }
+
+    /// What a diff keeps of `document`, but its raw body.
+    fn summary_of(&self, document: &Document) -> Summary {
+        let (key, key_hash) = self.key(document);
+        let hash = match key_hash {
+            Some(hash) if self.ignore.is_empty() => hash,
+            _ => raw_body_hash(&document.event.raw, &self.ignore),
+        };
+        Summary {
+            key: key.into_owned(),
+            hash,
+            published_ms: document.event.published_at.map(|t| t.timestamp_millis()),
+            raw: Vec::new(),
+            shown: shown_body(document),
+        }
+    }
+}
+
+/// What a diff keeps of one event: its key, its body's hash (paths under
+/// `--ignore` left out), its publish time, its raw body (to name the
+/// differing paths when the hashes differ) and, when it carries secrets,
+/// its body masked.
+#[derive(Debug)]
+pub struct Summary {
+    key: String,
+    hash: u64,
+    published_ms: Option<i64>,
+    raw: Vec<u8>,
+    shown: Option<Value>,
+}
+
+/// Maps keyed by event key (a fast hash: keys are many and short).
+type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
+/// What is kept of an event of A: its body's hash, its time and where its
+/// raw body sits (to name the differing paths when B's hash differs).
 #[derive(Debug)]
 struct Kept {
     hash: u64,
@@ -101,7 +165,8 @@ struct Kept {
     /// The body with its secrets masked, for events that carry any.
     shown: Option<Value>,
     copies: u64,
-    matched: bool,
+    /// How many times B carried the key.
+    b_copies: u64,
     /// Position among A's keys, so the report keeps A's order.
     order: usize,
 }
@@ -180,11 +245,14 @@ impl DiffReport {
 }
 
 /// A comparison in progress: every event of A first, then those of B.
+/// Each body is hashed once, from its raw bytes; the differing paths are
+/// looked for only in pairs whose hashes differ.
 #[derive(Debug, Default)]
 pub struct Differ {
     spec: DiffSpec,
-    a: HashMap<String, Kept>,
-    b_seen: HashMap<String, u64>,
+    a: KeyMap<Kept>,
+    /// Keys only B carries, and how many times.
+    b_only: KeyMap<u64>,
     b_order: Vec<String>,
     different: Vec<Difference>,
     same: u64,
@@ -203,69 +271,90 @@ impl Differ {
 
     /// The matching key of `document`.
     pub fn key_of(&self, document: &Document) -> String {
-        if let Some(path) = &self.spec.key
-            && let Some(value) = path.find(document)
-        {
-            return label_of(&value);
-        }
-        if self.spec.key.is_none()
-            && let Some(id) = own_id(document)
-        {
-            return id.to_owned();
-        }
-        format!("body#{:016x}", body_hash(&document.body, &[]))
+        self.spec.key(document).0.into_owned()
+    }
+
+    /// The comparison's spec.
+    pub fn spec(&self) -> &DiffSpec {
+        &self.spec
     }
 
     /// An event of A.
     pub fn add_a(&mut self, document: &Document) {
-        self.events.0 += 1;
-        let key = self.key_of(document);
-        let order = self.a.len();
-        let hash = body_hash(&document.body, &self.spec.ignore);
-        let entry = self.a.entry(key).or_insert_with(|| Kept {
-            hash,
-            published_ms: document.event.published_at.map(|t| t.timestamp_millis()),
+        let summary = self.spec.summary_of(document);
+        self.add_a_summary(Summary {
             raw: document.event.raw.clone(),
-            shown: shown_body(document),
-            copies: 0,
-            matched: false,
-            order,
+            ..summary
         });
-        entry.copies += 1;
     }
 
     /// An event of B (after every event of A).
     pub fn add_b(&mut self, document: &Document) {
-        self.events.1 += 1;
-        let key = self.key_of(document);
-        let seen = self.b_seen.entry(key.clone()).or_default();
-        *seen += 1;
-        if *seen > 1 {
+        let summary = self.spec.summary_of(document);
+        self.add_b_summary(Summary {
+            raw: document.event.raw.clone(),
+            ..summary
+        });
+    }
+
+    /// An event of A, summarised by [`DiffSpec::summary`].
+    pub fn add_a_summary(&mut self, summary: Summary) {
+        self.events.0 += 1;
+        if let Some(kept) = self.a.get_mut(&summary.key) {
+            kept.copies += 1;
             return;
         }
-        let Some(kept) = self.a.get_mut(&key) else {
-            self.b_order.push(key);
+        let kept = Kept {
+            hash: summary.hash,
+            published_ms: summary.published_ms,
+            raw: summary.raw,
+            shown: summary.shown,
+            copies: 1,
+            b_copies: 0,
+            order: self.a.len(),
+        };
+        self.a.insert(summary.key, kept);
+    }
+
+    /// An event of B (after every event of A), summarised by
+    /// [`DiffSpec::summary`].
+    pub fn add_b_summary(&mut self, summary: Summary) {
+        self.events.1 += 1;
+        let Some(kept) = self.a.get_mut(&summary.key) else {
+            match self.b_only.get_mut(&summary.key) {
+                Some(seen) => *seen += 1,
+                None => {
+                    self.b_order.push(summary.key.clone());
+                    self.b_only.insert(summary.key, 1);
+                }
+            }
             return;
         };
-        kept.matched = true;
-        if let (Some(a), Some(b)) = (kept.published_ms, document.event.published_at) {
-            self.lags.push(b.timestamp_millis() - a);
+        kept.b_copies += 1;
+        if kept.b_copies > 1 {
+            return;
         }
-        if kept.hash == body_hash(&document.body, &self.spec.ignore) {
+        if let (Some(a), Some(b)) = (kept.published_ms, summary.published_ms) {
+            self.lags.push(b - a);
+        }
+        if kept.hash == summary.hash {
             self.same += 1;
             return;
         }
+        // Both bodies decoded again from their raw bytes (a document's body
+        // may hold only what the scanner needed).
         let a = Body::decode(&kept.raw).to_capture_value();
-        let b = document.body.to_capture_value();
+        let b = Body::decode(&summary.raw).to_capture_value();
         let mut paths = Vec::new();
         differing_paths(&a, &b, &mut Vec::new(), &self.spec.ignore, &mut paths);
         if paths.is_empty() {
-            // Equal once ignored paths are left out (a hash collision of
-            // the canonical forms cannot make a difference appear).
+            // Equal once ignored paths are left out and numbers compared
+            // as numbers (`1` and `1.0` hash apart but are the same).
             self.same += 1;
         } else {
             let a = kept.shown.clone().unwrap_or(a);
-            let b = shown_body(document).unwrap_or(b);
+            let b = summary.shown.unwrap_or(b);
+            let key = summary.key;
             self.different.push(Difference { key, paths, a, b });
         }
     }
@@ -274,28 +363,29 @@ impl Differ {
     pub fn finish(self) -> DiffReport {
         let mut only_a: Vec<(usize, String)> = Vec::new();
         let mut duplicates_a = Vec::new();
+        let mut duplicates_b = Vec::new();
+        let duplicate = |key: &String, count: u64| Duplicate {
+            key: key.clone(),
+            count,
+        };
         for (key, kept) in &self.a {
-            if !kept.matched {
+            if kept.b_copies == 0 {
                 only_a.push((kept.order, key.clone()));
             }
             if kept.copies > 1 {
-                duplicates_a.push(Duplicate {
-                    key: key.clone(),
-                    count: kept.copies,
-                });
+                duplicates_a.push(duplicate(key, kept.copies));
+            }
+            if kept.b_copies > 1 {
+                duplicates_b.push(duplicate(key, kept.b_copies));
             }
         }
-        only_a.sort();
+        for (key, seen) in &self.b_only {
+            if *seen > 1 {
+                duplicates_b.push(duplicate(key, *seen));
+            }
+        }
+        only_a.sort_unstable();
         duplicates_a.sort_by(|x, y| x.key.cmp(&y.key));
-        let mut duplicates_b: Vec<Duplicate> = self
-            .b_seen
-            .iter()
-            .filter(|(_, n)| **n > 1)
-            .map(|(key, n)| Duplicate {
-                key: key.clone(),
-                count: *n,
-            })
-            .collect();
         duplicates_b.sort_by(|x, y| x.key.cmp(&y.key));
         let mut lags = self.lags;
         lags.sort_unstable();
@@ -331,53 +421,6 @@ fn own_id(document: &Document) -> Option<&str> {
     }
     let quoted = format!("\"{id}\"");
     memchr::memmem::find(&document.event.raw, quoted.as_bytes()).map(|_| id)
-}
-
-/// A hash of the body's canonical form (object members in name order),
-/// the paths under `ignore` left out. Stable within one run.
-fn body_hash(body: &Body, ignore: &[Ignore]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    match body {
-        Body::Json(value) => hash_value(value, &mut Vec::new(), ignore, &mut hasher),
-        Body::Text(text) => text.hash(&mut hasher),
-        Body::Binary(bytes) => bytes.hash(&mut hasher),
-    }
-    hasher.finish()
-}
-
-fn hash_value(value: &Value, path: &mut Vec<Step>, ignore: &[Ignore], h: &mut DefaultHasher) {
-    if !ignore.is_empty() && ignore.iter().any(|i| i.covers(path)) {
-        return;
-    }
-    match value {
-        Value::Null => 0u8.hash(h),
-        Value::Bool(b) => (1u8, b).hash(h),
-        Value::Number(n) => (2u8, n.to_string()).hash(h),
-        Value::String(s) => (3u8, s).hash(h),
-        Value::Array(items) => {
-            (4u8, items.len()).hash(h);
-            for (i, item) in items.iter().enumerate() {
-                path.push(Step::Index(i));
-                hash_value(item, path, ignore, h);
-                path.pop();
-            }
-        }
-        Value::Object(map) => {
-            5u8.hash(h);
-            let mut names: Vec<&String> = map.keys().collect();
-            names.sort_unstable();
-            for name in names {
-                path.push(Step::Name(name.clone()));
-                // An ignored member leaves no trace, its name included, so
-                // a side that has it hashes as one that does not.
-                if ignore.is_empty() || !ignore.iter().any(|i| i.covers(path)) {
-                    name.hash(h);
-                    hash_value(&map[name], path, ignore, h);
-                }
-                path.pop();
-            }
-        }
-    }
 }
 
 /// Every path where `a` and `b` differ, leaves first reached, not under an

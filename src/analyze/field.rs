@@ -16,6 +16,7 @@ use jsonpath_rust::parser::parse_json_path;
 use serde_json::Value;
 
 use crate::capture::Document;
+use crate::inspect::Needs;
 use crate::model::Body;
 
 /// One step of a plain path.
@@ -32,6 +33,9 @@ pub struct FieldPath {
     query: JpQuery,
     /// The path's steps when it is a plain chain of names and indexes.
     plain: Option<Vec<Step>>,
+    /// A plain path under `body`: read without the event's secrets found
+    /// (the value found is checked instead, see [`FieldPath::needs`]).
+    plain_body: bool,
 }
 
 /// A path that does not parse.
@@ -67,8 +71,16 @@ impl FieldPath {
                 Segment::Selector(Selector::Index(i)) => Some(Step::Index(*i)),
                 _ => None,
             })
-            .collect();
-        Ok(FieldPath { text, query, plain })
+            .collect::<Option<Vec<Step>>>();
+        let plain_body = plain
+            .as_ref()
+            .is_some_and(|p| p.first() == Some(&Step::Name("body".into())));
+        Ok(FieldPath {
+            text,
+            query,
+            plain,
+            plain_body,
+        })
     }
 
     /// The path as written.
@@ -92,6 +104,22 @@ impl FieldPath {
             .collect()
     }
 
+    /// What reading the path needs of an event's inspection: the facets
+    /// it names, and the secrets (a path reads values as shown, so
+    /// `$.body.password` finds the masked value), except for a plain path
+    /// under `body`: [`FieldPath::find`] looks for secrets only where such
+    /// a path leads (the names on the way, what stands beside them and the
+    /// value found) instead of in the whole event, and masks the event only
+    /// when something there may be a secret.
+    pub fn needs(&self) -> Needs {
+        let needs = Needs::of_text(&self.text);
+        if self.plain_body {
+            needs
+        } else {
+            needs.with(Needs::SECRETS)
+        }
+    }
+
     /// The first non-null value the path finds in `document`, secrets
     /// masked.
     pub fn find<'d>(&self, document: &'d Document) -> Option<Cow<'d, Value>> {
@@ -99,9 +127,18 @@ impl FieldPath {
             && let Some(steps) = &self.plain
             && let Some(found) = direct(document, steps)
         {
-            return found.filter(|v| !v.is_null());
+            let found = found.filter(|v| !v.is_null());
+            let check = |v: &Value| self.plain_body && may_be_masked(document, steps, v);
+            if !found.as_deref().is_some_and(check) {
+                return found;
+            }
         }
-        let doc = document.shown_value(false);
+        let doc = if self.plain_body && !document.has_secrets() {
+            // Its secrets may not have been looked for: look now.
+            masked_afresh(document)
+        } else {
+            document.shown_value(false)
+        };
         jsonpath_rust::query::js_path_process(&self.query, &doc)
             .ok()?
             .into_iter()
@@ -135,6 +172,40 @@ fn direct<'d>(document: &'d Document, steps: &[Step]) -> Option<Option<Cow<'d, V
         "key" if rest.is_empty() => text(event.key.as_deref()),
         _ => None,
     }
+}
+
+/// Whether the secrets walk ([`crate::secrets::find_secrets`]) may mask
+/// `value`, found at the body path `steps`: a secret name on the way, a
+/// container on the way that masks a member for what stands beside it, or
+/// a secret in the value itself. `false` means the value is shown as it is.
+fn may_be_masked(document: &Document, steps: &[Step], value: &Value) -> bool {
+    let policy = crate::secrets::policy();
+    let Body::Json(body) = &document.body else {
+        return true;
+    };
+    let mut at = body;
+    for step in steps.iter().skip(1) {
+        if matches!(step, Step::Name(n) if policy.is_secret_name(n))
+            || crate::secrets::find::masks_beside(at, &policy.names)
+        {
+            return true;
+        }
+        match walk(at, std::slice::from_ref(step)) {
+            Some(next) => at = next,
+            None => return true,
+        }
+    }
+    crate::secrets::find::has_secret(value, &policy.names, &policy.text)
+}
+
+/// The capture document with the secrets the policy finds masked, for an
+/// event inspected without looking for them.
+fn masked_afresh(document: &Document) -> Value {
+    let policy = crate::secrets::policy();
+    let mut doc = document.to_value();
+    let secrets = crate::secrets::find_secrets(&document.event, &document.body, policy);
+    crate::secrets::mask_document(&mut doc, &secrets, policy);
+    doc
 }
 
 fn walk<'v>(mut value: &'v Value, steps: &[Step]) -> Option<&'v Value> {
@@ -214,6 +285,82 @@ mod tests {
         let found = find("$.body.password", body).unwrap();
         assert!(!label_of(&found).contains("hunter2"), "{found}");
         assert_eq!(find("$.body.user", body), Some("ann".into()));
+    }
+
+    /// A plain body path is read without the event's secrets looked for
+    /// (the scanner skips the walk): whatever the walk would mask where
+    /// the path leads is masked all the same, as a fully inspected event
+    /// shows it.
+    #[test]
+    fn body_paths_read_without_the_secrets_walk_mask_what_it_would() {
+        let cases = [
+            ("$.body.password", r#"{"password":"hunter2-very-secret"}"#),
+            (
+                "$.body.secret.inner",
+                r#"{"secret":{"inner":"hunter2-very-secret"}}"#,
+            ),
+            (
+                "$.body.h.value",
+                r#"{"h":{"name":"Authorization","value":"hunter2-very-secret"}}"#,
+            ),
+            (
+                "$.body.headers[0][1]",
+                r#"{"headers":[["Authorization","hunter2-very-secret"]]}"#,
+            ),
+            (
+                "$.body.k.s",
+                r#"{"k":{"id":"AKIAIOSFODNN7EXAMPLE","s":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYhunter2ABC"}}"#,
+            ),
+            (
+                "$.body.payload",
+                r#"{"payload":"{\"password\":\"hunter2-very-secret\"}"}"#,
+            ),
+            (
+                "$.body.url",
+                r#"{"url":"https://ann:hunter2-very-secret@db.example/x"}"#,
+            ),
+            (
+                "$.body.obj",
+                r#"{"obj":{"token":"hunter2-very-secret","n":1}}"#,
+            ),
+            (
+                "$.body.user",
+                r#"{"user":"ann","password":"hunter2-very-secret"}"#,
+            ),
+        ];
+        for (path, body) in cases {
+            let path = FieldPath::parse(path).unwrap();
+            assert!(!path.needs().has(Needs::SECRETS), "{}", path.text());
+            let mut event = Event::new("m1", "file:x.jsonl", body.as_bytes().to_vec());
+            event.attributes.insert("tenant".into(), "acme".into());
+            let decoded = event.body();
+            let inspection = Inspector::with_defaults().inspect_for(
+                &event,
+                &decoded,
+                chrono::Utc::now(),
+                true,
+                path.needs(),
+            );
+            assert!(inspection.secrets.is_empty());
+            let light = Document::new(event, decoded, inspection);
+            let found = path.find(&light).map(|v| label_of(&v));
+            let full = path.find(&document(body)).map(|v| label_of(&v));
+            assert_eq!(found, full, "{}", path.text());
+            assert!(
+                !found.as_deref().unwrap_or("").contains("hunter2"),
+                "{}: {found:?}",
+                path.text()
+            );
+        }
+        // Paths elsewhere still have the event's secrets looked for.
+        let path = FieldPath::parse("$.attributes.password").unwrap();
+        assert!(path.needs().has(Needs::SECRETS));
+        assert!(
+            FieldPath::parse("$.body..x")
+                .unwrap()
+                .needs()
+                .has(Needs::SECRETS)
+        );
     }
 
     #[test]

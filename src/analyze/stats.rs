@@ -398,10 +398,9 @@ impl Spec {
     }
 }
 
-/// What reading `path` needs: the facets it names, and the secrets (a path
-/// reads values as shown, so `$.body.password` finds the masked value).
+/// What reading `path` needs (see [`FieldPath::needs`]).
 pub fn path_needs(path: &FieldPath) -> Needs {
-    Needs::of_text(path.text()).with(Needs::SECRETS)
+    path.needs()
 }
 
 /// Parse a `--tz` value (an IANA name, or UTC).

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::args::{DiffArgs, DiffFormat};
 use super::output::Out;
-use super::sources::for_each_source_document;
+use super::sources::for_each_source_mapped;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::analyze::diff::{self, DiffSpec, Differ, Ignore};
 use crate::analyze::field::FieldPath;
@@ -37,23 +37,28 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         .as_ref()
         .map_or(Needs::EVENT_ID, crate::analyze::stats::path_needs);
     let scanner = context.scanner(&args.filter)?.needs(needs);
-    let mut differ = Differ::new(spec);
-    let read_a = for_each_source_document(
+    // Keys and body hashes are computed on every core, as documents are
+    // scanned; only the matching runs on this thread.
+    let mut differ = Differ::new(spec.clone());
+    let summary = |document| spec.summary(document);
+    let read_a = for_each_source_mapped(
         context,
         std::slice::from_ref(&args.a),
         &scanner,
-        |_, doc| {
-            differ.add_a(&doc);
+        summary,
+        |_, summary| {
+            differ.add_a_summary(summary);
             Ok(true)
         },
     )
     .await?;
-    let read_b = for_each_source_document(
+    let read_b = for_each_source_mapped(
         context,
         std::slice::from_ref(&args.b),
         &scanner,
-        |_, doc| {
-            differ.add_b(&doc);
+        summary,
+        |_, summary| {
+            differ.add_b_summary(summary);
             Ok(true)
         },
     )

@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use super::Context;
-use super::peek::for_each_document;
+use super::peek::{Reading, for_each_mapped};
 use crate::backend::SourceInfo;
 use crate::backend::list_sources;
 use crate::capture::Document;
@@ -29,7 +29,19 @@ pub(super) async fn for_each_source_document(
     context: &Context,
     uris: &[String],
     scanner: &Scanner,
-    mut each: impl FnMut(&SourceInfo, Document) -> Result<bool>,
+    each: impl FnMut(&SourceInfo, Document) -> Result<bool>,
+) -> Result<Sources> {
+    for_each_source_mapped(context, uris, scanner, |document| document, each).await
+}
+
+/// [`for_each_source_document`], with each kept document first turned into
+/// a `T` by `map`, which runs on every core.
+pub(super) async fn for_each_source_mapped<T: Send>(
+    context: &Context,
+    uris: &[String],
+    scanner: &Scanner,
+    map: impl Fn(Document) -> T + Sync,
+    mut each: impl FnMut(&SourceInfo, T) -> Result<bool>,
 ) -> Result<Sources> {
     let mut sources = Sources::default();
     for uri in uris {
@@ -40,8 +52,13 @@ pub(super) async fn for_each_source_document(
             }
             let backend = context.source(&info.uri).await?;
             let mut stopped = false;
-            let pass = for_each_document(backend, scanner, None, |document| {
-                let go_on = each(&info, document)?;
+            let read = Reading {
+                limit: None,
+                follow: false,
+                yes: false,
+            };
+            let pass = for_each_mapped(backend, scanner, read, &map, |item| {
+                let go_on = each(&info, item)?;
                 stopped = !go_on;
                 Ok(go_on)
             })

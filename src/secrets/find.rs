@@ -231,12 +231,7 @@ impl<'p> Walker<'p> {
         prefix: &[PathSegment],
         steps: &mut Vec<Step<'a>>,
     ) {
-        let named_secret = PAIR_NAMES.iter().any(|n| {
-            map.get(*n)
-                .and_then(Value::as_str)
-                .is_some_and(|name| self.names.is_secret(name))
-        });
-        if named_secret {
+        if names_a_secret(map, self.names) {
             for key in PAIR_VALUES {
                 if let Some((k, v)) = map.get_key_value(*key)
                     && has_scalar(v)
@@ -247,8 +242,7 @@ impl<'p> Walker<'p> {
                 }
             }
         }
-        let has_key_id = map.values().any(|v| v.as_str().is_some_and(is_aws_key_id));
-        if has_key_id {
+        if has_aws_key_id(map) {
             for (k, v) in map {
                 if v.as_str().is_some_and(is_aws_secret_key) {
                     steps.push(Step::Key(k));
@@ -257,6 +251,36 @@ impl<'p> Walker<'p> {
                 }
             }
         }
+    }
+}
+
+/// Whether an object is a name/value pair naming a secret (its value
+/// member is masked).
+fn names_a_secret(map: &Map<String, Value>, names: &NamePolicy) -> bool {
+    PAIR_NAMES.iter().any(|n| {
+        map.get(*n)
+            .and_then(Value::as_str)
+            .is_some_and(|name| names.is_secret(name))
+    })
+}
+
+/// Whether an object holds an AWS access key id (a secret key beside it is
+/// masked).
+fn has_aws_key_id(map: &Map<String, Value>) -> bool {
+    map.values().any(|v| v.as_str().is_some_and(is_aws_key_id))
+}
+
+/// Whether the walk masks a member or element of `container` because of
+/// what stands beside it (a name/value pair naming a secret, an AWS key id,
+/// a `[name, value]` header pair): what a value's own walk
+/// ([`has_secret`]) cannot see.
+pub(crate) fn masks_beside(container: &Value, names: &NamePolicy) -> bool {
+    match container {
+        Value::Object(map) => names_a_secret(map, names) || has_aws_key_id(map),
+        Value::Array(items) => {
+            matches!(items.as_slice(), [Value::String(name), _] if names.is_secret(name))
+        }
+        _ => false,
     }
 }
 

@@ -201,8 +201,144 @@ fn an_ignored_member_on_one_side_leaves_the_hashes_equal() {
         "2026-01-01T00:00:00Z",
         r#"{"eventId":"e1","n":1,"bus":"sqs"}"#,
     );
-    assert_eq!(body_hash(&a.body, &ignore), body_hash(&b.body, &ignore));
-    assert_ne!(body_hash(&a.body, &[]), body_hash(&b.body, &[]));
+    let hash = |d: &Document, ignore| raw_body_hash(&d.event.raw, ignore);
+    assert_eq!(hash(&a, &ignore), hash(&b, &ignore));
+    assert_ne!(hash(&a, &[]), hash(&b, &[]));
     let report = diff(DiffSpec { key: None, ignore }, &[a], &[b]);
     assert_eq!((report.same, report.different.len()), (1, 0));
+}
+
+fn hash_of(raw: &str, ignore: &[&str]) -> u64 {
+    let ignore: Vec<Ignore> = ignore.iter().map(|p| Ignore::parse(p).unwrap()).collect();
+    raw_body_hash(raw.as_bytes(), &ignore)
+}
+
+#[test]
+fn the_raw_hash_ignores_member_order_and_whitespace() {
+    let a = r#"{"a":1,"b":{"x":[1,{"p":true,"q":null}],"y":"s"},"c":-2.5}"#;
+    let b =
+        " {\n \"c\" : -2.5 ,\"b\":{ \"y\":\"s\",\"x\":[ 1 , {\"q\":null,\"p\":true}]},\t\"a\":1}\n";
+    assert_eq!(hash_of(a, &[]), hash_of(b, &[]));
+    // Escapes are read as the text they stand for.
+    assert_eq!(
+        hash_of(r#"{"k":"A/é"}"#, &[]),
+        hash_of(r#"{"\u006b":"\u0041\/\u00e9"}"#, &[])
+    );
+}
+
+#[test]
+fn the_raw_hash_changes_with_any_value() {
+    let base = r#"{"a":1,"b":{"x":[1,2],"y":"s","z":true,"n":null},"c":[]}"#;
+    let changed = [
+        r#"{"a":2,"b":{"x":[1,2],"y":"s","z":true,"n":null},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[2,1],"y":"s","z":true,"n":null},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1,2,3],"y":"s","z":true,"n":null},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1],"y":"s","z":true,"n":null},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1,2],"y":"t","z":true,"n":null},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1,2],"y":"s","z":false,"n":null},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1,2],"y":"s","z":true,"n":0},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1,2],"y":"s","z":true},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1,2],"y":"s","z":true,"n":null,"m":1},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1,2],"y":"s","z":true,"N":null},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[1,2],"y":"s","z":true,"n":null},"c":{}}"#,
+        r#"{"a":1,"b":{"x":[1,2],"y":"s","z":true,"n":null},"c":[null]}"#,
+        r#"{"a":"1","b":{"x":[1,2],"y":"s","z":true,"n":null},"c":[]}"#,
+        r#"{"b":{"a":1,"x":[1,2],"y":"s","z":true,"n":null},"c":[]}"#,
+        r#"{"a":1,"b":{"x":[[1,2]],"y":"s","z":true,"n":null},"c":[]}"#,
+    ];
+    let mut seen = std::collections::HashSet::from([hash_of(base, &[])]);
+    for other in changed {
+        assert!(seen.insert(hash_of(other, &[])), "same hash: {other}");
+    }
+    // A member's value is tied to its name, not only summed in.
+    assert_ne!(
+        hash_of(r#"{"a":1,"b":2}"#, &[]),
+        hash_of(r#"{"a":2,"b":1}"#, &[])
+    );
+    // JSON, text and bytes are told apart.
+    assert_ne!(hash_of(r#""abc""#, &[]), hash_of("abc", &[]));
+    assert_ne!(raw_body_hash(b"ab\xff", &[]), raw_body_hash(b"ab", &[]));
+    assert_eq!(hash_of("not json {", &[]), hash_of("not json {", &[]));
+}
+
+#[test]
+fn the_raw_hash_leaves_ignored_paths_out_at_any_depth() {
+    let ignore = [
+        "$.body.bus",
+        "$.body.items[*].ts",
+        "$.body.deep.a.b",
+        "$.body.list[1]",
+    ];
+    let a = r#"{"n":1,"items":[{"ts":1,"q":1},{"q":2}],"deep":{"a":{"b":1,"c":2}},"list":[1,2,3]}"#;
+    let b = r#"{"bus":"sqs","n":1,"items":[{"q":1,"ts":9},{"q":2,"ts":[1]}],"deep":{"a":{"c":2,"b":{"x":1}}},"list":[1,"x",3]}"#;
+    assert_eq!(hash_of(a, &ignore), hash_of(b, &ignore));
+    assert_ne!(hash_of(a, &[]), hash_of(b, &[]));
+    // What is not under an ignored path still counts.
+    let c = r#"{"n":1,"items":[{"ts":1,"q":1},{"q":3}],"deep":{"a":{"b":1,"c":2}},"list":[1,2,3]}"#;
+    assert_ne!(hash_of(a, &ignore), hash_of(c, &ignore));
+    let d = r#"{"n":1,"items":[{"ts":1,"q":1},{"q":2}],"deep":{"a":{"b":1,"c":2}},"list":[1,2,4]}"#;
+    assert_ne!(hash_of(a, &ignore), hash_of(d, &ignore));
+    // `bus` is ignored only at the top: deeper it counts.
+    assert_ne!(
+        hash_of(r#"{"x":{"bus":1}}"#, &ignore),
+        hash_of(r#"{"x":{"bus":2}}"#, &ignore)
+    );
+    // Ignoring the whole body leaves JSON bodies equal.
+    assert_eq!(hash_of(a, &["$.body"]), hash_of(b, &["$.body"]));
+    // A value under an ignored path must still be JSON for the body to be.
+    assert_ne!(
+        hash_of(r#"{"bus":tru}"#, &ignore),
+        hash_of(r#"{}"#, &ignore)
+    );
+}
+
+/// Numbers hash as serde_json reads them: `1` and `1.0` apart (so bodies
+/// that only differ so are different keys when keyed by body), equal
+/// floats however written together; a pair matched by id that differs only
+/// so is the same (the paths compare numbers as numbers), as before.
+#[test]
+fn numbers_hash_as_read_and_compare_as_numbers() {
+    assert_ne!(hash_of(r#"{"n":1}"#, &[]), hash_of(r#"{"n":1.0}"#, &[]));
+    assert_eq!(hash_of(r#"{"n":1.50}"#, &[]), hash_of(r#"{"n":1.5}"#, &[]));
+    assert_eq!(hash_of(r#"{"n":1e2}"#, &[]), hash_of(r#"{"n":100.0}"#, &[]));
+    assert_ne!(hash_of(r#"{"n":-1}"#, &[]), hash_of(r#"{"n":1}"#, &[]));
+    let at = "2026-01-01T00:00:00Z";
+    let a = vec![document("a", at, r#"{"eventId":"e","n":1}"#)];
+    let b = vec![document("b", at, r#"{"eventId":"e","n":1.0}"#)];
+    let report = diff(DiffSpec::default(), &a, &b);
+    assert_eq!((report.same, report.different.len()), (1, 0));
+    let a = vec![document("a", at, r#"{"n":1}"#)];
+    let b = vec![document("b", at, r#"{"n":1.0}"#)];
+    let report = diff(DiffSpec::default(), &a, &b);
+    assert_eq!((report.only_a.len(), report.only_b.len()), (1, 1));
+}
+
+/// Keys B alone carries twice are duplicates of B, as keys both carry.
+#[test]
+fn duplicates_of_b_count_keys_only_b_carries() {
+    let at = "2026-01-01T00:00:00Z";
+    let a = vec![
+        document("a1", at, r#"{"eventId":"e1"}"#),
+        document("a2", at, r#"{"eventId":"e1"}"#),
+    ];
+    let b = vec![
+        document("b1", at, r#"{"eventId":"e2"}"#),
+        document("b2", at, r#"{"eventId":"e1"}"#),
+        document("b3", at, r#"{"eventId":"e2"}"#),
+        document("b4", at, r#"{"eventId":"e1"}"#),
+        document("b5", at, r#"{"eventId":"e2"}"#),
+    ];
+    let report = diff(DiffSpec::default(), &a, &b);
+    let dups = |d: &[Duplicate]| {
+        d.iter()
+            .map(|d| (d.key.clone(), d.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(dups(&report.duplicates_a), [("e1".to_string(), 2)]);
+    assert_eq!(
+        dups(&report.duplicates_b),
+        [("e1".to_string(), 2), ("e2".to_string(), 3)]
+    );
+    assert_eq!(report.only_b, ["e2"]);
+    assert_eq!(report.same, 1);
 }
