@@ -5,9 +5,8 @@
 //! envelope gives one) by default, else a hash of the body; `--key` takes a
 //! JSONPath. Bodies are compared as JSON, paths under `--ignore` left out.
 //! Pure: the caller hands over every document of A, then every one of B.
-//! Memory: of A, per key its body's hash, its time and its raw body (one
-//! buffer for all, to name the differing paths); of B only the keys B
-//! alone carries.
+//! Memory: of A, per key its body's hash, its time and its raw body (to
+//! name the differing paths); of B only the keys B alone carries.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -155,8 +154,8 @@ pub struct Summary {
 /// Maps keyed by event key (a fast hash: keys are many and short).
 type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
-/// What is kept of an event of A: its body's hash, its time and where its
-/// raw body sits (to name the differing paths when B's hash differs).
+/// What is kept of an event of A: its body's hash, its time and its raw
+/// body (to name the differing paths when B's hash differs).
 #[derive(Debug)]
 struct Kept {
     hash: u64,
