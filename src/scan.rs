@@ -356,6 +356,36 @@ not json at all
     }
 
     #[test]
+    fn a_body_built_for_the_needs_only_gives_the_same_inspection() {
+        let now = Utc::now();
+        let inspector = Inspector::with_defaults();
+        let mut projected = 0;
+        for needs in [
+            Needs::TYPE,
+            Needs::VERSION,
+            Needs::EVENT_ID,
+            Needs::DATES,
+            Needs::EXPIRY,
+            Needs::LOCATION,
+            Needs::SECURITY,
+            Needs::CORRELATION,
+            Needs::PROBLEMS,
+            Needs::FACETS,
+        ] {
+            let whole = Scanner::new(inspector.clone(), None, now).needs(needs);
+            let partial = whole.clone().body_for_needs_only();
+            for record in varied() {
+                let a = whole.scan(&record).unwrap().unwrap();
+                let b = partial.scan(&record).unwrap().unwrap();
+                assert_eq!(a.inspection, b.inspection, "{needs:?}");
+                assert_eq!(a.event, b.event);
+                projected += usize::from(a.body != b.body);
+            }
+        }
+        assert!(projected > 50, "bodies were built in part ({projected})");
+    }
+
+    #[test]
     fn a_stop_flag_ends_a_scan_after_few_events() {
         let records = lines(20_000);
         let stop = AtomicBool::new(false);

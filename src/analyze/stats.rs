@@ -383,6 +383,14 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// Whether the pivot reads the body itself (a path key or value, or
+    /// the flow state, which summarizes events), not only facets:
+    /// otherwise an event's body is needed only as far as its facets are.
+    pub fn reads_body(&self) -> bool {
+        let reads = |key: &Key| matches!(key, Key::Path(_) | Key::FlowState);
+        reads(&self.rows) || self.cols.as_ref().is_some_and(reads) || self.measure.path.is_some()
+    }
+
     /// The parts of an inspection the pivot reads: its keys' and its
     /// value's. Facet labels are masked when shown, so facet keys need no
     /// secrets found; paths do (see [`path_needs`]).

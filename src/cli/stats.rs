@@ -42,7 +42,10 @@ pub(super) async fn stats(args: StatsArgs, context: &Context) -> Result<i32> {
         out.flush()?;
         return Ok(0);
     }
-    let scanner = context.scanner(&args.filter)?.needs(spec.needs());
+    let mut scanner = context.scanner(&args.filter)?.needs(spec.needs());
+    if !spec.reads_body() {
+        scanner = scanner.body_for_needs_only();
+    }
     let mut pivot = Stats::new(spec);
     pivot.judge_flows(super::flows::settings(context, &args.judge)?);
     // `demo` is read as its parts, so its DLQ counts as one (flow-state).
