@@ -231,10 +231,11 @@ impl<'p> Walker<'p> {
         prefix: &[PathSegment],
         steps: &mut Vec<Step<'a>>,
     ) {
-        let named_secret = PAIR_NAMES.iter().any(|n| {
-            map.get(*n)
-                .and_then(Value::as_str)
-                .is_some_and(|name| self.names.is_secret(name))
+        // One pass over the members (most objects are small) rather than a
+        // hashed look-up of every pair name.
+        let named_secret = map.iter().any(|(k, v)| {
+            PAIR_NAMES.contains(&k.as_str())
+                && v.as_str().is_some_and(|name| self.names.is_secret(name))
         });
         if named_secret {
             for key in PAIR_VALUES {
