@@ -14,6 +14,7 @@ mod lookup;
 pub use lookup::DocumentPaths;
 
 use super::VERSION;
+use super::head_json::JsonOut;
 use crate::filter::Filter;
 use crate::inspect::{Inspection, MetaRead};
 use crate::model::rfc3339::{Fraction, Rfc3339};
@@ -90,6 +91,50 @@ impl Document {
             raw_base64,
             secrets_masked,
         }
+    }
+
+    /// [`Document::head`] as JSON, written as serde_json writes it but
+    /// faster (see [`JsonOut`]).
+    fn write_head(&self, out: &mut JsonOut, raw_base64: Option<&str>, secrets_masked: bool) {
+        let e = &self.event;
+        out.raw("{\"evscope_capture\":");
+        out.serde(&VERSION);
+        out.raw(",\"id\":");
+        out.string(&e.id);
+        out.raw(",\"source\":");
+        out.string(&e.source);
+        out.raw(",\"key\":");
+        out.opt_string(e.key.as_deref());
+        out.raw(",\"published_at\":");
+        out.time(e.published_at);
+        out.raw(",\"receive_count\":");
+        out.serde(&e.receive_count);
+        out.raw(",\"attributes\":");
+        out.string_map(&e.attributes);
+        if !e.attribute_types.is_empty() {
+            out.raw(",\"attribute_types\":");
+            out.string_map(&e.attribute_types);
+        }
+        out.raw(",\"system\":");
+        if e.system.is_empty() {
+            out.raw("{}");
+        } else {
+            out.serde(&e.system);
+        }
+        out.raw(",\"body_encoding\":");
+        out.serde(&self.body.encoding());
+        out.raw(",\"meta\":");
+        out.meta(&self.inspection.meta);
+        out.raw(",\"problems\":");
+        out.problems(&self.inspection.problems);
+        if let Some(raw) = raw_base64 {
+            out.raw(",\"raw_base64\":");
+            out.string(raw);
+        }
+        if secrets_masked {
+            out.raw(",\"secrets_masked\":true");
+        }
+        out.raw("}");
     }
 
     /// The capture document as a JSON value: what filters are evaluated
@@ -227,16 +272,18 @@ impl Document {
             }
         };
         // One buffer, sized for the head and the body.
-        let mut line = Vec::with_capacity(body_text.len() + 1024);
-        if serde_json::to_writer(&mut line, &self.head(raw_base64, false)).is_err() {
-            line.clear();
-        }
-        line.pop(); // the closing brace: the body goes last
-        line.extend_from_slice(b",\"body\":");
-        line.extend_from_slice(body_text.as_bytes());
-        line.push(b'}');
-        // serde_json writes UTF-8, and the body is a `str`.
-        escaped(String::from_utf8(line).unwrap_or_default())
+        let mut head = JsonOut {
+            buf: Vec::with_capacity(body_text.len() + 1024),
+        };
+        self.write_head(&mut head, raw_base64.as_deref(), false);
+        let mut head = head.buf;
+        head.pop(); // the closing brace: the body goes last
+        // serde_json writes UTF-8.
+        let mut line = String::from_utf8(head).unwrap_or_default();
+        line.push_str(",\"body\":");
+        line.push_str(&body_text);
+        line.push('}');
+        escaped(line)
     }
 }
 
@@ -378,10 +425,8 @@ fn time_value(t: Option<DateTime<Utc>>) -> Value {
 /// line, no surrounding whitespace, nothing a terminal would act on.
 fn verbatim_json(raw: &[u8]) -> Option<&str> {
     let text = std::str::from_utf8(raw).ok()?;
-    let clean = !text.is_empty()
-        && text.trim() == text
-        && !text.contains(['\n', '\r'])
-        && !crate::sanitize::has_dangerous(text);
+    // Line breaks are dangerous characters too.
+    let clean = !text.is_empty() && text.trim() == text && !crate::sanitize::has_dangerous(text);
     clean.then_some(text)
 }
 
@@ -389,6 +434,7 @@ fn verbatim_json(raw: &[u8]) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::backend::Record;
+    use crate::model::ProblemKind;
 
     #[test]
     fn a_partial_document_holds_the_same_values_as_the_whole() {
@@ -477,6 +523,86 @@ mod tests {
             assert_eq!(keys, whole_keys);
         }
         assert!(members > 100, "{members} members");
+    }
+
+    /// `write_head` against serde_json's `Head` for `document`, in every
+    /// form a line takes.
+    fn assert_head_as_serde(document: &Document) {
+        for (raw, masked) in [(None, false), (Some("AAEC/+=="), true)] {
+            let mut out = JsonOut { buf: Vec::new() };
+            document.write_head(&mut out, raw, masked);
+            let serde = serde_json::to_string(&document.head(raw.map(String::from), masked));
+            assert_eq!(String::from_utf8(out.buf).unwrap(), serde.unwrap());
+        }
+    }
+
+    #[test]
+    fn the_head_is_written_as_serde_json_writes_it() {
+        let mut text = Vec::new();
+        for part in crate::backend::DEMO_PARTS {
+            text.extend(crate::backend::demo_capture(part).unwrap());
+        }
+        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(text, "test"));
+        let inspector = crate::inspect::Inspector::with_defaults();
+        let mut last = None;
+        for index in 0..file.len() {
+            let record = Record::Line {
+                file: file.clone(),
+                index,
+            };
+            let (event, body) = record.decode().unwrap();
+            let inspection = inspector.inspect(&event, &body, Utc::now(), false);
+            let document = Document::new(event, body, inspection);
+            assert_head_as_serde(&document);
+            last = Some(document);
+        }
+        // Every optional member present, and strings serde_json escapes.
+        let mut document = last.unwrap();
+        let hostile = "q\"b\\c\u{1}\n\t\u{7f}é\u{202e}日";
+        let e = &mut document.event;
+        e.id = hostile.into();
+        e.key = Some(hostile.into());
+        e.published_at = DateTime::from_timestamp(-70_000_000_000, 123_456_000);
+        e.receive_count = Some(7);
+        e.attributes.insert(hostile.into(), hostile.into());
+        e.attribute_types.insert("n".into(), "Number".into());
+        e.system
+            .insert(hostile.into(), serde_json::json!([1, {"a": null}]));
+        let meta = &mut document.inspection.meta;
+        meta.event_type = Some(hostile.into());
+        meta.version = Some("2".into());
+        meta.event_id = Some(hostile.into());
+        meta.created_at = DateTime::from_timestamp(1, 1);
+        meta.updated_at = DateTime::from_timestamp(2, 2_000);
+        meta.expires_at = DateTime::from_timestamp(3, 0);
+        meta.expired = true;
+        meta.location = Some(crate::model::Location {
+            country: Some(hostile.into()),
+            ..Default::default()
+        });
+        meta.security = Some(crate::model::Security {
+            principal: Some(hostile.into()),
+            ..Default::default()
+        });
+        meta.correlation.correlation_id = Some(hostile.into());
+        meta.correlation.causation_id = Some("c".into());
+        meta.correlation.trace_id = Some("t".into());
+        meta.contract = Some(crate::model::ContractStatus {
+            schema: hostile.into(),
+            version: None,
+            valid: false,
+            violations: Vec::new(),
+        });
+        for kind in [ProblemKind::Expired, ProblemKind::ContractViolation] {
+            document
+                .inspection
+                .problems
+                .push(Problem::new(kind, hostile));
+        }
+        assert_head_as_serde(&document);
+        // A new member of `Meta` must be written by `write_head` too.
+        let members = serde_json::to_value(&document.inspection.meta).unwrap();
+        assert_eq!(members.as_object().unwrap().len(), Fields::META_NAMES.len());
     }
 
     #[test]

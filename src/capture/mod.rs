@@ -9,6 +9,7 @@
 mod disk;
 mod document;
 mod file;
+mod head_json;
 mod line;
 
 pub use disk::{Change, FileId, OnDisk, same_file};

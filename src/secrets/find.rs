@@ -257,10 +257,10 @@ impl<'p> Walker<'p> {
 /// Whether an object is a name/value pair naming a secret (its value
 /// member is masked).
 fn names_a_secret(map: &Map<String, Value>, names: &NamePolicy) -> bool {
-    PAIR_NAMES.iter().any(|n| {
-        map.get(*n)
-            .and_then(Value::as_str)
-            .is_some_and(|name| names.is_secret(name))
+    // One pass over the members (most objects are small) rather than a
+    // hashed look-up of every pair name.
+    map.iter().any(|(k, v)| {
+        PAIR_NAMES.contains(&k.as_str()) && v.as_str().is_some_and(|name| names.is_secret(name))
     })
 }
 

@@ -26,8 +26,12 @@ pub(crate) fn next_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Remembered answers, by policy identity (usually one) then text.
-pub(crate) type Store<V> = RefCell<Vec<(u64, HashMap<Box<str>, V>)>>;
+/// Remembered answers, by policy identity (usually one) then text. Hashed
+/// with foldhash (randomly seeded like std's, and several times cheaper than
+/// SipHash on these short texts).
+pub(crate) type Store<V> = RefCell<Vec<(u64, HashMap<Box<str>, V, FoldHash>)>>;
+
+type FoldHash = foldhash::fast::RandomState;
 
 /// The answer for `text` from the policy `id`: remembered in `store`, or
 /// computed by `answer` (and remembered when `text` is short).
@@ -59,7 +63,7 @@ pub(crate) fn remembered<V: Clone + 'static>(
                 if s.len() >= 8 {
                     s.clear(); // policies built and dropped (tests): start over
                 }
-                s.push((id, HashMap::new()));
+                s.push((id, HashMap::default()));
                 s.len() - 1
             }
         };
