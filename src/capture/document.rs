@@ -480,24 +480,32 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_partial_meta_holds_the_same_members_as_the_whole() {
+    /// Every event of the demo, fully inspected.
+    fn demo_documents() -> Vec<Document> {
         let mut text = Vec::new();
         for part in crate::backend::DEMO_PARTS {
             text.extend(crate::backend::demo_capture(part).unwrap());
         }
         let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(text, "test"));
         let inspector = crate::inspect::Inspector::with_defaults();
+        (0..file.len())
+            .map(|index| {
+                let record = Record::Line {
+                    file: file.clone(),
+                    index,
+                };
+                let (event, body) = record.decode().unwrap();
+                let inspection = inspector.inspect(&event, &body, Utc::now(), false);
+                Document::new(event, body, inspection)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_partial_meta_holds_the_same_members_as_the_whole() {
         let meta_only = |meta: u16| Fields { top: 1 << 10, meta };
         let mut members = 0;
-        for index in 0..file.len() {
-            let record = Record::Line {
-                file: file.clone(),
-                index,
-            };
-            let (event, body) = record.decode().unwrap();
-            let inspection = inspector.inspect(&event, &body, Utc::now(), false);
-            let mut document = Document::new(event, body, inspection);
+        for mut document in demo_documents() {
             let whole = document.to_value()["meta"].clone();
             let whole = whole.as_object().unwrap();
             members += whole.len();
@@ -538,21 +546,8 @@ mod tests {
 
     #[test]
     fn the_head_is_written_as_serde_json_writes_it() {
-        let mut text = Vec::new();
-        for part in crate::backend::DEMO_PARTS {
-            text.extend(crate::backend::demo_capture(part).unwrap());
-        }
-        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(text, "test"));
-        let inspector = crate::inspect::Inspector::with_defaults();
         let mut last = None;
-        for index in 0..file.len() {
-            let record = Record::Line {
-                file: file.clone(),
-                index,
-            };
-            let (event, body) = record.decode().unwrap();
-            let inspection = inspector.inspect(&event, &body, Utc::now(), false);
-            let document = Document::new(event, body, inspection);
+        for document in demo_documents() {
             assert_head_as_serde(&document);
             last = Some(document);
         }
