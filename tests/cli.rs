@@ -484,7 +484,7 @@ fn redrive_killed_midway_loses_nothing_and_finishes_on_rerun() {
             present.extend(ids_in(&dlq));
         }
         if queue.exists() {
-            present.extend(ids_in(&queue));
+            present.extend(event_ids_in(&queue));
         }
         assert_eq!(
             present, all,
@@ -494,8 +494,19 @@ fn redrive_killed_midway_loses_nothing_and_finishes_on_rerun() {
     let out = evscope(&["redrive", dlq.to_str().unwrap(), "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(ids_in(&dlq).is_empty());
-    let in_queue: BTreeSet<String> = ids_in(&queue).into_iter().collect();
+    let in_queue: BTreeSet<String> = event_ids_in(&queue).into_iter().collect();
     assert_eq!(in_queue, all);
+}
+
+/// The ids of the events in a capture a killed writer appended to. A kill
+/// in the middle of an append can leave a torn last line, which reads back
+/// as an event of its own (`line-N`, a text body) and is left out; the
+/// event it was writing is still where it came from.
+fn event_ids_in(path: &Path) -> Vec<String> {
+    ids_in(path)
+        .into_iter()
+        .filter(|id| !id.starts_with("line-"))
+        .collect()
 }
 
 #[test]
