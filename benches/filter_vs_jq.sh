@@ -63,8 +63,15 @@ for round in $(seq 1 "$rounds"); do
   echo "| --- | --- | --- | --- | --- | --- |"
   for c in "${cases[@]}"; do
     IFS='~' read -r name predicate program <<< "$c"
-    measure "$name" evscope "$bin" peek "$data" --filter "$predicate"
-    [ -n "${EVSCOPE_BEFORE:-}" ] && measure "$name" before "$EVSCOPE_BEFORE" peek "$data" --filter "$predicate"
+    # The first process of a case runs right after the previous case's
+    # jq: alternate which evscope build goes first, round by round.
+    if (( round % 2 == 0 )) && [ -n "${EVSCOPE_BEFORE:-}" ]; then
+      measure "$name" before "$EVSCOPE_BEFORE" peek "$data" --filter "$predicate"
+      measure "$name" evscope "$bin" peek "$data" --filter "$predicate"
+    else
+      measure "$name" evscope "$bin" peek "$data" --filter "$predicate"
+      [ -n "${EVSCOPE_BEFORE:-}" ] && measure "$name" before "$EVSCOPE_BEFORE" peek "$data" --filter "$predicate"
+    fi
     have jaq && measure "$name" jaq jaq -c "$program" "$data"
     have jq && measure "$name" jq jq -c "$program" "$data"
   done
