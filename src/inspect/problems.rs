@@ -27,37 +27,34 @@ pub(crate) enum Envelope {
     Classic,
 }
 
+/// The members that tell each envelope, in the order detection tries them.
+const DETECTED_BY: [(&str, Envelope); 4] = [
+    ("specversion", Envelope::CloudEvents),
+    ("detail-type", Envelope::EventBridge),
+    ("eventName", Envelope::Classic),
+    ("eventId", Envelope::Classic),
+];
+
 impl Envelope {
     /// The envelope of a body, if it has one.
     pub(crate) fn detect(body: &Body) -> Option<Envelope> {
         let Value::Object(o) = body.as_json()? else {
             return None;
         };
-        if o.contains_key("specversion") {
-            Some(Envelope::CloudEvents)
-        } else if o.contains_key("detail-type") {
-            Some(Envelope::EventBridge)
-        } else if o.contains_key("eventName") || o.contains_key("eventId") {
-            Some(Envelope::Classic)
-        } else {
-            None
-        }
+        DETECTED_BY
+            .iter()
+            .find(|(name, _)| o.contains_key(*name))
+            .map(|(_, envelope)| *envelope)
     }
 
     /// The body members envelope detection reads, and with `required`
     /// those the missing-field checks read.
     pub(crate) fn member_names(required: bool) -> impl Iterator<Item = &'static str> {
-        const DETECTED_BY: [&str; 4] = ["specversion", "detail-type", "eventName", "eventId"];
-        let all = [
-            Envelope::CloudEvents,
-            Envelope::EventBridge,
-            Envelope::Classic,
-        ];
-        let required = all
-            .into_iter()
+        let required = DETECTED_BY
+            .iter()
             .filter(move |_| required)
-            .flat_map(|e| e.required().iter().copied());
-        DETECTED_BY.into_iter().chain(required)
+            .flat_map(|(_, e)| e.required().iter().copied());
+        DETECTED_BY.iter().map(|(name, _)| *name).chain(required)
     }
 
     fn name(self) -> &'static str {
