@@ -209,11 +209,6 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
         contracts_advisory: args.contracts_advisory,
         ..Summary::default()
     };
-    let read = Reading {
-        limit: None,
-        follow: false,
-        yes: false,
-    };
     // Only the inspection and the body's shape are kept from each event, on
     // the scanning cores: a batch's bodies are dropped as soon as they are
     // inspected.
@@ -224,7 +219,7 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
     let pass = for_each_mapped(
         backend,
         &scanner,
-        read,
+        Reading::once(None),
         inspection,
         |(inspection, shape)| {
             summary.add(&inspection, shape);

@@ -31,12 +31,14 @@ pub(super) async fn for_each_document(
     limit: Option<usize>,
     each: impl FnMut(Document) -> Result<bool>,
 ) -> Result<Pass> {
-    let read = Reading {
-        limit,
-        follow: false,
-        yes: false,
-    };
-    for_each_mapped(backend, scanner, read, |document| document, each).await
+    for_each_mapped(
+        backend,
+        scanner,
+        Reading::once(limit),
+        |document| document,
+        each,
+    )
+    .await
 }
 
 /// How far a pass reads.
@@ -49,6 +51,17 @@ pub(super) struct Reading {
     pub follow: bool,
     /// Follow a source that looks consumed without refusing.
     pub yes: bool,
+}
+
+impl Reading {
+    /// One pass over the events there are, at most `limit` of them.
+    pub fn once(limit: Option<usize>) -> Reading {
+        Reading {
+            limit,
+            follow: false,
+            yes: false,
+        }
+    }
 }
 
 /// How often a follow looks at what it holds and at stdout.

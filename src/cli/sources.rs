@@ -52,12 +52,7 @@ pub(super) async fn for_each_source_mapped<T: Send>(
             }
             let backend = context.source(&info.uri).await?;
             let mut stopped = false;
-            let read = Reading {
-                limit: None,
-                follow: false,
-                yes: false,
-            };
-            let pass = for_each_mapped(backend, scanner, read, &map, |item| {
+            let pass = for_each_mapped(backend, scanner, Reading::once(None), &map, |item| {
                 let go_on = each(&info, item)?;
                 stopped = !go_on;
                 Ok(go_on)
