@@ -31,7 +31,7 @@ use crate::inspect::Inspector;
 use crate::model::Event;
 
 /// How many records a browse hands over at a time.
-const BATCH: usize = 4096;
+const BATCH: usize = 1024;
 /// How often a followed file is checked for new lines.
 const TAIL_POLL: Duration = Duration::from_millis(250);
 

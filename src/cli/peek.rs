@@ -140,6 +140,9 @@ fn say_released(backend: &dyn Backend) {
     }
 }
 
+/// What the scan of a batch gives for each of its records.
+type Scanned<T> = Vec<Result<Option<T>, crate::capture::LineError>>;
+
 /// [`for_each_document`], with each kept document first turned into a `T`
 /// by `map`, which runs on every core.
 pub(super) async fn for_each_mapped<T: Send>(
@@ -183,23 +186,70 @@ pub(super) async fn for_each_mapped<T: Send>(
     let mut watch = tokio::time::interval(WATCH_TICK);
     let mut notes = HoldingNotes::default();
     let mut at_max = 0usize;
-    'batches: loop {
-        let batch = tokio::select! {
-            batch = rx.recv() => match batch {
-                Some(batch) => batch,
-                None => break,
-            },
-            signal = &mut signalled => {
-                let signal = signal.unwrap_or("interrupted");
-                warn(&format!("{signal}: releasing what was read, then stopping"));
-                break;
+    // Hand a scanned batch's kept events to `each`; false: no more.
+    let mut hand = |batch: Vec<Record>, results: Scanned<T>| -> Result<bool> {
+        for (record, result) in batch.iter().zip(results) {
+            pass.seen += 1;
+            if matches!(record, Record::Event(e) if crate::backend::sqs::at_max_receive_count(e)) {
+                at_max += 1;
             }
-            _ = watch.tick(), if read.follow => {
-                if super::output::stdout_closed() {
+            match result {
+                Ok(Some(item)) => {
+                    if limit.is_some_and(|l| handed >= l) || !each(item)? {
+                        return Ok(false);
+                    }
+                    handed += 1;
+                    if limit.is_some_and(|l| handed >= l) {
+                        return Ok(false);
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    pass.bad_lines += 1;
+                    warn(&format!("{}: {error}", backend.uri()));
+                }
+            }
+        }
+        Ok(true)
+    };
+    // The batch scanned last, not yet handed: while the cores scan the
+    // next batch, this thread hands it to `each` (which writes, counts or
+    // matches keys), so that work no longer leaves the cores idle.
+    let mut scanned: Option<(Vec<Record>, Scanned<T>)> = None;
+    'batches: loop {
+        let waiting = match rx.try_recv() {
+            Ok(batch) => Some(batch),
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+        };
+        let batch = match waiting {
+            Some(batch) => batch,
+            None => {
+                // Nothing read yet: hand what was scanned before waiting,
+                // so a follow shows each event as it comes.
+                if let Some((batch, results)) = scanned.take()
+                    && !hand(batch, results)?
+                {
                     break;
                 }
-                notes.tick(backend.as_ref());
-                continue;
+                tokio::select! {
+                    batch = rx.recv() => match batch {
+                        Some(batch) => batch,
+                        None => break,
+                    },
+                    signal = &mut signalled => {
+                        let signal = signal.unwrap_or("interrupted");
+                        warn(&format!("{signal}: releasing what was read, then stopping"));
+                        break;
+                    }
+                    _ = watch.tick(), if read.follow => {
+                        if super::output::stdout_closed() {
+                            break;
+                        }
+                        notes.tick(backend.as_ref());
+                        continue;
+                    }
+                }
             }
         };
         if batch.is_empty() {
@@ -210,37 +260,38 @@ pub(super) async fn for_each_mapped<T: Send>(
             ));
             continue;
         }
-        let Some(results) = tokio::task::block_in_place(|| scanner.scan_batch(&batch, &stop, &map))
-        else {
+        let (results, go_on) = tokio::task::block_in_place(|| {
+            let mut results = None;
+            let go_on = rayon::in_place_scope(|scope| {
+                scope.spawn(|_| results = scanner.scan_batch(&batch, &stop, &map));
+                let go_on = match scanned.take() {
+                    Some((batch, results)) => hand(batch, results),
+                    None => Ok(true),
+                };
+                if !matches!(go_on, Ok(true)) {
+                    // Enough: end the scan in flight at once.
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                go_on
+            });
+            (results, go_on)
+        });
+        if !go_on? {
+            break 'batches;
+        }
+        let Some(results) = results else {
             let signal = signalled.try_recv().unwrap_or("interrupted");
             warn(&format!("{signal}: releasing what was read, then stopping"));
+            scanned = None;
             break;
         };
-        for (record, result) in batch.iter().zip(results) {
-            pass.seen += 1;
-            if matches!(record, Record::Event(e) if crate::backend::sqs::at_max_receive_count(e)) {
-                at_max += 1;
-            }
-            match result {
-                Ok(Some(document)) => {
-                    if limit.is_some_and(|l| handed >= l) || !each(document)? {
-                        break 'batches;
-                    }
-                    handed += 1;
-                    if limit.is_some_and(|l| handed >= l) {
-                        break 'batches;
-                    }
-                }
-                Ok(None) => {}
-                Err(error) => {
-                    pass.bad_lines += 1;
-                    warn(&format!("{}: {error}", backend.uri()));
-                }
-            }
-        }
+        scanned = Some((batch, results));
         if read.follow {
             notes.tick(backend.as_ref());
         }
+    }
+    if let Some((batch, results)) = scanned.take() {
+        hand(batch, results)?;
     }
     stopper.abort();
     drop(rx);
