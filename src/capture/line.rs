@@ -8,6 +8,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+mod fast;
+
 use super::VERSION_KEY;
 use crate::model::{Body, BodyEncoding, Event, Members, parse_members_str};
 
@@ -40,8 +42,7 @@ struct CaptureLine<'a> {
     attribute_types: BTreeMap<String, String>,
     #[serde(default)]
     system: Map<String, Value>,
-    /// Absent only in the head of a line split before its body (see
-    /// [`split_body`]); a whole line without one is unreadable.
+    /// `None`: a line without one is unreadable.
     #[serde(borrow, default)]
     body: Option<&'a RawValue>,
     body_encoding: BodyEncoding,
@@ -157,13 +158,24 @@ fn decode_capture_line(
     source: &str,
     members: &Members,
 ) -> Result<(Event, Body, bool), LineError> {
+    match fast::decode(line, source, members) {
+        Some(decoded) => Ok(decoded),
+        None => decode_whole(line, line_no, source, members),
+    }
+}
+
+/// [`decode_capture_line`] by a parse of the whole line: every line the
+/// fast path leaves.
+fn decode_whole(
+    line: &[u8],
+    line_no: usize,
+    source: &str,
+    members: &Members,
+) -> Result<(Event, Body, bool), LineError> {
     let error = |reason: String| LineError {
         line: line_no,
         reason,
     };
-    if let Some(decoded) = decode_split(line, source, members) {
-        return Ok(decoded);
-    }
     let mut rec: CaptureLine =
         serde_json::from_slice(line).map_err(|e| error(format!("unreadable capture line: {e}")))?;
     let Some(body) = rec.body else {
@@ -216,147 +228,6 @@ fn decode_capture_line(
         }
     };
     Ok((event_of(rec, source, raw), body, from_raw))
-}
-
-/// The common case decoded in one pass over the body: a line whose last
-/// member is a JSON `body` with no `raw_base64` (how evscope writes
-/// them). The head before it and the body are parsed apart, so the body is
-/// read once instead of skipped and then parsed. `None` for any other
-/// line, which the whole-line path decodes (with the same result where
-/// this gives one: both halves are parsed by serde_json, and a line split
-/// wrongly fails to parse).
-fn decode_split(line: &[u8], source: &str, members: &Members) -> Option<(Event, Body, bool)> {
-    let split = split_body(line)?;
-    let mut head = Vec::with_capacity(split.key + 1);
-    head.extend_from_slice(line[..split.key].trim_ascii_end());
-    match head.last_mut() {
-        Some(b',') => *head.last_mut()? = b'}',
-        Some(b'{') => head.push(b'}'),
-        _ => return None,
-    }
-    let rec: CaptureLine = serde_json::from_slice(&head).ok()?;
-    let plain = rec.body.is_none()
-        && rec.version <= super::VERSION
-        && rec.body_encoding == BodyEncoding::Json
-        && rec.raw_base64.is_none();
-    if !plain {
-        return None;
-    }
-    let text = std::str::from_utf8(line[split.value..split.end].trim_ascii_end()).ok()?;
-    let value = parse_members_str(text, members).ok()?;
-    Some((
-        event_of(rec, source, text.as_bytes().to_vec()),
-        Body::Json(value),
-        true,
-    ))
-}
-
-/// Where the `body` member of a capture line sits, when it is the last.
-struct BodySplit {
-    /// The opening quote of its name.
-    key: usize,
-    /// The start of its value.
-    value: usize,
-    /// The line's closing brace (the value ends before it).
-    end: usize,
-}
-
-/// Find the top-level `body` member of a capture line by its structure
-/// alone (strings and brackets, nothing validated: the halves are parsed
-/// afterwards). `None` when it is not found as a plain name (an escaped
-/// name could spell it), or the line does not end with a brace.
-///
-/// Hand-written: no JSON crate reports where a member's value starts.
-fn split_body(line: &[u8]) -> Option<BodySplit> {
-    let end = line.len() - line.iter().rev().position(|b| !b.is_ascii_whitespace())? - 1;
-    if line[end] != b'}' {
-        return None;
-    }
-    let mut i = skip_ws(line, 0);
-    if line.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    loop {
-        let key = skip_ws(line, i);
-        if line.get(key) != Some(&b'"') {
-            return None;
-        }
-        let key_end = string_end(line, key)?;
-        let name = &line[key + 1..key_end - 1];
-        if name.contains(&b'\\') {
-            return None;
-        }
-        i = skip_ws(line, key_end);
-        if line.get(i) != Some(&b':') {
-            return None;
-        }
-        let value = skip_ws(line, i + 1);
-        if name == b"body" {
-            return (value < end).then_some(BodySplit { key, value, end });
-        }
-        i = skip_ws(line, value_end(line, value)?);
-        match line.get(i) {
-            Some(b',') => i += 1,
-            _ => return None,
-        }
-    }
-}
-
-fn skip_ws(line: &[u8], mut i: usize) -> usize {
-    while line.get(i).is_some_and(u8::is_ascii_whitespace) {
-        i += 1;
-    }
-    i
-}
-
-/// The index after the string that opens at `start` (a quote). A byte
-/// loop: the strings before a body are short, where `memchr` costs more
-/// to start than it saves.
-fn string_end(line: &[u8], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    loop {
-        match line.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => i += 2,
-            _ => i += 1,
-        }
-    }
-}
-
-/// The index after the value that starts at `start`.
-fn value_end(line: &[u8], start: usize) -> Option<usize> {
-    match line.get(start)? {
-        b'"' => string_end(line, start),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = start;
-            loop {
-                match line.get(i)? {
-                    b'"' => {
-                        i = string_end(line, i)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        _ => {
-            let len = line[start..]
-                .iter()
-                .position(|b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace())
-                .unwrap_or(line.len() - start);
-            Some(start + len)
-        }
-    }
 }
 
 fn event_of(rec: CaptureLine<'_>, source: &str, raw: Vec<u8>) -> Event {
@@ -444,7 +315,7 @@ mod tests {
 
     #[test]
     fn a_line_split_before_its_body_decodes_as_a_whole_one() {
-        let lines: [&[u8]; 9] = [
+        let lines: [&[u8]; 13] = [
             br#"{"evscope_capture":1,"id":"m1","source":"sqs://q","receive_count":4,"attributes":{"a":"}\"x"},"system":{"s":[1,{"t":"]"}]},"body_encoding":"json","meta":{"x":"\"body\":"},"body":{"b" : [2, "}"]}  }"#,
             br#"{"evscope_capture":1,"id":"m2","body_encoding":"json","body":"text" }"#,
             br#"{"evscope_capture":1,"id":"m3","body_encoding":"json","body":{"a":1},"key":"k"}"#,
@@ -454,9 +325,17 @@ mod tests {
             br#"{"evscope_capture":1,"id":"m7","body_encoding":"json","raw_base64":"e30=","body":{}}"#,
             br#"{"evscope_capture":2,"id":"m8","body_encoding":"json","body":{}}"#,
             br#"{"evscope_capture":1,"id":"m9","id":"x","body_encoding":"json","body":{}}"#,
+            br#"{"evscope_capture":1,"id":"n1","body":{"x":["]",{"y":"\"}"}]} , "body_encoding":"json","published_at":"2026-01-01T00:00:00Z"}"#,
+            br#"{"evscope_capture":1,"id":"m10","body":{"a":[1}},"body_encoding":"json"}"#,
+            br#"{"evscope_capture":1,"id":"m11","body":{"a":1} "body_encoding":"json"}"#,
+            br#"{"evscope_capture":1,"body":[1, 2],"id":"n2","body_encoding":"json"}"#,
         ];
         for line in lines {
-            let split = decode_split(line, "file:x", &Members::All);
+            let split = fast::decode(line, "file:x", &Members::All);
+            for body_last in [false, true] {
+                let as_split = fast::decode_as(line, "file:x", &Members::All, body_last);
+                assert!(as_split.is_none() || as_split == split);
+            }
             let whole = {
                 let mut rec: Result<CaptureLine, _> = serde_json::from_slice(line);
                 rec.as_mut()
@@ -470,8 +349,10 @@ mod tests {
                 assert_eq!((event, body), (&full.0, &full.1));
             }
             // Only the plain one-body lines are split.
-            let expect_split = line.starts_with(br#"{"evscope_capture":1,"id":"m1""#)
-                || line.starts_with(br#"{"evscope_capture":1,"id":"m2""#);
+            let id = serde_json::from_slice::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v["id"].as_str().map(str::to_owned));
+            let expect_split = matches!(id.as_deref(), Some("m1" | "m2" | "m3" | "n1" | "n2"));
             assert_eq!(
                 split.is_some(),
                 expect_split,
@@ -479,6 +360,67 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    /// Lines the fast path reads give what the whole-line parse gives, for
+    /// evscope's own lines and for every line one byte away from them.
+    #[test]
+    fn the_fast_path_reads_a_line_as_the_whole_line_parse_does() {
+        // The demo's captures, and each of their lines as evscope writes
+        // them (with `meta`, `problems` and masked secrets).
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let inspector = crate::inspect::Inspector::with_defaults();
+        for name in [
+            "payments.jsonl",
+            "payments.dlq.jsonl",
+            "notifications.jsonl",
+        ] {
+            let path = format!("{}/demo/{name}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read(path).unwrap();
+            for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                lines.push(line.to_vec());
+                let (event, body) = decode_line(line, 1, "file:x").unwrap();
+                let inspection = inspector.inspect(&event, &body, chrono::Utc::now(), true);
+                let document = crate::capture::Document::new(event, body, inspection);
+                let written = document.to_line(crate::capture::DocumentOptions { reveal: false });
+                lines.push(written.into_bytes());
+            }
+        }
+        lines.push(br#"{"evscope_capture":1,"id":"m1","source":"sqs://q","key":null,"published_at":"2026-11-20T09:16:11.010Z","receive_count":5,"attributes":{"a":"1"},"attribute_types":{"a":"String"},"system":{"s":"1"},"body_encoding":"json","meta":{"expired":true,"type":"X"},"problems":[],"body":{"eventId":1,"n":[1.5,-2e3,true,null]}}"#.to_vec());
+        lines.push(br#"{"evscope_capture":1,"id":"m2","body":{"a":"\u00e9"},"body_encoding":"json","published_at":"2026-01-01T00:00:00+02:00","receive_count":2}"#.to_vec());
+        let bases = lines.len();
+        let mut checked = 0;
+        // Each byte of a few of them inserted before or cut.
+        let mutated = [&lines[..4], &lines[bases - 2..]].concat();
+        for base in mutated {
+            for at in 0..base.len() {
+                for insert in [&b" "[..], b"\x0c", b"\\", b"\"", b",", b"}", b"1", b"\xff"] {
+                    let mut line = base.clone();
+                    line.splice(at..at, insert.iter().copied());
+                    lines.push(line);
+                }
+                let mut cut = base.clone();
+                cut.remove(at);
+                lines.push(cut);
+            }
+        }
+        for line in &lines {
+            for members in [Members::All, Members::only(vec!["eventId".to_string()])] {
+                let Some(fast) = fast::decode(line, "file:x", &members) else {
+                    continue;
+                };
+                checked += 1;
+                let whole = decode_whole(line, 1, "file:x", &members);
+                assert_eq!(
+                    Ok(&fast),
+                    whole.as_ref().map_err(|e| e.to_string()),
+                    "{}",
+                    String::from_utf8_lossy(line)
+                );
+            }
+        }
+        // Most of evscope's own lines take the fast path.
+        assert!(checked > bases, "{checked}");
     }
 
     #[test]

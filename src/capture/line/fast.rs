@@ -1,0 +1,291 @@
+//! The common capture line decoded without a parse of the whole line: its
+//! top-level members are found by their structure, each field the event
+//! needs is parsed from its own bytes, and the body once (instead of a
+//! parse of the line that skips the body and a second one that builds it).
+//!
+//! Hand-written, because no JSON crate reports where a member's value
+//! starts and ends. It only finds boundaries: every value is still parsed
+//! by serde_json into the same types the whole-line path uses, and any
+//! line it is not sure of (an escaped member name, a field twice, a body
+//! that is not plain JSON, a nesting deep enough to meet serde_json's
+//! limit) is left to that path. Where it gives an event, the whole-line
+//! path gives the same event, and where it gives none for a line the
+//! whole-line path reads, that path reads it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::{Map, Value};
+
+use crate::model::{Body, Event, Members, parse_members_str};
+
+/// [`super::decode_line_members`] of a capture line, for lines whose body
+/// is plain JSON; `None` for any other line (see the module's doc).
+pub(super) fn decode(line: &[u8], source: &str, members: &Members) -> Option<(Event, Body, bool)> {
+    // Lines of one file are laid out alike: while they have had their body
+    // last, take it to run to the closing brace (a line where it does not
+    // fails to parse, and is then scanned), which saves scanning its bytes
+    // for where it ends.
+    thread_local! {
+        static BODY_LAST: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    }
+    let last = BODY_LAST.get();
+    if let Some(decoded) = decode_as(line, source, members, last) {
+        return Some(decoded);
+    }
+    let decoded = decode_as(line, source, members, !last)?;
+    BODY_LAST.set(!last);
+    Some(decoded)
+}
+
+/// The fields of a capture line the event is made of, as the whole-line
+/// path's `CaptureLine` reads them.
+#[derive(Default)]
+struct Head {
+    version: Option<u32>,
+    id: Option<String>,
+    source: Option<String>,
+    key: Option<String>,
+    published_at: Option<DateTime<Utc>>,
+    receive_count: Option<u32>,
+    attributes: BTreeMap<String, String>,
+    attribute_types: BTreeMap<String, String>,
+    system: Map<String, Value>,
+    json: bool,
+    /// The body's value, as a span of the line.
+    body: Option<(usize, usize)>,
+}
+
+/// [`decode`], taking the body to be the last member when `body_last`
+/// (else finding its end by its structure).
+pub(super) fn decode_as(
+    line: &[u8],
+    source: &str,
+    members: &Members,
+    body_last: bool,
+) -> Option<(Event, Body, bool)> {
+    let head = read_head(line, body_last)?;
+    let (version, Some(id), true, Some((start, end))) =
+        (head.version?, head.id, head.json, head.body)
+    else {
+        return None;
+    };
+    if version > super::super::VERSION {
+        return None;
+    }
+    let text = std::str::from_utf8(&line[start..end]).ok()?;
+    let value = parse_members_str(text, members).ok()?;
+    let event = Event {
+        id,
+        source: head.source.unwrap_or_else(|| source.to_string()),
+        key: head.key,
+        published_at: head.published_at,
+        receive_count: head.receive_count,
+        attributes: head.attributes,
+        attribute_types: head.attribute_types,
+        system: head.system,
+        raw: text.as_bytes().to_vec(),
+    };
+    Some((event, Body::Json(value), true))
+}
+
+/// The fields of `line`, each parsed from its own bytes; `None` when the
+/// line is not one this path is sure of.
+fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
+    fn field<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
+        serde_json::from_slice(bytes).ok()
+    }
+    // Set the field once: a name twice is for the whole-line path (which
+    // refuses it).
+    fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(value?);
+        Some(())
+    }
+    let end = last_brace(line)?;
+    let mut head = Head::default();
+    let mut seen = 0u16;
+    let mut i = skip_ws(line, 0);
+    if line.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(line, i + 1);
+    if i == end {
+        return None; // `{}`: no version, no body
+    }
+    loop {
+        if line.get(i) != Some(&b'"') {
+            return None;
+        }
+        let name_end = string_end(line, i)?;
+        let name = &line[i + 1..name_end - 1];
+        // Printable ASCII only: an escape, a control character or bytes
+        // that may not be UTF-8 are for the whole-line path.
+        if !name
+            .iter()
+            .all(|&b| (b' '..=b'~').contains(&b) && b != b'\\')
+        {
+            return None;
+        }
+        i = skip_ws(line, name_end);
+        if line.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(line, i + 1);
+        let value_end = if name == b"body" && body_last {
+            trim_ws_end(line, start, end)
+        } else {
+            value_end(line, start)?
+        };
+        let value = line.get(start..value_end)?;
+        // Known fields but the body and the version, by bit, to refuse
+        // one given twice.
+        let mut known = |bit: u16| -> Option<()> {
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            Some(())
+        };
+        match name {
+            b"evscope_capture" => once(&mut head.version, field(value))?,
+            b"id" => once(&mut head.id, field(value))?,
+            b"body" => once(
+                &mut head.body,
+                (start < value_end).then_some((start, value_end)),
+            )?,
+            b"source" => {
+                known(1)?;
+                head.source = field(value)?;
+            }
+            b"key" => {
+                known(2)?;
+                head.key = field(value)?;
+            }
+            b"published_at" => {
+                known(4)?;
+                head.published_at = field(value)?;
+            }
+            b"receive_count" => {
+                known(8)?;
+                head.receive_count = field(value)?;
+            }
+            b"attributes" => {
+                known(16)?;
+                head.attributes = field(value)?;
+            }
+            b"attribute_types" => {
+                known(32)?;
+                head.attribute_types = field(value)?;
+            }
+            b"system" => {
+                known(64)?;
+                // Parsed alone, a value nests one level deeper before
+                // serde_json's limit than inside the line: a deep one is
+                // for the whole-line path.
+                if value.iter().filter(|b| matches!(b, b'{' | b'[')).count() > 64 {
+                    return None;
+                }
+                head.system = field(value)?;
+            }
+            b"body_encoding" => {
+                known(128)?;
+                head.json = value == b"\"json\"";
+                if !head.json {
+                    return None;
+                }
+            }
+            b"raw_base64" => return None,
+            _ => {
+                field::<IgnoredAny>(value)?;
+            }
+        }
+        i = skip_ws(line, value_end);
+        match line.get(i) {
+            Some(b',') => i = skip_ws(line, i + 1),
+            Some(b'}') if i == end => return Some(head),
+            _ => return None,
+        }
+    }
+}
+
+/// The index of a line's closing brace: its last byte but whitespace.
+fn last_brace(line: &[u8]) -> Option<usize> {
+    let end = trim_ws_end(line, 0, line.len());
+    (end > 0 && line[end - 1] == b'}').then(|| end - 1)
+}
+
+/// JSON's whitespace (not form feed, which `u8::is_ascii_whitespace` also
+/// counts and serde_json refuses).
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn skip_ws(line: &[u8], mut i: usize) -> usize {
+    while line.get(i).is_some_and(|&b| is_ws(b)) {
+        i += 1;
+    }
+    i
+}
+
+/// `end` moved back over whitespace, not before `start`.
+fn trim_ws_end(line: &[u8], start: usize, mut end: usize) -> usize {
+    while end > start && is_ws(line[end - 1]) {
+        end -= 1;
+    }
+    end
+}
+
+/// The index after the string that opens at `start` (a quote). A byte
+/// loop: the strings of a line's head are short, where `memchr` costs more
+/// to start than it saves.
+fn string_end(line: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        match line.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+}
+
+/// The index after the value that starts at `start`, by its brackets and
+/// strings alone (the value is parsed afterwards).
+fn value_end(line: &[u8], start: usize) -> Option<usize> {
+    match line.get(start)? {
+        b'"' => string_end(line, start),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = start;
+            loop {
+                match line.get(i)? {
+                    b'"' => {
+                        i = string_end(line, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let len = line[start..]
+                .iter()
+                .position(|&b| matches!(b, b',' | b'}' | b']') || is_ws(b))
+                .unwrap_or(line.len() - start);
+            Some(start + len)
+        }
+    }
+}
