@@ -383,6 +383,29 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// What counting `document` takes from it: its labels, its number and,
+    /// with a flow-state key, its flow summary. Pure, so the CLI computes
+    /// it on every core while the counting runs on one.
+    pub fn count(&self, document: &Document) -> Counted {
+        let flows = self.has_flow_state();
+        let label = |key: &Key| (!key.is_flow_state()).then(|| key.label(document, self.tz));
+        Counted {
+            row: label(&self.rows),
+            col: match &self.cols {
+                Some(key) => label(key),
+                None => Some(single_column()),
+            },
+            number: self.measure.number(document),
+            summary: flows.then(|| EventSummary::of(document)),
+        }
+    }
+
+    /// Whether a key is the flow state (events are then held until their
+    /// flows are linked).
+    fn has_flow_state(&self) -> bool {
+        self.rows.is_flow_state() || self.cols.as_ref().is_some_and(Key::is_flow_state)
+    }
+
     /// Whether the pivot reads the body itself (a path key or value, or
     /// the flow state, which summarizes events), not only facets:
     /// otherwise an event's body is needed only as far as its facets are.
@@ -487,6 +510,19 @@ pub struct Stats {
     flows: Option<FlowPass>,
 }
 
+/// One event taken apart for counting (see [`Spec::count`]).
+#[derive(Debug)]
+pub struct Counted {
+    /// Its row label; `None` where the key is the flow state (known once
+    /// every event is in).
+    row: Option<Label>,
+    /// Its column label, likewise.
+    col: Option<Label>,
+    number: Option<f64>,
+    /// With a flow-state key: what flows keep of it.
+    summary: Option<EventSummary>,
+}
+
 /// The events of a pivot with a flow-state key, held until [`Stats::finish`]
 /// links their flows: one compact summary per event (as `evscope flows`
 /// keeps), and the labels that do not depend on flows.
@@ -510,8 +546,7 @@ impl Stats {
     /// No events yet. Flows (for a flow-state key) are judged with the
     /// default settings at the current time; see [`Stats::judge_flows`].
     pub fn new(spec: Spec) -> Stats {
-        let needs_flows =
-            spec.rows.is_flow_state() || spec.cols.as_ref().is_some_and(Key::is_flow_state);
+        let needs_flows = spec.has_flow_state();
         Stats {
             flows: needs_flows.then(|| FlowPass {
                 analysis: Analysis::new(),
@@ -548,22 +583,26 @@ impl Stats {
     /// Count one event read from `source` (a dead-letter queue when `dlq`:
     /// its flow then failed).
     pub fn add_from(&mut self, source: &str, dlq: bool, document: &Document) {
-        let tz = self.spec.tz;
-        let label = |key: &Key| (!key.is_flow_state()).then(|| key.label(document, tz));
-        let number = self.spec.measure.number(document);
+        let counted = self.spec.count(document);
+        self.add_counted(source, dlq, counted);
+    }
+
+    /// Count one event taken apart by [`Spec::count`] (on any thread), read
+    /// from `source` (a dead-letter queue when `dlq`).
+    pub fn add_counted(&mut self, source: &str, dlq: bool, counted: Counted) {
+        let Counted {
+            row,
+            col,
+            number,
+            summary,
+        } = counted;
         let Some(pass) = &mut self.flows else {
-            let row = self.spec.rows.label(document, tz);
-            let col = match &self.spec.cols {
-                Some(key) => key.label(document, tz),
-                None => single_column(),
-            };
-            self.add_labelled(row, col, number);
+            self.add_labelled(
+                row.unwrap_or_else(single_column),
+                col.unwrap_or_else(single_column),
+                number,
+            );
             return;
-        };
-        let row = label(&self.spec.rows);
-        let col = match &self.spec.cols {
-            Some(key) => label(key),
-            None => Some(single_column()),
         };
         let id = match &pass.current {
             Some((uri, id)) if uri == source => *id,
@@ -573,7 +612,7 @@ impl Stats {
                 id
             }
         };
-        pass.analysis.push(id, EventSummary::of(document));
+        pass.analysis.push(id, summary.unwrap_or_default());
         pass.pending.push((row, col, number));
     }
 

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::args::{SqlDialect, StatsArgs, StatsFormat};
 use super::output::Out;
-use super::sources::for_each_source_document;
+use super::sources::for_each_source_mapped;
 use super::{Context, EXIT_ERROR};
 use crate::analyze::stats::{self, Dialect, Format, Key, Measure, Spec, Stats};
 
@@ -50,10 +50,19 @@ pub(super) async fn stats(args: StatsArgs, context: &Context) -> Result<i32> {
     pivot.judge_flows(super::flows::settings(context, &args.judge)?);
     // `demo` is read as its parts, so its DLQ counts as one (flow-state).
     let sources = crate::tui::expand_sources(&args.sources);
-    let read = for_each_source_document(context, &sources, &scanner, |info, document| {
-        pivot.add_from(&info.uri, info.dlq_of.is_some(), &document);
-        Ok(true)
-    })
+    // Events are labelled on every core as they are scanned; only the
+    // counting runs on this thread.
+    let spec = pivot.spec().clone();
+    let read = for_each_source_mapped(
+        context,
+        &sources,
+        &scanner,
+        |document| spec.count(&document),
+        |info, counted| {
+            pivot.add_counted(&info.uri, info.dlq_of.is_some(), counted);
+            Ok(true)
+        },
+    )
     .await?;
     let format = match args.format {
         StatsFormat::Table => Format::Table,
