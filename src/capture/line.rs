@@ -124,6 +124,9 @@ pub fn decode_head(line: &[u8], line_no: usize, source: &str) -> Option<Event> {
     if !is_capture_line(line) {
         return Some(Event::new(format!("line-{line_no}"), source, Vec::new()));
     }
+    if let Some(event) = fast::decode_head(line, source) {
+        return Some(event);
+    }
     let rec: CaptureLine = serde_json::from_slice(line).ok()?;
     let plain_json = rec.version <= super::VERSION
         && rec.body_encoding == BodyEncoding::Json
@@ -410,6 +413,9 @@ mod tests {
                     continue;
                 };
                 checked += 1;
+                let mut head = fast.0.clone();
+                head.raw.clear();
+                assert_eq!(fast::decode_head(line, "file:x"), Some(head));
                 let whole = decode_whole(line, 1, "file:x", &members);
                 assert_eq!(
                     Ok(&fast),

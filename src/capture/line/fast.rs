@@ -24,20 +24,37 @@ use crate::model::{Body, Event, Members, parse_members_str};
 /// [`super::decode_line_members`] of a capture line, for lines whose body
 /// is plain JSON; `None` for any other line (see the module's doc).
 pub(super) fn decode(line: &[u8], source: &str, members: &Members) -> Option<(Event, Body, bool)> {
-    // Lines of one file are laid out alike: while they have had their body
-    // last, take it to run to the closing brace (a line where it does not
-    // fails to parse, and is then scanned), which saves scanning its bytes
-    // for where it ends.
+    by_layout(|body_last| decode_as(line, source, members, body_last))
+}
+
+/// [`super::decode_head`] of a capture line whose body is plain JSON: the
+/// event without its body (checked as JSON, not built); `None` for any
+/// other line.
+pub(super) fn decode_head(line: &[u8], source: &str) -> Option<Event> {
+    by_layout(|body_last| {
+        let (event, (start, end)) = event_as(line, source, body_last)?;
+        serde_json::from_slice::<IgnoredAny>(&line[start..end]).ok()?;
+        Some(event)
+    })
+}
+
+/// `read` of a line, first as the lines before it were laid out.
+///
+/// Lines of one file are laid out alike: while they have had their body
+/// last, take it to run to the closing brace (a line where it does not
+/// fails to parse, and is then scanned), which saves scanning its bytes
+/// for where it ends.
+fn by_layout<T>(read: impl Fn(bool) -> Option<T>) -> Option<T> {
     thread_local! {
         static BODY_LAST: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     }
     let last = BODY_LAST.get();
-    if let Some(decoded) = decode_as(line, source, members, last) {
-        return Some(decoded);
+    if let Some(read) = read(last) {
+        return Some(read);
     }
-    let decoded = decode_as(line, source, members, !last)?;
+    let read = read(!last)?;
     BODY_LAST.set(!last);
-    Some(decoded)
+    Some(read)
 }
 
 /// The fields of a capture line the event is made of, as the whole-line
@@ -66,17 +83,24 @@ pub(super) fn decode_as(
     members: &Members,
     body_last: bool,
 ) -> Option<(Event, Body, bool)> {
+    let (mut event, (start, end)) = event_as(line, source, body_last)?;
+    let text = std::str::from_utf8(&line[start..end]).ok()?;
+    let value = parse_members_str(text, members).ok()?;
+    event.raw = text.as_bytes().to_vec();
+    Some((event, Body::Json(value), true))
+}
+
+/// The event of a line whose body is plain JSON, without its body (`raw`
+/// empty), and where the body's value is in the line.
+fn event_as(line: &[u8], source: &str, body_last: bool) -> Option<(Event, (usize, usize))> {
     let head = read_head(line, body_last)?;
-    let (version, Some(id), true, Some((start, end))) =
-        (head.version?, head.id, head.json, head.body)
+    let (version, Some(id), true, Some(body)) = (head.version?, head.id, head.json, head.body)
     else {
         return None;
     };
     if version > super::super::VERSION {
         return None;
     }
-    let text = std::str::from_utf8(&line[start..end]).ok()?;
-    let value = parse_members_str(text, members).ok()?;
     let event = Event {
         id,
         source: head.source.unwrap_or_else(|| source.to_string()),
@@ -86,9 +110,9 @@ pub(super) fn decode_as(
         attributes: head.attributes,
         attribute_types: head.attribute_types,
         system: head.system,
-        raw: text.as_bytes().to_vec(),
+        raw: Vec::new(),
     };
-    Some((event, Body::Json(value), true))
+    Some((event, body))
 }
 
 /// The fields of `line`, each parsed from its own bytes; `None` when the
