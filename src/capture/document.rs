@@ -385,33 +385,41 @@ impl Fields {
 /// The members of `meta` in `keep` (bits of [`Fields::META_NAMES`]),
 /// serialized as the whole [`Meta`] serializes them.
 fn meta_value(meta: &Meta, keep: u16) -> Value {
-    fn json(value: impl Serialize) -> Value {
-        serde_json::to_value(value).unwrap_or(Value::Null)
-    }
     if keep == Fields::ALL.meta {
-        return json(meta);
+        return json_of(meta);
     }
     let mut map = Map::new();
-    // By index in `Fields::META_NAMES`; `None`: skipped when serialized.
-    let mut put = |i: usize, value: &dyn Fn() -> Option<Value>| {
-        if keep & (1 << i) != 0 {
-            if let Some(value) = value() {
-                map.insert(Fields::META_NAMES[i].into(), value);
-            }
+    for (i, name) in Fields::META_NAMES.iter().enumerate() {
+        if keep & (1 << i) != 0
+            && let Some(value) = meta_member(meta, i)
+        {
+            map.insert((*name).into(), value);
         }
-    };
-    put(0, &|| Some(json(&meta.event_type)));
-    put(1, &|| Some(json(&meta.version)));
-    put(2, &|| meta.event_id.as_ref().map(json));
-    put(3, &|| meta.created_at.map(|t| time_value(Some(t))));
-    put(4, &|| meta.updated_at.map(|t| time_value(Some(t))));
-    put(5, &|| Some(time_value(meta.expires_at)));
-    put(6, &|| Some(Value::Bool(meta.expired)));
-    put(7, &|| Some(json(&meta.location)));
-    put(8, &|| Some(json(&meta.security)));
-    put(9, &|| Some(json(&meta.correlation)));
-    put(10, &|| meta.contract.as_ref().map(json));
+    }
     Value::Object(map)
+}
+
+/// Member `i` of `meta` (by its index in `Fields::META_NAMES`) as the
+/// capture document holds it; `None` where the document leaves it out.
+fn meta_member(meta: &Meta, i: usize) -> Option<Value> {
+    match i {
+        0 => Some(json_of(&meta.event_type)),
+        1 => Some(json_of(&meta.version)),
+        2 => meta.event_id.as_ref().map(json_of),
+        3 => meta.created_at.map(|t| time_value(Some(t))),
+        4 => meta.updated_at.map(|t| time_value(Some(t))),
+        5 => Some(time_value(meta.expires_at)),
+        6 => Some(Value::Bool(meta.expired)),
+        7 => Some(json_of(&meta.location)),
+        8 => Some(json_of(&meta.security)),
+        9 => Some(json_of(&meta.correlation)),
+        10 => meta.contract.as_ref().map(json_of),
+        _ => None,
+    }
+}
+
+fn json_of(value: impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// A time as its capture document holds it (as chrono serializes it).

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{Document, Fields, meta_value};
+use super::{Document, Fields, meta_member, meta_value};
 use crate::filter::{Lookup, Step, resolve};
 use crate::model::Body;
 
@@ -30,10 +30,7 @@ impl Lookup for DocumentPaths<'_> {
                 match rest.split_first() {
                     Some((Step::Name(name), deeper)) => {
                         let i = Fields::META_NAMES.iter().position(|n| n == name)?;
-                        let Value::Object(member) = meta_value(meta, 1 << i) else {
-                            return None;
-                        };
-                        owned(member.into_iter().next()?.1, deeper)
+                        owned(meta_member(meta, i)?, deeper)
                     }
                     _ => owned(meta_value(meta, Fields::ALL.meta), rest),
                 }
