@@ -2,12 +2,13 @@
 //! `diff`...): scopes are expanded into their sources, each source is read
 //! once, and every kept document is handed over with the source it came from.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 
 use super::Context;
 use super::peek::{Reading, for_each_mapped};
-use crate::backend::SourceInfo;
-use crate::backend::list_sources;
+use crate::backend::{Backend, SourceInfo, is_scope, list_sources};
 use crate::capture::Document;
 use crate::scan::Scanner;
 
@@ -45,12 +46,14 @@ pub(super) async fn for_each_source_mapped<T: Send>(
 ) -> Result<Sources> {
     let mut sources = Sources::default();
     for uri in uris {
-        for listing in list_sources(uri, &context.open).await? {
-            let info = listing.source;
+        for (info, opened) in sources_of(context, uri).await? {
             if sources.read.iter().any(|s| s.uri == info.uri) {
                 continue;
             }
-            let backend = context.source(&info.uri).await?;
+            let backend = match opened {
+                Some(backend) => backend,
+                None => context.source(&info.uri).await?,
+            };
             let mut stopped = false;
             let pass = for_each_mapped(backend, scanner, Reading::once(None), &map, |item| {
                 let go_on = each(&info, item)?;
@@ -66,4 +69,20 @@ pub(super) async fn for_each_source_mapped<T: Send>(
         }
     }
     Ok(sources)
+}
+
+/// The sources `uri` names: those a scope lists (opened when read), or the
+/// one source it is, already opened (a file is read once, not once to be
+/// described and again to be scanned).
+async fn sources_of(
+    context: &Context,
+    uri: &str,
+) -> Result<Vec<(SourceInfo, Option<Arc<dyn Backend>>)>> {
+    if is_scope(uri) {
+        let listed = list_sources(uri, &context.open).await?;
+        return Ok(listed.into_iter().map(|l| (l.source, None)).collect());
+    }
+    let backend = context.source(uri).await?;
+    let info = backend.describe().await?;
+    Ok(vec![(info, Some(backend))])
 }
