@@ -42,9 +42,8 @@ struct CaptureLine<'a> {
     attribute_types: BTreeMap<String, String>,
     #[serde(default)]
     system: Map<String, Value>,
-    /// `None`: a line without one is unreadable.
-    #[serde(borrow, default)]
-    body: Option<&'a RawValue>,
+    #[serde(borrow)]
+    body: &'a RawValue,
     body_encoding: BodyEncoding,
     #[serde(default)]
     raw_base64: Option<String>,
@@ -181,11 +180,6 @@ fn decode_whole(
     };
     let mut rec: CaptureLine =
         serde_json::from_slice(line).map_err(|e| error(format!("unreadable capture line: {e}")))?;
-    let Some(body) = rec.body else {
-        return Err(error(
-            "unreadable capture line: missing field `body`".into(),
-        ));
-    };
     if rec.version > super::VERSION {
         return Err(error(format!(
             "capture format version {} is newer than this evscope reads ({})",
@@ -201,7 +195,7 @@ fn decode_whole(
                 .decode(exact.as_bytes())
                 .map_err(|e| error(format!("raw_base64 is not base64: {e}")))?;
             let body = match encoding {
-                BodyEncoding::Json => serde_json::from_str(body.get())
+                BodyEncoding::Json => serde_json::from_str(rec.body.get())
                     .map(Body::Json)
                     .unwrap_or_else(|_| Body::decode(&raw)),
                 _ => Body::decode(&raw),
@@ -209,18 +203,18 @@ fn decode_whole(
             (raw, body)
         }
         (None, BodyEncoding::Json) => {
-            let text = body.get();
+            let text = rec.body.get();
             let value = parse_members_str(text, members)
                 .map_err(|e| error(format!("body is not JSON: {e}")))?;
             (text.as_bytes().to_vec(), Body::Json(value))
         }
         (None, BodyEncoding::Utf8) => {
-            let text: String = serde_json::from_str(body.get())
+            let text: String = serde_json::from_str(rec.body.get())
                 .map_err(|_| error("body_encoding is utf8 but body is not a string".to_string()))?;
             (text.as_bytes().to_vec(), Body::Text(text))
         }
         (None, BodyEncoding::Base64) => {
-            let text: String = serde_json::from_str(body.get()).map_err(|_| {
+            let text: String = serde_json::from_str(rec.body.get()).map_err(|_| {
                 error("body_encoding is base64 but body is not a string".to_string())
             })?;
             let raw = b64
@@ -339,13 +333,9 @@ mod tests {
                 let as_split = fast::decode_as(line, "file:x", &Members::All, body_last);
                 assert!(as_split.is_none() || as_split == split);
             }
-            let whole = {
-                let mut rec: Result<CaptureLine, _> = serde_json::from_slice(line);
-                rec.as_mut()
-                    .ok()
-                    .and_then(|r| r.body.take())
-                    .map(|b| b.get().to_owned())
-            };
+            let whole = serde_json::from_slice::<CaptureLine>(line)
+                .ok()
+                .map(|r| r.body.get().to_owned());
             if let Some((event, body, _)) = &split {
                 assert_eq!(Some(String::from_utf8(event.raw.clone()).unwrap()), whole);
                 let full = decode_line(line, 1, "file:x").unwrap();
@@ -427,6 +417,15 @@ mod tests {
         }
         // Most of evscope's own lines take the fast path.
         assert!(checked > bases, "{checked}");
+    }
+
+    #[test]
+    fn a_capture_line_without_a_body_is_unreadable_head_and_all() {
+        let line = br#"{"evscope_capture":1,"id":"m1","body_encoding":"json"}"#;
+        let err = decode_line(line, 3, "f").unwrap_err();
+        assert!(err.to_string().contains("missing field `body`"), "{err}");
+        // So a filter on the head does not pass over it unreported.
+        assert_eq!(decode_head(line, 3, "f"), None);
     }
 
     #[test]
