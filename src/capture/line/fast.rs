@@ -115,20 +115,27 @@ fn event_as(line: &[u8], source: &str, body_last: bool) -> Option<(Event, (usize
     Some((event, body))
 }
 
+/// The members of a capture line [`read_head`] reads.
+#[derive(Clone, Copy)]
+enum Field {
+    Version,
+    Id,
+    Body,
+    Source,
+    Key,
+    PublishedAt,
+    ReceiveCount,
+    Attributes,
+    AttributeTypes,
+    System,
+    BodyEncoding,
+}
+
 /// The fields of `line`, each parsed from its own bytes; `None` when the
 /// line is not one this path is sure of.
 fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
-    fn field<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
+    fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
         serde_json::from_slice(bytes).ok()
-    }
-    // Set the field once: a name twice is for the whole-line path (which
-    // refuses it).
-    fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
-        if slot.is_some() {
-            return None;
-        }
-        *slot = Some(value?);
-        Some(())
     }
     let end = last_brace(line)?;
     let mut head = Head::default();
@@ -155,6 +162,30 @@ fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
         {
             return None;
         }
+        // Each field read is given once (the whole-line path refuses one
+        // given twice); other members are checked as JSON and skipped.
+        let field = match name {
+            b"evscope_capture" => Some(Field::Version),
+            b"id" => Some(Field::Id),
+            b"body" => Some(Field::Body),
+            b"source" => Some(Field::Source),
+            b"key" => Some(Field::Key),
+            b"published_at" => Some(Field::PublishedAt),
+            b"receive_count" => Some(Field::ReceiveCount),
+            b"attributes" => Some(Field::Attributes),
+            b"attribute_types" => Some(Field::AttributeTypes),
+            b"system" => Some(Field::System),
+            b"body_encoding" => Some(Field::BodyEncoding),
+            b"raw_base64" => return None,
+            _ => None,
+        };
+        if let Some(field) = field {
+            let bit = 1u16 << field as u16;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+        }
         i = skip_ws(line, name_end);
         if line.get(i) != Some(&b':') {
             return None;
@@ -166,66 +197,35 @@ fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
             value_end(line, start)?
         };
         let value = line.get(start..value_end)?;
-        // Known fields but the body and the version, by bit, to refuse
-        // one given twice.
-        let mut known = |bit: u16| -> Option<()> {
-            if seen & bit != 0 {
-                return None;
+        match field {
+            Some(Field::Version) => head.version = Some(parse(value)?),
+            Some(Field::Id) => head.id = Some(parse(value)?),
+            Some(Field::Body) => {
+                head.body = Some((start < value_end).then_some((start, value_end))?);
             }
-            seen |= bit;
-            Some(())
-        };
-        match name {
-            b"evscope_capture" => once(&mut head.version, field(value))?,
-            b"id" => once(&mut head.id, field(value))?,
-            b"body" => once(
-                &mut head.body,
-                (start < value_end).then_some((start, value_end)),
-            )?,
-            b"source" => {
-                known(1)?;
-                head.source = field(value)?;
-            }
-            b"key" => {
-                known(2)?;
-                head.key = field(value)?;
-            }
-            b"published_at" => {
-                known(4)?;
-                head.published_at = field(value)?;
-            }
-            b"receive_count" => {
-                known(8)?;
-                head.receive_count = field(value)?;
-            }
-            b"attributes" => {
-                known(16)?;
-                head.attributes = field(value)?;
-            }
-            b"attribute_types" => {
-                known(32)?;
-                head.attribute_types = field(value)?;
-            }
-            b"system" => {
-                known(64)?;
+            Some(Field::Source) => head.source = parse(value)?,
+            Some(Field::Key) => head.key = parse(value)?,
+            Some(Field::PublishedAt) => head.published_at = parse(value)?,
+            Some(Field::ReceiveCount) => head.receive_count = parse(value)?,
+            Some(Field::Attributes) => head.attributes = parse(value)?,
+            Some(Field::AttributeTypes) => head.attribute_types = parse(value)?,
+            Some(Field::System) => {
                 // Parsed alone, a value nests one level deeper before
                 // serde_json's limit than inside the line: a deep one is
                 // for the whole-line path.
                 if value.iter().filter(|b| matches!(b, b'{' | b'[')).count() > 64 {
                     return None;
                 }
-                head.system = field(value)?;
+                head.system = parse(value)?;
             }
-            b"body_encoding" => {
-                known(128)?;
+            Some(Field::BodyEncoding) => {
                 head.json = value == b"\"json\"";
                 if !head.json {
                     return None;
                 }
             }
-            b"raw_base64" => return None,
-            _ => {
-                field::<IgnoredAny>(value)?;
+            None => {
+                parse::<IgnoredAny>(value)?;
             }
         }
         i = skip_ws(line, value_end);
