@@ -160,8 +160,8 @@ type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
 struct Kept {
     hash: u64,
     published_ms: Option<i64>,
-    // Boxed, as the two below: a million of these sit in one table, and
-    // a smaller entry is less memory to fill and copy as it grows.
+    // `raw` and `shown` are boxed: a million of these sit in one table,
+    // and a smaller entry is less memory to fill and copy as it grows.
     raw: Box<[u8]>,
     /// The body with its secrets masked, for events that carry any.
     shown: Option<Box<Value>>,

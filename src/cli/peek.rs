@@ -216,7 +216,7 @@ pub(super) async fn for_each_mapped<T: Send>(
     // next batch, this thread hands it to `each` (which writes, counts or
     // matches keys), so that work no longer leaves the cores idle.
     let mut scanned: Option<(Vec<Record>, Scanned<T>)> = None;
-    'batches: loop {
+    loop {
         let waiting = match rx.try_recv() {
             Ok(batch) => Some(batch),
             Err(mpsc::error::TryRecvError::Empty) => None,
@@ -277,12 +277,11 @@ pub(super) async fn for_each_mapped<T: Send>(
             (results, go_on)
         });
         if !go_on? {
-            break 'batches;
+            break;
         }
         let Some(results) = results else {
             let signal = signalled.try_recv().unwrap_or("interrupted");
             warn(&format!("{signal}: releasing what was read, then stopping"));
-            scanned = None;
             break;
         };
         scanned = Some((batch, results));
