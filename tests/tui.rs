@@ -1082,7 +1082,7 @@ fn file_info(
         uri: uri.to_string(),
         name: "dlq.jsonl".into(),
         kind: evscope::backend::SourceKind::File,
-        count: Some(backend.capture().len() as u64),
+        count: Some(backend.capture().unwrap().len() as u64),
         dlq_of: None,
         dlq: None,
     }

@@ -16,7 +16,7 @@ pub mod replace;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -26,7 +26,9 @@ use super::{
     Backend, BackendError, Capabilities, Drain, OpenOptions, Operation, Record, Sent, SourceInfo,
     SourceKind, demo,
 };
-use crate::capture::{CaptureFile, Change, Document, DocumentOptions, FileId};
+use crate::capture::{
+    CaptureFile, Chunks, Document, DocumentOptions, FileId, OnDisk, OpenFile, ReadError,
+};
 use crate::inspect::Inspector;
 use crate::model::Event;
 
@@ -41,34 +43,136 @@ pub struct FileBackend {
     /// The file on disk; `None` for stdin and the demo, which cannot change.
     path: Option<PathBuf>,
     kind: SourceKind,
-    /// The first capture is the file itself; the whole demo adds its other parts.
-    captures: Vec<Arc<CaptureFile>>,
+    content: Content,
     inspector: Inspector,
-    /// Whether the path is a regular file (not a FIFO or a device).
+    /// Whether the path is a regular file (not a FIFO or a device), or
+    /// will be one (a target created on its first send).
     regular: bool,
     /// What opening it did that the user should hear of.
     notices: Vec<String>,
 }
 
+/// What a file backend reads.
+enum Content {
+    /// Captures held in memory: stdin, the demo (each part its own
+    /// capture), a stream, a target that does not exist yet.
+    Held(Vec<Arc<CaptureFile>>),
+    /// A regular file, read where it is needed: in chunks by each browse (a
+    /// scan holds a few MiB of it, not the file), whole by a drain.
+    Disk(Arc<DiskFile>),
+}
+
+/// A regular file as a [`FileBackend`] reads it.
+struct DiskFile {
+    file: Arc<OpenFile>,
+    /// The whole file, once an operation needed it.
+    whole: OnceLock<Arc<CaptureFile>>,
+    /// Its count, once a read saw every line.
+    counted: OnceLock<Counted>,
+}
+
+/// What a read of a whole file counted.
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    /// Events (non-blank lines).
+    events: u64,
+    /// The number of the last line, blank or not.
+    last_line: u32,
+}
+
+impl DiskFile {
+    fn disk(&self) -> OnDisk {
+        self.file.disk()
+    }
+
+    /// The whole file as it was opened, read once.
+    fn whole(&self, uri: &str) -> Result<Arc<CaptureFile>, BackendError> {
+        if let Some(whole) = self.whole.get() {
+            return Ok(whole.clone());
+        }
+        let whole = Arc::new(self.file.read_whole(uri).map_err(|e| read_error(uri, e))?);
+        let _ = self.counted.set(Counted {
+            events: whole.len() as u64,
+            last_line: whole.last_line_number(),
+        });
+        Ok(self.whole.get_or_init(|| whole).clone())
+    }
+
+    /// What the file holds, counted by a read of it in chunks the first time.
+    fn count(&self, uri: &str) -> Result<Counted, BackendError> {
+        if let Some(counted) = self.counted.get() {
+            return Ok(*counted);
+        }
+        let mut chunks = Chunks::new(self.file.clone(), uri);
+        let mut events = 0;
+        while let Some(chunk) = chunks.next_chunk().map_err(|e| read_error(uri, e))? {
+            events += chunk.len() as u64;
+        }
+        Ok(*self.counted.get_or_init(|| Counted {
+            events,
+            last_line: chunks.last_line_number(),
+        }))
+    }
+}
+
+/// A failed read of the file `uri` as a backend error.
+fn read_error(uri: &str, error: ReadError) -> BackendError {
+    match error {
+        ReadError::Io(source) => BackendError::Io {
+            uri: uri.to_string(),
+            action: "reading the file",
+            source,
+        },
+        ReadError::Changed(change) => BackendError::Changed {
+            uri: uri.to_string(),
+            change,
+        },
+    }
+}
+
 impl FileBackend {
-    /// Open the capture file at `path`, which must exist.
+    /// Open the capture file at `path`, which must exist. A regular file is
+    /// read when it is browsed, up to the length it has now (lines appended
+    /// later are left for a follow); anything else is read to its end now,
+    /// as a stream.
     /// Stale temporary files of an interrupted rewrite of it are removed
     /// (not with `--read-only`), and [`Backend::notices`] says so.
     pub fn open_path(path: &Path, options: &OpenOptions) -> Result<Self, BackendError> {
         let uri = format!("file:{}", path.display());
-        let capture = CaptureFile::open(path, uri.clone()).map_err(|source| BackendError::Io {
+        let opening = |source| BackendError::Io {
             uri: uri.clone(),
             action: "opening the file",
             source,
-        })?;
-        let regular = capture.on_disk().is_some();
-        let mut backend = Self::new(uri, Some(path.into()), SourceKind::File, capture, options);
-        backend.regular = regular;
-        if regular {
-            backend
-                .notices
-                .extend(replace::clean_stale_temps(path, options.read_only));
+        };
+        let handle = std::fs::File::open(path).map_err(opening)?;
+        let meta = handle.metadata().map_err(opening)?;
+        if !meta.is_file() {
+            let capture = CaptureFile::from_stream(handle, uri.clone()).map_err(opening)?;
+            return Ok(Self::new(
+                uri,
+                Some(path.into()),
+                SourceKind::File,
+                capture,
+                options,
+            ));
         }
+        let file = DiskFile {
+            file: Arc::new(OpenFile::new(handle, OnDisk::of_meta(&meta))),
+            whole: OnceLock::new(),
+            counted: OnceLock::new(),
+        };
+        let mut backend = Self::new(
+            uri,
+            Some(path.into()),
+            SourceKind::File,
+            CaptureFile::from_bytes(Vec::new(), ""),
+            options,
+        );
+        backend.content = Content::Disk(Arc::new(file));
+        backend.regular = true;
+        backend
+            .notices
+            .extend(replace::clean_stale_temps(path, options.read_only));
         Ok(backend)
     }
 
@@ -126,7 +230,9 @@ impl FileBackend {
             captures.push(CaptureFile::from_bytes(bytes, format!("demo:{name}")));
         }
         let mut backend = Self::new(uri, None, SourceKind::Demo, captures.remove(0), options);
-        backend.captures.extend(captures.into_iter().map(Arc::new));
+        if let Content::Held(held) = &mut backend.content {
+            held.extend(captures.into_iter().map(Arc::new));
+        }
         Ok(backend)
     }
 
@@ -141,20 +247,55 @@ impl FileBackend {
             uri,
             path,
             kind,
-            captures: vec![Arc::new(capture)],
+            content: Content::Held(vec![Arc::new(capture)]),
             inspector: options.inspector.clone(),
             regular: false,
             notices: Vec::new(),
         }
     }
 
-    /// The loaded capture (the first part, for the whole demo).
-    pub fn capture(&self) -> &Arc<CaptureFile> {
-        &self.captures[0]
+    /// The whole capture (the first part, for the whole demo), read now
+    /// if it is a file not read whole yet.
+    pub fn capture(&self) -> Result<Arc<CaptureFile>, BackendError> {
+        match &self.content {
+            Content::Held(captures) => Ok(captures[0].clone()),
+            Content::Disk(file) => file.whole(&self.uri),
+        }
     }
 
-    fn len(&self) -> usize {
-        self.captures.iter().map(|c| c.len()).sum()
+    /// What [`Backend::describe`] says, with `count`.
+    fn info(&self, count: Option<u64>) -> SourceInfo {
+        let name = match &self.path {
+            Some(p) => p
+                .file_name()
+                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
+            None => self.uri.clone(),
+        };
+        let (dlq_of, dlq) = match &self.path {
+            Some(p) => (
+                dlq_source_path(p).map(|s| format!("file:{}", s.display())),
+                dlq_path(p)
+                    .filter(|d| d.exists())
+                    .map(|d| format!("file:{}", d.display())),
+            ),
+            None => demo::links(&self.uri),
+        };
+        SourceInfo {
+            uri: self.uri.clone(),
+            name,
+            kind: self.kind,
+            count,
+            dlq_of,
+            dlq,
+        }
+    }
+
+    /// The events of held captures; `None` for a file not counted yet.
+    fn known_count(&self) -> Option<u64> {
+        match &self.content {
+            Content::Held(captures) => Some(captures.iter().map(|c| c.len() as u64).sum()),
+            Content::Disk(file) => file.counted.get().map(|c| c.events),
+        }
     }
 
     fn writable_path(&self, what: &'static str) -> Result<&Path, BackendError> {
@@ -222,7 +363,10 @@ impl Backend for FileBackend {
     }
 
     fn file_identity(&self) -> Option<FileId> {
-        self.capture().identity()
+        match &self.content {
+            Content::Held(_) => None,
+            Content::Disk(file) => Some(file.disk().id),
+        }
     }
 
     fn notices(&self) -> Vec<String> {
@@ -230,29 +374,18 @@ impl Backend for FileBackend {
     }
 
     async fn describe(&self) -> Result<SourceInfo, BackendError> {
-        let name = match &self.path {
-            Some(p) => p
-                .file_name()
-                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
-            None => self.uri.clone(),
+        let count = match &self.content {
+            Content::Held(captures) => captures.iter().map(|c| c.len() as u64).sum(),
+            Content::Disk(file) => {
+                let (file, uri) = (file.clone(), self.uri.clone());
+                blocking(&self.uri, move || file.count(&uri)).await?.events
+            }
         };
-        let (dlq_of, dlq) = match &self.path {
-            Some(p) => (
-                dlq_source_path(p).map(|s| format!("file:{}", s.display())),
-                dlq_path(p)
-                    .filter(|d| d.exists())
-                    .map(|d| format!("file:{}", d.display())),
-            ),
-            None => demo::links(&self.uri),
-        };
-        Ok(SourceInfo {
-            uri: self.uri.clone(),
-            name,
-            kind: self.kind,
-            count: Some(self.len() as u64),
-            dlq_of,
-            dlq,
-        })
+        Ok(self.info(Some(count)))
+    }
+
+    async fn identify(&self) -> Result<SourceInfo, BackendError> {
+        Ok(self.info(self.known_count()))
     }
 
     async fn browse(
@@ -260,28 +393,45 @@ impl Backend for FileBackend {
         limit: Option<usize>,
         sink: mpsc::Sender<Vec<Record>>,
     ) -> Result<usize, BackendError> {
-        let mut left = limit.unwrap_or(usize::MAX);
-        let mut sent = 0;
-        for capture in &self.captures {
-            let mut start = 0;
-            while start < capture.len() && left > 0 {
-                self.check_unchanged(capture)?;
-                let end = (start + BATCH).min(capture.len()).min(start + left);
-                let batch: Vec<Record> = (start..end)
-                    .map(|index| Record::Line {
-                        file: capture.clone(),
-                        index,
-                    })
-                    .collect();
-                left -= batch.len();
-                sent += batch.len();
-                if sink.send(batch).await.is_err() {
-                    return Ok(sent);
+        let mut batches = Batches {
+            left: limit.unwrap_or(usize::MAX),
+            pending: Vec::with_capacity(BATCH),
+            sent: 0,
+            sink,
+        };
+        match &self.content {
+            Content::Held(captures) => {
+                for capture in captures {
+                    if !batches.add(capture).await {
+                        break;
+                    }
                 }
-                start = end;
+            }
+            Content::Disk(file) => {
+                let mut chunks = Chunks::new(file.file.clone(), self.uri.clone());
+                loop {
+                    let uri = self.uri.clone();
+                    let (back, chunk) = blocking(&self.uri, move || {
+                        let chunk = chunks.next_chunk().map_err(|e| read_error(&uri, e));
+                        Ok((chunks, chunk))
+                    })
+                    .await?;
+                    chunks = back;
+                    let Some(chunk) = chunk? else {
+                        // Every line was seen: the count is known.
+                        let _ = file.counted.set(Counted {
+                            events: batches.sent as u64 + batches.pending.len() as u64,
+                            last_line: chunks.last_line_number(),
+                        });
+                        break;
+                    };
+                    if !batches.add(&Arc::new(chunk)).await {
+                        break;
+                    }
+                }
             }
         }
-        Ok(sent)
+        Ok(batches.finish().await)
     }
 
     async fn tail(&self, sink: mpsc::Sender<Vec<Record>>) -> Result<(), BackendError> {
@@ -291,9 +441,17 @@ impl Backend for FileBackend {
                 what: "following new events",
             });
         };
-        let mut offset = self.capture().byte_len() as u64;
-        let mut lines_before = self.capture().last_line_number();
-        let mut identity = self.capture().identity();
+        let (mut offset, mut lines_before, mut identity) = match &self.content {
+            Content::Disk(file) => {
+                let (counting, uri) = (file.clone(), self.uri.clone());
+                let last_line = blocking(&self.uri, move || counting.count(&uri))
+                    .await?
+                    .last_line;
+                (file.disk().len, last_line, Some(file.disk().id))
+            }
+            // A target not created yet: followed from its start.
+            Content::Held(_) => (0, 0, None),
+        };
         loop {
             tokio::select! {
                 _ = sink.closed() => return Ok(()),
@@ -385,10 +543,17 @@ impl Backend for FileBackend {
                 what: "removing events from a stream (a FIFO or a device)",
             });
         }
+        let capture = match &self.content {
+            Content::Held(captures) => captures[0].clone(),
+            Content::Disk(file) => {
+                let (file, uri) = (file.clone(), self.uri.clone());
+                blocking(&self.uri, move || file.whole(&uri)).await?
+            }
+        };
         Ok(Box::new(drain::FileDrain::new(
             self.uri.clone(),
             path.to_path_buf(),
-            self.capture().clone(),
+            capture,
         )))
     }
 
@@ -433,21 +598,68 @@ impl Backend for FileBackend {
     }
 }
 
-impl FileBackend {
-    /// An error when the file shrank since `capture` was read from it: the
-    /// rest of a browse would show what is no longer there. (A file
-    /// replaced by a rename is fine: what was read is the old file, whole.)
-    fn check_unchanged(&self, capture: &CaptureFile) -> Result<(), BackendError> {
-        let (Some(path), Some(read)) = (&self.path, capture.on_disk()) else {
-            return Ok(());
-        };
-        match read.change_at(path) {
-            Ok(Some(change @ Change::Shrank { .. })) => Err(BackendError::Changed {
-                uri: self.uri.clone(),
-                change,
-            }),
-            _ => Ok(()),
+/// The records of a browse, sent in batches of [`BATCH`] (across the
+/// captures they come from) until `left` is used up or the sink closes.
+struct Batches {
+    left: usize,
+    pending: Vec<Record>,
+    sent: usize,
+    sink: mpsc::Sender<Vec<Record>>,
+}
+
+impl Batches {
+    /// Add the records of `capture`; `false` when nothing more is wanted.
+    async fn add(&mut self, capture: &Arc<CaptureFile>) -> bool {
+        let take = capture.len().min(self.left);
+        self.left -= take;
+        for index in 0..take {
+            self.pending.push(Record::Line {
+                file: capture.clone(),
+                index,
+            });
+            if self.pending.len() == BATCH && !self.send().await {
+                return false;
+            }
         }
+        self.left > 0
+    }
+
+    /// Send what is pending; `false` when the sink closed.
+    async fn send(&mut self) -> bool {
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+        let len = batch.len();
+        if self.sink.send(batch).await.is_err() {
+            self.left = 0;
+            return false;
+        }
+        self.sent += len;
+        true
+    }
+
+    /// Send the last records; how many were sent in all.
+    async fn finish(mut self) -> usize {
+        if !self.pending.is_empty() {
+            self.send().await;
+        }
+        self.sent
+    }
+}
+
+/// Run `work` (reads of the file `uri`) off the async threads.
+async fn blocking<T: Send + 'static>(
+    uri: &str,
+    work: impl FnOnce() -> Result<T, BackendError> + Send + 'static,
+) -> Result<T, BackendError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => Err(BackendError::Io {
+                uri: uri.to_string(),
+                action: "reading the file",
+                source: std::io::Error::other(e.to_string()),
+            }),
+        },
     }
 }
 

@@ -380,6 +380,12 @@ pub trait Backend: Send + Sync {
     fn capabilities(&self) -> Capabilities;
     /// Counts and dead-letter links.
     async fn describe(&self) -> Result<SourceInfo, BackendError>;
+    /// [`Backend::describe`] without a count that would cost a read of
+    /// the whole source (a file not read yet): for commands that read it
+    /// next anyway.
+    async fn identify(&self) -> Result<SourceInfo, BackendError> {
+        self.describe().await
+    }
     /// Read events without changing the source, in batches, until the source
     /// is exhausted or `limit` events were sent. Returns how many were sent.
     async fn browse(

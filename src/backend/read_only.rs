@@ -54,6 +54,10 @@ impl Backend for ReadOnly {
         self.inner.describe().await
     }
 
+    async fn identify(&self) -> Result<SourceInfo, BackendError> {
+        self.inner.identify().await
+    }
+
     async fn browse(
         &self,
         limit: Option<usize>,

@@ -88,6 +88,14 @@ impl std::fmt::Display for Change {
 }
 
 impl OnDisk {
+    /// The regular file `meta` describes, as long as it is now.
+    pub fn of_meta(meta: &Metadata) -> OnDisk {
+        OnDisk {
+            id: FileId::of_meta(meta),
+            len: meta.len(),
+        }
+    }
+
     /// How the file at `path` differs from this: `None` when it is the same
     /// file, as long or longer (appended to).
     pub fn change_at(&self, path: &Path) -> io::Result<Option<Change>> {

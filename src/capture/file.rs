@@ -17,6 +17,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
+use super::chunks::OpenFile;
 use super::disk::{FileId, OnDisk};
 use super::line::{LineError, decode_head, decode_line, decode_line_members};
 use crate::model::{Body, Event, Members};
@@ -45,7 +46,10 @@ pub struct CaptureFile {
     bytes: Vec<u8>,
     lines: Vec<LineSpan>,
     last_line: u32,
+    /// The regular file read whole, as it was then.
     disk: Option<OnDisk>,
+    /// The file the bytes are from (whole or a chunk of it).
+    identity: Option<FileId>,
 }
 
 impl std::fmt::Debug for CaptureFile {
@@ -70,21 +74,33 @@ impl CaptureFile {
             let bytes = read_stream(&file)?;
             return Ok(Self::index(source.into(), bytes, 0));
         }
-        let expected = meta.len();
-        let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-        (&file).take(expected).read_to_end(&mut bytes)?;
-        let read = bytes.len() as u64;
-        if read < expected {
-            return Err(io::Error::other(format!(
-                "the file was truncated while evscope read it ({read} of {expected} bytes); run the command again"
-            )));
-        }
-        let mut capture = Self::index(source.into(), bytes, 0);
-        capture.disk = Some(OnDisk {
-            id: FileId::of_meta(&meta),
-            len: expected,
-        });
-        Ok(capture)
+        OpenFile::new(file, OnDisk::of_meta(&meta))
+            .read_whole(source)
+            .map_err(|e| match e {
+                super::chunks::ReadError::Io(e) => e,
+                changed => io::Error::other(format!("{changed}; run the command again")),
+            })
+    }
+
+    /// The whole of a regular file, read as `disk` says.
+    pub(super) fn from_disk(bytes: Vec<u8>, source: String, disk: OnDisk) -> CaptureFile {
+        let mut capture = Self::index(source, bytes, 0);
+        capture.disk = Some(disk);
+        capture.identity = Some(disk.id);
+        capture
+    }
+
+    /// The lines of a chunk of the file `identity` that follow its first
+    /// `lines_before` lines.
+    pub(super) fn chunk(
+        bytes: Vec<u8>,
+        source: String,
+        lines_before: u32,
+        identity: FileId,
+    ) -> CaptureFile {
+        let mut capture = Self::index(source, bytes, lines_before);
+        capture.identity = Some(identity);
+        capture
     }
 
     /// Read a stream (stdin) to its end, within the stream limits.
@@ -112,7 +128,7 @@ impl CaptureFile {
 
     /// The identity of the file this was read from, if any.
     pub fn identity(&self) -> Option<FileId> {
-        self.disk.map(|d| d.id)
+        self.identity
     }
 
     /// The number of the last line, blank or not.
@@ -159,6 +175,7 @@ impl CaptureFile {
             lines,
             last_line: number,
             disk: None,
+            identity: None,
         }
     }
 

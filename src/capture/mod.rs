@@ -6,12 +6,14 @@
 //! [`VERSION_KEY`]; any other line of a file is a *plain line*: the body of
 //! one event (an application log, a jq output).
 
+mod chunks;
 mod disk;
 mod document;
 mod file;
 mod head_json;
 mod line;
 
+pub use chunks::{CHUNK, Chunks, OpenFile, ReadError};
 pub use disk::{Change, FileId, OnDisk, same_file};
 pub use document::{Document, DocumentOptions, DocumentPaths, Fields};
 pub use file::{CaptureFile, LINE_LIMIT, LineSpan, STREAM_LIMIT};

@@ -83,6 +83,6 @@ async fn sources_of(
         return Ok(listed.into_iter().map(|l| (l.source, None)).collect());
     }
     let backend = context.source(uri).await?;
-    let info = backend.describe().await?;
+    let info = backend.identify().await?;
     Ok(vec![(info, Some(backend))])
 }

@@ -288,9 +288,9 @@ pub fn load(
     info: SourceInfo,
     decoder: &dyn Decoder,
 ) {
-    let records: Vec<Record> = (0..backend.capture().len())
+    let records: Vec<Record> = (0..backend.capture().unwrap().len())
         .map(|index| Record::Line {
-            file: backend.capture().clone(),
+            file: backend.capture().unwrap(),
             index,
         })
         .collect();
