@@ -16,8 +16,9 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::Arc;
 
-use super::chunks::OpenFile;
+use super::chunks::{OpenFile, Recycle};
 use super::disk::{FileId, OnDisk};
 use super::line::{LineError, decode_head, decode_line, decode_line_members};
 use crate::model::{Body, Event, Members};
@@ -50,6 +51,16 @@ pub struct CaptureFile {
     disk: Option<OnDisk>,
     /// The file the bytes are from (whole or a chunk of it).
     identity: Option<FileId>,
+    /// Where a chunk's buffer goes when it is dropped, for the next chunk.
+    recycle: Option<Arc<Recycle>>,
+}
+
+impl Drop for CaptureFile {
+    fn drop(&mut self) {
+        if let Some(recycle) = &self.recycle {
+            recycle.give(std::mem::take(&mut self.bytes));
+        }
+    }
 }
 
 impl std::fmt::Debug for CaptureFile {
@@ -92,14 +103,17 @@ impl CaptureFile {
 
     /// The lines of a chunk of the file `identity` that follow its first
     /// `lines_before` lines.
+    /// Its buffer goes to `recycle` when it is dropped.
     pub(super) fn chunk(
         bytes: Vec<u8>,
         source: String,
         lines_before: u32,
         identity: FileId,
+        recycle: Arc<Recycle>,
     ) -> CaptureFile {
         let mut capture = Self::index(source, bytes, lines_before);
         capture.identity = Some(identity);
+        capture.recycle = Some(recycle);
         capture
     }
 
@@ -176,6 +190,7 @@ impl CaptureFile {
             last_line: number,
             disk: None,
             identity: None,
+            recycle: None,
         }
     }
 
