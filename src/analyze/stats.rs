@@ -504,7 +504,7 @@ impl Acc {
 #[derive(Debug)]
 pub struct Stats {
     spec: Spec,
-    cells: HashMap<(Label, Label), Acc>,
+    cells: FastMap<(Label, Label), Acc>,
     events: u64,
     /// With a flow-state key: the events held until every one is in.
     flows: Option<FlowPass>,
@@ -537,6 +537,10 @@ struct FlowPass {
     current: Option<(String, SourceId)>,
 }
 
+/// Maps keyed by labels, hashed once per event counted (a fast hash:
+/// labels come from the events, the map is never exposed to anyone).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// The column label used when there is no column key.
 fn single_column() -> Label {
     Label::Missing
@@ -555,7 +559,7 @@ impl Stats {
                 current: None,
             }),
             spec,
-            cells: HashMap::new(),
+            cells: FastMap::default(),
             events: 0,
         }
     }
@@ -620,8 +624,13 @@ impl Stats {
     /// elsewhere, such as on other threads).
     pub fn add_labelled(&mut self, row: Label, col: Label, number: Option<f64>) {
         self.events += 1;
-        let keep = matches!(self.spec.measure.func, Func::P50 | Func::P95);
+        let keep = self.keeps_numbers();
         self.cells.entry((row, col)).or_default().add(number, keep);
+    }
+
+    /// Whether cells keep every number (for percentiles).
+    fn keeps_numbers(&self) -> bool {
+        matches!(self.spec.measure.func, Func::P50 | Func::P95)
     }
 
     /// The table: rows sorted by key, columns by key (or the `--top` largest
@@ -630,9 +639,30 @@ impl Stats {
         if let Some(pass) = self.flows.take() {
             let linked = pass.analysis.link();
             let states = linked.states(&pass.settings);
+            // Events are grouped by their labels and their flow's state
+            // first, so that a flow-state label is made once per group,
+            // not once per event. Each group feeds one cell (a label made
+            // of a state names that state alone), in the events' order.
+            let keep = self.keeps_numbers();
+            let mut groups: FastMap<_, Acc> = FastMap::default();
+            let mut order = Vec::new();
             for (i, (row, col, number)) in pass.pending.into_iter().enumerate() {
-                let state = || Key::flow_label(linked.flow_of(i).map(|f| states[f]));
-                self.add_labelled(row.unwrap_or_else(state), col.unwrap_or_else(state), number);
+                let state = linked.flow_of(i).map(|f| states[f]);
+                let group = groups.entry((row, col, state)).or_insert_with_key(|key| {
+                    order.push(key.clone());
+                    Acc::default()
+                });
+                group.add(number, keep);
+            }
+            for key in order {
+                let acc = groups.remove(&key).unwrap_or_default();
+                let (row, col, state) = key;
+                let label = || Key::flow_label(state);
+                self.events += acc.events;
+                self.cells
+                    .entry((row.unwrap_or_else(label), col.unwrap_or_else(label)))
+                    .or_default()
+                    .merge(&acc);
             }
         }
         let Stats {
