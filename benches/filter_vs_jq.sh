@@ -10,8 +10,9 @@
 # TUI_BEFORE=path/to/tui_memory one to the TUI case. jaq: `cargo install
 # jaq --locked`; a missing jaq or jq is skipped.
 #
-# `peek` reads the running user's journal (to name events already
-# redriven out of the source): a journal of large redrives costs there.
+# evscope runs with an empty state directory: `peek` reads the user's
+# journal (to name events already redriven out of the source), and a
+# journal of large redrives would cost there.
 #
 # Prints one row per tool and case: wall time, CPU time (user + system),
 # peak RSS and output lines. Each jaq/jq program is the nearest equivalent
@@ -27,6 +28,11 @@ mkdir -p bench-data
 [ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin evscope --example open_capture --example tui_memory
 target_dir=${CARGO_TARGET_DIR:-target}
 bin=$target_dir/release/evscope
+# An empty state directory: no journal of the user's own redrives is read
+# (a large one costs `peek` tens of MB and some time).
+state=$(mktemp -d)
+trap 'rm -rf "$state"' EXIT
+export XDG_STATE_HOME=$state
 size_mb=$(( $(stat -c %s "$data") / 1000000 ))
 echo "capture: $data, $events events, $size_mb MB; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
