@@ -361,50 +361,57 @@ fn value_end(line: &[u8], start: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn plain_values_read_as_serde_json_reads_them_or_not_at_all() {
-        let strings: [&[u8]; 12] = [
-            b"\"m0\"",
-            b"\"\"",
-            b"\"sqs://bench\"",
-            b"\"caf\xC3\xA9\"",
-            b"\"a\\\"b\"",
-            b"\"tab\there\"",
-            b"\"bad \xFF\"",
-            b"\"",
-            b"12",
-            b"null",
-            b"\"a\\u0041\"",
-            b"\"x\" ",
-        ];
-        for value in strings {
-            let serde = serde_json::from_slice::<String>(value).ok();
-            if let Some(plain) = plain_str(value) {
-                assert_eq!(Some(plain.to_string()), serde, "{value:?}");
-            }
-        }
-        assert_eq!(plain_str(b"\"a\\\"b\""), None, "escapes go to serde_json");
-        assert_eq!(plain_str(b"\"m0\""), Some("m0"));
-        let numbers: [&[u8]; 12] = [
-            b"0",
-            b"7",
-            b"42",
-            b"999999999",
-            b"4294967295",
-            b"4294967296",
-            b"01",
-            b"-1",
-            b"1.0",
-            b"1e3",
-            b"",
-            b"\"3\"",
-        ];
-        for value in numbers {
-            let serde = serde_json::from_slice::<u32>(value).ok();
-            if let Some(plain) = plain_u32(value) {
+    /// Each of `values` that `plain` reads, serde_json reads the same.
+    fn agrees<T>(values: &[&[u8]], plain: impl Fn(&[u8]) -> Option<T>)
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        for &value in values {
+            if let Some(plain) = plain(value) {
+                let serde = serde_json::from_slice::<T>(value).ok();
                 assert_eq!(Some(plain), serde, "{value:?}");
             }
         }
+    }
+
+    #[test]
+    fn plain_values_read_as_serde_json_reads_them_or_not_at_all() {
+        agrees(
+            &[
+                b"\"m0\"",
+                b"\"\"",
+                b"\"sqs://bench\"",
+                b"\"caf\xC3\xA9\"",
+                b"\"a\\\"b\"",
+                b"\"tab\there\"",
+                b"\"bad \xFF\"",
+                b"\"",
+                b"12",
+                b"null",
+                b"\"a\\u0041\"",
+                b"\"x\" ",
+            ],
+            |v| plain_str(v).map(str::to_owned),
+        );
+        assert_eq!(plain_str(b"\"a\\\"b\""), None, "escapes go to serde_json");
+        assert_eq!(plain_str(b"\"m0\""), Some("m0"));
+        agrees(
+            &[
+                b"0",
+                b"7",
+                b"42",
+                b"999999999",
+                b"4294967295",
+                b"4294967296",
+                b"01",
+                b"-1",
+                b"1.0",
+                b"1e3",
+                b"",
+                b"\"3\"",
+            ],
+            plain_u32,
+        );
         assert_eq!(plain_u32(b"999999999"), Some(999_999_999));
         assert_eq!(plain_u32(b"01"), None);
     }
