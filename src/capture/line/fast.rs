@@ -219,7 +219,12 @@ fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
                 };
             }
             Some(Field::Key) => head.key = parse(value)?,
-            Some(Field::PublishedAt) => head.published_at = parse(value)?,
+            Some(Field::PublishedAt) => {
+                head.published_at = match plain_time(value) {
+                    Some(time) => Some(time),
+                    None => parse(value)?,
+                };
+            }
             Some(Field::ReceiveCount) => {
                 head.receive_count = match plain_u32(value) {
                     Some(count) => Some(count),
@@ -278,6 +283,56 @@ fn plain_u32(value: &[u8]) -> Option<u32> {
             .iter()
             .fold(0, |n, &digit| n * 10 + u32::from(digit - b'0'))
     })
+}
+
+/// A time spelt the way evscope and the brokers write it,
+/// `"YYYY-MM-DDTHH:MM:SS[.F…]Z"` (one to nine fraction digits, no leap
+/// second), read directly; `None` for any other spelling, which chrono
+/// reads (or refuses) as before.
+fn plain_time(value: &[u8]) -> Option<DateTime<Utc>> {
+    let text = value.strip_prefix(b"\"")?.strip_suffix(b"Z\"")?;
+    let (clock, fraction) = match text.get(19..) {
+        Some([]) => (text, &[][..]),
+        Some([b'.', digits @ ..]) if (1..=9).contains(&digits.len()) => (&text[..19], digits),
+        _ => return None,
+    };
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        mo0,
+        mo1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+    ] = *clock
+    else {
+        return None;
+    };
+    let number = |digits: &[u8]| -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(number(&[y0, y1, y2, y3])?).ok()?;
+    let date = chrono::NaiveDate::from_ymd_opt(year, number(&[mo0, mo1])?, number(&[d0, d1])?)?;
+    let nanos = number(fraction)? * 10u32.pow(9 - fraction.len() as u32);
+    let (hour, minute, second) = (number(&[h0, h1])?, number(&[mi0, mi1])?, number(&[s0, s1])?);
+    // A leap second (:60) is chrono's to read.
+    (second < 60).then_some(())?;
+    let time = chrono::NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    Some(date.and_time(time).and_utc())
 }
 
 /// The index of a line's closing brace: its last byte but whitespace.
@@ -414,5 +469,33 @@ mod tests {
         );
         assert_eq!(plain_u32(b"999999999"), Some(999_999_999));
         assert_eq!(plain_u32(b"01"), None);
+        agrees(
+            &[
+                b"\"2026-11-20T08:00:00.127Z\"",
+                b"\"2026-11-20T08:00:00Z\"",
+                b"\"2026-11-20T08:00:00.1Z\"",
+                b"\"2026-11-20T08:00:00.123456789Z\"",
+                b"\"2026-11-20T08:00:00.1234567891Z\"",
+                b"\"0001-01-01T00:00:00Z\"",
+                b"\"2024-02-29T23:59:59.999Z\"",
+                b"\"2023-02-29T00:00:00Z\"",
+                b"\"2026-13-01T00:00:00Z\"",
+                b"\"2026-11-20T24:00:00Z\"",
+                b"\"2016-12-31T23:59:60Z\"",
+                b"\"2026-11-20 08:00:00Z\"",
+                b"\"2026-11-20T08:00:00+02:00\"",
+                b"\"2026-11-20T08:00:00.Z\"",
+                b"\"2026-1a-20T08:00:00Z\"",
+                b"\"+2026-11-20T08:00:00Z\"",
+            ],
+            plain_time,
+        );
+        let read = plain_time(b"\"2026-11-20T08:00:00.127Z\"").unwrap();
+        assert_eq!(read.to_rfc3339(), "2026-11-20T08:00:00.127+00:00");
+        assert_eq!(
+            plain_time(b"\"2016-12-31T23:59:60Z\""),
+            None,
+            "leap seconds go to chrono"
+        );
     }
 }
