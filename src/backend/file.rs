@@ -62,6 +62,13 @@ enum Content {
     Disk(Arc<DiskFile>),
 }
 
+impl Content {
+    /// One capture held in memory.
+    fn held(capture: CaptureFile) -> Content {
+        Content::Held(vec![Arc::new(capture)])
+    }
+}
+
 /// A regular file as a [`FileBackend`] reads it.
 struct DiskFile {
     file: Arc<OpenFile>,
@@ -148,11 +155,12 @@ impl FileBackend {
         let meta = handle.metadata().map_err(opening)?;
         if !meta.is_file() {
             let capture = CaptureFile::from_stream(handle, uri.clone()).map_err(opening)?;
+            let content = Content::held(capture);
             return Ok(Self::new(
                 uri,
                 Some(path.into()),
                 SourceKind::File,
-                capture,
+                content,
                 options,
             ));
         }
@@ -161,14 +169,8 @@ impl FileBackend {
             whole: OnceLock::new(),
             counted: OnceLock::new(),
         };
-        let mut backend = Self::new(
-            uri,
-            Some(path.into()),
-            SourceKind::File,
-            CaptureFile::from_bytes(Vec::new(), ""),
-            options,
-        );
-        backend.content = Content::Disk(Arc::new(file));
+        let content = Content::Disk(Arc::new(file));
+        let mut backend = Self::new(uri, Some(path.into()), SourceKind::File, content, options);
         backend.regular = true;
         backend
             .notices
@@ -187,7 +189,8 @@ impl FileBackend {
         };
         let uri = format!("file:{}", path.display());
         let capture = CaptureFile::from_bytes(Vec::new(), uri.clone());
-        let mut backend = Self::new(uri, Some(path.into()), SourceKind::File, capture, options);
+        let content = Content::held(capture);
+        let mut backend = Self::new(uri, Some(path.into()), SourceKind::File, content, options);
         backend.regular = !stream;
         Ok(backend)
     }
@@ -204,11 +207,12 @@ impl FileBackend {
                 action: "reading standard input",
                 source,
             })?;
+        let content = Content::held(capture);
         Ok(Self::new(
             "-".into(),
             None,
             SourceKind::File,
-            capture,
+            content,
             options,
         ))
     }
@@ -229,25 +233,22 @@ impl FileBackend {
             })?;
             captures.push(CaptureFile::from_bytes(bytes, format!("demo:{name}")));
         }
-        let mut backend = Self::new(uri, None, SourceKind::Demo, captures.remove(0), options);
-        if let Content::Held(held) = &mut backend.content {
-            held.extend(captures.into_iter().map(Arc::new));
-        }
-        Ok(backend)
+        let content = Content::Held(captures.into_iter().map(Arc::new).collect());
+        Ok(Self::new(uri, None, SourceKind::Demo, content, options))
     }
 
     fn new(
         uri: String,
         path: Option<PathBuf>,
         kind: SourceKind,
-        capture: CaptureFile,
+        content: Content,
         options: &OpenOptions,
     ) -> Self {
         FileBackend {
             uri,
             path,
             kind,
-            content: Content::Held(vec![Arc::new(capture)]),
+            content,
             inspector: options.inspector.clone(),
             regular: false,
             notices: Vec::new(),
