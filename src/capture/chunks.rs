@@ -88,6 +88,8 @@ pub(super) struct Recycle(Mutex<Vec<Vec<u8>>>);
 impl Recycle {
     /// How many idle buffers are kept (more than a scan has in flight).
     const KEEP: usize = 8;
+    /// The largest buffer kept: one grown for a very long line is freed.
+    const LARGEST: usize = 4 * CHUNK;
 
     fn take(&self) -> Option<Vec<u8>> {
         self.0.lock().ok()?.pop()
@@ -95,6 +97,9 @@ impl Recycle {
 
     /// Keep `bytes` for a next chunk, when there is room.
     pub(super) fn give(&self, mut bytes: Vec<u8>) {
+        if bytes.capacity() > Self::LARGEST {
+            return;
+        }
         if let Ok(mut idle) = self.0.lock()
             && idle.len() < Self::KEEP
         {
@@ -250,6 +255,15 @@ mod tests {
         assert_eq!(third.bytes().as_ptr(), buffer);
         assert_eq!((kept.line(0), third.line(0)), (&b"b"[..], &b"c"[..]));
         assert_eq!(third.spans()[0].number, 3);
+    }
+
+    #[test]
+    fn a_buffer_grown_for_a_very_long_line_is_not_kept() {
+        let recycle = Recycle::default();
+        recycle.give(Vec::with_capacity(Recycle::LARGEST + 1));
+        assert!(recycle.take().is_none());
+        recycle.give(Vec::with_capacity(16));
+        assert!(recycle.take().is_some());
     }
 
     #[test]
