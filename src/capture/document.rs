@@ -579,14 +579,14 @@ mod tests {
         meta.updated_at = DateTime::from_timestamp(2, 2_000);
         meta.expires_at = DateTime::from_timestamp(3, 0);
         meta.expired = true;
-        meta.location = Some(crate::model::Location {
+        meta.location = Some(Box::new(crate::model::Location {
             country: Some(hostile.into()),
             ..Default::default()
-        });
-        meta.security = Some(crate::model::Security {
+        }));
+        meta.security = Some(Box::new(crate::model::Security {
             principal: Some(hostile.into()),
             ..Default::default()
-        });
+        }));
         meta.correlation.correlation_id = Some(hostile.into());
         meta.correlation.causation_id = Some("c".into());
         meta.correlation.trace_id = Some("t".into());

@@ -38,9 +38,9 @@ pub struct Meta {
     /// Whether `expires_at` is in the past at inspection time.
     pub expired: bool,
     /// Where the event comes from.
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     /// Who sent it and with which credentials.
-    pub security: Option<Security>,
+    pub security: Option<Box<Security>>,
     /// Ids tying the event to others.
     pub correlation: Correlation,
     /// What checking the event against its contract found, when contracts

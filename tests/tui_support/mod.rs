@@ -140,12 +140,12 @@ pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
         }
     }
     if let Some(country) = field("countryCode") {
-        meta.location = Some(Location {
+        meta.location = Some(Box::new(Location {
             country: Some(country.into()),
             country_code_format: field("countryCodeFormat").map(str::to_string),
             ip: field("ip").map(str::to_string),
             ..Location::default()
-        });
+        }));
     }
     let bearer = event
         .attributes
@@ -158,7 +158,7 @@ pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
         })
         .or(field("bearer").map(|b| ("$.body.bearer", b)));
     if let Some((path, token)) = bearer {
-        meta.security = Some(Security {
+        meta.security = Some(Box::new(Security {
             principal: field("user").map(str::to_string),
             token: Some(Token {
                 kind: TokenKind::Jwt,
@@ -168,7 +168,7 @@ pub fn inspect(event: &evscope::model::Event, body: &Body) -> Inspection {
                 jwt: jwt(token),
             }),
             signature: None,
-        });
+        }));
         let structured = match path {
             "$.body.bearer" => ["body", "bearer"],
             _ => ["attributes", "authorization"],
