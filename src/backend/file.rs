@@ -72,6 +72,8 @@ impl Content {
 /// A regular file as a [`FileBackend`] reads it.
 struct DiskFile {
     file: Arc<OpenFile>,
+    /// The backend's URI: the source its captures name.
+    uri: String,
     /// The whole file, once an operation needed it.
     whole: OnceLock<Arc<CaptureFile>>,
     /// Its count, once a read saw every line.
@@ -93,11 +95,11 @@ impl DiskFile {
     }
 
     /// The whole file as it was opened, read once.
-    fn whole(&self, uri: &str) -> Result<Arc<CaptureFile>, BackendError> {
+    fn whole(&self) -> Result<Arc<CaptureFile>, ReadError> {
         if let Some(whole) = self.whole.get() {
             return Ok(whole.clone());
         }
-        let whole = Arc::new(self.file.read_whole(uri).map_err(|e| read_error(uri, e))?);
+        let whole = Arc::new(self.file.read_whole(self.uri.as_str())?);
         let _ = self.counted.set(Counted {
             events: whole.len() as u64,
             last_line: whole.last_line_number(),
@@ -106,13 +108,13 @@ impl DiskFile {
     }
 
     /// What the file holds, counted by a read of it in chunks the first time.
-    fn count(&self, uri: &str) -> Result<Counted, BackendError> {
+    fn count(&self) -> Result<Counted, ReadError> {
         if let Some(counted) = self.counted.get() {
             return Ok(*counted);
         }
-        let mut chunks = Chunks::new(self.file.clone(), uri);
+        let mut chunks = Chunks::new(self.file.clone(), self.uri.as_str());
         let mut events = 0;
-        while let Some(chunk) = chunks.next_chunk().map_err(|e| read_error(uri, e))? {
+        while let Some(chunk) = chunks.next_chunk()? {
             events += chunk.len() as u64;
         }
         Ok(*self.counted.get_or_init(|| Counted {
@@ -166,6 +168,7 @@ impl FileBackend {
         }
         let file = DiskFile {
             file: Arc::new(OpenFile::new(handle, OnDisk::of_meta(&meta))),
+            uri: uri.clone(),
             whole: OnceLock::new(),
             counted: OnceLock::new(),
         };
@@ -198,15 +201,11 @@ impl FileBackend {
     /// Read all of standard input (a stream: see [`CaptureFile::from_stream`]).
     pub async fn open_stdin(options: &OpenOptions) -> Result<Self, BackendError> {
         let read = || CaptureFile::from_stream(std::io::stdin().lock(), "-");
-        let capture = tokio::task::spawn_blocking(read)
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .and_then(|r| r)
-            .map_err(|source| BackendError::Io {
-                uri: "-".into(),
-                action: "reading standard input",
-                source,
-            })?;
+        let capture = off_thread(read).await.map_err(|source| BackendError::Io {
+            uri: "-".into(),
+            action: "reading standard input",
+            source,
+        })?;
         let content = Content::held(capture);
         Ok(Self::new(
             "-".into(),
@@ -260,7 +259,7 @@ impl FileBackend {
     pub fn capture(&self) -> Result<Arc<CaptureFile>, BackendError> {
         match &self.content {
             Content::Held(captures) => Ok(captures[0].clone()),
-            Content::Disk(file) => file.whole(&self.uri),
+            Content::Disk(file) => file.whole().map_err(|e| read_error(&self.uri, e)),
         }
     }
 
@@ -306,6 +305,18 @@ impl FileBackend {
                 uri: self.uri.clone(),
                 what,
             })
+    }
+
+    /// `read` of the file on disk, off the async threads.
+    async fn read<T: Send + 'static>(
+        &self,
+        file: &Arc<DiskFile>,
+        read: fn(&DiskFile) -> Result<T, ReadError>,
+    ) -> Result<T, BackendError> {
+        let file = file.clone();
+        off_thread(move || read(&file))
+            .await
+            .map_err(|e| read_error(&self.uri, e))
     }
 
     fn io_error(&self, action: &'static str) -> impl FnOnce(std::io::Error) -> BackendError {
@@ -377,10 +388,7 @@ impl Backend for FileBackend {
     async fn describe(&self) -> Result<SourceInfo, BackendError> {
         let count = match &self.content {
             Content::Held(captures) => captures.iter().map(|c| c.len() as u64).sum(),
-            Content::Disk(file) => {
-                let (file, uri) = (file.clone(), self.uri.clone());
-                blocking(&self.uri, move || file.count(&uri)).await?.events
-            }
+            Content::Disk(file) => self.read(file, DiskFile::count).await?.events,
         };
         Ok(self.info(Some(count)))
     }
@@ -411,14 +419,14 @@ impl Backend for FileBackend {
             Content::Disk(file) => {
                 let mut chunks = Chunks::new(file.file.clone(), self.uri.clone());
                 loop {
-                    let uri = self.uri.clone();
-                    let (back, chunk) = blocking(&self.uri, move || {
-                        let chunk = chunks.next_chunk().map_err(|e| read_error(&uri, e));
+                    let (back, chunk) = off_thread(move || {
+                        let chunk = chunks.next_chunk()?;
                         Ok((chunks, chunk))
                     })
-                    .await?;
+                    .await
+                    .map_err(|e| read_error(&self.uri, e))?;
                     chunks = back;
-                    let Some(chunk) = chunk? else {
+                    let Some(chunk) = chunk else {
                         // Every line was seen: the count is known.
                         let _ = file.counted.set(Counted {
                             events: batches.sent as u64 + batches.pending.len() as u64,
@@ -444,10 +452,7 @@ impl Backend for FileBackend {
         };
         let (mut offset, mut lines_before, mut identity) = match &self.content {
             Content::Disk(file) => {
-                let (counting, uri) = (file.clone(), self.uri.clone());
-                let last_line = blocking(&self.uri, move || counting.count(&uri))
-                    .await?
-                    .last_line;
+                let last_line = self.read(file, DiskFile::count).await?.last_line;
                 (file.disk().len, last_line, Some(file.disk().id))
             }
             // A target not created yet: followed from its start.
@@ -523,10 +528,8 @@ impl Backend for FileBackend {
             file.write_all(text.as_bytes())?;
             if regular { file.sync_data() } else { Ok(()) }
         };
-        tokio::task::spawn_blocking(write)
+        off_thread(write)
             .await
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .and_then(|r| r)
             .map_err(self.io_error("appending events"))?;
         Ok(events
             .iter()
@@ -546,10 +549,7 @@ impl Backend for FileBackend {
         }
         let capture = match &self.content {
             Content::Held(captures) => captures[0].clone(),
-            Content::Disk(file) => {
-                let (file, uri) = (file.clone(), self.uri.clone());
-                blocking(&self.uri, move || file.whole(&uri)).await?
-            }
+            Content::Disk(file) => self.read(file, DiskFile::whole).await?,
         };
         Ok(Box::new(drain::FileDrain::new(
             self.uri.clone(),
@@ -646,22 +646,16 @@ impl Batches {
     }
 }
 
-/// Run `work` (reads of the file `uri`) off the async threads.
-async fn blocking<T: Send + 'static>(
-    uri: &str,
-    work: impl FnOnce() -> Result<T, BackendError> + Send + 'static,
-) -> Result<T, BackendError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result,
-        Err(e) => match e.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(e) => Err(BackendError::Io {
-                uri: uri.to_string(),
-                action: "reading the file",
-                source: std::io::Error::other(e.to_string()),
-            }),
-        },
-    }
+/// Run `work` (blocking file I/O) off the async threads; a task that
+/// could not finish (it panicked) is an I/O error, not a crash.
+async fn off_thread<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<std::io::Error> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string()).into()))
 }
 
 /// What a look at a followed file found.

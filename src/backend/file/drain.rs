@@ -112,17 +112,13 @@ impl Drain for FileDrain {
             return Ok(());
         }
         let uri = self.uri.clone();
-        tokio::task::spawn_blocking(move || {
-            rewrite_without(&self.path, &self.capture, &self.removed)
-        })
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))
-        .and_then(|r| r)
-        .map_err(|source| BackendError::Io {
-            uri,
-            action: "rewriting the file without the moved events",
-            source,
-        })
+        super::off_thread(move || rewrite_without(&self.path, &self.capture, &self.removed))
+            .await
+            .map_err(|source| BackendError::Io {
+                uri,
+                action: "rewriting the file without the moved events",
+                source,
+            })
     }
 }
 
