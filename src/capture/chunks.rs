@@ -1,8 +1,8 @@
 //! A regular file read as a run of captures of whole lines, a few MiB at a
 //! time, so a scan never holds the whole file: its memory stays a few
 //! chunks whatever the file's size, and it touches far less fresh memory
-//! (which the kernel must zero first; on a machine with transparent huge
-//! pages that costs more than the read itself).
+//! (which the kernel must zero first; on the VMs this was measured on, that
+//! cost more than the read itself).
 //!
 //! Line numbers run on from chunk to chunk, so every line reads exactly as
 //! it would from [`CaptureFile::open`].
@@ -154,7 +154,9 @@ impl Chunks {
     /// when it has no newline.
     pub fn next_chunk(&mut self) -> Result<Option<CaptureFile>, ReadError> {
         let end = self.file.disk.len;
-        if self.read_to >= end && self.carry.is_empty() {
+        // A carry is only ever left before the end: the last chunk takes
+        // everything up to it.
+        if self.read_to >= end {
             return Ok(None);
         }
         let mut bytes = self
