@@ -504,7 +504,8 @@ impl Acc {
 #[derive(Debug)]
 pub struct Stats {
     spec: Spec,
-    cells: FastMap<(Label, Label), Acc>,
+    /// Hashed with foldhash: a label is hashed once per event counted.
+    cells: foldhash::HashMap<(Label, Label), Acc>,
     events: u64,
     /// With a flow-state key: the events held until every one is in.
     flows: Option<FlowPass>,
@@ -537,10 +538,6 @@ struct FlowPass {
     current: Option<(String, SourceId)>,
 }
 
-/// Maps keyed by labels, hashed once per event counted (a fast hash:
-/// labels come from the events, the map is never exposed to anyone).
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
 /// The column label used when there is no column key.
 fn single_column() -> Label {
     Label::Missing
@@ -559,7 +556,7 @@ impl Stats {
                 current: None,
             }),
             spec,
-            cells: FastMap::default(),
+            cells: foldhash::HashMap::default(),
             events: 0,
         }
     }
@@ -641,22 +638,19 @@ impl Stats {
             let states = linked.states(&pass.settings);
             // Events are grouped by their labels and their flow's state
             // first, so that a flow-state label is made once per group,
-            // not once per event. Each group feeds one cell (a label made
-            // of a state names that state alone), in the events' order.
+            // not once per event. Each group feeds a cell of its own (a
+            // label made of a state names that state alone), its events
+            // added in their order.
             let keep = self.keeps_numbers();
-            let mut groups: FastMap<_, Acc> = FastMap::default();
-            let mut order = Vec::new();
+            let mut groups: foldhash::HashMap<_, Acc> = foldhash::HashMap::default();
             for (i, (row, col, number)) in pass.pending.into_iter().enumerate() {
                 let state = linked.flow_of(i).map(|f| states[f]);
-                let group = groups.entry((row, col, state)).or_insert_with_key(|key| {
-                    order.push(key.clone());
-                    Acc::default()
-                });
-                group.add(number, keep);
+                groups
+                    .entry((row, col, state))
+                    .or_default()
+                    .add(number, keep);
             }
-            for key in order {
-                let acc = groups.remove(&key).unwrap_or_default();
-                let (row, col, state) = key;
+            for ((row, col, state), acc) in groups {
                 let label = || Key::flow_label(state);
                 self.events += acc.events;
                 self.cells

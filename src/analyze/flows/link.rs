@@ -1,6 +1,6 @@
 //! Grouping events into flows and linking each event to its parent.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::{
@@ -10,10 +10,6 @@ use super::{
 
 /// No position: the event has no parent in its flow.
 const NONE: u32 = u32::MAX;
-
-/// Maps keyed by ids from the events (a fast hash, seeded per process:
-/// linking a million events hashes a million ids).
-type IdMap<'a> = HashMap<&'a str, u32, foldhash::fast::RandomState>;
 
 /// One flow, linked: its events in flow order and each one's parent.
 #[derive(Debug, Clone)]
@@ -55,7 +51,8 @@ impl Linked {
     /// its parent.
     pub fn new(analysis: Arc<Analysis>) -> Linked {
         let events = &analysis.events;
-        let mut index = IdMap::default();
+        // foldhash, seeded per process: linking hashes an id per event.
+        let mut index: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
         let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
         let mut flow_of = vec![NONE; events.len()];
         for (i, held) in events.iter().enumerate() {
@@ -301,8 +298,8 @@ fn link_flow(analysis: &Analysis, named_by: u32, mut members: Vec<u32>) -> FlowL
     }
     // Event id -> first position carrying it. Small flows search linearly
     // (most flows are a handful of events; a map each would cost more).
-    let by_id: Option<IdMap> = (n > 16).then(|| {
-        let mut map = IdMap::with_capacity_and_hasher(n, Default::default());
+    let by_id: Option<foldhash::HashMap<&str, u32>> = (n > 16).then(|| {
+        let mut map = foldhash::HashMap::with_capacity_and_hasher(n, Default::default());
         for (p, &m) in members.iter().enumerate() {
             if let Some(id) = summary(m).event_id.as_deref() {
                 map.entry(id).or_insert(p as u32);
