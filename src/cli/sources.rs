@@ -72,8 +72,8 @@ pub(super) async fn for_each_source_mapped<T: Send>(
 }
 
 /// The sources `uri` names: those a scope lists (opened when read), or the
-/// one source it is, already opened (a file is read once, not once to be
-/// described and again to be scanned).
+/// one source it is, already opened and named without being counted (a
+/// file is read once, by its scan).
 async fn sources_of(
     context: &Context,
     uri: &str,
