@@ -10,6 +10,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 use jsonpath_rust::parser::model::{Segment, Selector};
 use jsonpath_rust::parser::parse_json_path;
@@ -154,22 +157,59 @@ pub struct Summary {
 /// Maps keyed by event key (a fast hash: keys are many and short).
 type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
-/// What is kept of an event of A: its body's hash, its time and its raw
-/// body (to name the differing paths when B's hash differs).
+/// What is kept of an event of A: its key, its body's hash, its time and
+/// its raw body (to name the differing paths when B's hash differs).
 #[derive(Debug)]
 struct Kept {
+    key: Box<str>,
+    /// The key's hash, as `KeptEvents` hashes it.
+    key_hash: u64,
     hash: u64,
     published_ms: Option<i64>,
-    // `raw` and `shown` are boxed: a million of these sit in one table,
-    // and a smaller entry is less memory to fill and copy as it grows.
     raw: Box<[u8]>,
     /// The body with its secrets masked, for events that carry any.
     shown: Option<Box<Value>>,
     copies: u64,
     /// How many times B carried the key.
     b_copies: u64,
-    /// Position among A's keys, so the report keeps A's order.
-    order: usize,
+}
+
+/// A's events by key, in the order first seen. The table holds only
+/// positions in `events`: a million keys make a table of a few MB that
+/// grows and rehashes without moving what is kept (a table of the entries
+/// themselves was most of a diff's memory, zeroed and copied each time it
+/// doubled).
+#[derive(Debug, Default)]
+struct KeptEvents {
+    events: Vec<Kept>,
+    table: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl KeptEvents {
+    fn key_hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The event kept under `key`.
+    fn get_mut(&mut self, key: &str) -> Option<&mut Kept> {
+        let hash = self.key_hash(key);
+        let events = &self.events;
+        let at = self
+            .table
+            .find(hash, |&i| *events[i as usize].key == *key)
+            .copied()?;
+        Some(&mut self.events[at as usize])
+    }
+
+    /// Keep `kept`, whose key is not kept yet.
+    fn insert(&mut self, kept: Kept) {
+        let at = u32::try_from(self.events.len()).expect("fewer than 2^32 events of A");
+        let events = &self.events;
+        self.table
+            .insert_unique(kept.key_hash, at, |&i| events[i as usize].key_hash);
+        self.events.push(kept);
+    }
 }
 
 /// The body with secrets masked, when the event carries any.
@@ -251,7 +291,7 @@ impl DiffReport {
 #[derive(Debug, Default)]
 pub struct Differ {
     spec: DiffSpec,
-    a: KeyMap<Kept>,
+    a: KeptEvents,
     /// Keys only B carries, and how many times.
     b_only: KeyMap<u64>,
     b_order: Vec<String>,
@@ -306,15 +346,16 @@ impl Differ {
             return;
         }
         let kept = Kept {
+            key_hash: self.a.key_hash(&summary.key),
+            key: summary.key.into_boxed_str(),
             hash: summary.hash,
             published_ms: summary.published_ms,
             raw: summary.raw.into_boxed_slice(),
             shown: summary.shown.map(Box::new),
             copies: 1,
             b_copies: 0,
-            order: self.a.len(),
         };
-        self.a.insert(summary.key, kept);
+        self.a.insert(kept);
     }
 
     /// An event of B (after every event of A), summarised by
@@ -362,22 +403,22 @@ impl Differ {
 
     /// The report.
     pub fn finish(self) -> DiffReport {
-        let mut only_a: Vec<(usize, String)> = Vec::new();
+        let mut only_a = Vec::new();
         let mut duplicates_a = Vec::new();
         let mut duplicates_b = Vec::new();
-        let duplicate = |key: &String, count: u64| Duplicate {
-            key: key.clone(),
+        let duplicate = |key: &str, count: u64| Duplicate {
+            key: key.to_owned(),
             count,
         };
-        for (key, kept) in &self.a {
+        for kept in &self.a.events {
             if kept.b_copies == 0 {
-                only_a.push((kept.order, key.clone()));
+                only_a.push(kept.key.to_string());
             }
             if kept.copies > 1 {
-                duplicates_a.push(duplicate(key, kept.copies));
+                duplicates_a.push(duplicate(&kept.key, kept.copies));
             }
             if kept.b_copies > 1 {
-                duplicates_b.push(duplicate(key, kept.b_copies));
+                duplicates_b.push(duplicate(&kept.key, kept.b_copies));
             }
         }
         for (key, seen) in &self.b_only {
@@ -385,7 +426,6 @@ impl Differ {
                 duplicates_b.push(duplicate(key, *seen));
             }
         }
-        only_a.sort_unstable();
         duplicates_a.sort_by(|x, y| x.key.cmp(&y.key));
         duplicates_b.sort_by(|x, y| x.key.cmp(&y.key));
         let mut lags = self.lags;
@@ -400,7 +440,7 @@ impl Differ {
             max: lags[lags.len() - 1],
         });
         DiffReport {
-            only_a: only_a.into_iter().map(|(_, k)| k).collect(),
+            only_a,
             only_b: self.b_order,
             different: self.different,
             duplicates_a,
