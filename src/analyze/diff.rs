@@ -4,7 +4,9 @@
 //! Events are matched by key: the event's own id (`meta.event_id` when the
 //! envelope gives one) by default, else a hash of the body; `--key` takes a
 //! JSONPath. Bodies are compared as JSON, paths under `--ignore` left out.
-//! Pure: the caller hands over every document of A, then every one of B.
+//! Pure: the caller hands over every document of A, then every one of B,
+//! each with its whole body decoded (a scan that builds only some members
+//! for its filter gives such documents).
 //! Memory: of A, per key its body's hash, its time and its raw body (to
 //! name the differing paths); of B only the keys B alone carries.
 
@@ -22,7 +24,7 @@ use serde_json::{Value, json};
 use super::field::{FieldPath, PathError, label_of};
 use crate::capture::Document;
 use crate::model::Body;
-use hash::raw_body_hash;
+use hash::body_hash;
 
 mod hash;
 
@@ -112,7 +114,7 @@ impl DiffSpec {
         {
             return (Cow::Borrowed(id), None);
         }
-        let hash = raw_body_hash(&document.event.raw, &[]);
+        let hash = body_hash(&document.body, &[]);
         (Cow::Owned(format!("body#{hash:016x}")), Some(hash))
     }
 
@@ -129,7 +131,7 @@ impl DiffSpec {
         let (key, key_hash) = self.key(document);
         let hash = match key_hash {
             Some(hash) if self.ignore.is_empty() => hash,
-            _ => raw_body_hash(&document.event.raw, &self.ignore),
+            _ => body_hash(&document.body, &self.ignore),
         };
         Summary {
             key: key.into_owned(),
@@ -286,7 +288,7 @@ impl DiffReport {
 }
 
 /// A comparison in progress: every event of A first, then those of B.
-/// Each body is hashed once, from its raw bytes; the differing paths are
+/// Each body is hashed once, from its decoded value; the differing paths are
 /// looked for only in pairs whose hashes differ.
 #[derive(Debug, Default)]
 pub struct Differ {
@@ -383,8 +385,8 @@ impl Differ {
             self.same += 1;
             return;
         }
-        // Both bodies decoded again from their raw bytes (a document's body
-        // may hold only what the scanner needed).
+        // Both bodies decoded again from their raw bytes (only the raw
+        // bytes are kept: a decoded body is several times their size).
         let a = Body::decode(&kept.raw).to_capture_value();
         let b = Body::decode(&summary.raw).to_capture_value();
         let mut paths = Vec::new();

@@ -36,12 +36,9 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         .key
         .as_ref()
         .map_or(Needs::EVENT_ID, crate::analyze::stats::path_needs);
-    let mut scanner = context.scanner(&args.filter)?.needs(needs);
-    if spec.key.is_none() {
-        // Bodies are hashed from their raw bytes: the decoded body is
-        // needed only as far as the event id is read from it.
-        scanner = scanner.body_for_needs_only();
-    }
+    // Whole bodies: each is hashed as decoded (and compared when hashes
+    // differ), not parsed a second time.
+    let scanner = context.scanner(&args.filter)?.needs(needs);
     // Keys and body hashes are computed on every core, as documents are
     // scanned; only the matching runs on this thread.
     let mut differ = Differ::new(spec.clone());

@@ -1,28 +1,23 @@
-//! The canonical hash of a body, computed straight from its raw bytes in
-//! one streaming pass: no `serde_json::Value` is built or walked.
+//! The canonical hash of a body, from the value the scan decoded: a walk
+//! of it, not a second parse of its bytes.
 //!
-//! The bytes are read by serde_json's own deserializer (so what is JSON,
-//! how strings unescape and how numbers parse are exactly as for
-//! [`Body::decode`](crate::model::Body::decode)) into a visitor that hashes
-//! as it goes: object members are combined order-independently (a sum of
-//! per-member hashes), array elements in order, and members or elements
-//! under an `--ignore` path leave no trace. Written by hand because no
-//! crate hashes JSON canonically while parsing it.
+//! Object members are combined order-independently (a sum of per-member
+//! hashes), array elements in order, and members or elements under an
+//! `--ignore` path leave no trace. Written by hand because no crate hashes
+//! JSON canonically with paths left out.
 //!
-//! Two bodies get the same hash (bar 64-bit collisions) exactly when their
-//! canonical forms are equal: numbers compare as serde_json reads them
+//! Two bodies get the same hash (bar 64-bit collisions) exactly when they
+//! decode to equal values: numbers compare as serde_json reads them
 //! (integers by value, floats by their `f64`, so `1` and `1.0` differ, as
 //! `Number::to_string` tells them apart), strings by their unescaped text,
-//! whitespace and member order never count. The one difference with a
-//! decoded `Value`: an object naming one member twice hashes both, where a
-//! `Value` keeps the last.
+//! whitespace and member order never count; text and bytes that are not
+//! JSON hash as such, apart from any JSON.
 
-use std::fmt;
-
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
 use twox_hash::XxHash3_64;
 
 use super::{Ignore, Pattern};
+use crate::model::Body;
 
 // Seeds telling the kinds of values apart (arbitrary odd constants).
 const NULL: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -43,37 +38,28 @@ fn combine(seed: u64, value: u64) -> u64 {
     XxHash3_64::oneshot_with_seed(seed, &value.to_le_bytes())
 }
 
-/// The canonical hash of the body `raw` decodes to: a JSON value (paths
-/// under `ignore` left out), else UTF-8 text, else bytes, as
-/// [`Body::decode`](crate::model::Body::decode) tells them apart.
-pub(super) fn raw_body_hash(raw: &[u8], ignore: &[Ignore]) -> u64 {
-    if let Some(hash) = json_hash(raw, ignore) {
-        return hash;
-    }
-    match std::str::from_utf8(raw) {
-        Ok(text) => combine(TEXT, XxHash3_64::oneshot(text.as_bytes())),
-        Err(_) => combine(BINARY, XxHash3_64::oneshot(raw)),
+/// The canonical hash of a decoded body, paths under `ignore` left out.
+pub(super) fn body_hash(body: &Body, ignore: &[Ignore]) -> u64 {
+    match body {
+        Body::Json(value) => value_hash(value, ignore),
+        Body::Text(text) => combine(TEXT, XxHash3_64::oneshot(text.as_bytes())),
+        Body::Binary(bytes) => combine(BINARY, XxHash3_64::oneshot(bytes)),
     }
 }
 
-/// The hash of `raw` as a JSON document, `None` when it is not one.
-fn json_hash(raw: &[u8], ignore: &[Ignore]) -> Option<u64> {
-    let whole = ignore.iter().any(|i| i.steps.is_empty());
-    let mut active: Vec<u32> = if whole {
-        Vec::new()
-    } else {
-        (0..ignore.len() as u32).collect()
-    };
+/// The hash of a JSON value, paths under `ignore` left out.
+fn value_hash(value: &Value, ignore: &[Ignore]) -> u64 {
+    if ignore.iter().any(|i| i.steps.is_empty()) {
+        return NOTHING;
+    }
+    let mut active: Vec<u32> = (0..ignore.len() as u32).collect();
     let node = Node {
-        ignore: if whole { &[] } else { ignore },
+        ignore,
         active: &mut active,
         from: 0,
         depth: 0,
     };
-    let mut de = serde_json::Deserializer::from_slice(raw);
-    let hash = node.deserialize(&mut de).ok()?;
-    de.end().ok()?;
-    Some(if whole { NOTHING } else { hash })
+    node.hash_value(value)
 }
 
 /// One step into a value.
@@ -119,123 +105,56 @@ impl Node<'_> {
         Some(start)
     }
 
-    /// The node for a child: `from` the start [`Node::enter`] returned, or
-    /// an ignored child (hashed only so that the same bytes are accepted as
-    /// JSON as by a decode, the hash thrown away).
-    fn child(&mut self, from: Option<usize>) -> Node<'_> {
+    /// The hash of `value`.
+    fn hash_value(mut self, value: &Value) -> u64 {
+        match value {
+            Value::Null => NULL,
+            Value::Bool(true) => TRUE,
+            Value::Bool(false) => FALSE,
+            // An integer as an i128 (a non-negative i64 as the same u64).
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(v), _) => combine(combine(INT, v), 0),
+                (None, Some(v)) => combine(combine(INT, v as u64), u64::MAX),
+                _ => combine(FLOAT, n.as_f64().unwrap_or(f64::NAN).to_bits()),
+            },
+            Value::String(v) => combine(STRING, XxHash3_64::oneshot(v.as_bytes())),
+            Value::Array(items) => {
+                let mut hash = ARRAY;
+                for (index, item) in items.iter().enumerate() {
+                    let start = self.active.len();
+                    if let Some(from) = self.enter(Step::Index(index)) {
+                        hash = combine(hash, self.child(from).hash_value(item));
+                    }
+                    self.active.truncate(start);
+                }
+                combine(hash, items.len() as u64)
+            }
+            Value::Object(map) => {
+                let mut sum = 0u64;
+                let mut members = 0u64;
+                for (name, item) in map {
+                    let start = self.active.len();
+                    if let Some(from) = self.enter(Step::Name(name)) {
+                        let value = self.child(from).hash_value(item);
+                        let name = XxHash3_64::oneshot(name.as_bytes());
+                        sum = sum.wrapping_add(combine(name, value));
+                        members += 1;
+                    }
+                    self.active.truncate(start);
+                }
+                combine(combine(OBJECT, members), sum)
+            }
+        }
+    }
+
+    /// The node for a child, whose ignore paths start at `from` (where
+    /// [`Node::enter`] put them).
+    fn child(&mut self, from: usize) -> Node<'_> {
         Node {
-            ignore: if from.is_some() { self.ignore } else { &[] },
-            from: from.unwrap_or(self.active.len()),
+            ignore: self.ignore,
+            from,
             active: &mut *self.active,
             depth: self.depth + 1,
         }
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Node<'_> {
-    type Value = u64;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<u64, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Node<'_> {
-    type Value = u64;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<u64, E> {
-        Ok(NULL)
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<u64, E> {
-        Ok(if v { TRUE } else { FALSE })
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<u64, E> {
-        Ok(combine(combine(INT, v), 0))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<u64, E> {
-        // As an i128: a non-negative i64 hashes as the same u64.
-        Ok(combine(
-            combine(INT, v as u64),
-            if v < 0 { u64::MAX } else { 0 },
-        ))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<u64, E> {
-        Ok(combine(FLOAT, v.to_bits()))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<u64, E> {
-        Ok(combine(STRING, XxHash3_64::oneshot(v.as_bytes())))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<u64, A::Error> {
-        let mut hash = ARRAY;
-        let mut len = 0usize;
-        loop {
-            let start = self.active.len();
-            let from = self.enter(Step::Index(len));
-            let item = seq.next_element_seed(self.child(from))?;
-            self.active.truncate(start);
-            let Some(item) = item else { break };
-            if from.is_some() {
-                hash = combine(hash, item);
-            }
-            len += 1;
-        }
-        Ok(combine(hash, len as u64))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<u64, A::Error> {
-        let mut sum = 0u64;
-        let mut members = 0u64;
-        loop {
-            let start = self.active.len();
-            let Some((name, from)) = map.next_key_seed(Name { node: &mut self })? else {
-                break;
-            };
-            let value = map.next_value_seed(self.child(from))?;
-            self.active.truncate(start);
-            if from.is_some() {
-                sum = sum.wrapping_add(combine(name, value));
-                members += 1;
-            }
-        }
-        Ok(combine(combine(OBJECT, members), sum))
-    }
-}
-
-/// A member name: its hash, and where the ignore paths under it start
-/// (`None`: the member is ignored).
-struct Name<'n, 's> {
-    node: &'n mut Node<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for Name<'_, '_> {
-    type Value = (u64, Option<usize>);
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Name<'_, '_> {
-    type Value = (u64, Option<usize>);
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((
-            XxHash3_64::oneshot(v.as_bytes()),
-            self.node.enter(Step::Name(v)),
-        ))
     }
 }
