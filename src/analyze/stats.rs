@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::{Value, json};
 
+use super::blocks::Blocks;
 use super::field::{FieldPath, PathError, label_of, number_of};
 use super::flows::{Analysis, EventSummary, FlowState, Settings, SourceId};
 use crate::capture::Document;
@@ -533,7 +534,7 @@ struct FlowPass {
     settings: Settings,
     /// Per event added: its row and column label (`None` where the key is
     /// the flow state) and its number.
-    pending: Vec<(Option<Label>, Option<Label>, Option<f64>)>,
+    pending: Blocks<(Option<Label>, Option<Label>, Option<f64>)>,
     /// The source of the last event added, to register each source once.
     current: Option<(String, SourceId)>,
 }
@@ -552,7 +553,7 @@ impl Stats {
             flows: needs_flows.then(|| FlowPass {
                 analysis: Analysis::new(),
                 settings: Settings::at(Utc::now()),
-                pending: Vec::new(),
+                pending: Blocks::default(),
                 current: None,
             }),
             spec,

@@ -20,6 +20,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::blocks::Blocks;
+
 pub use graph::{Edge, Graph, Node};
 pub use link::Linked;
 
@@ -98,7 +100,7 @@ pub(crate) struct Held {
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
     sources: Vec<SourceEntry>,
-    events: Vec<Held>,
+    events: Blocks<Held>,
 }
 
 impl Analysis {
