@@ -1,6 +1,6 @@
 //! An append-only list kept in blocks of a fixed size.
 //!
-//! What `stats --rows flow-state` and flows hold per event grows to a
+//! What `stats --rows flow-state`, flows and `diff` hold per event grows to a
 //! million entries and more, one event at a time, with no count known in
 //! advance. A `Vec` doubling its way there copies everything it holds at
 //! each step and touches about twice the memory it ends with (fresh
@@ -46,6 +46,11 @@ impl<T> Blocks<T> {
     /// The item at `index`.
     pub fn get(&self, index: usize) -> Option<&T> {
         self.blocks.get(index / BLOCK)?.get(index % BLOCK)
+    }
+
+    /// The item at `index`, to change.
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        self.blocks.get_mut(index / BLOCK)?.get_mut(index % BLOCK)
     }
 
     /// How many items.
@@ -97,6 +102,9 @@ mod tests {
         assert_eq!(list[BLOCK], BLOCK);
         assert_eq!(list.get(n - 1), Some(&(n - 1)));
         assert_eq!(list.get(n), None);
+        *list.get_mut(BLOCK + 1).unwrap() = 0;
+        assert_eq!(list[BLOCK + 1], 0);
+        *list.get_mut(BLOCK + 1).unwrap() = BLOCK + 1;
         assert!(list.iter().copied().eq(0..n));
         assert!(list.into_iter().eq(0..n));
     }

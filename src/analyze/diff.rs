@@ -21,6 +21,7 @@ use jsonpath_rust::parser::parse_json_path;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::blocks::Blocks;
 use super::field::{FieldPath, PathError, label_of};
 use crate::capture::Document;
 use crate::model::Body;
@@ -178,12 +179,12 @@ struct Kept {
 
 /// A's events by key, in the order first seen. The table holds only
 /// positions in `events`: a million keys make a table of a few MB that
-/// grows and rehashes without moving what is kept (a table of the entries
-/// themselves was most of a diff's memory, zeroed and copied each time it
-/// doubled).
+/// grows and rehashes without moving what is kept, and what is kept is
+/// never moved either (a table of the entries themselves was most of a
+/// diff's memory, zeroed and copied each time it doubled).
 #[derive(Debug, Default)]
 struct KeptEvents {
-    events: Vec<Kept>,
+    events: Blocks<Kept>,
     table: HashTable<u32>,
     hasher: foldhash::fast::RandomState,
 }
@@ -201,7 +202,7 @@ impl KeptEvents {
             .table
             .find(hash, |&i| *events[i as usize].key == *key)
             .copied()?;
-        Some(&mut self.events[at as usize])
+        self.events.get_mut(at as usize)
     }
 
     /// Keep `kept`, whose key is not kept yet.
@@ -412,7 +413,7 @@ impl Differ {
             key: key.to_owned(),
             count,
         };
-        for kept in &self.a.events {
+        for kept in self.a.events.iter() {
             if kept.b_copies == 0 {
                 only_a.push(kept.key.to_string());
             }
