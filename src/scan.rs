@@ -237,10 +237,15 @@ pub fn par_until<T: Send>(
     stop: &(dyn Fn() -> bool + Sync),
     each: impl Fn(&Record) -> T + Sync,
 ) -> Option<Vec<T>> {
-    records
+    // Collected as `Option`s, then checked: an indexed collect writes each
+    // result in its place in one vector, where collecting into an
+    // `Option<Vec<_>>` gathers pieces that grow, then copies them together
+    // (fresh memory, and copies, for every batch of a scan).
+    let results: Vec<Option<T>> = records
         .par_iter()
         .map(|record| if stop() { None } else { Some(each(record)) })
-        .collect()
+        .collect();
+    results.into_iter().collect()
 }
 
 #[cfg(test)]
