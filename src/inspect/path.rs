@@ -232,8 +232,10 @@ const MAX_GATES: usize = 256;
 /// `$.attributes.<name>…` paths of one mapping set, each with its bit.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FirstNames {
-    /// Body member names, sorted.
-    body: Vec<(Box<str>, u8)>,
+    /// Body member names. Hashed: every member of every body inspected is
+    /// looked up here (a binary search of the names cost several times as
+    /// much).
+    body: foldhash::HashMap<Box<str>, u8>,
     /// Attribute names, ASCII-lowercased and sorted (attributes match
     /// case-insensitively).
     attributes: Vec<(Box<str>, u8)>,
@@ -250,25 +252,38 @@ impl FirstNames {
             let Kind::Simple { root, steps } = &path.kind else {
                 continue;
             };
-            let (table, name) = match (root, steps.first()) {
-                (Root::Body, Some(Step::Name(n))) => (&mut names.body, n.clone()),
+            let (root, name) = match (root, steps.first()) {
+                (Root::Body, Some(Step::Name(n))) => (Root::Body, n.clone()),
                 (Root::Attributes, Some(Step::Name(n))) => {
-                    (&mut names.attributes, n.to_ascii_lowercase())
+                    (Root::Attributes, n.to_ascii_lowercase())
                 }
                 _ => continue,
             };
-            if let Some((_, bit)) = table.iter().find(|(n, _)| **n == *name) {
-                path.gate = Some(*bit);
+            let known = match root {
+                Root::Body => names.body.get(name.as_str()).copied(),
+                _ => names
+                    .attributes
+                    .iter()
+                    .find(|(n, _)| **n == *name)
+                    .map(|(_, bit)| *bit),
+            };
+            if let Some(bit) = known {
+                path.gate = Some(bit);
             } else if let Ok(bit) = u8::try_from(next) {
-                table.push((name.into_boxed_str(), bit));
+                match root {
+                    Root::Body => {
+                        names.body.insert(name.into_boxed_str(), bit);
+                    }
+                    _ => names.attributes.push((name.into_boxed_str(), bit)),
+                }
                 path.gate = Some(bit);
                 next += 1;
             }
         }
         debug_assert!(next <= MAX_GATES);
-        for table in [&mut names.body, &mut names.attributes] {
-            table.sort_unstable_by(|(a, _), (b, _)| by_len(a.as_bytes(), b.bytes()));
-        }
+        names
+            .attributes
+            .sort_unstable_by(|(a, _), (b, _)| by_len(a.as_bytes(), b.bytes()));
         names
     }
 
@@ -283,12 +298,9 @@ impl FirstNames {
         match body {
             Body::Json(Value::Object(map)) if map.len() <= self.body.len() => {
                 for (key, value) in map {
-                    if let Ok(i) = self
-                        .body
-                        .binary_search_by(|(n, _)| by_len(n.as_bytes(), key.bytes()))
-                    {
-                        bits.set(self.body[i].1);
-                        members.push((self.body[i].1, value));
+                    if let Some(&bit) = self.body.get(key.as_str()) {
+                        bits.set(bit);
+                        members.push((bit, value));
                     }
                 }
             }
@@ -302,7 +314,7 @@ impl FirstNames {
             }
             // A step into a string looks through the JSON it may hold.
             Body::Json(Value::String(s)) | Body::Text(s) if looks_like_json(s) => {
-                for (_, bit) in &self.body {
+                for bit in self.body.values() {
                     bits.set(*bit);
                 }
             }
