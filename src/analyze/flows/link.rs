@@ -67,10 +67,11 @@ impl Linked {
             flow_of[i] = flow;
         }
         let mut causing: BTreeSet<&str> = BTreeSet::new();
+        let mut scratch = Scratch::default();
         let flows = groups
             .into_iter()
             .map(|(named_by, members)| {
-                let flow = link_flow(&analysis, named_by, members);
+                let flow = link_flow(&analysis, named_by, members, &mut scratch);
                 for (p, &parent) in flow.parents.iter().enumerate() {
                     if parent != NONE && flow.caused[p] {
                         let held = &events[flow.members[parent as usize] as usize];
@@ -281,8 +282,23 @@ impl Linked {
     }
 }
 
+/// Working memory of [`link_flow`] and [`break_cycles`], kept from one
+/// flow to the next: hundreds of thousands of flows are linked in a row,
+/// most of a few events each, and vectors made afresh for each one were
+/// a large share of the time.
+#[derive(Default)]
+struct Scratch {
+    mark: Vec<u8>,
+    path: Vec<u32>,
+}
+
 /// Order the members of one flow and link each to its parent.
-fn link_flow(analysis: &Analysis, named_by: u32, mut members: Vec<u32>) -> FlowLinks {
+fn link_flow(
+    analysis: &Analysis,
+    named_by: u32,
+    mut members: Vec<u32>,
+    scratch: &mut Scratch,
+) -> FlowLinks {
     let events = &analysis.events;
     let summary = |m: u32| &events[m as usize].summary;
     // Flow order: by time, events without a time last, ties by arrival.
@@ -333,18 +349,17 @@ fn link_flow(analysis: &Analysis, named_by: u32, mut members: Vec<u32>) -> FlowL
             None => flags.missing_parent = true,
         }
     }
-    flags.cycle |= break_cycles(&mut cause);
+    flags.cycle |= break_cycles(&mut cause, scratch);
     let root = cause.iter().position(|&c| c == NONE).unwrap_or(0) as u32;
     let caused: Vec<bool> = cause.iter().map(|&c| c != NONE).collect();
-    let parents = cause
-        .iter()
-        .enumerate()
-        .map(|(p, &c)| match c {
-            NONE if p as u32 == root => NONE,
-            NONE => root,
-            c => c,
-        })
-        .collect();
+    // The causes become the parents in place: an event without one hangs
+    // under the root.
+    let mut parents = cause;
+    for (p, parent) in parents.iter_mut().enumerate() {
+        if *parent == NONE && p as u32 != root {
+            *parent = root;
+        }
+    }
     FlowLinks {
         named_by,
         members,
@@ -358,13 +373,15 @@ fn link_flow(analysis: &Analysis, named_by: u32, mut members: Vec<u32>) -> FlowL
 
 /// Cut every circle of causation links: in each, the link of its earliest
 /// event goes (that event then hangs under the root). Whether any was cut.
-fn break_cycles(cause: &mut [u32]) -> bool {
+fn break_cycles(cause: &mut [u32], scratch: &mut Scratch) -> bool {
     const NEW: u8 = 0;
     const ON_PATH: u8 = 1;
     const DONE: u8 = 2;
-    let mut mark = vec![NEW; cause.len()];
+    let Scratch { mark, path } = scratch;
+    mark.clear();
+    mark.resize(cause.len(), NEW);
+    path.clear();
     let mut cut = false;
-    let mut path = Vec::new();
     for start in 0..cause.len() {
         let mut p = start as u32;
         while p != NONE && mark[p as usize] == NEW {
