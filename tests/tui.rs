@@ -288,6 +288,43 @@ fn compare_view_lists_and_shows_a_pair_side_by_side() {
     assert!(app.compare.is_none());
 }
 
+/// Two sources with nothing in common but no pair that differs: the view
+/// opens on the first list that has events (only in A), not on the empty
+/// "different" list, and shows its keys; without any difference and only
+/// B's extras, on "only in B".
+#[test]
+fn compare_view_opens_on_a_list_that_has_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |id: &str| format!("{{\"eventId\":\"{id}\",\"n\":1}}\n");
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    let c = dir.path().join("c.jsonl");
+    std::fs::write(&a, [line("k1"), line("k2"), line("k3")].concat()).unwrap();
+    std::fs::write(&b, [line("k3"), line("k4")].concat()).unwrap();
+    std::fs::write(
+        &c,
+        [line("k1"), line("k2"), line("k3"), line("k5")].concat(),
+    )
+    .unwrap();
+    let mut app = demo_app(110, 24);
+    key(
+        &mut app,
+        &format!(":diff {} {}\n", a.display(), b.display()),
+    );
+    run_background(&mut app);
+    assert_eq!(app.compare.as_ref().unwrap().list, 0);
+    let text = screen(&app);
+    assert!(text.contains("k1") && text.contains("k2"), "{text}");
+    key(&mut app, "q");
+    key(
+        &mut app,
+        &format!(":diff {} {}\n", a.display(), c.display()),
+    );
+    run_background(&mut app);
+    assert_eq!(app.compare.as_ref().unwrap().list, 1);
+    assert!(screen(&app).contains("k5"));
+}
+
 #[test]
 fn narrow_terminal() {
     let mut app = demo_app(80, 24);

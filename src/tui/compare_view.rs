@@ -52,6 +52,22 @@ impl CompareView {
         }
     }
 
+    /// Show the comparison's outcome. The view opens on the differences
+    /// when there are any, else on the first list that has events (an
+    /// empty list first would look like nothing was found).
+    pub fn set_report(&mut self, report: Result<DiffReport, String>) {
+        if let Ok(r) = &report
+            && r.different.is_empty()
+        {
+            let counts = [r.only_a.len(), r.only_b.len()];
+            if let Some(list) = counts.iter().position(|&n| n > 0) {
+                self.list = list;
+                self.cursor = 0;
+            }
+        }
+        self.report = Some(report);
+    }
+
     /// The picked pair of the different list, when that list is shown.
     pub fn pair(&self) -> Option<&crate::analyze::diff::Difference> {
         match (&self.report, self.list) {

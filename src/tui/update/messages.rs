@@ -198,7 +198,7 @@ pub fn apply(app: &mut App, msg: Msg) {
         }
         Msg::Compare { generation, report } => {
             if let Some(view) = app.compare.as_mut().filter(|v| v.generation == generation) {
-                view.report = Some(*report);
+                view.set_report(*report);
             }
         }
         Msg::Stats {
