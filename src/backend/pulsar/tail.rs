@@ -87,8 +87,10 @@ pub async fn tail(
     Ok(())
 }
 
-/// How many times in a row a reader is opened again when its stream ends
-/// or fails without a message in between.
+/// How many times in a row a reader is opened again, at least, when its
+/// stream ends or fails without a message in between; it is given up only
+/// once these have also taken `--pulsar-timeout` (a connection the crate
+/// still holds dead can fail a few fresh readers at once after an outage).
 const REOPENS: usize = 3;
 
 /// One partition's follow.
@@ -113,6 +115,7 @@ impl Follow {
         source: &str,
     ) -> Result<(), PulsarError> {
         let mut failures = 0;
+        let mut failing_since = None;
         loop {
             let next = tokio::select! {
                 _ = sink.closed() => return Ok(()),
@@ -125,7 +128,8 @@ impl Follow {
                 // reader, a few times.
                 ended => {
                     failures += 1;
-                    if failures > REOPENS {
+                    let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                    if failures > REOPENS && since.elapsed() >= self.client.settings.timeout {
                         return Err(match ended {
                             Some(Err(error)) => PulsarError::from_client(error, &self.client.url),
                             _ => PulsarError::Broker(format!(
@@ -134,11 +138,17 @@ impl Follow {
                             )),
                         });
                     }
+                    if failures > 1 {
+                        // Failing again at once: not in a tight loop.
+                        let pause = Duration::from_millis(100 << (failures - 2).min(3));
+                        tokio::time::sleep(pause).await;
+                    }
                     self.reopen(reader).await?;
                     continue;
                 }
             };
             failures = 0;
+            failing_since = None;
             let id = message.message_id.id.clone();
             let _ = reader.ack_with_id(&message.topic, id.clone()).await;
             let batch = message.payload.metadata.num_messages_in_batch;
