@@ -194,9 +194,8 @@ impl KeptEvents {
         self.hasher.hash_one(key)
     }
 
-    /// The event kept under `key`.
-    fn get_mut(&mut self, key: &str) -> Option<&mut Kept> {
-        let hash = self.key_hash(key);
+    /// The event kept under `key`, whose [`KeptEvents::key_hash`] is `hash`.
+    fn get_mut(&mut self, hash: u64, key: &str) -> Option<&mut Kept> {
         let events = &self.events;
         let at = self
             .table
@@ -344,12 +343,13 @@ impl Differ {
     /// An event of A, summarised by [`DiffSpec::summary`].
     pub fn add_a_summary(&mut self, summary: Summary) {
         self.events.0 += 1;
-        if let Some(kept) = self.a.get_mut(&summary.key) {
+        let key_hash = self.a.key_hash(&summary.key);
+        if let Some(kept) = self.a.get_mut(key_hash, &summary.key) {
             kept.copies += 1;
             return;
         }
         let kept = Kept {
-            key_hash: self.a.key_hash(&summary.key),
+            key_hash,
             key: summary.key.into_boxed_str(),
             hash: summary.hash,
             published_ms: summary.published_ms,
@@ -365,7 +365,8 @@ impl Differ {
     /// [`DiffSpec::summary`].
     pub fn add_b_summary(&mut self, summary: Summary) {
         self.events.1 += 1;
-        let Some(kept) = self.a.get_mut(&summary.key) else {
+        let key_hash = self.a.key_hash(&summary.key);
+        let Some(kept) = self.a.get_mut(key_hash, &summary.key) else {
             match self.b_only.get_mut(&summary.key) {
                 Some(seen) => *seen += 1,
                 None => {
