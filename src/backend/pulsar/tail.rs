@@ -125,7 +125,7 @@ impl Follow {
                 Some(Ok(message)) => message,
                 // The crate gave up reconnecting (its stream ended) or
                 // failed: read on from the newest message with a new
-                // reader, a few times.
+                // reader, until `REOPENS` tries have also taken the timeout.
                 ended => {
                     failures += 1;
                     let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
