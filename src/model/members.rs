@@ -3,10 +3,12 @@
 //! thirty, while the body is still checked exactly as a full parse checks
 //! it (so it is JSON, or not, for the same bodies).
 //!
-//! Written by hand on serde_json's own parser rather than with a lazy or
-//! SIMD parser crate: what counts as JSON (recursion limit, numbers out of
-//! range, lone surrogates) must be serde_json's, which builds every other
-//! body and event in evscope.
+//! Written by hand rather than with a lazy or SIMD parser crate: what
+//! counts as JSON (recursion limit, numbers out of range, lone surrogates)
+//! must be serde_json's, which builds every other body and event in
+//! evscope. Most bodies are read by [`super::lex`], which accepts only what
+//! serde_json accepts and finds each member's value without building it;
+//! any other is read by serde_json's parser, visiting every member.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -14,6 +16,8 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+
+use super::lex::{self, Member, Token};
 
 /// Which top-level members of a JSON object body to build.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,10 +82,41 @@ pub fn parse_members_str(text: &str, members: &Members) -> serde_json::Result<Va
     if members.is_all() || !object {
         return serde_json::from_str(text);
     }
+    // Most bodies are read by hand, only the members kept built by
+    // serde_json; any other is left to serde_json, visiting every member.
+    if let Some(found) = lex::object_members(text) {
+        let mut map = Map::new();
+        for member in found.iter().filter(|m| members.has(m.name)) {
+            let value = match plain_value(member) {
+                Some(value) => value,
+                None => serde_json::from_str(member.text)?,
+            };
+            map.insert(member.name.to_owned(), value);
+        }
+        return Ok(Value::Object(map));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = de.deserialize_map(Projected(members))?;
     de.end()?;
     Ok(value)
+}
+
+/// The value of a member that is a string, a plain integer or a literal,
+/// built directly (serde_json builds the same value, at several times the
+/// cost for values this short); `None` for any other.
+fn plain_value(member: &Member) -> Option<Value> {
+    let value = match (member.token, member.text) {
+        (Token::String { escaped: false }, text) => {
+            Value::String(text[1..text.len() - 1].to_owned())
+        }
+        (Token::String { escaped: true }, text) => Value::String(lex::unescape(text)),
+        (Token::Int(int), _) => Value::from(int),
+        (Token::Other, "true") => Value::Bool(true),
+        (Token::Other, "false") => Value::Bool(false),
+        (Token::Other, "null") => Value::Null,
+        (Token::Other, _) => return None,
+    };
+    Some(value)
 }
 
 /// The top-level object, with only some members built.
@@ -236,6 +271,42 @@ mod tests {
                 let expected: Map<String, Value> =
                     whole.into_iter().filter(|(k, _)| k == "a").collect();
                 assert_eq!(got, &Value::Object(expected), "{raw}");
+            }
+        }
+    }
+
+    /// The hand reading builds the same members as a full parse, and
+    /// refuses what it refuses: on bodies with every kind of value and on
+    /// each one-byte change of them.
+    #[test]
+    fn projects_as_a_full_parse_on_every_one_byte_change() {
+        let bodies = [
+            r#"{"eventId":7,"eventName":"A\u00e9","payload":"{\"to\": \"u@x\"}","n":[1,-2.5e1,true,null],"a":{"k":"v"},"a":false,"z":-0}"#,
+            r#" {"a" : "plain" , "b":123456789012345678901, "payload":"\ud83d\ude00"} "#,
+        ];
+        let only = Members::only(["a", "eventName", "payload", "n", "z", "b"]);
+        let bytes: Vec<u8> = (0u8..=127).collect();
+        for body in bodies {
+            for at in 0..=body.len() {
+                for &b in &bytes {
+                    let mut changed = body.as_bytes().to_vec();
+                    if at < body.len() {
+                        changed[at] = b;
+                    }
+                    let Ok(text) = std::str::from_utf8(&changed) else {
+                        continue;
+                    };
+                    let projected = parse_members_str(text, &only);
+                    match full(text) {
+                        Ok(Value::Object(whole)) => {
+                            let expected: Map<String, Value> =
+                                whole.into_iter().filter(|(k, _)| only.has(k)).collect();
+                            assert_eq!(projected.ok(), Some(Value::Object(expected)), "{text}");
+                        }
+                        Ok(whole) => assert_eq!(projected.ok(), Some(whole), "{text}"),
+                        Err(_) => assert!(projected.is_err(), "{text}"),
+                    }
+                }
             }
         }
     }

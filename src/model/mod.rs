@@ -4,6 +4,7 @@
 mod body;
 mod contract;
 mod facets;
+pub(crate) mod lex;
 mod members;
 pub mod rfc3339;
 
