@@ -4,9 +4,10 @@
 //! Events are matched by key: the event's own id (`meta.event_id` when the
 //! envelope gives one) by default, else a hash of the body; `--key` takes a
 //! JSONPath. Bodies are compared as JSON, paths under `--ignore` left out.
-//! Pure: the caller hands over every document of A, then every one of B,
-//! each with its whole body decoded (a scan that builds only some members
-//! for its filter gives such documents).
+//! Pure: the caller hands over every document of A, then every one of B.
+//! Bodies are hashed and compared from their raw bytes, so a document's
+//! decoded body needs only what its key reads (the event id's members, or
+//! the `--key` path's).
 //! Memory: of A, per key its body's hash, its time and its raw body (to
 //! name the differing paths); of B only the keys B alone carries.
 
@@ -25,7 +26,7 @@ use super::blocks::Blocks;
 use super::field::{FieldPath, PathError, label_of};
 use crate::capture::Document;
 use crate::model::Body;
-use hash::body_hash;
+use hash::raw_body_hash;
 
 mod hash;
 
@@ -115,7 +116,7 @@ impl DiffSpec {
         {
             return (Cow::Borrowed(id), None);
         }
-        let hash = body_hash(&document.body, &[]);
+        let hash = raw_body_hash(&document.event.raw, &[]);
         (Cow::Owned(format!("body#{hash:016x}")), Some(hash))
     }
 
@@ -132,7 +133,7 @@ impl DiffSpec {
         let (key, key_hash) = self.key(document);
         let hash = match key_hash {
             Some(hash) if self.ignore.is_empty() => hash,
-            _ => body_hash(&document.body, &self.ignore),
+            _ => raw_body_hash(&document.event.raw, &self.ignore),
         };
         Summary {
             key: key.into_owned(),

@@ -36,9 +36,13 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         .key
         .as_ref()
         .map_or(Needs::EVENT_ID, crate::analyze::stats::path_needs);
-    // Whole bodies: each is hashed as decoded (and compared when hashes
-    // differ), not parsed a second time.
-    let scanner = context.scanner(&args.filter)?.needs(needs);
+    // Bodies are hashed from their raw bytes (see `DiffSpec::summary`): of
+    // the decoded body only what the key reads is built, the members of
+    // the event id (a --key path may read any member: whole bodies).
+    let mut scanner = context.scanner(&args.filter)?.needs(needs);
+    if spec.key.is_none() {
+        scanner = scanner.body_for_needs_only();
+    }
     // Keys and body hashes are computed on every core, as documents are
     // scanned; only the matching runs on this thread.
     let mut differ = Differ::new(spec.clone());
