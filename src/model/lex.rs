@@ -63,7 +63,7 @@ pub(crate) fn string_end(bytes: &[u8], i: usize) -> Option<(usize, bool)> {
 /// The index of the first byte at or after `i` that is a quote, a
 /// backslash or a control character (or the end): eight bytes at a time
 /// while none is (most of a string's bytes are plain).
-fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte of `v` below `n` (n <= 128); borrows only
