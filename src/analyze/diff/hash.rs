@@ -22,6 +22,7 @@
 //! and bytes that are not JSON hash as such, apart from any JSON.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::hash::BuildHasher;
 
@@ -70,16 +71,23 @@ pub(super) fn raw_body_hash(raw: &[u8], ignore: &[Ignore]) -> u64 {
 fn json_hash(raw: &[u8], ignore: &[Ignore]) -> Option<u64> {
     let whole = ignore.iter().any(|i| i.steps.is_empty());
     let ignore = if whole { &[] } else { ignore };
-    let mut scratch = Scratch::default();
-    scratch.active.extend(0..ignore.len() as u32);
+    thread_local! {
+        /// Each thread's working memory, kept from body to body.
+        static SCRATCH: RefCell<Scratch> = RefCell::default();
+    }
     let text = std::str::from_utf8(raw).ok()?;
-    let hash = match Plain::hash(text, ignore, &mut scratch) {
-        Some(hash) => hash,
-        None => {
-            scratch.active.truncate(ignore.len());
-            visited_hash(text, ignore, &mut scratch)?
-        }
-    };
+    let hash = SCRATCH.with_borrow_mut(|scratch| {
+        let start = |scratch: &mut Scratch| {
+            scratch.active.clear();
+            scratch.members.clear();
+            scratch.active.extend(0..ignore.len() as u32);
+        };
+        start(scratch);
+        Plain::hash(text, ignore, scratch).or_else(|| {
+            start(scratch);
+            visited_hash(text, ignore, scratch)
+        })
+    })?;
     Some(if whole { NOTHING } else { hash })
 }
 
