@@ -86,9 +86,10 @@ pub fn parse_members_str(text: &str, members: &Members) -> serde_json::Result<Va
     }
     // Most bodies are read by hand, only the members kept built by
     // serde_json; any other is left to serde_json, visiting every member.
-    if let Some(found) = lex::object_members(text) {
-        let mut map = Map::new();
-        for member in found.iter().filter(|m| members.has(m.name)) {
+    if let Some(mut found) = lex::object_members(text) {
+        found.retain(|m| members.has(m.name));
+        let mut map = Map::with_capacity(found.len());
+        for member in &found {
             let value = match plain_value(member) {
                 Some(value) => value,
                 None => serde_json::from_str(member.text)?,
