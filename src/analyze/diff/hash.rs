@@ -206,10 +206,10 @@ impl Plain<'_, '_> {
         let bytes = self.text.as_bytes();
         let first = self.scratch.members.len();
         let mut i = lex::skip_ws(bytes, i + 1);
+        if bytes.get(i) == Some(&b'}') {
+            return Some((i + 1, self.scratch.object_hash(first)));
+        }
         let end = loop {
-            if bytes.get(i) == Some(&b'}') && self.scratch.members.len() == first {
-                break i + 1;
-            }
             if bytes.get(i) != Some(&b'"') {
                 return None;
             }
@@ -477,6 +477,26 @@ mod tests {
         let mut scratch = Scratch::default();
         scratch.active.extend(0..ignore.len() as u32);
         scratch
+    }
+
+    /// An object whose members are all ignored is still read as JSON is:
+    /// a trailing comma after them is refused, as serde_json refuses it.
+    #[test]
+    fn a_trailing_comma_after_ignored_members_is_refused() {
+        let ignore = [Ignore::parse("$.body.bus").unwrap()];
+        for text in [r#"{"bus":1,}"#, r#"{"x":{"bus":1,}}"#, r#"[{"bus":[],}]"#] {
+            assert_eq!(visited_hash(text, &ignore, &mut scratch(&ignore)), None);
+            assert_eq!(
+                Plain::hash(text, &ignore, &mut scratch(&ignore)),
+                None,
+                "{text}"
+            );
+            assert_eq!(
+                json_hash(text.as_bytes(), &ignore),
+                None,
+                "{text} is not JSON"
+            );
+        }
     }
 
     /// Where the hand reading gives a hash, serde_json's visit gives the
