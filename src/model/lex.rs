@@ -10,6 +10,8 @@
 //! it leaves to serde_json by answering `None`. A number that is not a
 //! plain integer is checked by serde_json itself.
 
+use std::borrow::Cow;
+
 /// Deeper than this, a text is left to serde_json (whose limit is 128).
 pub(crate) const MAX_DEPTH: usize = 64;
 
@@ -89,8 +91,18 @@ pub(crate) fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
 }
 
 /// The text of a string token (quotes included) that [`string_end`]
+/// accepts, borrowed when it has no escapes (`escaped`, as `string_end`
+/// tells).
+pub(crate) fn string_text(token: &str, escaped: bool) -> Cow<'_, str> {
+    match escaped {
+        false => Cow::Borrowed(&token[1..token.len() - 1]),
+        true => Cow::Owned(unescape(token)),
+    }
+}
+
+/// The text of a string token (quotes included) that [`string_end`]
 /// accepts, its escapes read as serde_json reads them.
-pub(crate) fn unescape(token: &str) -> String {
+fn unescape(token: &str) -> String {
     let inner = &token[1..token.len() - 1];
     let mut text = String::with_capacity(inner.len());
     let mut rest = inner;

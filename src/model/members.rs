@@ -109,10 +109,9 @@ pub fn parse_members_str(text: &str, members: &Members) -> serde_json::Result<Va
 /// cost for values this short); `None` for any other.
 fn plain_value(member: &Member) -> Option<Value> {
     let value = match (member.token, member.text) {
-        (Token::String { escaped: false }, text) => {
-            Value::String(text[1..text.len() - 1].to_owned())
+        (Token::String { escaped }, text) => {
+            Value::String(lex::string_text(text, escaped).into_owned())
         }
-        (Token::String { escaped: true }, text) => Value::String(lex::unescape(text)),
         (Token::Int(int), _) => Value::from(int),
         (Token::Other, "true") => Value::Bool(true),
         (Token::Other, "false") => Value::Bool(false),

@@ -106,16 +106,15 @@ fn visited_hash(text: &str, ignore: &[Ignore], scratch: &mut Scratch) -> Option<
     Some(hash)
 }
 
-/// The string at `i` of `text`: where it ends, and its text (escapes read
-/// by serde_json).
+/// The string at `i` of `text`: where it ends, and its text.
 fn string(text: &str, i: usize) -> Option<(usize, Cow<'_, str>)> {
     let (end, escaped) = lex::string_end(text.as_bytes(), i)?;
-    let token = &text[i..end];
-    let text = match escaped {
-        false => Cow::Borrowed(&token[1..token.len() - 1]),
-        true => Cow::Owned(lex::unescape(token)),
-    };
-    Some((end, text))
+    Some((end, lex::string_text(&text[i..end], escaped)))
+}
+
+/// The hash of a non-negative integer as serde_json reads it.
+fn uint_hash(v: u64) -> u64 {
+    combine(combine(INT, v), 0)
 }
 
 /// The hash of an integer as serde_json reads it (an i128: a
@@ -127,7 +126,7 @@ fn int_hash(v: i64) -> u64 {
 /// The hash of a number as serde_json reads it.
 fn number_hash(n: &Number) -> u64 {
     match (n.as_u64(), n.as_i64()) {
-        (Some(v), _) => combine(combine(INT, v), 0),
+        (Some(v), _) => uint_hash(v),
         (None, Some(v)) => int_hash(v),
         _ => combine(FLOAT, n.as_f64().unwrap_or(f64::NAN).to_bits()),
     }
@@ -135,9 +134,9 @@ fn number_hash(n: &Number) -> u64 {
 
 /// The hash read by hand (see [`crate::model::lex`]) for the plain JSON
 /// most bodies are, the same as [`Node`]'s: that reading costs a fraction
-/// of a visit through serde. Strings with escapes and numbers that are
-/// not plain integers are read by serde_json; `None` for a text the hand
-/// reading is not sure of (serde_json then decides).
+/// of a visit through serde. Numbers that are not plain integers are read
+/// by serde_json; `None` for a text the hand reading is not sure of
+/// (serde_json then decides).
 struct Plain<'t, 's> {
     text: &'t str,
     ignore: &'s [Ignore],
@@ -222,12 +221,7 @@ impl Plain<'_, '_> {
             let value_at = lex::skip_ws(bytes, i + 1);
             let (value_end, value) = self.child(value_at, from, depth, Step::Name(&name))?;
             if let Some(value) = value {
-                let share = combine(name_hash, value);
-                let members = &mut self.scratch.members;
-                match members[first..].iter_mut().find(|(n, _)| *n == name_hash) {
-                    Some(member) => member.1 = share,
-                    None => members.push((name_hash, share)),
-                }
+                self.scratch.add_member(first, name_hash, value);
             }
             i = lex::skip_ws(bytes, value_end);
             match bytes.get(i)? {
@@ -314,6 +308,17 @@ struct Scratch {
 }
 
 impl Scratch {
+    /// A member of the object whose members start at `members[first]`:
+    /// its share of the object's hash, replacing the share of a member of
+    /// the same name read before (the last value counts, as in a `Value`).
+    fn add_member(&mut self, first: usize, name: u64, value: u64) {
+        let share = combine(name, value);
+        match self.members[first..].iter_mut().find(|(n, _)| *n == name) {
+            Some(member) => member.1 = share,
+            None => self.members.push((name, share)),
+        }
+    }
+
     /// The hash of the object whose members start at `members[first]`,
     /// which are then dropped.
     fn object_hash(&mut self, first: usize) -> u64 {
@@ -385,7 +390,7 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<u64, E> {
-        Ok(combine(combine(INT, v), 0))
+        Ok(uint_hash(v))
     }
 
     fn visit_i64<E>(self, v: i64) -> Result<u64, E> {
@@ -427,12 +432,7 @@ impl<'de> Visitor<'de> for Node<'_> {
             let value = map.next_value_seed(self.child(from))?;
             self.scratch.active.truncate(start);
             if from.is_some() {
-                let share = combine(name, value);
-                let members = &mut self.scratch.members;
-                match members[first..].iter_mut().find(|(n, _)| *n == name) {
-                    Some(member) => member.1 = share,
-                    None => members.push((name, share)),
-                }
+                self.scratch.add_member(first, name, value);
             }
         }
         Ok(self.scratch.object_hash(first))
