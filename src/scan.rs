@@ -175,8 +175,15 @@ impl Scanner {
         }
         let expect_json = record.expects_json();
         if self.filter.is_none() {
-            let (event, body, _) = record.decode_members(&self.members)?;
-            return Ok(Some(self.inspect(event, body, expect_json)));
+            let decoded = record.decode_members(&self.members)?;
+            let inspection = self.inspector.inspect_for(
+                &decoded.event,
+                &decoded.body,
+                self.now,
+                expect_json,
+                self.needs,
+            );
+            return Ok(Some(Document::decoded(decoded, inspection)));
         }
         // Inspect for the filter, then for the output what it keeps.
         let members = if self.kept.partial_pays() {
@@ -184,14 +191,19 @@ impl Scanner {
         } else {
             &self.members
         };
-        let (event, body, partial) = record.decode_members(members)?;
+        let decoded = record.decode_members(members)?;
+        let partial = decoded.partial;
         let inspection = match self.filter_needs {
             Needs::NONE => Inspection::default(),
-            needs => self
-                .inspector
-                .inspect_for(&event, &body, self.now, expect_json, needs),
+            needs => self.inspector.inspect_for(
+                &decoded.event,
+                &decoded.body,
+                self.now,
+                expect_json,
+                needs,
+            ),
         };
-        let mut document = Document::new(event, body, inspection);
+        let mut document = Document::decoded(decoded, inspection);
         let kept = self.keeps(&mut document);
         self.kept.count(kept);
         if !kept {

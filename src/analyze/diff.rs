@@ -116,7 +116,7 @@ impl DiffSpec {
         {
             return (Cow::Borrowed(id), None);
         }
-        let hash = raw_body_hash(&document.event.raw, &[]);
+        let hash = raw_body_hash(&document.event.raw, document.raw_members(), &[]);
         (Cow::Owned(format!("body#{hash:016x}")), Some(hash))
     }
 
@@ -133,7 +133,7 @@ impl DiffSpec {
         let (key, key_hash) = self.key(document);
         let hash = match key_hash {
             Some(hash) if self.ignore.is_empty() => hash,
-            _ => raw_body_hash(&document.event.raw, &self.ignore),
+            _ => raw_body_hash(&document.event.raw, document.raw_members(), &self.ignore),
         };
         Summary {
             key: key.into_owned(),

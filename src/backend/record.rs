@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::capture::{CaptureFile, LineError, is_capture_line, records_invalid_json};
-use crate::model::{Body, Event, Members};
+use crate::model::{Body, Decoded, Event, Members};
 
 /// One event from a backend.
 #[derive(Debug, Clone)]
@@ -32,14 +32,18 @@ impl Record {
         }
     }
 
-    /// [`Record::decode`] building only `members` of a JSON object body.
-    /// The flag says whether the body may lack members: then
-    /// `Body::decode(&event.raw)` is the whole body.
-    pub fn decode_members(&self, members: &Members) -> Result<(Event, Body, bool), LineError> {
+    /// [`Record::decode`] building only `members` of a JSON object body
+    /// (see [`Decoded::partial`]).
+    pub fn decode_members(&self, members: &Members) -> Result<Decoded, LineError> {
         match self {
             Record::Event(event) => {
-                let body = Body::decode_members(&event.raw, members);
-                Ok(((**event).clone(), body, !members.is_all()))
+                let (body, raw_members) = Body::decode_lexed(&event.raw, members);
+                Ok(Decoded {
+                    event: (**event).clone(),
+                    body,
+                    partial: !members.is_all(),
+                    raw_members,
+                })
             }
             Record::Line { file, index } => file.decode_members(*index, members),
         }

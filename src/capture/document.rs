@@ -17,8 +17,9 @@ use super::VERSION;
 use super::head_json::JsonOut;
 use crate::filter::Filter;
 use crate::inspect::{Inspection, MetaRead};
+use crate::model::lex::Member;
 use crate::model::rfc3339::{Fraction, Rfc3339};
-use crate::model::{Body, BodyEncoding, Event, Meta, Problem};
+use crate::model::{Body, BodyEncoding, Decoded, Event, Meta, Problem};
 use crate::sanitize::escape_json_text;
 use crate::secrets;
 
@@ -39,6 +40,9 @@ pub struct Document {
     pub body: Body,
     /// Facets and problems.
     pub inspection: Inspection,
+    /// The top-level members of `event.raw` as its decode read them, when
+    /// it read them by hand (see [`Document::raw_members`]).
+    raw_members: Option<Vec<Member>>,
 }
 
 #[derive(Serialize)]
@@ -70,7 +74,25 @@ impl Document {
             event,
             body,
             inspection,
+            raw_members: None,
         }
+    }
+
+    /// The document of a decoded event, inspected.
+    pub fn decoded(decoded: Decoded, inspection: Inspection) -> Self {
+        Document {
+            raw_members: decoded.raw_members,
+            ..Document::new(decoded.event, decoded.body, inspection)
+        }
+    }
+
+    /// The top-level members of the raw body (a JSON object) as the decode
+    /// read them by hand, when it did (see [`crate::model::lex`]): a reader
+    /// of the raw bytes, such as `diff`'s body hash, need not read them
+    /// again. They describe `event.raw` as decoded (a reader checks that
+    /// they still fit it: see [`Member::read`]).
+    pub fn raw_members(&self) -> Option<&[Member]> {
+        self.raw_members.as_deref()
     }
 
     fn head(&self, raw_base64: Option<String>, secrets_masked: bool) -> Head<'_> {

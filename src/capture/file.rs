@@ -21,7 +21,7 @@ use std::sync::Arc;
 use super::chunks::{OpenFile, Recycle};
 use super::disk::{FileId, OnDisk};
 use super::line::{LineError, decode_head, decode_line, decode_line_members};
-use crate::model::{Body, Event, Members};
+use crate::model::{Body, Decoded, Event, Members};
 
 /// The most a stream (stdin, a FIFO, a device) may hold.
 pub const STREAM_LIMIT: usize = 1 << 30;
@@ -242,11 +242,7 @@ impl CaptureFile {
 
     /// [`CaptureFile::decode`] building only `members` of the body (see
     /// [`decode_line_members`]).
-    pub fn decode_members(
-        &self,
-        index: usize,
-        members: &Members,
-    ) -> Result<(Event, Body, bool), LineError> {
+    pub fn decode_members(&self, index: usize, members: &Members) -> Result<Decoded, LineError> {
         decode_line_members(
             self.line(index),
             self.lines[index].number as usize,

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 mod fast;
 
 use super::VERSION_KEY;
-use crate::model::{Body, BodyEncoding, Event, Members, parse_members_str};
+use crate::model::{Body, BodyEncoding, Decoded, Event, Members, parse_members_lexed};
 
 /// A capture line that cannot be read back as an event.
 #[derive(Debug, thiserror::Error)]
@@ -90,18 +90,17 @@ pub fn records_invalid_json(line: &[u8]) -> bool {
 /// an error either: it is an event whose text body is the fragment, which
 /// the inspector reports as invalid JSON (see [`is_partial_line`]).
 pub fn decode_line(line: &[u8], line_no: usize, source: &str) -> Result<(Event, Body), LineError> {
-    decode_line_members(line, line_no, source, &Members::All).map(|(event, body, _)| (event, body))
+    decode_line_members(line, line_no, source, &Members::All).map(|d| (d.event, d.body))
 }
 
 /// [`decode_line`] building only `members` of a JSON object body (see
-/// [`Members`]). The flag says whether the body may lack members: then
-/// `Body::decode(&event.raw)` is the whole body [`decode_line`] gives.
+/// [`Members`]); see [`Decoded::partial`].
 pub fn decode_line_members(
     line: &[u8],
     line_no: usize,
     source: &str,
     members: &Members,
-) -> Result<(Event, Body, bool), LineError> {
+) -> Result<Decoded, LineError> {
     let partial = !members.is_all();
     if is_capture_line(line) {
         match decode_capture_line(line, line_no, source, members) {
@@ -111,7 +110,10 @@ pub fn decode_line_members(
     } else {
         Ok(plain_line(line, line_no, source, members))
     }
-    .map(|(event, body, projected)| (event, body, partial && projected))
+    .map(|decoded| Decoded {
+        partial: partial && decoded.partial,
+        ..decoded
+    })
 }
 
 /// The event of a line without decoding its body (`raw` left empty), for
@@ -140,26 +142,26 @@ pub fn is_partial_line(line: &[u8]) -> bool {
         && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err_and(|e| e.is_eof())
 }
 
-/// A line that is a body; the flag: its body was decoded from `raw` (so
-/// it may be projected).
-fn plain_line(line: &[u8], line_no: usize, source: &str, members: &Members) -> (Event, Body, bool) {
+/// A line that is a body (decoded from `raw`, so it may be projected).
+fn plain_line(line: &[u8], line_no: usize, source: &str, members: &Members) -> Decoded {
     let raw = line.to_vec();
-    let body = Body::decode_members(&raw, members);
-    (
-        Event::new(format!("line-{line_no}"), source, raw),
+    let (body, raw_members) = Body::decode_lexed(&raw, members);
+    Decoded {
+        event: Event::new(format!("line-{line_no}"), source, raw),
         body,
-        true,
-    )
+        partial: true,
+        raw_members,
+    }
 }
 
-/// A capture line; the flag: its body was decoded from the event's `raw`
-/// (so it may be projected).
+/// A capture line; `partial` when its body was decoded from the event's
+/// `raw` (so it may be projected).
 fn decode_capture_line(
     line: &[u8],
     line_no: usize,
     source: &str,
     members: &Members,
-) -> Result<(Event, Body, bool), LineError> {
+) -> Result<Decoded, LineError> {
     match fast::decode(line, source, members) {
         Some(decoded) => Ok(decoded),
         None => decode_whole(line, line_no, source, members),
@@ -173,7 +175,7 @@ fn decode_whole(
     line_no: usize,
     source: &str,
     members: &Members,
-) -> Result<(Event, Body, bool), LineError> {
+) -> Result<Decoded, LineError> {
     let error = |reason: String| LineError {
         line: line_no,
         reason,
@@ -189,6 +191,7 @@ fn decode_whole(
     }
     let b64 = base64::engine::general_purpose::STANDARD;
     let from_raw = rec.raw_base64.is_none() && rec.body_encoding == BodyEncoding::Json;
+    let mut raw_members = None;
     let (raw, body) = match (rec.raw_base64.take(), rec.body_encoding) {
         (Some(exact), encoding) => {
             let raw = b64
@@ -204,7 +207,8 @@ fn decode_whole(
         }
         (None, BodyEncoding::Json) => {
             let text = rec.body.get();
-            let value = parse_members_str(text, members)
+            let value;
+            (value, raw_members) = parse_members_lexed(text, members)
                 .map_err(|e| error(format!("body is not JSON: {e}")))?;
             (text.as_bytes().to_vec(), Body::Json(value))
         }
@@ -224,7 +228,12 @@ fn decode_whole(
             (raw, body)
         }
     };
-    Ok((event_of(rec, source, raw), body, from_raw))
+    Ok(Decoded {
+        event: event_of(rec, source, raw),
+        body,
+        partial: from_raw,
+        raw_members,
+    })
 }
 
 fn event_of(rec: CaptureLine<'_>, source: &str, raw: Vec<u8>) -> Event {
@@ -336,10 +345,13 @@ mod tests {
             let whole = serde_json::from_slice::<CaptureLine>(line)
                 .ok()
                 .map(|r| r.body.get().to_owned());
-            if let Some((event, body, _)) = &split {
-                assert_eq!(Some(String::from_utf8(event.raw.clone()).unwrap()), whole);
+            if let Some(split) = &split {
+                assert_eq!(
+                    Some(String::from_utf8(split.event.raw.clone()).unwrap()),
+                    whole
+                );
                 let full = decode_line(line, 1, "file:x").unwrap();
-                assert_eq!((event, body), (&full.0, &full.1));
+                assert_eq!((&split.event, &split.body), (&full.0, &full.1));
             }
             // Only the plain one-body lines are split.
             let id = serde_json::from_slice::<serde_json::Value>(line)
@@ -403,7 +415,7 @@ mod tests {
                     continue;
                 };
                 checked += 1;
-                let mut head = fast.0.clone();
+                let mut head = fast.event.clone();
                 head.raw.clear();
                 assert_eq!(fast::decode_head(line, "file:x"), Some(head));
                 let whole = decode_whole(line, 1, "file:x", &members);

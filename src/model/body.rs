@@ -4,7 +4,9 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::members::{Members, parse_members};
+use super::Event;
+use super::lex::Member;
+use super::members::{Members, parse_members_lexed};
 
 /// How a body is written in a capture: the JSON value itself, a UTF-8
 /// string, or base64 of the bytes.
@@ -38,14 +40,22 @@ impl Body {
     }
 
     /// [`Body::decode`] building only `members` of a JSON object body (see
-    /// [`parse_members`]): JSON, text or binary for the same bytes.
+    /// [`crate::model::parse_members`]): JSON, text or binary for the same bytes.
     pub fn decode_members(raw: &[u8], members: &Members) -> Body {
-        if let Ok(value) = parse_members(raw, members) {
-            return Body::Json(value);
-        }
-        match std::str::from_utf8(raw) {
-            Ok(text) => Body::Text(text.to_owned()),
-            Err(_) => Body::Binary(raw.to_vec()),
+        Body::decode_lexed(raw, members).0
+    }
+
+    /// [`Body::decode_members`], also handing over the top-level members of
+    /// a JSON object body when they were read by hand (see
+    /// [`parse_members_lexed`]).
+    pub fn decode_lexed(raw: &[u8], members: &Members) -> (Body, Option<Vec<Member>>) {
+        let Ok(text) = std::str::from_utf8(raw) else {
+            // Bytes that are not UTF-8 are not JSON.
+            return (Body::Binary(raw.to_vec()), None);
+        };
+        match parse_members_lexed(text, members) {
+            Ok((value, lexed)) => (Body::Json(value), lexed),
+            Err(_) => (Body::Text(text.to_owned()), None),
         }
     }
 
@@ -75,6 +85,21 @@ impl Body {
             _ => None,
         }
     }
+}
+
+/// An event read from a record, its body built in whole or in part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The event, raw body included.
+    pub event: Event,
+    /// The body, built from `event.raw` whole or in part.
+    pub body: Body,
+    /// Whether the body may lack members: then `Body::decode(&event.raw)`
+    /// is the whole body.
+    pub partial: bool,
+    /// The top-level members of `event.raw` (a JSON object) when the
+    /// decode read them by hand (see [`Body::decode_lexed`]).
+    pub raw_members: Option<Vec<Member>>,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! plain integer is checked by serde_json itself.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// Deeper than this, a text is left to serde_json (whose limit is 128).
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -230,18 +231,41 @@ pub(crate) fn literal(bytes: &[u8], i: usize, word: &[u8]) -> Option<usize> {
     bytes[i..].starts_with(word).then_some(i + word.len())
 }
 
-/// A member of an object: its name (without escapes), the text of its
-/// value and what the value is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Member<'t> {
-    pub name: &'t str,
-    pub text: &'t str,
+/// A member of an object: where its name (without escapes) and the text
+/// of its value are in the object's text, and what the value is. Positions
+/// rather than borrowed text, so that a decode can hand the members it read
+/// over with the event that owns the text (see [`crate::model::Decoded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Where the name is (inside its quotes).
+    pub(crate) name: Range<usize>,
+    /// Where the value is.
+    pub(crate) value: Range<usize>,
+    /// What the value is.
     pub token: Token,
+}
+
+impl Member {
+    /// The member's name, in `text` (the object's text it was read from).
+    pub fn name<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.name.clone()]
+    }
+
+    /// The text of the member's value, in `text`.
+    pub fn text<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.value.clone()]
+    }
+
+    /// The member's name and value in `text`, `None` when they do not fit
+    /// it (a text other than the one read).
+    pub fn read<'t>(&self, text: &'t str) -> Option<(&'t str, &'t str)> {
+        Some((text.get(self.name.clone())?, text.get(self.value.clone())?))
+    }
 }
 
 /// What a value is, as far as reading it directly goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Token {
+pub enum Token {
     /// A string, with or without escapes.
     String { escaped: bool },
     /// A plain integer (see [`number_end`]).
@@ -254,7 +278,7 @@ pub(crate) enum Token {
 /// order (a name given twice is there twice). `None` when `text` is not an
 /// object, not JSON, or not sure to be read alike (see the module's doc),
 /// and when a member name has escapes.
-pub(crate) fn object_members(text: &str) -> Option<Vec<Member<'_>>> {
+pub(crate) fn object_members(text: &str) -> Option<Vec<Member>> {
     let bytes = text.as_bytes();
     let mut members = Vec::with_capacity(8);
     let mut i = skip_ws(bytes, 0);
@@ -273,7 +297,7 @@ pub(crate) fn object_members(text: &str) -> Option<Vec<Member<'_>>> {
             if escaped {
                 return None;
             }
-            let name = &text[i + 1..name_end - 1];
+            let name = i + 1..name_end - 1;
             i = skip_ws(bytes, name_end);
             if bytes.get(i) != Some(&b':') {
                 return None;
@@ -292,7 +316,7 @@ pub(crate) fn object_members(text: &str) -> Option<Vec<Member<'_>>> {
             };
             members.push(Member {
                 name,
-                text: &text[start..end],
+                value: start..end,
                 token,
             });
             i = skip_ws(bytes, end);
@@ -341,7 +365,7 @@ mod tests {
         let members: Vec<(&str, &str, Token)> = object_members(text)
             .unwrap()
             .into_iter()
-            .map(|m| (m.name, m.text, m.token))
+            .map(|m| (m.name(text), m.text(text), m.token))
             .collect();
         assert_eq!(
             members,

@@ -80,35 +80,45 @@ pub fn parse_members(raw: &[u8], members: &Members) -> serde_json::Result<Value>
 
 /// [`parse_members`] of a text.
 pub fn parse_members_str(text: &str, members: &Members) -> serde_json::Result<Value> {
+    parse_members_lexed(text, members).map(|(value, _)| value)
+}
+
+/// [`parse_members_str`], also handing over the object's top-level members
+/// when they were read by hand (by [`lex`]): a reader of the
+/// raw body can then skip reading them again.
+pub fn parse_members_lexed(
+    text: &str,
+    members: &Members,
+) -> serde_json::Result<(Value, Option<Vec<Member>>)> {
     let object = text.trim_start().starts_with('{');
     if members.is_all() || !object {
-        return serde_json::from_str(text);
+        return Ok((serde_json::from_str(text)?, None));
     }
     // Most bodies are read by hand, only the members kept built by
     // serde_json; any other is left to serde_json, visiting every member.
-    if let Some(mut found) = lex::object_members(text) {
-        found.retain(|m| members.has(m.name));
-        let mut map = Map::with_capacity(found.len());
-        for member in &found {
-            let value = match plain_value(member) {
+    if let Some(found) = lex::object_members(text) {
+        let kept = || found.iter().filter(|m| members.has(m.name(text)));
+        let mut map = Map::with_capacity(kept().count());
+        for member in kept() {
+            let value = match plain_value(member, text) {
                 Some(value) => value,
-                None => serde_json::from_str(member.text)?,
+                None => serde_json::from_str(member.text(text))?,
             };
-            map.insert(member.name.to_owned(), value);
+            map.insert(member.name(text).to_owned(), value);
         }
-        return Ok(Value::Object(map));
+        return Ok((Value::Object(map), Some(found)));
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = de.deserialize_map(Projected(members))?;
     de.end()?;
-    Ok(value)
+    Ok((value, None))
 }
 
 /// The value of a member that is a string, a plain integer or a literal,
 /// built directly (serde_json builds the same value, at several times the
 /// cost for values this short); `None` for any other.
-fn plain_value(member: &Member) -> Option<Value> {
-    let value = match (member.token, member.text) {
+fn plain_value(member: &Member, text: &str) -> Option<Value> {
+    let value = match (member.token, member.text(text)) {
         (Token::String { escaped }, text) => {
             Value::String(lex::string_text(text, escaped).into_owned())
         }

@@ -4,16 +4,16 @@
 mod body;
 mod contract;
 mod facets;
-pub(crate) mod lex;
+pub mod lex;
 mod members;
 pub mod rfc3339;
 
-pub use body::{Body, BodyEncoding};
+pub use body::{Body, BodyEncoding, Decoded};
 pub use contract::{ContractStatus, Violation};
 pub use facets::{
     Correlation, Gps, Jwt, Location, Meta, Problem, ProblemKind, Security, Token, TokenKind,
 };
-pub use members::{Members, parse_members, parse_members_str};
+pub use members::{Members, parse_members, parse_members_lexed, parse_members_str};
 
 use std::collections::BTreeMap;
 

@@ -32,7 +32,7 @@ use serde_json::Number;
 use twox_hash::XxHash3_64;
 
 use super::{Ignore, Pattern};
-use crate::model::lex;
+use crate::model::lex::{self, Member, Token};
 
 // Seeds telling the kinds of values apart (arbitrary odd constants).
 const NULL: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -57,8 +57,12 @@ fn combine(seed: u64, value: u64) -> u64 {
 /// The canonical hash of the body `raw` decodes to: a JSON value (paths
 /// under `ignore` left out), else UTF-8 text, else bytes, as
 /// [`Body::decode`](crate::model::Body::decode) tells them apart.
-pub(super) fn raw_body_hash(raw: &[u8], ignore: &[Ignore]) -> u64 {
-    if let Some(hash) = json_hash(raw, ignore) {
+///
+/// `members` are the top-level members of `raw` when its decode read them
+/// (see [`Document::raw_members`](crate::capture::Document::raw_members)):
+/// then they are not read again.
+pub(super) fn raw_body_hash(raw: &[u8], members: Option<&[Member]>, ignore: &[Ignore]) -> u64 {
+    if let Some(hash) = json_hash(raw, members, ignore) {
         return hash;
     }
     match std::str::from_utf8(raw) {
@@ -68,7 +72,7 @@ pub(super) fn raw_body_hash(raw: &[u8], ignore: &[Ignore]) -> u64 {
 }
 
 /// The hash of `raw` as a JSON document, `None` when it is not one.
-fn json_hash(raw: &[u8], ignore: &[Ignore]) -> Option<u64> {
+fn json_hash(raw: &[u8], members: Option<&[Member]>, ignore: &[Ignore]) -> Option<u64> {
     let whole = ignore.iter().any(|i| i.steps.is_empty());
     let ignore = if whole { &[] } else { ignore };
     thread_local! {
@@ -83,10 +87,16 @@ fn json_hash(raw: &[u8], ignore: &[Ignore]) -> Option<u64> {
             scratch.active.extend(0..ignore.len() as u32);
         };
         start(scratch);
-        Plain::hash(text, ignore, scratch).or_else(|| {
-            start(scratch);
-            visited_hash(text, ignore, scratch)
-        })
+        members
+            .and_then(|members| Plain::members_hash(text, members, ignore, scratch))
+            .or_else(|| {
+                start(scratch);
+                Plain::hash(text, ignore, scratch)
+            })
+            .or_else(|| {
+                start(scratch);
+                visited_hash(text, ignore, scratch)
+            })
     })?;
     Some(if whole { NOTHING } else { hash })
 }
@@ -110,6 +120,11 @@ fn visited_hash(text: &str, ignore: &[Ignore], scratch: &mut Scratch) -> Option<
 fn string(text: &str, i: usize) -> Option<(usize, Cow<'_, str>)> {
     let (end, escaped) = lex::string_end(text.as_bytes(), i)?;
     Some((end, lex::string_text(&text[i..end], escaped)))
+}
+
+/// The hash of a string's (unescaped) text.
+fn string_hash(text: &str) -> u64 {
+    combine(STRING, XxHash3_64::oneshot(text.as_bytes()))
 }
 
 /// The hash of a non-negative integer as serde_json reads it.
@@ -155,6 +170,49 @@ impl Plain<'_, '_> {
         (lex::skip_ws(bytes, end) == bytes.len()).then_some(hash)
     }
 
+    /// The hash of the object `text` whose top-level `members` its decode
+    /// read by hand: what [`Plain::hash`] gives, without reading their
+    /// names, strings and integers again. `None` when they do not fit
+    /// `text`, or a nested value is not sure to be read alike.
+    fn members_hash(
+        text: &str,
+        members: &[Member],
+        ignore: &[Ignore],
+        scratch: &mut Scratch,
+    ) -> Option<u64> {
+        let mut plain = Plain {
+            text,
+            ignore,
+            scratch,
+        };
+        for member in members {
+            let (name, value) = member.read(text)?;
+            let step = Step::Name(name);
+            let hash = match member.token {
+                Token::Other => plain.child(member.value.start, 0, 0, step)?.1,
+                Token::String { escaped } => plain
+                    .top_level_kept(step)
+                    .then(|| string_hash(&lex::string_text(value, escaped))),
+                Token::Int(int) => plain.top_level_kept(step).then(|| int_hash(int)),
+            };
+            if let Some(hash) = hash {
+                let name_hash = XxHash3_64::oneshot(name.as_bytes());
+                plain.scratch.add_member(0, name_hash, hash);
+            }
+        }
+        Some(plain.scratch.object_hash(0))
+    }
+
+    /// Whether the top-level member reached by `step` is left out by no
+    /// ignore path.
+    fn top_level_kept(&mut self, step: Step<'_>) -> bool {
+        let active = &mut self.scratch.active;
+        let start = active.len();
+        let kept = enter(self.ignore, active, 0, 0, step).is_some();
+        active.truncate(start);
+        kept
+    }
+
     /// The value at `i`, `depth` deep, with the ignore paths of
     /// `active[from..]`: where it ends, and its hash.
     fn value(&mut self, i: usize, from: usize, depth: usize) -> Option<(usize, u64)> {
@@ -162,7 +220,7 @@ impl Plain<'_, '_> {
         match *bytes.get(i)? {
             b'"' => {
                 let (end, text) = string(self.text, i)?;
-                Some((end, combine(STRING, XxHash3_64::oneshot(text.as_bytes()))))
+                Some((end, string_hash(&text)))
             }
             b'{' | b'[' if depth >= lex::MAX_DEPTH => None,
             b'{' => self.object(i, from, depth),
@@ -402,7 +460,7 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<u64, E> {
-        Ok(combine(STRING, XxHash3_64::oneshot(v.as_bytes())))
+        Ok(string_hash(v))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<u64, A::Error> {
@@ -492,7 +550,7 @@ mod tests {
                 "{text}"
             );
             assert_eq!(
-                json_hash(text.as_bytes(), &ignore),
+                json_hash(text.as_bytes(), None, &ignore),
                 None,
                 "{text} is not JSON"
             );
@@ -500,8 +558,9 @@ mod tests {
     }
 
     /// Where the hand reading gives a hash, serde_json's visit gives the
-    /// same one: on bodies of every kind of value and on each one-byte
-    /// change of them, with and without ignored paths.
+    /// same one, and so does a hash from the members a decode read: on
+    /// bodies of every kind of value and on each one-byte change of them,
+    /// with and without ignored paths.
     #[test]
     fn the_hand_reading_hashes_as_the_visit_does() {
         let bodies = [
@@ -526,18 +585,41 @@ mod tests {
         })
         .collect();
         let bytes: Vec<u8> = (0u8..=127).collect();
+        let mut members_read = 0;
         for body in bodies {
             for ignore in &ignores {
                 let by_hand = Plain::hash(body, ignore, &mut scratch(ignore));
                 assert!(by_hand.is_some(), "not read by hand: {body}");
                 let visited = |text: &str| visited_hash(text, ignore, &mut scratch(ignore));
+                let from_members = |text: &str| {
+                    let members = lex::object_members(text)?;
+                    Plain::members_hash(text, &members, ignore, &mut scratch(ignore))
+                };
                 assert_eq!(by_hand, visited(body), "{body}");
-                for text in lex::one_byte_changes(body, &bytes) {
+                for text in lex::one_byte_changes(body, &bytes).chain([body.to_string()]) {
                     if let Some(hash) = Plain::hash(&text, ignore, &mut scratch(ignore)) {
+                        assert_eq!(Some(hash), visited(&text), "{text}");
+                    }
+                    if let Some(hash) = from_members(&text) {
+                        members_read += 1;
                         assert_eq!(Some(hash), visited(&text), "{text}");
                     }
                 }
             }
         }
+        assert!(members_read > 1000, "{members_read} hashed from members");
+    }
+
+    /// Members that do not fit the text (read from another) are not
+    /// trusted: the text is read again.
+    #[test]
+    fn members_of_another_text_are_not_trusted() {
+        let long = r#"{"eventId":"a-long-identifier","n":1}"#;
+        let members = lex::object_members(long).unwrap();
+        let short = r#"{"id":2}"#;
+        assert_eq!(
+            raw_body_hash(short.as_bytes(), Some(&members), &[]),
+            raw_body_hash(short.as_bytes(), None, &[])
+        );
     }
 }

@@ -19,11 +19,11 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
-use crate::model::{Body, Event, Members, parse_members_str};
+use crate::model::{Body, Decoded, Event, Members, parse_members_lexed};
 
 /// [`super::decode_line_members`] of a capture line, for lines whose body
 /// is plain JSON; `None` for any other line (see the module's doc).
-pub(super) fn decode(line: &[u8], source: &str, members: &Members) -> Option<(Event, Body, bool)> {
+pub(super) fn decode(line: &[u8], source: &str, members: &Members) -> Option<Decoded> {
     by_layout(|body_last| decode_as(line, source, members, body_last))
 }
 
@@ -82,12 +82,17 @@ pub(super) fn decode_as(
     source: &str,
     members: &Members,
     body_last: bool,
-) -> Option<(Event, Body, bool)> {
+) -> Option<Decoded> {
     let (mut event, (start, end)) = event_as(line, source, body_last)?;
     let text = std::str::from_utf8(&line[start..end]).ok()?;
-    let value = parse_members_str(text, members).ok()?;
+    let (value, raw_members) = parse_members_lexed(text, members).ok()?;
     event.raw = text.as_bytes().to_vec();
-    Some((event, Body::Json(value), true))
+    Some(Decoded {
+        event,
+        body: Body::Json(value),
+        partial: true,
+        raw_members,
+    })
 }
 
 /// The event of a line whose body is plain JSON, without its body (`raw`
