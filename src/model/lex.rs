@@ -104,10 +104,16 @@ pub(crate) fn string_text(token: &str, escaped: bool) -> Cow<'_, str> {
 /// The text of a string token (quotes included) that [`string_end`]
 /// accepts, its escapes read as serde_json reads them.
 fn unescape(token: &str) -> String {
-    let inner = &token[1..token.len() - 1];
-    let mut text = String::with_capacity(inner.len());
-    let mut rest = inner;
-    while let Some(at) = rest.find('\\') {
+    let mut text = String::with_capacity(token.len() - 2);
+    unescape_into(token, &mut text);
+    text
+}
+
+/// [`unescape`] onto the end of `text` (a reader that only looks at the
+/// text can keep one buffer for every string).
+pub(crate) fn unescape_into(token: &str, text: &mut String) {
+    let mut rest = &token[1..token.len() - 1];
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
         text.push_str(&rest[..at]);
         let escape = rest.as_bytes()[at + 1];
         let mut len = 2;
@@ -128,7 +134,6 @@ fn unescape(token: &str) -> String {
         rest = &rest[at + len..];
     }
     text.push_str(rest);
-    text
 }
 
 /// A number token starting at `i`: the index after it, and its value when

@@ -25,9 +25,33 @@ pub enum Members {
     /// Every member: the whole body.
     #[default]
     All,
-    /// Only members with these names (sorted, without repeats); the others
-    /// are checked and dropped. A body that is not an object is whole.
-    Only(Arc<[Box<str>]>),
+    /// Only members with these names; the others are checked and dropped.
+    /// A body that is not an object is whole.
+    Only(Names),
+}
+
+/// The names of [`Members::Only`] (sorted, without repeats), with the set
+/// of their lengths: most members of a body are told apart from them by
+/// their length alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    names: Arc<[Box<str>]>,
+    /// Bit `n` set when a name is `n` bytes long (bit 63: 63 or more).
+    lengths: u64,
+}
+
+impl Names {
+    fn length_bit(len: usize) -> u64 {
+        1 << len.min(63)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.lengths & Names::length_bit(name.len()) != 0 && self.names.iter().any(|n| **n == *name)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Box<str>> {
+        self.names.iter()
+    }
 }
 
 impl Members {
@@ -36,7 +60,13 @@ impl Members {
         let mut names: Vec<Box<str>> = names.into_iter().map(Into::into).collect();
         names.sort_unstable();
         names.dedup();
-        Members::Only(names.into())
+        let lengths = names
+            .iter()
+            .fold(0, |bits, n| bits | Names::length_bit(n.len()));
+        Members::Only(Names {
+            names: names.into(),
+            lengths,
+        })
     }
 
     /// The members either set builds.
@@ -58,9 +88,7 @@ impl Members {
     pub fn has(&self, name: &str) -> bool {
         match self {
             Members::All => true,
-            // Lengths first: most names differ in length, and a string
-            // comparison is a libc call (a binary search made several).
-            Members::Only(names) => names.iter().any(|n| n.len() == name.len() && **n == *name),
+            Members::Only(names) => names.has(name),
         }
     }
 }

@@ -192,7 +192,7 @@ impl Plain<'_, '_> {
                 Token::Other => plain.child(member.value.start, 0, 0, step)?.1,
                 Token::String { escaped } => plain
                     .top_level_kept(step)
-                    .then(|| string_hash(&lex::string_text(value, escaped))),
+                    .then(|| plain.scratch.string_token_hash(value, escaped)),
                 Token::Int(int) => plain.top_level_kept(step).then(|| int_hash(int)),
             };
             if let Some(hash) = hash {
@@ -219,8 +219,9 @@ impl Plain<'_, '_> {
         let bytes = self.text.as_bytes();
         match *bytes.get(i)? {
             b'"' => {
-                let (end, text) = string(self.text, i)?;
-                Some((end, string_hash(&text)))
+                let (end, escaped) = lex::string_end(bytes, i)?;
+                let token = &self.text[i..end];
+                Some((end, self.scratch.string_token_hash(token, escaped)))
             }
             b'{' | b'[' if depth >= lex::MAX_DEPTH => None,
             b'{' => self.object(i, from, depth),
@@ -363,9 +364,22 @@ struct Scratch {
     /// Per member of the objects being read: its name's hash and its
     /// share of the object's hash (a name read again replaces its share).
     members: Vec<(u64, u64)>,
+    /// The text of the string being hashed, when it has escapes.
+    text: String,
 }
 
 impl Scratch {
+    /// The hash of a string token's text (quotes included), its escapes
+    /// read into this scratch's buffer rather than a fresh string.
+    fn string_token_hash(&mut self, token: &str, escaped: bool) -> u64 {
+        if !escaped {
+            return string_hash(&token[1..token.len() - 1]);
+        }
+        self.text.clear();
+        lex::unescape_into(token, &mut self.text);
+        string_hash(&self.text)
+    }
+
     /// A member of the object whose members start at `members[first]`:
     /// its share of the object's hash, replacing the share of a member of
     /// the same name read before (the last value counts, as in a `Value`).

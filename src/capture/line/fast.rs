@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
-use crate::model::{Body, Decoded, Event, Members, parse_members_lexed};
+use crate::model::{Body, Decoded, Event, Members, lex, parse_members_lexed};
 
 /// [`super::decode_line_members`] of a capture line, for lines whose body
 /// is plain JSON; `None` for any other line (see the module's doc).
@@ -159,14 +159,6 @@ fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
         }
         let name_end = string_end(line, i)?;
         let name = &line[i + 1..name_end - 1];
-        // Printable ASCII only: an escape, a control character or bytes
-        // that may not be UTF-8 are for the whole-line path.
-        if !name
-            .iter()
-            .all(|&b| (b' '..=b'~').contains(&b) && b != b'\\')
-        {
-            return None;
-        }
         // Each field read is given once (the whole-line path refuses one
         // given twice); other members are checked as JSON and skipped.
         let field = match name {
@@ -182,6 +174,15 @@ fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
             b"system" => Some(Field::System),
             b"body_encoding" => Some(Field::BodyEncoding),
             b"raw_base64" => return None,
+            // Printable ASCII only: an escape (which may spell a field's
+            // name), a control character or bytes that may not be UTF-8
+            // are for the whole-line path.
+            _ if !name
+                .iter()
+                .all(|&b| (b' '..=b'~').contains(&b) && b != b'\\') =>
+            {
+                return None;
+            }
             _ => None,
         };
         if let Some(field) = field {
@@ -196,10 +197,12 @@ fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
             return None;
         }
         let start = skip_ws(line, i + 1);
-        let value_end = if name == b"body" && body_last {
-            trim_ws_end(line, start, end)
-        } else {
-            value_end(line, start)?
+        let value_end = match field {
+            Some(Field::Body) if body_last => trim_ws_end(line, start, end),
+            // Another member is skipped, checked as serde_json checks it
+            // (`None`: not sure it would be read alike).
+            None => lex::value_end(line, start, 1)?,
+            Some(_) => value_end(line, start)?,
         };
         let value = line.get(start..value_end)?;
         match field {
@@ -254,9 +257,7 @@ fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
                     return None;
                 }
             }
-            None => {
-                parse::<IgnoredAny>(value)?;
-            }
+            None => {}
         }
         i = skip_ws(line, value_end);
         match line.get(i) {
