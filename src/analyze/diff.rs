@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 use jsonpath_rust::parser::model::{Segment, Selector};
 use jsonpath_rust::parser::parse_json_path;
@@ -188,6 +189,11 @@ struct KeptEvents {
     events: Blocks<Kept>,
     table: HashTable<u32>,
     hasher: foldhash::fast::RandomState,
+    /// The position after the event B matched last: B mostly carries A's
+    /// events in A's order, so B's next event is most often kept there,
+    /// found without a lookup in the table (whose every lookup, a million
+    /// keys in, misses the caches).
+    next: usize,
 }
 
 impl KeptEvents {
@@ -195,23 +201,42 @@ impl KeptEvents {
         self.hasher.hash_one(key)
     }
 
-    /// The event kept under `key`, whose [`KeptEvents::key_hash`] is `hash`.
-    fn get_mut(&mut self, hash: u64, key: &str) -> Option<&mut Kept> {
-        let events = &self.events;
-        let at = self
-            .table
-            .find(hash, |&i| *events[i as usize].key == *key)
-            .copied()?;
-        self.events.get_mut(at as usize)
+    /// The event kept under `key`, whose [`KeptEvents::key_hash`] is
+    /// `hash`, for an event of B.
+    fn matching(&mut self, hash: u64, key: &str) -> Option<&mut Kept> {
+        let at = match self.events.get(self.next) {
+            Some(kept) if kept.key_hash == hash && *kept.key == *key => self.next,
+            _ => {
+                let events = &self.events;
+                *self
+                    .table
+                    .find(hash, |&i| *events[i as usize].key == *key)? as usize
+            }
+        };
+        self.next = at + 1;
+        self.events.get_mut(at)
     }
 
-    /// Keep `kept`, whose key is not kept yet.
-    fn insert(&mut self, kept: Kept) {
+    /// Keep `kept` unless its key is kept already: then the event kept
+    /// under it (one lookup in the table either way).
+    fn keep(&mut self, kept: Kept) -> Option<&mut Kept> {
         let at = u32::try_from(self.events.len()).expect("fewer than 2^32 events of A");
         let events = &self.events;
-        self.table
-            .insert_unique(kept.key_hash, at, |&i| events[i as usize].key_hash);
-        self.events.push(kept);
+        match self.table.entry(
+            kept.key_hash,
+            |&i| *events[i as usize].key == *kept.key,
+            |&i| events[i as usize].key_hash,
+        ) {
+            Entry::Occupied(entry) => {
+                let i = *entry.get() as usize;
+                self.events.get_mut(i)
+            }
+            Entry::Vacant(entry) => {
+                entry.insert(at);
+                self.events.push(kept);
+                None
+            }
+        }
     }
 }
 
@@ -345,10 +370,6 @@ impl Differ {
     pub fn add_a_summary(&mut self, summary: Summary) {
         self.events.0 += 1;
         let key_hash = self.a.key_hash(&summary.key);
-        if let Some(kept) = self.a.get_mut(key_hash, &summary.key) {
-            kept.copies += 1;
-            return;
-        }
         let kept = Kept {
             key_hash,
             key: summary.key.into_boxed_str(),
@@ -359,7 +380,9 @@ impl Differ {
             copies: 1,
             b_copies: 0,
         };
-        self.a.insert(kept);
+        if let Some(kept) = self.a.keep(kept) {
+            kept.copies += 1;
+        }
     }
 
     /// An event of B (after every event of A), summarised by
@@ -367,7 +390,7 @@ impl Differ {
     pub fn add_b_summary(&mut self, summary: Summary) {
         self.events.1 += 1;
         let key_hash = self.a.key_hash(&summary.key);
-        let Some(kept) = self.a.get_mut(key_hash, &summary.key) else {
+        let Some(kept) = self.a.matching(key_hash, &summary.key) else {
             match self.b_only.get_mut(&summary.key) {
                 Some(seen) => *seen += 1,
                 None => {

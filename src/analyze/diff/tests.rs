@@ -364,3 +364,35 @@ fn duplicates_of_b_count_keys_only_b_carries() {
     assert_eq!(report.only_b, ["e2"]);
     assert_eq!(report.same, 1);
 }
+
+/// B's events are looked for where the last one matched first (B mostly
+/// follows A's order); in any other order they match all the same.
+#[test]
+fn the_order_of_b_changes_nothing() {
+    let (a, b) = old_and_new();
+    let in_order = diff(DiffSpec::default(), &a, &b);
+    for b in [
+        b.iter().rev().cloned().collect::<Vec<_>>(),
+        b.iter().skip(1).chain(b.iter().take(1)).cloned().collect(),
+        b.iter().chain(&b).cloned().collect(),
+    ] {
+        let report = diff(DiffSpec::default(), &a, &b);
+        let keys = |d: &[Difference]| {
+            let mut keys: Vec<String> = d.iter().map(|d| d.key.clone()).collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(report.only_a, in_order.only_a);
+        assert_eq!(keys(&report.different), keys(&in_order.different));
+        assert_eq!(report.same, in_order.same);
+        assert_eq!(report.duplicates_a, in_order.duplicates_a);
+    }
+    // Twice B: each key B carries is a duplicate of B.
+    let twice: Vec<Document> = b.iter().chain(&b).cloned().collect();
+    let report = diff(DiffSpec::default(), &a, &twice);
+    assert!(report.duplicates_b.iter().all(|d| d.count >= 2));
+    assert_eq!(
+        report.duplicates_b.len(),
+        in_order.same as usize + in_order.different.len() + in_order.only_b.len()
+    );
+}
