@@ -183,7 +183,9 @@ impl Scanner {
                 expect_json,
                 self.needs,
             );
-            return Ok(Some(Document::decoded(decoded, inspection)));
+            return Ok(Some(
+                Document::decoded(decoded, inspection).read_at(record.line_at()),
+            ));
         }
         // Inspect for the filter, then for the output what it keeps.
         let members = if self.kept.partial_pays() {
@@ -203,7 +205,7 @@ impl Scanner {
                 needs,
             ),
         };
-        let mut document = Document::decoded(decoded, inspection);
+        let mut document = Document::decoded(decoded, inspection).read_at(record.line_at());
         let kept = self.keeps(&mut document);
         self.kept.count(kept);
         if !kept {

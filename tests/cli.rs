@@ -1156,6 +1156,29 @@ fn diff_reports_missing_extra_changed_and_duplicates_with_exit_codes() {
         serde_json::json!([{"key": "e4", "count": 2}])
     );
     assert_eq!(json["same"], 1);
+    // A's lines are read again where they differ: found past a byte order
+    // mark and Windows line ends too.
+    let windows = write(
+        dir.path(),
+        "old-crlf.jsonl",
+        &format!(
+            "\u{feff}{}",
+            [line("e1", 1, "x"), line("e2", 2, "x"), line("e3", 3, "x")]
+                .concat()
+                .replace('\n', "\r\n")
+        ),
+    );
+    let out = evscope(&[
+        "diff",
+        windows.to_str().unwrap(),
+        new,
+        "--ignore",
+        "$.body.sentAt",
+        "--format",
+        "json",
+    ]);
+    let again: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(again, json, "{}", stderr(&out));
     // The same capture against itself matches: exit 0.
     let out = evscope(&["diff", old, old]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

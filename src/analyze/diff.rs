@@ -25,11 +25,15 @@ use serde_json::{Value, json};
 
 use super::blocks::Blocks;
 use super::field::{FieldPath, PathError, label_of};
-use crate::capture::Document;
+use crate::capture::{Document, LineAt};
 use crate::model::Body;
 use hash::raw_body_hash;
 
 mod hash;
+mod read_again;
+
+pub use read_again::ReadAgainError;
+use read_again::Unread;
 
 /// One step of a path in a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +145,23 @@ impl DiffSpec {
             hash,
             published_ms: document.event.published_at.map(|t| t.timestamp_millis()),
             raw: Vec::new(),
+            line_at: None,
             shown: shown_body(document),
+        }
+    }
+
+    /// [`DiffSpec::summary`] of an event of A that, read from a line of a
+    /// regular file, is read again from there if its body is needed: its
+    /// raw body is left with the document instead of kept (a million
+    /// events of A kept no longer take a million raw bodies of memory;
+    /// see [`Differ::read_again`]).
+    pub fn summary_read_again(&self, document: Document) -> Summary {
+        match document.line_at() {
+            Some(at) => Summary {
+                line_at: Some(at),
+                ..self.summary_of(&document)
+            },
+            None => self.summary(document),
         }
     }
 }
@@ -156,6 +176,10 @@ pub struct Summary {
     hash: u64,
     published_ms: Option<i64>,
     raw: Vec<u8>,
+    /// Where the event's line is in a file, when its raw body is read
+    /// again from there rather than kept (see
+    /// [`DiffSpec::summary_read_again`]).
+    line_at: Option<LineAt>,
     shown: Option<Value>,
 }
 
@@ -171,12 +195,22 @@ struct Kept {
     key_hash: u64,
     hash: u64,
     published_ms: Option<i64>,
-    raw: Box<[u8]>,
+    body: KeptBody,
     /// The body with its secrets masked, for events that carry any.
     shown: Option<Box<Value>>,
     copies: u64,
     /// How many times B carried the key.
     b_copies: u64,
+}
+
+/// The body of an event of A, as kept to name the paths where B's
+/// differs.
+#[derive(Debug)]
+enum KeptBody {
+    /// Its raw bytes.
+    Raw(Box<[u8]>),
+    /// Where its line is in a file, to read it again.
+    Line(LineAt),
 }
 
 /// A's events by key, in the order first seen. The table holds only
@@ -324,6 +358,9 @@ pub struct Differ {
     b_only: KeyMap<u64>,
     b_order: Vec<String>,
     different: Vec<Difference>,
+    /// Pairs whose hashes differ, A's body still to read again from its
+    /// file (see [`Differ::read_again`]), in B's order.
+    unread: Vec<Unread>,
     same: u64,
     lags: Vec<i64>,
     events: (u64, u64),
@@ -375,7 +412,10 @@ impl Differ {
             key: summary.key.into_boxed_str(),
             hash: summary.hash,
             published_ms: summary.published_ms,
-            raw: summary.raw.into_boxed_slice(),
+            body: match summary.line_at {
+                Some(at) => KeptBody::Line(at),
+                None => KeptBody::Raw(summary.raw.into_boxed_slice()),
+            },
             shown: summary.shown.map(Box::new),
             copies: 1,
             b_copies: 0,
@@ -411,26 +451,61 @@ impl Differ {
             self.same += 1;
             return;
         }
-        // Both bodies decoded again from their raw bytes (only the raw
-        // bytes are kept: a decoded body is several times their size).
-        let a = Body::decode(&kept.raw).to_capture_value();
-        let b = Body::decode(&summary.raw).to_capture_value();
+        let a_shown = kept.shown.as_deref().cloned();
+        match &kept.body {
+            KeptBody::Raw(raw) => {
+                let a = Body::decode(raw).to_capture_value();
+                if let Some(difference) = self.compare(a, a_shown, summary) {
+                    self.different.push(difference);
+                }
+            }
+            KeptBody::Line(at) => self.unread.push(Unread {
+                at: *at,
+                hash: kept.hash,
+                a_shown,
+                b: summary,
+                after: self.different.len(),
+            }),
+        }
+    }
+
+    /// The difference of A's body `a` (shown as `a_shown` when it carries
+    /// secrets) and B's, whose hashes differ; `None` (and one more the
+    /// same) when they differ in no path that counts.
+    fn compare(&mut self, a: Value, a_shown: Option<Value>, b: Summary) -> Option<Difference> {
+        // B's body decoded again from its raw bytes (only the raw bytes
+        // are kept: a decoded body is several times their size).
+        let b_value = Body::decode(&b.raw).to_capture_value();
         let mut paths = Vec::new();
-        differing_paths(&a, &b, &mut Vec::new(), &self.spec.ignore, &mut paths);
+        differing_paths(&a, &b_value, &mut Vec::new(), &self.spec.ignore, &mut paths);
         if paths.is_empty() {
             // Equal once ignored paths are left out and numbers compared
             // as numbers (`1` and `1.0` hash apart but are the same).
             self.same += 1;
-        } else {
-            let a = kept.shown.as_deref().cloned().unwrap_or(a);
-            let b = summary.shown.unwrap_or(b);
-            let key = summary.key;
-            self.different.push(Difference { key, paths, a, b });
+            return None;
         }
+        Some(Difference {
+            key: b.key,
+            paths,
+            a: a_shown.unwrap_or(a),
+            b: b.shown.unwrap_or(b_value),
+        })
     }
 
     /// The report.
-    pub fn finish(self) -> DiffReport {
+    pub fn finish(mut self) -> DiffReport {
+        // Pairs whose A was never read again still differ: said so, with
+        // the whole body as the path (no caller of `read_again` leaves any).
+        for pair in std::mem::take(&mut self.unread) {
+            let b = pair.b;
+            self.different.push(Difference {
+                key: b.key,
+                paths: vec!["$.body".to_owned()],
+                a: pair.a_shown.unwrap_or(Value::Null),
+                b: b.shown
+                    .unwrap_or_else(|| Body::decode(&b.raw).to_capture_value()),
+            });
+        }
         let mut only_a = Vec::new();
         let mut duplicates_a = Vec::new();
         let mut duplicates_b = Vec::new();

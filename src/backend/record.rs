@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::capture::{CaptureFile, LineError, is_capture_line, records_invalid_json};
+use crate::capture::{CaptureFile, LineAt, LineError, is_capture_line, records_invalid_json};
 use crate::model::{Body, Decoded, Event, Members};
 
 /// One event from a backend.
@@ -29,6 +29,15 @@ impl Record {
                 Ok(((**event).clone(), body))
             }
             Record::Line { file, index } => file.decode(*index),
+        }
+    }
+
+    /// Where the record's line is in the regular file it was read from;
+    /// `None` for an event and for a line of a stream or of the demo.
+    pub fn line_at(&self) -> Option<LineAt> {
+        match self {
+            Record::Event(_) => None,
+            Record::Line { file, index } => file.line_at(*index),
         }
     }
 

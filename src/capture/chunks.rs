@@ -159,6 +159,7 @@ impl Chunks {
         if self.read_to >= end {
             return Ok(None);
         }
+        let offset = self.read_to - self.carry.len() as u64;
         let mut bytes = self
             .recycle
             .take()
@@ -184,7 +185,7 @@ impl Chunks {
         let capture = CaptureFile::chunk(
             bytes,
             self.source.clone(),
-            self.lines_before,
+            (self.lines_before, offset),
             self.file.disk.id,
             self.recycle.clone(),
         );
@@ -204,13 +205,23 @@ mod tests {
     }
 
     /// Every line of every chunk, with its number, as one list.
-    fn lines_by_chunks(file: &Arc<OpenFile>, chunk: usize) -> (Vec<(u32, Vec<u8>)>, u32) {
+    fn lines_by_chunks(
+        path: &std::path::Path,
+        file: &Arc<OpenFile>,
+        chunk: usize,
+    ) -> (Vec<(u32, Vec<u8>)>, u32) {
         let mut chunks = Chunks::sized(file.clone(), "t", chunk);
         let mut lines = Vec::new();
+        let whole = std::fs::read(path).unwrap();
         while let Some(capture) = chunks.next_chunk().unwrap() {
             assert_eq!(capture.identity(), Some(file.disk().id));
             for (i, span) in capture.spans().iter().enumerate() {
                 lines.push((span.number, capture.line(i).to_vec()));
+                // Where the chunk says the line is, the file holds it.
+                let at = capture.line_at(i).unwrap();
+                let start = at.offset as usize;
+                assert_eq!(&whole[start..start + at.len as usize], capture.line(i));
+                assert_eq!((at.number, at.file), (span.number, file.disk().id));
             }
         }
         (lines, chunks.last_line_number())
@@ -232,7 +243,7 @@ mod tests {
             .map(|i| (whole.spans()[i].number, whole.line(i).to_vec()))
             .collect();
         for chunk in [1, 2, 3, 7, 64, 333, 1 << 20] {
-            let (lines, last) = lines_by_chunks(&file, chunk);
+            let (lines, last) = lines_by_chunks(&path, &file, chunk);
             assert_eq!(lines, expected, "chunk of {chunk} bytes");
             assert_eq!(last, whole.last_line_number(), "chunk of {chunk} bytes");
         }
@@ -279,7 +290,7 @@ mod tests {
             .open(&path)
             .unwrap();
         std::io::Write::write_all(&mut appended, b"c\n").unwrap();
-        let (lines, last) = lines_by_chunks(&file, 1);
+        let (lines, last) = lines_by_chunks(&path, &file, 1);
         assert_eq!(
             lines.len(),
             2,

@@ -13,6 +13,7 @@ mod lookup;
 
 pub use lookup::DocumentPaths;
 
+use super::LineAt;
 use super::VERSION;
 use super::head_json::JsonOut;
 use crate::filter::Filter;
@@ -43,6 +44,9 @@ pub struct Document {
     /// The top-level members of `event.raw` as its decode read them, when
     /// it read them by hand (see [`Document::raw_members`]).
     raw_members: Option<Vec<Member>>,
+    /// Where the event's line is in the file it was read from, if it was
+    /// read from a regular file's line.
+    line_at: Option<LineAt>,
 }
 
 #[derive(Serialize)]
@@ -75,7 +79,20 @@ impl Document {
             body,
             inspection,
             raw_members: None,
+            line_at: None,
         }
+    }
+
+    /// The same document, read from the line `at` of a regular file.
+    pub fn read_at(mut self, at: Option<LineAt>) -> Self {
+        self.line_at = at;
+        self
+    }
+
+    /// Where the event's line is in the regular file it was read from
+    /// (to read it again), when it was read from one by a scan.
+    pub fn line_at(&self) -> Option<LineAt> {
+        self.line_at
     }
 
     /// The document of a decoded event, inspected.

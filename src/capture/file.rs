@@ -53,6 +53,21 @@ pub struct CaptureFile {
     identity: Option<FileId>,
     /// Where a chunk's buffer goes when it is dropped, for the next chunk.
     recycle: Option<Arc<Recycle>>,
+    /// Where the bytes start in the file they are from.
+    offset: u64,
+}
+
+/// Where a line of a regular file is, to read it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAt {
+    /// The file.
+    pub file: FileId,
+    /// The byte offset of the line's first byte.
+    pub offset: u64,
+    /// Its length in bytes, without the newline.
+    pub len: u32,
+    /// Its 1-based line number.
+    pub number: u32,
 }
 
 impl Drop for CaptureFile {
@@ -107,14 +122,27 @@ impl CaptureFile {
     pub(super) fn chunk(
         bytes: Vec<u8>,
         source: String,
-        lines_before: u32,
+        (lines_before, offset): (u32, u64),
         identity: FileId,
         recycle: Arc<Recycle>,
     ) -> CaptureFile {
         let mut capture = Self::index(source, bytes, lines_before);
         capture.identity = Some(identity);
         capture.recycle = Some(recycle);
+        capture.offset = offset;
         capture
+    }
+
+    /// Where line `index` is in the regular file it was read from; `None`
+    /// for a capture not read from one (a stream, the demo).
+    pub fn line_at(&self, index: usize) -> Option<LineAt> {
+        let line = self.lines.get(index)?;
+        Some(LineAt {
+            file: self.identity?,
+            offset: self.offset + line.start,
+            len: line.len,
+            number: line.number,
+        })
     }
 
     /// Read a stream (stdin) to its end, within the stream limits.
@@ -191,6 +219,7 @@ impl CaptureFile {
             disk: None,
             identity: None,
             recycle: None,
+            offset: 0,
         }
     }
 

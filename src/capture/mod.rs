@@ -16,7 +16,7 @@ mod line;
 pub use chunks::{CHUNK, Chunks, OpenFile, ReadError};
 pub use disk::{Change, FileId, OnDisk, same_file};
 pub use document::{Document, DocumentOptions, DocumentPaths, Fields};
-pub use file::{CaptureFile, LINE_LIMIT, LineSpan, STREAM_LIMIT};
+pub use file::{CaptureFile, LINE_LIMIT, LineAt, LineSpan, STREAM_LIMIT};
 pub use line::{LineError, decode_line, is_capture_line, is_partial_line, records_invalid_json};
 
 /// The key that marks a capture line, and the format version it holds.

@@ -1,5 +1,11 @@
 //! `diff`: compare two sources event by event.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+
 use anyhow::Result;
 
 use super::args::{DiffArgs, DiffFormat};
@@ -8,6 +14,8 @@ use super::sources::for_each_source_mapped;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::analyze::diff::{self, DiffSpec, Differ, Ignore};
 use crate::analyze::field::FieldPath;
+use crate::backend::SourceUri;
+use crate::capture::{FileId, LineAt};
 use crate::inspect::Needs;
 
 /// `evscope diff`: exit 0 when A and B match, 1 when they differ, 2 on
@@ -47,12 +55,16 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
     // scanned; only the matching runs on this thread.
     let mut differ = Differ::new(spec.clone());
     let summary = |document| spec.summary(document);
+    // A's events read from a capture file keep where their line is rather
+    // than their raw body; the few whose B differs are read again.
+    let mut a_files = AFiles::default();
     let read_a = for_each_source_mapped(
         context,
         std::slice::from_ref(&args.a),
         &scanner,
-        summary,
-        |_, summary| {
+        |document| spec.summary_read_again(document),
+        |info, summary| {
+            a_files.note(&info.uri);
             differ.add_a_summary(summary);
             Ok(true)
         },
@@ -69,6 +81,11 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         },
     )
     .await?;
+    if !differ.lines_to_read().is_empty() {
+        differ
+            .read_again(|at| a_files.read(at))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.a))?;
+    }
     let report = differ.finish();
     let mut out = Out::new();
     let lines = match args.format {
@@ -91,4 +108,54 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
     } else {
         EXIT_FOUND
     })
+}
+
+/// The capture files A's events were read from, to read lines of them
+/// again (see [`Differ::read_again`]).
+#[derive(Default)]
+struct AFiles {
+    /// Each file's path, by identity.
+    paths: HashMap<FileId, PathBuf>,
+    /// The source noted last (a source's events come together).
+    last: String,
+    open: HashMap<FileId, File>,
+}
+
+impl AFiles {
+    /// The source `uri` one of A's events was read from.
+    fn note(&mut self, uri: &str) {
+        if self.last == uri {
+            return;
+        }
+        self.last = uri.to_owned();
+        if let Ok(SourceUri::File(path)) = SourceUri::parse(uri)
+            && let Ok(meta) = std::fs::metadata(&path)
+        {
+            self.paths.insert(FileId::of_meta(&meta), path);
+        }
+    }
+
+    /// The bytes of the line `at`, from the file it was read from (not
+    /// another put in its place since).
+    fn read(&mut self, at: &LineAt) -> std::io::Result<Vec<u8>> {
+        let file = match self.open.entry(at.file) {
+            Entry::Occupied(open) => open.into_mut(),
+            Entry::Vacant(slot) => {
+                let path = self.paths.get(&at.file).ok_or_else(|| {
+                    std::io::Error::other("its file was not read as a capture file")
+                })?;
+                let file = File::open(path)?;
+                if FileId::of_meta(&file.metadata()?) != at.file {
+                    return Err(std::io::Error::other(format!(
+                        "{} was replaced while the diff ran",
+                        path.display()
+                    )));
+                }
+                slot.insert(file)
+            }
+        };
+        let mut bytes = vec![0; at.len as usize];
+        file.read_exact_at(&mut bytes, at.offset)?;
+        Ok(bytes)
+    }
 }

@@ -396,3 +396,70 @@ fn the_order_of_b_changes_nothing() {
         in_order.same as usize + in_order.different.len() + in_order.only_b.len()
     );
 }
+
+/// A's events as a diff of a capture file keeps them: where their line
+/// is, each line given by `lines` (a file of `lines`, one per event).
+fn diff_reading_a_again(
+    spec: DiffSpec,
+    a: &[Document],
+    b: &[Document],
+    lines: &mut dyn FnMut(&LineAt) -> std::io::Result<Vec<u8>>,
+) -> Result<DiffReport, ReadAgainError> {
+    let file = crate::capture::FileId::of_meta(&std::fs::metadata(".").unwrap());
+    let mut differ = Differ::new(spec.clone());
+    let mut offset = 0;
+    for (i, document) in a.iter().enumerate() {
+        let len = document.event.raw.len() as u32;
+        let at = LineAt {
+            file,
+            offset,
+            len,
+            number: i as u32 + 1,
+        };
+        offset += u64::from(len) + 1;
+        differ.add_a_summary(spec.summary_read_again(document.clone().read_at(Some(at))));
+    }
+    b.iter().for_each(|d| differ.add_b(d));
+    assert!(!differ.lines_to_read().is_empty());
+    differ.read_again(lines)?;
+    Ok(differ.finish())
+}
+
+/// Read again from their lines, A's bodies give the report a diff that
+/// kept them gives; a line that changed in between is an error.
+#[test]
+fn bodies_of_a_read_again_report_what_kept_ones_do() {
+    let (a, b) = old_and_new();
+    let spec = DiffSpec {
+        key: None,
+        ignore: vec![Ignore::parse("$.body.sentAt").unwrap()],
+    };
+    let text: Vec<u8> = a
+        .iter()
+        .flat_map(|d| [&d.event.raw[..], b"\n"].concat())
+        .collect();
+    let mut from_text = |at: &LineAt| {
+        let start = at.offset as usize;
+        Ok(text[start..start + at.len as usize].to_vec())
+    };
+    let kept = diff(spec.clone(), &a, &b);
+    let read = diff_reading_a_again(spec.clone(), &a, &b, &mut from_text).unwrap();
+    assert_eq!(read, kept);
+    // Without the ignored path, every pair differs: still in B's order.
+    let kept = diff(DiffSpec::default(), &a, &b);
+    let read = diff_reading_a_again(DiffSpec::default(), &a, &b, &mut from_text).unwrap();
+    assert_eq!(read, kept);
+    assert!(read.different.len() > 1);
+    let mut changed = |_: &LineAt| Ok(event("e2", 99, "x").into_bytes());
+    let error = diff_reading_a_again(spec.clone(), &a, &b, &mut changed).unwrap_err();
+    assert!(
+        error.to_string().contains("changed while the diff ran"),
+        "{error}"
+    );
+    let mut gone = |_: &LineAt| Err(std::io::Error::other("gone"));
+    let error = diff_reading_a_again(spec, &a, &b, &mut gone).unwrap_err();
+    assert!(
+        error.to_string().contains("could not be read again: gone"),
+        "{error}"
+    );
+}
