@@ -187,12 +187,12 @@ pub struct Summary {
 type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 /// What is kept of an event of A: its key, its body's hash, its time and
-/// its raw body (to name the differing paths when B's hash differs).
+/// its body (to name the differing paths when B's hash differs).
 #[derive(Debug)]
 struct Kept {
     key: Box<str>,
     /// The key's hash, as `KeptEvents` hashes it.
-    key_hash: u64,
+    key_hash: u32,
     hash: u64,
     published_ms: Option<i64>,
     body: KeptBody,
@@ -214,14 +214,16 @@ enum KeptBody {
 }
 
 /// A's events by key, in the order first seen. The table holds only
-/// positions in `events`: a million keys make a table of a few MB that
-/// grows and rehashes without moving what is kept, and what is kept is
-/// never moved either (a table of the entries themselves was most of a
-/// diff's memory, zeroed and copied each time it doubled).
+/// positions in `events` and key hashes: a million keys make a table of a
+/// few MB that grows and rehashes without moving or reading what is kept,
+/// and what is kept is never moved either (a table of the entries
+/// themselves was most of a diff's memory, zeroed and copied each time it
+/// doubled).
 #[derive(Debug, Default)]
 struct KeptEvents {
     events: Blocks<Kept>,
-    table: HashTable<u32>,
+    /// Each event's position in `events`, and its key's hash.
+    table: HashTable<(u32, u32)>,
     hasher: foldhash::fast::RandomState,
     /// The position after the event B matched last: B mostly carries A's
     /// events in A's order, so B's next event is most often kept there,
@@ -231,20 +233,26 @@ struct KeptEvents {
 }
 
 impl KeptEvents {
-    fn key_hash(&self, key: &str) -> u64 {
-        self.hasher.hash_one(key)
+    /// The hash of `key`: 32 bits, kept in the table beside each event's
+    /// position, so that the table grows without reading the events (a
+    /// cache miss each, a million events in) and a lookup compares hashes
+    /// before keys.
+    fn key_hash(&self, key: &str) -> u32 {
+        (self.hasher.hash_one(key) >> 32) as u32
     }
 
     /// The event kept under `key`, whose [`KeptEvents::key_hash`] is
     /// `hash`, for an event of B.
-    fn matching(&mut self, hash: u64, key: &str) -> Option<&mut Kept> {
+    fn matching(&mut self, hash: u32, key: &str) -> Option<&mut Kept> {
         let at = match self.events.get(self.next) {
             Some(kept) if kept.key_hash == hash && *kept.key == *key => self.next,
             _ => {
                 let events = &self.events;
-                *self
-                    .table
-                    .find(hash, |&i| *events[i as usize].key == *key)? as usize
+                self.table
+                    .find(spread(hash), |&(i, h)| {
+                        h == hash && *events[i as usize].key == *key
+                    })?
+                    .0 as usize
             }
         };
         self.next = at + 1;
@@ -256,22 +264,29 @@ impl KeptEvents {
     fn keep(&mut self, kept: Kept) -> Option<&mut Kept> {
         let at = u32::try_from(self.events.len()).expect("fewer than 2^32 events of A");
         let events = &self.events;
+        let hash = kept.key_hash;
         match self.table.entry(
-            kept.key_hash,
-            |&i| *events[i as usize].key == *kept.key,
-            |&i| events[i as usize].key_hash,
+            spread(hash),
+            |&(i, h)| h == hash && *events[i as usize].key == *kept.key,
+            |&(_, h)| spread(h),
         ) {
             Entry::Occupied(entry) => {
-                let i = *entry.get() as usize;
+                let i = entry.get().0 as usize;
                 self.events.get_mut(i)
             }
             Entry::Vacant(entry) => {
-                entry.insert(at);
+                entry.insert((at, hash));
                 self.events.push(kept);
                 None
             }
         }
     }
+}
+
+/// A 32-bit key hash spread over the 64 bits the table reads (its top
+/// bits tag entries, its low bits place them).
+fn spread(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// The body with secrets masked, when the event carries any.
