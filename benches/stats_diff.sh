@@ -4,7 +4,10 @@
 # (benches/gen_diff_side.py), whole process, release build.
 #
 #   benches/stats_diff.sh [EVENTS]     (NO_BUILD=1: use the binary already built;
-#                                       CARGO_TARGET_DIR: where it is)
+#                                       CARGO_TARGET_DIR: where it is;
+#                                       EVSCOPE_BEFORE=path/to/evscope: each
+#                                       command also run by that build, in
+#                                       turn with this one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1000000}
@@ -35,13 +38,20 @@ measure() { # name, command...
   rm -f "$out" "$out.time"
 }
 
+# Each command by this build, then (EVSCOPE_BEFORE) by the other one.
+both() { # name, arguments...
+  local name=$1; shift
+  measure "$name" "$bin" "$@"
+  [ -z "${EVSCOPE_BEFORE:-}" ] || measure "  (before)" "$EVSCOPE_BEFORE" "$@"
+}
+
 for round in 1 2; do
   echo "round $round (load average $(cut -d" " -f1-3 /proc/loadavg))"
-  measure "stats --rows source (no facet)" "$bin" stats "$a" --rows source
-  measure "stats --rows type" "$bin" stats "$a" --rows type
-  measure "stats --rows day --cols type" "$bin" stats "$a" --rows day --cols type
-  measure "stats --rows \$.body.eventName" "$bin" stats "$a" --rows '$.body.eventName'
-  measure "diff A B --ignore \$.body.bus" "$bin" diff "$a" "$b" --ignore '$.body.bus'
-  measure "stats --rows flow-state" "$bin" stats "$a" --rows flow-state
-  measure "peek --filter (reference)" "$bin" peek "$a" --filter "@.id == 'never'"
+  both "stats --rows source (no facet)" stats "$a" --rows source
+  both "stats --rows type" stats "$a" --rows type
+  both "stats --rows day --cols type" stats "$a" --rows day --cols type
+  both "stats --rows \$.body.eventName" stats "$a" --rows '$.body.eventName'
+  both "diff A B --ignore \$.body.bus" diff "$a" "$b" --ignore '$.body.bus'
+  both "stats --rows flow-state" stats "$a" --rows flow-state
+  both "peek --filter (reference)" peek "$a" --filter "@.id == 'never'"
 done
