@@ -2,8 +2,8 @@
 //! CLI, the TUI and the operations share. Batches are processed on every
 //! core, in order.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -41,6 +41,9 @@ pub struct Scanner {
     filter_members: Members,
     /// The body members of the documents handed over.
     members: Members,
+    /// The documents handed over need the event id alone, read from the
+    /// raw body's members where they tell (see [`Scanner::by_members`]).
+    id_by_members: bool,
     /// How many events the filter kept so far, of how many.
     kept: Arc<KeptShare>,
 }
@@ -99,6 +102,7 @@ impl Scanner {
             needs: Needs::ALL,
             filter_members,
             members: Members::All,
+            id_by_members: false,
             kept: Arc::default(),
         }
     }
@@ -115,8 +119,13 @@ impl Scanner {
     /// The same scanner handing over documents whose body holds only the
     /// members their inspection read (see [`Inspector::body_members`]):
     /// for a reader of facets and problems that never looks at the body.
+    ///
+    /// With [`Needs::EVENT_ID`] alone, most documents hold no member: the
+    /// event id is read from the raw body's members, as the decode found
+    /// them (see [`Inspector::event_id_by_members`]).
     pub fn body_for_needs_only(mut self) -> Self {
         self.members = self.inspector.body_members(self.needs);
+        self.id_by_members = self.needs == Needs::EVENT_ID;
         self
     }
 
@@ -175,6 +184,11 @@ impl Scanner {
         }
         let expect_json = record.expects_json();
         if self.filter.is_none() {
+            if self.id_by_members
+                && let Some(document) = self.by_members(record)?
+            {
+                return Ok(Some(document));
+            }
             let decoded = record.decode_members(&self.members)?;
             let inspection = self.inspector.inspect_for(
                 &decoded.event,
@@ -224,6 +238,43 @@ impl Scanner {
             );
         }
         Ok(Some(document))
+    }
+
+    /// [`Scanner::scan`] of a record whose document needs the event id
+    /// alone: no body member built when the raw body's members tell the
+    /// id; `None` when they do not (the body is then built as far as the
+    /// inspection reads it).
+    fn by_members(&self, record: &Record) -> Result<Option<Document>, LineError> {
+        static NO_MEMBER: LazyLock<Members> = LazyLock::new(|| Members::only([""; 0]));
+        let decoded = record.decode_members(&NO_MEMBER)?;
+        let inspection = match (&decoded.body, &decoded.raw_members) {
+            (Body::Json(serde_json::Value::Object(_)), Some(members)) => {
+                let text = std::str::from_utf8(&decoded.event.raw).ok();
+                let id = text.and_then(|text| {
+                    self.inspector
+                        .event_id_by_members(&decoded.event, text, members)
+                });
+                let Some(event_id) = id else {
+                    return Ok(None);
+                };
+                let mut inspection = Inspection::default();
+                inspection.meta.event_id = event_id;
+                inspection
+            }
+            // An object read by serde_json: its members were not kept.
+            (Body::Json(serde_json::Value::Object(_)), None) => return Ok(None),
+            // Any other body is whole.
+            _ => self.inspector.inspect_for(
+                &decoded.event,
+                &decoded.body,
+                self.now,
+                record.expects_json(),
+                self.needs,
+            ),
+        };
+        Ok(Some(
+            Document::decoded(decoded, inspection).read_at(record.line_at()),
+        ))
     }
 
     /// [`Scanner::scan`] over a batch on every core, each kept document

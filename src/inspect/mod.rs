@@ -12,6 +12,7 @@
 mod correlation;
 mod dates;
 mod defaults;
+mod event_id;
 mod expiration;
 mod location;
 mod mappings;

@@ -123,6 +123,19 @@ pub(crate) struct CompiledPath {
     body: BodyPart,
 }
 
+/// What a path reads of an event without attributes whose body is a JSON
+/// object known by its top-level members (see [`CompiledPath::by_members`]).
+pub(crate) enum ByMembers<'p> {
+    /// An attribute: nothing, the event has none.
+    Attribute,
+    /// The value of the top-level member of this name.
+    Member(&'p str),
+    /// Something inside the top-level member of this name.
+    Inside(&'p str),
+    /// Anything else: the members do not tell.
+    Unknown,
+}
+
 /// What a path reads of the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum BodyPart {
@@ -210,6 +223,26 @@ impl CompiledPath {
     /// What the path reads of the body.
     pub(crate) fn body_part(&self) -> &BodyPart {
         &self.body
+    }
+
+    /// What the path reads of an event without attributes whose body is a
+    /// JSON object known by its top-level members only.
+    pub(crate) fn by_members(&self) -> ByMembers<'_> {
+        match &self.kind {
+            Kind::Simple {
+                root: Root::Attributes,
+                ..
+            } => ByMembers::Attribute,
+            Kind::Simple {
+                root: Root::Body,
+                steps,
+            } => match steps.as_slice() {
+                [Step::Name(name)] => ByMembers::Member(name),
+                [Step::Name(name), _, ..] => ByMembers::Inside(name),
+                _ => ByMembers::Unknown,
+            },
+            _ => ByMembers::Unknown,
+        }
     }
 
     /// The normalized path text.

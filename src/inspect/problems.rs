@@ -42,10 +42,14 @@ impl Envelope {
             return None;
         };
         // A few members are scanned: cheaper than hashing four names.
-        let has = |name: &str| match o.len() {
+        Envelope::detect_by(|name| match o.len() {
             0..=16 => o.keys().any(|key| key == name),
             _ => o.contains_key(name),
-        };
+        })
+    }
+
+    /// The envelope of a JSON object body that `has` a member of a name.
+    pub(crate) fn detect_by(has: impl Fn(&str) -> bool) -> Option<Envelope> {
         DETECTED_BY
             .iter()
             .find(|(name, _)| has(name))
