@@ -197,9 +197,11 @@ impl Scanner {
                 expect_json,
                 self.needs,
             );
-            return Ok(Some(
-                Document::decoded(decoded, inspection).read_at(record.line_at()),
-            ));
+            return Ok(Some(Document::decoded(
+                decoded,
+                inspection,
+                record.line_at(),
+            )));
         }
         // Inspect for the filter, then for the output what it keeps.
         let members = if self.kept.partial_pays() {
@@ -219,7 +221,7 @@ impl Scanner {
                 needs,
             ),
         };
-        let mut document = Document::decoded(decoded, inspection).read_at(record.line_at());
+        let mut document = Document::decoded(decoded, inspection, record.line_at());
         let kept = self.keeps(&mut document);
         self.kept.count(kept);
         if !kept {
@@ -272,9 +274,11 @@ impl Scanner {
                 self.needs,
             ),
         };
-        Ok(Some(
-            Document::decoded(decoded, inspection).read_at(record.line_at()),
-        ))
+        Ok(Some(Document::decoded(
+            decoded,
+            inspection,
+            record.line_at(),
+        )))
     }
 
     /// [`Scanner::scan`] over a batch on every core, each kept document

@@ -95,11 +95,15 @@ impl Document {
         self.line_at
     }
 
-    /// The document of a decoded event, inspected.
-    pub fn decoded(decoded: Decoded, inspection: Inspection) -> Self {
+    /// The document of a decoded event, inspected, read from the line `at`
+    /// of a regular file if it was.
+    pub fn decoded(decoded: Decoded, inspection: Inspection, at: Option<LineAt>) -> Self {
         Document {
+            event: decoded.event,
+            body: decoded.body,
+            inspection,
             raw_members: decoded.raw_members,
-            ..Document::new(decoded.event, decoded.body, inspection)
+            line_at: at,
         }
     }
 
