@@ -12,7 +12,7 @@ use crate::backend::Record;
 use crate::capture::{Document, DocumentPaths, Fields, LineError};
 use crate::filter::Filter;
 use crate::inspect::{Inspection, Inspector, Needs, body_members_read};
-use crate::model::{Body, Event, Members};
+use crate::model::{Body, Decoded, Event, Members};
 
 /// Inspects and filters events.
 ///
@@ -185,22 +185,16 @@ impl Scanner {
         let expect_json = record.expects_json();
         if self.filter.is_none() {
             if self.id_by_members
-                && let Some(document) = self.by_members(record)?
+                && let Some(document) = self.by_members(record, expect_json)?
             {
                 return Ok(Some(document));
             }
             let decoded = record.decode_members(&self.members)?;
-            let inspection = self.inspector.inspect_for(
-                &decoded.event,
-                &decoded.body,
-                self.now,
+            return Ok(Some(self.inspected(
+                record,
+                decoded,
                 expect_json,
                 self.needs,
-            );
-            return Ok(Some(Document::decoded(
-                decoded,
-                inspection,
-                record.line_at(),
             )));
         }
         // Inspect for the filter, then for the output what it keeps.
@@ -211,17 +205,7 @@ impl Scanner {
         };
         let decoded = record.decode_members(members)?;
         let partial = decoded.partial;
-        let inspection = match self.filter_needs {
-            Needs::NONE => Inspection::default(),
-            needs => self.inspector.inspect_for(
-                &decoded.event,
-                &decoded.body,
-                self.now,
-                expect_json,
-                needs,
-            ),
-        };
-        let mut document = Document::decoded(decoded, inspection, record.line_at());
+        let mut document = self.inspected(record, decoded, expect_json, self.filter_needs);
         let kept = self.keeps(&mut document);
         self.kept.count(kept);
         if !kept {
@@ -246,10 +230,14 @@ impl Scanner {
     /// alone: no body member built when the raw body's members tell the
     /// id; `None` when they do not (the body is then built as far as the
     /// inspection reads it).
-    fn by_members(&self, record: &Record) -> Result<Option<Document>, LineError> {
+    fn by_members(
+        &self,
+        record: &Record,
+        expect_json: bool,
+    ) -> Result<Option<Document>, LineError> {
         static NO_MEMBER: LazyLock<Members> = LazyLock::new(|| Members::only([""; 0]));
         let decoded = record.decode_members(&NO_MEMBER)?;
-        let inspection = match (&decoded.body, &decoded.raw_members) {
+        let by_members = match (&decoded.body, &decoded.raw_members) {
             (Body::Json(serde_json::Value::Object(_)), Some(members)) => {
                 let text = std::str::from_utf8(&decoded.event.raw).ok();
                 let id = text.and_then(|text| {
@@ -266,19 +254,43 @@ impl Scanner {
             // An object read by serde_json: its members were not kept.
             (Body::Json(serde_json::Value::Object(_)), None) => return Ok(None),
             // Any other body is whole.
-            _ => self.inspector.inspect_for(
-                &decoded.event,
-                &decoded.body,
-                self.now,
-                record.expects_json(),
-                self.needs,
-            ),
+            _ => {
+                return Ok(Some(self.inspected(
+                    record,
+                    decoded,
+                    expect_json,
+                    self.needs,
+                )));
+            }
         };
         Ok(Some(Document::decoded(
             decoded,
-            inspection,
+            by_members,
             record.line_at(),
         )))
+    }
+
+    /// The document of `record`, decoded as `decoded`, inspected for
+    /// `needs` (nothing inspected for [`Needs::NONE`]); `expect_json` as
+    /// [`Scanner::inspect`] takes it.
+    fn inspected(
+        &self,
+        record: &Record,
+        decoded: Decoded,
+        expect_json: bool,
+        needs: Needs,
+    ) -> Document {
+        let inspection = match needs {
+            Needs::NONE => Inspection::default(),
+            needs => self.inspector.inspect_for(
+                &decoded.event,
+                &decoded.body,
+                self.now,
+                expect_json,
+                needs,
+            ),
+        };
+        Document::decoded(decoded, inspection, record.line_at())
     }
 
     /// [`Scanner::scan`] over a batch on every core, each kept document

@@ -8,8 +8,9 @@
 //! Bodies are hashed and compared from their raw bytes, so a document's
 //! decoded body needs only what its key reads (the event id's members, or
 //! the `--key` path's).
-//! Memory: of A, per key its body's hash, its time and its raw body (to
-//! name the differing paths); of B only the keys B alone carries.
+//! Memory: of A, per key its body's hash, its time and its raw body, or
+//! where its line is in a capture file (to name the differing paths; see
+//! [`Differ::read_again`]); of B only the keys B alone carries.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

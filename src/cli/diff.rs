@@ -81,11 +81,9 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         },
     )
     .await?;
-    if !differ.lines_to_read().is_empty() {
-        differ
-            .read_again(|at| a_files.read(at))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", args.a))?;
-    }
+    differ
+        .read_again(|at| a_files.read(at))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.a))?;
     let report = differ.finish();
     let mut out = Out::new();
     let lines = match args.format {

@@ -25,19 +25,15 @@ impl Inspector {
         if self.contracts.is_some() || !event.attributes.is_empty() {
             return None;
         }
+        // Each member's name, read once; members that do not fit the text
+        // tell nothing.
+        let names = members
+            .iter()
+            .map(|m| m.read(text).map(|(name, _)| name))
+            .collect::<Option<Vec<&str>>>()?;
         // A name given twice counts with its last value, as in a `Value`.
-        let member = |name: &str| -> Option<Option<&Member>> {
-            let mut found = None;
-            for m in members {
-                if m.read(text)?.0 == name {
-                    found = Some(m);
-                }
-            }
-            Some(found)
-        };
-        // Members that do not fit the text tell nothing.
-        members.iter().try_for_each(|m| m.read(text).map(drop))?;
-        let envelope = Envelope::detect_by(|name| matches!(member(name), Some(Some(_))));
+        let member = |name: &str| names.iter().rposition(|n| *n == name).map(|i| &members[i]);
+        let envelope = Envelope::detect_by(|name| member(name).is_some());
         let enveloped = matches!(
             envelope,
             Some(Envelope::CloudEvents | Envelope::EventBridge)
@@ -51,13 +47,13 @@ impl Inspector {
             match path.by_members() {
                 ByMembers::Attribute => {}
                 ByMembers::Member(name) => {
-                    if let Some(found) = member(name)?
+                    if let Some(found) = member(name)
                         && let Some(id) = member_text(found, text)?
                     {
                         return Some(Some(id));
                     }
                 }
-                ByMembers::Inside(name) if member(name)?.is_none() => {}
+                ByMembers::Inside(name) if member(name).is_none() => {}
                 ByMembers::Inside(_) | ByMembers::Unknown => return None,
             }
         }

@@ -40,7 +40,8 @@ impl Body {
     }
 
     /// [`Body::decode`] building only `members` of a JSON object body (see
-    /// [`crate::model::parse_members`]): JSON, text or binary for the same bytes.
+    /// [`crate::model::parse_members_str`]): JSON, text or binary for the
+    /// same bytes.
     pub fn decode_members(raw: &[u8], members: &Members) -> Body {
         Body::decode_lexed(raw, members).0
     }

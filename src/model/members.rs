@@ -93,20 +93,10 @@ impl Members {
     }
 }
 
-/// Parse `raw` as JSON like `serde_json::from_slice::<Value>`, accepting
+/// Parse `text` as JSON like `serde_json::from_str::<Value>`, accepting
 /// and refusing exactly the same texts, but of a top-level object keep
 /// only the members in `members` (in their order; a repeated name keeps
 /// its first place and last value, as a full parse does).
-pub fn parse_members(raw: &[u8], members: &Members) -> serde_json::Result<Value> {
-    match std::str::from_utf8(raw) {
-        // Checked once here, not again in every string.
-        Ok(text) => parse_members_str(text, members),
-        // Bytes that are not UTF-8 are not JSON: the full parse says why.
-        Err(_) => serde_json::from_slice(raw),
-    }
-}
-
-/// [`parse_members`] of a text.
 pub fn parse_members_str(text: &str, members: &Members) -> serde_json::Result<Value> {
     parse_members_lexed(text, members).map(|(value, _)| value)
 }
@@ -274,13 +264,13 @@ mod tests {
     #[test]
     fn keeps_only_the_named_members_in_order() {
         let raw = r#"{"b":1,"a":{"x":[1,2]},"c":"t\"x","a2":null,"b":7}"#;
-        let got = parse_members(raw.as_bytes(), &Members::only(["b", "a", "zz"])).unwrap();
+        let got = parse_members_str(raw, &Members::only(["b", "a", "zz"])).unwrap();
         let text = serde_json::to_string(&got).unwrap();
         assert_eq!(text, r#"{"b":7,"a":{"x":[1,2]}}"#);
-        let all = parse_members(raw.as_bytes(), &Members::All).unwrap();
+        let all = parse_members_str(raw, &Members::All).unwrap();
         assert_eq!(all, full(raw).unwrap());
         // Escaped names are names too.
-        let got = parse_members(br#"{"\u0061":1,"b":2}"#, &Members::only(["a"])).unwrap();
+        let got = parse_members_str(r#"{"\u0061":1,"b":2}"#, &Members::only(["a"])).unwrap();
         assert_eq!(got, serde_json::json!({"a": 1}));
     }
 
@@ -305,7 +295,7 @@ mod tests {
             r#""{\"a\":1}""#,
         ];
         for raw in cases {
-            let projected = parse_members(raw.as_bytes(), &Members::only(["a"]));
+            let projected = parse_members_str(raw, &Members::only(["a"]));
             assert_eq!(projected.is_ok(), full(raw).is_ok(), "{raw}");
             if let (Ok(got), Ok(Value::Object(whole))) = (&projected, full(raw)) {
                 let expected: Map<String, Value> =

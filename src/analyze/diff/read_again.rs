@@ -51,11 +51,14 @@ impl Differ {
     /// Name the paths where each pair in [`Differ::lines_to_read`] differs,
     /// A's line given by `read` (its bytes, without the newline). A line
     /// whose body is no longer the one hashed is an error: the file
-    /// changed under the diff.
+    /// changed under the diff. Nothing is read when no pair waits.
     pub fn read_again(
         &mut self,
         mut read: impl FnMut(&LineAt) -> std::io::Result<Vec<u8>>,
     ) -> Result<(), ReadAgainError> {
+        if self.unread.is_empty() {
+            return Ok(());
+        }
         let unread = std::mem::take(&mut self.unread);
         let mut found = std::mem::take(&mut self.different).into_iter();
         let mut merged = Vec::with_capacity(found.len() + unread.len());

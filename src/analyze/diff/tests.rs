@@ -25,6 +25,14 @@ fn diff(spec: DiffSpec, a: &[Document], b: &[Document]) -> DiffReport {
     differ.finish()
 }
 
+/// The spec of a diff that leaves out when the event was sent.
+fn sent_at_ignored() -> DiffSpec {
+    DiffSpec {
+        key: None,
+        ignore: vec![Ignore::parse("$.body.sentAt").unwrap()],
+    }
+}
+
 fn old_and_new() -> (Vec<Document>, Vec<Document>) {
     let a = vec![
         document("a1", "2026-01-01T00:00:00.000Z", &event("e1", 10, "x")),
@@ -48,10 +56,7 @@ fn old_and_new() -> (Vec<Document>, Vec<Document>) {
 #[test]
 fn missing_extra_changed_and_duplicated_events_with_lag() {
     let (a, b) = old_and_new();
-    let spec = DiffSpec {
-        key: None,
-        ignore: vec![Ignore::parse("$.body.sentAt").unwrap()],
-    };
+    let spec = sent_at_ignored();
     let report = diff(spec, &a, &b);
     assert_eq!(report.only_a, ["e3"]);
     assert_eq!(report.only_b, ["e5"]);
@@ -430,10 +435,7 @@ fn diff_reading_a_again(
 #[test]
 fn bodies_of_a_read_again_report_what_kept_ones_do() {
     let (a, b) = old_and_new();
-    let spec = DiffSpec {
-        key: None,
-        ignore: vec![Ignore::parse("$.body.sentAt").unwrap()],
-    };
+    let spec = sent_at_ignored();
     let text: Vec<u8> = a
         .iter()
         .flat_map(|d| [&d.event.raw[..], b"\n"].concat())

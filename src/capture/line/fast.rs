@@ -374,7 +374,7 @@ fn trim_ws_end(line: &[u8], start: usize, mut end: usize) -> usize {
 fn string_end(line: &[u8], start: usize) -> Option<usize> {
     let mut i = start + 1;
     loop {
-        i = crate::model::lex::skip_plain(line, i);
+        i = lex::skip_plain(line, i);
         match line.get(i)? {
             b'"' => return Some(i + 1),
             b'\\' => i += 2,
