@@ -153,7 +153,15 @@ impl AFiles {
             }
         };
         let mut bytes = vec![0; at.len as usize];
-        file.read_exact_at(&mut bytes, at.offset)?;
+        file.read_exact_at(&mut bytes, at.offset).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                std::io::Error::other(
+                    "the file is shorter than when it was read (truncated while the diff ran)",
+                )
+            } else {
+                e
+            }
+        })?;
         Ok(bytes)
     }
 }
