@@ -182,20 +182,14 @@ impl Scanner {
                 }
             }
         }
-        let expect_json = record.expects_json();
         if self.filter.is_none() {
             if self.id_by_members
-                && let Some(document) = self.by_members(record, expect_json)?
+                && let Some(document) = self.by_members(record)?
             {
                 return Ok(Some(document));
             }
             let decoded = record.decode_members(&self.members)?;
-            return Ok(Some(self.inspected(
-                record,
-                decoded,
-                expect_json,
-                self.needs,
-            )));
+            return Ok(Some(self.inspected(record, decoded, self.needs)));
         }
         // Inspect for the filter, then for the output what it keeps.
         let members = if self.kept.partial_pays() {
@@ -205,7 +199,7 @@ impl Scanner {
         };
         let decoded = record.decode_members(members)?;
         let partial = decoded.partial;
-        let mut document = self.inspected(record, decoded, expect_json, self.filter_needs);
+        let mut document = self.inspected(record, decoded, self.filter_needs);
         let kept = self.keeps(&mut document);
         self.kept.count(kept);
         if !kept {
@@ -219,7 +213,7 @@ impl Scanner {
                 &document.event,
                 &document.body,
                 self.now,
-                expect_json,
+                expects_json(record, &document.body),
                 self.needs,
             );
         }
@@ -230,11 +224,7 @@ impl Scanner {
     /// alone: no body member built when the raw body's members tell the
     /// id; `None` when they do not (the body is then built as far as the
     /// inspection reads it).
-    fn by_members(
-        &self,
-        record: &Record,
-        expect_json: bool,
-    ) -> Result<Option<Document>, LineError> {
+    fn by_members(&self, record: &Record) -> Result<Option<Document>, LineError> {
         static NO_MEMBER: LazyLock<Members> = LazyLock::new(|| Members::only([""; 0]));
         let decoded = record.decode_members(&NO_MEMBER)?;
         let by_members = match (&decoded.body, &decoded.raw_members) {
@@ -254,14 +244,7 @@ impl Scanner {
             // An object read by serde_json: its members were not kept.
             (Body::Json(serde_json::Value::Object(_)), None) => return Ok(None),
             // Any other body is whole.
-            _ => {
-                return Ok(Some(self.inspected(
-                    record,
-                    decoded,
-                    expect_json,
-                    self.needs,
-                )));
-            }
+            _ => return Ok(Some(self.inspected(record, decoded, self.needs))),
         };
         Ok(Some(Document::decoded(
             decoded,
@@ -271,22 +254,15 @@ impl Scanner {
     }
 
     /// The document of `record`, decoded as `decoded`, inspected for
-    /// `needs` (nothing inspected for [`Needs::NONE`]); `expect_json` as
-    /// [`Scanner::inspect`] takes it.
-    fn inspected(
-        &self,
-        record: &Record,
-        decoded: Decoded,
-        expect_json: bool,
-        needs: Needs,
-    ) -> Document {
+    /// `needs` (nothing inspected for [`Needs::NONE`]).
+    fn inspected(&self, record: &Record, decoded: Decoded, needs: Needs) -> Document {
         let inspection = match needs {
             Needs::NONE => Inspection::default(),
             needs => self.inspector.inspect_for(
                 &decoded.event,
                 &decoded.body,
                 self.now,
-                expect_json,
+                expects_json(record, &decoded.body),
                 needs,
             ),
         };
@@ -307,6 +283,14 @@ impl Scanner {
             self.scan(r).map(|kept| kept.map(&map))
         })
     }
+}
+
+/// Whether `record`'s source promises the JSON body it decoded as `body`
+/// ([`Record::expects_json`]). Only a body that is not JSON is inspected
+/// differently for that promise (an `invalid_json` problem), so the
+/// record's bytes are searched for it only then.
+fn expects_json(record: &Record, body: &Body) -> bool {
+    !matches!(body, Body::Json(_)) && record.expects_json()
 }
 
 /// `each` on every record, on every core, results in input order; `None`

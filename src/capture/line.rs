@@ -410,7 +410,12 @@ mod tests {
             }
         }
         for line in &lines {
-            for members in [Members::All, Members::only(vec!["eventId".to_string()])] {
+            let projections = [
+                Members::All,
+                Members::only(vec!["eventId".to_string()]),
+                Members::only([""; 0]),
+            ];
+            for members in projections {
                 let Some(fast) = fast::decode(line, "file:x", &members) else {
                     continue;
                 };

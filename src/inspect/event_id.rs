@@ -25,14 +25,23 @@ impl Inspector {
         if self.contracts.is_some() || !event.attributes.is_empty() {
             return None;
         }
-        // Each member's name, read once; members that do not fit the text
-        // tell nothing.
-        let names = members
+        // Members that do not fit the text tell nothing.
+        if members
             .iter()
-            .map(|m| m.read(text).map(|(name, _)| name))
-            .collect::<Option<Vec<&str>>>()?;
-        // A name given twice counts with its last value, as in a `Value`.
-        let member = |name: &str| names.iter().rposition(|n| *n == name).map(|i| &members[i]);
+            .any(|m| m.name.end > text.len() || m.value.end > text.len())
+        {
+            return None;
+        }
+        // Names compared as bytes (no UTF-8 boundary to check: only the
+        // value of the member found is read as text, and checked then). A
+        // name given twice counts with its last value, as in a `Value`.
+        let bytes = text.as_bytes();
+        let member = |name: &str| {
+            members
+                .iter()
+                .rev()
+                .find(|m| bytes.get(m.name.clone()) == Some(name.as_bytes()))
+        };
         let envelope = Envelope::detect_by(|name| member(name).is_some());
         let enveloped = matches!(
             envelope,
@@ -65,7 +74,7 @@ impl Inspector {
 /// for none (null, an empty string, `true`, an object), `None` when unsure
 /// (a number that is not a plain integer).
 fn member_text(member: &Member, text: &str) -> Option<Option<String>> {
-    let value = member.text(text);
+    let (_, value) = member.read(text)?;
     match member.token {
         Token::String { escaped } => {
             let string = lex::string_text(value, escaped);

@@ -291,8 +291,16 @@ pub enum Token {
 /// and when a member name has escapes.
 pub(crate) fn object_members(text: &str) -> Option<Vec<Member>> {
     let bytes = text.as_bytes();
+    let (members, end) = object_at(bytes, skip_ws(bytes, 0))?;
+    (skip_ws(bytes, end) == bytes.len()).then_some(members)
+}
+
+/// The members of the object starting at `i` in `bytes` (its opening
+/// brace), as [`object_members`] reads them, and the index after its
+/// closing brace; whatever follows is not read. `None` as for
+/// [`object_members`].
+pub(crate) fn object_at(bytes: &[u8], mut i: usize) -> Option<(Vec<Member>, usize)> {
     let mut members = Vec::with_capacity(8);
-    let mut i = skip_ws(bytes, 0);
     if bytes.get(i) != Some(&b'{') {
         return None;
     }
@@ -341,7 +349,7 @@ pub(crate) fn object_members(text: &str) -> Option<Vec<Member>> {
             }
         }
     }
-    (skip_ws(bytes, i) == bytes.len()).then_some(members)
+    Some((members, i))
 }
 
 /// Every UTF-8 text made by changing one byte of `text` to one of

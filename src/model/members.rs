@@ -115,21 +115,32 @@ pub fn parse_members_lexed(
     // Most bodies are read by hand, only the members kept built by
     // serde_json; any other is left to serde_json, visiting every member.
     if let Some(found) = lex::object_members(text) {
-        let kept = || found.iter().filter(|m| members.has(m.name(text)));
-        let mut map = Map::with_capacity(kept().count());
-        for member in kept() {
-            let value = match plain_value(member, text) {
-                Some(value) => value,
-                None => serde_json::from_str(member.text(text))?,
-            };
-            map.insert(member.name(text).to_owned(), value);
-        }
-        return Ok((Value::Object(map), Some(found)));
+        return Ok((built_of(text, members, &found)?, Some(found)));
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = de.deserialize_map(Projected(members))?;
     de.end()?;
     Ok((value, None))
+}
+
+/// The object `text` with only `members` built, of the top-level members
+/// `found` in it (as [`lex::object_members`] finds them: a reader that
+/// found them already hands them over, and they are not read again).
+pub(crate) fn built_of(
+    text: &str,
+    members: &Members,
+    found: &[Member],
+) -> serde_json::Result<Value> {
+    let kept = || found.iter().filter(|m| members.has(m.name(text)));
+    let mut map = Map::with_capacity(kept().count());
+    for member in kept() {
+        let value = match plain_value(member, text) {
+            Some(value) => value,
+            None => serde_json::from_str(member.text(text))?,
+        };
+        map.insert(member.name(text).to_owned(), value);
+    }
+    Ok(Value::Object(map))
 }
 
 /// The value of a member that is a string, a plain integer or a literal,

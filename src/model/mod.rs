@@ -13,6 +13,7 @@ pub use contract::{ContractStatus, Violation};
 pub use facets::{
     Correlation, Gps, Jwt, Location, Meta, Problem, ProblemKind, Security, Token, TokenKind,
 };
+pub(crate) use members::built_of;
 pub use members::{Members, parse_members_lexed, parse_members_str};
 
 use std::collections::BTreeMap;

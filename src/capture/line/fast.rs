@@ -19,7 +19,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
-use crate::model::{Body, Decoded, Event, Members, lex, parse_members_lexed};
+use crate::model::lex::{self, Member};
+use crate::model::{Body, Decoded, Event, Members, built_of, parse_members_lexed};
 
 /// [`super::decode_line_members`] of a capture line, for lines whose body
 /// is plain JSON; `None` for any other line (see the module's doc).
@@ -32,9 +33,10 @@ pub(super) fn decode(line: &[u8], source: &str, members: &Members) -> Option<Dec
 /// other line.
 pub(super) fn decode_head(line: &[u8], source: &str) -> Option<Event> {
     by_layout(|body_last| {
-        let (event, (start, end)) = event_as(line, source, body_last)?;
+        let split = event_as(line, source, body_last, false)?;
+        let (start, end) = split.body;
         serde_json::from_slice::<IgnoredAny>(&line[start..end]).ok()?;
-        Some(event)
+        Some(split.event)
     })
 }
 
@@ -73,6 +75,9 @@ struct Head {
     json: bool,
     /// The body's value, as a span of the line.
     body: Option<(usize, usize)>,
+    /// The body's top-level members (positions from its start), when they
+    /// were read to find where it ends.
+    body_members: Option<Vec<Member>>,
 }
 
 /// [`decode`], taking the body to be the last member when `body_last`
@@ -83,9 +88,17 @@ pub(super) fn decode_as(
     members: &Members,
     body_last: bool,
 ) -> Option<Decoded> {
-    let (mut event, (start, end)) = event_as(line, source, body_last)?;
+    let lex_body = !members.is_all();
+    let Split {
+        mut event,
+        body: (start, end),
+        body_members,
+    } = event_as(line, source, body_last, lex_body)?;
     let text = std::str::from_utf8(&line[start..end]).ok()?;
-    let (value, raw_members) = parse_members_lexed(text, members).ok()?;
+    let (value, raw_members) = match body_members {
+        Some(found) => (built_of(text, members, &found).ok()?, Some(found)),
+        None => parse_members_lexed(text, members).ok()?,
+    };
     event.raw = text.as_bytes().to_vec();
     Some(Decoded {
         event,
@@ -95,10 +108,20 @@ pub(super) fn decode_as(
     })
 }
 
-/// The event of a line whose body is plain JSON, without its body (`raw`
-/// empty), and where the body's value is in the line.
-fn event_as(line: &[u8], source: &str, body_last: bool) -> Option<(Event, (usize, usize))> {
-    let head = read_head(line, body_last)?;
+/// A line whose body is plain JSON, split into its event and its body.
+struct Split {
+    /// The event, without its body (`raw` empty).
+    event: Event,
+    /// Where the body's value is in the line.
+    body: (usize, usize),
+    /// The body's top-level members, when they were read to find its end.
+    body_members: Option<Vec<Member>>,
+}
+
+/// The [`Split`] of a line whose body is plain JSON; its body's members
+/// are read to find its end when it is not last and `lex_body`.
+fn event_as(line: &[u8], source: &str, body_last: bool, lex_body: bool) -> Option<Split> {
+    let head = read_head(line, body_last, lex_body)?;
     let (version, Some(id), true, Some(body)) = (head.version?, head.id, head.json, head.body)
     else {
         return None;
@@ -117,7 +140,11 @@ fn event_as(line: &[u8], source: &str, body_last: bool) -> Option<(Event, (usize
         system: head.system,
         raw: Vec::new(),
     };
-    Some((event, body))
+    Some(Split {
+        event,
+        body,
+        body_members: head.body_members,
+    })
 }
 
 /// The members of a capture line [`read_head`] reads.
@@ -137,8 +164,10 @@ enum Field {
 }
 
 /// The fields of `line`, each parsed from its own bytes; `None` when the
-/// line is not one this path is sure of.
-fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
+/// line is not one this path is sure of. A body that is not last is found
+/// by its structure, or (`lex_body`) by reading its members, kept for the
+/// body's decode (one pass over it instead of two).
+fn read_head(line: &[u8], body_last: bool, lex_body: bool) -> Option<Head> {
     fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
         serde_json::from_slice(bytes).ok()
     }
@@ -199,6 +228,13 @@ fn read_head(line: &[u8], body_last: bool) -> Option<Head> {
         let start = skip_ws(line, i + 1);
         let value_end = match field {
             Some(Field::Body) if body_last => trim_ws_end(line, start, end),
+            Some(Field::Body) if lex_body => match lex::object_at(&line[start..], 0) {
+                Some((members, len)) => {
+                    head.body_members = Some(members);
+                    start + len
+                }
+                None => value_end(line, start)?,
+            },
             // Another member is skipped, checked as serde_json checks it
             // (`None`: not sure it would be read alike).
             None => lex::value_end(line, start, 1)?,
