@@ -229,7 +229,7 @@ impl Scanner {
         let decoded = record.decode_members(&NO_MEMBER)?;
         let by_members = match (&decoded.body, &decoded.raw_members) {
             (Body::Json(serde_json::Value::Object(_)), Some(members)) => {
-                let text = std::str::from_utf8(&decoded.event.raw).ok();
+                let text = crate::model::utf8(&decoded.event.raw);
                 let id = text.and_then(|text| {
                     self.inspector
                         .event_id_by_members(&decoded.event, text, members)

@@ -129,26 +129,48 @@ impl DiffSpec {
     /// What a diff keeps of `document`, its raw body moved out of it. Runs
     /// on any thread (the CLI computes these on every core).
     pub fn summary(&self, mut document: Document) -> Summary {
-        let mut summary = self.summary_of(&document);
+        let mut summary = self.summary_taking(&mut document);
         summary.raw = std::mem::take(&mut document.event.raw);
         summary
     }
 
     /// What a diff keeps of `document`, but its raw body.
     fn summary_of(&self, document: &Document) -> Summary {
+        let (key, summary) = self.keyed(document);
+        Summary {
+            key: key.into_owned(),
+            ..summary
+        }
+    }
+
+    /// [`DiffSpec::summary_of`], the event id moved out of `document`
+    /// rather than copied when it is the key.
+    fn summary_taking(&self, document: &mut Document) -> Summary {
+        let (key, summary) = self.keyed(document);
+        let key = match key {
+            Cow::Owned(key) => key,
+            Cow::Borrowed(_) => document.inspection.meta.event_id.take().unwrap_or_default(),
+        };
+        Summary { key, ..summary }
+    }
+
+    /// The key of `document`, and the rest of its summary (no key, no raw
+    /// body).
+    fn keyed<'d>(&self, document: &'d Document) -> (Cow<'d, str>, Summary) {
         let (key, key_hash) = self.key(document);
         let hash = match key_hash {
             Some(hash) if self.ignore.is_empty() => hash,
             _ => raw_body_hash(&document.event.raw, document.raw_members(), &self.ignore),
         };
-        Summary {
-            key: key.into_owned(),
+        let summary = Summary {
+            key: String::new(),
             hash,
             published_ms: document.event.published_at.map(|t| t.timestamp_millis()),
             raw: Vec::new(),
             line_at: None,
             shown: shown_body(document),
-        }
+        };
+        (key, summary)
     }
 
     /// [`DiffSpec::summary`] of an event of A that, read from a line of a
@@ -156,11 +178,11 @@ impl DiffSpec {
     /// raw body is left with the document instead of kept (a million
     /// events of A kept no longer take a million raw bodies of memory;
     /// see [`Differ::read_again`]).
-    pub fn summary_read_again(&self, document: Document) -> Summary {
+    pub fn summary_read_again(&self, mut document: Document) -> Summary {
         match document.line_at() {
             Some(at) => Summary {
                 line_at: Some(at),
-                ..self.summary_of(&document)
+                ..self.summary_taking(&mut document)
             },
             None => self.summary(document),
         }

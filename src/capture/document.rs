@@ -633,12 +633,12 @@ mod tests {
         meta.correlation.correlation_id = Some(hostile.into());
         meta.correlation.causation_id = Some("c".into());
         meta.correlation.trace_id = Some("t".into());
-        meta.contract = Some(crate::model::ContractStatus {
+        meta.contract = Some(Box::new(crate::model::ContractStatus {
             schema: hostile.into(),
             version: None,
             valid: false,
             violations: Vec::new(),
-        });
+        }));
         for kind in [ProblemKind::Expired, ProblemKind::ContractViolation] {
             document
                 .inspection

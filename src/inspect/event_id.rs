@@ -37,10 +37,9 @@ impl Inspector {
         // name given twice counts with its last value, as in a `Value`.
         let bytes = text.as_bytes();
         let member = |name: &str| {
-            members
-                .iter()
-                .rev()
-                .find(|m| bytes.get(m.name.clone()) == Some(name.as_bytes()))
+            members.iter().rev().find(|m| {
+                m.name.len() == name.len() && bytes.get(m.name.clone()) == Some(name.as_bytes())
+            })
         };
         let envelope = Envelope::detect_by(|name| member(name).is_some());
         let enveloped = matches!(

@@ -270,7 +270,7 @@ impl Inspector {
                 let checked =
                     contracts.check(event_type.as_deref(), version.as_deref(), body.as_json());
                 problems.extend(checked.problems);
-                checked.status
+                checked.status.map(Box::new)
             });
         if !needs.has(Needs::PROBLEMS) {
             // Problems found on the way to a facet are not asked for.

@@ -50,7 +50,7 @@ impl Body {
     /// a JSON object body when they were read by hand (see
     /// [`parse_members_lexed`]).
     pub fn decode_lexed(raw: &[u8], members: &Members) -> (Body, Option<Vec<Member>>) {
-        let Ok(text) = std::str::from_utf8(raw) else {
+        let Some(text) = super::utf8(raw) else {
             // Bytes that are not UTF-8 are not JSON.
             return (Body::Binary(raw.to_vec()), None);
         };

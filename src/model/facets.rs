@@ -46,7 +46,7 @@ pub struct Meta {
     /// What checking the event against its contract found, when contracts
     /// are loaded and one names its type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contract: Option<super::ContractStatus>,
+    pub contract: Option<Box<super::ContractStatus>>,
 }
 
 /// Country, IP address and GPS position named by an event.

@@ -131,6 +131,9 @@ pub(crate) fn built_of(
     members: &Members,
     found: &[Member],
 ) -> serde_json::Result<Value> {
+    if matches!(members, Members::Only(names) if names.lengths == 0) {
+        return Ok(Value::Object(Map::new())); // no member built: none to look at
+    }
     let kept = || found.iter().filter(|m| members.has(m.name(text)));
     let mut map = Map::with_capacity(kept().count());
     for member in kept() {

@@ -18,6 +18,12 @@ pub use members::{Members, parse_members_lexed, parse_members_str};
 
 use std::collections::BTreeMap;
 
+/// `bytes` as text when they are UTF-8: [`std::str::from_utf8`], checked
+/// with SIMD instructions (bodies are checked on every scan).
+pub fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 

@@ -79,7 +79,7 @@ fn json_hash(raw: &[u8], members: Option<&[Member]>, ignore: &[Ignore]) -> Optio
         /// Each thread's working memory, kept from body to body.
         static SCRATCH: RefCell<Scratch> = RefCell::default();
     }
-    let text = std::str::from_utf8(raw).ok()?;
+    let text = crate::model::utf8(raw)?;
     let hash = SCRATCH.with_borrow_mut(|scratch| {
         let start = |scratch: &mut Scratch| {
             scratch.active.clear();

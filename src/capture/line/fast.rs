@@ -94,7 +94,7 @@ pub(super) fn decode_as(
         body: (start, end),
         body_members,
     } = event_as(line, source, body_last, lex_body)?;
-    let text = std::str::from_utf8(&line[start..end]).ok()?;
+    let text = crate::model::utf8(&line[start..end])?;
     let (value, raw_members) = match body_members {
         Some(found) => (built_of(text, members, &found).ok()?, Some(found)),
         None => parse_members_lexed(text, members).ok()?,
