@@ -14,23 +14,20 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
-
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
 
 use jsonpath_rust::parser::model::{Segment, Selector};
 use jsonpath_rust::parser::parse_json_path;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::blocks::Blocks;
 use super::field::{FieldPath, PathError, label_of};
 use crate::capture::{Document, LineAt};
 use crate::model::Body;
 use hash::raw_body_hash;
+use kept::{KeptBody, KeptEvents, NewKept};
 
 mod hash;
+mod kept;
 mod read_again;
 
 pub use read_again::ReadAgainError;
@@ -209,109 +206,6 @@ pub struct Summary {
 /// Maps keyed by event key (a fast hash: keys are many and short).
 type KeyMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
-/// What is kept of an event of A: its key, its body's hash, its time and
-/// its body (to name the differing paths when B's hash differs).
-#[derive(Debug)]
-struct Kept {
-    key: Box<str>,
-    /// The key's hash, as `KeptEvents` hashes it.
-    key_hash: u32,
-    hash: u64,
-    published_ms: Option<i64>,
-    body: KeptBody,
-    /// The body with its secrets masked, for events that carry any.
-    shown: Option<Box<Value>>,
-    copies: u64,
-    /// How many times B carried the key.
-    b_copies: u64,
-}
-
-/// The body of an event of A, as kept to name the paths where B's
-/// differs.
-#[derive(Debug)]
-enum KeptBody {
-    /// Its raw bytes.
-    Raw(Box<[u8]>),
-    /// Where its line is in a file, to read it again.
-    Line(LineAt),
-}
-
-/// A's events by key, in the order first seen. The table holds only
-/// positions in `events` and key hashes: a million keys make a table of a
-/// few MB that grows and rehashes without moving or reading what is kept,
-/// and what is kept is never moved either (a table of the entries
-/// themselves was most of a diff's memory, zeroed and copied each time it
-/// doubled).
-#[derive(Debug, Default)]
-struct KeptEvents {
-    events: Blocks<Kept>,
-    /// Each event's position in `events`, and its key's hash.
-    table: HashTable<(u32, u32)>,
-    hasher: foldhash::fast::RandomState,
-    /// The position after the event B matched last: B mostly carries A's
-    /// events in A's order, so B's next event is most often kept there,
-    /// found without a lookup in the table (whose every lookup, a million
-    /// keys in, misses the caches).
-    next: usize,
-}
-
-impl KeptEvents {
-    /// The hash of `key`: 32 bits, kept in the table beside each event's
-    /// position, so that the table grows without reading the events (a
-    /// cache miss each, a million events in) and a lookup compares hashes
-    /// before keys.
-    fn key_hash(&self, key: &str) -> u32 {
-        (self.hasher.hash_one(key) >> 32) as u32
-    }
-
-    /// The event kept under `key`, whose [`KeptEvents::key_hash`] is
-    /// `hash`, for an event of B.
-    fn matching(&mut self, hash: u32, key: &str) -> Option<&mut Kept> {
-        let at = match self.events.get(self.next) {
-            Some(kept) if kept.key_hash == hash && *kept.key == *key => self.next,
-            _ => {
-                let events = &self.events;
-                self.table
-                    .find(spread(hash), |&(i, h)| {
-                        h == hash && *events[i as usize].key == *key
-                    })?
-                    .0 as usize
-            }
-        };
-        self.next = at + 1;
-        self.events.get_mut(at)
-    }
-
-    /// Keep `kept` unless its key is kept already: then the event kept
-    /// under it (one lookup in the table either way).
-    fn keep(&mut self, kept: Kept) -> Option<&mut Kept> {
-        let at = u32::try_from(self.events.len()).expect("fewer than 2^32 events of A");
-        let events = &self.events;
-        let hash = kept.key_hash;
-        match self.table.entry(
-            spread(hash),
-            |&(i, h)| h == hash && *events[i as usize].key == *kept.key,
-            |&(_, h)| spread(h),
-        ) {
-            Entry::Occupied(entry) => {
-                let i = entry.get().0 as usize;
-                self.events.get_mut(i)
-            }
-            Entry::Vacant(entry) => {
-                entry.insert((at, hash));
-                self.events.push(kept);
-                None
-            }
-        }
-    }
-}
-
-/// A 32-bit key hash spread over the 64 bits the table reads (its top
-/// bits tag entries, its low bits place them).
-fn spread(hash: u32) -> u64 {
-    u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-}
-
 /// The body with secrets masked, when the event carries any.
 fn shown_body(document: &Document) -> Option<Value> {
     document
@@ -444,23 +338,14 @@ impl Differ {
     /// An event of A, summarised by [`DiffSpec::summary`].
     pub fn add_a_summary(&mut self, summary: Summary) {
         self.events.0 += 1;
-        let key_hash = self.a.key_hash(&summary.key);
-        let kept = Kept {
-            key_hash,
-            key: summary.key.into_boxed_str(),
+        let new = NewKept {
             hash: summary.hash,
             published_ms: summary.published_ms,
-            body: match summary.line_at {
-                Some(at) => KeptBody::Line(at),
-                None => KeptBody::Raw(summary.raw.into_boxed_slice()),
-            },
-            shown: summary.shown.map(Box::new),
-            copies: 1,
-            b_copies: 0,
+            raw: summary.raw,
+            line_at: summary.line_at,
+            shown: summary.shown,
         };
-        if let Some(kept) = self.a.keep(kept) {
-            kept.copies += 1;
-        }
+        self.a.keep(&summary.key, new);
     }
 
     /// An event of B (after every event of A), summarised by
@@ -478,7 +363,7 @@ impl Differ {
             }
             return;
         };
-        kept.b_copies += 1;
+        kept.b_copies = kept.b_copies.saturating_add(1);
         if kept.b_copies > 1 {
             return;
         }
@@ -497,13 +382,16 @@ impl Differ {
                     self.different.push(difference);
                 }
             }
-            KeptBody::Line(at) => self.unread.push(Unread {
-                at: *at,
-                hash: kept.hash,
-                a_shown,
-                b: summary,
-                after: self.different.len(),
-            }),
+            KeptBody::Line(line) => {
+                let (line, hash) = (*line, kept.hash);
+                self.unread.push(Unread {
+                    at: self.a.line_at(line),
+                    hash,
+                    a_shown,
+                    b: summary,
+                    after: self.different.len(),
+                });
+            }
         }
     }
 
@@ -551,15 +439,16 @@ impl Differ {
             key: key.to_owned(),
             count,
         };
-        for kept in self.a.events.iter() {
+        for kept in self.a.iter() {
+            let key = self.a.key(kept);
             if kept.b_copies == 0 {
-                only_a.push(kept.key.to_string());
+                only_a.push(key.to_owned());
             }
             if kept.copies > 1 {
-                duplicates_a.push(duplicate(&kept.key, kept.copies));
+                duplicates_a.push(duplicate(key, kept.copies.into()));
             }
             if kept.b_copies > 1 {
-                duplicates_b.push(duplicate(&kept.key, kept.b_copies));
+                duplicates_b.push(duplicate(key, kept.b_copies.into()));
             }
         }
         for (key, seen) in &self.b_only {
