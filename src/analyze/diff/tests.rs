@@ -465,3 +465,31 @@ fn bodies_of_a_read_again_report_what_kept_ones_do() {
         "{error}"
     );
 }
+
+/// The lag's ranks are those of the sorted lags (nearest rank), for lists
+/// of every length up to 40, with repeats and negative lags.
+#[test]
+fn lag_ranks_are_the_sorted_ranks() {
+    let mut seed = 7u64;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as i64 % 50 - 10
+    };
+    assert_eq!(lag_of(Vec::new()), None);
+    for n in 1..=40 {
+        for _ in 0..5 {
+            let lags: Vec<i64> = (0..n).map(|_| next()).collect();
+            let mut sorted = lags.clone();
+            sorted.sort_unstable();
+            let rank = |q: f64| sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+            let expected = Lag {
+                p50: rank(0.5),
+                p95: rank(0.95),
+                max: sorted[n - 1],
+            };
+            assert_eq!(lag_of(lags), Some(expected), "{sorted:?}");
+        }
+    }
+}
