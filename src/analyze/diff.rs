@@ -24,7 +24,7 @@ use super::field::{FieldPath, PathError, label_of};
 use crate::capture::{Document, LineAt};
 use crate::model::Body;
 use hash::raw_body_hash;
-use kept::{KeptBody, KeptEvents, NewKept};
+use kept::{ABody, KeptEvents, NewKept};
 
 mod hash;
 mod kept;
@@ -353,7 +353,7 @@ impl Differ {
     pub fn add_b_summary(&mut self, summary: Summary) {
         self.events.1 += 1;
         let key_hash = self.a.key_hash(&summary.key);
-        let Some(kept) = self.a.matching(key_hash, &summary.key) else {
+        let Some(matched) = self.a.matching(key_hash, &summary.key) else {
             match self.b_only.get_mut(&summary.key) {
                 Some(seen) => *seen += 1,
                 None => {
@@ -363,35 +363,31 @@ impl Differ {
             }
             return;
         };
-        kept.b_copies = kept.b_copies.saturating_add(1);
-        if kept.b_copies > 1 {
+        if matched.b_copies > 1 {
             return;
         }
-        if let (Some(a), Some(b)) = (kept.published_ms, summary.published_ms) {
+        if let (Some(a), Some(b)) = (matched.published_ms, summary.published_ms) {
             self.lags.push(b - a);
         }
-        if kept.hash == summary.hash {
+        if matched.hash == summary.hash {
             self.same += 1;
             return;
         }
-        let a_shown = kept.shown.as_deref().cloned();
-        match &kept.body {
-            KeptBody::Raw(raw) => {
+        let a_shown = self.a.shown(matched.at).cloned();
+        match self.a.body(matched.at) {
+            ABody::Raw(raw) => {
                 let a = Body::decode(raw).to_capture_value();
                 if let Some(difference) = self.compare(a, a_shown, summary) {
                     self.different.push(difference);
                 }
             }
-            KeptBody::Line(line) => {
-                let (line, hash) = (*line, kept.hash);
-                self.unread.push(Unread {
-                    at: self.a.line_at(line),
-                    hash,
-                    a_shown,
-                    b: summary,
-                    after: self.different.len(),
-                });
-            }
+            ABody::Line(at) => self.unread.push(Unread {
+                at,
+                hash: matched.hash,
+                a_shown,
+                b: summary,
+                after: self.different.len(),
+            }),
         }
     }
 

@@ -3,6 +3,7 @@
 //! memory costs as much to touch as the reading that fills it (the kernel
 //! zeroes every page).
 
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
@@ -13,42 +14,69 @@ use crate::analyze::blocks::Blocks;
 use crate::capture::{FileId, LineAt};
 
 /// What is kept of an event of A: its key, its body's hash, its time and
-/// its body (to name the differing paths when B's hash differs).
+/// its body (to name the differing paths when B's hash differs). 64 bytes
+/// (a test holds it there): its masked body, which few events have, is
+/// kept beside it.
 #[derive(Debug)]
 pub(super) struct Kept {
+    hash: u64,
+    /// Its publish time (ms since the epoch), [`NO_TIME`] when it has none.
+    published_ms: i64,
+    body: KeptBody,
     /// Where its key is in [`KeptEvents`]'s keys.
     key: KeyAt,
-    /// The key's hash, as `KeptEvents` hashes it.
-    key_hash: u32,
     /// How many times A carried the key.
     pub copies: u32,
     /// How many times B carried the key.
     pub b_copies: u32,
+}
+
+/// No publish time: a time chrono cannot hold, so no event has it.
+const NO_TIME: i64 = i64::MIN;
+
+impl Kept {
+    /// Its publish time, in ms since the epoch.
+    pub fn published_ms(&self) -> Option<i64> {
+        (self.published_ms != NO_TIME).then_some(self.published_ms)
+    }
+}
+
+/// An event of A an event of B matched.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Matched {
+    /// Its position among the events kept.
+    pub at: u32,
+    /// How many events of B matched it, this one included.
+    pub b_copies: u32,
+    /// Its body's hash.
     pub hash: u64,
+    /// Its publish time, in ms since the epoch.
     pub published_ms: Option<i64>,
-    pub body: KeptBody,
-    /// The body with its secrets masked, for events that carry any.
-    pub shown: Option<Box<Value>>,
+}
+
+/// The body of an event of A, as [`KeptEvents::body`] gives it.
+pub(super) enum ABody<'k> {
+    /// Its raw bytes.
+    Raw(&'k [u8]),
+    /// Where its line is, to read it again.
+    Line(LineAt),
 }
 
 /// The body of an event of A, as kept to name the paths where B's
 /// differs.
 #[derive(Debug)]
-pub(super) enum KeptBody {
+enum KeptBody {
     /// Its raw bytes.
     Raw(Box<[u8]>),
-    /// Where its line is in a file, to read it again.
-    Line(LineIn),
-}
-
-/// A [`LineAt`] whose file is kept once, in [`KeptEvents`]'s files.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct LineIn {
-    /// The file's place in the files.
-    file: u32,
-    number: u32,
-    len: u32,
-    offset: u64,
+    /// Where its line is in a file, to read it again: a [`LineAt`] whose
+    /// file is kept once, in [`KeptEvents`]'s files (fields of the variant
+    /// rather than a struct, so that the tag fits beside them).
+    Line {
+        file: u32,
+        number: u32,
+        len: u32,
+        offset: u64,
+    },
 }
 
 /// Where a key is in [`Keys`].
@@ -109,6 +137,9 @@ pub(super) struct KeptEvents {
     keys: Keys,
     /// The files lines of A were read from ([`KeptBody::Line`]).
     files: Vec<FileId>,
+    /// The bodies with their secrets masked, of the events that carry
+    /// any, by position in `events`.
+    shown: HashMap<u32, Value, foldhash::fast::RandomState>,
     /// Each event's position in `events`, and its key's hash.
     table: HashTable<(u32, u32)>,
     hasher: foldhash::fast::RandomState,
@@ -139,20 +170,27 @@ impl KeptEvents {
     }
 
     /// The event kept under `key`, whose [`KeptEvents::key_hash`] is
-    /// `hash`, for an event of B.
-    pub fn matching(&mut self, hash: u32, key: &str) -> Option<&mut Kept> {
-        let is = |kept: &Kept| kept.key_hash == hash && self.keys.get(kept.key) == key;
+    /// `hash`, matched by one more event of B.
+    pub fn matching(&mut self, hash: u32, key: &str) -> Option<Matched> {
+        let is = |kept: &Kept| self.keys.get(kept.key) == key;
         let at = match self.events.get(self.next) {
-            Some(kept) if is(kept) => self.next,
+            Some(kept) if is(kept) => self.next as u32,
             _ => {
                 let events = &self.events;
                 self.table
                     .find(spread(hash), |&(i, h)| h == hash && is(&events[i as usize]))?
-                    .0 as usize
+                    .0
             }
         };
-        self.next = at + 1;
-        self.events.get_mut(at)
+        self.next = at as usize + 1;
+        let kept = self.events.get_mut(at as usize)?;
+        kept.b_copies = kept.b_copies.saturating_add(1);
+        Some(Matched {
+            at,
+            b_copies: kept.b_copies,
+            hash: kept.hash,
+            published_ms: kept.published_ms(),
+        })
     }
 
     /// Keep an event of A under `key` unless the key is kept already: then
@@ -176,24 +214,25 @@ impl KeptEvents {
             Entry::Vacant(entry) => {
                 entry.insert((at, hash));
                 let body = match new.line_at {
-                    Some(line) => KeptBody::Line(LineIn {
+                    Some(line) => KeptBody::Line {
                         file: self.file_index(line.file),
                         number: line.number,
                         len: line.len,
                         offset: line.offset,
-                    }),
+                    },
                     None => KeptBody::Raw(new.raw.into_boxed_slice()),
                 };
                 let key = self.keys.add(key);
+                if let Some(shown) = new.shown {
+                    self.shown.insert(at, shown);
+                }
                 self.events.push(Kept {
+                    hash: new.hash,
+                    published_ms: new.published_ms.unwrap_or(NO_TIME),
+                    body,
                     key,
-                    key_hash: hash,
                     copies: 1,
                     b_copies: 0,
-                    hash: new.hash,
-                    published_ms: new.published_ms,
-                    body,
-                    shown: new.shown.map(Box::new),
                 });
             }
         }
@@ -217,14 +256,28 @@ impl KeptEvents {
         self.keys.get(kept.key)
     }
 
-    /// Where the line `line` is.
-    pub fn line_at(&self, line: LineIn) -> LineAt {
-        LineAt {
-            file: self.files[line.file as usize],
-            offset: line.offset,
-            len: line.len,
-            number: line.number,
+    /// The body of the event kept at `at` (a position [`Matched`] gives).
+    pub fn body(&self, at: u32) -> ABody<'_> {
+        match &self.events[at as usize].body {
+            KeptBody::Raw(raw) => ABody::Raw(raw),
+            KeptBody::Line {
+                file,
+                number,
+                len,
+                offset,
+            } => ABody::Line(LineAt {
+                file: self.files[*file as usize],
+                offset: *offset,
+                len: *len,
+                number: *number,
+            }),
         }
+    }
+
+    /// The body with its secrets masked of the event kept at `at`, when it
+    /// carries any.
+    pub fn shown(&self, at: u32) -> Option<&Value> {
+        self.shown.get(&at)
     }
 
     /// Every event kept, in the order first seen.
@@ -237,4 +290,15 @@ impl KeptEvents {
 /// bits tag entries, its low bits place them).
 fn spread(hash: u32) -> u64 {
     u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A million events of A take a million of these: keep it small.
+    #[test]
+    fn what_is_kept_of_an_event_is_64_bytes() {
+        assert_eq!(std::mem::size_of::<Kept>(), 64);
+    }
 }
