@@ -148,12 +148,14 @@ impl Key {
             Key::Country => Needs::LOCATION,
             Key::Expired => Needs::EXPIRY,
             Key::EventId => Needs::EVENT_ID,
-            // What a flow summary holds: ids, type, time, flags.
+            // What a flow's state is judged from: the ids that link its
+            // events, their types (terminal or not) and times. Not the
+            // summary's expired and malformed flags, which the state does
+            // not read (they stay unset: no problem is looked for).
             Key::FlowState => Needs::EVENT_ID
                 .with(Needs::CORRELATION)
                 .with(Needs::TYPE)
-                .with(Needs::EXPIRY)
-                .with(Needs::PROBLEMS),
+                .with(Needs::DATES),
             Key::Path(path) => path_needs(path),
         }
     }
@@ -407,11 +409,11 @@ impl Spec {
         self.rows.is_flow_state() || self.cols.as_ref().is_some_and(Key::is_flow_state)
     }
 
-    /// Whether the pivot reads the body itself (a path key or value, or
-    /// the flow state, which summarizes events), not only facets:
-    /// otherwise an event's body is needed only as far as its facets are.
+    /// Whether the pivot reads the body itself (a path key or value), not
+    /// only facets: otherwise an event's body is needed only as far as its
+    /// facets are (the flow state's summaries hold facets and ids alone).
     pub fn reads_body(&self) -> bool {
-        let reads = |key: &Key| matches!(key, Key::Path(_) | Key::FlowState);
+        let reads = |key: &Key| matches!(key, Key::Path(_));
         reads(&self.rows) || self.cols.as_ref().is_some_and(reads) || self.measure.path.is_some()
     }
 

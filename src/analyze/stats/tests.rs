@@ -427,3 +427,44 @@ fn a_pivot_needs_only_what_its_keys_and_value_read() {
         Needs::FACETS.with(Needs::SECRETS)
     );
 }
+
+/// The flow state judged from an inspection narrowed to what it reads,
+/// bodies built only as far as that goes (as `evscope stats` reads them),
+/// is the state a full inspection of whole bodies gives: every event of
+/// the demo.
+#[test]
+fn the_flow_state_reads_no_more_than_it_needs() {
+    let inspector = Inspector::with_defaults();
+    let spec = spec("flow-state", None, "count");
+    assert!(!spec.reads_body());
+    let members = inspector.body_members(spec.needs());
+    let now: DateTime<Utc> = "2026-11-30T00:00:00Z".parse().unwrap();
+    let settings = crate::analyze::flows::Settings::at(now);
+    let (mut narrow, mut full) = (Stats::new(spec.clone()), Stats::new(spec.clone()));
+    narrow.judge_flows(settings.clone());
+    full.judge_flows(settings);
+    for name in [
+        "payments.jsonl",
+        "payments.dlq.jsonl",
+        "notifications.jsonl",
+    ] {
+        let source = format!("file:{name}");
+        let dlq = name.contains("dlq");
+        let text = std::fs::read(format!("{}/demo/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let (event, body) = crate::capture::decode_line(line, 1, &source).unwrap();
+            let projected = crate::model::Body::decode_members(&event.raw, &members);
+            let inspection = inspector.inspect_for(&event, &projected, now, true, spec.needs());
+            narrow.add_from(
+                &source,
+                dlq,
+                &Document::new(event.clone(), projected, inspection),
+            );
+            let inspection = inspector.inspect(&event, &body, now, true);
+            full.add_from(&source, dlq, &Document::new(event, body, inspection));
+        }
+    }
+    let (narrow, full) = (narrow.finish(), full.finish());
+    assert!(full.rows.len() > 2, "{:?}", full.rows);
+    assert_eq!(narrow, full);
+}
