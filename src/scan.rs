@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::backend::Record;
-use crate::capture::{Document, DocumentPaths, Fields, LineError};
+use crate::capture::{Document, DocumentPaths, Fields, LineAt, LineError, LineView, view_line};
 use crate::filter::Filter;
 use crate::inspect::{Inspection, Inspector, Needs, body_members_read};
 use crate::model::{Body, Decoded, Event, Members};
@@ -230,9 +230,14 @@ impl Scanner {
         let by_members = match (&decoded.body, &decoded.raw_members) {
             (Body::Json(serde_json::Value::Object(_)), Some(members)) => {
                 let text = crate::model::utf8(&decoded.event.raw);
+                let event = &decoded.event;
                 let id = text.and_then(|text| {
-                    self.inspector
-                        .event_id_by_members(&decoded.event, text, members)
+                    self.inspector.event_id_by_members(
+                        event.attributes.is_empty(),
+                        &event.id,
+                        text,
+                        members,
+                    )
                 });
                 let Some(event_id) = id else {
                     return Ok(None);
@@ -269,6 +274,27 @@ impl Scanner {
         Document::decoded(decoded, inspection, record.line_at())
     }
 
+    /// The [`LineView`] of `record` and its event id, when its document
+    /// would hold nothing but that event id (read from the raw body's
+    /// members: see [`Scanner::body_for_needs_only`]) and no filter reads
+    /// it: a capture line read without making its event. `None`: scan it.
+    pub fn view<'r>(&self, record: &'r Record) -> Option<(LineView<'r>, Option<String>)> {
+        if self.filter.is_some() || !self.id_by_members {
+            return None;
+        }
+        let Record::Line { file, index } = record else {
+            return None;
+        };
+        let view = view_line(file.line(*index))?;
+        let event_id = self.inspector.event_id_by_members(
+            view.attributes_empty,
+            &view.message_id,
+            view.body,
+            &view.members,
+        )?;
+        Some((view, event_id))
+    }
+
     /// [`Scanner::scan`] over a batch on every core, each kept document
     /// turned into a `T` by `map` (on the same core); results in input order.
     /// `None` when `stop` was set before the batch was done (see
@@ -279,11 +305,36 @@ impl Scanner {
         stop: &AtomicBool,
         map: impl Fn(Document) -> T + Sync,
     ) -> Option<Vec<Result<Option<T>, LineError>>> {
+        self.scan_batch_viewed(records, stop, map, None)
+    }
+
+    /// [`Scanner::scan_batch`], the records that have a [`Scanner::view`]
+    /// turned into a `T` by `from_view` without a document where it can.
+    pub fn scan_batch_viewed<T: Send>(
+        &self,
+        records: &[Record],
+        stop: &AtomicBool,
+        map: impl Fn(Document) -> T + Sync,
+        from_view: Option<&FromView<'_, T>>,
+    ) -> Option<Vec<Result<Option<T>, LineError>>> {
         par_until(records, &|| stop.load(Ordering::Relaxed), |r| {
+            if let Some(from_view) = from_view
+                && let Some((view, event_id)) = self.view(r)
+                && let Some(made) = from_view(&view, event_id, r.line_at())
+            {
+                return Ok(Some(made));
+            }
             self.scan(r).map(|kept| kept.map(&map))
         })
     }
 }
+
+/// What a reader makes of a capture line from its [`LineView`], the event
+/// id read from it and where the line is, without a document (see
+/// [`Scanner::view`]): the same as it makes of the line's document, or
+/// `None` when it needs the document.
+pub type FromView<'f, T> =
+    dyn for<'v> Fn(&LineView<'v>, Option<String>, Option<LineAt>) -> Option<T> + Sync + 'f;
 
 /// Whether `record`'s source promises the JSON body it decoded as `body`
 /// ([`Record::expects_json`]). Only a body that is not JSON is inspected

@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::field::{FieldPath, PathError, label_of};
-use crate::capture::{Document, LineAt};
+use crate::capture::{Document, LineAt, LineView};
 use crate::model::Body;
 use hash::raw_body_hash;
 use kept::{ABody, KeptEvents, NewKept};
@@ -170,6 +170,50 @@ impl DiffSpec {
         (key, summary)
     }
 
+    /// What a diff keeps of the capture line `view` (the event id read
+    /// from it `event_id`, its place `at`), as [`DiffSpec::summary`] (or,
+    /// `read_again`, [`DiffSpec::summary_read_again`]) keeps of its
+    /// document, without one. `None` when a `--key` path chooses the key
+    /// (it reads the document).
+    pub fn summary_of_view(
+        &self,
+        view: &LineView<'_>,
+        event_id: Option<String>,
+        at: Option<LineAt>,
+        read_again: bool,
+    ) -> Option<Summary> {
+        if self.key.is_some() {
+            return None;
+        }
+        let raw = view.body.as_bytes();
+        let members = Some(&view.members[..]);
+        // As `key` and `keyed` choose them.
+        let (key, key_hash) = match event_id.filter(|id| is_own_id(id, &view.message_id, raw)) {
+            Some(id) => (id, None),
+            None => {
+                let hash = raw_body_hash(raw, members, &[]);
+                (format!("body#{hash:016x}"), Some(hash))
+            }
+        };
+        let hash = match key_hash {
+            Some(hash) if self.ignore.is_empty() => hash,
+            _ => raw_body_hash(raw, members, &self.ignore),
+        };
+        let line_at = at.filter(|_| read_again);
+        Some(Summary {
+            key,
+            hash,
+            published_ms: view.published_at.map(|t| t.timestamp_millis()),
+            raw: match line_at {
+                Some(_) => Vec::new(),
+                None => raw.to_vec(),
+            },
+            line_at,
+            // The event id alone was inspected: no secret was looked for.
+            shown: None,
+        })
+    }
+
     /// [`DiffSpec::summary`] of an event of A that, read from a line of a
     /// regular file, is read again from there if its body is needed: its
     /// raw body is left with the document instead of kept (a million
@@ -190,7 +234,7 @@ impl DiffSpec {
 /// `--ignore` left out), its publish time, its raw body (to name the
 /// differing paths when the hashes differ) and, when it carries secrets,
 /// its body masked.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct Summary {
     key: String,
     hash: u64,
@@ -491,11 +535,17 @@ fn lag_of(mut lags: Vec<i64>) -> Option<Lag> {
 /// message ids are the event ids).
 fn own_id(document: &Document) -> Option<&str> {
     let id = document.inspection.meta.event_id.as_deref()?;
-    if id != document.event.id {
-        return Some(id);
+    is_own_id(id, &document.event.id, &document.event.raw).then_some(id)
+}
+
+/// Whether the event id `id` of an event whose message id is `message_id`
+/// and raw body `raw` is the event's own (see [`own_id`]).
+fn is_own_id(id: &str, message_id: &str, raw: &[u8]) -> bool {
+    if id != message_id {
+        return true;
     }
     let quoted = format!("\"{id}\"");
-    memchr::memmem::find(&document.event.raw, quoted.as_bytes()).map(|_| id)
+    memchr::memmem::find(raw, quoted.as_bytes()).is_some()
 }
 
 /// Every path where `a` and `b` differ, leaves first reached, not under an

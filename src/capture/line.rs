@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 
 mod fast;
 
+pub use fast::LineView;
+
 use super::VERSION_KEY;
 use crate::model::{Body, BodyEncoding, Decoded, Event, Members, parse_members_lexed};
 
@@ -114,6 +116,15 @@ pub fn decode_line_members(
         partial: partial && decoded.partial,
         ..decoded
     })
+}
+
+/// The [`LineView`] of a capture line whose body is a JSON object, read
+/// without making its event; `None` for any other line (decode it).
+pub fn view_line(line: &[u8]) -> Option<LineView<'_>> {
+    if !is_capture_line(line) {
+        return None;
+    }
+    fast::view(line)
 }
 
 /// The event of a line without decoding its body (`raw` left empty), for
@@ -397,17 +408,9 @@ mod tests {
         let mut checked = 0;
         // Each byte of a few of them inserted before or cut.
         let mutated = [&lines[..4], &lines[bases - 2..]].concat();
+        let inserts: [&[u8]; 8] = [b" ", b"\x0c", b"\\", b"\"", b",", b"}", b"1", b"\xff"];
         for base in mutated {
-            for at in 0..base.len() {
-                for insert in [&b" "[..], b"\x0c", b"\\", b"\"", b",", b"}", b"1", b"\xff"] {
-                    let mut line = base.clone();
-                    line.splice(at..at, insert.iter().copied());
-                    lines.push(line);
-                }
-                let mut cut = base.clone();
-                cut.remove(at);
-                lines.push(cut);
-            }
+            lines.extend(crate::model::lex::inserted_and_cut(&base, &inserts));
         }
         for line in &lines {
             let projections = [

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::args::CheckArgs;
 use super::output::Out;
-use super::peek::{Reading, for_each_mapped};
+use super::peek::{Mapping, Reading, for_each_mapped};
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::capture::Document;
 use crate::inspect::{Inspection, Needs};
@@ -220,7 +220,7 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
         backend,
         &scanner,
         Reading::once(None),
-        inspection,
+        Mapping::of(inspection),
         |(inspection, shape)| {
             summary.add(&inspection, shape);
             Ok(true)

@@ -10,12 +10,13 @@ use anyhow::Result;
 
 use super::args::{DiffArgs, DiffFormat};
 use super::output::Out;
+use super::peek::Mapping;
 use super::sources::for_each_source_mapped;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::analyze::diff::{self, DiffSpec, Differ, Ignore};
 use crate::analyze::field::FieldPath;
 use crate::backend::SourceUri;
-use crate::capture::{FileId, LineAt};
+use crate::capture::{FileId, LineAt, LineView};
 use crate::inspect::Needs;
 
 /// `evscope diff`: exit 0 when A and B match, 1 when they differ, 2 on
@@ -54,7 +55,10 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
     // Keys and body hashes are computed on every core, as documents are
     // scanned; only the matching runs on this thread.
     let mut differ = Differ::new(spec.clone());
-    let summary = |document| spec.summary(document);
+    // Capture lines whose summary needs no document are summed up without
+    // one (see `Scanner::view`).
+    let view_a = |view: &LineView<'_>, id, at| spec.summary_of_view(view, id, at, true);
+    let view_b = |view: &LineView<'_>, id, at| spec.summary_of_view(view, id, at, false);
     // A's events read from a capture file keep where their line is rather
     // than their raw body; the few whose B differs are read again.
     let mut a_files = AFiles::default();
@@ -62,7 +66,10 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         context,
         std::slice::from_ref(&args.a),
         &scanner,
-        |document| spec.summary_read_again(document),
+        Mapping {
+            document: |document| spec.summary_read_again(document),
+            view: Some(&view_a),
+        },
         |info, summary| {
             a_files.note(&info.uri);
             differ.add_a_summary(summary);
@@ -74,7 +81,10 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         context,
         std::slice::from_ref(&args.b),
         &scanner,
-        summary,
+        Mapping {
+            document: |document| spec.summary(document),
+            view: Some(&view_b),
+        },
         |_, summary| {
             differ.add_b_summary(summary);
             Ok(true)

@@ -11,7 +11,7 @@ use super::{Context, EXIT_ERROR};
 use crate::backend::file::export::{Destination, Exporter};
 use crate::backend::{Backend, Record};
 use crate::capture::{Document, DocumentOptions};
-use crate::scan::Scanner;
+use crate::scan::{FromView, Scanner};
 
 /// What a pass over a source saw.
 #[derive(Debug, Default, Clone, Copy)]
@@ -35,7 +35,7 @@ pub(super) async fn for_each_document(
         backend,
         scanner,
         Reading::once(limit),
-        |document| document,
+        Mapping::of(|document| document),
         each,
     )
     .await
@@ -140,6 +140,24 @@ fn say_released(backend: &dyn Backend) {
     }
 }
 
+/// How a scan turns what it keeps into a `T`: each document by `document`
+/// (on every core) and, with `view`, a capture line it reads without a
+/// document (see [`crate::scan::Scanner::view`]).
+pub(super) struct Mapping<'v, T, F> {
+    pub document: F,
+    pub view: Option<&'v FromView<'v, T>>,
+}
+
+impl<T, F: Fn(Document) -> T + Sync> Mapping<'_, T, F> {
+    /// Every kept document turned into a `T` by `document`.
+    pub fn of(document: F) -> Self {
+        Mapping {
+            document,
+            view: None,
+        }
+    }
+}
+
 /// What the scan of a batch gives for each of its records.
 type Scanned<T> = Vec<Result<Option<T>, crate::capture::LineError>>;
 
@@ -149,7 +167,7 @@ pub(super) async fn for_each_mapped<T: Send>(
     backend: Arc<dyn Backend>,
     scanner: &Scanner,
     read: Reading,
-    map: impl Fn(Document) -> T + Sync,
+    map: Mapping<'_, T, impl Fn(Document) -> T + Sync>,
     mut each: impl FnMut(T) -> Result<bool>,
 ) -> Result<Pass> {
     if let Some(caution) = backend.browse_caution() {
@@ -263,7 +281,9 @@ pub(super) async fn for_each_mapped<T: Send>(
         let (results, go_on) = tokio::task::block_in_place(|| {
             let mut results = None;
             let go_on = rayon::in_place_scope(|scope| {
-                scope.spawn(|_| results = scanner.scan_batch(&batch, &stop, &map));
+                scope.spawn(|_| {
+                    results = scanner.scan_batch_viewed(&batch, &stop, &map.document, map.view);
+                });
                 let go_on = match scanned.take() {
                     Some((batch, results)) => hand(batch, results),
                     None => Ok(true),
@@ -413,7 +433,7 @@ pub(super) async fn peek(args: PeekArgs, context: &Context) -> Result<i32> {
         follow: args.follow,
         yes: args.yes,
     };
-    let pass = for_each_mapped(backend, &scanner, read, to_line, |line| {
+    let pass = for_each_mapped(backend, &scanner, read, Mapping::of(to_line), |line| {
         open = out.line(&line)?;
         // Following, each event shows as it arrives.
         if open && args.follow {

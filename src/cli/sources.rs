@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Result;
 
 use super::Context;
-use super::peek::{Reading, for_each_mapped};
+use super::peek::{Mapping, Reading, for_each_mapped};
 use crate::backend::{Backend, SourceInfo, is_scope, list_sources};
 use crate::capture::Document;
 use crate::scan::Scanner;
@@ -32,16 +32,17 @@ pub(super) async fn for_each_source_document(
     scanner: &Scanner,
     each: impl FnMut(&SourceInfo, Document) -> Result<bool>,
 ) -> Result<Sources> {
-    for_each_source_mapped(context, uris, scanner, |document| document, each).await
+    let mapping = Mapping::of(|document| document);
+    for_each_source_mapped(context, uris, scanner, mapping, each).await
 }
 
-/// [`for_each_source_document`], with each kept document first turned into
-/// a `T` by `map`, which runs on every core.
+/// [`for_each_source_document`], with what is kept first turned into a `T`
+/// by `map`, which runs on every core.
 pub(super) async fn for_each_source_mapped<T: Send>(
     context: &Context,
     uris: &[String],
     scanner: &Scanner,
-    map: impl Fn(Document) -> T + Sync,
+    map: Mapping<'_, T, impl Fn(Document) -> T + Sync>,
     mut each: impl FnMut(&SourceInfo, T) -> Result<bool>,
 ) -> Result<Sources> {
     let mut sources = Sources::default();
@@ -55,7 +56,11 @@ pub(super) async fn for_each_source_mapped<T: Send>(
                 None => context.source(&info.uri).await?,
             };
             let mut stopped = false;
-            let pass = for_each_mapped(backend, scanner, Reading::once(None), &map, |item| {
+            let mapping = Mapping {
+                document: &map.document,
+                view: map.view,
+            };
+            let pass = for_each_mapped(backend, scanner, Reading::once(None), mapping, |item| {
                 let go_on = each(&info, item)?;
                 stopped = !go_on;
                 Ok(go_on)

@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use super::args::{SqlDialect, StatsArgs, StatsFormat};
 use super::output::Out;
+use super::peek::Mapping;
 use super::sources::for_each_source_mapped;
 use super::{Context, EXIT_ERROR};
 use crate::analyze::stats::{self, Dialect, Format, Key, Measure, Spec, Stats};
@@ -57,7 +58,7 @@ pub(super) async fn stats(args: StatsArgs, context: &Context) -> Result<i32> {
         context,
         &sources,
         &scanner,
-        |document| spec.count(&document),
+        Mapping::of(|document| spec.count(&document)),
         |info, counted| {
             pivot.add_counted(&info.uri, info.dlq_of.is_some(), counted);
             Ok(true)

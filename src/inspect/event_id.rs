@@ -8,21 +8,22 @@
 use super::Inspector;
 use super::path::ByMembers;
 use super::problems::Envelope;
-use crate::model::Event;
 use crate::model::lex::{self, Member, Token};
 
 impl Inspector {
-    /// The event id facet of `event`, whose body is the JSON object `text`
-    /// with the top-level `members` its decode read: what
+    /// The event id facet of an event whose message id is `message_id`,
+    /// with no attributes when `attributes_empty`, whose body is the JSON
+    /// object `text` with the top-level `members` its decode read: what
     /// [`Inspector::inspect_for`] finds for [`super::Needs::EVENT_ID`].
     /// `None` when the members do not tell.
     pub fn event_id_by_members(
         &self,
-        event: &Event,
+        attributes_empty: bool,
+        message_id: &str,
         text: &str,
         members: &[Member],
     ) -> Option<Option<String>> {
-        if self.contracts.is_some() || !event.attributes.is_empty() {
+        if self.contracts.is_some() || !attributes_empty {
             return None;
         }
         // Members that do not fit the text tell nothing.
@@ -65,7 +66,7 @@ impl Inspector {
                 ByMembers::Inside(_) | ByMembers::Unknown => return None,
             }
         }
-        Some((!event.id.is_empty()).then(|| event.id.clone()))
+        Some((!message_id.is_empty()).then(|| message_id.to_owned()))
     }
 }
 
@@ -88,12 +89,32 @@ fn member_text(member: &Member, text: &str) -> Option<Option<String>> {
     }
 }
 
+/// Bodies of every kind of id member (duplicates, null, empty, padded,
+/// escaped, CloudEvents and EventBridge `id`, nested ids, JSON in a
+/// string, none): what readers of the event id are tested on.
+#[cfg(test)]
+pub(crate) const ID_BODIES: &[&str] = &[
+    r#"{"eventId":"e-1","eventName":"A"}"#,
+    r#"{"eventId":" padded ","eventId":"last"}"#,
+    r#"{"eventId":"","event_id":7,"eventid":"x"}"#,
+    r#"{"eventId":null,"eventid":true,"event_id":-12}"#,
+    r#"{"eventId":1.5}"#,
+    r#"{"eventId":{"a":1},"id":"i-1"}"#,
+    r#"{"specversion":"1.0","id":"ce-1","source":"s","type":"t"}"#,
+    r#"{"detail-type":"x","id":"eb-1","detail":{"eventId":"inner"}}"#,
+    r#"{"data":"{\"eventId\":\"in-a-string\"}"}"#,
+    r#"{"eventId":"\u0041\t","metadata":{"eventId":"m"}}"#,
+    r#"{"other":1}"#,
+    "{}",
+];
+
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
 
     use super::*;
     use crate::inspect::Needs;
+    use crate::model::Event;
     use crate::model::{Body, Members, parse_members_lexed};
 
     /// Where the members tell, they tell what the inspection of the body
@@ -102,22 +123,8 @@ mod tests {
     #[test]
     fn the_members_tell_the_id_the_inspection_finds() {
         let inspector = Inspector::with_defaults();
-        let bodies = [
-            r#"{"eventId":"e-1","eventName":"A"}"#,
-            r#"{"eventId":" padded ","eventId":"last"}"#,
-            r#"{"eventId":"","event_id":7,"eventid":"x"}"#,
-            r#"{"eventId":null,"eventid":true,"event_id":-12}"#,
-            r#"{"eventId":1.5}"#,
-            r#"{"eventId":{"a":1},"id":"i-1"}"#,
-            r#"{"specversion":"1.0","id":"ce-1","source":"s","type":"t"}"#,
-            r#"{"detail-type":"x","id":"eb-1","detail":{"eventId":"inner"}}"#,
-            r#"{"data":"{\"eventId\":\"in-a-string\"}"}"#,
-            r#"{"eventId":"\u0041\t","metadata":{"eventId":"m"}}"#,
-            r#"{"other":1}"#,
-            "{}",
-        ];
         let mut told = 0;
-        for body in bodies {
+        for &body in ID_BODIES {
             let texts =
                 crate::model::lex::one_byte_changes(body, b"\"{}:,1n ").chain([body.to_string()]);
             for text in texts {
@@ -133,7 +140,12 @@ mod tests {
                     else {
                         continue;
                     };
-                    let Some(id) = inspector.event_id_by_members(&event, &text, &members) else {
+                    let Some(id) = inspector.event_id_by_members(
+                        event.attributes.is_empty(),
+                        &event.id,
+                        &text,
+                        &members,
+                    ) else {
                         continue;
                     };
                     told += 1;

@@ -13,6 +13,8 @@ mod correlation;
 mod dates;
 mod defaults;
 mod event_id;
+#[cfg(test)]
+pub(crate) use event_id::ID_BODIES;
 mod expiration;
 mod location;
 mod mappings;

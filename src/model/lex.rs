@@ -368,6 +368,25 @@ pub(crate) fn one_byte_changes<'a>(
     })
 }
 
+/// Every text made by inserting one of `inserts` before a byte of `base`,
+/// or by cutting one of its bytes: the neighbours of a valid line a hand
+/// reading must get right.
+#[cfg(test)]
+pub(crate) fn inserted_and_cut(base: &[u8], inserts: &[&[u8]]) -> Vec<Vec<u8>> {
+    let mut texts = Vec::new();
+    for at in 0..base.len() {
+        for insert in inserts {
+            let mut text = base.to_vec();
+            text.splice(at..at, insert.iter().copied());
+            texts.push(text);
+        }
+        let mut cut = base.to_vec();
+        cut.remove(at);
+        texts.push(cut);
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -493,3 +493,76 @@ fn lag_ranks_are_the_sorted_ranks() {
         }
     }
 }
+
+/// A capture line summed up from its view, without a document, is what
+/// the scanner's document of it sums up to, both sides' way, with and
+/// without ignored paths: lines with bodies of every kind of id (body
+/// last or not, with a publish time or not), the demo's bodies, and every
+/// line one byte away from a few of them.
+#[test]
+fn a_line_summed_up_from_its_view_is_summed_up_as_its_document() {
+    use crate::backend::Record;
+    use crate::capture::CaptureFile;
+    use crate::scan::Scanner;
+    let mut bodies: Vec<String> = [
+        r#"{"eventId":"e-1","eventName":"A","amount":1.5,"sentAt":"x"}"#,
+        r#"{"other":1,"payload":"{\"to\": \"u0@example.com\"}"}"#,
+        r#"{"eventId":"m-1","id":"m-1"}"#,
+        r#"{"note":"says \"m-1\""}"#,
+    ]
+    .iter()
+    .chain(crate::inspect::ID_BODIES)
+    .map(|b| b.to_string())
+    .collect();
+    for part in crate::backend::DEMO_PARTS {
+        let text = crate::backend::demo_capture(part).unwrap();
+        for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let (event, body) = crate::capture::decode_line(line, 1, "demo").unwrap();
+            if body.as_json().is_some_and(Value::is_object) {
+                bodies.push(String::from_utf8(event.raw).unwrap());
+            }
+        }
+    }
+    let head = r#"{"evscope_capture":1,"id":"m-1","source":"file:x","receive_count":1,"attributes":{},"body_encoding":"json","meta":{"expired":false},"body":"#;
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    for body in &bodies {
+        lines.push(format!("{head}{body}}}").into_bytes());
+        lines.push(
+            format!("{head}{body},\"published_at\":\"2026-11-20T08:00:00.127Z\"}}").into_bytes(),
+        );
+    }
+    let bases = lines.clone();
+    let inserts: [&[u8]; 6] = [b" ", b"\\", b"\"", b",", b"}", b"1"];
+    for base in [&bases[0], &bases[1], &bases[21], &bases[22]] {
+        lines.extend(crate::model::lex::inserted_and_cut(base, &inserts));
+    }
+    let scanner = Scanner::new(Inspector::with_defaults(), None, Utc::now())
+        .needs(crate::inspect::Needs::EVENT_ID)
+        .body_for_needs_only();
+    let mut viewed = 0;
+    for line in lines {
+        let file = std::sync::Arc::new(CaptureFile::from_bytes(line, "file:x"));
+        let record = Record::Line { file, index: 0 };
+        let Some((view, id)) = scanner.view(&record) else {
+            continue;
+        };
+        viewed += 1;
+        for spec in [DiffSpec::default(), sent_at_ignored()] {
+            let document = || scanner.scan(&record).unwrap().unwrap();
+            let at = record.line_at();
+            assert_eq!(
+                spec.summary_of_view(&view, id.clone(), at, true),
+                Some(spec.summary_read_again(document())),
+                "{}",
+                view.body
+            );
+            assert_eq!(
+                spec.summary_of_view(&view, id.clone(), at, false),
+                Some(spec.summary(document())),
+                "{}",
+                view.body
+            );
+        }
+    }
+    assert!(viewed > bodies.len() * 2, "{viewed} lines viewed");
+}

@@ -12,6 +12,7 @@
 //! path gives the same event, and where it gives none for a line the
 //! whole-line path reads, that path reads it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -62,10 +63,11 @@ fn by_layout<T>(read: impl Fn(bool) -> Option<T>) -> Option<T> {
 /// The fields of a capture line the event is made of, as the whole-line
 /// path's `CaptureLine` reads them.
 #[derive(Default)]
-struct Head {
+struct Head<'l> {
     version: Option<u32>,
-    id: Option<String>,
-    source: Option<String>,
+    /// Borrowed from the line when spelt plainly (no escape).
+    id: Option<Cow<'l, str>>,
+    source: Option<Cow<'l, str>>,
     key: Option<String>,
     published_at: Option<DateTime<Utc>>,
     receive_count: Option<u32>,
@@ -108,6 +110,45 @@ pub(super) fn decode_as(
     })
 }
 
+/// A capture line whose body is a JSON object, read without making its
+/// event: all that a reader of its message id, publish time and raw body
+/// (with the body's top-level members) takes from it. Where this gives a
+/// view, [`decode`] gives an event with the same id, time, attributes and
+/// raw body, and the same members.
+#[derive(Debug)]
+pub struct LineView<'l> {
+    /// The capture's message id (its `id`).
+    pub message_id: Cow<'l, str>,
+    /// When the broker accepted the message.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Whether the line has no attributes.
+    pub attributes_empty: bool,
+    /// The raw body.
+    pub body: &'l str,
+    /// The body's top-level members, as [`lex`] reads them.
+    pub members: Vec<Member>,
+}
+
+/// The [`LineView`] of a capture line whose body is a JSON object the
+/// hand reading is sure of; `None` for any other line.
+pub(super) fn view(line: &[u8]) -> Option<LineView<'_>> {
+    by_layout(|body_last| {
+        let (head, id, (start, end)) = plain_head(line, body_last, true)?;
+        let body = crate::model::utf8(&line[start..end])?;
+        let members = match head.body_members {
+            Some(members) => members,
+            None => lex::object_members(body)?,
+        };
+        Some(LineView {
+            message_id: id,
+            published_at: head.published_at,
+            attributes_empty: head.attributes.is_empty(),
+            body,
+            members,
+        })
+    })
+}
+
 /// A line whose body is plain JSON, split into its event and its body.
 struct Split {
     /// The event, without its body (`raw` empty).
@@ -118,20 +159,32 @@ struct Split {
     body_members: Option<Vec<Member>>,
 }
 
-/// The [`Split`] of a line whose body is plain JSON; its body's members
-/// are read to find its end when it is not last and `lex_body`.
-fn event_as(line: &[u8], source: &str, body_last: bool, lex_body: bool) -> Option<Split> {
-    let head = read_head(line, body_last, lex_body)?;
-    let (version, Some(id), true, Some(body)) = (head.version?, head.id, head.json, head.body)
+/// The head of a line whose body is plain JSON, in a capture format
+/// version this evscope reads, with its message id taken out of it and
+/// where its body is.
+fn plain_head(
+    line: &[u8],
+    body_last: bool,
+    lex_body: bool,
+) -> Option<(Head<'_>, Cow<'_, str>, (usize, usize))> {
+    let mut head = read_head(line, body_last, lex_body)?;
+    let (Some(version), Some(id), true, Some(body)) =
+        (head.version, head.id.take(), head.json, head.body)
     else {
         return None;
     };
-    if version > super::super::VERSION {
-        return None;
-    }
+    (version <= super::super::VERSION).then_some((head, id, body))
+}
+
+/// The [`Split`] of a line whose body is plain JSON; its body's members
+/// are read to find its end when it is not last and `lex_body`.
+fn event_as(line: &[u8], source: &str, body_last: bool, lex_body: bool) -> Option<Split> {
+    let (head, id, body) = plain_head(line, body_last, lex_body)?;
     let event = Event {
-        id,
-        source: head.source.unwrap_or_else(|| source.to_string()),
+        id: id.into_owned(),
+        source: head
+            .source
+            .map_or_else(|| source.to_string(), Cow::into_owned),
         key: head.key,
         published_at: head.published_at,
         receive_count: head.receive_count,
@@ -167,7 +220,7 @@ enum Field {
 /// line is not one this path is sure of. A body that is not last is found
 /// by its structure, or (`lex_body`) by reading its members, kept for the
 /// body's decode (one pass over it instead of two).
-fn read_head(line: &[u8], body_last: bool, lex_body: bool) -> Option<Head> {
+fn read_head(line: &[u8], body_last: bool, lex_body: bool) -> Option<Head<'_>> {
     fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
         serde_json::from_slice(bytes).ok()
     }
@@ -247,19 +300,18 @@ fn read_head(line: &[u8], body_last: bool, lex_body: bool) -> Option<Head> {
             // same, at several times the cost for values this short.
             Some(Field::Version) => head.version = Some(plain_u32(value).or_else(|| parse(value))?),
             Some(Field::Id) => {
-                head.id = Some(
-                    plain_str(value)
-                        .map(str::to_owned)
-                        .or_else(|| parse(value))?,
-                );
+                head.id = Some(match plain_str(value) {
+                    Some(id) => Cow::Borrowed(id),
+                    None => Cow::Owned(parse(value)?),
+                });
             }
             Some(Field::Body) => {
                 head.body = Some((start < value_end).then_some((start, value_end))?);
             }
             Some(Field::Source) => {
                 head.source = match plain_str(value) {
-                    Some(source) => Some(source.to_owned()),
-                    None => parse(value)?,
+                    Some(source) => Some(Cow::Borrowed(source)),
+                    None => parse::<Option<String>>(value)?.map(Cow::Owned),
                 };
             }
             Some(Field::Key) => head.key = parse(value)?,
