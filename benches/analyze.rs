@@ -82,6 +82,7 @@ fn bench_analyze(c: &mut Criterion) {
             let mut differ = Differ::new(DiffSpec {
                 key: None,
                 ignore: vec![Ignore::parse("$.body.bus").unwrap()],
+                paths_only: true,
             });
             a.iter().for_each(|d| differ.add_a(d));
             b.iter().for_each(|d| differ.add_b(d));

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use jsonpath_rust::parser::model::{Segment, Selector};
 use jsonpath_rust::parser::parse_json_path;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::field::{FieldPath, PathError, label_of};
 use crate::capture::{Document, LineAt, LineView};
@@ -103,6 +103,10 @@ pub struct DiffSpec {
     pub key: Option<FieldPath>,
     /// Body paths left out of the comparison.
     pub ignore: Vec<Ignore>,
+    /// Each difference names its paths without the two bodies (a report
+    /// that prints keys and paths, where every pair may differ, keeps no
+    /// body; a side-by-side view needs them).
+    pub paths_only: bool,
 }
 
 impl DiffSpec {
@@ -168,6 +172,32 @@ impl DiffSpec {
             shown: shown_body(document),
         };
         (key, summary)
+    }
+
+    /// The difference of A's body `a` (shown as `a_shown` when it carries
+    /// secrets) and B's, whose hashes differ; `None` when they differ in no
+    /// path that counts (the pair is the same).
+    fn difference(&self, a: Value, a_shown: Option<Value>, b: Summary) -> Option<Difference> {
+        // B's body decoded again from its raw bytes (only the raw bytes
+        // are kept: a decoded body is several times their size).
+        let b_value = Body::decode(&b.raw).to_capture_value();
+        let mut paths = Vec::new();
+        differing_paths(&a, &b_value, &mut Vec::new(), &self.ignore, &mut paths);
+        if paths.is_empty() {
+            // Equal once ignored paths are left out and numbers compared
+            // as numbers (`1` and `1.0` hash apart but are the same).
+            return None;
+        }
+        let (a, b_value) = match self.paths_only {
+            true => (Value::Null, Value::Null),
+            false => (a_shown.unwrap_or(a), b.shown.unwrap_or(b_value)),
+        };
+        Some(Difference {
+            key: b.key,
+            paths,
+            a,
+            b: b_value,
+        })
     }
 
     /// What a diff keeps of the capture line `view` (the event id read
@@ -439,23 +469,11 @@ impl Differ {
     /// secrets) and B's, whose hashes differ; `None` (and one more the
     /// same) when they differ in no path that counts.
     fn compare(&mut self, a: Value, a_shown: Option<Value>, b: Summary) -> Option<Difference> {
-        // B's body decoded again from its raw bytes (only the raw bytes
-        // are kept: a decoded body is several times their size).
-        let b_value = Body::decode(&b.raw).to_capture_value();
-        let mut paths = Vec::new();
-        differing_paths(&a, &b_value, &mut Vec::new(), &self.spec.ignore, &mut paths);
-        if paths.is_empty() {
-            // Equal once ignored paths are left out and numbers compared
-            // as numbers (`1` and `1.0` hash apart but are the same).
+        let difference = self.spec.difference(a, a_shown, b);
+        if difference.is_none() {
             self.same += 1;
-            return None;
         }
-        Some(Difference {
-            key: b.key,
-            paths,
-            a: a_shown.unwrap_or(a),
-            b: b.shown.unwrap_or(b_value),
-        })
+        difference
     }
 
     /// The report.
@@ -677,30 +695,96 @@ fn pretty(
     }
 }
 
-/// The report as JSON: `only_a`, `only_b`, `different` (`key`, `paths`),
-/// `duplicates_a`, `duplicates_b` (`key`, `count`), `same`, `lag_ms`
-/// (`p50`, `p95`, `max`, or null). Keys masked; the caller escapes the text.
+/// The report as JSON, keys and paths masked (see [`JsonReport`]).
 pub fn to_json(report: &DiffReport) -> Value {
-    let mask = |text: &str| crate::secrets::mask_text(text).into_owned();
-    let masked = |keys: &[String]| keys.iter().map(|k| mask(k)).collect::<Vec<_>>();
-    let dups = |d: &[Duplicate]| {
-        d.iter()
-            .map(|d| json!({"key": mask(&d.key), "count": d.count}))
-            .collect::<Vec<_>>()
-    };
-    json!({
-        "only_a": masked(&report.only_a),
-        "only_b": masked(&report.only_b),
-        "different": report.different.iter().map(|d| json!({
-            "key": mask(&d.key),
-            "paths": d.paths.iter().map(|p| mask(p)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "duplicates_a": dups(&report.duplicates_a),
-        "duplicates_b": dups(&report.duplicates_b),
-        "same": report.same,
-        "lag_ms": report.lag_ms,
-        "events": {"a": report.events.0, "b": report.events.1},
-    })
+    serde_json::to_value(JsonReport(report)).unwrap_or(Value::Null)
+}
+
+/// The report as JSON text, written as it is serialized (a million
+/// differences make no `Value` first); the caller escapes the text.
+pub fn to_json_text(report: &DiffReport) -> serde_json::Result<String> {
+    serde_json::to_string(&JsonReport(report))
+}
+
+/// The JSON shape of a report: `only_a`, `only_b`, `different` (key and
+/// paths), `duplicates_a`, `duplicates_b`, `same`, `lag_ms`, `events`, keys
+/// and paths masked.
+pub struct JsonReport<'r>(pub &'r DiffReport);
+
+/// Texts serialized masked.
+struct Masked<'r>(&'r [String]);
+
+impl Serialize for Masked<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|text| crate::secrets::mask_text(text)))
+    }
+}
+
+/// Duplicates serialized with their keys masked.
+struct MaskedDuplicates<'r>(&'r [Duplicate]);
+
+impl Serialize for MaskedDuplicates<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Entry<'d> {
+            key: Cow<'d, str>,
+            count: u64,
+        }
+        serializer.collect_seq(self.0.iter().map(|d| Entry {
+            key: crate::secrets::mask_text(&d.key),
+            count: d.count,
+        }))
+    }
+}
+
+impl Serialize for JsonReport<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Different<'d> {
+            key: Cow<'d, str>,
+            paths: Masked<'d>,
+        }
+        struct Differences<'r>(&'r [Difference]);
+        impl Serialize for Differences<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter().map(|d| Different {
+                    key: crate::secrets::mask_text(&d.key),
+                    paths: Masked(&d.paths),
+                }))
+            }
+        }
+        #[derive(Serialize)]
+        struct Events {
+            a: u64,
+            b: u64,
+        }
+        #[derive(Serialize)]
+        struct Shape<'r> {
+            only_a: Masked<'r>,
+            only_b: Masked<'r>,
+            different: Differences<'r>,
+            duplicates_a: MaskedDuplicates<'r>,
+            duplicates_b: MaskedDuplicates<'r>,
+            same: u64,
+            lag_ms: Option<Lag>,
+            events: Events,
+        }
+        let report = self.0;
+        Shape {
+            only_a: Masked(&report.only_a),
+            only_b: Masked(&report.only_b),
+            different: Differences(&report.different),
+            duplicates_a: MaskedDuplicates(&report.duplicates_a),
+            duplicates_b: MaskedDuplicates(&report.duplicates_b),
+            same: report.same,
+            lag_ms: report.lag_ms,
+            events: Events {
+                a: report.events.0,
+                b: report.events.1,
+            },
+        }
+        .serialize(serializer)
+    }
 }
 
 /// The report as lines for a terminal: counts, then each list, keys masked

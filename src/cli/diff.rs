@@ -5,6 +5,7 @@ use std::collections::hash_map::Entry;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Result;
 
@@ -36,6 +37,8 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
             .map(|p| Ignore::parse(p))
             .collect::<Result<_, _>>()
             .map_err(|e| anyhow::anyhow!("--ignore: {e}"))?,
+        // This command prints keys and paths, never bodies.
+        paths_only: true,
     };
     // The key is all a diff reads of the inspection: the event id (masked
     // when printed), or what --key names (read as shown, secrets masked).
@@ -77,6 +80,13 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         },
     )
     .await?;
+    // Pairs whose A differs from B are named as they come, A's lines
+    // read again every few ten thousand.
+    let read_again = |differ: &mut Differ| {
+        differ
+            .read_again(|at| a_files.read(at))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.a))
+    };
     let read_b = for_each_source_mapped(
         context,
         std::slice::from_ref(&args.b),
@@ -87,19 +97,20 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
         },
         |_, summary| {
             differ.add_b_summary(summary);
+            if differ.waiting() >= READ_AGAIN_EVERY {
+                read_again(&mut differ)?;
+            }
             Ok(true)
         },
     )
     .await?;
-    differ
-        .read_again(|at| a_files.read(at))
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.a))?;
+    read_again(&mut differ)?;
     let report = differ.finish();
     let mut out = Out::new();
     let lines = match args.format {
         DiffFormat::Table => diff::to_lines(&report, &args.a, &args.b),
         DiffFormat::Json => {
-            let text = serde_json::to_string(&diff::to_json(&report))?;
+            let text = diff::to_json_text(&report)?;
             vec![crate::sanitize::escape_json_text(&text).into_owned()]
         }
     };
@@ -118,6 +129,10 @@ pub(super) async fn diff(args: DiffArgs, context: &Context) -> Result<i32> {
     })
 }
 
+/// How many pairs whose A is read again wait at most (see
+/// [`Differ::waiting`]).
+const READ_AGAIN_EVERY: usize = 1 << 16;
+
 /// The capture files A's events were read from, to read lines of them
 /// again (see [`Differ::read_again`]).
 #[derive(Default)]
@@ -126,7 +141,8 @@ struct AFiles {
     paths: HashMap<FileId, PathBuf>,
     /// The source noted last (a source's events come together).
     last: String,
-    open: HashMap<FileId, File>,
+    /// The files opened to read lines again (by every core at once).
+    open: Mutex<HashMap<FileId, Arc<File>>>,
 }
 
 impl AFiles {
@@ -145,21 +161,24 @@ impl AFiles {
 
     /// The bytes of the line `at`, from the file it was read from (not
     /// another put in its place since).
-    fn read(&mut self, at: &LineAt) -> std::io::Result<Vec<u8>> {
-        let file = match self.open.entry(at.file) {
-            Entry::Occupied(open) => open.into_mut(),
-            Entry::Vacant(slot) => {
-                let path = self.paths.get(&at.file).ok_or_else(|| {
-                    std::io::Error::other("its file was not read as a capture file")
-                })?;
-                let file = File::open(path)?;
-                if FileId::of_meta(&file.metadata()?) != at.file {
-                    return Err(std::io::Error::other(format!(
-                        "{} was replaced while the diff ran",
-                        path.display()
-                    )));
+    fn read(&self, at: &LineAt) -> std::io::Result<Vec<u8>> {
+        let file = {
+            let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            match open.entry(at.file) {
+                Entry::Occupied(open) => open.get().clone(),
+                Entry::Vacant(slot) => {
+                    let path = self.paths.get(&at.file).ok_or_else(|| {
+                        std::io::Error::other("its file was not read as a capture file")
+                    })?;
+                    let file = File::open(path)?;
+                    if FileId::of_meta(&file.metadata()?) != at.file {
+                        return Err(std::io::Error::other(format!(
+                            "{} was replaced while the diff ran",
+                            path.display()
+                        )));
+                    }
+                    slot.insert(Arc::new(file)).clone()
                 }
-                slot.insert(file)
             }
         };
         let mut bytes = vec![0; at.len as usize];

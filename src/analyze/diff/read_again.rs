@@ -4,7 +4,9 @@
 //! [`DiffSpec::summary_read_again`](super::DiffSpec::summary_read_again)).
 //! The reading itself is the caller's (this module does no I/O).
 
-use super::{Differ, Summary, raw_body_hash};
+use rayon::prelude::*;
+
+use super::{Differ, Difference, Summary, raw_body_hash};
 use crate::capture::{LineAt, decode_line};
 
 /// A pair whose hashes differ, A's body still to read.
@@ -48,45 +50,72 @@ impl Differ {
         self.unread.iter().map(|u| u.at).collect()
     }
 
+    /// How many pairs wait for A's line to be read again: a caller reads
+    /// them as they come (every few ten thousand), so that what they keep
+    /// of B does not grow with a diff where every pair differs.
+    pub fn waiting(&self) -> usize {
+        self.unread.len()
+    }
+
     /// Name the paths where each pair in [`Differ::lines_to_read`] differs,
-    /// A's line given by `read` (its bytes, without the newline). A line
-    /// whose body is no longer the one hashed is an error: the file
-    /// changed under the diff. Nothing is read when no pair waits.
+    /// A's line given by `read` (its bytes, without the newline), on every
+    /// core. A line whose body is no longer the one hashed is an error: the
+    /// file changed under the diff. Nothing is read when no pair waits.
     pub fn read_again(
         &mut self,
-        mut read: impl FnMut(&LineAt) -> std::io::Result<Vec<u8>>,
+        read: impl Fn(&LineAt) -> std::io::Result<Vec<u8>> + Sync,
     ) -> Result<(), ReadAgainError> {
         if self.unread.is_empty() {
             return Ok(());
         }
         let unread = std::mem::take(&mut self.unread);
-        let mut found = std::mem::take(&mut self.different).into_iter();
-        let mut merged = Vec::with_capacity(found.len() + unread.len());
-        let mut taken = 0;
-        for pair in unread {
-            // Differences in B's order: those found before this pair first.
-            merged.extend(found.by_ref().take(pair.after - taken));
-            taken = pair.after;
-            let line = pair.at.number;
-            let bytes = read(&pair.at).map_err(|e| ReadAgainError::Unreadable {
-                line,
-                reason: e.to_string(),
-            })?;
-            let (event, body) =
-                decode_line(&bytes, line as usize, "").map_err(|e| ReadAgainError::Unreadable {
-                    line,
-                    reason: e.reason,
-                })?;
-            if raw_body_hash(&event.raw, None, &self.spec.ignore) != pair.hash {
-                return Err(ReadAgainError::Changed { line });
-            }
-            let a = body.to_capture_value();
-            if let Some(difference) = self.compare(a, pair.a_shown, pair.b) {
-                merged.push(difference);
+        let spec = &self.spec;
+        let compared: Vec<(usize, Result<Option<Difference>, ReadAgainError>)> = unread
+            .into_par_iter()
+            .map(|pair| {
+                let after = pair.after;
+                let line = pair.at.number;
+                let compared = read_line(&read, &pair.at).and_then(|bytes| {
+                    let (event, body) = decode_line(&bytes, line as usize, "").map_err(|e| {
+                        ReadAgainError::Unreadable {
+                            line,
+                            reason: e.reason,
+                        }
+                    })?;
+                    if raw_body_hash(&event.raw, None, &spec.ignore) != pair.hash {
+                        return Err(ReadAgainError::Changed { line });
+                    }
+                    Ok(spec.difference(body.to_capture_value(), pair.a_shown, pair.b))
+                });
+                (after, compared)
+            })
+            .collect();
+        // Differences in B's order: each pair after those found before it.
+        // Those found before the first pair stay where they are (this runs
+        // again and again on a diff where every pair differs).
+        let first = compared.first().map_or(0, |(after, _)| *after);
+        let mut found = self.different.split_off(first).into_iter();
+        let mut taken = first;
+        for (after, compared) in compared {
+            self.different.extend(found.by_ref().take(after - taken));
+            taken = after;
+            match compared? {
+                Some(difference) => self.different.push(difference),
+                None => self.same += 1,
             }
         }
-        merged.extend(found);
-        self.different = merged;
+        self.different.extend(found);
         Ok(())
     }
+}
+
+/// The bytes of the line `at`, by `read`.
+fn read_line(
+    read: &(impl Fn(&LineAt) -> std::io::Result<Vec<u8>> + Sync),
+    at: &LineAt,
+) -> Result<Vec<u8>, ReadAgainError> {
+    read(at).map_err(|e| ReadAgainError::Unreadable {
+        line: at.number,
+        reason: e.to_string(),
+    })
 }

@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
 use super::*;
 use crate::inspect::Inspector;
@@ -30,6 +31,7 @@ fn sent_at_ignored() -> DiffSpec {
     DiffSpec {
         key: None,
         ignore: vec![Ignore::parse("$.body.sentAt").unwrap()],
+        ..DiffSpec::default()
     }
 }
 
@@ -131,6 +133,7 @@ fn a_key_path_and_nested_ignores() {
     let spec = DiffSpec {
         key: Some(FieldPath::parse("$.body.order").unwrap()),
         ignore: vec![Ignore::parse("$.body.items[*].ts").unwrap()],
+        ..DiffSpec::default()
     };
     let report = diff(spec, &a, &b);
     assert_eq!(report.different[0].key, "o1");
@@ -153,6 +156,13 @@ fn json_shape() {
     assert_eq!(json["duplicates_b"], json!([{"key": "e4", "count": 2}]));
     assert_eq!(json["same"], 0);
     assert_eq!(json["lag_ms"]["max"], 300);
+    // Written as it is serialized: the same JSON, its members in order.
+    let text = to_json_text(&report).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), json);
+    assert!(
+        text.starts_with(r#"{"only_a":["e3"],"only_b":["e5"],"different":[{"key":"e1","paths":["#),
+        "{text}"
+    );
     let lines = to_lines(&report, "old.jsonl", "sqs://new");
     assert!(
         lines.contains(&"only in A           1".to_string()),
@@ -209,7 +219,11 @@ fn an_ignored_member_on_one_side_leaves_the_hashes_equal() {
     let hash = |d: &Document, ignore| raw_body_hash(&d.event.raw, None, ignore);
     assert_eq!(hash(&a, &ignore), hash(&b, &ignore));
     assert_ne!(hash(&a, &[]), hash(&b, &[]));
-    let report = diff(DiffSpec { key: None, ignore }, &[a], &[b]);
+    let spec = DiffSpec {
+        ignore,
+        ..DiffSpec::default()
+    };
+    let report = diff(spec, &[a], &[b]);
     assert_eq!((report.same, report.different.len()), (1, 0));
 }
 
@@ -408,7 +422,7 @@ fn diff_reading_a_again(
     spec: DiffSpec,
     a: &[Document],
     b: &[Document],
-    lines: &mut dyn FnMut(&LineAt) -> std::io::Result<Vec<u8>>,
+    lines: &(dyn Fn(&LineAt) -> std::io::Result<Vec<u8>> + Sync),
 ) -> Result<DiffReport, ReadAgainError> {
     let file = crate::capture::FileId::of_meta(&std::fs::metadata(".").unwrap());
     let mut differ = Differ::new(spec.clone());
@@ -440,26 +454,26 @@ fn bodies_of_a_read_again_report_what_kept_ones_do() {
         .iter()
         .flat_map(|d| [&d.event.raw[..], b"\n"].concat())
         .collect();
-    let mut from_text = |at: &LineAt| {
+    let from_text = |at: &LineAt| {
         let start = at.offset as usize;
         Ok(text[start..start + at.len as usize].to_vec())
     };
     let kept = diff(spec.clone(), &a, &b);
-    let read = diff_reading_a_again(spec.clone(), &a, &b, &mut from_text).unwrap();
+    let read = diff_reading_a_again(spec.clone(), &a, &b, &from_text).unwrap();
     assert_eq!(read, kept);
     // Without the ignored path, every pair differs: still in B's order.
     let kept = diff(DiffSpec::default(), &a, &b);
-    let read = diff_reading_a_again(DiffSpec::default(), &a, &b, &mut from_text).unwrap();
+    let read = diff_reading_a_again(DiffSpec::default(), &a, &b, &from_text).unwrap();
     assert_eq!(read, kept);
     assert!(read.different.len() > 1);
-    let mut changed = |_: &LineAt| Ok(event("e2", 99, "x").into_bytes());
-    let error = diff_reading_a_again(spec.clone(), &a, &b, &mut changed).unwrap_err();
+    let changed = |_: &LineAt| Ok(event("e2", 99, "x").into_bytes());
+    let error = diff_reading_a_again(spec.clone(), &a, &b, &changed).unwrap_err();
     assert!(
         error.to_string().contains("changed while the diff ran"),
         "{error}"
     );
-    let mut gone = |_: &LineAt| Err(std::io::Error::other("gone"));
-    let error = diff_reading_a_again(spec, &a, &b, &mut gone).unwrap_err();
+    let gone = |_: &LineAt| Err(std::io::Error::other("gone"));
+    let error = diff_reading_a_again(spec, &a, &b, &gone).unwrap_err();
     assert!(
         error.to_string().contains("could not be read again: gone"),
         "{error}"
@@ -565,4 +579,81 @@ fn a_line_summed_up_from_its_view_is_summed_up_as_its_document() {
         }
     }
     assert!(viewed > bodies.len() * 2, "{viewed} lines viewed");
+}
+
+/// With `paths_only`, a report names the same keys and paths, without
+/// the bodies, kept or read again.
+#[test]
+fn a_report_of_paths_only_keeps_no_body() {
+    let (a, b) = old_and_new();
+    let full = diff(DiffSpec::default(), &a, &b);
+    let only = DiffSpec {
+        paths_only: true,
+        ..DiffSpec::default()
+    };
+    let report = diff(only.clone(), &a, &b);
+    assert!(full.different.len() > 1);
+    assert_eq!(report.different.len(), full.different.len());
+    for (only, full) in report.different.iter().zip(&full.different) {
+        assert_eq!((&only.key, &only.paths), (&full.key, &full.paths));
+        assert_eq!((&only.a, &only.b), (&Value::Null, &Value::Null));
+        assert_ne!(full.a, Value::Null);
+    }
+    let text: Vec<u8> = a
+        .iter()
+        .flat_map(|d| [&d.event.raw[..], b"\n"].concat())
+        .collect();
+    let from_text = |at: &LineAt| {
+        let start = at.offset as usize;
+        Ok(text[start..start + at.len as usize].to_vec())
+    };
+    let read = diff_reading_a_again(only, &a, &b, &from_text).unwrap();
+    assert_eq!(read, report);
+}
+
+/// Read again as they come (after every event of B, or every other),
+/// among differences found at once (A's bodies kept for every other event
+/// of A), the pairs are named in B's order all the same.
+#[test]
+fn pairs_read_again_as_they_come_keep_b_order() {
+    let (a, b) = old_and_new();
+    let text: Vec<u8> = a
+        .iter()
+        .flat_map(|d| [&d.event.raw[..], b"\n"].concat())
+        .collect();
+    let from_text = |at: &LineAt| {
+        let start = at.offset as usize;
+        Ok(text[start..start + at.len as usize].to_vec())
+    };
+    let file = crate::capture::FileId::of_meta(&std::fs::metadata(".").unwrap());
+    let spec = DiffSpec::default();
+    let kept = diff(spec.clone(), &a, &b);
+    assert!(kept.different.len() > 2, "{kept:?}");
+    for every in [1, 2] {
+        let mut differ = Differ::new(spec.clone());
+        let mut offset = 0;
+        for (i, document) in a.iter().enumerate() {
+            let len = document.event.raw.len() as u32;
+            let at = LineAt {
+                file,
+                offset,
+                len,
+                number: i as u32 + 1,
+            };
+            offset += u64::from(len) + 1;
+            match i % 2 {
+                0 => differ.add_a(document),
+                _ => differ
+                    .add_a_summary(spec.summary_read_again(document.clone().read_at(Some(at)))),
+            }
+        }
+        for document in &b {
+            differ.add_b(document);
+            if differ.waiting() >= every {
+                differ.read_again(from_text).unwrap();
+            }
+        }
+        differ.read_again(from_text).unwrap();
+        assert_eq!(differ.finish(), kept, "every {every}");
+    }
 }
