@@ -416,6 +416,30 @@ fn the_order_of_b_changes_nothing() {
     );
 }
 
+/// `documents` as the lines of one file: its text, and where each is.
+fn as_lines(documents: &[Document]) -> (Vec<u8>, Vec<LineAt>) {
+    let file = crate::capture::FileId::of_meta(&std::fs::metadata(".").unwrap());
+    let mut text = Vec::new();
+    let mut lines = Vec::new();
+    for (i, document) in documents.iter().enumerate() {
+        lines.push(LineAt {
+            file,
+            offset: text.len() as u64,
+            len: document.event.raw.len() as u32,
+            number: i as u32 + 1,
+        });
+        text.extend_from_slice(&document.event.raw);
+        text.push(b'\n');
+    }
+    (text, lines)
+}
+
+/// The line `at` of `text`.
+fn line_of(text: &[u8], at: &LineAt) -> std::io::Result<Vec<u8>> {
+    let start = at.offset as usize;
+    Ok(text[start..start + at.len as usize].to_vec())
+}
+
 /// A's events as a diff of a capture file keeps them: where their line
 /// is, each line given by `lines` (a file of `lines`, one per event).
 fn diff_reading_a_again(
@@ -424,18 +448,8 @@ fn diff_reading_a_again(
     b: &[Document],
     lines: &(dyn Fn(&LineAt) -> std::io::Result<Vec<u8>> + Sync),
 ) -> Result<DiffReport, ReadAgainError> {
-    let file = crate::capture::FileId::of_meta(&std::fs::metadata(".").unwrap());
     let mut differ = Differ::new(spec.clone());
-    let mut offset = 0;
-    for (i, document) in a.iter().enumerate() {
-        let len = document.event.raw.len() as u32;
-        let at = LineAt {
-            file,
-            offset,
-            len,
-            number: i as u32 + 1,
-        };
-        offset += u64::from(len) + 1;
+    for (document, at) in a.iter().zip(as_lines(a).1) {
         differ.add_a_summary(spec.summary_read_again(document.clone().read_at(Some(at))));
     }
     b.iter().for_each(|d| differ.add_b(d));
@@ -450,14 +464,8 @@ fn diff_reading_a_again(
 fn bodies_of_a_read_again_report_what_kept_ones_do() {
     let (a, b) = old_and_new();
     let spec = sent_at_ignored();
-    let text: Vec<u8> = a
-        .iter()
-        .flat_map(|d| [&d.event.raw[..], b"\n"].concat())
-        .collect();
-    let from_text = |at: &LineAt| {
-        let start = at.offset as usize;
-        Ok(text[start..start + at.len as usize].to_vec())
-    };
+    let text = as_lines(&a).0;
+    let from_text = |at: &LineAt| line_of(&text, at);
     let kept = diff(spec.clone(), &a, &b);
     let read = diff_reading_a_again(spec.clone(), &a, &b, &from_text).unwrap();
     assert_eq!(read, kept);
@@ -599,14 +607,8 @@ fn a_report_of_paths_only_keeps_no_body() {
         assert_eq!((&only.a, &only.b), (&Value::Null, &Value::Null));
         assert_ne!(full.a, Value::Null);
     }
-    let text: Vec<u8> = a
-        .iter()
-        .flat_map(|d| [&d.event.raw[..], b"\n"].concat())
-        .collect();
-    let from_text = |at: &LineAt| {
-        let start = at.offset as usize;
-        Ok(text[start..start + at.len as usize].to_vec())
-    };
+    let text = as_lines(&a).0;
+    let from_text = |at: &LineAt| line_of(&text, at);
     let read = diff_reading_a_again(only, &a, &b, &from_text).unwrap();
     assert_eq!(read, report);
 }
@@ -617,30 +619,14 @@ fn a_report_of_paths_only_keeps_no_body() {
 #[test]
 fn pairs_read_again_as_they_come_keep_b_order() {
     let (a, b) = old_and_new();
-    let text: Vec<u8> = a
-        .iter()
-        .flat_map(|d| [&d.event.raw[..], b"\n"].concat())
-        .collect();
-    let from_text = |at: &LineAt| {
-        let start = at.offset as usize;
-        Ok(text[start..start + at.len as usize].to_vec())
-    };
-    let file = crate::capture::FileId::of_meta(&std::fs::metadata(".").unwrap());
+    let (text, lines) = as_lines(&a);
+    let from_text = |at: &LineAt| line_of(&text, at);
     let spec = DiffSpec::default();
     let kept = diff(spec.clone(), &a, &b);
     assert!(kept.different.len() > 2, "{kept:?}");
     for every in [1, 2] {
         let mut differ = Differ::new(spec.clone());
-        let mut offset = 0;
-        for (i, document) in a.iter().enumerate() {
-            let len = document.event.raw.len() as u32;
-            let at = LineAt {
-                file,
-                offset,
-                len,
-                number: i as u32 + 1,
-            };
-            offset += u64::from(len) + 1;
+        for (i, (document, at)) in a.iter().zip(lines.iter().copied()).enumerate() {
             match i % 2 {
                 0 => differ.add_a(document),
                 _ => differ
