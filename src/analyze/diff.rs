@@ -23,6 +23,7 @@ use serde_json::Value;
 use super::field::{FieldPath, PathError, label_of};
 use crate::capture::{Document, LineAt, LineView};
 use crate::model::Body;
+use crate::model::lex::Member;
 use hash::raw_body_hash;
 use kept::{ABody, KeptEvents, NewKept};
 
@@ -33,10 +34,10 @@ mod read_again;
 pub use read_again::ReadAgainError;
 use read_again::Unread;
 
-/// One step of a path in a body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
-    Name(String),
+/// One step of a path in a body (a member's name borrowed from the body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step<'v> {
+    Name(&'v str),
     Index(usize),
 }
 
@@ -85,7 +86,7 @@ impl Ignore {
     }
 
     /// Whether `path` is this path or under it.
-    fn covers(&self, path: &[Step]) -> bool {
+    fn covers(&self, path: &[Step<'_>]) -> bool {
         self.steps.len() <= path.len()
             && self.steps.iter().zip(path).all(|(p, s)| match (p, s) {
                 (Pattern::Any, _) => true,
@@ -198,6 +199,53 @@ impl DiffSpec {
             a,
             b: b_value,
         })
+    }
+
+    /// The paths where the JSON objects `a` and `b` differ, given their
+    /// top-level members as read by hand: the paths [`differing_paths`]
+    /// names over their values, but a member spelt the same in both is
+    /// passed over unbuilt, and only the others are built. `None` when the
+    /// members cannot tell: a name given twice, or a member that does not
+    /// fit its text.
+    fn paths_by_members(
+        &self,
+        (a, a_members): (&str, &[Member]),
+        (b, b_members): (&str, &[Member]),
+    ) -> Option<Vec<String>> {
+        let mut paths = Vec::new();
+        if self.ignore.iter().any(|i| i.covers(&[])) {
+            return Some(paths);
+        }
+        let read = |text, members: &[Member]| {
+            let read: Vec<(&str, &str)> = members
+                .iter()
+                .map(|m| m.read(text))
+                .collect::<Option<_>>()?;
+            let unique = read
+                .iter()
+                .enumerate()
+                .all(|(i, (name, _))| read[..i].iter().all(|(other, _)| other != name));
+            unique.then_some(read)
+        };
+        let (a, b) = (read(a, a_members)?, read(b, b_members)?);
+        for &(name, a_text) in &a {
+            match b.iter().find(|(other, _)| *other == name) {
+                Some(&(_, b_text)) if a_text == b_text => {}
+                Some(&(_, b_text)) => {
+                    let x: Value = serde_json::from_str(a_text).ok()?;
+                    let y: Value = serde_json::from_str(b_text).ok()?;
+                    let mut path = vec![Step::Name(name)];
+                    differing_paths(&x, &y, &mut path, &self.ignore, &mut paths);
+                }
+                None => note(&[Step::Name(name)], &self.ignore, &mut paths),
+            }
+        }
+        for &(name, _) in &b {
+            if !a.iter().any(|(other, _)| *other == name) {
+                note(&[Step::Name(name)], &self.ignore, &mut paths);
+            }
+        }
+        Some(paths)
     }
 
     /// What a diff keeps of the capture line `view` (the event id read
@@ -569,10 +617,10 @@ fn is_own_id(id: &str, message_id: &str, raw: &[u8]) -> bool {
 /// Every path where `a` and `b` differ, leaves first reached, not under an
 /// ignored path. Object members are compared by name, array elements by
 /// position.
-fn differing_paths(
-    a: &Value,
-    b: &Value,
-    path: &mut Vec<Step>,
+fn differing_paths<'v>(
+    a: &'v Value,
+    b: &'v Value,
+    path: &mut Vec<Step<'v>>,
     ignore: &[Ignore],
     out: &mut Vec<String>,
 ) {
@@ -582,7 +630,7 @@ fn differing_paths(
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for (name, value) in x {
-                path.push(Step::Name(name.clone()));
+                path.push(Step::Name(name));
                 match y.get(name) {
                     Some(other) => differing_paths(value, other, path, ignore, out),
                     None => note(path, ignore, out),
@@ -590,7 +638,7 @@ fn differing_paths(
                 path.pop();
             }
             for name in y.keys().filter(|n| !x.contains_key(*n)) {
-                path.push(Step::Name(name.clone()));
+                path.push(Step::Name(name));
                 note(path, ignore, out);
                 path.pop();
             }
@@ -611,14 +659,14 @@ fn differing_paths(
     }
 }
 
-fn note(path: &[Step], ignore: &[Ignore], out: &mut Vec<String>) {
+fn note(path: &[Step<'_>], ignore: &[Ignore], out: &mut Vec<String>) {
     if !ignore.iter().any(|i| i.covers(path)) {
         out.push(path_text(path));
     }
 }
 
 /// `$.body.items[0]['a b']`.
-fn path_text(path: &[Step]) -> String {
+fn path_text(path: &[Step<'_>]) -> String {
     let mut text = String::from("$.body");
     for step in path {
         match step {
@@ -657,9 +705,9 @@ pub fn pretty_lines(value: &Value, paths: &[String]) -> Vec<(String, bool)> {
         .collect()
 }
 
-fn pretty(
-    value: &Value,
-    path: &mut Vec<Step>,
+fn pretty<'v>(
+    value: &'v Value,
+    path: &mut Vec<Step<'v>>,
     depth: usize,
     name: Option<&str>,
     comma: bool,
@@ -676,7 +724,7 @@ fn pretty(
         Value::Object(map) if !map.is_empty() => {
             out.push((format!("{head}{{"), here.clone()));
             for (i, (key, item)) in map.iter().enumerate() {
-                path.push(Step::Name(key.clone()));
+                path.push(Step::Name(key));
                 pretty(item, path, depth + 1, Some(key), i + 1 < map.len(), out);
                 path.pop();
             }

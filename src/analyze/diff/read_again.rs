@@ -6,8 +6,9 @@
 
 use rayon::prelude::*;
 
-use super::{Differ, Difference, Summary, raw_body_hash};
-use crate::capture::{LineAt, decode_line};
+use super::{DiffSpec, Differ, Difference, Summary, raw_body_hash};
+use crate::capture::{LineAt, decode_line, view_line};
+use crate::model::lex;
 
 /// A pair whose hashes differ, A's body still to read.
 #[derive(Debug)]
@@ -76,6 +77,9 @@ impl Differ {
                 let after = pair.after;
                 let line = pair.at.number;
                 let compared = read_line(&read, &pair.at).and_then(|bytes| {
+                    if let Some(compared) = spec.compared_by_members(&bytes, &pair) {
+                        return compared;
+                    }
                     let (event, body) = decode_line(&bytes, line as usize, "").map_err(|e| {
                         ReadAgainError::Unreadable {
                             line,
@@ -106,6 +110,37 @@ impl Differ {
         }
         self.different.extend(found);
         Ok(())
+    }
+}
+
+impl DiffSpec {
+    /// The difference of `pair`, its A the capture line `bytes`, from the
+    /// two bodies' top-level members (see [`DiffSpec::paths_by_members`]),
+    /// for a report of paths only; `None` when they cannot tell (the line
+    /// and B's body are then decoded whole).
+    fn compared_by_members(
+        &self,
+        bytes: &[u8],
+        pair: &Unread,
+    ) -> Option<Result<Option<Difference>, ReadAgainError>> {
+        if !self.paths_only {
+            return None;
+        }
+        let a = view_line(bytes)?;
+        if raw_body_hash(a.body.as_bytes(), Some(&a.members), &self.ignore) != pair.hash {
+            return Some(Err(ReadAgainError::Changed {
+                line: pair.at.number,
+            }));
+        }
+        let b = crate::model::utf8(&pair.b.raw)?;
+        let b_members = lex::object_members(b)?;
+        let paths = self.paths_by_members((a.body, &a.members), (b, &b_members))?;
+        Some(Ok((!paths.is_empty()).then(|| Difference {
+            key: pair.b.key.clone(),
+            paths,
+            a: serde_json::Value::Null,
+            b: serde_json::Value::Null,
+        })))
     }
 }
 

@@ -643,3 +643,64 @@ fn pairs_read_again_as_they_come_keep_b_order() {
         assert_eq!(differ.finish(), kept, "every {every}");
     }
 }
+
+/// The paths named from two bodies' top-level members are the paths named
+/// from their values, with and without ignored paths, for pairs of bodies
+/// of every kind of difference (numbers spelt apart, escapes, members
+/// added, removed, reordered, nested) and their one-byte neighbours.
+#[test]
+fn paths_from_members_are_the_paths_of_the_values() {
+    let bodies = [
+        r#"{"eventId":"e1","amount":10,"sentAt":"x","items":[{"q":1},{"q":2}]}"#,
+        r#"{"eventId":"e1","amount":10.0,"sentAt":"y","items":[{"q":1}],"bus":"sqs"}"#,
+        r#"{"amount":1e1,"eventId":"\u0065\u0031","items":[{"q":1},{"q":3}]}"#,
+        r#"{"eventId":"e1","eventId":"e2"}"#,
+        r#"{"a":{"b":{"c":[1,2,{"d":null}]}},"x y":1}"#,
+        r#"{"a":{"b":{"c":[1,2,{"d":false}]}},"x y":"1"}"#,
+        "{}",
+    ];
+    let specs = [
+        DiffSpec::default(),
+        sent_at_ignored(),
+        DiffSpec {
+            ignore: vec![
+                Ignore::parse("$.body.items[*].q").unwrap(),
+                Ignore::parse("$.body.a.b").unwrap(),
+            ],
+            ..DiffSpec::default()
+        },
+        DiffSpec {
+            ignore: vec![Ignore::parse("$.body").unwrap()],
+            ..DiffSpec::default()
+        },
+    ];
+    let mut told = 0;
+    for a in bodies {
+        for base in bodies {
+            let neighbours = crate::model::lex::one_byte_changes(base, b"\"{}:,1n ");
+            for b in neighbours.chain([base.to_string()]) {
+                let (Some(a_members), Some(b_members)) = (
+                    crate::model::lex::object_members(a),
+                    crate::model::lex::object_members(&b),
+                ) else {
+                    continue;
+                };
+                let (x, y): (Value, Value) = (
+                    serde_json::from_str(a).unwrap(),
+                    serde_json::from_str(&b).unwrap(),
+                );
+                for spec in &specs {
+                    let Some(paths) = spec.paths_by_members((a, &a_members), (&b, &b_members))
+                    else {
+                        continue;
+                    };
+                    told += 1;
+                    let mut expected = Vec::new();
+                    differing_paths(&x, &y, &mut Vec::new(), &spec.ignore, &mut expected);
+                    assert_eq!(paths, expected, "{a} / {b}");
+                }
+            }
+        }
+    }
+    assert!(told > 1000, "{told} told by the members");
+}
