@@ -119,13 +119,22 @@ impl DiffSpec {
         {
             return (Cow::Owned(label_of(&value)), None);
         }
-        if self.key.is_none()
-            && let Some(id) = own_id(document)
-        {
-            return (Cow::Borrowed(id), None);
+        let own = self.key.is_none().then(|| own_id(document)).flatten();
+        id_or_body_key(
+            own.map(Cow::Borrowed),
+            &document.event.raw,
+            document.raw_members(),
+        )
+    }
+
+    /// The hash of the body `raw` (with its top-level `members` when they
+    /// were read) that `--ignore` leaves out of: `key_hash`, the whole
+    /// body's hash the key was made of, when nothing is ignored.
+    fn body_hash(&self, key_hash: Option<u64>, raw: &[u8], members: Option<&[Member]>) -> u64 {
+        match key_hash {
+            Some(hash) if self.ignore.is_empty() => hash,
+            _ => raw_body_hash(raw, members, &self.ignore),
         }
-        let hash = raw_body_hash(&document.event.raw, document.raw_members(), &[]);
-        (Cow::Owned(format!("body#{hash:016x}")), Some(hash))
     }
 
     /// What a diff keeps of `document`, its raw body moved out of it. Runs
@@ -160,10 +169,7 @@ impl DiffSpec {
     /// body).
     fn keyed<'d>(&self, document: &'d Document) -> (Cow<'d, str>, Summary) {
         let (key, key_hash) = self.key(document);
-        let hash = match key_hash {
-            Some(hash) if self.ignore.is_empty() => hash,
-            _ => raw_body_hash(&document.event.raw, document.raw_members(), &self.ignore),
-        };
+        let hash = self.body_hash(key_hash, &document.event.raw, document.raw_members());
         let summary = Summary {
             key: String::new(),
             hash,
@@ -182,23 +188,33 @@ impl DiffSpec {
         // B's body decoded again from its raw bytes (only the raw bytes
         // are kept: a decoded body is several times their size).
         let b_value = Body::decode(&b.raw).to_capture_value();
+        // No path may differ once ignored paths are left out and numbers
+        // compared as numbers (`1` and `1.0` hash apart but are the same).
         let mut paths = Vec::new();
         differing_paths(&a, &b_value, &mut Vec::new(), &self.ignore, &mut paths);
+        let shown = b.shown;
+        self.named(b.key, paths, || {
+            (a_shown.unwrap_or(a), shown.unwrap_or(b_value))
+        })
+    }
+
+    /// The difference of the pair under `key` at `paths` (`None` when no
+    /// path differs), with the pair's two bodies as `bodies` gives them
+    /// unless the report names paths only.
+    fn named(
+        &self,
+        key: String,
+        paths: Vec<String>,
+        bodies: impl FnOnce() -> (Value, Value),
+    ) -> Option<Difference> {
         if paths.is_empty() {
-            // Equal once ignored paths are left out and numbers compared
-            // as numbers (`1` and `1.0` hash apart but are the same).
             return None;
         }
-        let (a, b_value) = match self.paths_only {
+        let (a, b) = match self.paths_only {
             true => (Value::Null, Value::Null),
-            false => (a_shown.unwrap_or(a), b.shown.unwrap_or(b_value)),
+            false => bodies(),
         };
-        Some(Difference {
-            key: b.key,
-            paths,
-            a,
-            b: b_value,
-        })
+        Some(Difference { key, paths, a, b })
     }
 
     /// The paths where the JSON objects `a` and `b` differ, given their
@@ -265,21 +281,12 @@ impl DiffSpec {
         }
         let raw = view.body.as_bytes();
         let members = Some(&view.members[..]);
-        // As `key` and `keyed` choose them.
-        let (key, key_hash) = match event_id.filter(|id| is_own_id(id, &view.message_id, raw)) {
-            Some(id) => (id, None),
-            None => {
-                let hash = raw_body_hash(raw, members, &[]);
-                (format!("body#{hash:016x}"), Some(hash))
-            }
-        };
-        let hash = match key_hash {
-            Some(hash) if self.ignore.is_empty() => hash,
-            _ => raw_body_hash(raw, members, &self.ignore),
-        };
+        let own = event_id.filter(|id| is_own_id(id, &view.message_id, raw));
+        let (key, key_hash) = id_or_body_key(own.map(Cow::Owned), raw, members);
+        let hash = self.body_hash(key_hash, raw, members);
         let line_at = at.filter(|_| read_again);
         Some(Summary {
-            key,
+            key: key.into_owned(),
             hash,
             published_ms: view.published_at.map(|t| t.timestamp_millis()),
             raw: match line_at {
@@ -594,6 +601,23 @@ fn lag_of(mut lags: Vec<i64>) -> Option<Lag> {
         p95
     };
     Some(Lag { p50, p95, max })
+}
+
+/// The matching key of a body `raw` (with its top-level `members` when
+/// they were read) whose own event id is `own`: that id, else a hash of
+/// the body, which is handed back too.
+fn id_or_body_key<'k>(
+    own: Option<Cow<'k, str>>,
+    raw: &[u8],
+    members: Option<&[Member]>,
+) -> (Cow<'k, str>, Option<u64>) {
+    match own {
+        Some(id) => (id, None),
+        None => {
+            let hash = raw_body_hash(raw, members, &[]);
+            (Cow::Owned(format!("body#{hash:016x}")), Some(hash))
+        }
+    }
 }
 
 /// The id the event's envelope gives: `meta.event_id` when it is not just

@@ -1,8 +1,9 @@
 //! Bodies of A read again from their files: a diff of a capture file keeps
 //! where each event of A is instead of its raw body, and reads back only
-//! the few whose B differs, once B is read (see
-//! [`DiffSpec::summary_read_again`](super::DiffSpec::summary_read_again)).
-//! The reading itself is the caller's (this module does no I/O).
+//! those whose B differs, on every core, as their pairs come (see
+//! [`DiffSpec::summary_read_again`](super::DiffSpec::summary_read_again)
+//! and [`Differ::waiting`]). The reading itself is the caller's (this
+//! module does no I/O).
 
 use rayon::prelude::*;
 
@@ -135,12 +136,9 @@ impl DiffSpec {
         let b = crate::model::utf8(&pair.b.raw)?;
         let b_members = lex::object_members(b)?;
         let paths = self.paths_by_members((a.body, &a.members), (b, &b_members))?;
-        Some(Ok((!paths.is_empty()).then(|| Difference {
-            key: pair.b.key.clone(),
-            paths,
-            a: serde_json::Value::Null,
-            b: serde_json::Value::Null,
-        })))
+        // Paths only: no body is kept.
+        let no_bodies = || (serde_json::Value::Null, serde_json::Value::Null);
+        Some(Ok(self.named(pair.b.key.clone(), paths, no_bodies)))
     }
 }
 
