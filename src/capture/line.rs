@@ -308,8 +308,10 @@ mod tests {
             event.raw.clear();
             assert_eq!(decode_head(line, 5, "file:x"), Some(event));
         }
-        let whole_decode_needed: [&[u8]; 3] = [
+        let whole_decode_needed: [&[u8]; 5] = [
             br#"{"evscope_capture":1,"id":"m1","source":"sqs://q","body_enc"#,
+            br#"{"evscope_capture":1,"id":"m1","body_encoding":"json","body":{"a":}}"#,
+            br#"{"evscope_capture":1,"id":"m1","body_encoding":"json","body":{"a":1,}}"#,
             br#"{"evscope_capture":1,"id":"m1","body_encoding":"base64","body":"AAE="}"#,
             br#"{"evscope_capture":1,"id":"m1","body_encoding":"json","raw_base64":"e30=","body":{}}"#,
         ];
@@ -413,6 +415,12 @@ mod tests {
             lines.extend(crate::model::lex::inserted_and_cut(&base, &inserts));
         }
         for line in &lines {
+            // The head is read wherever the whole line is, and not where
+            // the body is not JSON.
+            let head = fast::decode_head(line, "file:x").is_some();
+            if fast::decode(line, "file:x", &Members::All).is_some() {
+                assert!(head, "{}", String::from_utf8_lossy(line));
+            }
             let projections = [
                 Members::All,
                 Members::only(vec!["eventId".to_string()]),
