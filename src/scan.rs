@@ -60,10 +60,10 @@ struct KeptShare {
 
 impl KeptShare {
     /// Whether building only the filter's members is likely to pay: until
-    /// a few hundred events are seen, and while at most a quarter are kept.
+    /// a few hundred events are seen, and while at most half are kept.
     fn partial_pays(&self) -> bool {
         let seen = self.seen.load(Ordering::Relaxed);
-        seen < 512 || self.kept.load(Ordering::Relaxed) * 4 <= seen
+        seen < 512 || self.kept.load(Ordering::Relaxed) * 2 <= seen
     }
 
     fn count(&self, kept: bool) {
@@ -209,9 +209,12 @@ impl Scanner {
             document.body = Body::decode_members(&document.event.raw, &self.members);
         }
         if self.filter_needs != self.needs {
-            document.inspection = self.inspector.inspect_for(
+            // A whole body is read as built.
+            let raw_members = document.raw_members().filter(|_| !self.members.is_all());
+            document.inspection = self.inspector.inspect_members(
                 &document.event,
                 &document.body,
+                raw_members,
                 self.now,
                 expects_json(record, &document.body),
                 self.needs,
@@ -263,9 +266,11 @@ impl Scanner {
     fn inspected(&self, record: &Record, decoded: Decoded, needs: Needs) -> Document {
         let inspection = match needs {
             Needs::NONE => Inspection::default(),
-            needs => self.inspector.inspect_for(
+            needs => self.inspector.inspect_members(
                 &decoded.event,
                 &decoded.body,
+                // A whole body is read as built.
+                decoded.raw_members.as_deref().filter(|_| decoded.partial),
                 self.now,
                 expects_json(record, &decoded.body),
                 needs,

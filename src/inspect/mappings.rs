@@ -171,8 +171,9 @@ impl Compiled {
     }
 
     /// The top-level body members an inspection for `needs` reads:
-    /// those its paths start with, and those that tell the envelope;
-    /// the whole body when a path may read any member, or for secrets.
+    /// those its paths start with, and those that tell the envelope,
+    /// left unbuilt when plain (see [`Members::plain_unbuilt`]); the whole
+    /// body when a path may read any member, or for secrets.
     pub(crate) fn body_members(&self, needs: Needs) -> Members {
         if needs == Needs::NONE {
             return Members::only(Vec::<String>::new());
@@ -190,7 +191,8 @@ impl Compiled {
                 BodyPart::Whole => return Members::All,
             }
         }
-        Members::only(names)
+        // The inspection reads plain members from the raw text.
+        Members::only([""; 0]).plain_unbuilt(names)
     }
 }
 

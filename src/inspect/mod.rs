@@ -9,6 +9,7 @@
 //! jsonpath-rust (see the `path` module). Within a mapping, the first path
 //! that finds a usable value wins.
 
+mod body_object;
 mod correlation;
 mod dates;
 mod defaults;
@@ -38,8 +39,10 @@ pub use mappings::{DEFAULT_MAPPINGS, Mappings};
 pub use needs::{MetaRead, Needs, body_members_read, reads_whole};
 
 use crate::analyze::contracts::Contracts;
+use crate::model::lex::Member;
 use crate::model::{Body, Event, Members, Meta, Problem};
 use crate::secrets::{PathSegment, Secret, SecretPath};
+use body_object::RawMembers;
 use expiration::Base;
 use mappings::Compiled;
 use path::{CompiledPath, Found, Scope};
@@ -112,8 +115,10 @@ impl Inspector {
     }
 
     /// The top-level body members an inspection for `needs` reads (see
-    /// [`Members`]): an event whose body holds only those gets the same
-    /// parts from [`Inspector::inspect_for`] as with its whole body.
+    /// [`Members`]), those with plain values left unbuilt: an event whose
+    /// body was decoded with these gets the same parts from
+    /// [`Inspector::inspect_members`], given the raw members the decode
+    /// handed over, as with its whole body.
     pub fn body_members(&self, needs: Needs) -> Members {
         let needs = needs.widened(self.contracts.is_some());
         if self.contracts.is_some() && needs.has(Needs::CONTRACT) {
@@ -157,21 +162,43 @@ impl Inspector {
         expect_json: bool,
         needs: Needs,
     ) -> Inspection {
+        self.inspect_members(event, body, None, now, expect_json, needs)
+    }
+
+    /// [`Inspector::inspect_for`] of a body built with
+    /// [`Inspector::body_members`] (or more), whose plain members may be
+    /// left unbuilt: `raw_members`, the top-level members of the raw body
+    /// the decode handed over with it ([`Decoded::raw_members`]), are read
+    /// for those.
+    ///
+    /// [`Decoded::raw_members`]: crate::model::Decoded::raw_members
+    pub fn inspect_members(
+        &self,
+        event: &Event,
+        body: &Body,
+        raw_members: Option<&[Member]>,
+        now: DateTime<Utc>,
+        expect_json: bool,
+        needs: Needs,
+    ) -> Inspection {
+        if needs == Needs::NONE {
+            return Inspection::default();
+        }
         let m = &*self.compiled;
         let needs = needs.widened(self.contracts.is_some());
         let mut problems = Vec::new();
         if needs.has(Needs::PROBLEMS) {
             problems::body_json(&event.raw, body, expect_json, &mut problems);
         }
-        let envelope = Envelope::detect(body);
-        if let (Some(envelope), true) = (envelope, needs.has(Needs::PROBLEMS)) {
-            problems::missing_fields(body, envelope, &mut problems);
-        }
-        if needs == Needs::NONE {
-            return Inspection::default();
+        let raw = RawMembers::of(event, raw_members);
+        let mut scope = Scope::with_names(event, body, raw, &m.names);
+        let envelope = scope.object().and_then(Envelope::detect);
+        if let (Some(envelope), Some(object), true) =
+            (envelope, scope.object(), needs.has(Needs::PROBLEMS))
+        {
+            problems::missing_fields(object, envelope, &mut problems);
         }
 
-        let mut scope = Scope::with_names(event, body, &m.names);
         let event_type = if needs.has(Needs::TYPE) {
             first_text(&mut scope, &m.event_type)
         } else {

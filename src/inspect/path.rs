@@ -36,6 +36,7 @@ use jsonpath_rust::parser::parse_json_path;
 use serde_json::{Map, Value};
 
 use super::InspectError;
+use super::body_object::{BodyObject, RawMembers};
 use crate::model::{Body, Event};
 use crate::secrets::{PathSegment, SecretPath};
 
@@ -325,28 +326,63 @@ impl FirstNames {
     /// name is set, with no members (the walk decides inside the decoded
     /// string); when it is neither such a string nor a JSON object, none is
     /// (a name step into it finds nothing).
-    fn present<'a>(&self, event: &Event, body: &'a Body) -> (Bits, Vec<(u8, &'a Value)>) {
+    fn present<'a>(
+        &self,
+        event: &Event,
+        body: &'a Body,
+        object: Option<BodyObject<'a>>,
+    ) -> (Bits, Vec<(u8, Found<'a>)>) {
         let mut bits = Bits::default();
-        let mut members = Vec::new();
-        match body {
-            Body::Json(Value::Object(map)) if map.len() <= self.body.len() => {
-                for (key, value) in map {
-                    if let Some(&bit) = self.body.get(key.as_str()) {
-                        bits.set(bit);
-                        members.push((bit, value));
+        let mut members: Vec<(u8, Found<'a>)> = Vec::new();
+        match (body, object) {
+            (Body::Json(Value::Object(map)), _) if object.is_none_or(|o| !o.reads_raw()) => {
+                members.reserve(map.len().min(self.body.len()));
+                if map.len() <= self.body.len() {
+                    for (key, value) in map {
+                        if let Some(&bit) = self.body.get(key.as_str()) {
+                            bits.set(bit);
+                            members.push((bit, Found::Ref(value)));
+                        }
+                    }
+                } else {
+                    for (name, bit) in &self.body {
+                        if let Some(value) = map.get(&**name) {
+                            bits.set(*bit);
+                            members.push((*bit, Found::Ref(value)));
+                        }
                     }
                 }
             }
-            Body::Json(Value::Object(map)) => {
+            (_, Some(object)) if object.len() <= self.body.len() => {
+                members.reserve(object.len());
+                object.each(|name, value| {
+                    let Some(&bit) = self.body.get(name) else {
+                        return;
+                    };
+                    if bits.has(bit) {
+                        // A name given twice: the value read last is the one.
+                        members.retain(|(b, _)| *b != bit);
+                    }
+                    bits.set(bit);
+                    // A member no reader of these paths asked for may be
+                    // unbuilt: its bit is set all the same (the body has it).
+                    if let Some(value) = value {
+                        members.push((bit, value));
+                    }
+                });
+            }
+            (_, Some(object)) => {
                 for (name, bit) in &self.body {
-                    if let Some(value) = map.get(&**name) {
+                    if object.has(name) {
                         bits.set(*bit);
-                        members.push((*bit, value));
+                        if let Some(value) = object.get(name) {
+                            members.push((*bit, value));
+                        }
                     }
                 }
             }
             // A step into a string looks through the JSON it may hold.
-            Body::Json(Value::String(s)) | Body::Text(s) if looks_like_json(s) => {
+            (Body::Json(Value::String(s)) | Body::Text(s), _) if looks_like_json(s) => {
                 for bit in self.body.values() {
                     bits.set(*bit);
                 }
@@ -488,7 +524,9 @@ pub(crate) struct Scope<'a> {
     /// every path is evaluated.
     present: Option<Bits>,
     /// The body members those bits name, when the body is a JSON object.
-    members: Vec<(u8, &'a Value)>,
+    members: Vec<(u8, Found<'a>)>,
+    /// The body's members, when it is a JSON object.
+    object: Option<BodyObject<'a>>,
 }
 
 impl<'a> Scope<'a> {
@@ -502,13 +540,22 @@ impl<'a> Scope<'a> {
             doc: None,
             present: None,
             members: Vec::new(),
+            object: BodyObject::of(body, None),
         }
     }
 
     /// A scope for paths gated by `names` (see [`FirstNames::assign`]):
-    /// those whose first name the event lacks find nothing at once.
-    pub(crate) fn with_names(event: &'a Event, body: &'a Body, names: &FirstNames) -> Self {
-        let (present, members) = names.present(event, body);
+    /// those whose first name the event lacks find nothing at once. `raw`:
+    /// the members of the raw body, when the decode left some of them
+    /// unbuilt (see [`BodyObject`]).
+    pub(crate) fn with_names(
+        event: &'a Event,
+        body: &'a Body,
+        raw: Option<RawMembers<'a>>,
+        names: &FirstNames,
+    ) -> Self {
+        let object = BodyObject::of(body, raw);
+        let (present, members) = names.present(event, body, object);
         Scope {
             event,
             body,
@@ -516,7 +563,13 @@ impl<'a> Scope<'a> {
             doc: None,
             present: Some(present),
             members,
+            object,
         }
+    }
+
+    /// The body's members, when it is a JSON object.
+    pub(crate) fn object(&self) -> Option<BodyObject<'a>> {
+        self.object
     }
 
     /// The first non-null value `path` finds.
@@ -538,10 +591,10 @@ impl<'a> Scope<'a> {
                 // A gated body path starts with a name: start from the
                 // member it names, found with the bits.
                 if let (Root::Body, Some(bit)) = (root, path.gate)
-                    && let Some(&(_, member)) = self.members.iter().find(|(b, _)| *b == bit)
+                    && let Some((_, member)) = self.members.iter().find(|(b, _)| *b == bit)
                 {
                     return self
-                        .walk(Found::Ref(member), &steps[1..])
+                        .walk(member.clone(), &steps[1..])
                         .filter(|f| !f.is_null());
                 }
                 self.simple(*root, steps).filter(|f| !f.is_null())
@@ -665,16 +718,17 @@ impl<'a> Scope<'a> {
                 Some((Step::Index(_), _)) => return None,
                 None => (Found::Owned(Value::Object(event.system.clone())), steps),
             },
-            Root::Body => match self.body {
-                Body::Json(v) => (Found::Ref(v), steps),
-                Body::Text(t) => (Found::Str(t), steps),
-                Body::Binary(b) if steps.is_empty() => (
+            Root::Body => match (self.body, self.object, steps.split_first()) {
+                (_, Some(object), Some((Step::Name(name), rest))) => (object.get(name)?, rest),
+                (Body::Json(v), ..) => (Found::Ref(v), steps),
+                (Body::Text(t), ..) => (Found::Str(t), steps),
+                (Body::Binary(b), ..) if steps.is_empty() => (
                     Found::Owned(Value::String(
                         base64::engine::general_purpose::STANDARD.encode(b),
                     )),
                     steps,
                 ),
-                Body::Binary(_) => return None,
+                (Body::Binary(_), ..) => return None,
             },
         };
         self.walk(start, rest)
@@ -772,7 +826,7 @@ fn child<'v>(v: &'v Value, step: &Step) -> Option<&'v Value> {
 const LINEAR_SCAN_MAX: usize = 24;
 
 /// A member of an object by name.
-fn member<'v>(map: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+pub(crate) fn member<'v>(map: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
     if map.len() <= LINEAR_SCAN_MAX {
         map.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
     } else {
@@ -1121,7 +1175,7 @@ mod tests {
                 }
                 let b = e.body();
                 let full = results(&mut Scope::new(&e, &b), &paths);
-                let skipping = results(&mut Scope::with_names(&e, &b, &names), &paths);
+                let skipping = results(&mut Scope::with_names(&e, &b, None, &names), &paths);
                 assert_eq!(full, skipping, "body {}", String::from_utf8_lossy(raw));
             }
         }
@@ -1140,7 +1194,7 @@ mod tests {
         let mut e = Event::new("m", "q", r#"{"eventName":"x","payload":"{}"}"#);
         e.attributes.insert("X-CORRELATION-ID".into(), "c".into());
         let b = e.body();
-        let (present, _) = names.present(&e, &b);
+        let (present, _) = names.present(&e, &b, BodyObject::of(&b, None));
         assert!(present.has(bit("$.body.eventName")));
         assert!(present.has(bit("$.body.payload.password")));
         assert!(
@@ -1162,7 +1216,14 @@ mod tests {
         ] {
             let e = Event::new("m", "q", raw);
             let b = e.body();
-            assert_eq!(names.present(&e, &b).0.has(bit("$.body.ttl")), has, "{raw}");
+            assert_eq!(
+                names
+                    .present(&e, &b, BodyObject::of(&b, None))
+                    .0
+                    .has(bit("$.body.ttl")),
+                has,
+                "{raw}"
+            );
         }
     }
 

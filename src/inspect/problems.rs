@@ -14,6 +14,7 @@
 
 use serde_json::Value;
 
+use super::body_object::BodyObject;
 use super::first_text;
 use super::mappings::Compiled;
 use super::path::{Scope, looks_like_json};
@@ -36,16 +37,9 @@ const DETECTED_BY: [(&str, Envelope); 4] = [
 ];
 
 impl Envelope {
-    /// The envelope of a body, if it has one.
-    pub(crate) fn detect(body: &Body) -> Option<Envelope> {
-        let Value::Object(o) = body.as_json()? else {
-            return None;
-        };
-        // A few members are scanned: cheaper than hashing four names.
-        Envelope::detect_by(|name| match o.len() {
-            0..=16 => o.keys().any(|key| key == name),
-            _ => o.contains_key(name),
-        })
+    /// The envelope of a JSON object body, if it has one.
+    pub(crate) fn detect(body: BodyObject<'_>) -> Option<Envelope> {
+        Envelope::detect_by(|name| body.has(name))
     }
 
     /// The envelope of a JSON object body that `has` a member of a name.
@@ -109,15 +103,16 @@ pub(crate) fn body_json(raw: &[u8], body: &Body, expect_json: bool, problems: &m
 }
 
 /// `MissingField` for each required field of the envelope that is missing.
-pub(crate) fn missing_fields(body: &Body, envelope: Envelope, problems: &mut Vec<Problem>) {
-    let Some(Value::Object(o)) = body.as_json() else {
-        return;
-    };
+pub(crate) fn missing_fields(
+    body: BodyObject<'_>,
+    envelope: Envelope,
+    problems: &mut Vec<Problem>,
+) {
     for field in envelope.required() {
-        let missing = match o.get(*field) {
-            None | Some(Value::Null) => true,
-            Some(Value::String(s)) => s.trim().is_empty(),
-            Some(_) => false,
+        let missing = match body.get(field) {
+            None => true,
+            Some(found) if found.is_null() => true,
+            Some(found) => found.as_str().is_some_and(|s| s.trim().is_empty()),
         };
         if missing {
             problems.push(Problem::new(

@@ -822,3 +822,55 @@ fn timing() {
         println!("{name}: {best:?}/event");
     }
 }
+
+/// An inspection of a body whose plain members were left unbuilt and are
+/// read from the raw text (as a scan decodes it: `body_members`,
+/// `inspect_members`) is the inspection of the whole body: over bodies with
+/// every kind of value under the names the defaults read (a name twice,
+/// plain and not in both orders; escaped strings; JSON in strings; blank
+/// and null envelope fields) and each one-byte change of them.
+#[test]
+fn plain_members_read_from_the_raw_text_inspect_as_built_ones() {
+    let bodies = [
+        r#"{"eventId":7,"eventName":"A\u00e9","creationDate":"2020-12-30 23:15:58.999","expirationTime":300000,"correlationId":"c-1","payload":"{\"to\": \"u@x\", \"password\": \"p\"}"}"#,
+        r#"{"eventName":"X","eventName":{"a":1},"creationDate":null,"correlationId":{"x":1},"correlationId":"c-2","eventId":" ","ttl":-5,"causationId":true}"#,
+        r#"{"specversion":"1.0","id":"","source":"/s","type":"T","time":"2020-12-30T23:15:58Z","data":{"userId":"u"},"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","expiresAt":1609371600}"#,
+        r#"{"detail-type":"D","id":"e","source":"aws.x","time":"2020-12-30T23:15:58Z","detail":{"token":"Bearer abcdefgh12","payload":"{}"},"version":"0","location":{"lat":1.5,"lon":"2"}}"#,
+        r#"{"eventName":"P","payload":"[1,2]","eventDataFormat":"JSON","payload":"{bad","creationDate":"not a date","expirationTime":"soon"}"#,
+    ];
+    let inspector = Inspector::with_defaults();
+    let bytes: Vec<u8> = (b' '..=b'~').collect();
+    let mut read_raw = 0;
+    for needs in [
+        Needs::FACETS,
+        Needs::PROBLEMS,
+        Needs::EXPIRY,
+        Needs::CORRELATION,
+    ] {
+        let members = inspector.body_members(needs);
+        assert!(!members.is_all());
+        for body in bodies {
+            let texts = std::iter::once(body.to_owned())
+                .chain(crate::model::lex::one_byte_changes(body, &bytes));
+            for text in texts {
+                let event = Event::new("m-1", "file:x", text.clone());
+                let whole = inspector.inspect_for(&event, &event.body(), now(), true, needs);
+                let (partial, raw) = Body::decode_lexed(&event.raw, &members);
+                let got =
+                    inspector.inspect_members(&event, &partial, raw.as_deref(), now(), true, needs);
+                assert_eq!(got, whole, "{needs:?} {text}");
+                read_raw += usize::from(
+                    partial
+                        .as_json()
+                        .and_then(Value::as_object)
+                        .is_some_and(|o| o.len() < 3)
+                        && raw.is_some(),
+                );
+            }
+        }
+    }
+    assert!(
+        read_raw > 1000,
+        "members were read from the raw text ({read_raw})"
+    );
+}

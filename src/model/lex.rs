@@ -267,11 +267,39 @@ impl Member {
         &text[self.value.clone()]
     }
 
+    /// Whether the value is plain: a string without escapes, a plain
+    /// integer, `true`, `false` or `null` (see [`Member::plain`]).
+    pub fn is_plain(&self, text: &str) -> bool {
+        self.plain(text).is_some()
+    }
+
+    /// The value when it is plain, as a full parse reads it: a string
+    /// borrowed from `text`, or a scalar. `None` for any other value.
+    pub fn plain<'t>(&self, text: &'t str) -> Option<Plain<'t>> {
+        Some(match (self.token, self.text(text)) {
+            (Token::String { escaped: false }, token) => Plain::Str(&token[1..token.len() - 1]),
+            (Token::Int(int), _) => Plain::Scalar(serde_json::Value::from(int)),
+            (Token::Other, "true") => Plain::Scalar(serde_json::Value::Bool(true)),
+            (Token::Other, "false") => Plain::Scalar(serde_json::Value::Bool(false)),
+            (Token::Other, "null") => Plain::Scalar(serde_json::Value::Null),
+            _ => return None,
+        })
+    }
+
     /// The member's name and value in `text`, `None` when they do not fit
     /// it (a text other than the one read).
     pub fn read<'t>(&self, text: &'t str) -> Option<(&'t str, &'t str)> {
         Some((text.get(self.name.clone())?, text.get(self.value.clone())?))
     }
+}
+
+/// A plain value (see [`Member::plain`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plain<'t> {
+    /// A string without escapes: its text.
+    Str(&'t str),
+    /// An integer, `true`, `false` or `null`.
+    Scalar(serde_json::Value),
 }
 
 /// What a value is, as far as reading it directly goes.

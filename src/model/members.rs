@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::lex::{self, Member, Token};
+use super::lex::{self, Member, Plain, Token};
 
 /// Which top-level members of a JSON object body to build.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,14 +30,22 @@ pub enum Members {
     Only(Names),
 }
 
-/// The names of [`Members::Only`] (sorted, without repeats), with the set
-/// of their lengths: most members of a body are told apart from them by
-/// their length alone.
+/// The names of [`Members::Only`] (sorted, without repeats), each with
+/// whether it is built only when its value is not plain (see
+/// [`Members::plain_unbuilt`]), and the set of their lengths: most members
+/// of a body are told apart from them by their length alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Names {
-    names: Arc<[Box<str>]>,
+    names: Arc<[(Box<str>, Build)]>,
     /// Bit `n` set when a name is `n` bytes long (bit 63: 63 or more).
     lengths: u64,
+}
+
+/// When a named member is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    Always,
+    UnlessPlain,
 }
 
 impl Names {
@@ -45,36 +53,83 @@ impl Names {
         1 << len.min(63)
     }
 
-    fn has(&self, name: &str) -> bool {
-        self.lengths & Names::length_bit(name.len()) != 0 && self.names.iter().any(|n| **n == *name)
+    fn find(&self, name: &str) -> Option<Build> {
+        if self.lengths & Names::length_bit(name.len()) == 0 {
+            return None;
+        }
+        self.names
+            .iter()
+            .find(|(n, _)| **n == *name)
+            .map(|(_, build)| *build)
     }
 
-    fn iter(&self) -> impl Iterator<Item = &Box<str>> {
-        self.names.iter()
+    /// The names built `when`.
+    fn built(&self, when: Build) -> impl Iterator<Item = Box<str>> + '_ {
+        self.names
+            .iter()
+            .filter(move |(_, build)| *build == when)
+            .map(|(n, _)| n.clone())
     }
 }
 
 impl Members {
     /// Only the members named `names`.
     pub fn only<S: Into<Box<str>>>(names: impl IntoIterator<Item = S>) -> Members {
-        let mut names: Vec<Box<str>> = names.into_iter().map(Into::into).collect();
-        names.sort_unstable();
-        names.dedup();
+        Members::of(names.into_iter().map(Into::into).collect(), Vec::new())
+    }
+
+    /// `always` built, and `unless_plain` built when their value is not
+    /// plain (a name in both is always built).
+    fn of(always: Vec<Box<str>>, unless_plain: Vec<Box<str>>) -> Members {
+        let mut names: Vec<(Box<str>, Build)> = always
+            .into_iter()
+            .map(|n| (n, Build::Always))
+            .chain(unless_plain.into_iter().map(|n| (n, Build::UnlessPlain)))
+            .collect();
+        // `Always` sorts first: it is the one kept of a name given twice.
+        names.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then((*x as u8).cmp(&(*y as u8))));
+        names.dedup_by(|(b, _), (a, _)| a == b);
         let lengths = names
             .iter()
-            .fold(0, |bits, n| bits | Names::length_bit(n.len()));
+            .fold(0, |bits, (n, _)| bits | Names::length_bit(n.len()));
         Members::Only(Names {
             names: names.into(),
             lengths,
         })
     }
 
+    /// The same members, those named `names` left unbuilt when their
+    /// value is plain: a string without escapes, a plain integer (see
+    /// [`lex::number_end`]), `true`, `false` or `null`, as the last member
+    /// of that name has it (the one a full parse keeps). A reader of such
+    /// a member reads it from the raw text, with the top-level members the
+    /// decode hands over (see [`crate::model::Decoded::raw_members`]);
+    /// where the decode hands none over (a body read by serde_json), every
+    /// member named here is built.
+    pub fn plain_unbuilt<S: Into<Box<str>>>(self, names: impl IntoIterator<Item = S>) -> Members {
+        match self {
+            Members::All => Members::All,
+            Members::Only(current) => Members::of(
+                current.built(Build::Always).collect(),
+                current
+                    .built(Build::UnlessPlain)
+                    .chain(names.into_iter().map(Into::into))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The members either set builds.
     pub fn union(&self, other: &Members) -> Members {
         match (self, other) {
-            (Members::Only(a), Members::Only(b)) => {
-                Members::only(a.iter().chain(b.iter()).cloned())
-            }
+            (Members::Only(a), Members::Only(b)) => Members::of(
+                a.built(Build::Always)
+                    .chain(b.built(Build::Always))
+                    .collect(),
+                a.built(Build::UnlessPlain)
+                    .chain(b.built(Build::UnlessPlain))
+                    .collect(),
+            ),
             _ => Members::All,
         }
     }
@@ -84,11 +139,17 @@ impl Members {
         matches!(self, Members::All)
     }
 
-    /// Whether the member `name` is built.
+    /// Whether the member `name` is built (for a name left unbuilt when
+    /// plain, see [`Members::plain_unbuilt`], whether it is built when it
+    /// is not).
     pub fn has(&self, name: &str) -> bool {
+        self.build(name).is_some()
+    }
+
+    fn build(&self, name: &str) -> Option<Build> {
         match self {
-            Members::All => true,
-            Members::Only(names) => names.has(name),
+            Members::All => Some(Build::Always),
+            Members::Only(names) => names.find(name),
         }
     }
 }
@@ -134,33 +195,47 @@ pub(crate) fn built_of(
     if matches!(members, Members::Only(names) if names.lengths == 0) {
         return Ok(Value::Object(Map::new())); // no member built: none to look at
     }
-    let kept = || found.iter().filter(|m| members.has(m.name(text)));
-    let mut map = Map::with_capacity(kept().count());
-    for member in kept() {
+    let mut map = Map::new();
+    for (i, member) in found.iter().enumerate() {
+        let name = member.name(text);
+        match members.build(name) {
+            None => continue,
+            Some(Build::UnlessPlain) if last_is_plain(member, &found[i + 1..], text) => continue,
+            Some(_) => {}
+        }
         let value = match plain_value(member, text) {
             Some(value) => value,
             None => serde_json::from_str(member.text(text))?,
         };
-        map.insert(member.name(text).to_owned(), value);
+        map.insert(name.to_owned(), value);
     }
     Ok(Value::Object(map))
+}
+
+/// Whether the last member of `member`'s name (itself, or one of the
+/// members `after` it) has a plain value (see [`Members::plain_unbuilt`]).
+fn last_is_plain(member: &Member, after: &[Member], text: &str) -> bool {
+    let name = member.name(text);
+    after
+        .iter()
+        .rev()
+        .find(|m| m.name(text) == name)
+        .unwrap_or(member)
+        .is_plain(text)
 }
 
 /// The value of a member that is a string, a plain integer or a literal,
 /// built directly (serde_json builds the same value, at several times the
 /// cost for values this short); `None` for any other.
 fn plain_value(member: &Member, text: &str) -> Option<Value> {
-    let value = match (member.token, member.text(text)) {
-        (Token::String { escaped }, text) => {
-            Value::String(lex::string_text(text, escaped).into_owned())
+    Some(match (member.token, member.plain(text)) {
+        (Token::String { escaped: true }, _) => {
+            Value::String(lex::string_text(member.text(text), true).into_owned())
         }
-        (Token::Int(int), _) => Value::from(int),
-        (Token::Other, "true") => Value::Bool(true),
-        (Token::Other, "false") => Value::Bool(false),
-        (Token::Other, "null") => Value::Null,
-        (Token::Other, _) => return None,
-    };
-    Some(value)
+        (_, Some(Plain::Str(s))) => Value::String(s.to_owned()),
+        (_, Some(Plain::Scalar(v))) => v,
+        (_, None) => return None,
+    })
 }
 
 /// The top-level object, with only some members built.

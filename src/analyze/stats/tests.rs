@@ -453,8 +453,15 @@ fn the_flow_state_reads_no_more_than_it_needs() {
         let text = std::fs::read(format!("{}/demo/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             let (event, body) = crate::capture::decode_line(line, 1, &source).unwrap();
-            let projected = crate::model::Body::decode_members(&event.raw, &members);
-            let inspection = inspector.inspect_for(&event, &projected, now, true, spec.needs());
+            let (projected, raw_members) = crate::model::Body::decode_lexed(&event.raw, &members);
+            let inspection = inspector.inspect_members(
+                &event,
+                &projected,
+                raw_members.as_deref(),
+                now,
+                true,
+                spec.needs(),
+            );
             narrow.add_from(
                 &source,
                 dlq,
