@@ -51,6 +51,21 @@ measure() { # case, tool, command...
 
 have() { command -v "$1" > /dev/null; }
 
+# A case on this build and, when given (`before` not empty), on the other:
+# the first process of a case runs right after the previous case's jq,
+# which favours it or not, so which build goes first alternates by round.
+both() {
+  local name=$1 this=$2 before=$3
+  shift 3
+  if (( round % 2 == 0 )) && [ -n "$before" ]; then
+    measure "$name" before "$before" "$@"
+    measure "$name" evscope "$this" "$@"
+  else
+    measure "$name" evscope "$this" "$@"
+    if [ -n "$before" ]; then measure "$name" before "$before" "$@"; fi
+  fi
+}
+
 # case name ~ evscope predicate ~ jq program (jaq and jq)
 cases=(
   "literal~@.body.eventName == 'SEND_EMAIL'~select(.body.eventName == \"SEND_EMAIL\")"
@@ -69,25 +84,15 @@ for round in $(seq 1 "$rounds"); do
   echo "| --- | --- | --- | --- | --- | --- |"
   for c in "${cases[@]}"; do
     IFS='~' read -r name predicate program <<< "$c"
-    # The first process of a case runs right after the previous case's
-    # jq: alternate which evscope build goes first, round by round.
-    if (( round % 2 == 0 )) && [ -n "${EVSCOPE_BEFORE:-}" ]; then
-      measure "$name" before "$EVSCOPE_BEFORE" peek "$data" --filter "$predicate"
-      measure "$name" evscope "$bin" peek "$data" --filter "$predicate"
-    else
-      measure "$name" evscope "$bin" peek "$data" --filter "$predicate"
-      [ -n "${EVSCOPE_BEFORE:-}" ] && measure "$name" before "$EVSCOPE_BEFORE" peek "$data" --filter "$predicate"
-    fi
+    both "$name" "$bin" "${EVSCOPE_BEFORE:-}" peek "$data" --filter "$predicate"
     have jaq && measure "$name" jaq jaq -c "$program" "$data"
     have jq && measure "$name" jq jq -c "$program" "$data"
   done
-  measure "check" evscope "$bin" check "$data"
-  [ -n "${EVSCOPE_BEFORE:-}" ] && measure "check" before "$EVSCOPE_BEFORE" check "$data"
+  both check "$bin" "${EVSCOPE_BEFORE:-}" check "$data"
   count='reduce inputs as $e ({}; .[$e.body.eventName] += 1)'
   have jaq && measure "check" jaq jaq -n -c "$count" "$data"
   have jq && measure "check" jq jq -n -c "$count" "$data"
-  measure "TUI background inspection" evscope "$target_dir/release/examples/tui_memory" "$data"
-  [ -n "${TUI_BEFORE:-}" ] && measure "TUI background inspection" before "$TUI_BEFORE" "$data"
+  both "TUI background inspection" "$target_dir/release/examples/tui_memory" "${TUI_BEFORE:-}" "$data"
 done
 echo
 echo "open (read the file and index every line, no decoding):"
