@@ -433,4 +433,31 @@ mod tests {
         assert!(a.union(&Members::All).is_all());
         assert!(Members::All.has("anything"));
     }
+
+    #[test]
+    fn plain_members_are_left_unbuilt_as_the_last_of_their_name_is() {
+        let members = Members::only(["x"]).plain_unbuilt(["x", "y", "w"]);
+        assert!(members.has("x") && members.has("y") && !members.has("z"));
+        for (raw, built) in [
+            // `x` is always built; `y` is plain; `w` is not.
+            (
+                r#"{"x":"a","y":"b","w":{"k":1},"z":2}"#,
+                r#"{"x":"a","w":{"k":1}}"#,
+            ),
+            (r#"{"y":1,"w":null,"x":true}"#, r#"{"x":true}"#),
+            (r#"{"y":"\u0062","w":1.5}"#, r#"{"y":"b","w":1.5}"#),
+            // A name twice: as its last value is.
+            (r#"{"y":{"k":1},"y":"b"}"#, r#"{}"#),
+            (r#"{"y":"b","y":{"k":1}}"#, r#"{"y":{"k":1}}"#),
+        ] {
+            let got = parse_members_str(raw, &members).unwrap();
+            assert_eq!(got, full(built).unwrap(), "{raw}");
+        }
+        // Built always by one side is built always by the union.
+        let union = Members::only(["y"]).union(&Members::only([""; 0]).plain_unbuilt(["y"]));
+        assert_eq!(union, Members::only(["y"]));
+        // A body serde_json reads (an escaped name) has every named member.
+        let got = parse_members_str(r#"{"\u0079":"b","q":1}"#, &members).unwrap();
+        assert_eq!(got, full(r#"{"y":"b"}"#).unwrap());
+    }
 }
