@@ -255,7 +255,14 @@ impl Inspector {
             None
         };
         let mut secrets = if needs.has(Needs::SECRETS) {
-            crate::secrets::find_secrets(event, body, crate::secrets::policy())
+            // The walk meets the event's strings only (and those inside
+            // the JSON they hold): the scope's decodes serve both.
+            crate::secrets::find::find_secrets_decoding(
+                event,
+                body,
+                crate::secrets::policy(),
+                &mut |s| scope.decode_stable(s),
+            )
         } else {
             Vec::new()
         };

@@ -677,7 +677,7 @@ impl<'a> Scope<'a> {
     /// Decode a string that lives as long as the scope (borrowed from the
     /// event, or inside an earlier decoded value), so that its address can
     /// key the cache.
-    fn decode_stable(&mut self, s: &str) -> Option<Rc<Value>> {
+    pub(crate) fn decode_stable(&mut self, s: &str) -> Option<Rc<Value>> {
         if !looks_like_json(s) {
             return None;
         }

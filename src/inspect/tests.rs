@@ -874,3 +874,38 @@ fn plain_members_read_from_the_raw_text_inspect_as_built_ones() {
         "members were read from the raw text ({read_raw})"
     );
 }
+
+/// The secrets an inspection finds (the walk reading JSON in strings
+/// through the scope's decodes) start with those the walk finds alone, in
+/// the same order: over the demo's events and events holding secrets in
+/// JSON in strings (in JSON in strings).
+#[test]
+fn an_inspection_finds_the_secrets_the_walk_finds() {
+    let inspector = Inspector::with_defaults();
+    let mut events = Vec::new();
+    for part in crate::backend::DEMO_PARTS {
+        let text = crate::backend::demo_capture(part).unwrap();
+        for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            events.push(crate::capture::decode_line(line, 1, "file:demo").unwrap().0);
+        }
+    }
+    let inner = json!({"password": "p1", "note": "Bearer abcdefgh12345"}).to_string();
+    let nested = json!({"payload": inner, "token": "t"}).to_string();
+    for body in [
+        json!({"eventName": "A", "payload": inner.clone()}),
+        json!({"eventName": "B", "payload": nested, "data": {"x": inner}}),
+        json!({"detail": {"payload": "{\"apiKey\": \"k\"}"}, "payload": "[1, {\"secret\": 2}]"}),
+    ] {
+        events.push(json_event(body));
+    }
+    let mut found = 0;
+    for event in events {
+        let body = event.body();
+        let walked = crate::secrets::find_secrets(&event, &body, crate::secrets::policy());
+        let inspected = inspector.inspect(&event, &body, now(), true).secrets;
+        assert!(inspected.len() >= walked.len());
+        assert_eq!(inspected[..walked.len()], walked[..], "{}", event.id);
+        found += walked.len();
+    }
+    assert!(found > 10, "secrets found ({found})");
+}

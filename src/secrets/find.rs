@@ -2,6 +2,8 @@
 //! metadata, body (JSON held in strings included) and text fields, with an
 //! explicit stack (no recursion over the document, whatever its depth).
 
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 
 use super::Policy;
@@ -28,7 +30,28 @@ const PAIR_VALUES: &[&str] = &[
 
 /// Every secret of an event, by the policy.
 pub fn find_secrets(event: &Event, body: &Body, policy: &Policy) -> Vec<Secret> {
-    let mut w = Walker::new(&policy.names, &policy.text);
+    find_secrets_decoding(event, body, policy, &mut decode)
+}
+
+/// The JSON object or array a string holds, parsed.
+fn decode(s: &str) -> Option<Rc<Value>> {
+    match serde_json::from_str::<Value>(s) {
+        Ok(inner @ (Value::Object(_) | Value::Array(_))) => Some(Rc::new(inner)),
+        _ => None,
+    }
+}
+
+/// [`find_secrets`], the JSON held in a string (one that starts, after
+/// whitespace, with `{` or `[`) read by `decode`: the JSON object or array
+/// it parses to, as serde_json parses it, or `None`. An inspection hands
+/// over the strings its paths decoded already, so none is parsed twice.
+pub(crate) fn find_secrets_decoding(
+    event: &Event,
+    body: &Body,
+    policy: &Policy,
+    decode: &mut dyn FnMut(&str) -> Option<Rc<Value>>,
+) -> Vec<Secret> {
+    let mut w = Walker::new(&policy.names, &policy.text, decode);
     for (field, text) in [
         ("id", Some(&event.id)),
         ("source", Some(&event.source)),
@@ -61,7 +84,8 @@ pub fn find_secrets(event: &Event, body: &Body, policy: &Policy) -> Vec<Secret> 
 
 /// Whether the policy finds any secret in `value`.
 pub(crate) fn has_secret(value: &Value, names: &NamePolicy, text: &TextPolicy) -> bool {
-    let mut w = Walker::new(names, text);
+    let mut read = decode;
+    let mut w = Walker::new(names, text, &mut read);
     w.value(value, &[]);
     !w.out.is_empty()
 }
@@ -69,6 +93,8 @@ pub(crate) fn has_secret(value: &Value, names: &NamePolicy, text: &TextPolicy) -
 struct Walker<'p> {
     names: &'p NamePolicy,
     text: &'p TextPolicy,
+    /// Reads the JSON a string holds (see [`find_secrets_decoding`]).
+    decode: &'p mut dyn FnMut(&str) -> Option<Rc<Value>>,
     out: Vec<Secret>,
     nested: usize,
 }
@@ -89,10 +115,15 @@ enum Step<'a> {
 }
 
 impl<'p> Walker<'p> {
-    fn new(names: &'p NamePolicy, text: &'p TextPolicy) -> Self {
+    fn new(
+        names: &'p NamePolicy,
+        text: &'p TextPolicy,
+        decode: &'p mut dyn FnMut(&str) -> Option<Rc<Value>>,
+    ) -> Self {
         Walker {
             names,
             text,
+            decode,
             out: Vec::new(),
             nested: 0,
         }
@@ -121,9 +152,7 @@ impl<'p> Walker<'p> {
             && s.len() <= MAX_DECODE
             && matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
         {
-            if let Ok(inner @ (Value::Object(_) | Value::Array(_))) =
-                serde_json::from_str::<Value>(s)
-            {
+            if let Some(inner) = (self.decode)(s) {
                 self.nested += 1;
                 self.value(&inner, &path());
                 self.nested -= 1;
