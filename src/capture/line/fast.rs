@@ -37,9 +37,9 @@ pub(super) fn decode_head(line: &[u8], source: &str) -> Option<Event> {
         let split = event_as(line, source, body_last, false)?;
         let (start, end) = split.body;
         let body = &line[start..end];
-        // Checked by `lex` (one pass, nothing visited), serde_json only
-        // where it is not sure; serde_json checks UTF-8 as it reads, so the
-        // hand check does too.
+        // Checked by `lex` (one pass, nothing visited); serde_json decides
+        // wherever `lex` is not sure, and for bytes that are not UTF-8,
+        // which `lex` does not look at.
         let checked =
             lex::value_end(body, 0, 1) == Some(body.len()) && crate::model::utf8(body).is_some();
         if !checked {
