@@ -98,12 +98,13 @@ pub(super) fn decode_as(
     members: &Members,
     body_last: bool,
 ) -> Option<Decoded> {
-    let lex_body = !members.is_all();
+    // The body's members are read by hand even when all are built: plain
+    // ones are built without serde_json (see `built_of`).
     let Split {
         mut event,
         body: (start, end),
         body_members,
-    } = event_as(line, source, body_last, lex_body)?;
+    } = event_as(line, source, body_last, true)?;
     let text = crate::model::utf8(&line[start..end])?;
     let (value, raw_members) = match body_members {
         Some(found) => (built_of(text, members, &found).ok()?, Some(found)),
