@@ -25,12 +25,10 @@ pub struct Summary {
     expired_tokens: usize,
     located: usize,
     correlated: usize,
-    by_type: BTreeMap<(String, String), usize>,
-    /// The distinct field sets (see [`shape_of`]) of each type and version.
-    shapes: BTreeMap<(String, String), std::collections::BTreeSet<u64>>,
+    /// Events of each type and version, and their distinct field sets
+    /// (see [`shape_of`]).
+    by_type: BTreeMap<(String, String), TypeCount>,
     contracts: ContractCounts,
-    /// Contract violations are reported but do not make an event malformed.
-    pub contracts_advisory: bool,
 }
 
 /// What checking events against contracts found.
@@ -45,12 +43,86 @@ struct ContractCounts {
 /// At most this many distinct shapes are told apart per type and version.
 const MAX_SHAPES: usize = 99;
 
+/// The events of one type and version.
+#[derive(Debug, Default)]
+struct TypeCount {
+    count: usize,
+    shapes: std::collections::BTreeSet<u64>,
+}
+
+/// What `check` counts of one event: taken from its inspection and body on
+/// the scanning cores, where both are dropped, so that counting is all the
+/// one thread that adds rows up does.
+#[derive(Debug)]
+struct Row {
+    expired: bool,
+    /// The kinds of the problems that make it malformed, each once.
+    malformed: Vec<ProblemKind>,
+    /// Its token, and whether the token has expired.
+    token: Option<bool>,
+    located: bool,
+    correlated: bool,
+    event_type: Option<String>,
+    version: Option<String>,
+    shape: Option<u64>,
+    /// Whether it satisfies its contract, when one was checked.
+    contract_valid: Option<bool>,
+    /// Its contract notes (unknown type or version, deprecated), each once.
+    notes: Vec<ProblemKind>,
+}
+
+impl Row {
+    /// `contracts_advisory`: contract violations do not make an event
+    /// malformed.
+    fn of(inspection: Inspection, shape: Option<u64>, contracts_advisory: bool) -> Row {
+        let Inspection { meta, problems, .. } = inspection;
+        let kinds = |keep: &dyn Fn(ProblemKind) -> bool| {
+            let mut kinds: Vec<ProblemKind> = problems
+                .iter()
+                .map(|p| p.kind)
+                .filter(|k| keep(*k))
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            kinds
+        };
+        let malformed = kinds(&|k| {
+            k.is_malformed() && !(contracts_advisory && k == ProblemKind::ContractViolation)
+        });
+        let notes = kinds(&|k| {
+            matches!(
+                k,
+                ProblemKind::UnknownType
+                    | ProblemKind::UnknownVersion
+                    | ProblemKind::DeprecatedVersion
+            )
+        });
+        Row {
+            expired: meta.expired,
+            malformed,
+            token: meta
+                .security
+                .as_ref()
+                .and_then(|s| s.token.as_ref())
+                .map(|t| t.jwt.as_ref().is_some_and(|j| j.expired)),
+            located: meta.location.is_some(),
+            correlated: !meta.correlation.is_empty(),
+            event_type: meta.event_type,
+            version: meta.version,
+            shape,
+            contract_valid: meta.contract.map(|c| c.valid),
+            notes,
+        }
+    }
+}
+
 /// A hash of the field names of a body, two levels deep: events of one
 /// type with different hashes are fat and thin variants (`evscope
-/// versions` shows which fields differ). No allocation.
+/// versions` shows which fields differ). No allocation; foldhash with a
+/// fixed seed, as bodies are hashed on several threads.
 fn shape_of(body: &serde_json::Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = foldhash::fast::FixedState::with_seed(0).build_hasher();
     if let serde_json::Value::Object(fields) = body {
         for (name, value) in fields {
             name.hash(&mut hasher);
@@ -64,70 +136,35 @@ fn shape_of(body: &serde_json::Value) -> u64 {
 }
 
 impl Summary {
-    fn add(&mut self, inspection: &Inspection, shape: Option<u64>) {
-        let meta = &inspection.meta;
-        let problems = &inspection.problems;
+    fn add(&mut self, row: Row) {
         self.total += 1;
-        if meta.expired {
-            self.expired += 1;
-        }
-        let mut kinds: Vec<ProblemKind> = problems
-            .iter()
-            .map(|p| p.kind)
-            .filter(|k| k.is_malformed())
-            .filter(|k| !(self.contracts_advisory && *k == ProblemKind::ContractViolation))
-            .collect();
-        kinds.sort();
-        kinds.dedup();
-        if !kinds.is_empty() {
-            self.malformed += 1;
-        }
-        for kind in kinds {
+        self.expired += usize::from(row.expired);
+        self.malformed += usize::from(!row.malformed.is_empty());
+        for kind in row.malformed {
             *self.by_reason.entry(kind).or_default() += 1;
         }
-        if let Some(token) = meta.security.as_ref().and_then(|s| s.token.as_ref()) {
+        if let Some(expired) = row.token {
             self.tokens += 1;
-            if token.jwt.as_ref().is_some_and(|j| j.expired) {
-                self.expired_tokens += 1;
-            }
+            self.expired_tokens += usize::from(expired);
         }
-        if meta.location.is_some() {
-            self.located += 1;
-        }
-        if !meta.correlation.is_empty() {
-            self.correlated += 1;
-        }
+        self.located += usize::from(row.located);
+        self.correlated += usize::from(row.correlated);
         let key = (
-            meta.event_type
-                .clone()
-                .unwrap_or_else(|| "(no type)".into()),
-            meta.version.clone().unwrap_or_else(|| "-".into()),
+            row.event_type.unwrap_or_else(|| "(no type)".into()),
+            row.version.unwrap_or_else(|| "-".into()),
         );
-        if let Some(shape) = shape {
-            let shapes = self.shapes.entry(key.clone()).or_default();
-            if shapes.len() < MAX_SHAPES {
-                shapes.insert(shape);
-            }
+        let of_type = self.by_type.entry(key).or_default();
+        of_type.count += 1;
+        if let Some(shape) = row.shape
+            && of_type.shapes.len() < MAX_SHAPES
+        {
+            of_type.shapes.insert(shape);
         }
-        *self.by_type.entry(key).or_default() += 1;
-        if let Some(status) = &meta.contract {
+        if let Some(valid) = row.contract_valid {
             self.contracts.checked += 1;
-            self.contracts.valid += usize::from(status.valid);
+            self.contracts.valid += usize::from(valid);
         }
-        let mut notes: Vec<ProblemKind> = problems
-            .iter()
-            .map(|p| p.kind)
-            .filter(|k| {
-                matches!(
-                    k,
-                    ProblemKind::UnknownType
-                        | ProblemKind::UnknownVersion
-                        | ProblemKind::DeprecatedVersion
-                )
-            })
-            .collect();
-        notes.dedup();
-        for kind in notes {
+        for kind in row.notes {
             *self.contracts.notes.entry(kind).or_default() += 1;
         }
     }
@@ -179,10 +216,10 @@ impl Summary {
                 "count",
                 "shapes"
             ));
-            for (key, count) in &self.by_type {
+            for (key, TypeCount { count, shapes }) in &self.by_type {
                 let t = fit(&escape(&key.0), width);
                 let v = fit(&escape(&key.1), version_width);
-                let shapes = match self.shapes.get(key).map_or(0, |s| s.len()) {
+                let shapes = match shapes.len() {
                     0 => "-".to_string(),
                     MAX_SHAPES => format!("{MAX_SHAPES}+"),
                     n => n.to_string(),
@@ -205,24 +242,22 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
     let scanner = context.scanner(&args.filter)?.needs(Needs::FACETS);
     let backend = context.source(&args.source).await?;
     let uri = backend.uri().to_string();
-    let mut summary = Summary {
-        contracts_advisory: args.contracts_advisory,
-        ..Summary::default()
-    };
+    let mut summary = Summary::default();
     // Only the inspection and the body's shape are kept from each event, on
     // the scanning cores: a batch's bodies are dropped as soon as they are
     // inspected.
-    let inspection = |document: Document| {
+    let advisory = args.contracts_advisory;
+    let row = |document: Document| {
         let shape = document.body.as_json().map(shape_of);
-        (document.inspection, shape)
+        Row::of(document.inspection, shape, advisory)
     };
     let pass = for_each_mapped(
         backend,
         &scanner,
         Reading::once(None),
-        Mapping::of(inspection),
-        |(inspection, shape)| {
-            summary.add(&inspection, shape);
+        Mapping::of(row),
+        |row| {
+            summary.add(row);
             Ok(true)
         },
     )
@@ -259,9 +294,13 @@ mod tests {
             ("Cafe\u{301}Ordered", "§3", 1),
             ("🚀Launch🎉", "§10", 100),
         ] {
+            let count = TypeCount {
+                count: n,
+                ..TypeCount::default()
+            };
             summary
                 .by_type
-                .insert((event_type.to_string(), version.to_string()), n);
+                .insert((event_type.to_string(), version.to_string()), count);
         }
         let lines = summary.render("file:x");
         let rows: Vec<&String> = lines.iter().skip_while(|l| !l.is_empty()).skip(2).collect();
