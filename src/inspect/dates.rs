@@ -166,30 +166,29 @@ impl Cursor<'_> {
     }
 }
 
-/// A duration for people: its two largest units, `3h 12m`, `2d 4h`, `45s`.
-pub(crate) fn humanize(d: TimeDelta) -> String {
+/// A duration for people, its two largest units (`3h 12m`, `2d 4h`,
+/// `45s`), written at the end of `out` without `core::fmt` (an expired
+/// problem's message is written for every expired event).
+pub(crate) fn humanize_into(d: TimeDelta, out: &mut String) {
     let total = d.num_seconds().unsigned_abs();
-    let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
-    let mut parts = Vec::with_capacity(2);
-    let mut rest = total;
-    for (size, name) in units {
-        let n = rest / size;
-        rest %= size;
-        if n > 0 || (!parts.is_empty() && parts.len() < 2) {
-            parts.push(format!("{n}{name}"));
+    let units = [(86_400, 'd'), (3_600, 'h'), (60, 'm'), (1, 's')];
+    let Some(first) = units.iter().position(|(size, _)| total >= *size) else {
+        out.push_str("0s");
+        return;
+    };
+    let mut digits = itoa::Buffer::new();
+    let (size, name) = units[first];
+    out.push_str(digits.format(total / size));
+    out.push(name);
+    // The next unit, unless it is zero: `3h 0m` reads better as `3h`.
+    if let Some(&(next, next_name)) = units.get(first + 1) {
+        let n = total % size / next;
+        if n > 0 {
+            out.push(' ');
+            out.push_str(digits.format(n));
+            out.push(next_name);
         }
-        if parts.len() == 2 {
-            break;
-        }
     }
-    // Drop a trailing zero unit: `3h 0m` reads better as `3h`.
-    if parts.len() == 2 && parts[1].starts_with('0') {
-        parts.pop();
-    }
-    if parts.is_empty() {
-        return "0s".into();
-    }
-    parts.join(" ")
 }
 
 #[cfg(test)]
@@ -254,6 +253,13 @@ mod tests {
         assert_eq!(date(&Found::Owned(json!(true))), None);
     }
 
+    /// The text `humanize_into` writes after what `out` holds already.
+    fn humanize(d: TimeDelta) -> String {
+        let mut out = String::from("x");
+        humanize_into(d, &mut out);
+        out.split_off(1)
+    }
+
     #[test]
     fn humanizes_durations() {
         assert_eq!(
@@ -265,5 +271,8 @@ mod tests {
         assert_eq!(humanize(TimeDelta::seconds(45)), "45s");
         assert_eq!(humanize(TimeDelta::seconds(0)), "0s");
         assert_eq!(humanize(TimeDelta::seconds(-90)), "1m 30s");
+        assert_eq!(humanize(TimeDelta::seconds(3 * 3600 + 59)), "3h");
+        assert_eq!(humanize(TimeDelta::seconds(60)), "1m");
+        assert_eq!(humanize(TimeDelta::seconds(400 * 86_400 + 61)), "400d");
     }
 }

@@ -24,6 +24,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::dates::{self, EPOCH_MS_CUTOFF};
 use super::mappings::Compiled;
 use super::path::{CompiledPath, Found, Scope};
+use crate::model::rfc3339::{Fraction, Rfc3339};
 use crate::model::{Problem, ProblemKind};
 
 /// `ttl` values at or above this are epochs (in seconds), below it lifetimes.
@@ -59,26 +60,46 @@ pub(crate) enum Why<'a> {
     Retention(DateTime<Utc>),
 }
 
-impl std::fmt::Display for Why<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Why<'_> {
+    /// The reason as text, at the end of `out` (without `core::fmt`: it is
+    /// written for every expired event).
+    fn write_to(&self, out: &mut String) {
+        let stamp_of = |at: DateTime<Utc>, out: &mut String| {
+            out.push_str(Rfc3339::new(at, Fraction::Millis).as_str());
+        };
         match self {
-            Why::Date { name, value } => write!(f, "{name} {}", value.show()),
+            Why::Date { name, value } => {
+                out.push_str(name);
+                out.push(' ');
+                value.show_into(out);
+            }
             Why::Epoch { name, value, at } => {
-                write!(f, "{name} {} = {}", value.show(), stamp(*at))
+                out.push_str(name);
+                out.push(' ');
+                value.show_into(out);
+                out.push_str(" = ");
+                stamp_of(*at, out);
             }
             Why::Lifetime {
                 name,
                 value,
                 unit,
                 base,
-            } => write!(
-                f,
-                "{name} {} {unit} after {} {}",
-                value.show(),
-                base.name,
-                stamp(base.at)
-            ),
-            Why::Retention(at) => write!(f, "queue retention ends {}", stamp(*at)),
+            } => {
+                out.push_str(name);
+                out.push(' ');
+                value.show_into(out);
+                out.push(' ');
+                out.push_str(unit);
+                out.push_str(" after ");
+                out.push_str(base.name);
+                out.push(' ');
+                stamp_of(base.at, out);
+            }
+            Why::Retention(at) => {
+                out.push_str("queue retention ends ");
+                stamp_of(*at, out);
+            }
         }
     }
 }
@@ -132,14 +153,13 @@ pub(crate) fn has_expired(expiry: &Expiry<'_>, now: DateTime<Utc>) -> bool {
 /// The `Expired` problem when `expiry` is before `now`.
 pub(crate) fn expired_problem(expiry: &Expiry<'_>, now: DateTime<Utc>) -> Option<Problem> {
     has_expired(expiry, now).then(|| {
-        Problem::new(
-            ProblemKind::Expired,
-            format!(
-                "expired {} ago ({})",
-                dates::humanize(now - expiry.at),
-                expiry.why
-            ),
-        )
+        let mut message = String::with_capacity(96);
+        message.push_str("expired ");
+        dates::humanize_into(now - expiry.at, &mut message);
+        message.push_str(" ago (");
+        expiry.why.write_to(&mut message);
+        message.push(')');
+        Problem::new(ProblemKind::Expired, message)
     })
 }
 
@@ -275,9 +295,4 @@ pub(crate) fn bad_date(p: &CompiledPath, shown: &str, what: &str) -> Problem {
         ProblemKind::BadDate,
         format!("{} {shown} {what} ({})", p.name(), p.text()),
     )
-}
-
-/// A time as RFC 3339 with milliseconds, in UTC.
-pub(crate) fn stamp(t: DateTime<Utc>) -> String {
-    crate::model::rfc3339::millis(t)
 }

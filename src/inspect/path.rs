@@ -494,6 +494,39 @@ impl Found<'_> {
 
     /// The value as short JSON text for messages (at most ~60 chars).
     pub(crate) fn show(&self) -> String {
+        let mut out = String::new();
+        if !self.show_integer(&mut out) {
+            out = self.show_text();
+        }
+        out
+    }
+
+    /// [`Found::show`], written at the end of `out`.
+    pub(crate) fn show_into(&self, out: &mut String) {
+        if !self.show_integer(out) {
+            out.push_str(&self.show_text());
+        }
+    }
+
+    /// Writes an integer value as serde_json writes it, without
+    /// `core::fmt`; `false` (nothing written) for any other value.
+    fn show_integer(&self, out: &mut String) -> bool {
+        let (Found::Ref(Value::Number(n)) | Found::Owned(Value::Number(n))) = self else {
+            return false;
+        };
+        let mut digits = itoa::Buffer::new();
+        if let Some(i) = n.as_i64() {
+            out.push_str(digits.format(i));
+        } else if let Some(u) = n.as_u64() {
+            out.push_str(digits.format(u));
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// The value as JSON text, cut after 60 characters.
+    fn show_text(&self) -> String {
         const MAX: usize = 60;
         let text = self.value().to_string();
         match text.char_indices().nth(MAX) {
