@@ -137,7 +137,7 @@ pub(crate) fn payloads(scope: &mut Scope<'_>, m: &Compiled, problems: &mut Vec<P
         let Some(s) = found.as_str() else {
             continue;
         };
-        if !(declared_json || looks_like_json(s)) || scope.decode(&found).is_some() {
+        if !(declared_json || looks_like_json(s)) || scope.holds_json(&found) {
             continue;
         }
         if let Err(e) = serde_json::from_str::<Value>(s) {

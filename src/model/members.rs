@@ -197,7 +197,8 @@ pub(crate) fn built_of(
     if matches!(members, Members::Only(names) if names.lengths == 0) {
         return Ok(Value::Object(Map::new())); // no member built: none to look at
     }
-    let mut map = Map::new();
+    // Room for every member when all are built: a map that grows rehashes.
+    let mut map = Map::with_capacity(if members.is_all() { found.len() } else { 0 });
     for (i, member) in found.iter().enumerate() {
         let name = member.name(text);
         match members.build(name) {
