@@ -12,7 +12,7 @@ use crate::backend::Record;
 use crate::capture::{Document, DocumentPaths, Fields, LineAt, LineError, LineView, view_line};
 use crate::filter::Filter;
 use crate::inspect::{Inspection, Inspector, Needs, body_members_read};
-use crate::model::{Body, Decoded, Event, Members};
+use crate::model::{Body, Decoded, Event, Members, built_of};
 
 /// Inspects and filters events.
 ///
@@ -206,7 +206,7 @@ impl Scanner {
             return Ok(None);
         }
         if partial && *members != self.members {
-            document.body = Body::decode_members(&document.event.raw, &self.members);
+            document.body = self.rebuilt(&document);
         }
         if self.filter_needs != self.needs {
             // A whole body is read as built.
@@ -221,6 +221,21 @@ impl Scanner {
             );
         }
         Ok(Some(document))
+    }
+
+    /// The body of a kept document decoded partially, with every member
+    /// the output reads built: from the members its decode found (not read
+    /// again) when it has them.
+    fn rebuilt(&self, document: &Document) -> Body {
+        let raw = &document.event.raw;
+        let built = document
+            .raw_members()
+            .zip(crate::model::utf8(raw))
+            .and_then(|(found, text)| built_of(text, &self.members, found).ok());
+        match built {
+            Some(value) => Body::Json(value),
+            None => Body::decode_members(raw, &self.members),
+        }
     }
 
     /// [`Scanner::scan`] of a record whose document needs the event id
