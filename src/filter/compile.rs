@@ -64,6 +64,15 @@ pub(super) enum Node {
         steps: Vec<Step>,
         not: bool,
     },
+    /// A test of a filter selector at the end of a path of names and
+    /// indexes (`@.problems[?@.kind == 'bad_date']`): true when a member
+    /// or element of the node the path leads to passes `filter`, which
+    /// reads that child only (`@`, never `$`).
+    Some {
+        steps: Vec<Step>,
+        filter: Box<Node>,
+        not: bool,
+    },
     /// A `match`/`search` whose pattern does not compile: jsonpath-rust
     /// evaluates it to false (true when negated). [`super::Filter::parse`]
     /// reports such patterns; only hand-built predicates keep them.
@@ -160,19 +169,84 @@ fn compare(op: Op, lhs: Option<&Value>, rhs: Option<&Value>) -> bool {
 /// The native form of a comparison whose sides are literals or singular
 /// queries; `None` for a side that calls a function.
 fn native_comparison(comparison: &Comparison) -> Option<Node> {
-    let (op, lhs, rhs) = match comparison {
+    let (op, lhs, rhs) = parts(comparison);
+    Some(Node::Compare {
+        op,
+        lhs: Operand::of(lhs)?,
+        rhs: Operand::of(rhs)?,
+    })
+}
+
+/// A comparison's operator and sides.
+fn parts(comparison: &Comparison) -> (Op, &Comparable, &Comparable) {
+    match comparison {
         Comparison::Eq(l, r) => (Op::Eq, l, r),
         Comparison::Ne(l, r) => (Op::Ne, l, r),
         Comparison::Gt(l, r) => (Op::Gt, l, r),
         Comparison::Gte(l, r) => (Op::Ge, l, r),
         Comparison::Lt(l, r) => (Op::Lt, l, r),
         Comparison::Lte(l, r) => (Op::Le, l, r),
+    }
+}
+
+/// The [`Node::Some`] of a test that is a path of names and indexes and
+/// then one filter selector, when that filter is native and may not read
+/// the root (`$`); `None` for any other test.
+fn some_test(test: &Test, not: bool, bad: &mut Vec<BadPattern>) -> Option<Node> {
+    let segments = match test {
+        Test::RelQuery(segments) => segments,
+        Test::AbsQuery(query) => &query.segments,
+        Test::Function(_) => return None,
     };
-    Some(Node::Compare {
-        op,
-        lhs: Operand::of(lhs)?,
-        rhs: Operand::of(rhs)?,
+    let (Segment::Selector(Selector::Filter(inner)), path) = segments.split_last()? else {
+        return None;
+    };
+    // A path to something: the document itself is not looked up.
+    let steps = segment_steps(path).filter(|steps| !steps.is_empty())?;
+    if may_read_root(inner) {
+        return None;
+    }
+    let mut inner_bad = Vec::new();
+    let filter = compile(inner, &mut inner_bad);
+    if !is_native(&filter) {
+        return None;
+    }
+    bad.append(&mut inner_bad);
+    Some(Node::Some {
+        steps,
+        filter: Box::new(filter),
+        not,
     })
+}
+
+/// Whether a filter may read the root (`$`) rather than only the node it
+/// is applied to (`@`). Conservative: any function but `match`/`search`
+/// of a relative path and a literal pattern counts.
+fn may_read_root(filter: &JpFilter) -> bool {
+    let relative = |c: &Comparable| {
+        matches!(
+            c,
+            Comparable::Literal(_) | Comparable::SingularQuery(SingularQuery::Current(_))
+        )
+    };
+    match filter {
+        JpFilter::Or(filters) | JpFilter::And(filters) => filters.iter().any(may_read_root),
+        JpFilter::Atom(FilterAtom::Filter { expr, .. }) => may_read_root(expr),
+        JpFilter::Atom(FilterAtom::Test { expr, .. }) => match expr.as_ref() {
+            Test::RelQuery(_) => false,
+            Test::AbsQuery(_) => true,
+            Test::Function(function) => !matches!(
+                function.as_ref(),
+                TestFunction::Match(FnArg::Test(subject), FnArg::Literal(_))
+                    | TestFunction::Search(FnArg::Test(subject), FnArg::Literal(_))
+                    if matches!(subject.as_ref(), Test::RelQuery(_))
+            ),
+        },
+        JpFilter::Atom(FilterAtom::Comparison(comparison)) => {
+            let (_, lhs, rhs) = parts(comparison);
+            !(relative(lhs) && relative(rhs))
+        }
+    }
 }
 
 /// The steps of a query made of single name and index selectors.
@@ -316,6 +390,9 @@ pub(super) fn compile(filter: &JpFilter, bad: &mut Vec<BadPattern>) -> Node {
             if let Some(steps) = test_steps(expr) {
                 return Node::Exists { steps, not: *not };
             }
+            if let Some(some) = some_test(expr, *not, bad) {
+                return some;
+            }
             check_nested(expr, bad);
             Node::Atom(atom.clone())
         }
@@ -454,6 +531,17 @@ pub(super) fn evaluate<D: Lookup + ?Sized>(node: &Node, doc: &D) -> Option<bool>
             compare(*op, lhs.get(doc).as_deref(), rhs.get(doc).as_deref())
         }
         Node::Exists { steps, not } => doc.lookup(steps).is_some() != *not,
+        Node::Some { steps, filter, not } => {
+            let node = doc.lookup(steps);
+            // The filter is native: it answers on any value.
+            let passes = |child: &Value| evaluate(filter, child) == Some(true);
+            let any = match node.as_deref() {
+                Some(Value::Array(items)) => items.iter().any(passes),
+                Some(Value::Object(members)) => members.values().any(passes),
+                _ => false,
+            };
+            any != *not
+        }
         Node::Constant(value) => *value,
     })
 }

@@ -1342,3 +1342,71 @@ fn a_document_answering_paths_matches_as_the_built_one() {
     assert_eq!(whole.matches_lookup(&PathsOnly(doc.clone())), None);
     assert_eq!(whole.matches_lookup(&doc), Some(true));
 }
+
+/// A filter selector at the end of a path (`@.problems[?@.kind == 'x']`)
+/// is evaluated natively when its filter reads `@` alone, and answers as
+/// jsonpath-rust does: over arrays and objects, every kind of child, and
+/// each negated.
+#[test]
+fn native_filter_selectors_agree_with_jsonpath() {
+    let children = [
+        json!([]),
+        json!({}),
+        json!([{"kind": "bad_date", "n": 2}, {"kind": "expired"}]),
+        json!([{"kind": "expired", "n": 5}]),
+        json!({"a": {"kind": "bad_date"}, "b": 3}),
+        json!([1, 2, 3, "x", null, [1], {"n": 1}]),
+        json!("bad_date"),
+        json!(7),
+        json!(null),
+    ];
+    let filters = [
+        "?@.kind == 'bad_date'",
+        "?@.kind",
+        "?!@.kind",
+        "?@.n > 1 && @.kind != 'expired'",
+        "?@ > 1",
+        "?@ == 'x' || @[0] == 1",
+        "?match(@.kind, 'bad.*')",
+        "?search(@, 'x')",
+    ];
+    for list in &children {
+        let doc = json!({"problems": list, "body": {"list": list, "a": 2}});
+        for filter in filters {
+            for path in ["@.problems", "@.body.list", "@.body.missing", "@.body.a"] {
+                for not in ["", "!"] {
+                    let expr = format!("{not}{path}[{filter}]");
+                    let parsed = parse(&expr);
+                    assert!(parsed.is_native(), "{expr} is evaluated natively");
+                    let expected = reference(&expr, &doc);
+                    assert_eq!(parsed.matches(&doc), expected, "{expr} on {doc}");
+                    assert_eq!(
+                        parsed.matches_lookup(&PathsOnly(doc.clone())),
+                        Some(expected),
+                        "{expr} on {doc}"
+                    );
+                }
+            }
+        }
+    }
+    // Nested, as long as every filter reads its own `@`.
+    let nested = parse("@.body.lists[?@.list[?@ > 1]]");
+    assert!(nested.is_native());
+    for (lists, expected) in [
+        (json!([{"list": [0, 2]}]), true),
+        (json!([{"list": [1]}]), false),
+    ] {
+        let doc = json!({"body": {"lists": lists}});
+        assert_eq!(nested.matches(&doc), expected, "{doc}");
+        assert_eq!(reference("@.body.lists[?@.list[?@ > 1]]", &doc), expected);
+    }
+    // A filter that may read the root, the document's own members, or a
+    // function of a node list stay with jsonpath-rust.
+    for expr in [
+        "@.problems[?@.n == $.body.a]",
+        "@[?@.kind]",
+        "@.problems[?length(@.kind) > 1]",
+    ] {
+        assert!(!parse(expr).is_native(), "{expr}");
+    }
+}
