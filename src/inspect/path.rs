@@ -719,14 +719,19 @@ impl<'a> Scope<'a> {
         if !looks_like_json(s) {
             return false;
         }
-        let key = (s.as_ptr() as usize, s.len());
-        if let Some((_, _, v)) = self.decoded.iter().find(|(p, l, _)| (*p, *l) == key) {
-            return v.is_some();
+        if let Some(decoded) = self.cached(s) {
+            return decoded.is_some();
         }
-        let bytes = s.as_bytes();
-        let start = lex::skip_ws(bytes, 0);
-        let end = lex::value_end(bytes, start, 1).map(|end| lex::skip_ws(bytes, end));
-        end == Some(bytes.len()) || self.decode_stable(s).is_some()
+        lex::is_one_value(s.as_bytes()) || self.decode_stable(s).is_some()
+    }
+
+    /// What decoding `s` gave, when it was decoded in this scope.
+    fn cached(&self, s: &str) -> Option<&Option<Rc<Value>>> {
+        let key = (s.as_ptr() as usize, s.len());
+        self.decoded
+            .iter()
+            .find(|(p, l, _)| (*p, *l) == key)
+            .map(|(_, _, v)| v)
     }
 
     /// Decode a string that lives as long as the scope (borrowed from the
@@ -736,12 +741,11 @@ impl<'a> Scope<'a> {
         if !looks_like_json(s) {
             return None;
         }
-        let key = (s.as_ptr() as usize, s.len());
-        if let Some((_, _, v)) = self.decoded.iter().find(|(p, l, _)| (*p, *l) == key) {
-            return v.clone();
+        if let Some(decoded) = self.cached(s) {
+            return decoded.clone();
         }
         let v = serde_json::from_str::<Value>(s).ok().map(Rc::new);
-        self.decoded.push((key.0, key.1, v.clone()));
+        self.decoded.push((s.as_ptr() as usize, s.len(), v.clone()));
         v
     }
 

@@ -193,6 +193,14 @@ pub(crate) fn number_end(bytes: &[u8], i: usize) -> Option<(usize, Option<i64>)>
     Some((i, None))
 }
 
+/// Whether `bytes` are one JSON value (whitespace around it aside) that
+/// serde_json reads, as far as [`value_end`] is sure: `false` says "not
+/// sure", not "not JSON". UTF-8 is not looked at.
+pub(crate) fn is_one_value(bytes: &[u8]) -> bool {
+    let end = value_end(bytes, skip_ws(bytes, 0), 1).map(|end| skip_ws(bytes, end));
+    end == Some(bytes.len())
+}
+
 /// The index after the value starting at `i`, checked as serde_json
 /// checks it; `depth` is how deep the value is.
 pub(crate) fn value_end(bytes: &[u8], i: usize, depth: usize) -> Option<usize> {

@@ -114,12 +114,6 @@ fn count_digits(mut n: u32) -> usize {
     count
 }
 
-/// `t` as RFC 3339 with milliseconds, in UTC (`2020-12-31T23:15:58.999Z`):
-/// chrono's `to_rfc3339_opts(SecondsFormat::Millis, true)`.
-pub fn millis(t: DateTime<Utc>) -> String {
-    Rfc3339::new(t, Fraction::Millis).as_str().to_owned()
-}
-
 /// Serde `serialize_with` for an optional time: the same text as chrono's
 /// own `Serialize`, written without `core::fmt`.
 pub fn serialize_option<S: Serializer>(
@@ -137,6 +131,11 @@ mod tests {
     use chrono::{NaiveDate, SecondsFormat, TimeDelta};
 
     use super::*;
+
+    /// `t` as RFC 3339 with milliseconds (`2020-12-31T23:15:58.999Z`).
+    fn millis(t: DateTime<Utc>) -> String {
+        Rfc3339::new(t, Fraction::Millis).as_str().to_owned()
+    }
 
     /// Instants of every precision over chrono's whole range of years.
     fn instants() -> Vec<DateTime<Utc>> {

@@ -40,8 +40,7 @@ pub(super) fn decode_head(line: &[u8], source: &str) -> Option<Event> {
         // Checked by `lex` (one pass, nothing visited); serde_json decides
         // wherever `lex` is not sure, and for bytes that are not UTF-8,
         // which `lex` does not look at.
-        let checked =
-            lex::value_end(body, 0, 1) == Some(body.len()) && crate::model::utf8(body).is_some();
+        let checked = lex::is_one_value(body) && crate::model::utf8(body).is_some();
         if !checked {
             serde_json::from_slice::<IgnoredAny>(body).ok()?;
         }
