@@ -47,7 +47,7 @@ impl Inspector {
             envelope,
             Some(Envelope::CloudEvents | Envelope::EventBridge)
         );
-        for path in &self.compiled.event_id {
+        for path in self.compiled.event_id.iter() {
             // As in `inspect_for`: a top-level `id` is the event's only in
             // a CloudEvents or EventBridge envelope.
             if path.text() == "$.body.id" && !enveloped {

@@ -122,16 +122,16 @@ pub(crate) fn expiry<'a>(
     // found is kept. (Expiries are set in place: they are too big to move
     // around cheaply.)
     let mut found: Option<Expiry<'a>> = None;
-    for p in &m.expires_at {
+    for p in scope.candidates(&m.expires_at) {
         absolute(scope, p, false, problems, &mut found);
     }
-    for p in &m.expiration_time {
+    for p in scope.candidates(&m.expiration_time) {
         numeric(scope, p, Unit::ExpirationTime, base, problems, &mut found);
     }
-    for p in &m.ttl {
+    for p in scope.candidates(&m.ttl) {
         numeric(scope, p, Unit::Ttl, base, problems, &mut found);
     }
-    for p in &m.retention_expires_at {
+    for p in scope.candidates(&m.retention_expires_at) {
         absolute(scope, p, true, problems, &mut found);
     }
     found

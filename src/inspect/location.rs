@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::mappings::Compiled;
-use super::path::{CompiledPath, Found, Scope};
+use super::path::{CompiledPath, Found, Paths, Scope};
 use super::{dates, first_text};
 use crate::model::{Gps, Location, Problem, ProblemKind};
 
@@ -45,8 +45,8 @@ pub(crate) fn location(
     })
 }
 
-fn gps(scope: &mut Scope<'_>, paths: &[CompiledPath], problems: &mut Vec<Problem>) -> Option<Gps> {
-    for p in paths {
+fn gps(scope: &mut Scope<'_>, paths: &Paths, problems: &mut Vec<Problem>) -> Option<Gps> {
+    for p in scope.candidates(paths) {
         let Some(found) = scope.first(p) else {
             continue;
         };

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::InspectError;
 use super::Needs;
 use super::defaults;
-use super::path::{BodyPart, CompiledPath, FirstNames};
+use super::path::{BodyPart, CompiledPath, FirstNames, Paths};
 use super::problems::Envelope;
 use crate::model::Members;
 
@@ -41,7 +41,7 @@ macro_rules! mappings {
         /// The mappings with every path compiled: user paths, then defaults.
         #[derive(Debug, Clone)]
         pub(crate) struct Compiled {
-            $( pub(crate) $field: Vec<CompiledPath>, )*
+            $( pub(crate) $field: Paths, )*
             /// The first names of every path, which gate them in a scope.
             pub(crate) names: FirstNames,
         }
@@ -53,7 +53,13 @@ macro_rules! mappings {
                     std::iter::empty()
                         $( .chain($field.iter_mut()) )*
                 );
-                Ok(Compiled { $( $field, )* names })
+                Ok(Compiled { $( $field: Paths::new($field), )* names })
+            }
+
+            /// Every field's paths.
+            #[cfg(test)]
+            pub(crate) fn fields(&self) -> Vec<&Paths> {
+                vec![$( &self.$field, )*]
             }
         }
     };
@@ -114,7 +120,7 @@ impl Compiled {
     /// The paths an inspection for `needs` may evaluate (secrets aside:
     /// the masking walk reads the whole body).
     fn paths_for(&self, needs: Needs) -> Vec<&CompiledPath> {
-        let parts: [(Needs, &[&Vec<CompiledPath>]); 8] = [
+        let parts: [(Needs, &[&Paths]); 8] = [
             (Needs::TYPE, &[&self.event_type]),
             (Needs::VERSION, &[&self.version]),
             (Needs::EVENT_ID, &[&self.event_id]),
@@ -156,7 +162,7 @@ impl Compiled {
                 ],
             ),
         ];
-        let payloads: &[&Vec<CompiledPath>] = if needs.has(Needs::PROBLEMS) {
+        let payloads: &[&Paths] = if needs.has(Needs::PROBLEMS) {
             &[&self.payload, &self.payload_format]
         } else {
             &[]
@@ -166,7 +172,7 @@ impl Compiled {
             .filter(move |(part, _)| needs.has(*part))
             .flat_map(|(_, fields)| fields.iter().copied())
             .chain(payloads.iter().copied())
-            .flatten()
+            .flat_map(|paths| paths.iter())
             .collect()
     }
 

@@ -45,7 +45,7 @@ use crate::secrets::{PathSegment, Secret, SecretPath};
 use body_object::RawMembers;
 use expiration::Base;
 use mappings::Compiled;
-use path::{CompiledPath, Found, Scope};
+use path::{CompiledPath, Found, Paths, Scope};
 use problems::Envelope;
 
 /// A mapping that cannot be compiled.
@@ -204,8 +204,8 @@ impl Inspector {
         } else {
             None
         };
-        let version = m
-            .version
+        let version = scope
+            .candidates(&m.version)
             .iter()
             .filter(|_| needs.has(Needs::VERSION))
             // EventBridge's top-level `version` is the envelope's, always "0".
@@ -214,7 +214,8 @@ impl Inspector {
             .map(short_version);
 
         let event_id = if needs.has(Needs::EVENT_ID) {
-            m.event_id
+            scope
+                .candidates(&m.event_id)
                 .iter()
                 .filter(|p| {
                     p.text() != "$.body.id"
@@ -366,19 +367,19 @@ pub(crate) fn text(scope: &mut Scope<'_>, p: &CompiledPath) -> Option<String> {
 }
 
 /// The text of the first path that finds a scalar.
-pub(crate) fn first_text(scope: &mut Scope<'_>, paths: &[CompiledPath]) -> Option<String> {
-    paths.iter().find_map(|p| text(scope, p))
+pub(crate) fn first_text(scope: &mut Scope<'_>, paths: &Paths) -> Option<String> {
+    scope.candidates(paths).iter().find_map(|p| text(scope, p))
 }
 
 /// The first valid date the paths find. Every path is evaluated: each
 /// present value that is not a date is a `BadDate` problem.
 fn first_date<'p>(
     scope: &mut Scope<'_>,
-    paths: &'p [CompiledPath],
+    paths: &'p Paths,
     problems: &mut Vec<Problem>,
 ) -> Option<(DateTime<Utc>, &'p CompiledPath)> {
     let mut first = None;
-    for p in paths {
+    for p in scope.candidates(paths) {
         if let Some((t, _)) = expiration::date_at(scope, p, problems) {
             first.get_or_insert((t, p));
         }

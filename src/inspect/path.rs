@@ -423,6 +423,41 @@ impl Bits {
     fn has(&self, bit: u8) -> bool {
         self.0[usize::from(bit) / 64] & (1 << (bit % 64)) != 0
     }
+
+    fn meets(&self, other: &Bits) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
+}
+
+/// The compiled paths of one mapping, in the order tried, with the bits of
+/// their first names: an event that has none of those names skips the
+/// whole list in one test (most events name a few of the dozens of fields
+/// the mappings know, and each skipped path was a call).
+#[derive(Debug, Clone)]
+pub(crate) struct Paths {
+    paths: Vec<CompiledPath>,
+    /// The first names' bits; `None` when some path is not gated (it is
+    /// always evaluated).
+    gates: Option<Bits>,
+}
+
+impl Paths {
+    /// `paths`, gated as [`FirstNames::assign`] left them.
+    pub(crate) fn new(paths: Vec<CompiledPath>) -> Paths {
+        let gates = paths.iter().try_fold(Bits::default(), |mut bits, p| {
+            bits.set(p.gate?);
+            Some(bits)
+        });
+        Paths { paths, gates }
+    }
+}
+
+impl std::ops::Deref for Paths {
+    type Target = [CompiledPath];
+
+    fn deref(&self) -> &[CompiledPath] {
+        &self.paths
+    }
 }
 
 /// Render a chain of names and indexes in dot notation, brackets only where
@@ -603,6 +638,15 @@ impl<'a> Scope<'a> {
     /// The body's members, when it is a JSON object.
     pub(crate) fn object(&self) -> Option<BodyObject<'a>> {
         self.object
+    }
+
+    /// `paths`, or none of them when the event has none of their first
+    /// names (each would find nothing).
+    pub(crate) fn candidates<'p>(&self, paths: &'p Paths) -> &'p [CompiledPath] {
+        match (&paths.gates, &self.present) {
+            (Some(gates), Some(present)) if !gates.meets(present) => &[],
+            _ => &paths.paths,
+        }
     }
 
     /// The first non-null value `path` finds.
@@ -1234,6 +1278,8 @@ mod tests {
                 ("Authorization", "Bearer abc"),
             ],
         ];
+        let compiled = crate::inspect::mappings::Compiled::new(&Default::default()).unwrap();
+        let (mut skipped, mut kept) = (0, 0);
         for raw in &bodies {
             for attributes in attribute_sets {
                 let mut e = Event::new("m-1", "sqs://q", raw.clone());
@@ -1244,8 +1290,24 @@ mod tests {
                 let full = results(&mut Scope::new(&e, &b), &paths);
                 let skipping = results(&mut Scope::with_names(&e, &b, None, &names), &paths);
                 assert_eq!(full, skipping, "body {}", String::from_utf8_lossy(raw));
+                // A mapping skipped whole is one none of whose paths finds
+                // anything; any other keeps every path.
+                let mut full = Scope::new(&e, &b);
+                let gated = Scope::with_names(&e, &b, None, &compiled.names);
+                for field in compiled.fields() {
+                    let candidates = gated.candidates(field);
+                    if candidates.is_empty() {
+                        skipped += 1;
+                        let found: Vec<_> = field.iter().filter_map(|p| full.first(p)).collect();
+                        assert!(found.is_empty(), "{:?} found {found:?}", field[0].text());
+                    } else {
+                        kept += 1;
+                        assert_eq!(candidates.len(), field.len());
+                    }
+                }
             }
         }
+        assert!(skipped > 100 && kept > 50, "{skipped} skipped, {kept} kept");
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub(crate) fn missing_fields(
 pub(crate) fn payloads(scope: &mut Scope<'_>, m: &Compiled, problems: &mut Vec<Problem>) {
     let declared_json = first_text(scope, &m.payload_format)
         .is_some_and(|f| f.to_ascii_lowercase().contains("json"));
-    for p in &m.payload {
+    for p in scope.candidates(&m.payload) {
         let Some(found) = scope.first(p) else {
             continue;
         };

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::dates;
 use super::mappings::Compiled;
-use super::path::{CompiledPath, Found, Scope};
+use super::path::{Found, Paths, Scope};
 use super::{first_text, scalar_text};
 use crate::model::{Jwt, Security, Token, TokenKind};
 use crate::sanitize::mask_secret;
@@ -69,11 +69,11 @@ pub(crate) fn security(
 /// and as a structured path.
 fn found_secrets(
     scope: &mut Scope<'_>,
-    paths: &[CompiledPath],
+    paths: &Paths,
     secrets: &mut Vec<Secret>,
 ) -> Option<(String, String, SecretPath)> {
     let mut first = None;
-    for p in paths {
+    for p in scope.candidates(paths) {
         scope.each(p, |text, path, found| {
             let Some(value) = scalar_text(&found) else {
                 return;
