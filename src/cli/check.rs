@@ -53,7 +53,7 @@ struct TypeCount {
 /// What `check` counts of one event: taken from its inspection and body on
 /// the scanning cores, where both are dropped, so that counting is all the
 /// one thread that adds rows up does.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct Row {
     expired: bool,
     /// The kinds of the problems that make it malformed, each once.
@@ -72,6 +72,14 @@ struct Row {
 }
 
 impl Row {
+    /// The parts of an inspection a row is made of: every problem, and
+    /// the facets counted (no event id, no secret: no event is shown).
+    const NEEDS: Needs = Needs::PROBLEMS
+        .with(Needs::TYPE)
+        .with(Needs::VERSION)
+        .with(Needs::SECURITY)
+        .with(Needs::CORRELATION);
+
     /// `contracts_advisory`: contract violations do not make an event
     /// malformed.
     fn of(inspection: Inspection, shape: Option<u64>, contracts_advisory: bool) -> Row {
@@ -238,8 +246,7 @@ impl Summary {
 
 /// `evscope check`.
 pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
-    // Counts only: no secret is looked for, no event is shown.
-    let scanner = context.scanner(&args.filter)?.needs(Needs::FACETS);
+    let scanner = context.scanner(&args.filter)?.needs(Row::NEEDS);
     let backend = context.source(&args.source).await?;
     let uri = backend.uri().to_string();
     let mut summary = Summary::default();
@@ -284,6 +291,37 @@ pub(super) async fn check(args: CheckArgs, context: &Context) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inspect::Inspector;
+    use crate::model::Event;
+
+    #[test]
+    fn a_row_counts_the_same_from_its_needs_as_from_a_full_inspection() {
+        let inspector = Inspector::with_defaults();
+        let now = chrono::Utc::now();
+        let jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1IiwiZXhwIjoxfQ.c2ln";
+        let bodies = [
+            format!(r#"{{"eventName":"Paid","schemaVersion":"2","token":"Bearer {jwt}"}}"#),
+            r#"{"eventName":"Sent","creationDate":"2020-12-30 23:15:58.999","expirationTime":300000,"correlationId":"c-1"}"#.into(),
+            r#"{"eventName":"Bad","creationDate":"not a date","countryCode":"ZZZ","payload":"{bad"}"#.into(),
+            r#"{"specversion":"1.0","id":"e-1","type":"T","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","ip":"10.0.0.1"}"#.into(),
+            r#"{"detail-type":"D","source":"aws.x","detail":{"userId":"u"},"version":"0"}"#.into(),
+            "not json".into(),
+        ];
+        let mut tokens = 0;
+        for body in bodies {
+            let event = Event::new("m-1", "file:x", body.clone());
+            let b = event.body();
+            let full = Row::of(inspector.inspect(&event, &b, now, true), None, false);
+            let counted = Row::of(
+                inspector.inspect_for(&event, &b, now, true, Row::NEEDS),
+                None,
+                false,
+            );
+            tokens += usize::from(full.token == Some(true));
+            assert_eq!(counted, full, "{body}");
+        }
+        assert_eq!(tokens, 1, "the expired token is counted");
+    }
 
     #[test]
     fn the_type_table_is_aligned_by_display_width() {
