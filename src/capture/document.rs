@@ -252,32 +252,41 @@ impl Document {
 
     /// The fields of [`Document::head`] in `fields`, serialized alike.
     fn head_fields(&self, fields: Fields) -> Map<String, Value> {
+        let mut map = Map::new();
+        // By index in `Fields::NAMES`, in that order (the body is not here).
+        for (i, name) in Fields::NAMES.iter().enumerate() {
+            if fields.top & (1 << i) != 0
+                && let Some(value) = self.head_value(i, fields.meta)
+            {
+                map.insert((*name).into(), value);
+            }
+        }
+        map
+    }
+
+    /// The head field `Fields::NAMES[i]` of [`Document::head_fields`] (of
+    /// `meta`, the members in `meta_fields`); `None` for one it leaves out
+    /// (no attribute types, or not a head field).
+    fn head_value(&self, i: usize, meta_fields: u16) -> Option<Value> {
         fn json(value: impl Serialize) -> Value {
             serde_json::to_value(value).unwrap_or(Value::Null)
         }
         let e = &self.event;
-        let mut map = Map::new();
-        // By index in `Fields::NAMES`, in that order.
-        let mut put = |i: usize, value: &dyn Fn() -> Value| {
-            if fields.top & (1 << i) != 0 {
-                map.insert(Fields::NAMES[i].into(), value());
-            }
-        };
-        put(0, &|| Value::from(VERSION));
-        put(1, &|| Value::String(e.id.clone()));
-        put(2, &|| Value::String(e.source.clone()));
-        put(3, &|| json(&e.key));
-        put(4, &|| time_value(e.published_at));
-        put(5, &|| json(e.receive_count));
-        put(6, &|| json(&e.attributes));
-        if !e.attribute_types.is_empty() {
-            put(7, &|| json(&e.attribute_types));
-        }
-        put(8, &|| Value::Object(e.system.clone()));
-        put(9, &|| json(self.body.encoding()));
-        put(10, &|| meta_value(&self.inspection.meta, fields.meta));
-        put(11, &|| json(&self.inspection.problems));
-        map
+        Some(match i {
+            0 => Value::from(VERSION),
+            1 => Value::String(e.id.clone()),
+            2 => Value::String(e.source.clone()),
+            3 => json(&e.key),
+            4 => time_value(e.published_at),
+            5 => json(e.receive_count),
+            6 => json(&e.attributes),
+            7 if !e.attribute_types.is_empty() => json(&e.attribute_types),
+            8 => Value::Object(e.system.clone()),
+            9 => json(self.body.encoding()),
+            10 => meta_value(&self.inspection.meta, meta_fields),
+            11 => json(&self.inspection.problems),
+            _ => return None,
+        })
     }
 
     /// The capture line (without newline), safe for a terminal or a pipe.

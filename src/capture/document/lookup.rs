@@ -37,11 +37,7 @@ impl Lookup for DocumentPaths<'_> {
             }
             name => {
                 let i = Fields::NAMES.iter().position(|n| *n == name)?;
-                let field = doc.head_fields(Fields {
-                    top: 1 << i,
-                    meta: 0,
-                });
-                owned(field.into_iter().next()?.1, rest)
+                owned(doc.head_value(i, 0)?, rest)
             }
         }
     }
