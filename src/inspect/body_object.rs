@@ -37,7 +37,7 @@ impl<'a> RawMembers<'a> {
             .members
             .iter()
             .rev()
-            .find(|m| m.name(self.text) == name)?;
+            .find(|m| m.is_named(self.text, name))?;
         self.plain_of(last)
     }
 
@@ -79,7 +79,7 @@ impl<'a> BodyObject<'a> {
     /// Whether the body has a member named `name`.
     pub(crate) fn has(&self, name: &str) -> bool {
         match self.raw {
-            Some(raw) => raw.members.iter().any(|m| m.name(raw.text) == name),
+            Some(raw) => raw.members.iter().any(|m| m.is_named(raw.text, name)),
             None => member(self.built, name).is_some(),
         }
     }

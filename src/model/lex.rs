@@ -270,6 +270,15 @@ impl Member {
         &text[self.name.clone()]
     }
 
+    /// Whether the member's name, in `text`, is `name`: compared as bytes,
+    /// lengths first, without the character boundary checks of slicing a
+    /// `str`.
+    #[inline]
+    pub fn is_named(&self, text: &str, name: &str) -> bool {
+        self.name.len() == name.len()
+            && text.as_bytes().get(self.name.clone()) == Some(name.as_bytes())
+    }
+
     /// The text of the member's value, in `text`.
     pub fn text<'t>(&self, text: &'t str) -> &'t str {
         &text[self.value.clone()]

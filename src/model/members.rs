@@ -30,13 +30,16 @@ pub enum Members {
     Only(Names),
 }
 
-/// The names of [`Members::Only`] (sorted, without repeats), each with
-/// whether it is built only when its value is not plain (see
-/// [`Members::plain_unbuilt`]), and the set of their lengths: most members
-/// of a body are told apart from them by their length alone.
+/// The names of [`Members::Only`], each with whether it is built only when
+/// its value is not plain (see [`Members::plain_unbuilt`]), and the set of
+/// their lengths: most members of a body are told apart from them by their
+/// length alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Names {
-    names: Arc<[(Box<str>, Build)]>,
+    /// Hashed: every member of every body decoded is looked up here, and
+    /// an inspection reads dozens of names (a scan of them cost several
+    /// times a hash).
+    names: Arc<foldhash::HashMap<Box<str>, Build>>,
     /// Bit `n` set when a name is `n` bytes long (bit 63: 63 or more).
     lengths: u64,
 }
@@ -57,17 +60,14 @@ impl Names {
         if self.lengths & Names::length_bit(name.len()) == 0 {
             return None;
         }
-        self.names
-            .iter()
-            .find(|(n, _)| **n == *name)
-            .map(|(_, build)| *build)
+        self.names.get(name).copied()
     }
 
     /// The names built `when`.
     fn built(&self, when: Build) -> impl Iterator<Item = Box<str>> + '_ {
         self.names
             .iter()
-            .filter(move |(_, build)| *build == when)
+            .filter(move |(_, build)| **build == when)
             .map(|(n, _)| n.clone())
     }
 }
@@ -81,17 +81,17 @@ impl Members {
     /// `always` built, and `unless_plain` built when their value is not
     /// plain (a name in both is always built).
     fn of(always: Vec<Box<str>>, unless_plain: Vec<Box<str>>) -> Members {
-        let mut names: Vec<(Box<str>, Build)> = always
-            .into_iter()
-            .map(|n| (n, Build::Always))
-            .chain(unless_plain.into_iter().map(|n| (n, Build::UnlessPlain)))
-            .collect();
-        // `Always` sorts first: it is the one kept of a name given twice.
-        names.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then((*x as u8).cmp(&(*y as u8))));
-        names.dedup_by(|(b, _), (a, _)| a == b);
+        let mut names = foldhash::HashMap::default();
+        for name in unless_plain {
+            names.insert(name, Build::UnlessPlain);
+        }
+        // Inserted last: `Always` is the one kept of a name in both.
+        for name in always {
+            names.insert(name, Build::Always);
+        }
         let lengths = names
-            .iter()
-            .fold(0, |bits, (n, _)| bits | Names::length_bit(n.len()));
+            .keys()
+            .fold(0, |bits, n| bits | Names::length_bit(n.len()));
         Members::Only(Names {
             names: names.into(),
             lengths,
@@ -222,7 +222,7 @@ fn last_is_plain(member: &Member, after: &[Member], text: &str) -> bool {
     after
         .iter()
         .rev()
-        .find(|m| m.name(text) == name)
+        .find(|m| m.is_named(text, name))
         .unwrap_or(member)
         .is_plain(text)
 }
