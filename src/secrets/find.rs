@@ -2,6 +2,7 @@
 //! metadata, body (JSON held in strings included) and text fields, with an
 //! explicit stack (no recursion over the document, whatever its depth).
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -10,12 +11,15 @@ use super::Policy;
 use super::names::NamePolicy;
 use super::path::{PathSegment, Secret, SecretPath, Treatment};
 use super::text::TextPolicy;
+use crate::model::lex::{self, Token};
 use crate::model::{Body, Event};
 
 /// Largest JSON-holding string decoded to look inside it.
 const MAX_DECODE: usize = 4 << 20;
 /// Deepest nesting of JSON-in-a-string-in-JSON followed.
 const MAX_NESTED: usize = 8;
+/// Most members of a JSON-held object read flat (see [`flat_object`]).
+const MAX_FLAT: usize = 32;
 /// Member names whose sibling holds the value of a name/value pair
 /// (`{"name": "Authorization", "value": "…"}`).
 const PAIR_NAMES: &[&str] = &["name", "key", "header", "Name", "Key", "Header"];
@@ -152,6 +156,12 @@ impl<'p> Walker<'p> {
             && s.len() <= MAX_DECODE
             && matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
         {
+            if let Some(members) = flat_object(s) {
+                self.nested += 1;
+                self.flat(&members, &path());
+                self.nested -= 1;
+                return;
+            }
             if let Some(inner) = (self.decode)(s) {
                 self.nested += 1;
                 self.value(&inner, &path());
@@ -174,6 +184,40 @@ impl<'p> Walker<'p> {
             );
         } else if self.text.hides_secret_in_base64(s, self.names) {
             self.emit(&path(), Treatment::Whole);
+        }
+    }
+
+    /// A flat object's members (see [`flat_object`]), walked as
+    /// [`Walker::walk`] walks the object they make.
+    fn flat(&mut self, members: &[(&str, Flat<'_>)], prefix: &[PathSegment]) {
+        let strings = || members.iter().map(|(k, v)| (*k, v.as_str()));
+        let at = |walker: &mut Self, k: &str| {
+            walker.emit_at(prefix, &[Step::Key(k)], Treatment::Whole);
+        };
+        if names_a_secret(strings(), self.names) {
+            for key in PAIR_VALUES {
+                if let Some((k, v)) = members.iter().find(|(k, _)| k == key)
+                    && v.is_scalar()
+                {
+                    at(self, k);
+                }
+            }
+        }
+        if has_aws_key_id(strings()) {
+            for (k, v) in members {
+                if v.as_str().is_some_and(is_aws_secret_key) {
+                    at(self, k);
+                }
+            }
+        }
+        for (k, v) in members {
+            if self.names.is_secret(k) {
+                if v.is_scalar() {
+                    at(self, k);
+                }
+            } else if let Flat::Str(s) = v {
+                self.string(s, &|| full_path(prefix, &[Step::Key(k)]));
+            }
         }
     }
 
@@ -260,7 +304,7 @@ impl<'p> Walker<'p> {
         prefix: &[PathSegment],
         steps: &mut Vec<Step<'a>>,
     ) {
-        if names_a_secret(map, self.names) {
+        if names_a_secret(strings_of(map), self.names) {
             for key in PAIR_VALUES {
                 if let Some((k, v)) = map.get_key_value(*key)
                     && has_scalar(v)
@@ -271,7 +315,7 @@ impl<'p> Walker<'p> {
                 }
             }
         }
-        if has_aws_key_id(map) {
+        if has_aws_key_id(strings_of(map)) {
             for (k, v) in map {
                 if v.as_str().is_some_and(is_aws_secret_key) {
                     steps.push(Step::Key(k));
@@ -283,20 +327,81 @@ impl<'p> Walker<'p> {
     }
 }
 
-/// Whether an object is a name/value pair naming a secret (its value
-/// member is masked).
-fn names_a_secret(map: &Map<String, Value>, names: &NamePolicy) -> bool {
+/// An object's members: each name, and its value when it is a string.
+fn strings_of(map: &Map<String, Value>) -> impl Iterator<Item = (&str, Option<&str>)> {
+    map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// Whether an object (its members' names, and their values when strings)
+/// is a name/value pair naming a secret (its value member is masked).
+fn names_a_secret<'v>(
+    mut members: impl Iterator<Item = (&'v str, Option<&'v str>)>,
+    names: &NamePolicy,
+) -> bool {
     // One pass over the members (most objects are small) rather than a
     // hashed look-up of every pair name.
-    map.iter().any(|(k, v)| {
-        PAIR_NAMES.contains(&k.as_str()) && v.as_str().is_some_and(|name| names.is_secret(name))
-    })
+    members.any(|(k, v)| PAIR_NAMES.contains(&k) && v.is_some_and(|name| names.is_secret(name)))
 }
 
 /// Whether an object holds an AWS access key id (a secret key beside it is
 /// masked).
-fn has_aws_key_id(map: &Map<String, Value>) -> bool {
-    map.values().any(|v| v.as_str().is_some_and(is_aws_key_id))
+fn has_aws_key_id<'v>(mut members: impl Iterator<Item = (&'v str, Option<&'v str>)>) -> bool {
+    members.any(|(_, v)| v.is_some_and(is_aws_key_id))
+}
+
+/// A member's value in a flat object.
+enum Flat<'t> {
+    Str(Cow<'t, str>),
+    Number,
+    /// `true`, `false` or `null`.
+    Literal,
+}
+
+impl Flat<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Flat::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether it is something to mask (see [`has_scalar`]).
+    fn is_scalar(&self) -> bool {
+        !matches!(self, Flat::Literal)
+    }
+}
+
+/// The members of the JSON object `s` holds when it is flat (every value a
+/// string, number, boolean or null, and no name twice), read by `lex`: the
+/// walk over them finds what the walk over the object serde_json decodes
+/// finds, without building it (most JSON held in strings is such a small
+/// flat object). `None` for any other text.
+fn flat_object(s: &str) -> Option<Vec<(&str, Flat<'_>)>> {
+    if !s.trim_start().starts_with('{') {
+        return None;
+    }
+    let members = lex::object_members(s)?;
+    if members.len() > MAX_FLAT {
+        return None;
+    }
+    let mut flat = Vec::with_capacity(members.len());
+    for (i, m) in members.iter().enumerate() {
+        let name = m.name(s);
+        if members[..i].iter().any(|before| before.is_named(s, name)) {
+            return None; // serde_json keeps one of them
+        }
+        let value = match m.token {
+            Token::String { escaped } => Flat::Str(lex::string_text(m.text(s), escaped)),
+            Token::Int(_) => Flat::Number,
+            Token::Other => match m.text(s).as_bytes().first()? {
+                b'-' | b'0'..=b'9' => Flat::Number,
+                b't' | b'f' | b'n' => Flat::Literal,
+                _ => return None,
+            },
+        };
+        flat.push((name, value));
+    }
+    Some(flat)
 }
 
 /// Whether the walk masks a member or element of `container` because of
@@ -305,7 +410,9 @@ fn has_aws_key_id(map: &Map<String, Value>) -> bool {
 /// ([`has_secret`]) cannot see.
 pub(crate) fn masks_beside(container: &Value, names: &NamePolicy) -> bool {
     match container {
-        Value::Object(map) => names_a_secret(map, names) || has_aws_key_id(map),
+        Value::Object(map) => {
+            names_a_secret(strings_of(map), names) || has_aws_key_id(strings_of(map))
+        }
         Value::Array(items) => {
             matches!(items.as_slice(), [Value::String(name), _] if names.is_secret(name))
         }
@@ -355,4 +462,55 @@ fn is_aws_secret_key(s: &str) -> bool {
     s.len() == 40
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::Policy;
+
+    /// The walk over a flat object read by `lex` finds, in the same order,
+    /// the secrets the walk over the object serde_json decodes finds: over
+    /// objects with secret names, name/value pairs, AWS keys, escapes, JSON
+    /// in strings and every kind of scalar, and each one-byte change of them.
+    #[test]
+    fn a_flat_object_has_the_secrets_of_its_decoded_value() {
+        let policy = Policy::builtin();
+        let texts = [
+            r#"{"to": "u@example.com", "password": "hunter2", "n": 1, "ok": true, "none": null}"#,
+            r#"{"name": "Authorization", "value": "Bearer abc.def.ghi", "Value": 7}"#,
+            r#"{"Key": "api_key", "Values": 12345, "x": false, "key": "x"}"#,
+            r#"{"id": "AKIAIOSFODNN7EXAMPLE", "k": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}"#,
+            r#"{"note": "https://u:pw12345678@h/x", "inner": "{\"token\": \"t\", \"a\": 1}"}"#,
+            r#"{"esc": "tab\there \u00e9", "pin": -1.5e3, "secret": null, "header": "x-api-key"}"#,
+            r#"{"password": 1, "password": null}"#,
+            r#"{"nested": {"password": "p"}, "list": ["token", "t"]}"#,
+        ];
+        let bytes: Vec<u8> = (b' '..=b'~').collect();
+        let path = || vec![PathSegment::Key("body".into())];
+        let (mut flat, mut found) = (0, 0);
+        for base in texts {
+            let changed = lex::one_byte_changes(base, &bytes);
+            for text in std::iter::once(base.to_owned()).chain(changed) {
+                if flat_object(&text).is_none() {
+                    continue;
+                }
+                flat += 1;
+                let value = decode(&text).expect("lex reads only what serde_json reads");
+                let mut read = decode;
+                let mut by_lex = Walker::new(&policy.names, &policy.text, &mut read);
+                by_lex.string(&text, &path);
+                let mut read = decode;
+                let mut by_value = Walker::new(&policy.names, &policy.text, &mut read);
+                by_value.nested = 1;
+                by_value.value(&value, &path());
+                assert_eq!(by_lex.out, by_value.out, "{text}");
+                found += usize::from(!by_lex.out.is_empty());
+            }
+        }
+        assert!(
+            flat > 1000 && found > 500,
+            "{flat} flat, {found} with secrets"
+        );
+    }
 }
