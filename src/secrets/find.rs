@@ -158,7 +158,7 @@ impl<'p> Walker<'p> {
         {
             if let Some(members) = flat_object(s) {
                 self.nested += 1;
-                self.flat(&members, &path());
+                self.flat(&members, path);
                 self.nested -= 1;
                 return;
             }
@@ -189,11 +189,15 @@ impl<'p> Walker<'p> {
 
     /// A flat object's members (see [`flat_object`]), walked as
     /// [`Walker::walk`] walks the object they make.
-    fn flat(&mut self, members: &[(&str, Flat<'_>)], prefix: &[PathSegment]) {
+    /// `path` makes the object's path: only built when something is found.
+    fn flat(&mut self, members: &[(&str, Flat<'_>)], path: &dyn Fn() -> Vec<PathSegment>) {
         let strings = || members.iter().map(|(k, v)| (*k, v.as_str()));
-        let at = |walker: &mut Self, k: &str| {
-            walker.emit_at(prefix, &[Step::Key(k)], Treatment::Whole);
+        let member = |k: &str| {
+            let mut at = path();
+            at.push(PathSegment::Key(k.to_owned()));
+            at
         };
+        let at = |walker: &mut Self, k: &str| walker.emit(&member(k), Treatment::Whole);
         if names_a_secret(strings(), self.names) {
             for key in PAIR_VALUES {
                 if let Some((k, v)) = members.iter().find(|(k, _)| k == key)
@@ -216,7 +220,7 @@ impl<'p> Walker<'p> {
                     at(self, k);
                 }
             } else if let Flat::Str(s) = v {
-                self.string(s, &|| full_path(prefix, &[Step::Key(k)]));
+                self.string(s, &|| member(k));
             }
         }
     }
