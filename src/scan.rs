@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::backend::Record;
-use crate::capture::{Document, DocumentPaths, Fields, LineAt, LineError, LineView, view_line};
+use crate::capture::{
+    Document, DocumentPaths, Fields, HeadRead, LineAt, LineError, LineView, decode_read, view_line,
+};
 use crate::filter::Filter;
 use crate::inspect::{Inspection, Inspector, Needs, body_members_read};
 use crate::model::{Body, Decoded, Event, Members, built_of};
@@ -171,11 +173,16 @@ impl Scanner {
                 return Ok(None);
             }
         }
-        if let (Some(_), Record::Line { file, index }) = (&self.filter, record) {
+        if let (Some(_), Record::Line { file, index }, true) =
+            (&self.filter, record, self.head_only)
+        {
             // A filter that reads neither the body nor a facet (`@.receive_count
             // > 3`) is decided on the other fields; only kept lines are parsed
-            // whole.
-            if let Some(event) = self.head_only.then(|| file.decode_head(*index)).flatten() {
+            // whole, from what checking their body read.
+            if let Some(head) = file.read_head(*index) {
+                return self.kept_on_head(record, head);
+            }
+            if let Some(event) = file.decode_head(*index) {
                 let body = Body::Json(serde_json::Value::Null);
                 if !self.keeps(&mut Document::new(event, body, Inspection::default())) {
                     return Ok(None);
@@ -221,6 +228,30 @@ impl Scanner {
             );
         }
         Ok(Some(document))
+    }
+
+    /// The document of a capture line whose filter reads its head alone,
+    /// `None` when the filter does not keep it: decoded (when kept) from
+    /// what reading its head found, as [`Scanner::scan`] decodes a line.
+    fn kept_on_head(
+        &self,
+        record: &Record,
+        head: HeadRead<'_>,
+    ) -> Result<Option<Document>, LineError> {
+        let body = Body::Json(serde_json::Value::Null);
+        let mut document = Document::new(head.event, body, Inspection::default());
+        let kept = self.keeps(&mut document);
+        self.kept.count(kept);
+        if !kept {
+            return Ok(None);
+        }
+        // A body the head's check let pass and a full parse refuses (a
+        // number out of range) is the full decode's to report.
+        let decoded = match decode_read(head.body, document.event, &self.members) {
+            Some(decoded) => decoded,
+            None => record.decode_members(&self.members)?,
+        };
+        Ok(Some(self.inspected(record, decoded, self.needs)))
     }
 
     /// The body of a kept document decoded partially, with every member
@@ -476,6 +507,66 @@ not json at all
             }
         }
         assert!(kept_some > 20, "the filters keep events ({kept_some})");
+    }
+
+    /// A capture line a head-only filter keeps is decoded from what
+    /// reading its head found, and reads as a full decode reads it: the
+    /// same document, or the same refusal of a body the head's check let
+    /// pass (a number out of range).
+    #[test]
+    fn a_line_kept_on_its_head_reads_as_a_full_decode_reads_it() {
+        let head = r#"{"evscope_capture":1,"id":"m","source":"s","body_encoding":"json","#;
+        let text: String = [
+            r#""receive_count":9,"body":{"x": 1e999}}"#,
+            r#""receive_count":1,"body":{"x": 1e999}}"#,
+            r#""receive_count":9,"body":{"x":1,"x":2}}"#,
+            r#""receive_count":9,"body":[1,2]}"#,
+            r#""receive_count":9,"body":"{\"a\":1}"}"#,
+            r#""receive_count":9,"body":{"t":"\u00e9\n"},"meta":{}}"#,
+            r#""receive_count":9,"body":12}"#,
+            r#""receive_count":9,"body":{"x":1.5,"y":[1,{"z":null}]}}"#,
+        ]
+        .iter()
+        .map(|rest| format!("{head}{rest}\n"))
+        .collect();
+        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(
+            text.into_bytes(),
+            "test",
+        ));
+        let now = Utc::now();
+        let inspector = Inspector::with_defaults();
+        let filter = Filter::parse("@.receive_count > 3").unwrap();
+        let scanner = Scanner::new(inspector.clone(), Some(filter), now);
+        let (mut kept, mut refused) = (0, 0);
+        for index in 0..file.len() {
+            let record = Record::Line {
+                file: file.clone(),
+                index,
+            };
+            let got = scanner.scan(&record);
+            let expected = match record.decode() {
+                Err(_) if index == 1 => None, // filtered out on its head
+                Err(_) => {
+                    refused += 1;
+                    assert!(got.is_err(), "line {index}: {got:?}");
+                    continue;
+                }
+                Ok((event, body)) => {
+                    let inspection = inspector.inspect(&event, &body, now, true);
+                    Some(Document::new(event, body, inspection))
+                }
+            };
+            let got = got.unwrap();
+            kept += usize::from(got.is_some());
+            assert_eq!(
+                got.as_ref().map(|d| (&d.event, &d.body, &d.inspection)),
+                expected
+                    .as_ref()
+                    .map(|d| (&d.event, &d.body, &d.inspection)),
+                "line {index}"
+            );
+        }
+        assert_eq!((kept, refused), (6, 1));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use super::chunks::{OpenFile, Recycle};
 use super::disk::{FileId, OnDisk};
-use super::line::{LineError, decode_head, decode_line, decode_line_members};
+use super::line::{HeadRead, LineError, decode_head, decode_line, decode_line_members, read_head};
 use crate::model::{Body, Decoded, Event, Members};
 
 /// The most a stream (stdin, a FIFO, a device) may hold.
@@ -278,6 +278,12 @@ impl CaptureFile {
             &self.source,
             members,
         )
+    }
+
+    /// The event of line `index` without its body, with what checking its
+    /// body read (see [`read_head`]).
+    pub fn read_head(&self, index: usize) -> Option<HeadRead<'_>> {
+        read_head(self.line(index), &self.source)
     }
 
     /// The event of line `index` without its body (see [`decode_head`]).

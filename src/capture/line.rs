@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 mod fast;
 
-pub use fast::LineView;
+pub use fast::{BodyRead, HeadRead, LineView};
 
 use super::VERSION_KEY;
 use crate::model::{Body, BodyEncoding, Decoded, Event, Members, parse_members_lexed};
@@ -103,7 +103,6 @@ pub fn decode_line_members(
     source: &str,
     members: &Members,
 ) -> Result<Decoded, LineError> {
-    let partial = !members.is_all();
     if is_capture_line(line) {
         match decode_capture_line(line, line_no, source, members) {
             Err(_) if is_partial_line(line) => Ok(plain_line(line, line_no, source, members)),
@@ -112,10 +111,23 @@ pub fn decode_line_members(
     } else {
         Ok(plain_line(line, line_no, source, members))
     }
-    .map(|decoded| Decoded {
-        partial: partial && decoded.partial,
+    .map(|decoded| narrowed(decoded, members))
+}
+
+/// [`decode_line_members`] of the line [`read_head`] read `body` and
+/// `event` from, without reading the line again; `None` when the body does
+/// not build (the full decode then says why).
+pub fn decode_read(body: BodyRead<'_>, event: Event, members: &Members) -> Option<Decoded> {
+    body.decoded(event, members)
+        .map(|decoded| narrowed(decoded, members))
+}
+
+/// A decode is partial when some member was left unbuilt.
+fn narrowed(decoded: Decoded, members: &Members) -> Decoded {
+    Decoded {
+        partial: !members.is_all() && decoded.partial,
         ..decoded
-    })
+    }
 }
 
 /// The [`LineView`] of a capture line whose body is a JSON object, read
@@ -144,6 +156,16 @@ pub fn decode_head(line: &[u8], line_no: usize, source: &str) -> Option<Event> {
         && rec.body_encoding == BodyEncoding::Json
         && rec.raw_base64.is_none();
     plain_json.then(|| event_of(rec, source, Vec::new()))
+}
+
+/// [`decode_head`] of a capture line whose body is plain JSON, keeping
+/// what checking its body read (see [`HeadRead`]); `None` for any other
+/// line (use `decode_head`).
+pub fn read_head<'l>(line: &'l [u8], source: &str) -> Option<HeadRead<'l>> {
+    if !is_capture_line(line) {
+        return None;
+    }
+    fast::head_read(line, source)
 }
 
 /// Whether `line` is the beginning of a capture line that ends before its

@@ -18,8 +18,8 @@ pub use disk::{Change, FileId, OnDisk, same_file};
 pub use document::{Document, DocumentOptions, DocumentPaths, Fields};
 pub use file::{CaptureFile, LINE_LIMIT, LineAt, LineSpan, STREAM_LIMIT};
 pub use line::{
-    LineError, LineView, decode_line, is_capture_line, is_partial_line, records_invalid_json,
-    view_line,
+    BodyRead, HeadRead, LineError, LineView, decode_line, decode_read, is_capture_line,
+    is_partial_line, records_invalid_json, view_line,
 };
 
 /// The key that marks a capture line, and the format version it holds.

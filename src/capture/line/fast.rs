@@ -48,6 +48,67 @@ pub(super) fn decode_head(line: &[u8], source: &str) -> Option<Event> {
     })
 }
 
+/// A capture line's event without its body, and what checking its body
+/// read (see [`read_head`]): a line kept on its head alone is decoded from
+/// it without reading the line again.
+#[derive(Debug)]
+pub struct HeadRead<'l> {
+    /// The event, without its body (`raw` empty).
+    pub event: Event,
+    /// The body, what it was read from.
+    pub body: BodyRead<'l>,
+}
+
+/// The body of a [`HeadRead`]: its text, checked as JSON, and its
+/// top-level members when it is an object `lex` reads.
+#[derive(Debug)]
+pub struct BodyRead<'l> {
+    text: &'l str,
+    members: Option<Vec<Member>>,
+}
+
+impl BodyRead<'_> {
+    /// `event`'s [`Decoded`] with `members` of the body built, as [`decode`]
+    /// decodes the line.
+    pub(super) fn decoded(self, mut event: Event, members: &Members) -> Option<Decoded> {
+        let (value, raw_members) = match self.members {
+            Some(found) => (built_of(self.text, members, &found).ok()?, Some(found)),
+            None => parse_members_lexed(self.text, members).ok()?,
+        };
+        event.raw = self.text.as_bytes().to_vec();
+        Some(Decoded {
+            event,
+            body: Body::Json(value),
+            partial: true,
+            raw_members,
+        })
+    }
+}
+
+/// [`decode_head`] keeping what checking the body read; `None` where
+/// `decode_head` gives no event, and for a body that is not UTF-8.
+pub(super) fn head_read<'l>(line: &'l [u8], source: &str) -> Option<HeadRead<'l>> {
+    by_layout(|body_last| {
+        let split = event_as(line, source, body_last, true)?;
+        let (start, end) = split.body;
+        let text = crate::model::utf8(&line[start..end])?;
+        // An object is checked by reading its members, kept for the decode.
+        let members = split.body_members.or_else(|| {
+            text.trim_start()
+                .starts_with('{')
+                .then(|| lex::object_members(text))
+                .flatten()
+        });
+        if members.is_none() && !lex::is_one_value(text.as_bytes()) {
+            serde_json::from_str::<IgnoredAny>(text).ok()?;
+        }
+        Some(HeadRead {
+            event: split.event,
+            body: BodyRead { text, members },
+        })
+    })
+}
+
 /// `read` of a line, first as the lines before it were laid out.
 ///
 /// Lines of one file are laid out alike: while they have had their body
@@ -100,22 +161,16 @@ pub(super) fn decode_as(
     // The body's members are read by hand even when all are built: plain
     // ones are built without serde_json (see `built_of`).
     let Split {
-        mut event,
+        event,
         body: (start, end),
         body_members,
     } = event_as(line, source, body_last, true)?;
     let text = crate::model::utf8(&line[start..end])?;
-    let (value, raw_members) = match body_members {
-        Some(found) => (built_of(text, members, &found).ok()?, Some(found)),
-        None => parse_members_lexed(text, members).ok()?,
+    let body = BodyRead {
+        text,
+        members: body_members,
     };
-    event.raw = text.as_bytes().to_vec();
-    Some(Decoded {
-        event,
-        body: Body::Json(value),
-        partial: true,
-        raw_members,
-    })
+    body.decoded(event, members)
 }
 
 /// A capture line whose body is a JSON object, read without making its
