@@ -36,12 +36,7 @@ impl Inspector {
         // Names compared as bytes (no UTF-8 boundary to check: only the
         // value of the member found is read as text, and checked then). A
         // name given twice counts with its last value, as in a `Value`.
-        let bytes = text.as_bytes();
-        let member = |name: &str| {
-            members.iter().rev().find(|m| {
-                m.name.len() == name.len() && bytes.get(m.name.clone()) == Some(name.as_bytes())
-            })
-        };
+        let member = |name: &str| members.iter().rev().find(|m| m.is_named(text, name));
         let envelope = Envelope::detect_by(|name| member(name).is_some());
         let enveloped = matches!(
             envelope,
