@@ -191,29 +191,13 @@ impl<'p> Walker<'p> {
     /// [`Walker::walk`] walks the object they make.
     /// `path` makes the object's path: only built when something is found.
     fn flat(&mut self, members: &[(&str, Flat<'_>)], path: &dyn Fn() -> Vec<PathSegment>) {
-        let strings = || members.iter().map(|(k, v)| (*k, v.as_str()));
         let member = |k: &str| {
             let mut at = path();
             at.push(PathSegment::Key(k.to_owned()));
             at
         };
         let at = |walker: &mut Self, k: &str| walker.emit(&member(k), Treatment::Whole);
-        if names_a_secret(strings(), self.names) {
-            for key in PAIR_VALUES {
-                if let Some((k, v)) = members.iter().find(|(k, _)| k == key)
-                    && v.is_scalar()
-                {
-                    at(self, k);
-                }
-            }
-        }
-        if has_aws_key_id(strings()) {
-            for (k, v) in members {
-                if v.as_str().is_some_and(is_aws_secret_key) {
-                    at(self, k);
-                }
-            }
-        }
+        masked_beside(&members, self.names, |k| at(self, k));
         for (k, v) in members {
             if self.names.is_secret(k) {
                 if v.is_scalar() {
@@ -299,33 +283,71 @@ impl<'p> Walker<'p> {
         }
     }
 
-    /// Secrets an object's members show together: the value of a
-    /// name/value pair naming a secret, and AWS secret keys next to an
-    /// access key id.
+    /// Secrets an object's members show together (see [`masked_beside`]).
     fn object_pairs<'a>(
         &mut self,
         map: &'a Map<String, Value>,
         prefix: &[PathSegment],
         steps: &mut Vec<Step<'a>>,
     ) {
-        if names_a_secret(strings_of(map), self.names) {
-            for key in PAIR_VALUES {
-                if let Some((k, v)) = map.get_key_value(*key)
-                    && has_scalar(v)
-                {
-                    steps.push(Step::Key(k));
-                    self.emit_at(prefix, steps, Treatment::Whole);
-                    steps.pop();
-                }
+        masked_beside(&map, self.names, |k| {
+            steps.push(Step::Key(k));
+            self.emit_at(prefix, steps, Treatment::Whole);
+            steps.pop();
+        });
+    }
+}
+
+/// An object's members as [`masked_beside`] reads them: a decoded object,
+/// or a flat one read by `lex` (see [`flat_object`]).
+trait ObjectMembers<'v> {
+    /// Each member's name, and its value when it is a string.
+    fn strings(&self) -> impl Iterator<Item = (&'v str, Option<&'v str>)>;
+    /// The member named `name`, and whether it holds something to mask.
+    fn scalar_member(&self, name: &str) -> Option<(&'v str, bool)>;
+}
+
+impl<'v> ObjectMembers<'v> for &'v Map<String, Value> {
+    fn strings(&self) -> impl Iterator<Item = (&'v str, Option<&'v str>)> {
+        strings_of(self)
+    }
+
+    fn scalar_member(&self, name: &str) -> Option<(&'v str, bool)> {
+        let (k, v) = self.get_key_value(name)?;
+        Some((k, has_scalar(v)))
+    }
+}
+
+impl<'v> ObjectMembers<'v> for &'v [(&'v str, Flat<'v>)] {
+    fn strings(&self) -> impl Iterator<Item = (&'v str, Option<&'v str>)> {
+        self.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+
+    fn scalar_member(&self, name: &str) -> Option<(&'v str, bool)> {
+        let (k, v) = self.iter().find(|(k, _)| *k == name)?;
+        Some((k, v.is_scalar()))
+    }
+}
+
+/// The members of an object masked for what stands beside them, handed to
+/// `mask` in order: the value of a name/value pair naming a secret, then
+/// AWS secret keys next to an access key id.
+fn masked_beside<'v>(
+    object: &impl ObjectMembers<'v>,
+    names: &NamePolicy,
+    mut mask: impl FnMut(&'v str),
+) {
+    if names_a_secret(object.strings(), names) {
+        for key in PAIR_VALUES {
+            if let Some((k, true)) = object.scalar_member(key) {
+                mask(k);
             }
         }
-        if has_aws_key_id(strings_of(map)) {
-            for (k, v) in map {
-                if v.as_str().is_some_and(is_aws_secret_key) {
-                    steps.push(Step::Key(k));
-                    self.emit_at(prefix, steps, Treatment::Whole);
-                    steps.pop();
-                }
+    }
+    if has_aws_key_id(object.strings()) {
+        for (k, v) in object.strings() {
+            if v.is_some_and(is_aws_secret_key) {
+                mask(k);
             }
         }
     }
