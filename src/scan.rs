@@ -421,20 +421,29 @@ mod tests {
 
     use super::*;
 
-    fn lines(n: usize) -> Vec<Record> {
-        let text: String = (0..n)
-            .map(|i| format!("{{\"id\":\"{i}\",\"body\":{{}}}}\n"))
-            .collect();
-        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(
-            text.into_bytes(),
-            "test",
-        ));
-        (0..n)
+    /// The lines of `text` as records of one capture.
+    fn records(text: Vec<u8>) -> Vec<Record> {
+        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(text, "test"));
+        (0..file.len())
             .map(|index| Record::Line {
                 file: file.clone(),
                 index,
             })
             .collect()
+    }
+
+    /// What a scan hands over of a document, to compare.
+    fn parts(document: &Option<Document>) -> Option<(&Event, &Body, &Inspection)> {
+        document
+            .as_ref()
+            .map(|d| (&d.event, &d.body, &d.inspection))
+    }
+
+    fn lines(n: usize) -> Vec<Record> {
+        let text: String = (0..n)
+            .map(|i| format!("{{\"id\":\"{i}\",\"body\":{{}}}}\n"))
+            .collect();
+        records(text.into_bytes())
     }
 
     /// The demo's events (every kind of facet, problem and secret) and a
@@ -450,13 +459,7 @@ mod tests {
 not json at all
 "#,
         );
-        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(text, "test"));
-        (0..file.len())
-            .map(|index| Record::Line {
-                file: file.clone(),
-                index,
-            })
-            .collect()
+        records(text)
     }
 
     #[test]
@@ -496,13 +499,7 @@ not json at all
                 let mut full = Document::new(event, body, inspection);
                 let expected = full.with_value(|doc| filter.matches(doc)).then_some(full);
                 let got = scanner.scan(record).unwrap();
-                assert_eq!(
-                    got.as_ref().map(|d| (&d.event, &d.body, &d.inspection)),
-                    expected
-                        .as_ref()
-                        .map(|d| (&d.event, &d.body, &d.inspection)),
-                    "{expr}"
-                );
+                assert_eq!(parts(&got), parts(&expected), "{expr}");
                 kept_some += usize::from(got.is_some());
             }
         }
@@ -529,21 +526,13 @@ not json at all
         .iter()
         .map(|rest| format!("{head}{rest}\n"))
         .collect();
-        let file = std::sync::Arc::new(crate::capture::CaptureFile::from_bytes(
-            text.into_bytes(),
-            "test",
-        ));
         let now = Utc::now();
         let inspector = Inspector::with_defaults();
         let filter = Filter::parse("@.receive_count > 3").unwrap();
         let scanner = Scanner::new(inspector.clone(), Some(filter), now);
         let (mut kept, mut refused) = (0, 0);
-        for index in 0..file.len() {
-            let record = Record::Line {
-                file: file.clone(),
-                index,
-            };
-            let got = scanner.scan(&record);
+        for (index, record) in records(text.into_bytes()).iter().enumerate() {
+            let got = scanner.scan(record);
             let expected = match record.decode() {
                 Err(_) if index == 1 => None, // filtered out on its head
                 Err(_) => {
@@ -558,13 +547,7 @@ not json at all
             };
             let got = got.unwrap();
             kept += usize::from(got.is_some());
-            assert_eq!(
-                got.as_ref().map(|d| (&d.event, &d.body, &d.inspection)),
-                expected
-                    .as_ref()
-                    .map(|d| (&d.event, &d.body, &d.inspection)),
-                "line {index}"
-            );
+            assert_eq!(parts(&got), parts(&expected), "line {index}");
         }
         assert_eq!((kept, refused), (6, 1));
     }
