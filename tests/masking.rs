@@ -359,6 +359,11 @@ fn corpus() -> Vec<Case> {
         body(json!("slack xoxp-98765-abcdefSlack50 ok")),
         "xoxp-98765-abcdefSlack50",
     );
+    add(
+        "a token right after the letter k (`key` overlaps its `eyJ`)",
+        body(json!({"note": "keyJhbGciOiJIUzI1NiJ9tok52"})),
+        "eyJhbGciOiJIUzI1NiJ9tok52",
+    );
     cases
 }
 

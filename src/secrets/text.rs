@@ -255,7 +255,13 @@ impl TextPolicy {
             }
             name = true;
         }
-        name && text.bytes().any(|b| b == b'=' || b == b':')
+        // A value trigger may overlap a name's word (`keyJhb…` is `key` and
+        // a token's `eyJ`), which the search above steps over.
+        name && (text.bytes().any(|b| b == b'=' || b == b':')
+            || self
+                .prefilter
+                .find_overlapping_iter(text)
+                .any(|m| m.pattern().as_usize() < VALUE_TRIGGERS))
     }
 
     fn collect(&self, d: &Detector, text: &str, names: &NamePolicy, spans: &mut Vec<Range<usize>>) {
@@ -344,4 +350,47 @@ fn merge(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A text wakes the detectors when a value trigger is anywhere in it,
+    /// in any case, or a secret name is and so is a `=` or `:`: over texts
+    /// and every one-byte change of them (a trigger overlapping another,
+    /// as in `keyJhb…`, counts too).
+    #[test]
+    fn a_text_is_triggered_by_any_of_its_words() {
+        let policy = TextPolicy::new(Vec::new());
+        let spec = |text: &str| {
+            let lower = text.to_ascii_lowercase();
+            let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+            has(&TRIGGERS[..VALUE_TRIGGERS])
+                || (has(&TRIGGERS[VALUE_TRIGGERS..]) && text.contains(['=', ':']))
+        };
+        let bytes: Vec<u8> = (0u8..128).collect();
+        let (mut triggered, mut seen) = (0, 0);
+        for text in [
+            "keyJhbGciOi",
+            "Bearer abc",
+            "pass=1",
+            "SEND_EMAIL",
+            "https://x",
+            "AKIA0123",
+            "my-Token",
+            "2026-11-20 08:00",
+        ] {
+            let changes = crate::model::lex::one_byte_changes(text, &bytes);
+            for text in std::iter::once(text.to_owned()).chain(changes) {
+                seen += 1;
+                triggered += usize::from(spec(&text));
+                assert_eq!(policy.triggered(&text), spec(&text), "{text:?}");
+            }
+        }
+        assert!(
+            triggered > 100 && triggered < seen - 100,
+            "{triggered} of {seen}"
+        );
+    }
 }
