@@ -73,6 +73,9 @@ const TRIGGERS: &[&str] = &[
     "pin",
 ];
 
+/// The length of the shortest of [`TRIGGERS`]: a shorter text holds none.
+const SHORTEST_TRIGGER: usize = 3;
+
 /// How many of [`TRIGGERS`] (the first ones) are value triggers.
 const VALUE_TRIGGERS: usize = 25;
 
@@ -248,6 +251,9 @@ impl TextPolicy {
     /// Whether a built-in detector may find something: a value trigger, or
     /// a secret name in text that has a `=` or `:`.
     fn triggered(&self, text: &str) -> bool {
+        if text.len() < SHORTEST_TRIGGER {
+            return false;
+        }
         let mut name = false;
         for m in self.prefilter.find_iter(text) {
             if m.pattern().as_usize() < VALUE_TRIGGERS {
@@ -289,6 +295,9 @@ impl TextPolicy {
     /// Whether the whole of `text` is base64 of UTF-8 text in which the
     /// policy finds a secret (a base64 body or value that hides one).
     pub fn hides_secret_in_base64(&self, text: &str, names: &NamePolicy) -> bool {
+        if text.len() < 16 {
+            return false; // shorter still once trimmed
+        }
         let t = text.trim();
         if t.len() < 16
             || !t
@@ -392,5 +401,7 @@ mod tests {
             triggered > 100 && triggered < seen - 100,
             "{triggered} of {seen}"
         );
+        let shortest = TRIGGERS.iter().map(|t| t.len()).min();
+        assert_eq!(shortest, Some(SHORTEST_TRIGGER));
     }
 }
