@@ -323,15 +323,17 @@ impl Document {
                 (Cow::Owned(body_text), exact)
             }
         };
-        // One buffer, sized for the head and the body.
         let mut head = JsonOut {
-            buf: Vec::with_capacity(body_text.len() + 1024),
+            buf: Vec::with_capacity(1024),
         };
         self.write_head(&mut head, raw_base64.as_deref(), false);
         let mut head = head.buf;
         head.pop(); // the closing brace: the body goes last
-        // serde_json writes UTF-8.
-        let mut line = String::from_utf8(head).unwrap_or_default();
+        // serde_json writes UTF-8; checked by the SIMD check, which with the
+        // copy costs less than `String::from_utf8`'s on a head this short.
+        let head = crate::model::utf8(&head).unwrap_or_default();
+        let mut line = String::with_capacity(head.len() + body_text.len() + 10);
+        line.push_str(head);
         line.push_str(",\"body\":");
         line.push_str(&body_text);
         line.push('}');
@@ -484,7 +486,7 @@ fn time_value(t: Option<DateTime<Utc>>) -> Value {
 /// The raw body as text when it can be written verbatim into a line: one
 /// line, no surrounding whitespace, nothing a terminal would act on.
 fn verbatim_json(raw: &[u8]) -> Option<&str> {
-    let text = std::str::from_utf8(raw).ok()?;
+    let text = crate::model::utf8(raw)?;
     // Line breaks are dangerous characters too.
     let clean = !text.is_empty() && text.trim() == text && !crate::sanitize::has_dangerous(text);
     clean.then_some(text)
