@@ -64,7 +64,7 @@ pub(crate) fn date(found: &Found<'_>) -> Option<DateTime<Utc>> {
 
 /// Parse a date string in any of the accepted forms.
 pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
+    let s = crate::model::trim(s);
     if let Some(t) = parse_iso(s.as_bytes()) {
         return Some(t);
     }

@@ -195,7 +195,7 @@ pub(crate) fn date_at<'a>(
     problems: &mut Vec<Problem>,
 ) -> Option<(DateTime<Utc>, Found<'a>)> {
     let v = scope.first(p)?;
-    if v.as_str().is_some_and(|s| s.trim().is_empty()) {
+    if v.as_str().is_some_and(|s| crate::model::trim(s).is_empty()) {
         return None;
     }
     match dates::date(&v) {
@@ -224,7 +224,7 @@ fn numeric<'a>(
     found: &mut Option<Expiry<'a>>,
 ) -> Option<()> {
     let v = scope.first(p)?;
-    if v.as_str().is_some_and(|s| s.trim().is_empty()) {
+    if v.as_str().is_some_and(|s| crate::model::trim(s).is_empty()) {
         return None;
     }
     let Some(n) = dates::number(&v) else {

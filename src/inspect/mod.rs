@@ -352,7 +352,7 @@ impl Inspector {
 /// A found scalar as text: a non-blank string (trimmed) or a number.
 pub(crate) fn scalar_text(found: &Found<'_>) -> Option<String> {
     if let Some(s) = found.as_str() {
-        let s = s.trim();
+        let s = crate::model::trim(s);
         return (!s.is_empty()).then(|| s.to_owned());
     }
     match &*found.value() {

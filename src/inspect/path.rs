@@ -880,10 +880,7 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// Whether a string starts like a JSON object or array.
-pub(crate) fn looks_like_json(s: &str) -> bool {
-    matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
-}
+pub(crate) use crate::model::lex::looks_like_json;
 
 /// Where a walk over a value stopped.
 enum Descent<'v, 's> {

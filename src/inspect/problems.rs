@@ -112,7 +112,9 @@ pub(crate) fn missing_fields(
         let missing = match body.get(field) {
             None => true,
             Some(found) if found.is_null() => true,
-            Some(found) => found.as_str().is_some_and(|s| s.trim().is_empty()),
+            Some(found) => found
+                .as_str()
+                .is_some_and(|s| crate::model::trim(s).is_empty()),
         };
         if missing {
             problems.push(Problem::new(

@@ -16,6 +16,18 @@ use std::ops::Range;
 /// Deeper than this, a text is left to serde_json (whose limit is 128).
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// Whether a string starts like a JSON object or array, after whitespace.
+/// Asked of every string of every event: one that starts with any other
+/// ASCII character is told at once, without trimming it.
+pub(crate) fn looks_like_json(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(b'{' | b'[') => true,
+        // ASCII white space (as `str::trim_start` has it): 9 to 13, space.
+        Some(&b) if b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ') => false,
+        _ => matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'[')),
+    }
+}
+
 /// The index of the first byte at or after `i` that is not JSON
 /// whitespace.
 pub(crate) fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
@@ -435,6 +447,20 @@ pub(crate) fn inserted_and_cut(base: &[u8], inserts: &[&[u8]]) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_string_looks_like_json_as_once_trimmed() {
+        let trimmed = |s: &str| matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['));
+        let starts = (0u8..128)
+            .map(|b| char::from(b).to_string())
+            .chain(["\u{85}", "\u{a0}", "\u{2003}", "\u{3000}", "é", ""].map(String::from));
+        for start in starts {
+            for rest in ["{}", "[1]", "x", " {", ""] {
+                let s = format!("{start}{rest}");
+                assert_eq!(looks_like_json(&s), trimmed(&s), "{s:?}");
+            }
+        }
+    }
 
     /// What serde_json makes of `text`: its top-level members when it is
     /// an object, or just whether it is JSON.

@@ -24,6 +24,18 @@ pub fn utf8(bytes: &[u8]) -> Option<&str> {
     simdutf8::basic::from_utf8(bytes).ok()
 }
 
+/// [`str::trim`], told at once for a text whose first and last bytes are
+/// ASCII other than white space (most values an inspection trims): it is
+/// its own trim.
+pub fn trim(s: &str) -> &str {
+    let plain = |b: u8| b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ');
+    match s.as_bytes() {
+        [first, .., last] if plain(*first) && plain(*last) => s,
+        [only] if plain(*only) => s,
+        _ => s.trim(),
+    }
+}
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -74,5 +86,24 @@ impl Event {
     /// The body decoded from the raw bytes: JSON, UTF-8 text or binary.
     pub fn body(&self) -> Body {
         Body::decode(&self.raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn trim_is_str_trim() {
+        let ends = (0u8..128)
+            .map(|b| char::from(b).to_string())
+            .chain(["\u{85}", "\u{a0}", "\u{2003}", "\u{3000}", "é", ""].map(String::from))
+            .collect::<Vec<_>>();
+        for first in &ends {
+            for last in &ends {
+                for middle in ["", "x", " ", "a b"] {
+                    let s = format!("{first}{middle}{last}");
+                    assert_eq!(super::trim(&s), s.trim(), "{s:?}");
+                }
+            }
+        }
     }
 }

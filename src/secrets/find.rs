@@ -152,10 +152,7 @@ impl<'p> Walker<'p> {
     /// `path` makes the string's path: only built when something is found
     /// (most strings hold nothing).
     fn string(&mut self, s: &str, path: &dyn Fn() -> Vec<PathSegment>) {
-        if self.nested < MAX_NESTED
-            && s.len() <= MAX_DECODE
-            && matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'['))
-        {
+        if self.nested < MAX_NESTED && s.len() <= MAX_DECODE && lex::looks_like_json(s) {
             if let Some(members) = flat_object(s) {
                 self.nested += 1;
                 self.flat(&members, path);
@@ -473,7 +470,10 @@ fn has_scalar(value: &Value) -> bool {
 
 /// `AKIA…`/`ASIA…` and the other AWS key id prefixes, 20 characters.
 fn is_aws_key_id(s: &str) -> bool {
-    let s = s.trim();
+    if s.len() < 20 {
+        return false; // shorter still once trimmed
+    }
+    let s = crate::model::trim(s);
     s.len() == 20
         && ["AKIA", "ASIA", "ABIA", "ACCA"]
             .iter()
@@ -484,7 +484,10 @@ fn is_aws_key_id(s: &str) -> bool {
 
 /// 40 characters of base64 alphabet: the shape of an AWS secret key.
 fn is_aws_secret_key(s: &str) -> bool {
-    let s = s.trim();
+    if s.len() < 40 {
+        return false; // shorter still once trimmed
+    }
+    let s = crate::model::trim(s);
     s.len() == 40
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')

@@ -298,7 +298,7 @@ impl TextPolicy {
         if text.len() < 16 {
             return false; // shorter still once trimmed
         }
-        let t = text.trim();
+        let t = crate::model::trim(text);
         if t.len() < 16
             || !t
                 .bytes()
