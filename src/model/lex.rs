@@ -22,8 +22,7 @@ pub(crate) const MAX_DEPTH: usize = 64;
 pub(crate) fn looks_like_json(s: &str) -> bool {
     match s.as_bytes().first() {
         Some(b'{' | b'[') => true,
-        // ASCII white space (as `str::trim_start` has it): 9 to 13, space.
-        Some(&b) if b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ') => false,
+        Some(&b) if !super::is_trimmed_from(b) => false,
         _ => matches!(s.trim_start().as_bytes().first(), Some(b'{' | b'[')),
     }
 }

@@ -28,12 +28,19 @@ pub fn utf8(bytes: &[u8]) -> Option<&str> {
 /// ASCII other than white space (most values an inspection trims): it is
 /// its own trim.
 pub fn trim(s: &str) -> &str {
-    let plain = |b: u8| b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ');
+    let plain = |b: u8| !is_trimmed_from(b);
     match s.as_bytes() {
         [first, .., last] if plain(*first) && plain(*last) => s,
         [only] if plain(*only) => s,
         _ => s.trim(),
     }
+}
+
+/// Whether `b` may be (the first byte of) a character [`str::trim`]
+/// removes: ASCII white space (tab to carriage return, space) or any byte
+/// of a character beyond ASCII (some are white space).
+pub(crate) fn is_trimmed_from(b: u8) -> bool {
+    !b.is_ascii() || matches!(b, b'\t'..=b'\r' | b' ')
 }
 
 use chrono::{DateTime, Utc};
