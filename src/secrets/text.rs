@@ -20,7 +20,9 @@
 
 use std::ops::Range;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
 use base64::Engine;
 use regex::Regex;
 
@@ -111,7 +113,11 @@ const QUERY_NAMES: &[&str] = &["key", "code"];
 pub struct TextPolicy {
     /// Identity for the per-thread memory of answers (see [`super::memo`]).
     id: u64,
-    prefilter: AhoCorasick,
+    /// [`TRIGGERS`], ASCII case-insensitive, read byte by byte (see
+    /// [`TextPolicy::triggered`]).
+    triggers: DFA,
+    /// Where reading a text starts.
+    start: StateID,
     detectors: Vec<Detector>,
     aws_key_id: Regex,
     /// `[masking] patterns`: always run (no prefilter).
@@ -197,10 +203,15 @@ impl TextPolicy {
                 Check::SecretName,
             ),
         ];
-        let prefilter = AhoCorasick::builder()
+        let triggers = DFA::builder()
             .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Unanchored)
             .build(TRIGGERS)
             .unwrap_or_else(|e| unreachable!("plain words always build: {e}"));
+        let start = triggers
+            .start_state(Anchored::No)
+            .unwrap_or_else(|e| unreachable!("an unanchored DFA starts unanchored: {e}"));
         let extra = patterns
             .into_iter()
             .map(|regex| Detector {
@@ -211,7 +222,8 @@ impl TextPolicy {
             .collect();
         TextPolicy {
             id: super::memo::next_id(),
-            prefilter,
+            triggers,
+            start,
             detectors,
             aws_key_id: regex(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
             extra,
@@ -254,20 +266,25 @@ impl TextPolicy {
         if text.len() < SHORTEST_TRIGGER {
             return false;
         }
+        // Stepped by hand: most texts are a few bytes long, and the
+        // crate's search costs several times reading them in setting up.
+        // Every word ending at a byte is seen (one may overlap another:
+        // `keyJhb…` is `key` and a token's `eyJ`).
+        let dfa = &self.triggers;
+        let mut state = self.start;
         let mut name = false;
-        for m in self.prefilter.find_iter(text) {
-            if m.pattern().as_usize() < VALUE_TRIGGERS {
-                return true;
+        for &b in text.as_bytes() {
+            state = dfa.next_state(Anchored::No, state, b);
+            if dfa.is_special(state) && dfa.is_match(state) {
+                let value = (0..dfa.match_len(state))
+                    .any(|i| dfa.match_pattern(state, i).as_usize() < VALUE_TRIGGERS);
+                if value {
+                    return true;
+                }
+                name = true;
             }
-            name = true;
         }
-        // A value trigger may overlap a name's word (`keyJhb…` is `key` and
-        // a token's `eyJ`), which the search above steps over.
-        name && (text.bytes().any(|b| b == b'=' || b == b':')
-            || self
-                .prefilter
-                .find_overlapping_iter(text)
-                .any(|m| m.pattern().as_usize() < VALUE_TRIGGERS))
+        name && text.bytes().any(|b| b == b'=' || b == b':')
     }
 
     fn collect(&self, d: &Detector, text: &str, names: &NamePolicy, spans: &mut Vec<Range<usize>>) {
