@@ -356,10 +356,11 @@ pub(crate) fn object_members(text: &str) -> Option<Vec<Member>> {
 /// closing brace; whatever follows is not read. `None` as for
 /// [`object_members`].
 pub(crate) fn object_at(bytes: &[u8], mut i: usize) -> Option<(Vec<Member>, usize)> {
-    let mut members = Vec::with_capacity(8);
+    // Before allocating: most texts asked of are not objects.
     if bytes.get(i) != Some(&b'{') {
         return None;
     }
+    let mut members = Vec::with_capacity(8);
     i = skip_ws(bytes, i + 1);
     if bytes.get(i) == Some(&b'}') {
         i += 1;

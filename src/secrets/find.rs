@@ -400,9 +400,6 @@ impl Flat<'_> {
 /// finds, without building it (most JSON held in strings is such a small
 /// flat object). `None` for any other text.
 fn flat_object(s: &str) -> Option<Vec<(&str, Flat<'_>)>> {
-    if !s.trim_start().starts_with('{') {
-        return None;
-    }
     let members = lex::object_members(s)?;
     if members.len() > MAX_FLAT {
         return None;

@@ -93,12 +93,7 @@ pub(super) fn head_read<'l>(line: &'l [u8], source: &str) -> Option<HeadRead<'l>
         let (start, end) = split.body;
         let text = crate::model::utf8(&line[start..end])?;
         // An object is checked by reading its members, kept for the decode.
-        let members = split.body_members.or_else(|| {
-            text.trim_start()
-                .starts_with('{')
-                .then(|| lex::object_members(text))
-                .flatten()
-        });
+        let members = split.body_members.or_else(|| lex::object_members(text));
         if members.is_none() && !lex::is_one_value(text.as_bytes()) {
             serde_json::from_str::<IgnoredAny>(text).ok()?;
         }
