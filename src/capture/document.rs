@@ -488,7 +488,9 @@ fn time_value(t: Option<DateTime<Utc>>) -> Value {
 fn verbatim_json(raw: &[u8]) -> Option<&str> {
     let text = crate::model::utf8(raw)?;
     // Line breaks are dangerous characters too.
-    let clean = !text.is_empty() && text.trim() == text && !crate::sanitize::has_dangerous(text);
+    let clean = !text.is_empty()
+        && crate::model::trim(text).len() == text.len()
+        && !crate::sanitize::has_dangerous(text);
     clean.then_some(text)
 }
 
