@@ -75,9 +75,6 @@ const TRIGGERS: &[&str] = &[
     "pin",
 ];
 
-/// The length of the shortest of [`TRIGGERS`]: a shorter text holds none.
-const SHORTEST_TRIGGER: usize = 3;
-
 /// How many of [`TRIGGERS`] (the first ones) are value triggers.
 const VALUE_TRIGGERS: usize = 25;
 
@@ -263,9 +260,6 @@ impl TextPolicy {
     /// Whether a built-in detector may find something: a value trigger, or
     /// a secret name in text that has a `=` or `:`.
     fn triggered(&self, text: &str) -> bool {
-        if text.len() < SHORTEST_TRIGGER {
-            return false;
-        }
         // Stepped by hand: most texts are a few bytes long, and the
         // crate's search costs several times reading them in setting up.
         // Every word ending at a byte is seen (one may overlap another:
@@ -418,7 +412,5 @@ mod tests {
             triggered > 100 && triggered < seen - 100,
             "{triggered} of {seen}"
         );
-        let shortest = TRIGGERS.iter().map(|t| t.len()).min();
-        assert_eq!(shortest, Some(SHORTEST_TRIGGER));
     }
 }
