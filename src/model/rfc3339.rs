@@ -78,6 +78,17 @@ impl Rfc3339 {
         w
     }
 
+    /// `t` as chrono's `to_rfc3339` writes it: [`Fraction::Auto`], the
+    /// zone as `+00:00`.
+    pub fn with_offset(t: DateTime<Utc>) -> Rfc3339 {
+        let mut w = Rfc3339::new(t, Fraction::Auto);
+        w.len -= 1; // the `Z`
+        for &b in b"+00:00" {
+            w.push(b);
+        }
+        w
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         // Only ASCII digits and punctuation are ever pushed.
@@ -187,6 +198,7 @@ mod tests {
                 millis(t),
                 "{t:?}"
             );
+            assert_eq!(t.to_rfc3339(), Rfc3339::with_offset(t).as_str(), "{t:?}");
         }
     }
 
@@ -222,6 +234,7 @@ mod tests {
                 format!("\"{}\"", Rfc3339::new(t, Fraction::Auto).as_str())
             );
             assert_eq!(t.to_rfc3339_opts(SecondsFormat::Millis, true), millis(t));
+            assert_eq!(t.to_rfc3339(), Rfc3339::with_offset(t).as_str());
         }
         assert_eq!(millis(far[0]), "2016-12-31T23:59:60.500Z");
         assert_eq!(

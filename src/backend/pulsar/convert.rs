@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use super::topic::format_message_id;
 use crate::model::Event;
+use crate::model::rfc3339::{Fraction, Rfc3339};
 
 /// The properties the dead-letter producer adds (Java and Rust clients).
 pub const DLQ_PROPERTIES: [&str; 2] = ["REAL_TOPIC", "ORIGIN_MESSAGE_ID"];
@@ -68,13 +69,15 @@ impl Received {
         system.insert("producer_name".into(), meta.producer_name.into());
         system.insert("sequence_id".into(), meta.sequence_id.into());
         if let Some(t) = event.published_at {
-            system.insert("publish_time".into(), t.to_rfc3339().into());
+            system.insert(
+                "publish_time".into(),
+                Rfc3339::with_offset(t).as_str().into(),
+            );
         }
         if let Some(t) = meta.event_time.filter(|t| *t > 0).and_then(time_of) {
             system.insert(
                 "event_time".into(),
-                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                    .into(),
+                Rfc3339::new(t, Fraction::Millis).as_str().into(),
             );
         }
         if let Some(k) = &meta.ordering_key {
