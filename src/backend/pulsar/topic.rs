@@ -219,13 +219,19 @@ pub fn topic_uri(service_url: &str, topic: &TopicName) -> String {
 
 /// `ledger:entry:partition[:batch]`, as the Java client prints message ids.
 pub fn format_message_id(id: &pulsar::proto::MessageIdData) -> String {
-    let partition = id.partition.unwrap_or(-1);
-    match id.batch_index {
-        Some(batch) if batch >= 0 => {
-            format!("{}:{}:{partition}:{batch}", id.ledger_id, id.entry_id)
-        }
-        _ => format!("{}:{}:{partition}", id.ledger_id, id.entry_id),
+    // Written with `itoa`, not `format!`: every message read makes one.
+    let mut digits = itoa::Buffer::new();
+    let mut text = String::with_capacity(32);
+    text.push_str(digits.format(id.ledger_id));
+    text.push(':');
+    text.push_str(digits.format(id.entry_id));
+    text.push(':');
+    text.push_str(digits.format(id.partition.unwrap_or(-1)));
+    if let Some(batch) = id.batch_index.filter(|b| *b >= 0) {
+        text.push(':');
+        text.push_str(digits.format(batch));
     }
+    text
 }
 
 /// Parse `ledger:entry[:partition[:batch]]`.
@@ -300,5 +306,24 @@ mod tests {
         assert_eq!(format_message_id(&id), "12:34:-1");
         assert!(parse_message_id("12").is_none());
         assert!(parse_message_id("a:b").is_none());
+        for (ledger, entry, partition, batch) in [
+            (u64::MAX, 0, Some(i32::MIN), Some(i32::MAX)),
+            (0, u64::MAX, Some(7), Some(-1)),
+            (1, 2, None, None),
+            (3, 4, Some(0), Some(0)),
+        ] {
+            let id = pulsar::proto::MessageIdData {
+                ledger_id: ledger,
+                entry_id: entry,
+                partition,
+                batch_index: batch,
+                ..Default::default()
+            };
+            let mut expected = format!("{ledger}:{entry}:{}", partition.unwrap_or(-1));
+            if let Some(b) = batch.filter(|b| *b >= 0) {
+                expected.push_str(&format!(":{b}"));
+            }
+            assert_eq!(format_message_id(&id), expected);
+        }
     }
 }
