@@ -159,11 +159,7 @@ impl Document {
             out.string_map(&e.attribute_types);
         }
         out.raw(",\"system\":");
-        if e.system.is_empty() {
-            out.raw("{}");
-        } else {
-            out.serde(&e.system);
-        }
+        out.object(&e.system);
         out.raw(",\"body_encoding\":");
         out.serde(&self.body.encoding());
         out.raw(",\"meta\":");
@@ -625,8 +621,11 @@ mod tests {
         e.receive_count = Some(7);
         e.attributes.insert(hostile.into(), hostile.into());
         e.attribute_types.insert("n".into(), "Number".into());
-        e.system
-            .insert(hostile.into(), serde_json::json!([1, {"a": null}]));
+        e.system.insert(
+            hostile.into(),
+            serde_json::json!([1, -2, 1.5e300, 0.1, u64::MAX, true, false, "", {}, [], {"a": null, hostile: [hostile]}]),
+        );
+        e.system.insert("n".into(), serde_json::json!(-0.0));
         let meta = &mut document.inspection.meta;
         meta.event_type = Some(hostile.into());
         meta.version = Some("2".into());

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::model::rfc3339::{Fraction, Rfc3339};
 use crate::model::{Meta, Problem};
@@ -75,6 +76,42 @@ impl JsonOut {
             self.string(k);
             self.buf.push(b':');
             self.string(v);
+        }
+        self.buf.push(b'}');
+    }
+
+    /// A JSON value as serde_json writes it: strings and member names
+    /// through [`JsonOut::string`], numbers by serde_json.
+    pub(super) fn value(&mut self, value: &Value) {
+        match value {
+            Value::Null => self.raw("null"),
+            Value::Bool(b) => self.raw(if *b { "true" } else { "false" }),
+            Value::Number(n) => self.serde(n),
+            Value::String(s) => self.string(s),
+            Value::Array(items) => {
+                self.buf.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push(b',');
+                    }
+                    self.value(item);
+                }
+                self.buf.push(b']');
+            }
+            Value::Object(members) => self.object(members),
+        }
+    }
+
+    /// A JSON object as serde_json writes it (see [`JsonOut::value`]).
+    pub(super) fn object(&mut self, members: &Map<String, Value>) {
+        self.buf.push(b'{');
+        for (i, (name, value)) in members.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            self.string(name);
+            self.buf.push(b':');
+            self.value(value);
         }
         self.buf.push(b'}');
     }
