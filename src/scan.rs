@@ -189,13 +189,39 @@ impl Scanner {
                 }
             }
         }
+        if self.filter.is_none()
+            && self.id_by_members
+            && let Some(document) = self.by_members(record)?
+        {
+            return Ok(Some(document));
+        }
+        self.scan_decoded(record, |members| record.decode_members(members))
+    }
+
+    /// [`Scanner::scan`] of a record read once: its event, when nothing
+    /// else holds it, is moved into its document rather than copied (the
+    /// record keeps an empty one, see [`Record::take_event`]).
+    pub fn scan_spending(&self, record: &mut Record) -> Result<Option<Document>, LineError> {
+        // An event's record is not pre-filtered nor read by its head (those
+        // are a capture line's), and it is decoded once unless the event id
+        // is read from its members first.
+        if !self.id_by_members
+            && let Some(event) = record.take_event()
+        {
+            return self.scan_decoded(record, move |members| Ok(Decoded::of_event(event, members)));
+        }
+        self.scan(record)
+    }
+
+    /// The rest of a scan, once a record was pre-filtered: `decode` gives
+    /// its event with the members asked for built.
+    fn scan_decoded(
+        &self,
+        record: &Record,
+        decode: impl FnOnce(&Members) -> Result<Decoded, LineError>,
+    ) -> Result<Option<Document>, LineError> {
         if self.filter.is_none() {
-            if self.id_by_members
-                && let Some(document) = self.by_members(record)?
-            {
-                return Ok(Some(document));
-            }
-            let decoded = record.decode_members(&self.members)?;
+            let decoded = decode(&self.members)?;
             return Ok(Some(self.inspected(record, decoded, self.needs)));
         }
         // Inspect for the filter, then for the output what it keeps.
@@ -204,7 +230,7 @@ impl Scanner {
         } else {
             &self.members
         };
-        let decoded = record.decode_members(members)?;
+        let decoded = decode(members)?;
         let partial = decoded.partial;
         let mut document = self.inspected(record, decoded, self.filter_needs);
         let kept = self.keeps(&mut document);
@@ -352,7 +378,7 @@ impl Scanner {
     /// [`par_until`]).
     pub fn scan_batch<T: Send>(
         &self,
-        records: &[Record],
+        records: &mut [Record],
         stop: &AtomicBool,
         map: impl Fn(Document) -> T + Sync,
     ) -> Option<Vec<Result<Option<T>, LineError>>> {
@@ -363,20 +389,24 @@ impl Scanner {
     /// turned into a `T` by `from_view` without a document where it can.
     pub fn scan_batch_viewed<T: Send>(
         &self,
-        records: &[Record],
+        records: &mut [Record],
         stop: &AtomicBool,
         map: impl Fn(Document) -> T + Sync,
         from_view: Option<&FromView<'_, T>>,
     ) -> Option<Vec<Result<Option<T>, LineError>>> {
-        par_until(records, &|| stop.load(Ordering::Relaxed), |r| {
-            if let Some(from_view) = from_view
-                && let Some((view, event_id)) = self.view(r)
-                && let Some(made) = from_view(&view, event_id, r.line_at())
-            {
-                return Ok(Some(made));
-            }
-            self.scan(r).map(|kept| kept.map(&map))
-        })
+        par_until(
+            records.par_iter_mut(),
+            &|| stop.load(Ordering::Relaxed),
+            |r| {
+                if let Some(from_view) = from_view
+                    && let Some((view, event_id)) = self.view(r)
+                    && let Some(made) = from_view(&view, event_id, r.line_at())
+                {
+                    return Ok(Some(made));
+                }
+                self.scan_spending(r).map(|kept| kept.map(&map))
+            },
+        )
     }
 }
 
@@ -395,21 +425,21 @@ fn expects_json(record: &Record, body: &Body) -> bool {
     !matches!(body, Body::Json(_)) && record.expects_json()
 }
 
-/// `each` on every record, on every core, results in input order; `None`
-/// as soon as `stop` answers true. `stop` is asked before each record, so a
-/// scan ends within one event's work of being told to (an event's filter
-/// work is bounded: see [`crate::filter::REGEX_SUBJECT_LIMIT`]).
-pub fn par_until<T: Send>(
-    records: &[Record],
+/// `each` on every record (`records`: `par_iter()` or `par_iter_mut()` of
+/// a slice), on every core, results in input order; `None` as soon as
+/// `stop` answers true. `stop` is asked before each record, so a scan ends
+/// within one event's work of being told to (an event's filter work is
+/// bounded: see [`crate::filter::REGEX_SUBJECT_LIMIT`]).
+pub fn par_until<R, T: Send>(
+    records: impl IndexedParallelIterator<Item = R>,
     stop: &(dyn Fn() -> bool + Sync),
-    each: impl Fn(&Record) -> T + Sync,
+    each: impl Fn(R) -> T + Sync,
 ) -> Option<Vec<T>> {
     // Collected as `Option`s, then checked: an indexed collect writes each
     // result in its place in one vector, where collecting into an
     // `Option<Vec<_>>` gathers pieces that grow, then copies them together
     // (fresh memory, and copies, for every batch of a scan).
     let results: Vec<Option<T>> = records
-        .par_iter()
         .map(|record| if stop() { None } else { Some(each(record)) })
         .collect();
     results.into_iter().collect()
@@ -504,6 +534,42 @@ not json at all
             }
         }
         assert!(kept_some > 20, "the filters keep events ({kept_some})");
+    }
+
+    /// An event scanned once is moved into the same document a scan of a
+    /// copy makes; one held elsewhere too is copied and left whole.
+    #[test]
+    fn an_event_scanned_once_is_moved_into_the_document_a_copy_makes() {
+        let now = Utc::now();
+        let events: Vec<Event> = varied().iter().map(|r| r.decode().unwrap().0).collect();
+        let mut moved = 0;
+        for expr in [
+            None,
+            Some("@.meta.expired == true"),
+            Some("@.body.eventName"),
+        ] {
+            let filter = expr.map(|e| Filter::parse(e).unwrap());
+            let scanner = Scanner::new(Inspector::with_defaults(), filter, now);
+            for event in &events {
+                let expected = scanner
+                    .scan(&Record::Event(Arc::new(event.clone())))
+                    .unwrap();
+                let mut alone = Record::Event(Arc::new(event.clone()));
+                let got = scanner.scan_spending(&mut alone).unwrap();
+                assert_eq!(parts(&got), parts(&expected), "{expr:?}");
+                let Record::Event(left) = &alone else {
+                    unreachable!()
+                };
+                assert_eq!(**left, Event::default(), "the event was moved out");
+                moved += usize::from(got.is_some());
+                let shared = Arc::new(event.clone());
+                let mut held = Record::Event(shared.clone());
+                let got = scanner.scan_spending(&mut held).unwrap();
+                assert_eq!(parts(&got), parts(&expected), "{expr:?}");
+                assert_eq!(*shared, *event, "an event held elsewhere is left whole");
+            }
+        }
+        assert!(moved > 20, "documents were made ({moved})");
     }
 
     /// A capture line a head-only filter keeps is decoded from what
@@ -605,7 +671,7 @@ not json at all
         let records = lines(20_000);
         let stop = AtomicBool::new(false);
         let done = AtomicUsize::new(0);
-        let out = par_until(&records, &|| stop.load(Ordering::SeqCst), |_| {
+        let out = par_until(records.par_iter(), &|| stop.load(Ordering::SeqCst), |_| {
             if done.fetch_add(1, Ordering::SeqCst) + 1 >= 5 {
                 stop.store(true, Ordering::SeqCst);
             }
@@ -619,15 +685,17 @@ not json at all
     #[test]
     fn scan_batch_stops_when_asked_and_runs_otherwise() {
         let scanner = Scanner::new(Inspector::with_defaults(), None, Utc::now());
-        let records = lines(100);
+        let mut records = lines(100);
         let go = AtomicBool::new(false);
-        let all = scanner.scan_batch(&records, &go, |d| d.event.id).unwrap();
+        let all = scanner
+            .scan_batch(&mut records, &go, |d| d.event.id)
+            .unwrap();
         assert_eq!(all.len(), 100);
         assert!(all.iter().all(|r| matches!(r, Ok(Some(_)))));
         let stop = AtomicBool::new(true);
         assert!(
             scanner
-                .scan_batch(&records, &stop, |d| d.event.id)
+                .scan_batch(&mut records, &stop, |d| d.event.id)
                 .is_none()
         );
     }

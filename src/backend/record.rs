@@ -45,16 +45,19 @@ impl Record {
     /// (see [`Decoded::partial`]).
     pub fn decode_members(&self, members: &Members) -> Result<Decoded, LineError> {
         match self {
-            Record::Event(event) => {
-                let (body, raw_members) = Body::decode_lexed(&event.raw, members);
-                Ok(Decoded {
-                    event: (**event).clone(),
-                    body,
-                    partial: !members.is_all(),
-                    raw_members,
-                })
-            }
+            Record::Event(event) => Ok(Decoded::of_event((**event).clone(), members)),
             Record::Line { file, index } => file.decode_members(*index, members),
+        }
+    }
+
+    /// The record's event when nothing else holds it, moved out (the
+    /// record keeps an empty one): a reader that reads each record once
+    /// takes the event rather than a copy. `None` for a line, or an event
+    /// held elsewhere too.
+    pub fn take_event(&mut self) -> Option<Event> {
+        match self {
+            Record::Event(event) => Arc::get_mut(event).map(std::mem::take),
+            Record::Line { .. } => None,
         }
     }
 

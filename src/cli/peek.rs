@@ -204,13 +204,12 @@ pub(super) async fn for_each_mapped<T: Send>(
     let mut watch = tokio::time::interval(WATCH_TICK);
     let mut notes = HoldingNotes::default();
     let mut at_max = 0usize;
-    // Hand a scanned batch's kept events to `each`; false: no more.
-    let mut hand = |batch: Vec<Record>, results: Scanned<T>| -> Result<bool> {
-        for (record, result) in batch.iter().zip(results) {
+    // Hand a scanned batch's kept events to `each` (with whether each
+    // record was at maxReceiveCount); false: no more.
+    let mut hand = |at_max_flags: Vec<bool>, results: Scanned<T>| -> Result<bool> {
+        for (result, record_at_max) in results.into_iter().zip(at_max_flags) {
             pass.seen += 1;
-            if matches!(record, Record::Event(e) if crate::backend::sqs::at_max_receive_count(e)) {
-                at_max += 1;
-            }
+            at_max += usize::from(record_at_max);
             match result {
                 Ok(Some(item)) => {
                     if limit.is_some_and(|l| handed >= l) || !each(item)? {
@@ -233,7 +232,7 @@ pub(super) async fn for_each_mapped<T: Send>(
     // The batch scanned last, not yet handed: while the cores scan the
     // next batch, this thread hands it to `each` (which writes, counts or
     // matches keys), so that work no longer leaves the cores idle.
-    let mut scanned: Option<(Vec<Record>, Scanned<T>)> = None;
+    let mut scanned: Option<(Vec<bool>, Scanned<T>)> = None;
     loop {
         let waiting = match rx.try_recv() {
             Ok(batch) => Some(batch),
@@ -245,8 +244,8 @@ pub(super) async fn for_each_mapped<T: Send>(
             None => {
                 // Nothing read yet: hand what was scanned before waiting,
                 // so a follow shows each event as it comes.
-                if let Some((batch, results)) = scanned.take()
-                    && !hand(batch, results)?
+                if let Some((flags, results)) = scanned.take()
+                    && !hand(flags, results)?
                 {
                     break;
                 }
@@ -278,14 +277,20 @@ pub(super) async fn for_each_mapped<T: Send>(
             ));
             continue;
         }
+        // Read before the scan, which moves events out of their records.
+        let at_max_flags = batch
+            .iter()
+            .map(|r| matches!(r, Record::Event(e) if crate::backend::sqs::at_max_receive_count(e)))
+            .collect();
+        let mut batch = batch;
         let (results, go_on) = tokio::task::block_in_place(|| {
             let mut results = None;
             let go_on = rayon::in_place_scope(|scope| {
                 scope.spawn(|_| {
-                    results = scanner.scan_batch_viewed(&batch, &stop, &map.document, map.view);
+                    results = scanner.scan_batch_viewed(&mut batch, &stop, &map.document, map.view);
                 });
                 let go_on = match scanned.take() {
-                    Some((batch, results)) => hand(batch, results),
+                    Some((flags, results)) => hand(flags, results),
                     None => Ok(true),
                 };
                 if !matches!(go_on, Ok(true)) {
@@ -304,13 +309,13 @@ pub(super) async fn for_each_mapped<T: Send>(
             warn(&format!("{signal}: releasing what was read, then stopping"));
             break;
         };
-        scanned = Some((batch, results));
+        scanned = Some((at_max_flags, results));
         if read.follow {
             notes.tick(backend.as_ref());
         }
     }
-    if let Some((batch, results)) = scanned.take() {
-        hand(batch, results)?;
+    if let Some((flags, results)) = scanned.take() {
+        hand(flags, results)?;
     }
     stopper.abort();
     drop(rx);

@@ -103,6 +103,19 @@ pub struct Decoded {
     pub raw_members: Option<Vec<Member>>,
 }
 
+impl Decoded {
+    /// `event` with `members` of its raw body built.
+    pub fn of_event(event: Event, members: &Members) -> Decoded {
+        let (body, raw_members) = Body::decode_lexed(&event.raw, members);
+        Decoded {
+            event,
+            body,
+            partial: !members.is_all(),
+            raw_members,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

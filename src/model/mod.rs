@@ -48,7 +48,7 @@ use serde_json::{Map, Value};
 
 /// One message from a queue, topic or capture file, in the same shape for
 /// every backend.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Event {
     /// The backend's message id (SQS MessageId, Pulsar message id, capture id).
     pub id: String,

@@ -1019,7 +1019,7 @@ pub(super) fn per_slice<T: Send>(
 ) {
     for chunk in chunks {
         for (n, slice) in chunk.records.chunks(SLICE).enumerate() {
-            let Some(results) = crate::scan::par_until(slice, stale, &each) else {
+            let Some(results) = crate::scan::par_until(slice.par_iter(), stale, &each) else {
                 return;
             };
             if tx.send(message(chunk.start + n * SLICE, results)).is_err() {
