@@ -208,11 +208,22 @@ pub(crate) fn built_of(
         }
         let value = match plain_value(member, text) {
             Some(value) => value,
-            None => serde_json::from_str(member.text(text))?,
+            None => nested_value(member.text(text))?,
         };
         map.insert(name.to_owned(), value);
     }
     Ok(Value::Object(map))
+}
+
+/// A member's value that is not plain: an object [`lex`] reads is built
+/// as a body is (its plain members without serde_json), any other value by
+/// serde_json. Nesting is bounded: `lex` reads no deeper than
+/// [`lex::MAX_DEPTH`].
+fn nested_value(text: &str) -> serde_json::Result<Value> {
+    match lex::object_members(text) {
+        Some(found) => built_of(text, &Members::All, &found),
+        None => serde_json::from_str(text),
+    }
 }
 
 /// Whether the last member of `member`'s name (itself, or one of the
@@ -405,6 +416,7 @@ mod tests {
         let bodies = [
             r#"{"eventId":7,"eventName":"A\u00e9","payload":"{\"to\": \"u@x\"}","n":[1,-2.5e1,true,null],"a":{"k":"v"},"a":false,"z":-0}"#,
             r#" {"a" : "plain" , "b":123456789012345678901, "payload":"\ud83d\ude00"} "#,
+            r#"{"a":{"to":"u@x","n":1,"n":2,"d":{"e":{},"f":[{"g":"\u00e9"}]},"x":1.5},"b":{ }}"#,
         ];
         let bytes: Vec<u8> = (0u8..=127).collect();
         // Compared as text: a map's equality does not look at its order.
