@@ -37,11 +37,9 @@ impl JsonOut {
 
     /// A JSON string.
     pub(super) fn string(&mut self, s: &str) {
-        // serde_json escapes exactly these bytes (controls, `"`, `\`).
-        let plain = !s.bytes().fold(false, |any, b| {
-            any | (b < 0x20) | (b == b'"') | (b == b'\\')
-        });
-        if plain {
+        // serde_json escapes exactly the bytes `skip_plain` stops at
+        // (controls, `"`, `\`).
+        if crate::model::lex::skip_plain(s.as_bytes(), 0) == s.len() {
             self.buf.push(b'"');
             self.buf.extend_from_slice(s.as_bytes());
             self.buf.push(b'"');
