@@ -99,7 +99,7 @@ async fn open_reader_with(
         .with_batch_size(queue)
         .with_options(options);
     client
-        .op(format!("opening a reader on {topic}"), builder.build())
+        .open(format!("opening a reader on {topic}"), builder.build())
         .await
 }
 

@@ -96,11 +96,26 @@ impl Client {
             }
             other => other?,
         };
+        super::nodelay::on_every_tcp_socket();
         Ok(Client {
             pulsar,
             url: url.to_string(),
             settings: settings.clone(),
         })
+    }
+
+    /// [`Client::op`] for an operation that may open a connection to
+    /// another broker (a reader, a subscription, a producer: each looks its
+    /// topic up): its sockets are then set `TCP_NODELAY` (see
+    /// [`super::nodelay`]).
+    pub async fn open<T>(
+        &self,
+        what: impl Into<String>,
+        future: impl std::future::Future<Output = Result<T, pulsar::Error>>,
+    ) -> Result<T, PulsarError> {
+        let opened = self.op(what, future).await;
+        super::nodelay::on_every_tcp_socket();
+        opened
     }
 
     /// Run a crate operation with the configured time limit.

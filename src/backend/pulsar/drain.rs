@@ -170,7 +170,7 @@ impl PulsarDrain {
                     .with_receiver_queue_size(DRAIN_QUEUE),
             );
         let consumer: Reader = client
-            .op(
+            .open(
                 format!("subscribing to {topic} as {subscription}"),
                 builder.build(),
             )

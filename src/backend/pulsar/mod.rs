@@ -21,6 +21,7 @@ pub mod discover;
 pub mod drain;
 pub mod error;
 pub mod http;
+mod nodelay;
 pub mod options;
 pub mod route;
 pub mod send;

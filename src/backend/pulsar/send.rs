@@ -77,7 +77,7 @@ impl Producers {
                 let builder = self.client.pulsar.producer().with_topic(name.clone());
                 let made = self
                     .client
-                    .op(format!("creating a producer on {name}"), builder.build())
+                    .open(format!("creating a producer on {name}"), builder.build())
                     .await?;
                 entry.insert(made)
             }
