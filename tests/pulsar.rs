@@ -2062,3 +2062,53 @@ async fn shown(
     }
     true
 }
+
+/// A redrive started while another holds the redrive subscription tries
+/// it again until the time limit, then says so in one line; once the holder
+/// is gone, the next redrive moves everything.
+#[test]
+fn a_redrive_meeting_a_held_subscription_says_so_and_moves_nothing() {
+    run(async {
+        let broker = shared();
+        let topic = unique("busy-target");
+        let dlq = unique("busy-DLQ");
+        let count = 20_000;
+        fill_dlq(broker, &dlq, &topic, count).await;
+        let mut holder = evscope_command(&["redrive", &broker.uri(&dlq), "--yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("evscope runs");
+        wait_for_topic(broker, &topic).await;
+        let started = Instant::now();
+        let out = evscope(&[
+            "redrive",
+            &broker.uri(&dlq),
+            "--yes",
+            "--pulsar-timeout",
+            "1",
+        ]);
+        let waited = started.elapsed();
+        let holder_done = holder.try_wait().expect("wait").is_some();
+        holder.kill().expect("kill");
+        holder.wait().expect("wait");
+        if !holder_done {
+            let complaint = text(&out.stderr);
+            assert!(!out.status.success(), "{}", text(&out.stdout));
+            assert!(
+                complaint.contains("in use") || complaint.contains("another redrive holding it"),
+                "{complaint}"
+            );
+            assert_eq!(complaint.lines().count(), 1, "{complaint}");
+            assert!(
+                waited >= Duration::from_millis(700),
+                "tried again: {waited:?}"
+            );
+        }
+        let out = evscope(&["redrive", &broker.uri(&dlq), "--yes"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let moved = browse(&broker.uri(&topic), &options(broker)).await;
+        let expected: BTreeSet<_> = (0..count).map(|i| message(i).payload).collect();
+        assert_eq!(payload_set(&moved), expected, "nothing lost");
+    });
+}

@@ -49,6 +49,7 @@ use super::browse::{Reader, reached};
 use super::complete::{Arrival, Tracker};
 use super::connect::Client;
 use super::convert::{Received, take_dlq_properties};
+use super::error::LOST;
 use super::error::PulsarError;
 use super::topic::TopicName;
 use crate::backend::{Account, BackendError, Drain, LeaseId, Leased, Removed, keyed_in_order};
@@ -155,34 +156,7 @@ impl PulsarDrain {
         topic: &TopicName,
         subscription: &str,
     ) -> Result<PulsarDrain, PulsarError> {
-        let builder = client
-            .pulsar
-            .consumer()
-            .with_topic(topic.to_string())
-            .with_subscription(subscription)
-            .with_subscription_type(SubType::Exclusive)
-            .with_consumer_name("evscope-redrive")
-            .with_batch_size(PERMITS)
-            .with_options(
-                ConsumerOptions::default()
-                    .durable(true)
-                    .with_initial_position(InitialPosition::Earliest)
-                    .with_receiver_queue_size(DRAIN_QUEUE),
-            );
-        let consumer: Reader = client
-            .open(
-                format!("subscribing to {topic} as {subscription}"),
-                builder.build(),
-            )
-            .await
-            .map_err(|e| match e {
-                PulsarError::Broker(text) if text.contains("ConsumerBusy") => PulsarError::Broker(
-                    format!(
-                        "subscription {subscription} on {topic} is in use (another redrive running?)"
-                    ),
-                ),
-                other => other,
-            })?;
+        let consumer = subscribe(&client, topic, subscription).await?;
         let mut drain = PulsarDrain {
             client,
             uri,
@@ -371,6 +345,70 @@ pub async fn count_backlog(
     drain.close_consumer().await;
     result
 }
+
+/// Subscribe (durably, exclusively) to `topic` as `subscription`.
+///
+/// A subscription still held is tried again until the time limit: the
+/// broker lets an exclusive subscription go only once it sees its consumer's
+/// connection close, which comes a moment after a redrive that was killed
+/// (a broker answers `ConsumerBusy` meanwhile; pulsar-lite drops the
+/// connection instead, so a lost connection is tried again too). Nothing is
+/// moved before the subscription is made, so trying again is safe.
+async fn subscribe(
+    client: &Client,
+    topic: &TopicName,
+    subscription: &str,
+) -> Result<Reader, PulsarError> {
+    let deadline = Instant::now() + client.settings.timeout;
+    loop {
+        let builder = client
+            .pulsar
+            .consumer()
+            .with_topic(topic.to_string())
+            .with_subscription(subscription)
+            .with_subscription_type(SubType::Exclusive)
+            .with_consumer_name("evscope-redrive")
+            .with_batch_size(PERMITS)
+            .with_options(
+                ConsumerOptions::default()
+                    .durable(true)
+                    .with_initial_position(InitialPosition::Earliest)
+                    .with_receiver_queue_size(DRAIN_QUEUE),
+            );
+        let error = match client
+            .open(
+                format!("subscribing to {topic} as {subscription}"),
+                builder.build(),
+            )
+            .await
+        {
+            Ok(consumer) => return Ok(consumer),
+            Err(error) => error,
+        };
+        let busy = matches!(&error, PulsarError::Broker(text) if text.contains("ConsumerBusy"));
+        let lost = matches!(&error, PulsarError::Unreachable { reason, .. } if reason == LOST);
+        if (busy || lost) && Instant::now() + SUBSCRIBE_AGAIN < deadline {
+            tracing::info!(%topic, subscription, %error, "subscription busy or connection lost: trying again");
+            tokio::time::sleep(SUBSCRIBE_AGAIN).await;
+            continue;
+        }
+        return Err(match error {
+            _ if busy => PulsarError::Broker(format!(
+                "subscription {subscription} on {topic} is in use (another redrive running?)"
+            )),
+            PulsarError::Unreachable { url, reason } if lost => PulsarError::Unreachable {
+                url,
+                reason: format!(
+                    "{reason} while subscribing to {topic} as {subscription} (is another redrive holding it?)"
+                ),
+            },
+            other => other,
+        });
+    }
+}
+
+/// How long a busy subscription is left before trying it again.
+const SUBSCRIBE_AGAIN: Duration = Duration::from_millis(250);
 
 /// A request to the consumer (through its engine), for `PulsarDrain::ask`.
 type Request<T> = for<'a> fn(&'a Client, &'a mut Reader) -> BoxFuture<'a, Result<T, PulsarError>>;

@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use crate::backend::BackendError;
 
+/// Why a connection the broker (or the network) closed is unreachable.
+pub(super) const LOST: &str = "the connection was lost";
+
 /// Why a Pulsar operation failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PulsarError {
@@ -111,7 +114,7 @@ impl PulsarError {
                 ConnectionError::Disconnected => {
                     return PulsarError::Unreachable {
                         url: url.to_string(),
-                        reason: "the connection was lost".into(),
+                        reason: LOST.into(),
                     };
                 }
                 ConnectionError::Authentication(e) => return PulsarError::Auth(e.to_string()),
