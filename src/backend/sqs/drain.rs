@@ -49,6 +49,9 @@ pub(crate) struct SqsDrain {
     /// Until when to wait for messages hidden by someone else (a receive
     /// whose answer was lost, another consumer) to become visible again.
     late_until: Option<Instant>,
+    /// Rounds left to receive messages the queue counts as visible after a
+    /// receive came back short (see [`Late::Visible`]).
+    visible_rounds: u8,
 }
 
 impl SqsDrain {
@@ -67,6 +70,7 @@ impl SqsDrain {
             pacer,
             drained: false,
             late_until: None,
+            visible_rounds: VISIBLE_ROUNDS,
         }
     }
 }
@@ -74,25 +78,67 @@ impl SqsDrain {
 impl SqsDrain {
     /// The queue looks drained: if it still has messages in flight that
     /// this drain does not hold, wait (once, at most a visibility timeout)
-    /// for them to come back, by long polling. `true` to keep receiving.
+    /// for them to come back, by long polling; if it counts messages as
+    /// visible, receive again (a few rounds at most). `true` to keep
+    /// receiving.
     async fn expect_late(&mut self, visibility: u32) -> Result<bool, BackendError> {
         let attrs = self
             .queue
             .attributes()
             .await
             .map_err(|e| self.queue.error(e))?;
-        if attrs.in_flight <= self.held.len() as u64 {
-            return Ok(false);
+        match Late::of(attrs.in_flight, attrs.visible, self.held.len() as u64) {
+            Late::Nothing => Ok(false),
+            Late::Visible => {
+                self.visible_rounds = self.visible_rounds.saturating_sub(1);
+                if self.visible_rounds == 0 {
+                    return Ok(false);
+                }
+                self.pacer = Pacer::waiting();
+                Ok(true)
+            }
+            Late::InFlight => {
+                let now = Instant::now();
+                let deadline = *self
+                    .late_until
+                    .get_or_insert(now + Duration::from_secs(u64::from(visibility) + 5));
+                if now >= deadline {
+                    return Ok(false);
+                }
+                self.pacer = Pacer::waiting();
+                Ok(true)
+            }
         }
-        let now = Instant::now();
-        let deadline = *self
-            .late_until
-            .get_or_insert(now + Duration::from_secs(u64::from(visibility) + 5));
-        if now >= deadline {
-            return Ok(false);
+    }
+}
+
+/// Receive rounds a drain makes for messages the queue counts as visible
+/// once a receive came back short: the counts are approximate (and lag on
+/// AWS), so a few rounds, not a wait.
+const VISIBLE_ROUNDS: u8 = 3;
+
+/// What may still come once a receive came back short.
+#[derive(Debug, PartialEq, Eq)]
+enum Late {
+    /// Messages hidden by someone else (a killed run, a receive whose
+    /// answer was lost): wait for their visibility timeout to run out.
+    InFlight,
+    /// Messages visible again: their visibility timeout ran out between
+    /// the receive and the count (a killed run's messages come back so).
+    Visible,
+    /// Nothing: the drain holds every message in flight.
+    Nothing,
+}
+
+impl Late {
+    fn of(in_flight: u64, visible: u64, held: u64) -> Late {
+        if in_flight > held {
+            Late::InFlight
+        } else if visible > 0 {
+            Late::Visible
+        } else {
+            Late::Nothing
         }
-        self.pacer = Pacer::waiting();
-        Ok(true)
     }
 }
 
@@ -239,5 +285,20 @@ impl Drain for SqsDrain {
             guard.release().await;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Late;
+
+    #[test]
+    fn a_short_receive_waits_for_what_others_hold_and_receives_what_came_back() {
+        assert_eq!(Late::of(100, 0, 20), Late::InFlight);
+        assert_eq!(Late::of(100, 5, 20), Late::InFlight);
+        // A killed run's hold ran out between the receive and the count.
+        assert_eq!(Late::of(20, 100, 20), Late::Visible);
+        assert_eq!(Late::of(20, 0, 20), Late::Nothing);
+        assert_eq!(Late::of(0, 0, 0), Late::Nothing);
     }
 }
