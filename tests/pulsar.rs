@@ -572,6 +572,15 @@ async fn fill_dlq(broker: &Broker, dlq: &str, topic: &str, count: usize) {
     produce(&client, dlq, ProducerOptions::default(), messages).await;
 }
 
+/// `evscope redrive` of `dlq`, running in the background, output dropped.
+fn start_redrive(broker: &Broker, dlq: &str) -> std::process::Child {
+    evscope_command(&["redrive", &broker.uri(dlq), "--yes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("evscope runs")
+}
+
 /// Wait until `topic` exists on `broker` (a redrive sent to it).
 async fn wait_for_topic(broker: &Broker, topic: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -600,11 +609,7 @@ async fn evscope_killed_mid_redrive_loses_nothing_async() {
     let dlq = unique("killed-DLQ");
     let count = 3000;
     fill_dlq(broker, &dlq, &topic, count).await;
-    let mut child = evscope_command(&["redrive", &broker.uri(&dlq), "--yes"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("evscope runs");
+    let mut child = start_redrive(broker, &dlq);
     let open = options(broker);
     // Kill it (SIGKILL) once some messages arrived.
     wait_for_topic(broker, &topic).await;
@@ -2074,11 +2079,7 @@ fn a_redrive_meeting_a_held_subscription_says_so_and_moves_nothing() {
         let dlq = unique("busy-DLQ");
         let count = 20_000;
         fill_dlq(broker, &dlq, &topic, count).await;
-        let mut holder = evscope_command(&["redrive", &broker.uri(&dlq), "--yes"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("evscope runs");
+        let mut holder = start_redrive(broker, &dlq);
         wait_for_topic(broker, &topic).await;
         let started = Instant::now();
         let out = evscope(&[

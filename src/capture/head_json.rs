@@ -66,14 +66,23 @@ impl JsonOut {
 
     /// A map of strings as an object.
     pub(super) fn string_map(&mut self, map: &BTreeMap<String, String>) {
+        self.members(map, |out, v| out.string(v));
+    }
+
+    /// `members` as an object, each value written by `value`.
+    fn members<'m, V: 'm>(
+        &mut self,
+        members: impl IntoIterator<Item = (&'m String, &'m V)>,
+        mut value: impl FnMut(&mut Self, &V),
+    ) {
         self.buf.push(b'{');
-        for (i, (k, v)) in map.iter().enumerate() {
+        for (i, (name, v)) in members.into_iter().enumerate() {
             if i > 0 {
                 self.buf.push(b',');
             }
-            self.string(k);
+            self.string(name);
             self.buf.push(b':');
-            self.string(v);
+            value(self, v);
         }
         self.buf.push(b'}');
     }
@@ -102,16 +111,7 @@ impl JsonOut {
 
     /// A JSON object as serde_json writes it (see [`JsonOut::value`]).
     pub(super) fn object(&mut self, members: &Map<String, Value>) {
-        self.buf.push(b'{');
-        for (i, (name, value)) in members.iter().enumerate() {
-            if i > 0 {
-                self.buf.push(b',');
-            }
-            self.string(name);
-            self.buf.push(b':');
-            self.value(value);
-        }
-        self.buf.push(b'}');
+        self.members(members, Self::value);
     }
 
     /// [`Meta`] as its `Serialize` writes it.
