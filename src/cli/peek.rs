@@ -239,7 +239,7 @@ pub(super) async fn for_each_mapped<T: Send>(
             Err(mpsc::error::TryRecvError::Empty) => None,
             Err(mpsc::error::TryRecvError::Disconnected) => break,
         };
-        let batch = match waiting {
+        let mut batch = match waiting {
             Some(batch) => batch,
             None => {
                 // Nothing read yet: hand what was scanned before waiting,
@@ -282,7 +282,6 @@ pub(super) async fn for_each_mapped<T: Send>(
             .iter()
             .map(|r| matches!(r, Record::Event(e) if crate::backend::sqs::at_max_receive_count(e)))
             .collect();
-        let mut batch = batch;
         let (results, go_on) = tokio::task::block_in_place(|| {
             let mut results = None;
             let go_on = rayon::in_place_scope(|scope| {

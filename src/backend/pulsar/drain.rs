@@ -49,8 +49,7 @@ use super::browse::{Reader, reached};
 use super::complete::{Arrival, Tracker};
 use super::connect::Client;
 use super::convert::{Received, take_dlq_properties};
-use super::error::LOST;
-use super::error::PulsarError;
+use super::error::{LOST, PulsarError};
 use super::topic::TopicName;
 use crate::backend::{Account, BackendError, Drain, LeaseId, Leased, Removed, keyed_in_order};
 

@@ -87,35 +87,33 @@ impl SqsDrain {
             .attributes()
             .await
             .map_err(|e| self.queue.error(e))?;
-        match Late::of(attrs.in_flight, attrs.visible, self.held.len() as u64) {
-            Late::Nothing => Ok(false),
+        let keep_receiving = match Late::of(attrs.in_flight, attrs.visible, self.held.len() as u64)
+        {
+            Late::Nothing => false,
             Late::Visible => {
+                let left = self.visible_rounds > 0;
                 self.visible_rounds = self.visible_rounds.saturating_sub(1);
-                if self.visible_rounds == 0 {
-                    return Ok(false);
-                }
-                self.pacer = Pacer::waiting();
-                Ok(true)
+                left
             }
             Late::InFlight => {
                 let now = Instant::now();
                 let deadline = *self
                     .late_until
                     .get_or_insert(now + Duration::from_secs(u64::from(visibility) + 5));
-                if now >= deadline {
-                    return Ok(false);
-                }
-                self.pacer = Pacer::waiting();
-                Ok(true)
+                now < deadline
             }
+        };
+        if keep_receiving {
+            self.pacer = Pacer::waiting();
         }
+        Ok(keep_receiving)
     }
 }
 
 /// Receive rounds a drain makes for messages the queue counts as visible
 /// once a receive came back short: the counts are approximate (and lag on
 /// AWS), so a few rounds, not a wait.
-const VISIBLE_ROUNDS: u8 = 3;
+const VISIBLE_ROUNDS: u8 = 2;
 
 /// What may still come once a receive came back short.
 #[derive(Debug, PartialEq, Eq)]
