@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The parse floor: on one thread, the filter benchmark's capture read by
-# serde_json, by sonic-rs (a SIMD parser) and by evscope's decode, then
-# its inspection, beside jaq reading the same lines (examples/parse_floor.rs).
+# serde_json, by sonic-rs (a SIMD parser: into its own DOM and into
+# serde_json's) and by evscope's decode, then its inspection, beside jaq
+# reading the same lines (examples/parse_floor.rs).
 #
 #   benches/parse_floor.sh [EVENTS]        (default 1000000)
 #
@@ -29,7 +30,7 @@ if command -v valgrind > /dev/null; then
     grep -m1 '^totals:' "$sample.cg" | awk '{print $2}'
   }
   base=$(count lines)
-  for reader in serde_json sonic_rs evscope_decode evscope_inspect; do
+  for reader in serde_json sonic_rs sonic_rs_serde evscope_decode evscope_inspect; do
     printf "  %-16s %8.0f\n" "$reader" "$(echo "($(count $reader) - $base) / 20000" | bc -l)"
   done
 fi

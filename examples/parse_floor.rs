@@ -5,7 +5,8 @@
 //!     parse_floor FILE [READER]
 //!
 //! Readers: `lines` (split only), `serde_json` (a `Value` of each line),
-//! `sonic_rs` (sonic-rs's SIMD parse into its own `Value`), `evscope_decode`
+//! `sonic_rs` (sonic-rs's SIMD parse into its own `Value`), `sonic_rs_serde`
+//! (sonic-rs's parse into serde_json's `Value`), `evscope_decode`
 //! (a capture line's event and body, as every scan decodes it) and
 //! `evscope_inspect` (that, and the facets and problems `check` counts).
 
@@ -14,39 +15,50 @@ use std::time::Instant;
 use evscope::capture::decode_line;
 use evscope::inspect::{Inspector, Needs};
 
-const READERS: [&str; 5] = [
-    "lines",
-    "serde_json",
-    "sonic_rs",
-    "evscope_decode",
-    "evscope_inspect",
+/// The readers, by name.
+const READERS: [(&str, Reader); 6] = [
+    ("lines", Reader::Lines),
+    ("serde_json", Reader::SerdeJson),
+    ("sonic_rs", Reader::SonicRs),
+    ("sonic_rs_serde", Reader::SonicRsSerde),
+    ("evscope_decode", Reader::EvscopeDecode),
+    ("evscope_inspect", Reader::EvscopeInspect),
 ];
+
+#[derive(Clone, Copy)]
+enum Reader {
+    Lines,
+    SerdeJson,
+    SonicRs,
+    SonicRsSerde,
+    EvscopeDecode,
+    EvscopeInspect,
+}
 
 /// Reads every line with `reader`; the sum keeps the work from being
 /// optimized away.
-fn read(reader: &str, lines: &[&[u8]]) -> usize {
+fn read(reader: Reader, lines: &[&[u8]]) -> usize {
+    use sonic_rs::JsonContainerTrait;
     let inspector = Inspector::with_defaults();
     let now = chrono::Utc::now();
-    let needs = Needs::FACETS;
+    let members = |v: &serde_json::Value| v.as_object().map_or(1, |o| o.len());
     let mut sum = 0;
     for (i, line) in lines.iter().enumerate() {
         sum += match reader {
-            "lines" => line.len(),
-            "serde_json" => serde_json::from_slice::<serde_json::Value>(line)
+            Reader::Lines => line.len(),
+            Reader::SerdeJson => serde_json::from_slice(line).map_or(0, |v| members(&v)),
+            Reader::SonicRs => sonic_rs::from_slice::<sonic_rs::Value>(line)
                 .map_or(0, |v| v.as_object().map_or(1, |o| o.len())),
-            "sonic_rs" => {
-                use sonic_rs::JsonContainerTrait;
-                sonic_rs::from_slice::<sonic_rs::Value>(line)
-                    .map_or(0, |v| v.as_object().map_or(1, |o| o.len()))
-            }
-            "evscope_decode" => {
+            Reader::SonicRsSerde => sonic_rs::from_slice(line).map_or(0, |v| members(&v)),
+            Reader::EvscopeDecode => {
                 decode_line(line, i + 1, "file:floor").map_or(0, |(event, _)| event.id.len())
             }
-            "evscope_inspect" => decode_line(line, i + 1, "file:floor").map_or(0, |(e, body)| {
-                let inspection = inspector.inspect_for(&e, &body, now, true, needs);
-                inspection.problems.len() + usize::from(inspection.meta.expired)
-            }),
-            _ => unreachable!("readers are checked"),
+            Reader::EvscopeInspect => {
+                decode_line(line, i + 1, "file:floor").map_or(0, |(event, body)| {
+                    let inspection = inspector.inspect_for(&event, &body, now, true, Needs::FACETS);
+                    inspection.problems.len() + usize::from(inspection.meta.expired)
+                })
+            }
         };
     }
     sum
@@ -58,13 +70,14 @@ fn main() {
         eprintln!("usage: parse_floor FILE [READER]");
         std::process::exit(2);
     };
-    let readers: Vec<&str> = match args.next() {
-        Some(one) => match READERS.iter().find(|r| **r == one) {
-            Some(reader) => vec![reader],
+    let readers: Vec<(&str, Reader)> = match args.next() {
+        Some(one) => match READERS.iter().find(|(name, _)| *name == one) {
+            Some(reader) => vec![*reader],
             None => {
+                let names: Vec<&str> = READERS.iter().map(|(name, _)| *name).collect();
                 eprintln!(
                     "parse_floor: no reader `{one}` (one of {})",
-                    READERS.join(", ")
+                    names.join(", ")
                 );
                 std::process::exit(2);
             }
@@ -82,12 +95,12 @@ fn main() {
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .collect();
-    for reader in readers {
+    for (name, reader) in readers {
         let start = Instant::now();
         let sum = read(reader, &lines);
         let took = start.elapsed().as_secs_f64();
         println!(
-            "{reader:<16} {:>7.3} s  {:>6.2} µs a line  ({sum})",
+            "{name:<16} {:>7.3} s  {:>6.2} µs a line  ({sum})",
             took,
             took * 1e6 / lines.len() as f64
         );
