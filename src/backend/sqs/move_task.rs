@@ -82,8 +82,11 @@ pub(crate) async fn run(
             };
         }
     };
-    // Reads since the cancel was sent, once it was.
+    // Reads since the cancel was asked for, once it was, and whether SQS
+    // took it: one it refused (a call lost under load) is asked again at
+    // each read until it is taken or the task ends.
     let mut since_cancel: Option<u32> = None;
+    let mut cancel_taken = false;
     let mut last = NativeMoveProgress {
         moved: 0,
         total: None,
@@ -93,10 +96,11 @@ pub(crate) async fn run(
         // Wait for the next read, looking for a cancel meanwhile.
         let mut waited = Duration::ZERO;
         while waited < POLL {
-            if since_cancel.is_none() && (control.cancelled)() {
-                since_cancel = Some(0);
-                if let Some(moved) = cancel(source, &handle).await? {
-                    last.moved = last.moved.max(moved);
+            if !cancel_taken && (since_cancel.is_some() || (control.cancelled)()) {
+                since_cancel.get_or_insert(0);
+                if let Cancel::Taken(moved) = cancel(source, &handle).await? {
+                    cancel_taken = true;
+                    last.moved = last.moved.max(moved.unwrap_or(0));
                 }
                 break;
             }
@@ -154,12 +158,20 @@ pub(crate) async fn run(
     }
 }
 
-/// Ask SQS to stop the task `handle`: how many it had moved, when it says.
-/// A task that is no longer running cannot be cancelled; that is no error
-/// (the next read tells how it ended).
-async fn cancel(source: &Queue, handle: &str) -> Result<Option<u64>, BackendError> {
+/// What asking SQS to stop a move task came to.
+enum Cancel {
+    /// SQS took it (with how many the task had moved, when it says), or
+    /// there is no handle to ask with.
+    Taken(Option<u64>),
+    /// It was refused: the task is no longer running (the next read tells
+    /// how it ended), or the call failed.
+    Refused,
+}
+
+/// Ask SQS to stop the task `handle`. A refusal is no error.
+async fn cancel(source: &Queue, handle: &str) -> Result<Cancel, BackendError> {
     if handle.is_empty() {
-        return Ok(None);
+        return Ok(Cancel::Taken(None));
     }
     let cancelled = source
         .conn
@@ -169,14 +181,16 @@ async fn cancel(source: &Queue, handle: &str) -> Result<Option<u64>, BackendErro
         .send()
         .await;
     match cancelled {
-        Ok(out) => Ok(u64::try_from(out.approximate_number_of_messages_moved()).ok()),
+        Ok(out) => Ok(Cancel::Taken(
+            u64::try_from(out.approximate_number_of_messages_moved()).ok(),
+        )),
         Err(e) => {
             let error = source.call_error(&e, "cancelling the message move task");
             match error.failure {
                 Failure::Auth | Failure::NoQueue => Err(source.error(error)),
                 _ => {
                     tracing::info!(uri = %source.uri, reason = %error.message, "the move task could not be cancelled");
-                    Ok(None)
+                    Ok(Cancel::Refused)
                 }
             }
         }
