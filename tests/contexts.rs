@@ -420,11 +420,10 @@ async fn a_production_context_reaches_sqs_by_its_settings_and_guards_a_purge() {
     assert_eq!(left, 0);
 }
 
-/// Run evscope with its standard input on a pseudo-terminal where `typed`
-/// was typed (standard output and error captured).
+/// A pseudo-terminal: the end a person types into, and the end a program
+/// reads as its standard input.
 #[cfg(unix)]
-fn on_a_terminal(args: &[&str], typed: &str) -> std::process::Output {
-    use std::io::Write;
+fn terminal() -> (std::fs::File, std::os::fd::OwnedFd) {
     use std::os::fd::{FromRawFd, OwnedFd};
     let (mut master, mut slave) = (0, 0);
     // SAFETY: openpty writes two descriptors it opened into the two ints;
@@ -441,9 +440,15 @@ fn on_a_terminal(args: &[&str], typed: &str) -> std::process::Output {
     assert_eq!(rc, 0, "openpty");
     // SAFETY: both descriptors are open and owned by nobody else.
     let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    let mut terminal = std::fs::File::from(master);
-    terminal.write_all(typed.as_bytes()).unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_evscope"))
+    (std::fs::File::from(master), slave)
+}
+
+/// evscope `args` reading standard input from `slave` (standard output and
+/// error captured), with no config and a state directory of its own.
+#[cfg(unix)]
+fn evscope_on(args: &[&str], slave: std::os::fd::OwnedFd) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_evscope"));
+    command
         .args(args)
         .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
         .env(
@@ -454,9 +459,101 @@ fn on_a_terminal(args: &[&str], typed: &str) -> std::process::Output {
         .env_remove("RUST_LOG")
         .stdin(std::process::Stdio::from(slave))
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .expect("evscope runs")
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+/// Run evscope with its standard input on a pseudo-terminal where `typed`
+/// was typed (standard output and error captured).
+#[cfg(unix)]
+fn on_a_terminal(args: &[&str], typed: &str) -> std::process::Output {
+    use std::io::Write;
+    let (mut terminal, slave) = terminal();
+    terminal.write_all(typed.as_bytes()).unwrap();
+    evscope_on(args, slave).output().expect("evscope runs")
+}
+
+/// `delete --ids 1 --yes` of `path` in the production context of `config`:
+/// what only the context's name, typed back, lets run.
+fn prod_delete<'a>(config: &'a str, path: &'a str) -> [&'a str; 9] {
+    [
+        "--config",
+        config,
+        "--context",
+        "prod",
+        "delete",
+        path,
+        "--ids",
+        "1",
+        "--yes",
+    ]
+}
+
+/// Ctrl-C at a question before a change answers no: the change is
+/// cancelled and nothing changes. (evscope listens for Ctrl-C while it
+/// reads the events it asks about, so the signal alone no longer ends it:
+/// the question kept waiting for a line.)
+#[cfg(unix)]
+#[test]
+fn ctrl_c_at_a_question_cancels_and_changes_nothing() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let config = prod_config(dir.path());
+    let source = dir.path().join("orders.jsonl");
+    let path = capture(&source, &["1", "2"]);
+    for (args, question, refusal) in [
+        (
+            vec!["delete", &path, "--ids", "1"],
+            "for good? [y/N] ",
+            "evscope: delete cancelled: nothing was deleted",
+        ),
+        (
+            prod_delete(&config, &path).to_vec(),
+            "Type the context's name to go on: ",
+            "evscope: interrupted: delete file:",
+        ),
+    ] {
+        let (_terminal, slave) = terminal();
+        let mut child = evscope_on(&args, slave).spawn().expect("evscope runs");
+        let mut stderr_pipe = child.stderr.take().expect("piped");
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while !String::from_utf8_lossy(&seen).ends_with(question) {
+            let n = stderr_pipe.read(&mut byte).expect("the question is asked");
+            assert_eq!(
+                n,
+                1,
+                "evscope ended before asking: {}",
+                String::from_utf8_lossy(&seen)
+            );
+            seen.push(byte[0]);
+        }
+        let pid = child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        // A question still waiting fails the test instead of hanging it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!(
+                    "Ctrl-C left the question waiting: {}",
+                    String::from_utf8_lossy(&seen)
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        stderr_pipe.read_to_end(&mut seen).unwrap();
+        let err = String::from_utf8_lossy(&seen);
+        assert_eq!(status.code(), Some(2), "{err}");
+        assert!(err.contains(refusal), "{err}");
+        assert_eq!(ids(&source), ["1", "2"], "{err}");
+    }
 }
 
 /// On a terminal the name is asked for; only the exact name lets the
@@ -468,17 +565,7 @@ fn on_a_terminal_the_name_is_typed_back() {
     let config = prod_config(dir.path());
     let source = dir.path().join("orders.jsonl");
     let path = capture(&source, &["1", "2"]);
-    let args = [
-        "--config",
-        &config,
-        "--context",
-        "prod",
-        "delete",
-        &path,
-        "--ids",
-        "1",
-        "--yes",
-    ];
+    let args = prod_delete(&config, &path);
     let out = on_a_terminal(&args, "Prod\n");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");

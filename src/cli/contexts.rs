@@ -3,7 +3,7 @@
 //! switches), the production guard every operation that changes a source
 //! passes ([`confirm_change`]), and `evscope contexts`.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use anyhow::{Result, bail};
 
@@ -177,14 +177,15 @@ pub fn confirm_change(context: &Context, what: &str) -> Result<()> {
             "--confirm-context {typed} does not name the context `{name}`: {what} refused, nothing was changed"
         ),
         None if std::io::stdin().is_terminal() => {
-            eprint!(
+            let question = format!(
                 "Context `{}` is production: {}. Type the context's name to go on: ",
                 escape(name),
                 escape(what)
             );
-            let _ = std::io::stderr().flush();
-            let mut typed = String::new();
-            std::io::stdin().read_line(&mut typed)?;
+            let Some(typed) = super::interrupt::answer(&question)? else {
+                eprintln!();
+                bail!("interrupted: {what} cancelled, nothing was changed");
+            };
             if contexts::confirms(name, &typed) {
                 Ok(())
             } else {

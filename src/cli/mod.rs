@@ -8,6 +8,7 @@ pub mod contexts;
 mod contracts;
 mod diff;
 mod flows;
+mod interrupt;
 mod journal;
 mod move_ops;
 mod output;

@@ -1,12 +1,13 @@
 //! `replay` and `redrive` on the command line: selection, confirmation,
 //! progress on stderr, an exact report.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
 
 use super::args::{DeleteArgs, PurgeArgs, RedriveArgs, ReplayArgs};
+use super::interrupt::{Interrupts, answer};
 use super::output::{Out, progress, progress_done, warn};
 use super::peek::for_each_document;
 use super::{Context, EXIT_ERROR, EXIT_FOUND};
@@ -60,43 +61,6 @@ fn watch_job(control: &JobControl, verb: &'static str) -> tokio::task::JoinHandl
             }
         }
     })
-}
-
-/// Ctrl-C, listened for from when this is built until it is dropped, by
-/// one listener: a listener made anew after each progress update missed a
-/// Ctrl-C pressed while the update was shown (the signal reaches only the
-/// listeners there are when it arrives).
-struct Interrupts {
-    #[cfg(unix)]
-    signal: Option<tokio::signal::unix::Signal>,
-}
-
-impl Interrupts {
-    fn register() -> Interrupts {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Interrupts {
-                signal: signal(SignalKind::interrupt()).ok(),
-            }
-        }
-        #[cfg(not(unix))]
-        Interrupts {}
-    }
-
-    /// The next Ctrl-C (never, once signals can no longer be received).
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        if let Some(signal) = &mut self.signal {
-            if signal.recv().await.is_none() {
-                std::future::pending::<()>().await;
-            }
-            return;
-        }
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
 }
 
 /// Events a command read before the operation ran (replay reads its
@@ -739,28 +703,11 @@ fn ask(question: &str, refusal: &str) -> Result<String> {
     if !std::io::stdin().is_terminal() {
         bail!("{refusal}");
     }
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(answer.trim().to_ascii_lowercase())
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::Interrupts;
-
-    /// The listener is there from when it is registered: a Ctrl-C that
-    /// arrives before anything waits (while progress is shown) is received
-    /// by the next wait.
-    #[tokio::test]
-    async fn a_ctrl_c_before_the_wait_is_received() {
-        let mut interrupts = Interrupts::register();
-        // SAFETY: signals this process; the listener above handles SIGINT.
-        let sent = unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
-        assert_eq!(sent, 0);
-        tokio::time::timeout(std::time::Duration::from_secs(5), interrupts.recv())
-            .await
-            .expect("the Ctrl-C sent before the wait is received");
+    match answer(question)? {
+        Some(answer) => Ok(answer.trim().to_ascii_lowercase()),
+        None => {
+            eprintln!(); // Ctrl-C: no
+            Ok(String::new())
+        }
     }
 }
