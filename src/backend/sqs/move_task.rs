@@ -96,16 +96,20 @@ pub(crate) async fn run(
         // Wait for the next read, looking for a cancel meanwhile.
         let mut waited = Duration::ZERO;
         while waited < POLL {
-            if !cancel_taken && (since_cancel.is_some() || (control.cancelled)()) {
-                since_cancel.get_or_insert(0);
-                if let Cancel::Taken(moved) = cancel(source, &handle).await? {
-                    cancel_taken = true;
-                    last.moved = last.moved.max(moved.unwrap_or(0));
-                }
+            if since_cancel.is_none() && (control.cancelled)() {
+                since_cancel = Some(0);
                 break;
             }
             tokio::time::sleep(CANCEL_CHECK).await;
             waited += CANCEL_CHECK;
+        }
+        // Asked at once, then again after each wait until SQS takes it.
+        if since_cancel.is_some()
+            && !cancel_taken
+            && let Cancel::Taken(moved) = cancel(source, &handle).await?
+        {
+            cancel_taken = true;
+            last.moved = last.moved.max(moved.unwrap_or(0));
         }
         if let Some(n) = &mut since_cancel {
             *n += 1;
