@@ -443,23 +443,12 @@ fn terminal() -> (std::fs::File, std::os::fd::OwnedFd) {
     (std::fs::File::from(master), slave)
 }
 
-/// evscope `args` reading standard input from `slave` (standard output and
-/// error captured), with no config and a state directory of its own.
+/// evscope `args` reading standard input from `slave` (see
+/// [`bin_support::command`]).
 #[cfg(unix)]
 fn evscope_on(args: &[&str], slave: std::os::fd::OwnedFd) -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_evscope"));
-    command
-        .args(args)
-        .env("EVSCOPE_CONFIG_DIR", "/nonexistent/evscope-test-config")
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("evscope-test-state"),
-        )
-        .env_remove("EVSCOPE_LOG")
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::from(slave))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+    let mut command = bin_support::command(args);
+    command.stdin(std::process::Stdio::from(slave));
     command
 }
 
@@ -475,6 +464,7 @@ fn on_a_terminal(args: &[&str], typed: &str) -> std::process::Output {
 
 /// `delete --ids 1 --yes` of `path` in the production context of `config`:
 /// what only the context's name, typed back, lets run.
+#[cfg(unix)]
 fn prod_delete<'a>(config: &'a str, path: &'a str) -> [&'a str; 9] {
     [
         "--config",

@@ -6,8 +6,11 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-/// The binary with `args`, `env` set and the caller's log variables removed.
-pub fn evscope(args: &[&str], env: &[(&str, &str)]) -> Output {
+/// The binary with `args` and the caller's log variables removed, no user
+/// config, its journal in a test state directory, no standard input,
+/// output captured: to run, or to change first (standard input on a
+/// terminal).
+pub fn command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_evscope"));
     command
         .args(args)
@@ -22,6 +25,12 @@ pub fn evscope(args: &[&str], env: &[(&str, &str)]) -> Output {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    command
+}
+
+/// [`command`] with `env` set, run to its end.
+pub fn evscope(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = command(args);
     for (name, value) in env {
         command.env(name, value);
     }
