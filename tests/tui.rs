@@ -684,9 +684,10 @@ fn hostile_event(n: usize, text: &str) -> Event {
     event
         .attributes
         .insert("correlationId".into(), text.to_string());
-    event
-        .system
-        .insert(text.to_string(), serde_json::Value::String(text.into()));
+    event.system.insert(
+        text.to_string().into(),
+        serde_json::Value::String(text.into()),
+    );
     event
 }
 

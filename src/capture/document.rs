@@ -20,7 +20,7 @@ use crate::filter::Filter;
 use crate::inspect::{Inspection, MetaRead};
 use crate::model::lex::Member;
 use crate::model::rfc3339::{Fraction, Rfc3339};
-use crate::model::{Body, BodyEncoding, Decoded, Event, Meta, Problem};
+use crate::model::{Body, BodyEncoding, Decoded, Event, Meta, Problem, System};
 use crate::sanitize::escape_json_text;
 use crate::secrets;
 
@@ -61,7 +61,7 @@ struct Head<'a> {
     attributes: &'a BTreeMap<String, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     attribute_types: &'a BTreeMap<String, String>,
-    system: &'a Map<String, Value>,
+    system: &'a System,
     body_encoding: BodyEncoding,
     meta: &'a Meta,
     problems: &'a [Problem],
@@ -159,7 +159,7 @@ impl Document {
             out.string_map(&e.attribute_types);
         }
         out.raw(",\"system\":");
-        out.object(&e.system);
+        out.system(&e.system);
         out.raw(",\"body_encoding\":");
         out.serde(&self.body.encoding());
         out.raw(",\"meta\":");
@@ -277,7 +277,7 @@ impl Document {
             5 => json(e.receive_count),
             6 => json(&e.attributes),
             7 if !e.attribute_types.is_empty() => json(&e.attribute_types),
-            8 => Value::Object(e.system.clone()),
+            8 => Value::Object(e.system.to_map()),
             9 => json(self.body.encoding()),
             10 => meta_value(&self.inspection.meta, meta_fields),
             11 => json(&self.inspection.problems),

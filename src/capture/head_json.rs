@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::model::rfc3339::{Fraction, Rfc3339};
-use crate::model::{Meta, Problem};
+use crate::model::{Meta, Problem, System};
 
 /// A JSON text being written.
 pub(super) struct JsonOut {
@@ -66,13 +66,15 @@ impl JsonOut {
 
     /// A map of strings as an object.
     pub(super) fn string_map(&mut self, map: &BTreeMap<String, String>) {
-        self.members(map, |out, v| out.string(v));
+        self.members(map.iter().map(|(k, v)| (k.as_str(), v)), |out, v| {
+            out.string(v);
+        });
     }
 
     /// `members` as an object, each value written by `value`.
     fn members<'m, V: 'm>(
         &mut self,
-        members: impl IntoIterator<Item = (&'m String, &'m V)>,
+        members: impl IntoIterator<Item = (&'m str, &'m V)>,
         mut value: impl FnMut(&mut Self, &V),
     ) {
         self.buf.push(b'{');
@@ -111,7 +113,12 @@ impl JsonOut {
 
     /// A JSON object as serde_json writes it (see [`JsonOut::value`]).
     pub(super) fn object(&mut self, members: &Map<String, Value>) {
-        self.members(members, Self::value);
+        self.members(members.iter().map(|(k, v)| (k.as_str(), v)), Self::value);
+    }
+
+    /// An event's system metadata as its `Serialize` writes it.
+    pub(super) fn system(&mut self, system: &System) {
+        self.members(system.iter(), Self::value);
     }
 
     /// [`Meta`] as its `Serialize` writes it.

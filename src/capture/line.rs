@@ -6,14 +6,13 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 mod fast;
 
 pub use fast::{BodyRead, HeadRead, LineView};
 
 use super::VERSION_KEY;
-use crate::model::{Body, BodyEncoding, Decoded, Event, Members, parse_members_lexed};
+use crate::model::{Body, BodyEncoding, Decoded, Event, Members, System, parse_members_lexed};
 
 /// A capture line that cannot be read back as an event.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +42,7 @@ struct CaptureLine<'a> {
     #[serde(default)]
     attribute_types: BTreeMap<String, String>,
     #[serde(default)]
-    system: Map<String, Value>,
+    system: System,
     #[serde(borrow)]
     body: &'a RawValue,
     body_encoding: BodyEncoding,

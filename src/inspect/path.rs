@@ -817,9 +817,9 @@ impl<'a> Scope<'a> {
                 None => (Found::Owned(string_map(&event.attribute_types)), steps),
             },
             Root::System => match steps.split_first() {
-                Some((Step::Name(name), rest)) => (Found::Ref(member(&event.system, name)?), rest),
+                Some((Step::Name(name), rest)) => (Found::Ref(event.system.get(name)?), rest),
                 Some((Step::Index(_), _)) => return None,
-                None => (Found::Owned(Value::Object(event.system.clone())), steps),
+                None => (Found::Owned(Value::Object(event.system.to_map())), steps),
             },
             Root::Body => match (self.body, self.object, steps.split_first()) {
                 (_, Some(object), Some((Step::Name(name), rest))) => (object.get(name)?, rest),
@@ -1015,7 +1015,7 @@ fn build_doc(event: &Event, body: &Body) -> Option<Value> {
     );
     doc.insert("attributes".into(), string_map(&event.attributes));
     doc.insert("attribute_types".into(), string_map(&event.attribute_types));
-    doc.insert("system".into(), Value::Object(event.system.clone()));
+    doc.insert("system".into(), Value::Object(event.system.to_map()));
     doc.insert("body".into(), body.to_capture_value());
     Some(Value::Object(doc))
 }

@@ -7,6 +7,7 @@ mod facets;
 pub mod lex;
 mod members;
 pub mod rfc3339;
+mod system;
 
 pub use body::{Body, BodyEncoding, Decoded};
 pub use contract::{ContractStatus, Violation};
@@ -15,6 +16,7 @@ pub use facets::{
 };
 pub(crate) use members::built_of;
 pub use members::{Members, parse_members_lexed, parse_members_str};
+pub use system::System;
 
 use std::collections::BTreeMap;
 
@@ -44,7 +46,6 @@ pub(crate) fn is_trimmed_from(b: u8) -> bool {
 }
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
 
 /// One message from a queue, topic or capture file, in the same shape for
 /// every backend.
@@ -69,7 +70,7 @@ pub struct Event {
     pub attribute_types: BTreeMap<String, String>,
     /// Backend system metadata (SQS system attributes, Pulsar producer and
     /// sequence ids, ...), kept as JSON so every backend can add its own.
-    pub system: Map<String, Value>,
+    pub system: System,
     /// The body exactly as received: replay sends these bytes.
     pub raw: Vec<u8>,
 }
@@ -85,7 +86,7 @@ impl Event {
             receive_count: None,
             attributes: BTreeMap::new(),
             attribute_types: BTreeMap::new(),
-            system: Map::new(),
+            system: System::new(),
             raw: raw.into(),
         }
     }

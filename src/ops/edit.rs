@@ -19,9 +19,9 @@
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::model::{Body, Event};
+use crate::model::{Body, Event, System};
 
 /// One message attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,13 +206,13 @@ pub fn edit_until_valid(
     }
 }
 
-fn set_or_remove(map: &mut Map<String, Value>, key: &str, value: Option<String>) {
+fn set_or_remove(system: &mut System, key: &'static str, value: Option<String>) {
     match value {
         Some(value) => {
-            map.insert(key.into(), Value::String(value));
+            system.insert(key.into(), Value::String(value));
         }
         None => {
-            map.remove(key);
+            system.remove(key);
         }
     }
 }

@@ -12,7 +12,7 @@ use super::names::NamePolicy;
 use super::path::{PathSegment, Secret, SecretPath, Treatment};
 use super::text::TextPolicy;
 use crate::model::lex::{self, Token};
-use crate::model::{Body, Event};
+use crate::model::{Body, Event, System};
 
 /// Largest JSON-holding string decoded to look inside it.
 const MAX_DECODE: usize = 4 << 20;
@@ -76,7 +76,7 @@ pub(crate) fn find_secrets_decoding(
             w.string(value, &|| path.to_vec());
         }
     }
-    w.map(&event.system, &[PathSegment::Key("system".into())]);
+    w.system(&event.system, &[PathSegment::Key("system".into())]);
     let body_path = [PathSegment::Key("body".into())];
     match body {
         Body::Json(value) => w.value(value, &body_path),
@@ -206,8 +206,8 @@ impl<'p> Walker<'p> {
         }
     }
 
-    fn map(&mut self, map: &Map<String, Value>, prefix: &[PathSegment]) {
-        let frames = map
+    fn system(&mut self, system: &System, prefix: &[PathSegment]) {
+        let frames = system
             .iter()
             .rev()
             .map(|(k, v)| Frame {

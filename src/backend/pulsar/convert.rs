@@ -16,8 +16,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use super::topic::format_message_id;
-use crate::model::Event;
 use crate::model::rfc3339::{Fraction, Rfc3339};
+use crate::model::{Event, System};
 
 /// The properties the dead-letter producer adds (Java and Rust clients).
 pub const DLQ_PROPERTIES: [&str; 2] = ["REAL_TOPIC", "ORIGIN_MESSAGE_ID"];
@@ -60,7 +60,7 @@ impl Received {
             .into_iter()
             .map(|kv| (kv.key, kv.value))
             .collect();
-        let mut system = Map::new();
+        let mut system = System::new();
         system.insert("topic".into(), topic.into());
         system.insert("message_id".into(), event.id.clone().into());
         if let Some(p) = id.partition.filter(|p| *p >= 0) {

@@ -10,10 +10,10 @@ use aws_sdk_sqs::types::{
 };
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::queue::QueueAttributes;
-use crate::model::Event;
+use crate::model::{Event, System};
 
 /// The group used for events without one when sending to a FIFO queue.
 pub const DEFAULT_GROUP: &str = "evscope";
@@ -41,7 +41,7 @@ pub(crate) fn to_event(
     let id = message.message_id().unwrap_or_default().to_string();
     let raw = message.body().unwrap_or_default().as_bytes().to_vec();
     let mut event = Event::new(id, uri, raw);
-    let mut system = Map::new();
+    let mut system = System::new();
     let sys = message.attributes();
     let get = |name: MessageSystemAttributeName| sys.and_then(|m| m.get(&name)).map(String::as_str);
     event.key = get(MessageSystemAttributeName::MessageGroupId).map(str::to_string);
@@ -200,8 +200,9 @@ pub(crate) fn to_entry(
     builder.build().map_err(|e| e.to_string())
 }
 
-fn string_in(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.get(key)
+fn string_in(system: &System, key: &str) -> Option<String> {
+    system
+        .get(key)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_string)

@@ -18,10 +18,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::{Map, Value};
 
 use crate::model::lex::{self, Member};
-use crate::model::{Body, Decoded, Event, Members, built_of, parse_members_lexed};
+use crate::model::{Body, Decoded, Event, Members, System, built_of, parse_members_lexed};
 
 /// [`super::decode_line_members`] of a capture line, for lines whose body
 /// is plain JSON; `None` for any other line (see the module's doc).
@@ -136,7 +135,7 @@ struct Head<'l> {
     receive_count: Option<u32>,
     attributes: BTreeMap<String, String>,
     attribute_types: BTreeMap<String, String>,
-    system: Map<String, Value>,
+    system: System,
     json: bool,
     /// The body's value, as a span of the line.
     body: Option<(usize, usize)>,
