@@ -27,6 +27,11 @@ impl System {
         System(Vec::new())
     }
 
+    /// No metadata, with room for `names` without growing.
+    pub fn with_capacity(names: usize) -> System {
+        System(Vec::with_capacity(names))
+    }
+
     /// Set `name` to `value`: in its place when it is there (its old value
     /// is handed back), else at the end.
     pub fn insert(&mut self, name: Cow<'static, str>, value: Value) -> Option<Value> {

@@ -60,7 +60,8 @@ impl Received {
             .into_iter()
             .map(|kv| (kv.key, kv.value))
             .collect();
-        let mut system = System::new();
+        // Room for the names most messages have (growing copies them).
+        let mut system = System::with_capacity(8);
         system.insert("topic".into(), topic.into());
         system.insert("message_id".into(), event.id.clone().into());
         if let Some(p) = id.partition.filter(|p| *p >= 0) {

@@ -41,7 +41,8 @@ pub(crate) fn to_event(
     let id = message.message_id().unwrap_or_default().to_string();
     let raw = message.body().unwrap_or_default().as_bytes().to_vec();
     let mut event = Event::new(id, uri, raw);
-    let mut system = System::new();
+    // Room for the names most messages have (growing copies them).
+    let mut system = System::with_capacity(12);
     let sys = message.attributes();
     let get = |name: MessageSystemAttributeName| sys.and_then(|m| m.get(&name)).map(String::as_str);
     event.key = get(MessageSystemAttributeName::MessageGroupId).map(str::to_string);
