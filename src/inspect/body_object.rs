@@ -94,27 +94,45 @@ impl<'a> BodyObject<'a> {
         self.raw.map_or(self.built.len(), |raw| raw.members.len())
     }
 
-    /// Each member's name and value, in order; a name given twice in the
-    /// raw text comes twice, the value read the last time being the one a
-    /// full parse keeps. The value is `None` for a member left unbuilt and
-    /// not plain (one no reader asked for).
-    pub(crate) fn each(&self, mut f: impl FnMut(&'a str, Option<Found<'a>>)) {
+    /// Each member's name and a way to its value, in order; a name given
+    /// twice in the raw text comes twice, the value read the last time
+    /// being the one a full parse keeps. The value is read only when
+    /// asked for (most members of a wide body are read by no path), and
+    /// is `None` for a member left unbuilt and not plain (one no reader
+    /// asked for).
+    pub(crate) fn each(&self, mut f: impl FnMut(&'a str, MemberValue<'a>)) {
         match self.raw {
             Some(raw) => {
                 for m in raw.members {
                     let name = m.name(raw.text);
-                    // A built member is the last of its name.
-                    let value = match member(self.built, name) {
-                        Some(built) => Some(Found::Ref(built)),
-                        None => raw.plain_of(m),
-                    };
-                    f(name, value);
+                    f(name, MemberValue::Raw(self.built, raw, m, name));
                 }
             }
             None => self
                 .built
                 .iter()
-                .for_each(|(k, v)| f(k, Some(Found::Ref(v)))),
+                .for_each(|(k, v)| f(k, MemberValue::Built(v))),
+        }
+    }
+}
+
+/// The value of a member [`BodyObject::each`] hands over, read when asked.
+#[derive(Clone, Copy)]
+pub(crate) enum MemberValue<'a> {
+    Built(&'a Value),
+    /// A member of the raw text: built (the last of its name), or plain.
+    Raw(&'a Map<String, Value>, RawMembers<'a>, &'a Member, &'a str),
+}
+
+impl<'a> MemberValue<'a> {
+    /// The value, `None` when it was left unbuilt and is not plain.
+    pub(crate) fn get(self) -> Option<Found<'a>> {
+        match self {
+            MemberValue::Built(value) => Some(Found::Ref(value)),
+            MemberValue::Raw(built, raw, m, name) => match member(built, name) {
+                Some(built) => Some(Found::Ref(built)),
+                None => raw.plain_of(m),
+            },
         }
     }
 }

@@ -366,7 +366,7 @@ impl FirstNames {
                     bits.set(bit);
                     // A member no reader of these paths asked for may be
                     // unbuilt: its bit is set all the same (the body has it).
-                    if let Some(value) = value {
+                    if let Some(value) = value.get() {
                         members.push((bit, value));
                     }
                 });
