@@ -88,18 +88,6 @@ impl System {
     }
 }
 
-impl<N: Into<Cow<'static, str>>> FromIterator<(N, Value)> for System {
-    /// A name given twice keeps its first place and its last value, as a
-    /// JSON object read by serde_json does.
-    fn from_iter<I: IntoIterator<Item = (N, Value)>>(members: I) -> System {
-        let mut system = System::new();
-        for (name, value) in members {
-            system.insert(name.into(), value);
-        }
-        system
-    }
-}
-
 impl std::ops::Index<&str> for System {
     type Output = Value;
 
