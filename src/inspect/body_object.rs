@@ -104,8 +104,7 @@ impl<'a> BodyObject<'a> {
         match self.raw {
             Some(raw) => {
                 for m in raw.members {
-                    let name = m.name(raw.text);
-                    f(name, MemberValue::Raw(self.built, raw, m, name));
+                    f(m.name(raw.text), MemberValue::Raw(self.built, raw, m));
                 }
             }
             None => self
@@ -121,7 +120,7 @@ impl<'a> BodyObject<'a> {
 pub(crate) enum MemberValue<'a> {
     Built(&'a Value),
     /// A member of the raw text: built (the last of its name), or plain.
-    Raw(&'a Map<String, Value>, RawMembers<'a>, &'a Member, &'a str),
+    Raw(&'a Map<String, Value>, RawMembers<'a>, &'a Member),
 }
 
 impl<'a> MemberValue<'a> {
@@ -129,7 +128,7 @@ impl<'a> MemberValue<'a> {
     pub(crate) fn get(self) -> Option<Found<'a>> {
         match self {
             MemberValue::Built(value) => Some(Found::Ref(value)),
-            MemberValue::Raw(built, raw, m, name) => match member(built, name) {
+            MemberValue::Raw(built, raw, m) => match member(built, m.name(raw.text)) {
                 Some(built) => Some(Found::Ref(built)),
                 None => raw.plain_of(m),
             },
