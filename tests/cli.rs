@@ -267,6 +267,17 @@ fn secrets_are_masked_unless_revealed() {
 }
 
 #[test]
+fn check_masks_a_credential_used_as_a_type() {
+    let body =
+        "{\"eventName\":\"AKIAIOSFODNN7EXAMPL5\",\"version\":\"Bearer verTok0058abcdefgh\"}\n";
+    let out = evscope_with_stdin(&["check", "-"], Some(body.as_bytes()));
+    let text = stdout(&out);
+    assert!(text.contains("AKIA…(20 chars)"), "{text}");
+    assert!(!text.contains("AKIAIOSFODNN7EXAMPL5"), "{text}");
+    assert!(!text.contains("verTok0058abcdefgh"), "{text}");
+}
+
+#[test]
 fn export_round_trips_exact_bodies() {
     let dir = tempfile::tempdir().unwrap();
     // Odd spacing, an escaped character, a DEL inside a string, binary: all must survive.

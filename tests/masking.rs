@@ -50,7 +50,7 @@ fn line(id: &str, attributes: Value, body: Value) -> Value {
            "system": {}, "body": body, "body_encoding": encoding})
 }
 
-/// Every spelling and place of the issue, and more: 50 entries.
+/// Every spelling and place of the issue, and more: 57 entries.
 fn corpus() -> Vec<Case> {
     let mut cases = Vec::new();
     let mut add = |what: &'static str, line: Value, secret: &str| {
@@ -363,6 +363,32 @@ fn corpus() -> Vec<Case> {
         "a token right after the letter k (`key` overlaps its `eyJ`)",
         body(json!({"note": "keyJhbGciOiJIUzI1NiJ9tok52"})),
         "eyJhbGciOiJIUzI1NiJ9tok52",
+    );
+    // Facets repeat what they were copied from, and problems quote it.
+    add(
+        "an AWS key as the event type (meta.type)",
+        body(json!({"eventName": "AKIAIOSFODNN7EXAMPL3"})),
+        "AKIAIOSFODNN7EXAMPL3",
+    );
+    add(
+        "a bearer credential as the correlation id (meta.correlation)",
+        body(json!({"correlationId": "Bearer corrTok0053abcdefgh"})),
+        "corrTok0053abcdefgh",
+    );
+    add(
+        "an AWS key as the message id (meta.event_id)",
+        line("AKIAIOSFODNN7EXAMPL4", empty.clone(), json!({"ok": 1})),
+        "AKIAIOSFODNN7EXAMPL4",
+    );
+    add(
+        "a JWT attribute as the principal (meta.security.principal)",
+        attr("principal", &jwt("sigPrinc0054")),
+        "sigPrinc0054",
+    );
+    add(
+        "a password quoted by an invalid payload's problem message",
+        body(json!({"payload": "{\"password\":\"payPass0055\""})),
+        "payPass0055",
     );
     cases
 }

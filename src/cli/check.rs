@@ -11,7 +11,7 @@ use super::{Context, EXIT_ERROR, EXIT_FOUND};
 use crate::capture::Document;
 use crate::inspect::{Inspection, Needs};
 use crate::model::ProblemKind;
-use crate::sanitize::escape;
+use crate::sanitize::escape_masked;
 use crate::tui::views::text::{fit, width as text_width};
 
 /// Counts over a set of events.
@@ -177,13 +177,9 @@ impl Summary {
         }
     }
 
-    /// The summary as lines of text, event-supplied names escaped.
+    /// The summary as lines of text, event-supplied names masked and escaped.
     pub fn render(&self, source: &str) -> Vec<String> {
-        let mut lines = vec![format!(
-            "{}: {} events",
-            crate::sanitize::escape_masked(source),
-            self.total
-        )];
+        let mut lines = vec![format!("{}: {} events", escape_masked(source), self.total)];
         lines.push(format!("  expired      {:>14}", self.expired));
         lines.push(format!("  malformed    {:>14}", self.malformed));
         for (kind, count) in &self.by_reason {
@@ -211,7 +207,10 @@ impl Summary {
             // Columns by display width (CJK and emoji take two, combining
             // marks none), as the terminal UI lays them out.
             let widest = |pick: fn(&(String, String)) -> &String, min: usize, max: usize| {
-                let widths = self.by_type.keys().map(|k| text_width(&escape(pick(k))));
+                let widths = self
+                    .by_type
+                    .keys()
+                    .map(|k| text_width(&escape_masked(pick(k))));
                 widths.max().unwrap_or(0).clamp(min, max)
             };
             let width = widest(|(t, _)| t, 4, 48);
@@ -225,8 +224,8 @@ impl Summary {
                 "shapes"
             ));
             for (key, TypeCount { count, shapes }) in &self.by_type {
-                let t = fit(&escape(&key.0), width);
-                let v = fit(&escape(&key.1), version_width);
+                let t = fit(&escape_masked(&key.0), width);
+                let v = fit(&escape_masked(&key.1), version_width);
                 let shapes = match shapes.len() {
                     0 => "-".to_string(),
                     MAX_SHAPES => format!("{MAX_SHAPES}+"),

@@ -22,6 +22,7 @@ mod mappings;
 mod needs;
 mod path;
 mod problems;
+mod repeated;
 mod security;
 #[cfg(test)]
 mod tests;
@@ -41,7 +42,7 @@ pub use needs::{MetaRead, Needs, body_members_read, reads_whole};
 use crate::analyze::contracts::Contracts;
 use crate::model::lex::Member;
 use crate::model::{Body, Event, Members, Meta, Problem};
-use crate::secrets::{PathSegment, Secret, SecretPath};
+use crate::secrets::{Secret, SecretPath};
 use body_object::RawMembers;
 use expiration::Base;
 use mappings::Compiled;
@@ -313,35 +314,26 @@ impl Inspector {
             // Problems found on the way to a facet are not asked for.
             problems.clear();
         }
-        // Problem messages quote values: mask what they quote.
-        let policy = crate::secrets::policy();
-        for (i, problem) in problems.iter().enumerate() {
-            if needs.has(Needs::SECRETS) && policy.finds_in_text(&problem.message) {
-                secrets.push(Secret {
-                    path: SecretPath(vec![
-                        PathSegment::Key("problems".into()),
-                        PathSegment::Index(i),
-                        PathSegment::Key("message".into()),
-                    ]),
-                    treatment: crate::secrets::Treatment::Within,
-                });
-            }
+        let meta = Meta {
+            event_type,
+            version,
+            event_id,
+            created_at: created.map(|(t, _)| t),
+            updated_at,
+            expires_at: expiry.map(|e| e.at),
+            expired: is_expired,
+            location: location.map(Box::new),
+            security: security.map(Box::new),
+            correlation,
+            contract,
+        };
+        if needs.has(Needs::SECRETS) {
+            // Facets copied from secrets, and problem messages quoting one.
+            let policy = crate::secrets::policy();
+            repeated::add_repeated(&meta, &problems, event, body, policy, &mut secrets);
         }
-
         Inspection {
-            meta: Meta {
-                event_type,
-                version,
-                event_id,
-                created_at: created.map(|(t, _)| t),
-                updated_at,
-                expires_at: expiry.map(|e| e.at),
-                expired: is_expired,
-                location: location.map(Box::new),
-                security: security.map(Box::new),
-                correlation,
-                contract,
-            },
+            meta,
             problems,
             secrets,
             token_path,

@@ -560,10 +560,17 @@ impl Found<'_> {
         true
     }
 
-    /// The value as JSON text, cut after 60 characters.
+    /// The value as JSON text, its secrets masked, cut after 60
+    /// characters. Masked before it is quoted: in the quoted text (`\"`
+    /// for each quote) the policy would no longer see a `"name":"value"`
+    /// credential, and a cut would leave a part of a secret it cannot tell.
     fn show_text(&self) -> String {
         const MAX: usize = 60;
-        let text = self.value().to_string();
+        let policy = crate::secrets::policy();
+        let text = match &*self.value() {
+            Value::String(s) => Value::String(policy.mask_text(s).into_owned()).to_string(),
+            other => policy.mask_text(&other.to_string()).into_owned(),
+        };
         match text.char_indices().nth(MAX) {
             Some((cut, _)) => format!("{}…", &text[..cut]),
             None => text,

@@ -909,3 +909,45 @@ fn an_inspection_finds_the_secrets_the_walk_finds() {
     }
     assert!(found > 10, "secrets found ({found})");
 }
+
+#[test]
+fn a_facet_copied_from_a_secret_is_masked_like_it() {
+    // A mapping that points a facet at a field whose name makes it secret
+    // (`password`: its whole value) and one at a value the value policy
+    // finds a credential in (a bearer header: only the credential).
+    let m = Mappings {
+        correlation_id: vec!["$.body.nested.password".into()],
+        causation_id: vec!["$.body.note".into()],
+        ..Mappings::default()
+    };
+    let e = json_event(json!({
+        "nested": {"password": " hunter2 "},
+        "note": "Bearer noteTok0057abcdefgh",
+        "eventName": "Plain",
+    }));
+    let i = Inspector::new(&m)
+        .expect("valid mappings")
+        .inspect(&e, &e.body(), now(), true);
+    assert_eq!(
+        i.meta.correlation.correlation_id.as_deref(),
+        Some("hunter2")
+    );
+    let treatment = |path: &[&str]| {
+        i.secrets
+            .iter()
+            .find(|s| s.path == SecretPath::keys(path.iter().copied()))
+            .map(|s| s.treatment)
+    };
+    use crate::secrets::Treatment;
+    assert_eq!(
+        treatment(&["meta", "correlation", "correlation_id"]),
+        Some(Treatment::Whole)
+    );
+    assert_eq!(
+        treatment(&["meta", "correlation", "causation_id"]),
+        Some(Treatment::Within)
+    );
+    // Facets no secret repeats are not masked.
+    assert_eq!(treatment(&["meta", "type"]), None);
+    assert_eq!(treatment(&["meta", "event_id"]), None);
+}

@@ -532,7 +532,11 @@ fn attributes(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLin
 }
 
 fn facets(document: &Document, reveal: bool, now: DateTime<Utc>) -> Vec<DLine> {
-    let meta: &Meta = &document.inspection.meta;
+    let masked = match reveal {
+        true => std::borrow::Cow::Borrowed(&document.inspection.meta),
+        false => document.inspection.masked_meta(),
+    };
+    let meta: &Meta = &masked;
     let mut out = Lines::new();
     let ty = match (&meta.event_type, &meta.version) {
         (Some(t), Some(v)) => format!("{t} (version {v})"),

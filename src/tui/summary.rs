@@ -111,7 +111,9 @@ impl Summary {
     /// [`Summary::of`], sharing type names with earlier summaries.
     pub fn of_with(document: &Document, names: &mut TypeNames) -> Summary {
         let event = &document.event;
-        let meta = &document.inspection.meta;
+        // The table is not revealed with the detail: facets copied from a
+        // secret stay masked there.
+        let meta = document.inspection.masked_meta();
         let mut flags = 0;
         if meta.expired {
             flags |= Flags::EXPIRED;
