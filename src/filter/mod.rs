@@ -52,7 +52,7 @@ mod prefilter;
 mod tests;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use jsonpath_rust::parser::model::{
     Comparable, Comparison, Filter as JpFilter, FilterAtom, JpQuery, Literal, Segment, Selector,
@@ -293,18 +293,31 @@ impl Filter {
     /// predicate requires is absent from the bytes. True otherwise, so a
     /// `true` still needs [`Filter::matches`].
     ///
-    /// Sound for a line whose JSON text holds the document's `body`,
-    /// `attributes`, `key` and `system` values (a capture line, or a JSON
-    /// line that is the event body), at any level of JSON-in-a-string
-    /// nesting. Do not use it for lines that carry the body in base64 or
-    /// compressed: decode first.
+    /// Sound for any capture line or JSON line: a line that may hold a
+    /// required literal in a form other than its own bytes is never ruled
+    /// out. JSON may spell any character as a `\u` escape, and a capture
+    /// line may carry its body in base64: a line where an ASCII character
+    /// is escaped so or `base64` appears is left to [`Filter::matches`].
     ///
     /// Literals are only searched for when they are required (in an `==`
     /// joined by `&&` to the rest), compare with one of those verbatim
     /// fields, and hold only characters no JSON serializer escapes (ASCII
     /// letters, digits, space, `_-.:@#,;!?~*%()[]{}|^$`).
     pub fn might_match(&self, line: &[u8]) -> bool {
+        static ESCAPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u00"));
+        static BASE64: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"base64"));
+        // Literals hold only the characters `prefilter_safe` lets through,
+        // all ASCII: only a `\u00XX` escape of one of those may spell one.
+        let escapes_literal_char = || {
+            ESCAPE.find_iter(line).any(|at| {
+                line.get(at + 4..at + 6)
+                    .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
+                    .is_some_and(prefilter::safe_byte)
+            })
+        };
         self.finders.iter().all(|f| f.find(line).is_some())
+            || BASE64.find(line).is_some()
+            || escapes_literal_char()
     }
 
     /// Whether the filter may read fields evscope derives by inspection

@@ -11,7 +11,8 @@
 //! A required literal is only *searched for* when it survives any JSON
 //! serialization byte for byte, and when the path it is compared with reads
 //! a field the line holds verbatim; see [`prefilter_safe`] and
-//! [`VERBATIM_ROOTS`].
+//! [`VERBATIM_ROOTS`]. A line that may spell it otherwise (a `\u` escape,
+//! a body in base64) is never ruled out (see [`super::Filter::might_match`]).
 
 use jsonpath_rust::parser::model::{
     Comparable, Comparison, Filter as JpFilter, FilterAtom, Literal, SingularQuery,
@@ -82,8 +83,10 @@ fn reads_verbatim_field(query: &SingularQuery) -> bool {
 /// everything non-ASCII (`ensure_ascii`). What is left, and accepted here:
 /// ASCII letters and digits, space and `_-.:@#,;!?~*%()[]{}|^$`.
 pub(super) fn prefilter_safe(literal: &str) -> bool {
-    !literal.is_empty()
-        && literal
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b" _-.:@#,;!?~*%()[]{}|^$".contains(&b))
+    !literal.is_empty() && literal.bytes().all(safe_byte)
+}
+
+/// Whether a byte may be part of a literal [`prefilter_safe`] accepts.
+pub(super) fn safe_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b" _-.:@#,;!?~*%()[]{}|^$".contains(&b)
 }

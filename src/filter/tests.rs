@@ -888,6 +888,21 @@ fn might_match_rejects_lines_without_the_literal() {
     assert!(parse("@.receive_count > 1").might_match(b""));
 }
 
+#[test]
+fn might_match_keeps_lines_that_may_spell_the_literal_otherwise() {
+    let filter = parse("@.body.eventName == 'SEND_EMAIL'");
+    // Any character may be a `\u` escape.
+    let escaped = br#"{"body":{"eventName":"SEND\u005fEMAIL"}}"#;
+    assert!(filter.might_match(escaped));
+    assert!(filter.matches(&serde_json::from_slice(escaped).unwrap()));
+    // A body in base64 (of `{"eventName":"SEND_EMAIL"}`).
+    assert!(filter.might_match(
+        br#"{"evscope_capture":1,"id":"b","body_encoding":"base64","body":"eyJldmVudE5hbWUiOiJTRU5EX0VNQUlMIn0="}"#
+    ));
+    // Escapes of other kinds do not hide a literal.
+    assert!(!filter.might_match(br#"{"body":{"eventName":"SEND_SMS","p":"{\"a\":1}"}}"#));
+}
+
 /// How a producer may have written a JSON string.
 #[derive(Clone, Copy, Debug)]
 enum Style {
