@@ -151,9 +151,12 @@ pub fn decode_head(line: &[u8], line_no: usize, source: &str) -> Option<Event> {
         return Some(event);
     }
     let rec: CaptureLine = serde_json::from_slice(line).ok()?;
+    // The line's parse skipped the body (as a raw value); the decode parses
+    // it, and refuses what that refuses.
     let plain_json = rec.version <= super::VERSION
         && rec.body_encoding == BodyEncoding::Json
-        && rec.raw_base64.is_none();
+        && rec.raw_base64.is_none()
+        && fast::reads_as_json(rec.body.get());
     plain_json.then(|| event_of(rec, source, Vec::new()))
 }
 
@@ -475,6 +478,28 @@ mod tests {
         assert!(err.to_string().contains("missing field `body`"), "{err}");
         // So a filter on the head does not pass over it unreported.
         assert_eq!(decode_head(line, 3, "f"), None);
+    }
+
+    #[test]
+    fn a_body_the_decode_refuses_is_refused_by_the_head_readers_too() {
+        let deep = format!("{}1{}", "[".repeat(128), "]".repeat(128));
+        let bodies: [&[u8]; 5] = [
+            br#"{"n":1e400}"#,
+            br#"{"s":"\ud800"}"#,
+            br#"{"\ud83dx":1}"#,
+            b"{\"s\":\"\xff\"}",
+            deep.as_bytes(),
+        ];
+        for body in bodies {
+            let mut line = br#"{"evscope_capture":1,"id":"a","receive_count":1,"body_encoding":"json","body":"#.to_vec();
+            line.extend_from_slice(body);
+            line.push(b'}');
+            let shown = String::from_utf8_lossy(&line).into_owned();
+            assert!(decode_line(&line, 1, "f").is_err(), "{shown}");
+            // A filter on the head reads the line whole, and reports it.
+            assert_eq!(decode_head(&line, 1, "f"), None, "{shown}");
+            assert!(read_head(&line, "f").is_none(), "{shown}");
+        }
     }
 
     #[test]

@@ -17,7 +17,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use crate::model::lex::{self, Member};
 use crate::model::{Body, Decoded, Event, Members, System, built_of, parse_members_lexed};
@@ -36,12 +35,11 @@ pub(super) fn decode_head(line: &[u8], source: &str) -> Option<Event> {
         let split = event_as(line, source, body_last, false)?;
         let (start, end) = split.body;
         let body = &line[start..end];
-        // Checked by `lex` (one pass, nothing visited); serde_json decides
-        // wherever `lex` is not sure, and for bytes that are not UTF-8,
-        // which `lex` does not look at.
-        let checked = lex::is_one_value(body) && crate::model::utf8(body).is_some();
-        if !checked {
-            serde_json::from_slice::<IgnoredAny>(body).ok()?;
+        // Checked by `lex` (one pass, nothing visited); the decode's own
+        // parse decides wherever `lex` is not sure.
+        let text = crate::model::utf8(body)?;
+        if !lex::is_one_value(body) && !reads_as_json(text) {
+            return None;
         }
         Some(split.event)
     })
@@ -93,14 +91,25 @@ pub(super) fn head_read<'l>(line: &'l [u8], source: &str) -> Option<HeadRead<'l>
         let text = crate::model::utf8(&line[start..end])?;
         // An object is checked by reading its members, kept for the decode.
         let members = split.body_members.or_else(|| lex::object_members(text));
-        if members.is_none() && !lex::is_one_value(text.as_bytes()) {
-            serde_json::from_str::<IgnoredAny>(text).ok()?;
+        if members.is_none() && !lex::is_one_value(text.as_bytes()) && !reads_as_json(text) {
+            return None;
         }
         Some(HeadRead {
             event: split.event,
             body: BodyRead { text, members },
         })
     })
+}
+
+/// Whether the decode reads `text` as a JSON body: parsed as it parses it.
+/// Not serde's `IgnoredAny`, which skips values without checking what
+/// building them checks (a number's range, an escape's surrogates, UTF-8
+/// in strings, nesting): a line a filter on its head let pass would then
+/// fail to decode only when kept, and be skipped unreported when not.
+pub(super) fn reads_as_json(text: &str) -> bool {
+    static NO_MEMBER: std::sync::LazyLock<Members> =
+        std::sync::LazyLock::new(|| Members::only([""; 0]));
+    crate::model::parse_members_str(text, &NO_MEMBER).is_ok()
 }
 
 /// `read` of a line, first as the lines before it were laid out.
