@@ -278,6 +278,15 @@ fn check_masks_a_credential_used_as_a_type() {
 }
 
 #[test]
+fn a_filter_finds_members_named_outside_ascii() {
+    let line = "{\"evscope_capture\":1,\"id\":\"u\",\"body_encoding\":\"json\",\"body\":{\"a€\":\"v\",\"x😀\":1}}\n";
+    for filter in ["@.body.a€ == 'v'", "@.body.x😀 == 1"] {
+        let out = evscope_with_stdin(&["peek", "-", "--filter", filter], Some(line.as_bytes()));
+        assert_eq!(lines(&out).len(), 1, "{filter}: {}", stderr(&out));
+    }
+}
+
+#[test]
 fn export_round_trips_exact_bodies() {
     let dir = tempfile::tempdir().unwrap();
     // Odd spacing, an escaped character, a DEL inside a string, binary: all must survive.

@@ -126,7 +126,7 @@ impl MetaRead {
     /// How `text` reads `meta`. Conservative: a name inside a string
     /// literal counts as a read.
     pub fn of_text(text: &str) -> MetaRead {
-        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let word = name_char;
         let mut read = MetaRead::Not;
         for (at, _) in text.match_indices("meta") {
             let after = &text[at + 4..];
@@ -152,7 +152,7 @@ pub fn body_members_read(text: &str) -> Members {
     if reads_whole(text) {
         return Members::All;
     }
-    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let word = name_char;
     let mut names = Vec::new();
     for (at, _) in text.match_indices("body") {
         let after = &text[at + 4..];
@@ -178,6 +178,13 @@ pub fn body_members_read(text: &str) -> Members {
         names.push(name.to_owned());
     }
     Members::only(names)
+}
+
+/// Whether `c` may be part of a name written after a dot (RFC 9535's
+/// member-name-shorthand): ASCII letters, digits, `_`, and every
+/// character outside ASCII (`@.body.prix€`, `@.body.x😀`).
+fn name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii()
 }
 
 /// Whether a JSONPath expression may read any member of the document
@@ -214,6 +221,11 @@ mod tests {
         assert_eq!(
             body_members_read("@.body.payload.to == 'x'"),
             Members::only(["payload"])
+        );
+        // Names go on through any character outside ASCII, as JSONPath's do.
+        assert_eq!(
+            body_members_read("@.body.a€ == 'v' && @.body.x😀 == 1 && @.body.e\u{301}.n"),
+            Members::only(["a€", "x😀", "e\u{301}"])
         );
         for whole in [
             "@.body",
