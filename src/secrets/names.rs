@@ -2,9 +2,11 @@
 //! name says its value is a secret.
 //!
 //! A name is compared after *normalizing* it: ASCII letters lowercased, and
-//! `-`, `_`, `.`, spaces and invisible characters (zero-width, bidi, other
-//! format characters) dropped, so `X-Api-Key`, `x_api_key`, `XAPIKEY` and
-//! `x\u{200b}-api-key` are all `xapikey`.
+//! ASCII punctuation (`-`, `_`, `.`, quotes, brackets...), white space and
+//! invisible characters (zero-width, bidi, other format characters)
+//! dropped, so `X-Api-Key`, `x_api_key`, `XAPIKEY` and `x\u{200b}-api-key`
+//! are all `xapikey`, and `user[password]` and `"password"` end with
+//! `password`.
 //!
 //! A name is secret when it **ends** with a secret word, optionally followed
 //! by a storage suffix ([`TAILS`]: `hash`, `value`, `b64`, digits...), e.g.
@@ -166,7 +168,7 @@ fn is_tail(tail: &[u8]) -> bool {
 
 /// Whether `c` is dropped when normalizing a name.
 fn is_separator(c: char) -> bool {
-    matches!(c, '-' | '_' | '.' | ' ' | '\t') || crate::sanitize::is_dangerous(c)
+    c.is_ascii_punctuation() || c.is_ascii_whitespace() || crate::sanitize::is_dangerous(c)
 }
 
 /// Write the normalized name into `out` and the positions in it where a
@@ -244,6 +246,12 @@ mod tests {
             "pinCode",
             "authCode",
             "jwt",
+            "user[password]",
+            "\"password\"",
+            "'token'",
+            "password!",
+            "$secret",
+            "auth/token",
         ] {
             assert!(p.is_secret(name), "{name} should be secret");
         }
@@ -276,6 +284,8 @@ mod tests {
             "",
             "signatureVersion",
             "authType",
+            "token:type",
+            "[tokenType]",
         ] {
             assert!(!p.is_secret(name), "{name} should not be secret");
         }
